@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Qmp.Net.Internal;
+
+/// <summary>Encodes commands in the fewest bytes that mean them: <c>{"execute":"NAME","arguments":{...},"id":N}</c>,
+/// compact, <c>arguments</c> only when there are some, <c>id</c> only when asked for, nothing after the closing brace.</summary>
+internal static class CommandEncoder
+{
+    private static readonly JsonEncodedText s_execute = JsonEncodedText.Encode("execute");
+    private static readonly JsonEncodedText s_execOob = JsonEncodedText.Encode("exec-oob");
+    private static readonly JsonEncodedText s_arguments = JsonEncodedText.Encode("arguments");
+    private static readonly JsonEncodedText s_id = JsonEncodedText.Encode("id");
+
+    [ThreadStatic]
+    private static EncoderState? t_state;
+
+    /// <summary>Encodes a command whose arguments are given as an untyped object.</summary>
+    public static byte[] Encode(string command, bool oob, long id, object? arguments, JsonSerializerOptions options)
+    {
+        var state = Rent();
+        try
+        {
+            var writer = state.Begin(command, oob);
+            if (arguments is not null)
+            {
+                writer.WritePropertyName(s_arguments);
+                writer.Flush();
+                var argumentsStart = state.Buffer.WrittenCount;
+                WriteArguments(writer, arguments, options);
+                writer.Flush();
+                CheckObject(state.Buffer, argumentsStart, arguments.GetType());
+            }
+
+            return state.End(id);
+        }
+        finally
+        {
+            Return(state);
+        }
+    }
+
+    /// <summary>Encodes a command whose arguments are serialized with source-generated metadata.</summary>
+    public static byte[] Encode<TArguments>(string command, bool oob, long id, TArguments arguments, JsonTypeInfo<TArguments> argumentsType)
+    {
+        var state = Rent();
+        try
+        {
+            var writer = state.Begin(command, oob);
+            if (arguments is not null)
+            {
+                writer.WritePropertyName(s_arguments);
+                writer.Flush();
+                var argumentsStart = state.Buffer.WrittenCount;
+                JsonSerializer.Serialize(writer, arguments, argumentsType);
+                writer.Flush();
+                CheckObject(state.Buffer, argumentsStart, typeof(TArguments));
+            }
+
+            return state.End(id);
+        }
+        finally
+        {
+            Return(state);
+        }
+    }
+
+    private static void WriteArguments(Utf8JsonWriter writer, object arguments, JsonSerializerOptions options)
+    {
+        switch (arguments)
+        {
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
+            case JsonDocument document:
+                document.RootElement.WriteTo(writer);
+                break;
+            case JsonNode node:
+                node.WriteTo(writer, options);
+                break;
+            default:
+                JsonSerializer.Serialize(writer, arguments, options.GetTypeInfo(arguments.GetType()));
+                break;
+        }
+    }
+
+    private static void CheckObject(ArrayBufferWriter<byte> buffer, int start, Type type)
+    {
+        var written = buffer.WrittenSpan;
+        if (written.Length <= start || written[start] != (byte)'{')
+        {
+            throw new ArgumentException(
+                $"QMP command arguments must be a JSON object, but the value of type {type.Name} was written as '{System.Text.Encoding.UTF8.GetString(written[start..Math.Min(written.Length, start + 20)])}'.",
+                "arguments");
+        }
+    }
+
+    private static EncoderState Rent()
+    {
+        var state = t_state ?? new EncoderState();
+        t_state = null;
+        return state;
+    }
+
+    private static void Return(EncoderState state)
+    {
+        state.Buffer.ResetWrittenCount();
+        if (state.Buffer.Capacity <= 64 * 1024)
+        {
+            t_state = state;
+        }
+    }
+
+    private sealed class EncoderState
+    {
+        public ArrayBufferWriter<byte> Buffer { get; } = new(256);
+
+        private Utf8JsonWriter Writer { get; }
+
+        public EncoderState()
+        {
+            Writer = new Utf8JsonWriter(Buffer, new JsonWriterOptions { Indented = false, SkipValidation = false, MaxDepth = MessageReader.MaxDepth });
+        }
+
+        public Utf8JsonWriter Begin(string command, bool oob)
+        {
+            Buffer.ResetWrittenCount();
+            Writer.Reset(Buffer);
+            Writer.WriteStartObject();
+            Writer.WriteString(oob ? s_execOob : s_execute, command);
+            return Writer;
+        }
+
+        public byte[] End(long id)
+        {
+            if (id != 0)
+            {
+                Writer.WriteNumber(s_id, id);
+            }
+
+            Writer.WriteEndObject();
+            Writer.Flush();
+            return Buffer.WrittenSpan.ToArray();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Qmp.Net.Internal;
+
+/// <summary>Splits an incoming byte stream into complete top-level JSON objects.</summary>
+/// <remarks>
+/// Boundaries are found with <see cref="Utf8JsonReader"/>, resumed across reads with its saved state, so each byte is
+/// scanned once however the stream is split. Whitespace between messages is skipped. Anything that does not start with
+/// <c>{</c>, is not valid JSON, is not valid UTF-8, or grows beyond the size limit is a protocol violation. The buffer is
+/// pooled, grows only as far as the limit allows, and shrinks back once a large message has been consumed.
+/// </remarks>
+internal sealed class MessageReader : IDisposable
+{
+    internal const int InitialBufferSize = 4096;
+    internal const int MaxDepth = 1024;
+    private const int MinimumReadSize = 1024;
+
+    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = MaxDepth };
+
+    private readonly int _maxMessageBytes;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private int _scanned;
+    private bool _inMessage;
+    private JsonReaderState _state;
+
+    public MessageReader(int maxMessageBytes)
+    {
+        _maxMessageBytes = maxMessageBytes;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferSize, maxMessageBytes + MinimumReadSize));
+    }
+
+    /// <summary>Gets a value indicating whether part of a message has been received but not yet its end.</summary>
+    public bool HasPartialMessage => _inMessage || SkipWhitespace(_buffer.AsSpan(_start, _end - _start)) < _end - _start;
+
+    /// <summary>Gets the number of bytes buffered and not yet returned as messages.</summary>
+    public int BufferedBytes => _end - _start;
+
+    /// <summary>Gets the capacity of the current buffer (for tests of bounded memory).</summary>
+    public int BufferCapacity => _buffer.Length;
+
+    /// <summary>Returns the free space to receive into, compacting or growing the buffer as needed.</summary>
+    public Memory<byte> GetReceiveBuffer()
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+            if (_buffer.Length > InitialBufferSize * 4)
+            {
+                // A large message has gone: give its buffer back rather than hold it while idle.
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+            }
+        }
+        else if (_buffer.Length - _end < MinimumReadSize)
+        {
+            var used = _end - _start;
+            if (_start > 0 && _buffer.Length - used >= MinimumReadSize && used < _buffer.Length / 2)
+            {
+                _buffer.AsSpan(_start, used).CopyTo(_buffer);
+            }
+            else
+            {
+                var size = (int)Math.Min((long)_buffer.Length * 2, (long)_maxMessageBytes + MinimumReadSize * 2);
+                size = Math.Max(size, used + MinimumReadSize);
+                var bigger = ArrayPool<byte>.Shared.Rent(size);
+                _buffer.AsSpan(_start, used).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+
+            _start = 0;
+            _end = used;
+        }
+
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Records that <paramref name="count"/> bytes were received into the buffer from <see cref="GetReceiveBuffer"/>.</summary>
+    public void Advance(int count) => _end += count;
+
+    /// <summary>Returns the next complete message, if one is buffered. The memory is valid until the next call to
+    /// <see cref="GetReceiveBuffer"/>.</summary>
+    /// <exception cref="QmpCommunicationException">The stream is not a sequence of JSON objects within the size limit.</exception>
+    public bool TryReadMessage(out ReadOnlyMemory<byte> message)
+    {
+        message = default;
+        if (!_inMessage)
+        {
+            _start += SkipWhitespace(_buffer.AsSpan(_start, _end - _start));
+            if (_start == _end)
+            {
+                return false;
+            }
+
+            if (_buffer[_start] != (byte)'{')
+            {
+                throw ExceptionFactory.NotAnObject(_buffer[_start]);
+            }
+
+            _inMessage = true;
+            _scanned = 0;
+            _state = new JsonReaderState(s_readerOptions);
+        }
+
+        var reader = new Utf8JsonReader(_buffer.AsSpan(_start + _scanned, _end - _start - _scanned), isFinalBlock: false, _state);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth == 0 && reader.TokenType == JsonTokenType.EndObject)
+                {
+                    var length = _scanned + (int)reader.BytesConsumed;
+                    if (length > _maxMessageBytes)
+                    {
+                        throw ExceptionFactory.MessageTooLarge(_maxMessageBytes);
+                    }
+
+                    var span = _buffer.AsSpan(_start, length);
+                    if (!Utf8.IsValid(span))
+                    {
+                        throw ExceptionFactory.InvalidUtf8();
+                    }
+
+                    message = _buffer.AsMemory(_start, length);
+                    _start += length;
+                    _inMessage = false;
+                    return true;
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw ExceptionFactory.InvalidJson(e);
+        }
+
+        _scanned += (int)reader.BytesConsumed;
+        _state = reader.CurrentState;
+        if (_end - _start > _maxMessageBytes)
+        {
+            throw ExceptionFactory.MessageTooLarge(_maxMessageBytes);
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, []);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<byte> span)
+    {
+        var i = 0;
+        while (i < span.Length && span[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            i++;
+        }
+
+        return i;
+    }
+}

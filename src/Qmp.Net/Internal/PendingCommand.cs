@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Qmp.Net.Internal;
+
+/// <summary>A command handed to the client: its encoded bytes, where it is in its life, and the task its caller awaits.</summary>
+internal abstract class PendingCommand
+{
+    internal const int Queued = 0;
+    internal const int Written = 1;
+    internal const int CancelledBeforeWrite = 2;
+
+    private int _stage;
+    private CancellationTokenRegistration _registration;
+
+    protected PendingCommand(QmpClient owner, string command, byte[] payload, long id, bool isOob)
+    {
+        Owner = owner;
+        Command = command;
+        Payload = payload;
+        Id = id;
+        IsOob = isOob;
+    }
+
+    public QmpClient Owner { get; }
+
+    public string Command { get; }
+
+    /// <summary>The exact bytes to write: one compact JSON object, nothing after its closing brace.</summary>
+    public byte[] Payload { get; }
+
+    /// <summary>The id sent with the command, or 0 when it was sent without one.</summary>
+    public long Id { get; }
+
+    public bool IsOob { get; }
+
+    public abstract Task Task { get; }
+
+    public int Stage => Volatile.Read(ref _stage);
+
+    public void RegisterCancellation(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((PendingCommand)state!).OnCancellationRequested(token), this);
+        }
+    }
+
+    /// <summary>Moves the command from the queue to the wire; false when its caller cancelled it first.</summary>
+    public bool TryMarkWritten() => Interlocked.CompareExchange(ref _stage, Written, Queued) == Queued;
+
+    /// <summary>Completes the caller's task from the <c>return</c> value's bytes.</summary>
+    public void Complete(ReadOnlySpan<byte> returnValue)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(returnValue, new JsonReaderOptions { MaxDepth = MessageReader.MaxDepth });
+            reader.Read();
+            SetResult(ref reader);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            SetException(new JsonException($"The result of QMP command '{Command}' could not be read as the requested type: {e.Message}", e));
+        }
+        finally
+        {
+            _registration.Unregister();
+        }
+    }
+
+    public void Fail(Exception exception)
+    {
+        SetException(exception);
+        _registration.Unregister();
+    }
+
+    protected abstract void SetResult(ref Utf8JsonReader reader);
+
+    protected abstract void SetException(Exception exception);
+
+    protected abstract void SetCanceled(CancellationToken cancellationToken);
+
+    private void OnCancellationRequested(CancellationToken token)
+    {
+        if (Interlocked.CompareExchange(ref _stage, CancelledBeforeWrite, Queued) == Queued)
+        {
+            SetCanceled(token);
+            Owner.OnCancelledBeforeWrite(this);
+        }
+        else
+        {
+            // Already written: the caller stops waiting, the response is still consumed in order and dropped.
+            SetCanceled(token);
+        }
+    }
+}
+
+internal sealed class PendingCommand<T> : PendingCommand
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly JsonTypeInfo<T>? _resultType;
+
+    public PendingCommand(QmpClient owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
+        : base(owner, command, payload, id, isOob)
+    {
+        _resultType = resultType;
+    }
+
+    public override Task Task => _completion.Task;
+
+    public Task<T> TypedTask => _completion.Task;
+
+    protected override void SetResult(ref Utf8JsonReader reader)
+    {
+        if (_completion.Task.IsCompleted)
+        {
+            return;
+        }
+
+        T value;
+        if (_resultType is null)
+        {
+            value = (T)(object)JsonElement.ParseValue(ref reader);
+        }
+        else
+        {
+            value = JsonSerializer.Deserialize(ref reader, _resultType)!;
+        }
+
+        _completion.TrySetResult(value);
+    }
+
+    protected override void SetException(Exception exception) => _completion.TrySetException(exception);
+
+    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Qmp.Net.Internal;
+
+/// <summary>The byte stream a client speaks QMP over. The seam where TLS, a listening mode or file-descriptor passing
+/// plug in: each is a transport, the protocol above does not change.</summary>
+internal interface IQmpTransport : IDisposable
+{
+    /// <summary>Gets the socket underneath, when there is one (for SCM_RIGHTS and diagnostics).</summary>
+    Socket? Socket { get; }
+
+    /// <summary>Receives at most <paramref name="buffer"/>'s length; 0 means the peer closed the connection.</summary>
+    ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>Sends all of <paramref name="data"/>.</summary>
+    ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Closes the connection; pending receives and sends end with an error.</summary>
+    void Abort();
+}
+
+internal sealed class SocketTransport : IQmpTransport
+{
+    private readonly Socket _socket;
+    private int _closed;
+
+    private SocketTransport(Socket socket) => _socket = socket;
+
+    public Socket? Socket => _socket;
+
+    public static async ValueTask<IQmpTransport> ConnectAsync(QmpEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        switch (endpoint)
+        {
+            case QmpUnixEndpoint unix:
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(unix.Path), cancellationToken).ConfigureAwait(false);
+                    return new SocketTransport(socket);
+                }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+                    throw ExceptionFactory.ConnectFailed(endpoint, e);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            }
+
+            case QmpTcpEndpoint tcp:
+            {
+                IPAddress[] addresses;
+                try
+                {
+                    addresses = IPAddress.TryParse(tcp.Host, out var literal)
+                        ? [literal]
+                        : await Dns.GetHostAddressesAsync(tcp.Host, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    throw ExceptionFactory.ConnectFailed(endpoint, e);
+                }
+
+                SocketException? last = null;
+                foreach (var address in addresses)
+                {
+                    var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    try
+                    {
+                        await socket.ConnectAsync(new IPEndPoint(address, tcp.Port), cancellationToken).ConfigureAwait(false);
+                        return new SocketTransport(socket);
+                    }
+                    catch (SocketException e)
+                    {
+                        socket.Dispose();
+                        last = e;
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                }
+
+                throw ExceptionFactory.ConnectFailed(endpoint, last ?? new SocketException((int)SocketError.HostNotFound));
+            }
+
+            default:
+                throw new ArgumentException($"Unsupported endpoint type {endpoint.GetType().Name}.", nameof(endpoint));
+        }
+    }
+
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+        if (pending.IsCompletedSuccessfully && pending.Result == data.Length)
+        {
+            return default;
+        }
+
+        return SendSlowAsync(pending, data, cancellationToken);
+    }
+
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            _socket.Dispose();
+        }
+    }
+
+    public void Dispose() => Abort();
+
+    private async ValueTask SendSlowAsync(ValueTask<int> pending, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var sent = await pending.ConfigureAwait(false);
+        while (sent < data.Length)
+        {
+            sent += await _socket.SendAsync(data[sent..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

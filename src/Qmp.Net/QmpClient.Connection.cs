@@ -1,0 +1,473 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Qmp.Net.Internal;
+
+namespace Qmp.Net;
+
+public sealed partial class QmpClient
+{
+    private static readonly JsonElement s_enableOob = JsonDocument.Parse("""{"enable":["oob"]}""").RootElement;
+
+    private readonly ITimer _timer;
+    private readonly TimeSpan _transactionTimeout;
+    private readonly CancellationTokenSource _transactionCts = new();
+    private bool _timerRunning;
+    private bool _quitWritten;
+    private TaskCompletionSource? _drained;
+
+    /// <summary>Connects to <see cref="Endpoint"/>, reads the greeting and negotiates capabilities; completes when the client
+    /// is ready for commands.</summary>
+    /// <param name="cancellationToken">Cancels connecting; the client is then closed.</param>
+    /// <returns>A task that completes when the client is ready.</returns>
+    /// <exception cref="InvalidOperationException">The client is connecting, connected or finished: a client makes one connection.</exception>
+    /// <exception cref="QmpConnectionException">The connection could not be made (refused, no socket file, unreachable), or
+    /// <see cref="QmpClientOptions.ConnectTimeout"/> elapsed at any step (<see cref="SocketError.TimedOut"/>).</exception>
+    /// <exception cref="QmpCommunicationException">The server broke the protocol while connecting (e.g. its first message is no greeting).</exception>
+    /// <exception cref="QmpErrorException">The server answered <c>qmp_capabilities</c> with an error.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_sync)
+        {
+            if (_started || _terminated)
+            {
+                ExceptionFactory.ThrowAlreadyStarted();
+            }
+
+            _started = true;
+            SetStateLocked(QmpState.Connecting);
+        }
+
+        RaiseStateChanges();
+        Log.Connecting(_logger, Endpoint);
+        var timeout = _options.ConnectTimeout;
+        using var timeoutCts = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts?.Token ?? CancellationToken.None);
+        try
+        {
+            var transport = _options.ConnectRetry is { } retry
+                ? await retry.ExecuteAsync(static (endpoint, token) => SocketTransport.ConnectAsync(endpoint, token), Endpoint, linked.Token).ConfigureAwait(false)
+                : await SocketTransport.ConnectAsync(Endpoint, linked.Token).ConfigureAwait(false);
+            lock (_sync)
+            {
+                if (_terminated)
+                {
+                    transport.Abort();
+                    throw ExceptionFactory.Closed();
+                }
+
+                _transport = transport;
+                SetStateLocked(QmpState.AwaitingGreeting);
+            }
+
+            RaiseStateChanges();
+            _readLoop = ReadLoopAsync(transport);
+            var greeting = await _greetingReceived.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            var oob = _options.EnableOob && greeting.Capabilities.Contains("oob");
+            var id = NextInBandId();
+            var payload = CommandEncoder.Encode("qmp_capabilities", false, id, oob ? s_enableOob : null, _json);
+            await Enqueue<JsonElement>("qmp_capabilities", payload, id, false, null, linked.Token, negotiation: true).ConfigureAwait(false);
+            lock (_sync)
+            {
+                if (_terminated)
+                {
+                    throw ExceptionFactory.Closed();
+                }
+
+                _oobEnabled = oob;
+                _maxInFlight = oob ? OobReadAheadLimit : int.MaxValue;
+                Volatile.Write(ref _negotiated, oob ? s_oobCapability : s_noCapabilities);
+                SetStateLocked(_pendingCount > 0 ? QmpState.Busy : QmpState.Idle);
+            }
+
+            RaiseStateChanges();
+            Log.Negotiated(_logger, Endpoint, oob ? "oob" : string.Empty);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeoutCts?.IsCancellationRequested == true)
+        {
+            var error = ExceptionFactory.ConnectTimedOut(Endpoint, timeout, State);
+            Log.ConnectFailed(_logger, Endpoint, error);
+            Terminate(error);
+            throw new QmpConnectionException(error.SocketError, error.Message, e);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            Terminate(null);
+            throw new OperationCanceledException("Connecting to the QMP server was cancelled.", e, cancellationToken);
+        }
+        catch (QmpException e)
+        {
+            if (e is QmpConnectionException or QmpErrorException)
+            {
+                Log.ConnectFailed(_logger, Endpoint, e);
+            }
+
+            Terminate(e);
+            throw;
+        }
+        catch (Exception e)
+        {
+            Terminate(null);
+            throw new QmpConnectionException(SocketError.SocketError, $"Connecting to the QMP server at {Endpoint} failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Closes the connection gracefully: new commands are refused with <see cref="QmpConnectionClosedException"/>,
+    /// every command accepted before the call finishes (bounded by <paramref name="cancellationToken"/> and the transaction
+    /// timeout), then the connection closes and <see cref="Completion"/> completes.</summary>
+    /// <param name="cancellationToken">Cuts the wait short: the connection is then aborted and the remaining commands fail
+    /// with <see cref="QmpConnectionClosedException"/>.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the commands finished.</exception>
+    public async Task DisconnectAsync(CancellationToken cancellationToken = default)
+    {
+        Task drained;
+        lock (_sync)
+        {
+            if (_terminated)
+            {
+                return;
+            }
+
+            if (_state is not (QmpState.Idle or QmpState.Busy or QmpState.Closing))
+            {
+                drained = Task.CompletedTask;
+            }
+            else
+            {
+                SetStateLocked(QmpState.Closing);
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_pendingCount == 0)
+                {
+                    _drained.TrySetResult();
+                }
+
+                drained = _drained.Task;
+            }
+        }
+
+        RaiseStateChanges();
+        try
+        {
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Terminate(null);
+        }
+
+        try
+        {
+            await _readLoop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Reported through Completion.
+        }
+    }
+
+    private async Task ReadLoopAsync(IQmpTransport transport)
+    {
+        await Task.Yield();
+        Exception? error = null;
+        using var reader = new MessageReader(_options.MaxMessageBytes);
+        try
+        {
+            while (true)
+            {
+                int received;
+                try
+                {
+                    received = await transport.ReceiveAsync(reader.GetReceiveBuffer(), _transactionCts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_transactionCts.IsCancellationRequested)
+                {
+                    error = ExceptionFactory.TransactionTimeout(_transactionTimeout);
+                    break;
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
+                {
+                    if (!IsTerminated && !QuitWritten)
+                    {
+                        error = ExceptionFactory.ReadFailed(e);
+                    }
+
+                    break;
+                }
+
+                if (received == 0)
+                {
+                    if (reader.HasPartialMessage && !QuitWritten)
+                    {
+                        error = ExceptionFactory.ClosedMidMessage();
+                    }
+
+                    break;
+                }
+
+                reader.Advance(received);
+                while (reader.TryReadMessage(out var message))
+                {
+                    HandleMessage(message.Span);
+                }
+
+                if (IsTerminated)
+                {
+                    break;
+                }
+
+                RestartTransactionTimer();
+            }
+        }
+        catch (QmpException e)
+        {
+            error = e;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error = new QmpCommunicationException(QmpCommunicationError.UnexpectedResponse, "QMP protocol violation: " + e.Message, e);
+        }
+
+        if (error is null)
+        {
+            CompleteQuitOnClose();
+        }
+
+        Terminate(error, serverClosed: error is null);
+    }
+
+    private bool IsTerminated
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _terminated;
+            }
+        }
+    }
+
+    private bool QuitWritten
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _quitWritten;
+            }
+        }
+    }
+
+    private void HandleMessage(ReadOnlySpan<byte> json)
+    {
+        if (_logger.IsEnabled(LogLevel.Trace))
+        {
+            Log.WireReceived(_logger, SecretMasker.MaskJson(json));
+        }
+
+        var message = QmpMessage.Parse(json);
+        if (message.Kind == QmpMessageKind.Greeting)
+        {
+            OnGreeting(json[message.Body]);
+            return;
+        }
+
+        if (Volatile.Read(ref _greeting) is null)
+        {
+            throw ExceptionFactory.ExpectedGreeting();
+        }
+
+        if (message.Kind == QmpMessageKind.Event)
+        {
+            DeliverEvent(message, json);
+        }
+        else
+        {
+            HandleResponse(message, json);
+        }
+    }
+
+    private void OnGreeting(ReadOnlySpan<byte> body)
+    {
+        lock (_sync)
+        {
+            if (_greeting is not null || _state != QmpState.AwaitingGreeting)
+            {
+                throw ExceptionFactory.UnexpectedGreeting();
+            }
+        }
+
+        var greeting = QmpMessage.ReadGreeting(body);
+        lock (_sync)
+        {
+            Volatile.Write(ref _greeting, greeting);
+            SetStateLocked(QmpState.Negotiating);
+        }
+
+        RaiseStateChanges();
+        Log.GreetingReceived(_logger, Endpoint, greeting.Version, string.Join(", ", greeting.Capabilities));
+        _greetingReceived.TrySetResult(greeting);
+    }
+
+    /// <summary>The server closed the connection (cleanly or by a reset) after <c>quit</c> was written: QEMU may exit
+    /// before its answer reaches us, so a <c>quit</c> still waiting for its answer succeeds.</summary>
+    private void CompleteQuitOnClose()
+    {
+        PendingCommand? quit = null;
+        lock (_sync)
+        {
+            if (_quitWritten && _inFlight.TryPeek(out var head) && head.Command == "quit")
+            {
+                quit = _inFlight.Dequeue();
+                _pendingCount--;
+            }
+        }
+
+        quit?.Complete("{}"u8);
+    }
+
+    private void OnTransactionTimeout()
+    {
+        lock (_sync)
+        {
+            if (_terminated || !_timerRunning)
+            {
+                return;
+            }
+        }
+
+        // Linked into the read loop: its receive ends, and it reports the timeout.
+        _transactionCts.Cancel();
+        Terminate(ExceptionFactory.TransactionTimeout(_transactionTimeout));
+    }
+
+    /// <summary>Starts or stops the transaction timer after the number of outstanding responses changed. Caller holds the lock.</summary>
+    private void UpdateTransactionTimerLocked()
+    {
+        if (_transactionTimeout == Timeout.InfiniteTimeSpan || _terminated)
+        {
+            return;
+        }
+
+        var expecting = _inFlight.Count + _oobInFlight.Count > 0;
+        if (expecting && !_timerRunning)
+        {
+            _timerRunning = true;
+            _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
+        }
+        else if (!expecting && _timerRunning)
+        {
+            _timerRunning = false;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>A message arrived: restart the timer if a response is still expected.</summary>
+    private void RestartTransactionTimer()
+    {
+        if (_transactionTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (_timerRunning && !_terminated)
+            {
+                _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>Ends the connection once, whatever the cause, and ends every task the client handed out.</summary>
+    /// <param name="error">What broke the connection, or <see langword="null"/> for a graceful end.</param>
+    /// <param name="serverClosed">The server closed the connection at a message boundary.</param>
+    private void Terminate(Exception? error, bool serverClosed = false)
+    {
+        PendingCommand[] pending;
+        EventWaiter[] waiters;
+        QmpEventSubscription[] subscriptions;
+        IQmpTransport? transport;
+        TaskCompletionSource? drained;
+        QmpState oldState;
+        lock (_sync)
+        {
+            if (_terminated)
+            {
+                return;
+            }
+
+            _terminated = true;
+            oldState = _state;
+            SetStateLocked(QmpState.Disconnected);
+            pending = [.. _inFlight, .. _oobInFlight.Values, .. _oobQueue, .. _sendQueue];
+            _inFlight.Clear();
+            _oobInFlight.Clear();
+            _oobQueue.Clear();
+            _sendQueue.Clear();
+            _pendingCount = 0;
+            waiters = [.. _waiters];
+            _waiters.Clear();
+            Volatile.Write(ref _waiterCount, 0);
+            subscriptions = Volatile.Read(ref _subscriptions);
+            transport = _transport;
+            drained = _drained;
+            _timerRunning = false;
+        }
+
+        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        transport?.Abort();
+
+        Exception forPending = error switch
+        {
+            QmpCommunicationException => error,
+            null => ExceptionFactory.Closed(),
+            _ => ExceptionFactory.ClosedBy(error),
+        };
+        foreach (var command in pending)
+        {
+            command.Fail(forPending);
+        }
+
+        foreach (var waiter in waiters)
+        {
+            waiter.TrySetException(forPending);
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Complete();
+        }
+
+        drained?.TrySetResult();
+        if (_greetingReceived.TrySetException(error ?? forPending))
+        {
+            _ = _greetingReceived.Task.Exception;
+        }
+
+        if (error is null)
+        {
+            if (oldState != QmpState.Disconnected || _started)
+            {
+                Log.Disconnected(_logger, Endpoint, serverClosed ? "closed by the server" : "closed by the client");
+            }
+
+            _completion.TrySetResult();
+        }
+        else
+        {
+            if (error is QmpCommunicationException communication)
+            {
+                Log.ConnectionFailed(_logger, Endpoint, communication.Error.ToString(), error);
+            }
+
+            _completion.TrySetException(error);
+
+            // Completion reports the error to whoever awaits it; nobody has to, so it must never surface as unobserved.
+            _ = _completion.Task.Exception;
+        }
+
+        RaiseStateChanges();
+    }
+}

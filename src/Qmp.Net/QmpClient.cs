@@ -1,0 +1,235 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Qmp.Net.Internal;
+
+namespace Qmp.Net;
+
+/// <summary>An asynchronous client for one connection to a QMP server (QEMU, qemu-storage-daemon, or anything that speaks QMP).</summary>
+/// <remarks>
+/// <para>A client makes one connection: <see cref="ConnectAsync(CancellationToken)"/> connects, reads the greeting and
+/// negotiates capabilities; commands then run through <see cref="ExecuteAsync(string, object?, CancellationToken)"/>, which is
+/// safe to call from many threads at once (order is the order of the calls); events arrive through <see cref="Events"/>,
+/// <see cref="SubscribeEvents(Func{QmpEvent, bool}?)"/> and <see cref="WaitForEventAsync(string, Func{QmpEvent, bool}?, CancellationToken)"/>.
+/// To connect again after the connection ended, create a new client.</para>
+/// <para>Every task the client hands out ends: when the connection ends, for whatever reason, every pending command fails
+/// with <see cref="QmpConnectionClosedException"/> or the <see cref="QmpCommunicationException"/> that broke the connection,
+/// every event enumeration finishes, and <see cref="Completion"/> completes.</para>
+/// </remarks>
+public sealed partial class QmpClient : IAsyncDisposable
+{
+    private static readonly IReadOnlyList<string> s_noCapabilities = Array.Empty<string>();
+    private static readonly IReadOnlyList<string> s_oobCapability = Array.AsReadOnly(new[] { "oob" });
+
+    private readonly QmpClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly JsonSerializerOptions _json;
+    private readonly object _sync = new();
+    private readonly object _notifyLock = new();
+    private readonly Queue<(QmpState Old, QmpState New)> _stateChanges = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<QmpGreeting> _greetingReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private QmpState _state;
+    private bool _started;
+    private bool _terminated;
+    private int _disposed;
+    private IQmpTransport? _transport;
+    private Task _readLoop = Task.CompletedTask;
+    private QmpGreeting? _greeting;
+    private IReadOnlyList<string> _negotiated = s_noCapabilities;
+
+    /// <summary>Initializes a new client for the given endpoint. Nothing is connected until
+    /// <see cref="ConnectAsync(CancellationToken)"/> is called.</summary>
+    /// <param name="endpoint">Where the server listens.</param>
+    /// <param name="options">Settings; <see langword="null"/> means <see cref="QmpClientOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public QmpClient(QmpEndpoint endpoint, QmpClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        options ??= QmpClientOptions.Default;
+        Validate(options);
+        Endpoint = endpoint;
+        _options = options;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Qmp.Net.QmpClient");
+        _json = options.SerializerOptions ?? QmpJson.DefaultOptions;
+        _sendIds = options.SendCommandIds;
+        _transactionTimeout = options.TransactionTimeout;
+        _timer = options.TimeProvider.CreateTimer(static s => ((QmpClient)s!).OnTransactionTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Events = new QmpEventSubscription(this, null, options.EventBufferCapacity, _logger);
+        _subscriptions = [Events];
+    }
+
+    /// <summary>Occurs when <see cref="State"/> changes. Handlers run synchronously on the thread that made the change,
+    /// in order; they must not block. An exception from a handler is logged and otherwise ignored.</summary>
+    public event EventHandler<QmpStateChangedEventArgs>? StateChanged;
+
+    /// <summary>Gets where the server listens.</summary>
+    public QmpEndpoint Endpoint { get; }
+
+    /// <summary>Gets the server's greeting (version and offered capabilities), once it has arrived; otherwise <see langword="null"/>.</summary>
+    public QmpGreeting? Greeting => Volatile.Read(ref _greeting);
+
+    /// <summary>Gets the capabilities enabled by the negotiation; empty until it has succeeded.</summary>
+    public IReadOnlyList<string> NegotiatedCapabilities => Volatile.Read(ref _negotiated);
+
+    /// <summary>Gets the connection's state.</summary>
+    public QmpState State
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the greeting has been received and the connection is up.</summary>
+    public bool IsConnected
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _greeting is not null && !_terminated;
+            }
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the connection is active: <see cref="State"/> is not <see cref="QmpState.Disconnected"/>.</summary>
+    public bool IsConnectionActive => State != QmpState.Disconnected;
+
+    /// <summary>Gets a task that completes when the connection has ended: successfully after <see cref="DisconnectAsync(CancellationToken)"/>,
+    /// <see cref="Abort"/>, <see cref="DisposeAsync"/> or a server close between messages; faulted with the cause when the
+    /// connection broke (<see cref="QmpCommunicationException"/>) or connecting failed (<see cref="QmpConnectionException"/>,
+    /// or the <see cref="QmpErrorException"/> of a failed negotiation).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Connects to the endpoint, reads the greeting and negotiates capabilities, returning a ready client.</summary>
+    /// <param name="endpoint">Where the server listens.</param>
+    /// <param name="options">Settings; <see langword="null"/> means <see cref="QmpClientOptions.Default"/>.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <returns>The connected client; dispose it to close the connection.</returns>
+    /// <exception cref="QmpConnectionException">The connection could not be made, or connecting timed out.</exception>
+    /// <exception cref="QmpCommunicationException">The server broke the protocol while connecting (e.g. no greeting).</exception>
+    /// <exception cref="QmpErrorException">The server refused <c>qmp_capabilities</c>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<QmpClient> ConnectAsync(QmpEndpoint endpoint, QmpClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var client = new QmpClient(endpoint, options);
+        try
+        {
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the client at once: the connection closes and every pending command fails with
+    /// <see cref="QmpConnectionClosedException"/>. <see cref="Completion"/> completes successfully. Safe to call at any time,
+    /// from any thread, any number of times.</summary>
+    public void Abort() => Terminate(null);
+
+    /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped. Idempotent.</summary>
+    /// <returns>A task that completes when the client has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Terminate(null);
+        try
+        {
+            await _readLoop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The read loop reports through Completion; nothing more to do here.
+        }
+
+        _timer.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"QmpClient({Endpoint}, {State})";
+
+    private static void Validate(QmpClientOptions options)
+    {
+        if (options.TransactionTimeout != Timeout.InfiniteTimeSpan && options.TransactionTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.TransactionTimeout, "TransactionTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        }
+
+        if (options.ConnectTimeout != Timeout.InfiniteTimeSpan && options.ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, "ConnectTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        }
+
+        if (options.MaxMessageBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageBytes, "MaxMessageBytes must be at least 1024.");
+        }
+
+        if (options.EventBufferCapacity < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EventBufferCapacity, "EventBufferCapacity must be at least 1.");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+    }
+
+    private void SetStateLocked(QmpState state)
+    {
+        if (_state == state)
+        {
+            return;
+        }
+
+        var old = _state;
+        _state = state;
+        if (StateChanged is not null)
+        {
+            _stateChanges.Enqueue((old, state));
+        }
+    }
+
+    private void RaiseStateChanges()
+    {
+        if (_stateChanges.Count == 0)
+        {
+            return;
+        }
+
+        lock (_notifyLock)
+        {
+            while (true)
+            {
+                (QmpState Old, QmpState New) change;
+                lock (_sync)
+                {
+                    if (!_stateChanges.TryDequeue(out change))
+                    {
+                        return;
+                    }
+                }
+
+                try
+                {
+                    StateChanged?.Invoke(this, new QmpStateChangedEventArgs(change.Old, change.New));
+                }
+                catch (Exception e)
+                {
+                    Log.StateChangedHandlerFailed(_logger, change.New, e);
+                }
+            }
+        }
+    }
+}
