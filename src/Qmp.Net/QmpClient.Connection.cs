@@ -13,6 +13,7 @@ public sealed partial class QmpClient
     private readonly TimeSpan _transactionTimeout;
     private readonly CancellationTokenSource _transactionCts = new();
     private bool _timerRunning;
+    private long _timerStartedAt;
     private bool _quitWritten;
     private TaskCompletionSource? _drained;
 
@@ -331,7 +332,9 @@ public sealed partial class QmpClient
     {
         lock (_sync)
         {
-            if (_terminated || !_timerRunning)
+            // A restart can race with a firing timer: only a timer whose full period has passed since the last restart counts.
+            if (_terminated || !_timerRunning ||
+                _options.TimeProvider.GetElapsedTime(_timerStartedAt) < _transactionTimeout)
             {
                 return;
             }
@@ -354,6 +357,7 @@ public sealed partial class QmpClient
         if (expecting && !_timerRunning)
         {
             _timerRunning = true;
+            _timerStartedAt = _options.TimeProvider.GetTimestamp();
             _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
         }
         else if (!expecting && _timerRunning)
@@ -375,6 +379,7 @@ public sealed partial class QmpClient
         {
             if (_timerRunning && !_terminated)
             {
+                _timerStartedAt = _options.TimeProvider.GetTimestamp();
                 _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
             }
         }

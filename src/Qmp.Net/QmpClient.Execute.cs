@@ -308,7 +308,10 @@ public sealed partial class QmpClient
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Volatile.Write(ref _writerActive, 0);
-            if (!IsTerminated)
+
+            // After `quit` the server may close before reading what follows; the read loop sees the close and ends the
+            // connection gracefully, failing what was written after `quit` with QmpConnectionClosedException.
+            if (!IsTerminated && !QuitWritten)
             {
                 Terminate(ExceptionFactory.WriteFailed(e));
             }
