@@ -370,6 +370,9 @@ public sealed partial class QmpClient
 
     private void HandleResponse(QmpMessage message, ReadOnlySpan<byte> json)
     {
+        // Read an error body before a command leaves the queues: a malformed one ends the connection, and the command
+        // must still be in a queue then so that it fails with everything else.
+        var (errorClass, description) = message.Kind == QmpMessageKind.Error ? QmpMessage.ReadError(json[message.Body]) : default;
         PendingCommand? command = null;
         var errorWithoutId = false;
         var needWrite = false;
@@ -437,7 +440,6 @@ public sealed partial class QmpClient
         }
         else
         {
-            var (errorClass, description) = QmpMessage.ReadError(json[message.Body]);
             if (errorWithoutId)
             {
                 Log.ErrorWithoutId(_logger, command.Command, errorClass, description);
