@@ -48,8 +48,8 @@ public sealed partial class QmpClient
         try
         {
             var transport = _options.ConnectRetry is { } retry
-                ? await retry.ExecuteAsync(static (endpoint, token) => SocketTransport.ConnectAsync(endpoint, token), Endpoint, linked.Token).ConfigureAwait(false)
-                : await SocketTransport.ConnectAsync(Endpoint, linked.Token).ConfigureAwait(false);
+                ? await retry.ExecuteAsync(static (client, token) => client._connector(client.Endpoint, token), this, linked.Token).ConfigureAwait(false)
+                : await _connector(Endpoint, linked.Token).ConfigureAwait(false);
             lock (_sync)
             {
                 if (_terminated)
