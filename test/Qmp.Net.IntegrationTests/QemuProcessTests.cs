@@ -27,7 +27,7 @@ public sealed class QemuProcessTests
 
         Assert.That(method, Is.EqualTo(QemuStopMethod.Quit));
         Assert.That(qemu.HasExited, Is.True);
-        Assert.That(await qemu.Exited, Is.Zero);
+        Assert.That(await qemu.Exited.WaitAsync(cancellationToken), Is.Zero);
         Assert.That(Directory.Exists(directory), Is.False);
         Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore));
         Assert.That(QemuFixture.CountSocketDirectories(), Is.EqualTo(directoriesBefore));
@@ -35,7 +35,7 @@ public sealed class QemuProcessTests
     }
 
     [Test]
-    public void Await_using_stops_QEMU_when_the_callers_code_throws()
+    public void Await_using_stops_QEMU_when_the_callers_code_throws(CancellationToken cancellationToken)
     {
         QemuFixture.Require();
         var processesBefore = QemuFixture.CountChildQemuProcesses();
@@ -47,7 +47,7 @@ public sealed class QemuProcessTests
             {
                 await using var qemu = await QemuFixture.StartAsync();
                 started = qemu;
-                await qemu.Client.ExecuteAsync("no-such-command");
+                await qemu.Client.ExecuteAsync("no-such-command", cancellationToken: cancellationToken);
             },
             Throws.TypeOf<QmpErrorException>());
 
@@ -59,7 +59,7 @@ public sealed class QemuProcessTests
     }
 
     [Test]
-    public void An_unknown_machine_raises_QemuStartException_with_exit_code_and_stderr()
+    public void An_unknown_machine_raises_QemuStartException_with_exit_code_and_stderr(CancellationToken cancellationToken)
     {
         QemuFixture.Require();
         var processesBefore = QemuFixture.CountChildQemuProcesses();
@@ -68,7 +68,7 @@ public sealed class QemuProcessTests
         var options = new QemuStartOptions { Arguments = ["-machine", "no-such-machine", "-nodefaults", "-display", "none"] };
 
         Assert.That(
-            async () => await QemuProcess.StartAsync(options),
+            async () => await QemuProcess.StartAsync(options, cancellationToken),
             Throws.TypeOf<QemuStartException>()
                 .With.Property(nameof(QemuStartException.ExitCode)).EqualTo(1)
                 .And.Property(nameof(QemuStartException.Stderr)).Contains("unsupported machine type")
@@ -78,24 +78,24 @@ public sealed class QemuProcessTests
     }
 
     [Test]
-    public void A_missing_binary_raises_QemuStartException_naming_the_package()
+    public void A_missing_binary_raises_QemuStartException_naming_the_package(CancellationToken cancellationToken)
     {
         var options = new QemuStartOptions { Binary = "/nonexistent/qemu-system-x86_64" };
 
         Assert.That(
-            async () => await QemuProcess.StartAsync(options),
+            async () => await QemuProcess.StartAsync(options, cancellationToken),
             Throws.TypeOf<QemuStartException>()
                 .With.Message.Contains("apt-get install qemu-system-x86")
                 .And.Property(nameof(QemuStartException.ExitCode)).Null);
     }
 
     [Test]
-    public void Arguments_with_their_own_monitor_but_no_endpoint_are_refused()
+    public void Arguments_with_their_own_monitor_but_no_endpoint_are_refused(CancellationToken cancellationToken)
     {
         var options = new QemuStartOptions { Arguments = ["-qmp", "unix:/tmp/x.sock,server=on,wait=off"] };
 
         Assert.That(
-            async () => await QemuProcess.StartAsync(options),
+            async () => await QemuProcess.StartAsync(options, cancellationToken),
             Throws.ArgumentException.With.Message.Contains("QemuStartOptions.Endpoint"));
     }
 
