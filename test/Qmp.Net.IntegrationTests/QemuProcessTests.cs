@@ -78,6 +78,36 @@ public sealed class QemuProcessTests
     }
 
     [Test]
+    public void A_monitor_that_never_answers_raises_QemuStartException_not_a_bare_timeout(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var processesBefore = QemuFixture.CountChildQemuProcesses();
+        var directory = QemuFixture.CreatePrivateDirectory();
+        try
+        {
+            // QEMU listens on one socket while the client is told to connect to another that never appears.
+            var options = new QemuStartOptions
+            {
+                Arguments = [.. QemuFixture.MonitorOnly, "-qmp", $"unix:{Path.Combine(directory, "real.sock")},server=on,wait=off"],
+                Endpoint = QmpEndpoint.Unix(Path.Combine(directory, "elsewhere.sock")),
+                StartTimeout = TimeSpan.FromMilliseconds(500),
+            };
+
+            Assert.That(
+                async () => await QemuProcess.StartAsync(options, cancellationToken),
+                Throws.TypeOf<QemuStartException>()
+                    .With.Property(nameof(QemuStartException.ExitCode)).Null
+                    .And.Message.Contains("was not ready within")
+                    .And.InnerException.TypeOf<QmpConnectionException>());
+            Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore), "the QEMU that never answered is killed");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public void A_missing_binary_raises_QemuStartException_naming_the_package(CancellationToken cancellationToken)
     {
         var options = new QemuStartOptions { Binary = "/nonexistent/qemu-system-x86_64" };
