@@ -20,12 +20,14 @@ var status = await client.ExecuteAsync("query-status", cancellationToken: ct);
 Console.WriteLine($"Status: {status.GetProperty("status").GetString()}");
 
 // Events arrive on their own; print them as they come, until the connection ends.
+using var printed = new SemaphoreSlim(0);
 var printer = Task.Run(
     async () =>
     {
         await foreach (var e in client.Events.WithCancellation(ct))
         {
             Console.WriteLine($"  event #{e.Sequence} {e.Name} {e.Data.GetRawText()} at {e.Timestamp:HH:mm:ss.ffffff}");
+            printed.Release();
         }
     },
     ct);
@@ -34,6 +36,7 @@ foreach (var command in new[] { "cont", "stop", "cont" })
 {
     Console.WriteLine($"> {command}");
     await client.ExecuteAsync(command, cancellationToken: ct);
+    await printed.WaitAsync(ct); // each of these changes the run state, so QEMU sends one event (RESUME or STOP)
     var now = await client.ExecuteAsync("query-status", cancellationToken: ct);
     Console.WriteLine($"  status is now {now.GetProperty("status").GetString()}");
 }
