@@ -230,6 +230,13 @@ public sealed partial class QmpClient
             error = new QmpCommunicationException(QmpCommunicationError.UnexpectedResponse, "QMP protocol violation: " + e.Message, e);
         }
 
+        if (error is null && Volatile.Read(ref _greeting) is null && !IsTerminated)
+        {
+            // Connecting failed: the server hung up before it said anything (a TLS server that rejects the client's
+            // certificate does this, and so does a QMP server that already has a client).
+            error = ExceptionFactory.ClosedBeforeGreeting(Endpoint);
+        }
+
         if (error is null)
         {
             CompleteQuitOnClose();
