@@ -84,7 +84,7 @@ public sealed class TlsTests
     private static async Task<TlsQemu> StartWithTlsMonitorAsync(TestCertificates certificates, bool verifyPeer)
     {
         QemuFixture.Require();
-        var directory = Directory.CreateTempSubdirectory("qmp-net-tls-").FullName;
+        var directory = Directory.CreateTempSubdirectory("qmp-it-tls-").FullName;
         certificates.WriteServerFiles(directory);
         var control = Path.Combine(directory, "control.sock");
         var port = QemuFixture.FreeTcpPort();
