@@ -1,6 +1,7 @@
 #:project ../../src/Qmp.Net/Qmp.Net.csproj
 // Saves a screenshot of a VM that has a display (QEMU writes the file itself, so the path is on QEMU's host).
 // Usage: dotnet run samples/scripts/screendump.cs -- unix:/path/to/qmp.sock /tmp/screen.png
+using System.Text.Json.Nodes;
 using Qmp.Net;
 
 if (args.Length != 2 || !QmpEndpoint.TryParse(args[0], out var endpoint))
@@ -14,7 +15,8 @@ var format = file.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "png" :
 await using var client = await QmpClient.ConnectAsync(endpoint);
 try
 {
-    await client.ExecuteAsync("screendump", new { Filename = file, Format = format });
+    // File-based programs are native-AOT ready (no reflection-based JSON), so arguments are given as a JsonObject.
+    await client.ExecuteAsync("screendump", new JsonObject { ["filename"] = file, ["format"] = format });
     Console.WriteLine($"saved {file} ({new FileInfo(file).Length} bytes, {format})");
     return 0;
 }

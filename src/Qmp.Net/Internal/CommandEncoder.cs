@@ -81,7 +81,22 @@ internal static class CommandEncoder
                 node.WriteTo(writer, options);
                 break;
             default:
-                JsonSerializer.Serialize(writer, arguments, options.GetTypeInfo(arguments.GetType()));
+                JsonTypeInfo typeInfo;
+                try
+                {
+                    typeInfo = options.GetTypeInfo(arguments.GetType());
+                }
+                catch (NotSupportedException e)
+                {
+                    throw new NotSupportedException(
+                        $"Qmp.Net has no JSON metadata for arguments of type {arguments.GetType()}: reflection-based serialization is off in " +
+                        "this application (native AOT, trimming, or a file-based program). Pass the arguments as a JsonObject or JsonElement, " +
+                        "use an ExecuteAsync overload that takes a JsonTypeInfo, or set QmpClientOptions.SerializerOptions to options with a " +
+                        "source-generated JsonSerializerContext.",
+                        e);
+                }
+
+                JsonSerializer.Serialize(writer, arguments, typeInfo);
                 break;
         }
     }
