@@ -152,16 +152,25 @@ public sealed partial class QmpTestServer : IAsyncDisposable
         }
         else
         {
-            directory = Directory.CreateTempSubdirectory("qmp-test-").FullName;
-            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
+            string path;
+            if (options.SocketPath is { } chosen)
             {
+                path = chosen;
+            }
+            else
+            {
+                directory = Directory.CreateTempSubdirectory("qmp-test-").FullName;
                 if (!OperatingSystem.IsWindows())
                 {
                     File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 }
 
-                var path = Path.Combine(directory, "qmp.sock");
+                path = Path.Combine(directory, "qmp.sock");
+            }
+
+            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
                 listener.Bind(new UnixDomainSocketEndPoint(path));
                 listener.Listen(16);
                 endpoint = QmpEndpoint.Unix(path);
@@ -169,7 +178,11 @@ public sealed partial class QmpTestServer : IAsyncDisposable
             catch
             {
                 listener.Dispose();
-                Directory.Delete(directory, recursive: true);
+                if (directory is not null)
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
                 throw;
             }
         }
@@ -365,16 +378,20 @@ public sealed partial class QmpTestServer : IAsyncDisposable
             _commandWaiters.Clear();
         }
 
-        if (_directory is not null)
+        try
         {
-            try
+            if (_directory is not null)
             {
                 Directory.Delete(_directory, recursive: true);
             }
-            catch (IOException)
+            else if (Endpoint is QmpUnixEndpoint unix)
             {
-                // Already gone.
+                File.Delete(unix.Path);
             }
+        }
+        catch (IOException)
+        {
+            // Already gone.
         }
 
         _stop.Dispose();

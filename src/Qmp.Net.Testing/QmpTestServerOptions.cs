@@ -21,6 +21,11 @@ public sealed record QmpTestServerOptions
     /// <value>The default value is <see cref="QmpTestServerTransport.Unix"/>.</value>
     public QmpTestServerTransport Transport { get; init; } = QmpTestServerTransport.Unix;
 
+    /// <summary>Gets the Unix socket path to listen on, for tests that must know it before the server starts (e.g. a
+    /// client retrying until the socket appears). The socket file is deleted on dispose; its directory is the caller's.</summary>
+    /// <value>The default value is <see langword="null"/>: a socket in a fresh private directory (mode 0700), deleted on dispose.</value>
+    public string? SocketPath { get; init; }
+
     /// <summary>Gets the version the greeting announces.</summary>
     /// <value>The default value is QEMU 7.2.0 with the package string of Debian 12's build.</value>
     public QmpVersion Version { get; init; } = new(7, 2, 0, "Debian 1:7.2+dfsg-7+deb12u7");
