@@ -33,11 +33,20 @@ internal static class TestSupport
         }
     }
 
-    /// <summary>Gets the exception a faulted task holds (not wrapped), after waiting for it to end.</summary>
+    /// <summary>Waits for a task to end and returns the exception it ended with (a cancelled task gives its
+    /// <see cref="OperationCanceledException"/>), or <see langword="null"/> when it succeeded.</summary>
     public static async Task<Exception?> ErrorOf(Task task)
     {
         await task.Settled();
-        return task.Exception?.InnerException;
+        try
+        {
+            await task;
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
     }
 
     public static ConfiguredTaskAwaitable<T> NoContext<T>(this Task<T> task) => task.ConfigureAwait(false);
