@@ -40,6 +40,7 @@ public sealed partial class QmpTestServer : IAsyncDisposable
     private readonly List<Exception> _handlerFailures = [];
     private Task _acceptLoop = Task.CompletedTask;
     private Connection? _current;
+    private TaskCompletionSource _nextConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private QmpReplyGate? _gate;
     private int _connectionCount;
     private int _writeChunkSize;
@@ -286,6 +287,15 @@ public sealed partial class QmpTestServer : IAsyncDisposable
         return done.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Waits until a client is connected (at once when one is).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when a client is connected.</returns>
+    public Task WaitForClientAsync(CancellationToken cancellationToken = default)
+    {
+        var next = Volatile.Read(ref _nextConnection);
+        return IsClientConnected ? Task.CompletedTask : next.Task.WaitAsync(cancellationToken);
+    }
+
     /// <summary>Waits until the current connection has ended (at once when no client is connected).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the connection is closed.</returns>
@@ -424,6 +434,7 @@ public sealed partial class QmpTestServer : IAsyncDisposable
 
             var connection = new Connection(this, socket, Interlocked.Increment(ref _connectionCount));
             Volatile.Write(ref _current, connection);
+            Interlocked.Exchange(ref _nextConnection, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             if (_stop.IsCancellationRequested)
             {
                 connection.Close(reset: false);
