@@ -20,6 +20,7 @@ public sealed partial class QmpTestServer
         private readonly Channel<Request> _inBand = Channel.CreateUnbounded<Request>(new() { SingleReader = true, SingleWriter = true });
         private readonly List<Task> _oobTasks = [];
         private int _closed;
+        private int _receiveShutDown;
 
         public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -87,6 +88,19 @@ public sealed partial class QmpTestServer
             }
 
             socket.Dispose();
+        }
+
+        public void ShutDownReceive()
+        {
+            Volatile.Write(ref _receiveShutDown, 1);
+            try
+            {
+                socket.Shutdown(SocketShutdown.Receive);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
         }
 
         public async Task CloseAtBoundaryAsync(CancellationToken cancellationToken)
@@ -185,6 +199,12 @@ public sealed partial class QmpTestServer
                 var received = await socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _cts.Token).ConfigureAwait(false);
                 if (received == 0)
                 {
+                    if (Volatile.Read(ref _receiveShutDown) != 0)
+                    {
+                        // The server stopped receiving on purpose: the connection stays open for writing until closed.
+                        await Task.Delay(Timeout.Infinite, _cts.Token).ConfigureAwait(false);
+                    }
+
                     return;
                 }
 

@@ -363,6 +363,10 @@ public sealed partial class QmpTestServer : IAsyncDisposable
     /// a clean end. A Unix socket has no reset: there it is an abrupt close.</summary>
     public void ResetConnection() => Volatile.Read(ref _current)?.Close(reset: true);
 
+    /// <summary>Stops receiving on the connection while keeping it open for sending. On a Unix socket the client's next
+    /// write then fails at once (EPIPE) while its reads still work: a deterministic write failure.</summary>
+    public void ShutDownReceive() => Volatile.Read(ref _current)?.ShutDownReceive();
+
     /// <summary>Stops the server: closes the listener and the connection, ends every handler's token and waits for the
     /// server's tasks, then deletes the socket's directory. Idempotent.</summary>
     /// <returns>A task that completes when the server has stopped.</returns>

@@ -57,6 +57,28 @@ public class LifecycleTests
     }
 
     [Test]
+    public async Task A_failed_write_is_WriteFailed_on_every_pending_command_and_Completion()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.NeverReply("hang");
+        await using var client = await TestSupport.ConnectAsync(server);
+        var pending = client.ExecuteAsync("hang");
+        await server.WaitForCommandAsync("hang").Bounded();
+
+        server.ShutDownReceive();
+        var write = client.ExecuteAsync("x");
+        var error = await TestSupport.ErrorOf(write);
+
+        Assert.That(error, Is.TypeOf<QmpCommunicationException>().With.Property(nameof(QmpCommunicationException.Error)).EqualTo(QmpCommunicationError.WriteFailed));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await TestSupport.ErrorOf(pending), Is.SameAs(error));
+            Assert.That(await TestSupport.ErrorOf(client.Completion), Is.SameAs(error));
+            Assert.That(client.State, Is.EqualTo(QmpState.Disconnected));
+        });
+    }
+
+    [Test]
     public async Task DisconnectAsync_waits_for_accepted_commands_then_closes()
     {
         await using var server = await QmpTestServer.StartAsync();

@@ -40,6 +40,26 @@ public class StateTests
     }
 
     [Test]
+    public async Task A_StateChanged_handler_that_throws_is_logged_and_does_not_break_the_client()
+    {
+        var log = new ListLoggerFactory();
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("x", _ => 1);
+        await using var client = new QmpClient(server.Endpoint, QmpClientOptions.Default with { LoggerFactory = log });
+        client.StateChanged += (_, _) => throw new InvalidOperationException("handler bug");
+
+        await client.ConnectAsync().Bounded();
+        var result = await client.ExecuteAsync("x").Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetInt32(), Is.EqualTo(1));
+            Assert.That(log.WithId(QmpEventId.StateChangedHandlerFailed).Count(), Is.GreaterThanOrEqualTo(4), "one per change");
+            Assert.That(log.WithId(QmpEventId.StateChangedHandlerFailed).Select(e => e.Level), Has.All.EqualTo(Microsoft.Extensions.Logging.LogLevel.Warning));
+        });
+    }
+
+    [Test]
     public async Task State_is_Busy_while_a_command_is_pending_and_Idle_after()
     {
         await using var server = await QmpTestServer.StartAsync();
