@@ -109,6 +109,49 @@ public class LifecycleTests
     }
 
     [Test]
+    public async Task DisconnectAsync_also_waits_for_commands_queued_behind_the_oob_window()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("echo", args => args);
+        await using var client = await TestSupport.ConnectAsync(server);
+        var gate = server.HoldReplies();
+
+        var tasks = Enumerable.Range(1, 12).Select(n => client.ExecuteAsync("echo", new { N = n })).ToList();
+        await server.WaitForCommandAsync(c => c.Name == "echo" && c.Arguments.GetProperty("n").GetInt32() == 8).Bounded();
+        var disconnect = client.DisconnectAsync();
+        gate.Open();
+        await disconnect.Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tasks.Select(t => t.IsCompletedSuccessfully ? t.Result.GetProperty("n").GetInt32() : -1), Is.EqualTo(Enumerable.Range(1, 12)));
+            Assert.That(client.Completion.IsCompletedSuccessfully, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task DisconnectAsync_is_bounded_by_the_transaction_timeout()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var server = await QmpTestServer.StartAsync();
+        server.NeverReply("hang");
+        await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { TimeProvider = time });
+
+        var pending = client.ExecuteAsync("hang");
+        await server.WaitForCommandAsync("hang").Bounded();
+        var disconnect = client.DisconnectAsync();
+        time.Advance(QmpClientOptions.Default.TransactionTimeout + TimeSpan.FromSeconds(1));
+        await disconnect.Settled();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(disconnect.IsCompleted, Is.True);
+            Assert.That(await TestSupport.ErrorOf(pending), Is.TypeOf<QmpCommunicationException>().With.Property(nameof(QmpCommunicationException.Error)).EqualTo(QmpCommunicationError.TransactionTimeout));
+            Assert.That(client.State, Is.EqualTo(QmpState.Disconnected));
+        });
+    }
+
+    [Test]
     public async Task Cancelling_DisconnectAsync_aborts_and_fails_the_remaining_commands()
     {
         await using var server = await QmpTestServer.StartAsync();
