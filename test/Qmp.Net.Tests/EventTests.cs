@@ -185,6 +185,41 @@ public class EventTests
         });
     }
 
+    [TestCase(false, TestName = "A_new_burst_after_the_reader_caught_up_with_ReadAsync_is_logged_again")]
+    [TestCase(true, TestName = "A_new_burst_after_the_reader_caught_up_with_TryRead_is_logged_again")]
+    public async Task A_new_burst_after_a_reader_caught_up_without_enumerating_is_logged_again(bool tryRead)
+    {
+        var log = new ListLoggerFactory();
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("burst", async (_, ct) =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await server.EmitEventAsync("TICK", cancellationToken: ct);
+            }
+
+            return null;
+        });
+        await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { EventBufferCapacity = 2, LoggerFactory = log });
+
+        await client.ExecuteAsync("burst").Bounded();
+        while (client.Events.Count > 0)
+        {
+            if (tryRead)
+            {
+                client.Events.TryRead(out _);
+            }
+            else
+            {
+                await client.Events.ReadAsync().Bounded();
+            }
+        }
+
+        await client.ExecuteAsync("burst").Bounded();
+
+        Assert.That(log.WithId(QmpEventId.EventsDropped).Count(), Is.EqualTo(2));
+    }
+
     [Test]
     public async Task A_filtered_subscription_sees_only_matching_events_after_it_was_made()
     {
