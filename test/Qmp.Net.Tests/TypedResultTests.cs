@@ -7,6 +7,17 @@ namespace Qmp.Net.Tests;
 
 public sealed record StatusInfo(string Status, bool Running, bool? Singlestep);
 
+public sealed record Positive
+{
+    private readonly int _n;
+
+    public int N
+    {
+        get => _n;
+        init => _n = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "must be positive");
+    }
+}
+
 public sealed record MemoryBackendArguments(string QomType, string Id, long Size);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower)]
@@ -79,6 +90,24 @@ public class TypedResultTests
             Assert.That(typedError, Is.InstanceOf<JsonException>());
             Assert.That(next.Running, Is.True);
             Assert.That(client.IsConnected, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task A_result_type_that_throws_while_being_read_fails_only_its_command()
+    {
+        await using var server = await StartAsync();
+        server.Handle("negative", _ => new { N = -1 });
+        await using var client = await TestSupport.ConnectAsync(server);
+
+        var error = await TestSupport.ErrorOf(client.ExecuteAsync<Positive>("negative"));
+        var next = await client.ExecuteAsync<StatusInfo>("query-status").Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error, Is.InstanceOf<JsonException>().With.InnerException.TypeOf<ArgumentOutOfRangeException>());
+            Assert.That(next.Running, Is.True);
+            Assert.That(client.Completion.IsCompleted, Is.False, "the connection stays up");
         });
     }
 
