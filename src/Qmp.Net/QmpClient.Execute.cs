@@ -367,6 +367,9 @@ public sealed partial class QmpClient
 
     private void HandleResponse(QmpMessage message, ReadOnlySpan<byte> json)
     {
+        // Read an error body before its command leaves the queues: a malformed one is a protocol violation, and the
+        // command must still be queued then so that it fails with the rest instead of never completing.
+        var (errorClass, description) = message.Kind == QmpMessageKind.Error ? QmpMessage.ReadError(json[message.Body]) : default;
         PendingCommand? command = null;
         var errorWithoutId = false;
         var needWrite = false;
@@ -434,7 +437,6 @@ public sealed partial class QmpClient
         }
         else
         {
-            var (errorClass, description) = QmpMessage.ReadError(json[message.Body]);
             if (errorWithoutId)
             {
                 Log.ErrorWithoutId(_logger, command.Command, errorClass, description);

@@ -173,6 +173,47 @@ public class OrderingTests
         });
     }
 
+    [TestCase("{\"error\": {\"desc\": \"no class\"}}", TestName = "An_error_reply_without_class_fails_its_command_with_UnexpectedResponse")]
+    [TestCase("{\"error\": \"text\"}", TestName = "An_error_reply_that_is_no_object_fails_its_command_with_UnexpectedResponse")]
+    public async Task A_malformed_error_reply_fails_its_command_and_the_connection(string reply)
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("x", async (_, ct) =>
+        {
+            await server.SendRawAsync(reply, ct);
+            return QmpTestServer.NoReply;
+        });
+        server.NeverReply("y");
+        await using var client = await TestSupport.ConnectAsync(server);
+
+        var x = client.ExecuteAsync("x");
+        var y = client.ExecuteAsync("y");
+        var error = await TestSupport.ErrorOf(x);
+
+        Assert.That(ErrorKind(error), Is.EqualTo(QmpCommunicationError.UnexpectedResponse));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await TestSupport.ErrorOf(y), Is.SameAs(error));
+            Assert.That(await TestSupport.ErrorOf(client.Completion), Is.SameAs(error));
+        });
+    }
+
+    [Test]
+    public async Task A_malformed_error_reply_to_an_out_of_band_command_fails_it()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("x", async (request, ct) =>
+        {
+            await server.SendRawAsync($"{{\"error\": {{\"desc\": \"no class\"}}, \"id\": {request.Id!.Value.GetRawText()}}}", ct);
+            return QmpTestServer.NoReply;
+        });
+        await using var client = await TestSupport.ConnectAsync(server);
+
+        var error = await TestSupport.ErrorOf(client.ExecuteOobAsync("x"));
+
+        Assert.That(ErrorKind(error), Is.EqualTo(QmpCommunicationError.UnexpectedResponse));
+    }
+
     [Test]
     public async Task Without_ids_a_response_carrying_an_id_is_an_UnexpectedResponse()
     {
