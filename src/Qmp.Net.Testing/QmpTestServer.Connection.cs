@@ -420,9 +420,11 @@ public sealed partial class QmpTestServer
             object? result = null;
             if (server._handlers.TryGetValue(command.Name, out var handler))
             {
+                Task<object?>? running = null;
                 try
                 {
-                    result = await handler(command, _cts.Token).WaitAsync(_cts.Token).ConfigureAwait(false);
+                    running = handler(command, _cts.Token);
+                    result = await running.WaitAsync(_cts.Token).ConfigureAwait(false);
                 }
                 catch (QmpTestServerError e)
                 {
@@ -430,6 +432,8 @@ public sealed partial class QmpTestServer
                 }
                 catch (OperationCanceledException) when (_cts.IsCancellationRequested)
                 {
+                    // The connection ended first. A handler that ignores its token may still fail later: observe it.
+                    _ = running?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                     return null;
                 }
                 catch (Exception e)

@@ -386,7 +386,9 @@ public sealed partial class QmpTestServer : IAsyncDisposable
         {
             foreach (var (_, done) in _commandWaiters)
             {
+                // A waiter whose caller stopped waiting (its token) must not surface as an unobserved exception.
                 done.TrySetException(new ObjectDisposedException(nameof(QmpTestServer)));
+                _ = done.Task.Exception;
             }
 
             _commandWaiters.Clear();
@@ -466,6 +468,7 @@ public sealed partial class QmpTestServer : IAsyncDisposable
                 catch (Exception e)
                 {
                     _commandWaiters[i].Done.TrySetException(e);
+                    _ = _commandWaiters[i].Done.Task.Exception;
                     _commandWaiters.RemoveAt(i);
                     continue;
                 }

@@ -180,6 +180,7 @@ public class OrderingTests
         await using var server = await QmpTestServer.StartAsync();
         server.Handle("x", async (_, ct) =>
         {
+            await server.WaitForCommandAsync("y", ct);
             await server.SendRawAsync(reply, ct);
             return QmpTestServer.NoReply;
         });
