@@ -22,6 +22,20 @@ namespace Qmp.Net.Testing;
 /// <para>Nothing the server does in the background throws: a client that goes away just ends the connection.
 /// <see cref="DisposeAsync"/> stops everything and deletes the socket's directory.</para>
 /// </remarks>
+/// <example><code>
+/// await using var server = await QmpTestServer.StartAsync();
+/// server.Handle("query-status", args => new { status = "running", running = true });
+/// server.Handle("cont", async (request, ct) =>
+/// {
+///     await server.EmitEventAsync("RESUME", cancellationToken: ct); // sent before the reply, as QEMU does
+///     return null;                                                  // {"return": {}}
+/// });
+/// server.HandleError("device_del", "DeviceNotFound", "Device 'nic0' not found");
+///
+/// await using var client = await QmpClient.ConnectAsync(server.Endpoint);
+/// await codeUnderTest.ResumeAsync(client);
+/// var cont = await server.WaitForCommandAsync("cont");
+/// </code></example>
 public sealed partial class QmpTestServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)

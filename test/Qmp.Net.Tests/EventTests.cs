@@ -279,6 +279,24 @@ public class EventTests
     }
 
     [Test]
+    public async Task WaitForEventAsync_fails_with_what_its_condition_throws_and_the_client_goes_on()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        await using var client = await TestSupport.ConnectAsync(server);
+
+        var waiter = client.WaitForEventAsync("STOP", _ => throw new FormatException("condition bug"));
+        await server.EmitEventAsync("STOP").Bounded();
+        await server.EmitEventAsync("RESUME").Bounded();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await TestSupport.ErrorOf(waiter), Is.TypeOf<FormatException>());
+            Assert.That((await client.Events.ReadAsync().Bounded()).Name, Is.EqualTo("STOP"));
+            Assert.That((await client.Events.ReadAsync().Bounded()).Name, Is.EqualTo("RESUME"));
+        });
+    }
+
+    [Test]
     public async Task WaitForEventAsync_can_be_cancelled()
     {
         await using var server = await QmpTestServer.StartAsync();

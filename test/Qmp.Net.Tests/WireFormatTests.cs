@@ -32,6 +32,7 @@ public class WireFormatTests
         const string expected = "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m0\",\"size\":1048576}}";
         yield return new TestCaseData(new { QomType = "memory-backend-ram", Id = "m0", Size = 1048576 }, expected).SetArgDisplayNames("anonymous object, kebab-case");
         yield return new TestCaseData(JsonDocument.Parse("{\"qom-type\": \"memory-backend-ram\", \"id\": \"m0\", \"size\": 1048576}").RootElement, expected).SetArgDisplayNames("JsonElement");
+        yield return new TestCaseData(JsonDocument.Parse("{\"qom-type\":\"memory-backend-ram\",\"id\":\"m0\",\"size\":1048576}"), expected).SetArgDisplayNames("JsonDocument");
         yield return new TestCaseData(new JsonObject { ["qom-type"] = "memory-backend-ram", ["id"] = "m0", ["size"] = 1048576 }, expected).SetArgDisplayNames("JsonObject");
         yield return new TestCaseData(new Dictionary<string, object> { ["qom-type"] = "memory-backend-ram", ["id"] = "m0", ["size"] = 1048576 }, expected).SetArgDisplayNames("Dictionary");
         yield return new TestCaseData(new { Device = "d0", Force = (bool?)null }, "{\"execute\":\"object-add\",\"arguments\":{\"device\":\"d0\"}}").SetArgDisplayNames("null member left out");

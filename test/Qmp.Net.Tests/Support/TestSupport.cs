@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Qmp.Net.Testing;
 
 [assembly: Parallelizable(ParallelScope.Fixtures)]
@@ -48,6 +47,4 @@ internal static class TestSupport
             return e;
         }
     }
-
-    public static ConfiguredTaskAwaitable<T> NoContext<T>(this Task<T> task) => task.ConfigureAwait(false);
 }
