@@ -143,6 +143,16 @@ public class ConnectTests
     }
 
     [Test]
+    public async Task A_host_name_is_resolved_at_connect_time()
+    {
+        await using var server = await QmpTestServer.StartAsync(QmpTestServerOptions.Default with { Transport = QmpTestServerTransport.Tcp });
+        var port = ((QmpTcpEndpoint)server.Endpoint).Port;
+        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Tcp("localhost", port)).Bounded();
+
+        Assert.That(client.IsConnected, Is.True);
+    }
+
+    [Test]
     public async Task A_server_that_closes_before_the_greeting_fails_connecting()
     {
         await using var server = await QmpTestServer.StartAsync(QmpTestServerOptions.Default with { SendGreeting = false });
