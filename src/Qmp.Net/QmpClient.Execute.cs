@@ -308,7 +308,10 @@ public sealed partial class QmpClient
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Volatile.Write(ref _writerActive, 0);
-            if (!IsTerminated)
+
+            // After `quit` the server may close before reading what follows; the read loop sees the close and ends the
+            // connection gracefully, failing what was written after `quit` with QmpConnectionClosedException.
+            if (!IsTerminated && !QuitWritten)
             {
                 Terminate(ExceptionFactory.WriteFailed(e));
             }
@@ -367,8 +370,8 @@ public sealed partial class QmpClient
 
     private void HandleResponse(QmpMessage message, ReadOnlySpan<byte> json)
     {
-        // Read an error body before its command leaves the queues: a malformed one is a protocol violation, and the
-        // command must still be queued then so that it fails with the rest instead of never completing.
+        // Read an error body before a command leaves the queues: a malformed one ends the connection, and the command
+        // must still be in a queue then so that it fails with everything else.
         var (errorClass, description) = message.Kind == QmpMessageKind.Error ? QmpMessage.ReadError(json[message.Body]) : default;
         PendingCommand? command = null;
         var errorWithoutId = false;

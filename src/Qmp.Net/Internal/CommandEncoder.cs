@@ -91,9 +91,17 @@ internal static class CommandEncoder
         var written = buffer.WrittenSpan;
         if (written.Length <= start || written[start] != (byte)'{')
         {
+            // The message names the JSON kind, never the value: arguments may hold secrets.
+            var kind = written.Length <= start ? "nothing" : written[start] switch
+            {
+                (byte)'[' => "an array",
+                (byte)'"' => "a string",
+                (byte)'n' => "null",
+                (byte)'t' or (byte)'f' => "a boolean",
+                _ => "a number",
+            };
             throw new ArgumentException(
-                $"QMP command arguments must be a JSON object, but the value of type {type.Name} was written as '{System.Text.Encoding.UTF8.GetString(written[start..Math.Min(written.Length, start + 20)])}'.",
-                "arguments");
+                $"QMP command arguments must be a JSON object, but the value of type {type.Name} serialized to {kind}.", "arguments");
         }
     }
 
