@@ -171,6 +171,9 @@ public class ConnectTests
         await server.WaitForClientAsync().Bounded();
         await server.CloseConnectionAsync().Bounded();
 
-        Assert.That(await TestSupport.ErrorOf(connect), Is.InstanceOf<QmpException>());
+        var error = await TestSupport.ErrorOf(connect);
+
+        Assert.That(error, Is.TypeOf<QmpConnectionException>().With.Property(nameof(QmpConnectionException.SocketError)).EqualTo(SocketError.ConnectionReset));
+        Assert.That(client.Completion.Exception?.InnerException, Is.SameAs(error));
     }
 }
