@@ -134,6 +134,8 @@ public class QmpTestServerTests
             Assert.That(unknown, Is.TypeOf<QmpErrorException>().With.Property("ErrorClass").EqualTo("CommandNotFound").And.Property("Description").EqualTo("The command no-such-command has not been found"));
             Assert.That(silent.IsCompleted, Is.False);
         });
+        client.Abort();
+        Assert.That(await TestSupport.ErrorOf(silent), Is.TypeOf<QmpConnectionClosedException>());
     }
 
     [Test]
