@@ -370,7 +370,7 @@ public sealed partial class QmpTestServer
         {
             try
             {
-                var reply = await ReplyToAsync(request).ConfigureAwait(false);
+                var (reply, exit) = await ReplyToAsync(request).ConfigureAwait(false);
                 if (reply is null)
                 {
                     return;
@@ -382,6 +382,11 @@ public sealed partial class QmpTestServer
                 }
 
                 await SendQuietlyAsync(reply, _cts.Token).ConfigureAwait(false);
+                if (exit)
+                {
+                    server.StopListening();
+                    await CloseAtBoundaryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -389,8 +394,15 @@ public sealed partial class QmpTestServer
             }
         }
 
-        /// <summary>Makes the reply to one request, or <see langword="null"/> for none.</summary>
-        private async Task<byte[]?> ReplyToAsync(Request request)
+        /// <summary>Makes the reply to one request (<see langword="null"/> for none), and whether the server exits after it.</summary>
+        private async Task<(byte[]? Reply, bool Exit)> ReplyToAsync(Request request)
+        {
+            var exit = false;
+            var reply = await MakeReplyAsync(request, () => exit = true).ConfigureAwait(false);
+            return (reply, exit);
+        }
+
+        private async Task<byte[]?> MakeReplyAsync(Request request, Action exitAfterReply)
         {
             if (request.Command is not { } command)
             {
@@ -452,6 +464,12 @@ public sealed partial class QmpTestServer
                 return null;
             }
 
+            if (result is ReplyThenExit then)
+            {
+                exitAfterReply();
+                result = then.Value;
+            }
+
             if (negotiation)
             {
                 Enabled = enable;
@@ -484,18 +502,27 @@ public sealed partial class QmpTestServer
             }
 
             var names = new List<string>();
+            var index = 0;
             foreach (var item in list.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.String)
                 {
-                    return "Invalid parameter type for 'enable[0]', expected: string";
+                    return $"Invalid parameter type for 'enable[{index}]', expected: string";
                 }
 
                 var name = item.GetString()!;
+                if (server.Options.Profile == QmpTestServerProfile.QemuLike && name != "oob")
+                {
+                    // QEMU 7.2 knows no capability but oob: any other name fails its enum check, worded so.
+                    return $"Parameter 'null' does not accept value '{name}'";
+                }
+
                 if (!server.Options.Capabilities.Contains(name))
                 {
                     return $"Capability '{name}' not available";
                 }
+
+                index++;
 
                 names.Add(name);
             }

@@ -203,6 +203,11 @@ public sealed partial class QmpTestServer : IAsyncDisposable
         }
 
         var server = new QmpTestServer(options, listener, endpoint, directory);
+        if (options.Profile == QmpTestServerProfile.QemuLike)
+        {
+            server.InstallQemuLikeProfile();
+        }
+
         server._acceptLoop = server.AcceptLoopAsync();
         return Task.FromResult(server);
     }
@@ -426,6 +431,9 @@ public sealed partial class QmpTestServer : IAsyncDisposable
 
         _stop.Dispose();
     }
+
+    /// <summary>Stops accepting connections, as a QEMU that has exited (the socket file stays until <see cref="DisposeAsync"/>).</summary>
+    private void StopListening() => _listener.Dispose();
 
     private Connection RequireConnection() =>
         Volatile.Read(ref _current) is { IsClosed: false } connection

@@ -10,12 +10,35 @@ public enum QmpTestServerTransport
     Tcp,
 }
 
+/// <summary>Which commands a <see cref="QmpTestServer"/> answers before the test adds handlers of its own.</summary>
+public enum QmpTestServerProfile
+{
+    /// <summary>No commands but <c>qmp_capabilities</c>: the test scripts every reply.</summary>
+    Scripted,
+
+    /// <summary>Answers like a QEMU 7.2 <c>-machine none -S</c> monitor: <c>query-status</c>, <c>stop</c>, <c>cont</c>,
+    /// <c>system_reset</c>, <c>system_powerdown</c>, <c>quit</c> (with the run-state machine and the events QEMU sends),
+    /// <c>query-version</c>, <c>query-commands</c>, <c>query-name</c> and <c>qom-list</c> on <c>/</c>, with QEMU's error
+    /// texts for bad arguments. See <see cref="QmpTestServer.RunState"/>.</summary>
+    QemuLike,
+}
+
 /// <summary>Settings of a <see cref="QmpTestServer"/>.</summary>
 /// <remarks>Options are immutable; derive a changed copy with a <c>with</c> expression from <see cref="Default"/>.</remarks>
 public sealed record QmpTestServerOptions
 {
     /// <summary>Gets the options with every default value: a Unix socket and a QEMU 7.2 greeting offering <c>oob</c>.</summary>
     public static QmpTestServerOptions Default { get; } = new();
+
+    /// <summary>Gets the default options with the <see cref="QmpTestServerProfile.QemuLike"/> profile: a server that
+    /// behaves like a QEMU 7.2 <c>-machine none -S</c> monitor out of the box.</summary>
+    /// <example><code>await using var server = await QmpTestServer.StartAsync(QmpTestServerOptions.QemuLike);</code></example>
+    public static QmpTestServerOptions QemuLike { get; } = new() { Profile = QmpTestServerProfile.QemuLike };
+
+    /// <summary>Gets the commands the server answers before the test adds its own handlers (which replace the
+    /// profile's handler of the same command).</summary>
+    /// <value>The default value is <see cref="QmpTestServerProfile.Scripted"/>.</value>
+    public QmpTestServerProfile Profile { get; init; } = QmpTestServerProfile.Scripted;
 
     /// <summary>Gets where the server listens.</summary>
     /// <value>The default value is <see cref="QmpTestServerTransport.Unix"/>.</value>
