@@ -82,6 +82,7 @@ public class QmpTestServerTests
 
     [TestCase("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"nope\"]}}", "Capability 'nope' not available")]
     [TestCase("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":\"oob\"}}", "Invalid parameter type for 'enable', expected: array")]
+    [TestCase("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\",1]}}", "Invalid parameter type for 'enable[1]', expected: string")]
     [TestCase("{\"arguments\":{}}", "QMP input lacks member 'execute'")]
     [TestCase("{\"execute\":\"x\",\"extra\":1}", "QMP input member 'extra' is unexpected")]
     [TestCase("{\"execute\":5}", "QMP input member 'execute' must be a string")]
