@@ -1,10 +1,11 @@
 using Qmp.Net;
 using Qmp.Net.Qemu;
+using Qmp.Net.Testing;
 
 namespace QuickStart;
 
-/// <summary>The QMP server the quick start talks to. Today that is a real QEMU started through <see cref="QemuProcess"/>;
-/// an embedded server for machines without QEMU plugs in here as a second implementation.</summary>
+/// <summary>The QMP server the quick start talks to: a real QEMU started through <see cref="QemuProcess"/> when one is
+/// installed, otherwise Qmp.Net.Testing's embedded server with its QemuLike profile.</summary>
 internal interface IDemoServer : IAsyncDisposable
 {
     /// <summary>Gets a one-line description of the server, printed first.</summary>
@@ -22,8 +23,8 @@ internal static class DemoServer
     public const string QemuBinary = "qemu-system-x86_64";
     public const string QemuPackage = "qemu-system-x86";
 
-    /// <summary>Starts the best server available, or returns null when there is none (then prints what to install).</summary>
-    public static async Task<IDemoServer?> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts a real QEMU, or the embedded QemuLike server when <see cref="QemuBinary"/> is not on PATH.</summary>
+    public static async Task<IDemoServer> StartAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -39,8 +40,8 @@ internal static class DemoServer
         }
         catch (QemuStartException e) when (e.ExitCode is null && e.Message.Contains("not found", StringComparison.Ordinal))
         {
-            // The seam for an embedded fallback server: start it here instead of giving up.
-            return null;
+            // No QEMU here: the embedded server answers these commands as QEMU 7.2 on -machine none -S does.
+            return await EmbeddedServer.StartAsync(cancellationToken);
         }
     }
 
@@ -54,5 +55,40 @@ internal static class DemoServer
             $"QEMU exited with code {await qemu.Exited.WaitAsync(cancellationToken)}";
 
         public ValueTask DisposeAsync() => qemu.DisposeAsync();
+    }
+
+    private sealed class EmbeddedServer(QmpTestServer server, QmpClient client) : IDemoServer
+    {
+        public string Description =>
+            $"embedded QemuLike server from Qmp.Net.Testing at {server.Endpoint} ({QemuBinary} was not found on PATH; " +
+            $"'sudo apt-get install {QemuPackage}' gives you a real one)";
+
+        public QmpClient Client => client;
+
+        public static async Task<IDemoServer> StartAsync(CancellationToken cancellationToken)
+        {
+            var server = await QmpTestServer.StartAsync(QmpTestServerOptions.QemuLike, cancellationToken);
+            try
+            {
+                return new EmbeddedServer(server, await QmpClient.ConnectAsync(server.Endpoint, cancellationToken: cancellationToken));
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task<string> WaitForExitAsync(CancellationToken cancellationToken)
+        {
+            await server.WaitForDisconnectAsync(cancellationToken);
+            return "The embedded server closed the connection after quit, as QEMU does when it exits";
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await client.DisposeAsync();
+            await server.DisposeAsync();
+        }
     }
 }
