@@ -32,7 +32,7 @@ public sealed partial class QmpTestServer
     private void InstallQemuLikeProfile()
     {
         _runState = Prelaunch;
-        HandleQemuLike("query-status", (_, _) =>
+        HandleWithoutParameters("query-status", (_, _) =>
         {
             var state = RunState!;
             return Task.FromResult<object?>(new JsonObject
@@ -44,7 +44,7 @@ public sealed partial class QmpTestServer
         });
 
         // stop: a running machine pauses and says STOP; a prelaunch one only forgets to autostart; a paused one stays.
-        HandleQemuLike("stop", async (_, ct) =>
+        HandleWithoutParameters("stop", async (_, ct) =>
         {
             if (TryChangeRunState(from: s => s == Running, to: Paused))
             {
@@ -55,7 +55,7 @@ public sealed partial class QmpTestServer
         });
 
         // cont: RESUME goes out before the reply, and only when the machine was not running already.
-        HandleQemuLike("cont", async (_, ct) =>
+        HandleWithoutParameters("cont", async (_, ct) =>
         {
             if (TryChangeRunState(from: s => s != Running, to: Running))
             {
@@ -66,7 +66,7 @@ public sealed partial class QmpTestServer
         });
 
         // system_reset: always RESET; a machine that is not running comes back in prelaunch.
-        HandleQemuLike("system_reset", async (_, ct) =>
+        HandleWithoutParameters("system_reset", async (_, ct) =>
         {
             TryChangeRunState(from: s => s != Running, to: Prelaunch);
             await EmitQuietlyAsync("RESET", new JsonObject { ["guest"] = false, ["reason"] = "host-qmp-system-reset" }, ct).ConfigureAwait(false);
@@ -74,20 +74,20 @@ public sealed partial class QmpTestServer
         });
 
         // system_powerdown: -machine none has no ACPI, so nothing happens but the POWERDOWN event.
-        HandleQemuLike("system_powerdown", async (_, ct) =>
+        HandleWithoutParameters("system_powerdown", async (_, ct) =>
         {
             await EmitQuietlyAsync("POWERDOWN", null, ct).ConfigureAwait(false);
             return null;
         });
 
         // quit: SHUTDOWN, the reply, then the connection closes and nobody else can connect (QEMU has exited).
-        HandleQemuLike("quit", async (_, ct) =>
+        HandleWithoutParameters("quit", async (_, ct) =>
         {
             await EmitQuietlyAsync("SHUTDOWN", new JsonObject { ["guest"] = false, ["reason"] = "host-qmp-quit" }, ct).ConfigureAwait(false);
             return new ReplyThenExit(null);
         });
 
-        HandleQemuLike("query-version", (_, _) => Task.FromResult<object?>(new JsonObject
+        HandleWithoutParameters("query-version", (_, _) => Task.FromResult<object?>(new JsonObject
         {
             ["qemu"] = new JsonObject
             {
@@ -99,16 +99,16 @@ public sealed partial class QmpTestServer
         }));
 
         // The commands this server answers now: the profile's, the test's own, and qmp_capabilities.
-        HandleQemuLike("query-commands", (_, _) =>
+        HandleWithoutParameters("query-commands", (_, _) =>
         {
             var names = _handlers.Keys.Append("qmp_capabilities").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
             return Task.FromResult<object?>(new JsonArray([.. names.Select(n => (JsonNode)new JsonObject { ["name"] = n })]));
         });
 
         // A machine started without -name has none: QEMU answers an empty object.
-        HandleQemuLike("query-name", (_, _) => Task.FromResult<object?>(null));
+        HandleWithoutParameters("query-name", (_, _) => Task.FromResult<object?>(null));
 
-        HandleQemuLike("qom-list", (request, _) =>
+        Handle("qom-list", (request, _) =>
         {
             var path = RequireString(request.Arguments, "path");
             RejectUnexpected(request.Arguments, "path");
@@ -124,23 +124,18 @@ public sealed partial class QmpTestServer
         });
 
         // qmp_capabilities: the server has checked 'enable'; QEMU also refuses any other member.
-        HandleQemuLike("qmp_capabilities", (request, _) =>
+        Handle("qmp_capabilities", (request, _) =>
         {
             RejectUnexpected(request.Arguments, "enable");
             return Task.FromResult<object?>(null);
         });
     }
 
-    /// <summary>Registers a profile handler that, like QEMU's argument visitor, refuses members a command does not take
-    /// (commands with parameters check their own).</summary>
-    private void HandleQemuLike(string command, Func<ReceivedCommand, CancellationToken, Task<object?>> handler)
+    /// <summary>Registers the handler of a command without parameters that, like QEMU's argument visitor, first refuses
+    /// any member (commands with parameters register through <see cref="Handle(string, Func{ReceivedCommand, CancellationToken, Task{object}})"/>
+    /// and check their own).</summary>
+    private void HandleWithoutParameters(string command, Func<ReceivedCommand, CancellationToken, Task<object?>> handler)
     {
-        if (command is "qom-list" or "qmp_capabilities")
-        {
-            Handle(command, handler);
-            return;
-        }
-
         Handle(command, (request, ct) =>
         {
             RejectUnexpected(request.Arguments);
