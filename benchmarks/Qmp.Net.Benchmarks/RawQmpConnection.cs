@@ -17,7 +17,7 @@ public sealed class RawQmpConnection : IDisposable
     public static readonly byte[] CapabilitiesWithOob = "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\"]}}"u8.ToArray();
 
     private readonly Socket _socket;
-    private readonly byte[] _buffer = new byte[65536];
+    private readonly byte[] _buffer = new byte[4096];
     private byte[] _batch = [];
 
     private RawQmpConnection(Socket socket) => _socket = socket;
