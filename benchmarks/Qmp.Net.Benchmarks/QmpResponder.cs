@@ -13,7 +13,8 @@ public enum Transport
 /// <summary>A minimal in-process QMP server for benchmarks: it sends a greeting, answers the first request with
 /// <c>{"return": {}}</c> and every later one with a prepared <c>query-status</c> reply. It does no JSON work: it finds the end
 /// of each request by counting braces outside strings, and answers everything a receive brought in with one write.
-/// Optionally, once negotiated, it streams prepared events as fast as the socket takes them.</summary>
+/// Optionally, once negotiated, it streams prepared events as fast as the socket takes them, or sends a number of events
+/// before each reply.</summary>
 public sealed class QmpResponder : IAsyncDisposable
 {
     public static readonly byte[] StatusReply = Encoding.ASCII.GetBytes("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}\r\n");
@@ -26,14 +27,16 @@ public sealed class QmpResponder : IAsyncDisposable
     private readonly Socket _listener;
     private readonly byte[] _greeting;
     private readonly bool _streamEvents;
+    private readonly int _eventsPerReply;
     private readonly string? _path;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _connections;
 
-    private QmpResponder(Transport transport, bool offerOob, bool streamEvents)
+    private QmpResponder(Transport transport, bool offerOob, bool streamEvents, int eventsPerReply)
     {
         _streamEvents = streamEvents;
+        _eventsPerReply = eventsPerReply;
         var capabilities = offerOob ? "[\"oob\"]" : "[]";
         _greeting = Encoding.ASCII.GetBytes(
             "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"Debian 1:7.2\"}, \"capabilities\": " + capabilities + "}}\r\n");
@@ -67,7 +70,13 @@ public sealed class QmpResponder : IAsyncDisposable
     /// <summary>Gets the number of connections open on the server side.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
-    public static QmpResponder Start(Transport transport, bool offerOob = false, bool streamEvents = false) => new(transport, offerOob, streamEvents);
+    /// <summary>Starts a responder.</summary>
+    /// <param name="transport">Unix socket or TCP loopback.</param>
+    /// <param name="offerOob">Whether the greeting offers the <c>oob</c> capability.</param>
+    /// <param name="streamEvents">Whether to stream events without end once the first request has been answered.</param>
+    /// <param name="eventsPerReply">How many events to send before each reply after the first.</param>
+    public static QmpResponder Start(Transport transport, bool offerOob = false, bool streamEvents = false, int eventsPerReply = 0) =>
+        new(transport, offerOob, streamEvents, eventsPerReply);
 
     public async ValueTask DisposeAsync()
     {
@@ -150,14 +159,13 @@ public sealed class QmpResponder : IAsyncDisposable
                     }
                     else if (b == '}' && --depth == 0)
                     {
-                        var reply = answered++ == 0 ? s_emptyReply : StatusReply;
-                        if (output.Length - length < reply.Length)
+                        var first = answered++ == 0;
+                        for (var e = first ? 0 : _eventsPerReply; e > 0; e--)
                         {
-                            Array.Resize(ref output, output.Length * 2);
+                            Append(ref output, ref length, EventLine);
                         }
 
-                        reply.CopyTo(output, length);
-                        length += reply.Length;
+                        Append(ref output, ref length, first ? s_emptyReply : StatusReply);
                     }
                 }
 
@@ -179,6 +187,17 @@ public sealed class QmpResponder : IAsyncDisposable
             socket.Dispose();
             Interlocked.Decrement(ref _connections);
         }
+    }
+
+    private static void Append(ref byte[] output, ref int length, byte[] data)
+    {
+        if (output.Length - length < data.Length)
+        {
+            Array.Resize(ref output, Math.Max(output.Length * 2, length + data.Length));
+        }
+
+        data.CopyTo(output, length);
+        length += data.Length;
     }
 
     private async Task StreamEventsAsync(Socket socket)
