@@ -23,6 +23,9 @@ public sealed class RawQmpConnection : IDisposable
 
     private RawQmpConnection(Socket socket) => _socket = socket;
 
+    /// <summary>Gets the connected socket (the scale measurement keeps only this, not the connection's buffer).</summary>
+    public Socket Socket => _socket;
+
     /// <summary>Connects, reads the greeting and sends <paramref name="capabilities"/>, waiting for its answer.</summary>
     public static async Task<RawQmpConnection> ConnectAsync(EndPoint endPoint, byte[] capabilities)
     {
