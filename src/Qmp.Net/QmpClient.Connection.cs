@@ -13,6 +13,7 @@ public sealed partial class QmpClient
     private readonly TimeSpan _transactionTimeout;
     private readonly CancellationTokenSource _transactionCts = new();
     private bool _timerRunning;
+    private long _timerStartedAt;
     private bool _quitWritten;
     private TaskCompletionSource? _drained;
 
@@ -47,8 +48,8 @@ public sealed partial class QmpClient
         try
         {
             var transport = _options.ConnectRetry is { } retry
-                ? await retry.ExecuteAsync(static (endpoint, token) => SocketTransport.ConnectAsync(endpoint, token), Endpoint, linked.Token).ConfigureAwait(false)
-                : await SocketTransport.ConnectAsync(Endpoint, linked.Token).ConfigureAwait(false);
+                ? await retry.ExecuteAsync(static (client, token) => client._connector(client.Endpoint, token), this, linked.Token).ConfigureAwait(false)
+                : await _connector(Endpoint, linked.Token).ConfigureAwait(false);
             lock (_sync)
             {
                 if (_terminated)
@@ -229,6 +230,13 @@ public sealed partial class QmpClient
             error = new QmpCommunicationException(QmpCommunicationError.UnexpectedResponse, "QMP protocol violation: " + e.Message, e);
         }
 
+        if (error is null && Volatile.Read(ref _greeting) is null && !IsTerminated)
+        {
+            // Connecting failed: the server hung up before it said anything (a TLS server that rejects the client's
+            // certificate does this, and so does a QMP server that already has a client).
+            error = ExceptionFactory.ClosedBeforeGreeting(Endpoint);
+        }
+
         if (error is null)
         {
             CompleteQuitOnClose();
@@ -331,7 +339,9 @@ public sealed partial class QmpClient
     {
         lock (_sync)
         {
-            if (_terminated || !_timerRunning)
+            // A restart can race with a firing timer: only a timer whose full period has passed since the last restart counts.
+            if (_terminated || !_timerRunning ||
+                _options.TimeProvider.GetElapsedTime(_timerStartedAt) < _transactionTimeout)
             {
                 return;
             }
@@ -354,6 +364,7 @@ public sealed partial class QmpClient
         if (expecting && !_timerRunning)
         {
             _timerRunning = true;
+            _timerStartedAt = _options.TimeProvider.GetTimestamp();
             _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
         }
         else if (!expecting && _timerRunning)
@@ -375,6 +386,7 @@ public sealed partial class QmpClient
         {
             if (_timerRunning && !_terminated)
             {
+                _timerStartedAt = _options.TimeProvider.GetTimestamp();
                 _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
             }
         }

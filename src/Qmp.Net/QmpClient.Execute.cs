@@ -328,7 +328,10 @@ public sealed partial class QmpClient
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Volatile.Write(ref _writerActive, 0);
-            if (!IsTerminated)
+
+            // After `quit` the server may close before reading what follows; the read loop sees the close and ends the
+            // connection gracefully, failing what was written after `quit` with QmpConnectionClosedException.
+            if (!IsTerminated && !QuitWritten)
             {
                 Terminate(ExceptionFactory.WriteFailed(e));
             }
@@ -387,6 +390,9 @@ public sealed partial class QmpClient
 
     private void HandleResponse(QmpMessage message, ReadOnlySpan<byte> json)
     {
+        // Read an error body before a command leaves the queues: a malformed one ends the connection, and the command
+        // must still be in a queue then so that it fails with everything else.
+        var (errorClass, description) = message.Kind == QmpMessageKind.Error ? QmpMessage.ReadError(json[message.Body]) : default;
         PendingCommand? command = null;
         var errorWithoutId = false;
         var needWrite = false;
@@ -455,7 +461,6 @@ public sealed partial class QmpClient
         }
         else
         {
-            var (errorClass, description) = QmpMessage.ReadError(json[message.Body]);
             if (errorWithoutId)
             {
                 Log.ErrorWithoutId(_logger, command.Command, errorClass, description);

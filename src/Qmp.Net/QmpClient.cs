@@ -22,6 +22,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     private static readonly IReadOnlyList<string> s_oobCapability = Array.AsReadOnly(new[] { "oob" });
 
     private readonly QmpClientOptions _options;
+    private readonly Func<QmpEndpoint, CancellationToken, ValueTask<IQmpTransport>> _connector;
     private readonly ILogger _logger;
     private readonly JsonSerializerOptions _json;
     private readonly object _sync = new();
@@ -46,7 +47,15 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public QmpClient(QmpEndpoint endpoint, QmpClientOptions? options = null)
+        : this(endpoint, options, SocketTransport.ConnectAsync)
     {
+    }
+
+    /// <summary>Initializes a client that connects through the given transport factory (the seam for other transports,
+    /// and for tests and fuzzing that feed the protocol layer from memory).</summary>
+    internal QmpClient(QmpEndpoint endpoint, QmpClientOptions? options, Func<QmpEndpoint, CancellationToken, ValueTask<IQmpTransport>> connector)
+    {
+        _connector = connector;
         ArgumentNullException.ThrowIfNull(endpoint);
         options ??= QmpClientOptions.Default;
         Validate(options);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Qmp.Net;
@@ -21,7 +22,21 @@ public abstract record QmpEndpoint
     /// <returns>The endpoint.</returns>
     /// <exception cref="ArgumentException"><paramref name="host"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is outside 1 to 65535.</exception>
-    public static QmpEndpoint Tcp(string host, int port)
+    public static QmpEndpoint Tcp(string host, int port) => Tcp(host, port, null);
+
+    /// <summary>Creates an endpoint for a QMP server listening on TCP, optionally speaking TLS (QEMU's
+    /// <c>tls-creds-x509</c> on a socket chardev).</summary>
+    /// <param name="host">A host name, an IPv4 literal or an IPv6 literal (with or without square brackets).</param>
+    /// <param name="port">The TCP port, from 1 to 65535.</param>
+    /// <param name="tls">TLS settings, or <see langword="null"/> for plain TCP. When its
+    /// <see cref="SslClientAuthenticationOptions.TargetHost"/> is not set, <paramref name="host"/> is used to check the
+    /// server's certificate. Set <see cref="SslClientAuthenticationOptions.CertificateChainPolicy"/> to trust a private CA,
+    /// and <see cref="SslClientAuthenticationOptions.ClientCertificates"/> when the server verifies clients
+    /// (<c>verify-peer=on</c>).</param>
+    /// <returns>The endpoint.</returns>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is outside 1 to 65535.</exception>
+    public static QmpEndpoint Tcp(string host, int port, SslClientAuthenticationOptions? tls)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, IPEndPoint.MinPort + 1);
@@ -31,7 +46,7 @@ public abstract record QmpEndpoint
             host = host[1..^1];
         }
 
-        return new QmpTcpEndpoint(host, port);
+        return new QmpTcpEndpoint(host, port, tls);
     }
 
     /// <summary>Creates an endpoint for a QMP server listening on a Unix domain socket, the usual way QEMU is run
@@ -143,10 +158,11 @@ public abstract record QmpEndpoint
 /// <summary>A QMP server listening on TCP.</summary>
 public sealed record QmpTcpEndpoint : QmpEndpoint
 {
-    internal QmpTcpEndpoint(string host, int port)
+    internal QmpTcpEndpoint(string host, int port, SslClientAuthenticationOptions? tls = null)
     {
         Host = host;
         Port = port;
+        Tls = tls;
     }
 
     /// <summary>Gets the host name or IP literal (an IPv6 literal is kept without brackets).</summary>
@@ -155,12 +171,15 @@ public sealed record QmpTcpEndpoint : QmpEndpoint
     /// <summary>Gets the TCP port.</summary>
     public int Port { get; }
 
+    /// <summary>Gets the TLS settings, or <see langword="null"/> for plain TCP.</summary>
+    public SslClientAuthenticationOptions? Tls { get; }
+
     /// <summary>Returns the endpoint in the form <see cref="QmpEndpoint.Parse(string)"/> accepts, e.g. <c>tcp:localhost:4444</c> or <c>tcp:[::1]:4444</c>.</summary>
     /// <returns>The text form.</returns>
     public override string ToString() =>
-        Host.Contains(':', StringComparison.Ordinal)
+        (Host.Contains(':', StringComparison.Ordinal)
             ? string.Create(CultureInfo.InvariantCulture, $"tcp:[{Host}]:{Port}")
-            : string.Create(CultureInfo.InvariantCulture, $"tcp:{Host}:{Port}");
+            : string.Create(CultureInfo.InvariantCulture, $"tcp:{Host}:{Port}")) + (Tls is null ? string.Empty : " (TLS)");
 }
 
 /// <summary>A QMP server listening on a Unix domain socket.</summary>

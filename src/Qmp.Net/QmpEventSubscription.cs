@@ -57,12 +57,26 @@ public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposab
     /// <returns>The next event.</returns>
     /// <exception cref="ChannelClosedException">No more events will come (see <see cref="Completion"/>).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public ValueTask<QmpEvent> ReadAsync(CancellationToken cancellationToken = default) => _channel.Reader.ReadAsync(cancellationToken);
+    public async ValueTask<QmpEvent> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var item = await _channel.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        OnRead();
+        return item;
+    }
 
     /// <summary>Takes the next buffered event without waiting.</summary>
     /// <param name="event">The event, when one was buffered.</param>
     /// <returns><see langword="true"/> when an event was taken.</returns>
-    public bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out QmpEvent @event) => _channel.Reader.TryRead(out @event);
+    public bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out QmpEvent @event)
+    {
+        if (!_channel.Reader.TryRead(out @event))
+        {
+            return false;
+        }
+
+        OnRead();
+        return true;
+    }
 
     /// <summary>Returns an enumerator over the events; it ends when the connection ends or the subscription is disposed.</summary>
     /// <param name="cancellationToken">Cancels the enumeration (the enumerator then throws <see cref="OperationCanceledException"/>).</param>
@@ -114,6 +128,15 @@ public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposab
         }
     }
 
+    private void OnRead()
+    {
+        if (_channel.Reader.Count == 0)
+        {
+            // The reader has caught up: the next drop starts a new burst and is logged again.
+            Volatile.Write(ref _inDropBurst, 0);
+        }
+    }
+
     private async IAsyncEnumerable<QmpEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = _channel.Reader;
@@ -121,12 +144,7 @@ public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposab
         {
             while (reader.TryRead(out var item))
             {
-                if (reader.Count == 0)
-                {
-                    // The reader has caught up: the next drop starts a new burst and is logged again.
-                    Volatile.Write(ref _inDropBurst, 0);
-                }
-
+                OnRead();
                 yield return item;
             }
         }

@@ -106,7 +106,22 @@ internal static class CommandEncoder
                 node.WriteTo(writer, options);
                 break;
             default:
-                JsonSerializer.Serialize(writer, arguments, options.GetTypeInfo(arguments.GetType()));
+                JsonTypeInfo typeInfo;
+                try
+                {
+                    typeInfo = options.GetTypeInfo(arguments.GetType());
+                }
+                catch (NotSupportedException e)
+                {
+                    throw new NotSupportedException(
+                        $"Qmp.Net has no JSON metadata for arguments of type {arguments.GetType()}: reflection-based serialization is off in " +
+                        "this application (native AOT, trimming, or a file-based program). Pass the arguments as a JsonObject or JsonElement, " +
+                        "use an ExecuteAsync overload that takes a JsonTypeInfo, or set QmpClientOptions.SerializerOptions to options with a " +
+                        "source-generated JsonSerializerContext.",
+                        e);
+                }
+
+                JsonSerializer.Serialize(writer, arguments, typeInfo);
                 break;
         }
     }
@@ -116,9 +131,17 @@ internal static class CommandEncoder
         var written = buffer.WrittenSpan;
         if (written.Length <= start || written[start] != (byte)'{')
         {
+            // The message names the JSON kind, never the value: arguments may hold secrets.
+            var kind = written.Length <= start ? "nothing" : written[start] switch
+            {
+                (byte)'[' => "an array",
+                (byte)'"' => "a string",
+                (byte)'n' => "null",
+                (byte)'t' or (byte)'f' => "a boolean",
+                _ => "a number",
+            };
             throw new ArgumentException(
-                $"QMP command arguments must be a JSON object, but the value of type {type.Name} was written as '{System.Text.Encoding.UTF8.GetString(written[start..Math.Min(written.Length, start + 20)])}'.",
-                "arguments");
+                $"QMP command arguments must be a JSON object, but the value of type {type.Name} serialized to {kind}.", "arguments");
         }
     }
 

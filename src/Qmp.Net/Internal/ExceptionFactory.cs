@@ -68,6 +68,17 @@ internal static class ExceptionFactory
     public static QmpConnectionException ConnectFailed(QmpEndpoint endpoint, SocketException e) =>
         new(e.SocketErrorCode, $"Could not connect to the QMP server at {endpoint}: {e.Message} ({e.SocketErrorCode}).", e);
 
+    public static QmpConnectionException TlsFailed(QmpEndpoint endpoint, Exception e) =>
+        new(e is SocketException s ? s.SocketErrorCode : SocketError.SocketError,
+            $"The TLS handshake with the QMP server at {endpoint} failed: {e.Message}", e);
+
+    public static QmpConnectionException ClosedBeforeGreeting(QmpEndpoint endpoint) =>
+        new(SocketError.ConnectionReset,
+            $"The QMP server at {endpoint} closed the connection before sending its greeting." +
+            (endpoint is QmpTcpEndpoint { Tls: not null }
+                ? " Over TLS this is how a server that requires a client certificate refuses a client without an acceptable one."
+                : string.Empty));
+
     public static QmpConnectionException ConnectTimedOut(QmpEndpoint endpoint, TimeSpan timeout, QmpState step) =>
         new(SocketError.TimedOut,
             string.Create(CultureInfo.InvariantCulture, $"Connecting to the QMP server at {endpoint} timed out after {timeout.TotalMilliseconds:0} ms (while {Describe(step)})."));

@@ -59,8 +59,11 @@ internal abstract class PendingCommand
             reader.Read();
             SetResult(ref reader);
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the result type's deserialization throws (a converter, a constructor or setter that validates)
+            // fails this command only: the command has left the queues, so an escaping exception would leave its task
+            // unfinished and break the connection.
             SetException(new JsonException($"The result of QMP command '{Command}' could not be read as the requested type: {e.Message}", e));
         }
         finally

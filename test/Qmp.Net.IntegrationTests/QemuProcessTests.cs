@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Qmp.Net.Qemu;
+
+namespace Qmp.Net.IntegrationTests;
+
+/// <summary>QemuProcess against the real qemu-system-x86_64: start-up, failures, and stopping without leaving anything behind.</summary>
+[CancelAfter(30_000)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class QemuProcessTests
+{
+    [Test]
+    public async Task Start_then_stop_leaves_no_process_and_no_directory(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var processesBefore = QemuFixture.CountChildQemuProcesses();
+        var directoriesBefore = QemuFixture.CountSocketDirectories();
+
+        var qemu = await QemuFixture.StartAsync();
+        var directory = qemu.SocketDirectory!;
+        Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore + 1));
+        Assert.That(QemuFixture.CountSocketDirectories(), Is.EqualTo(directoriesBefore + 1));
+        Assert.That(File.GetUnixFileMode(directory), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        Assert.That(qemu.Endpoint, Is.EqualTo(QmpEndpoint.Unix(Path.Combine(directory, "qmp.sock"))));
+        Assert.That(qemu.HasExited, Is.False);
+
+        var method = await qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+
+        Assert.That(method, Is.EqualTo(QemuStopMethod.Quit));
+        Assert.That(qemu.HasExited, Is.True);
+        Assert.That(await qemu.Exited.WaitAsync(cancellationToken), Is.Zero);
+        Assert.That(Directory.Exists(directory), Is.False);
+        Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore));
+        Assert.That(QemuFixture.CountSocketDirectories(), Is.EqualTo(directoriesBefore));
+        Assert.That(qemu.Client.State, Is.EqualTo(QmpState.Disconnected));
+    }
+
+    [Test]
+    public void Await_using_stops_QEMU_when_the_callers_code_throws(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var processesBefore = QemuFixture.CountChildQemuProcesses();
+        var directoriesBefore = QemuFixture.CountSocketDirectories();
+        QemuProcess? started = null;
+
+        Assert.That(
+            async () =>
+            {
+                await using var qemu = await QemuFixture.StartAsync();
+                started = qemu;
+                await qemu.Client.ExecuteAsync("no-such-command", cancellationToken: cancellationToken);
+            },
+            Throws.TypeOf<QmpErrorException>());
+
+        Assert.That(started, Is.Not.Null);
+        Assert.That(started!.HasExited, Is.True);
+        Assert.That(Directory.Exists(started.SocketDirectory), Is.False);
+        Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore));
+        Assert.That(QemuFixture.CountSocketDirectories(), Is.EqualTo(directoriesBefore));
+    }
+
+    [Test]
+    public void An_unknown_machine_raises_QemuStartException_with_exit_code_and_stderr(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var processesBefore = QemuFixture.CountChildQemuProcesses();
+        var directoriesBefore = QemuFixture.CountSocketDirectories();
+
+        var options = new QemuStartOptions { Arguments = ["-machine", "no-such-machine", "-nodefaults", "-display", "none"] };
+
+        Assert.That(
+            async () => await QemuProcess.StartAsync(options, cancellationToken),
+            Throws.TypeOf<QemuStartException>()
+                .With.Property(nameof(QemuStartException.ExitCode)).EqualTo(1)
+                .And.Property(nameof(QemuStartException.Stderr)).Contains("unsupported machine type")
+                .And.Message.Contains("exited with code 1"));
+        Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore));
+        Assert.That(QemuFixture.CountSocketDirectories(), Is.EqualTo(directoriesBefore));
+    }
+
+    [Test]
+    public void A_monitor_that_never_answers_raises_QemuStartException_not_a_bare_timeout(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var processesBefore = QemuFixture.CountChildQemuProcesses();
+        var directory = QemuFixture.CreatePrivateDirectory();
+        try
+        {
+            // QEMU listens on one socket while the client is told to connect to another that never appears.
+            var options = new QemuStartOptions
+            {
+                Arguments = [.. QemuFixture.MonitorOnly, "-qmp", $"unix:{Path.Combine(directory, "real.sock")},server=on,wait=off"],
+                Endpoint = QmpEndpoint.Unix(Path.Combine(directory, "elsewhere.sock")),
+                StartTimeout = TimeSpan.FromMilliseconds(500),
+            };
+
+            Assert.That(
+                async () => await QemuProcess.StartAsync(options, cancellationToken),
+                Throws.TypeOf<QemuStartException>()
+                    .With.Property(nameof(QemuStartException.ExitCode)).Null
+                    .And.Message.Contains("was not ready within")
+                    .And.InnerException.TypeOf<QmpConnectionException>());
+            Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore), "the QEMU that never answered is killed");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_missing_binary_raises_QemuStartException_naming_the_package(CancellationToken cancellationToken)
+    {
+        var options = new QemuStartOptions { Binary = "/nonexistent/qemu-system-x86_64" };
+
+        Assert.That(
+            async () => await QemuProcess.StartAsync(options, cancellationToken),
+            Throws.TypeOf<QemuStartException>()
+                .With.Message.Contains("apt-get install qemu-system-x86")
+                .And.Property(nameof(QemuStartException.ExitCode)).Null);
+    }
+
+    [Test]
+    public void Arguments_with_their_own_monitor_but_no_endpoint_are_refused(CancellationToken cancellationToken)
+    {
+        var options = new QemuStartOptions { Arguments = ["-qmp", "unix:/tmp/x.sock,server=on,wait=off"] };
+
+        Assert.That(
+            async () => await QemuProcess.StartAsync(options, cancellationToken),
+            Throws.ArgumentException.With.Message.Contains("QemuStartOptions.Endpoint"));
+    }
+
+    [Test]
+    public async Task Stop_escalates_to_SIGKILL_when_QEMU_is_frozen(CancellationToken cancellationToken)
+    {
+        var qemu = await QemuFixture.StartAsync();
+        var directory = qemu.SocketDirectory!;
+
+        // A stopped process cannot answer quit, nor act on SIGTERM; only SIGKILL ends it.
+        await QemuFixture.RunAsync("kill", "-STOP", qemu.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var method = await qemu.StopAsync(TimeSpan.FromMilliseconds(300), cancellationToken);
+
+        Assert.That(method, Is.EqualTo(QemuStopMethod.Killed));
+        Assert.That(await qemu.Exited, Is.EqualTo(128 + 9), "the exit status of a process killed by SIGKILL");
+        Assert.That(Directory.Exists(directory), Is.False);
+        Assert.That(() => Process.GetProcessById(qemu.ProcessId).HasExited, Throws.ArgumentException.Or.True);
+    }
+
+    [Test]
+    public async Task Stop_sends_SIGTERM_when_the_monitor_cannot_quit(CancellationToken cancellationToken)
+    {
+        var qemu = await QemuFixture.StartAsync();
+
+        // Without its QMP connection QEMU gets no quit; it still ends on SIGTERM.
+        qemu.Client.Abort();
+        var method = await qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+
+        Assert.That(method, Is.EqualTo(QemuStopMethod.Terminated));
+        Assert.That(qemu.HasExited, Is.True);
+        Assert.That(qemu.Stderr, Does.Contain("terminating on signal 15"));
+    }
+
+    [Test]
+    public async Task Cancelling_a_stop_kills_QEMU_at_once(CancellationToken cancellationToken)
+    {
+        var qemu = await QemuFixture.StartAsync();
+        await QemuFixture.RunAsync("kill", "-STOP", qemu.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var cancel = new CancellationTokenSource();
+        var stop = qemu.StopAsync(TimeSpan.FromMinutes(10), cancel.Token);
+
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await stop.WaitAsync(cancellationToken), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(qemu.HasExited, Is.True);
+        Assert.That(await qemu.Exited, Is.EqualTo(128 + 9));
+    }
+
+    [Test]
+    public async Task Qemu_storage_daemon_gets_its_monitor_through_chardev_and_monitor(CancellationToken cancellationToken)
+    {
+        var options = new QemuStartOptions { Binary = "qemu-storage-daemon" };
+        QemuProcess qemu;
+        try
+        {
+            qemu = await QemuProcess.StartAsync(options, cancellationToken);
+        }
+        catch (QemuStartException e) when (e.ExitCode is null && e.Message.Contains("not found", StringComparison.Ordinal))
+        {
+            Assert.Ignore("qemu-storage-daemon is not installed (sudo apt-get install qemu-system-common).");
+            return;
+        }
+
+        QemuFixture.Track(qemu);
+        await using (qemu)
+        {
+            var commands = await qemu.Client.ExecuteAsync("query-commands", cancellationToken: cancellationToken);
+            Assert.That(commands.EnumerateArray().Select(c => c.GetProperty("name").GetString()), Does.Contain("blockdev-add").And.Not.Contain("cont"));
+        }
+
+        Assert.That(qemu.HasExited, Is.True);
+        Assert.That(Directory.Exists(qemu.SocketDirectory), Is.False);
+    }
+}
