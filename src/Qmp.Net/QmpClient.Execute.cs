@@ -24,6 +24,7 @@ public sealed partial class QmpClient
     private bool _oobEnabled;
     private long _lastId;
     private int _writerActive;
+    private int _answersNotFollowedUp;
 
     /// <summary>Executes a command and returns its result.</summary>
     /// <param name="command">The command name, e.g. <c>query-status</c>.</param>
@@ -199,6 +200,7 @@ public sealed partial class QmpClient
         }
 
         var pending = new PendingCommand<T>(this, command, payload, id, oob, resultType);
+        bool inline;
         lock (_sync)
         {
             if (_terminated || _state == QmpState.Closing)
@@ -211,6 +213,16 @@ public sealed partial class QmpClient
                 ExceptionFactory.ThrowNotConnected(_state);
             }
 
+            // A command issued in reply to an answer (typically the continuation of the caller it answered) while other
+            // answers are pending joins the next coalesced send; any other command is written at once.
+            var followsAnswer = _answersNotFollowedUp > 0;
+            if (followsAnswer)
+            {
+                _answersNotFollowedUp--;
+            }
+
+            inline = !followsAnswer || oob || _inFlight.Count == 0;
+
             (oob ? _oobQueue : _sendQueue).Enqueue(pending);
             if (++_pendingCount == 1 && _state == QmpState.Idle)
             {
@@ -220,7 +232,7 @@ public sealed partial class QmpClient
 
         pending.RegisterCancellation(cancellationToken);
         RaiseStateChanges();
-        ScheduleWrite();
+        ScheduleWrite(inline);
         return pending.TypedTask;
     }
 
@@ -241,20 +253,28 @@ public sealed partial class QmpClient
     }
 
     /// <summary>Makes sure a writer runs when there is something to write. The caller that finds no writer active becomes the
-    /// writer and writes inline, so a lone command goes out without a thread hop; concurrent callers' commands are coalesced
-    /// into the active writer's next send.</summary>
-    private void ScheduleWrite()
+    /// writer; concurrent callers' commands are coalesced into the active writer's next send. With <paramref name="inline"/>
+    /// it writes at once on the caller's thread, so a lone or sequential command goes out without a thread hop. Without it
+    /// (a command issued in reply to an answer while others are pending, so the server is busy anyway), the writer starts
+    /// from the thread pool, so that the commands the other answered callers issue meanwhile leave in the same send.</summary>
+    /// <param name="inline">Whether to write on the calling thread.</param>
+    private void ScheduleWrite(bool inline = true)
     {
         if (Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0)
         {
-            _ = WriteLoopAsync();
+            _ = WriteLoopAsync(inline);
         }
     }
 
-    private async Task WriteLoopAsync()
+    private async Task WriteLoopAsync(bool inline)
     {
         try
         {
+            if (!inline)
+            {
+                await Task.Yield();
+            }
+
             while (true)
             {
                 ReadOnlyMemory<byte> data;
@@ -410,6 +430,7 @@ public sealed partial class QmpClient
                 }
 
                 command = _inFlight.Dequeue();
+                _answersNotFollowedUp++;
                 if (command.Stage == PendingCommand.Written)
                 {
                     OnCommandFinishedLocked();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -14,11 +15,35 @@ internal static class CommandEncoder
     private static readonly JsonEncodedText s_arguments = JsonEncodedText.Encode("arguments");
     private static readonly JsonEncodedText s_id = JsonEncodedText.Encode("id");
 
+    /// <summary>How many distinct argument-less commands <see cref="s_plainCommands"/> keeps (QEMU 7.2 has 216 commands).</summary>
+    private const int MaxPlainCommands = 256;
+
+    /// <summary>The bytes of in-band commands without arguments and id (<c>query-status</c>, <c>stop</c>, <c>cont</c>...):
+    /// always the same for a name, and never written into once encoded, so they are encoded once and shared.</summary>
+    private static readonly ConcurrentDictionary<string, byte[]> s_plainCommands = new(StringComparer.Ordinal);
+
     [ThreadStatic]
     private static EncoderState? t_state;
 
     /// <summary>Encodes a command whose arguments are given as an untyped object.</summary>
     public static byte[] Encode(string command, bool oob, long id, object? arguments, JsonSerializerOptions options)
+    {
+        var plain = arguments is null && id == 0 && !oob;
+        if (plain && s_plainCommands.TryGetValue(command, out var cached))
+        {
+            return cached;
+        }
+
+        var encoded = EncodeCore(command, oob, id, arguments, options);
+        if (plain && s_plainCommands.Count < MaxPlainCommands)
+        {
+            s_plainCommands.TryAdd(command, encoded);
+        }
+
+        return encoded;
+    }
+
+    private static byte[] EncodeCore(string command, bool oob, long id, object? arguments, JsonSerializerOptions options)
     {
         var state = Rent();
         try
