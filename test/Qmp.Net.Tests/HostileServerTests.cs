@@ -270,6 +270,23 @@ public class HostileServerTests
         });
     }
 
+    [Test]
+    public async Task An_answer_whose_id_matches_no_pending_out_of_band_command_is_an_UnexpectedResponse()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("oob-x", async (_, ct) =>
+        {
+            await server.SendRawAsync("{\"return\": {}, \"id\": 987654321}\r\n", ct);
+            return QmpTestServer.NoReply;
+        });
+        await using var client = await TestSupport.ConnectAsync(server);
+
+        var error = await TestSupport.ErrorOf(client.ExecuteOobAsync("oob-x"));
+
+        Assert.That(ErrorKind(error), Is.EqualTo(QmpCommunicationError.UnexpectedResponse), error?.ToString());
+        Assert.That(await TestSupport.ErrorOf(client.Completion), Is.SameAs(error));
+    }
+
     [TestCase("{\"return\": {}}", QmpCommunicationError.UnexpectedReceive, TestName = "An_unsolicited_return_is_an_UnexpectedReceive")]
     [TestCase("{\"error\": {\"class\": \"GenericError\", \"desc\": \"x\"}}", QmpCommunicationError.UnexpectedReceive, TestName = "An_unsolicited_error_is_an_UnexpectedReceive")]
     [TestCase("{\"return\": {}, \"id\": 7}", QmpCommunicationError.UnexpectedReceive, TestName = "An_unsolicited_return_with_an_id_is_an_UnexpectedReceive")]
