@@ -461,6 +461,8 @@ public sealed partial class QmpClient
         }
         else
         {
+            // The description is the server's text; a secret this command carried must not come back through it.
+            description = SecretMasker.MaskEchoedSecrets(description, command.Payload);
             if (errorWithoutId)
             {
                 Log.ErrorWithoutId(_logger, command.Command, errorClass, description);

@@ -21,6 +21,7 @@ internal sealed class MessageReader : IDisposable
 
     private readonly int _maxMessageBytes;
     private byte[] _buffer;
+    private bool _pooled = true;
     private int _start;
     private int _end;
     private int _scanned;
@@ -51,8 +52,9 @@ internal sealed class MessageReader : IDisposable
             if (_buffer.Length > InitialBufferSize * 4)
             {
                 // A large message has gone: give its buffer back rather than hold it while idle.
-                ArrayPool<byte>.Shared.Return(_buffer);
+                ReleaseBuffer(_buffer);
                 _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+                _pooled = true;
             }
         }
         else if (_buffer.Length - _end < MinimumReadSize)
@@ -64,12 +66,23 @@ internal sealed class MessageReader : IDisposable
             }
             else
             {
-                var size = (int)Math.Min((long)_buffer.Length * 2, (long)_maxMessageBytes + MinimumReadSize * 2);
+                var largest = (long)_maxMessageBytes + MinimumReadSize * 2;
+                var size = (int)Math.Min((long)_buffer.Length * 2, largest);
                 size = Math.Max(size, used + MinimumReadSize);
-                var bigger = ArrayPool<byte>.Shared.Rent(size);
+
+                // The pool rounds a size up to a power of two: for the last step (the limit plus room to read) that would
+                // double what a server can make the client hold, so that one is allocated exactly, outside the pool.
+                var exact = (long)_buffer.Length * 2 >= _maxMessageBytes;
+                if (exact)
+                {
+                    size = (int)Math.Max(largest, used + MinimumReadSize);
+                }
+
+                var bigger = exact ? GC.AllocateUninitializedArray<byte>(size) : ArrayPool<byte>.Shared.Rent(size);
                 _buffer.AsSpan(_start, used).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                ReleaseBuffer(_buffer);
                 _buffer = bigger;
+                _pooled = !exact;
             }
 
             _start = 0;
@@ -151,6 +164,14 @@ internal sealed class MessageReader : IDisposable
     {
         var buffer = Interlocked.Exchange(ref _buffer, []);
         if (buffer.Length > 0)
+        {
+            ReleaseBuffer(buffer);
+        }
+    }
+
+    private void ReleaseBuffer(byte[] buffer)
+    {
+        if (_pooled)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }

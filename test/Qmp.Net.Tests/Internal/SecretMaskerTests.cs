@@ -37,4 +37,30 @@ public class SecretMaskerTests
 
         Assert.That(masked, Is.EqualTo("<21 bytes of unreadable JSON>"));
     }
+
+    [Test]
+    public void Echoed_secrets_are_masked_in_a_servers_text_longest_first()
+    {
+        var command = "{\"execute\":\"x\",\"arguments\":{\"password\":\"abc\",\"new-password\":\"abcdef\",\"name\":\"vm1\"}}"u8;
+
+        var masked = SecretMasker.MaskEchoedSecrets("old abc, new abcdef, name vm1", command);
+
+        Assert.That(masked, Is.EqualTo("old ***, new ***, name vm1"));
+    }
+
+    [Test]
+    public void The_data_of_a_secret_object_is_masked_in_a_servers_text()
+    {
+        var command = "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"secret\",\"id\":\"s0\",\"data\":\"c2VjcmV0\"}}"u8;
+
+        Assert.That(SecretMasker.MaskEchoedSecrets("bad data c2VjcmV0 for s0", command), Is.EqualTo("bad data *** for s0"));
+    }
+
+    [Test]
+    public void A_servers_text_is_kept_when_the_command_carried_no_secret()
+    {
+        var command = "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"nic0\"}}"u8;
+
+        Assert.That(SecretMasker.MaskEchoedSecrets("Device 'nic0' not found", command), Is.EqualTo("Device 'nic0' not found"));
+    }
 }
