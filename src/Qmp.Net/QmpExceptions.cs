@@ -45,7 +45,8 @@ public sealed class QmpErrorException : QmpException
     /// <summary>Gets the error class, e.g. <c>GenericError</c>, <c>CommandNotFound</c>, <c>DeviceNotFound</c>.</summary>
     public string ErrorClass { get; }
 
-    /// <summary>Gets the server's human-readable description.</summary>
+    /// <summary>Gets the server's human-readable description. A secret value that the failed command carried (a
+    /// <c>password</c> member, the <c>data</c> of a <c>secret</c> object) is replaced by <c>***</c> if the server echoes it.</summary>
     public string Description { get; }
 
     /// <summary>Gets the name of the command that failed.</summary>
