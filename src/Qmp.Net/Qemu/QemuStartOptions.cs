@@ -34,7 +34,8 @@ public sealed record QemuStartOptions
     /// <summary>Gets the options of the <see cref="QmpClient"/> that connects to the monitor.</summary>
     /// <value>The default value is <see langword="null"/>, meaning <see cref="QmpClientOptions.Default"/>. When its
     /// <see cref="QmpClientOptions.ConnectRetry"/> is null, a pipeline that retries every 10 ms while the socket is not there
-    /// yet is used; <see cref="QmpClientOptions.ConnectTimeout"/> is replaced by <see cref="StartTimeout"/>.</value>
+    /// yet is used; <see cref="QmpClientOptions.ConnectTimeout"/> is replaced by a per-attempt budget of at most 3 seconds
+    /// (attempts repeat within <see cref="StartTimeout"/>).</value>
     public QmpClientOptions? ClientOptions { get; init; }
 
     /// <summary>Gets how long start-up may take, from starting the process until the QMP connection is negotiated.</summary>
