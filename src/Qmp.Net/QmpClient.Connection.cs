@@ -63,7 +63,9 @@ public sealed partial class QmpClient
             }
 
             RaiseStateChanges();
-            _readLoop = ReadLoopAsync(transport);
+            // On the thread pool, whatever the caller's SynchronizationContext: a UI thread blocked on ConnectAsync must
+            // not be where the read loop waits to run.
+            _readLoop = Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
             var greeting = await _greetingReceived.Task.WaitAsync(linked.Token).ConfigureAwait(false);
             var oob = _options.EnableOob && greeting.Capabilities.Contains("oob");
             var id = NextInBandId();
@@ -170,7 +172,6 @@ public sealed partial class QmpClient
 
     private async Task ReadLoopAsync(IQmpTransport transport)
     {
-        await Task.Yield();
         Exception? error = null;
         using var reader = new MessageReader(_options.MaxMessageBytes);
         try

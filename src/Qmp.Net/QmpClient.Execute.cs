@@ -262,19 +262,15 @@ public sealed partial class QmpClient
     {
         if (Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0)
         {
-            _ = WriteLoopAsync(inline);
+            // Deferred writes go to the thread pool, never to the caller's SynchronizationContext.
+            _ = inline ? WriteLoopAsync() : Task.Run(WriteLoopAsync, CancellationToken.None);
         }
     }
 
-    private async Task WriteLoopAsync(bool inline)
+    private async Task WriteLoopAsync()
     {
         try
         {
-            if (!inline)
-            {
-                await Task.Yield();
-            }
-
             while (true)
             {
                 ReadOnlyMemory<byte> data;
