@@ -12,7 +12,20 @@ public class SynchronizationContextTests
     {
         await using var server = await QmpTestServer.StartAsync();
         server.Handle("query-status", _ => new { status = "running", running = true });
-        await using var client = new QmpClient(server.Endpoint);
+        var client = new QmpClient(server.Endpoint);
+        try
+        {
+            await RunAsync(client);
+        }
+        finally
+        {
+            // Bounded: with the bug, the read loop sits in the black hole and an unbounded dispose would hang the run.
+            await client.DisposeAsync().AsTask().Bounded();
+        }
+    }
+
+    private static async Task RunAsync(QmpClient client)
+    {
         var blackHole = new BlackHoleContext();
 
         Task connect;
