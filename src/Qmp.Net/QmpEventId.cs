@@ -1,6 +1,7 @@
 namespace Qmp.Net;
 
-/// <summary>The event ids of Qmp.Net's log messages, in bands: 1000s connection, 2000s commands, 3000s events, 4000s wire.
+/// <summary>The event ids of Qmp.Net's log messages, in bands: 1000s connection, 2000s commands, 3000s events, 4000s wire,
+/// 5000s guest agent.
 /// An id is never reused or renumbered once shipped, so log filters and alerts can rely on it.</summary>
 public static class QmpEventId
 {
@@ -54,4 +55,16 @@ public static class QmpEventId
 
     /// <summary>Trace: the text received from the server, secrets masked.</summary>
     public const int WireReceived = 4001;
+
+    /// <summary>Debug: a <see cref="Qga.QgaClient"/> resynchronised with the guest agent (<c>guest-sync-delimited</c>).</summary>
+    public const int AgentSynchronised = 5000;
+
+    /// <summary>Debug: a guest agent reply that belongs to no pending command (a late reply after a timeout) was discarded.</summary>
+    public const int AgentStaleReply = 5001;
+
+    /// <summary>Warning: the guest agent did not answer a command in time.</summary>
+    public const int AgentTimeout = 5002;
+
+    /// <summary>Information: a guest agent connection ended.</summary>
+    public const int AgentClosed = 5003;
 }

@@ -148,7 +148,7 @@ internal static class QemuFixture
     /// <summary>Makes a private (0700) temporary directory for tests that set up their own monitor socket.</summary>
     public static string CreatePrivateDirectory() => Directory.CreateTempSubdirectory("qmp-it-").FullName;
 
-    private static string? Find(string binary)
+    public static string? Find(string binary)
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
