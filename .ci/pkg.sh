@@ -57,72 +57,7 @@ echo "pkg: packing version $VERSION, repository $REPO_URL, commit $COMMIT"
 dotnet pack Qmp.Net.sln -c Release -o "$FEED" -v:q -nologo
 
 # 2. The nuspec and the symbol package of each.
-python3 - "$FEED" "$VERSION" "$REPO_URL" "$COMMIT" <<'PY'
-import glob, os, re, sys, zipfile
-import xml.etree.ElementTree as ET
-
-feed, version, repo_url, commit = sys.argv[1:]
-problems = []
-packages = sorted(p for p in glob.glob(os.path.join(feed, "*.nupkg")))
-ids = []
-for path in packages:
-    name = os.path.basename(path)
-    with zipfile.ZipFile(path) as z:
-        names = z.namelist()
-        nuspec_name = next(n for n in names if n.endswith(".nuspec") and "/" not in n)
-        meta = ET.fromstring(z.read(nuspec_name)).find("{*}metadata")
-        get = lambda tag: meta.find("{*}" + tag)
-        pid = get("id").text
-        ids.append(pid)
-        def need(ok, what):
-            if not ok:
-                problems.append(f"{name}: {what}")
-        need(get("version").text == version, f"version {get('version').text}, expected {version}")
-        lic = get("license")
-        need(lic is not None and lic.get("type") == "expression" and lic.text == "MIT", "licence is not the expression MIT")
-        readme = get("readme")
-        need(readme is not None and readme.text in names and len(z.read(readme.text).strip()) > 0,
-             "no readme, or the readme file is missing or empty")
-        if readme is not None and readme.text in names:
-            need(z.read(readme.text).decode().lstrip().startswith("# " + pid), f"the readme does not start with '# {pid}'")
-        desc = get("description")
-        need(desc is not None and len(desc.text or "") > 20, "no description")
-        need(get("projectUrl") is not None and get("projectUrl").text == repo_url, "projectUrl is not the repository URL")
-        repo = get("repository")
-        need(repo is not None and repo.get("url") == repo_url, f"repository url is not {repo_url}")
-        need(repo is not None and repo.get("commit") == commit, f"repository commit is not {commit}")
-        tags = (get("tags").text or "").split() if get("tags") is not None else []
-        need("qmp" in tags and "qemu" in tags, "tags lack qemu and qmp")
-        dlls = [n for n in names if re.match(r"^(lib|tools)/.+\.dll$", n)
-                and os.path.basename(n)[:-4] == pid]
-        need(len(dlls) > 0, "no assembly of its own")
-        for dll in dlls:
-            if dll.startswith("lib/"):
-                need(dll[:-4] + ".xml" in names, f"{dll} has no XML documentation beside it")
-    sym = path[:-len(".nupkg")] + ".snupkg"
-    if not os.path.exists(sym):
-        problems.append(f"{name}: no matching .snupkg")
-        continue
-    with zipfile.ZipFile(sym) as z:
-        for dll in dlls:
-            pdb = dll[:-4] + ".pdb"
-            if pdb not in z.namelist():
-                problems.append(f"{os.path.basename(sym)}: no {pdb}")
-                continue
-            data = z.read(pdb)
-            link = re.search(rb'\{"documents":\{.*?\}\}', data)
-            if link is None or commit.encode() not in link.group(0):
-                problems.append(f"{os.path.basename(sym)}: {pdb} has no SourceLink to commit {commit}")
-    size = lambda p: os.path.getsize(p) // 1024
-    print(f"pkg: {name} ({size(path)} KiB) + {os.path.basename(sym)} ({size(sym)} KiB): ok" if not
-          any(p.startswith(name) for p in problems) else f"pkg: {name}: FAILED")
-for expected in ("Qmp.Net", "Qmp.Net.Testing"):
-    if expected not in ids:
-        problems.append(f"no package {expected} was produced")
-for p in problems:
-    print("pkg: " + p, file=sys.stderr)
-sys.exit(1 if problems else 0)
-PY
+python3 .ci/pkg/check-packages.py "$FEED" "$VERSION" "$REPO_URL" "$COMMIT"
 
 # 3. A user's console project. Its own nuget.config adds the local folder to the machine's sources (no <clear/>), and an
 # empty NUGET_PACKAGES makes every package come from a source, as on a new machine: a stale Qmp.Net of the same
