@@ -30,6 +30,14 @@ if [ "$MODE" = all ] || [ "$MODE" = docs ]; then
             exit 1
         fi
     done
+    # The landing page starts with the README's two commands, word for word.
+    for command in "dotnet run --project samples/QuickStart" "dotnet test Qmp.Net.sln"; do
+        readme_line=$(grep -m1 "^$command " README.md || true)
+        if [ -z "$readme_line" ] || ! grep -qxF "$readme_line" docs/site/index.md; then
+            echo "docs: docs/site/index.md does not show the README's command line '$command' as the README does" >&2
+            exit 1
+        fi
+    done
     echo "docs: site built in $(( $(date +%s) - docs_start )) s: artifacts/docs/site/index.html"
 fi
 if [ "$MODE" = docs ]; then
