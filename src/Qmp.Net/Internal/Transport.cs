@@ -28,6 +28,9 @@ internal sealed class SocketTransport : IQmpTransport
 
     private SocketTransport(Socket socket) => _socket = socket;
 
+    /// <summary>Wraps a socket that is already connected, e.g. one a <see cref="QmpListener"/> accepted.</summary>
+    public static SocketTransport FromConnected(Socket socket) => new(socket);
+
     public Socket? Socket => _socket;
 
     public static async ValueTask<IQmpTransport> ConnectAsync(QmpEndpoint endpoint, CancellationToken cancellationToken)
