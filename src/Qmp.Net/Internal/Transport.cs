@@ -21,12 +21,23 @@ internal interface IQmpTransport : IDisposable
     void Abort();
 }
 
-internal sealed class SocketTransport : IQmpTransport
+/// <summary>A transport that can attach file descriptors to bytes it sends (a Unix domain socket).</summary>
+internal interface IQmpDescriptorTransport
+{
+    /// <summary>Sends all of <paramref name="data"/>, with <paramref name="descriptors"/> attached to its first byte, so
+    /// that the server receives them with this message and no other.</summary>
+    ValueTask SendAsync(ReadOnlyMemory<byte> data, ReadOnlyMemory<int> descriptors, CancellationToken cancellationToken);
+}
+
+internal sealed class SocketTransport : IQmpTransport, IQmpDescriptorTransport
 {
     private readonly Socket _socket;
     private int _closed;
 
     private SocketTransport(Socket socket) => _socket = socket;
+
+    /// <summary>Wraps a socket that is already connected, e.g. one a <see cref="QmpListener"/> accepted.</summary>
+    public static SocketTransport FromConnected(Socket socket) => new(socket);
 
     public Socket? Socket => _socket;
 
@@ -113,6 +124,27 @@ internal sealed class SocketTransport : IQmpTransport
         }
 
         return SendSlowAsync(pending, data, cancellationToken);
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, ReadOnlyMemory<int> descriptors, CancellationToken cancellationToken)
+    {
+        if (_socket.AddressFamily != AddressFamily.Unix || !UnixFdPassing.IsSupported)
+        {
+            throw new NotSupportedException("File descriptors can be passed only over a Unix domain socket on Linux.");
+        }
+
+        int sent;
+        while ((sent = UnixFdPassing.Send(_socket, data.Span, descriptors.Span)) == 0)
+        {
+            // The send buffer is full (the server is not reading): wait until it can take bytes again.
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Run(() => _socket.Poll(100_000, SelectMode.SelectWrite), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (sent < data.Length)
+        {
+            await SendAsync(data[sent..], cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public void Abort()
