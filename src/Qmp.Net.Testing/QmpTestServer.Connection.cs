@@ -40,7 +40,9 @@ public sealed partial class QmpTestServer
                     await SendAsync(server.BuildGreeting(), _cts.Token).ConfigureAwait(false);
                 }
 
-                worker = AnswerInBandAsync();
+                // The in-band answerer runs on the thread pool: when the accept completed synchronously this may still be
+                // the thread that started the server, under its SynchronizationContext.
+                worker = Task.Run(AnswerInBandAsync, CancellationToken.None);
                 await ReadLoopAsync().ConfigureAwait(false);
             }
             catch (Exception)
@@ -163,8 +165,9 @@ public sealed partial class QmpTestServer
                 {
                     await SendAllAsync(message.Slice(offset, Math.Min(chunk, message.Length - offset))).ConfigureAwait(false);
 
-                    // Give the client a chance to read this piece on its own.
-                    await Task.Yield();
+                    // Give the client a chance to read this piece on its own. ForceYielding continues on the thread pool,
+                    // not on the caller's SynchronizationContext (Task.Yield would post to it).
+                    await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 }
             }
             finally
@@ -352,7 +355,6 @@ public sealed partial class QmpTestServer
 
         private async Task AnswerInBandAsync()
         {
-            await Task.Yield();
             try
             {
                 await foreach (var request in _inBand.Reader.ReadAllAsync(_cts.Token).ConfigureAwait(false))

@@ -208,7 +208,8 @@ public sealed partial class QmpTestServer : IAsyncDisposable
             server.InstallQemuLikeProfile();
         }
 
-        server._acceptLoop = server.AcceptLoopAsync();
+        // On the thread pool, never on the caller's SynchronizationContext (which may never run what is posted to it).
+        server._acceptLoop = Task.Run(server.AcceptLoopAsync, CancellationToken.None);
         return Task.FromResult(server);
     }
 
@@ -442,7 +443,6 @@ public sealed partial class QmpTestServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        await Task.Yield();
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;

@@ -78,6 +78,67 @@ public sealed class QemuProcessTests
     }
 
     [Test]
+    public void Stderr_is_captured_under_a_context_that_never_runs_posted_work(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var options = new QemuStartOptions { Arguments = ["-machine", "no-such-machine", "-nodefaults", "-display", "none"] };
+
+        // The stderr pump must not wait for the caller's context: QEMU's reason for exiting would be lost.
+        Assert.That(
+            async () => await StartUnderBlackHoleAsync(options, cancellationToken),
+            Throws.TypeOf<QemuStartException>()
+                .With.Property(nameof(QemuStartException.ExitCode)).EqualTo(1)
+                .And.Property(nameof(QemuStartException.Stderr)).Contains("unsupported machine type"));
+    }
+
+    [Test]
+    public void Stdout_is_drained_under_a_context_that_never_runs_posted_work(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+
+        // `-trace help` writes about 100 KB to stdout and exits with 0: more than a pipe holds (64 KiB), so QEMU exits only
+        // when something reads its stdout. Undrained, it blocks in write() and start-up times out instead.
+        var options = new QemuStartOptions
+        {
+            Arguments = ["-trace", "help", "-machine", "none", "-nodefaults", "-display", "none"],
+            StartTimeout = TimeSpan.FromSeconds(5),
+        };
+
+        Assert.That(
+            async () => await StartUnderBlackHoleAsync(options, cancellationToken),
+            Throws.TypeOf<QemuStartException>()
+                .With.Property(nameof(QemuStartException.ExitCode)).EqualTo(0)
+                .And.Message.Contains("exited with code 0"));
+    }
+
+    [Test]
+    public async Task Starting_and_stopping_work_under_a_context_that_never_runs_posted_work(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var blackHole = new BlackHoleContext();
+        var options = new QemuStartOptions { Arguments = [.. QemuFixture.MonitorOnly] };
+
+        var qemu = await StartUnderBlackHoleAsync(options, cancellationToken, blackHole);
+        QemuFixture.Track(qemu);
+        var status = await qemu.Client.ExecuteAsync("query-status", cancellationToken: cancellationToken);
+        Task<QemuStopMethod> stop;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(blackHole);
+        try
+        {
+            stop = qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("prelaunch"));
+        Assert.That(await stop.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken), Is.EqualTo(QemuStopMethod.Quit));
+        Assert.That(blackHole.Posted, Is.Zero, "nothing of QemuProcess may be posted to the caller's context");
+    }
+
+    [Test]
     public void A_monitor_that_never_answers_raises_QemuStartException_not_a_bare_timeout(CancellationToken cancellationToken)
     {
         QemuFixture.Require();
@@ -198,5 +259,36 @@ public sealed class QemuProcessTests
 
         Assert.That(qemu.HasExited, Is.True);
         Assert.That(Directory.Exists(qemu.SocketDirectory), Is.False);
+    }
+
+    /// <summary>Calls <see cref="QemuProcess.StartAsync"/> from a thread whose SynchronizationContext swallows everything
+    /// posted to it (a UI thread that is blocked, or busy), then waits for it from outside, bounded.</summary>
+    private static async Task<QemuProcess> StartUnderBlackHoleAsync(QemuStartOptions options, CancellationToken cancellationToken, BlackHoleContext? blackHole = null)
+    {
+        Task<QemuProcess> start;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(blackHole ?? new BlackHoleContext());
+        try
+        {
+            start = QemuProcess.StartAsync(options, cancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        return await start.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+    }
+
+    /// <summary>A SynchronizationContext that never runs what is posted to it.</summary>
+    private sealed class BlackHoleContext : SynchronizationContext
+    {
+        private int _posted;
+
+        public int Posted => Volatile.Read(ref _posted);
+
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posted);
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException();
     }
 }

@@ -46,8 +46,13 @@ public sealed class QemuProcess : IAsyncDisposable
         Endpoint = endpoint;
         _disposeGrace = disposeGrace;
         ProcessId = process.Id;
-        _stderrPump = PumpStderrAsync(process.StandardError);
-        _stdoutPump = DrainAsync(process.StandardOutput.BaseStream);
+
+        // The pumps start on the thread pool, never on the caller's SynchronizationContext: a context that is blocked or
+        // never runs posted work would otherwise lose QEMU's error text and leave QEMU blocked on a full pipe.
+        var stderr = process.StandardError;
+        var stdout = process.StandardOutput.BaseStream;
+        _stderrPump = Task.Run(() => PumpStderrAsync(stderr), CancellationToken.None);
+        _stdoutPump = Task.Run(() => DrainAsync(stdout), CancellationToken.None);
         _exited = WatchExitAsync();
     }
 
@@ -559,7 +564,6 @@ public sealed class QemuProcess : IAsyncDisposable
 
     private async Task PumpStderrAsync(StreamReader reader)
     {
-        await Task.Yield();
         var buffer = new char[4096];
         try
         {
@@ -584,7 +588,6 @@ public sealed class QemuProcess : IAsyncDisposable
 
     private static async Task DrainAsync(Stream stream)
     {
-        await Task.Yield();
         try
         {
             await stream.CopyToAsync(Stream.Null).ConfigureAwait(false);
