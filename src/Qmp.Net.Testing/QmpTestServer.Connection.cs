@@ -341,10 +341,12 @@ public sealed partial class QmpTestServer
             }
             else if (isOob)
             {
-                // Out of band: answered at once, past any in-band command still running or held.
+                // Out of band: answered at once, past any in-band command still running or held. The handler (user code)
+                // and the write start outside the lock; only the bookkeeping is under it.
+                var answer = AnswerAsync(new Request(command, null, id), held: false);
                 lock (_oobTasks)
                 {
-                    _oobTasks.Add(AnswerAsync(new Request(command, null, id), held: false));
+                    _oobTasks.Add(answer);
                 }
             }
             else

@@ -285,10 +285,31 @@ public sealed partial class QmpTestServer : IAsyncDisposable
     public Task<ReceivedCommand> WaitForCommandAsync(Func<ReceivedCommand, bool> match, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(match);
-        var done = new TaskCompletionSource<ReceivedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_sync)
+
+        // The condition is the caller's code: it runs outside the server's lock, on a snapshot of the log. A waiter is
+        // registered (under the lock) only once it has seen every command recorded so far, so none slips past it.
+        var checkedCount = 0;
+        while (true)
         {
-            foreach (var command in _commands)
+            ReceivedCommand[] unseen;
+            lock (_sync)
+            {
+                if (checkedCount == _commands.Count)
+                {
+                    if (Volatile.Read(ref _disposed) != 0)
+                    {
+                        return Task.FromException<ReceivedCommand>(new ObjectDisposedException(nameof(QmpTestServer)));
+                    }
+
+                    var done = new TaskCompletionSource<ReceivedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _commandWaiters.Add((match, done));
+                    return done.Task.WaitAsync(cancellationToken);
+                }
+
+                unseen = _commands.GetRange(checkedCount, _commands.Count - checkedCount).ToArray();
+            }
+
+            foreach (var command in unseen)
             {
                 if (match(command))
                 {
@@ -296,15 +317,8 @@ public sealed partial class QmpTestServer : IAsyncDisposable
                 }
             }
 
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return Task.FromException<ReceivedCommand>(new ObjectDisposedException(nameof(QmpTestServer)));
-            }
-
-            _commandWaiters.Add((match, done));
+            checkedCount += unseen.Length;
         }
-
-        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Waits until a client is connected (at once when one is).</summary>
@@ -474,44 +488,48 @@ public sealed partial class QmpTestServer : IAsyncDisposable
 
     private ReceivedCommand Record(int connection, string name, JsonElement arguments, JsonElement? id, byte[] raw, bool isOob)
     {
-        List<TaskCompletionSource<ReceivedCommand>>? matched = null;
         ReceivedCommand command;
+        (Func<ReceivedCommand, bool> Match, TaskCompletionSource<ReceivedCommand> Done)[] waiters;
         lock (_sync)
         {
             command = new ReceivedCommand(_commands.Count, connection, name, arguments, id, raw, isOob);
             _commands.Add(command);
-            for (var i = _commandWaiters.Count - 1; i >= 0; i--)
-            {
-                bool isMatch;
-                try
-                {
-                    isMatch = _commandWaiters[i].Match(command);
-                }
-                catch (Exception e)
-                {
-                    _commandWaiters[i].Done.TrySetException(e);
-                    _ = _commandWaiters[i].Done.Task.Exception;
-                    _commandWaiters.RemoveAt(i);
-                    continue;
-                }
-
-                if (isMatch)
-                {
-                    (matched ??= []).Add(_commandWaiters[i].Done);
-                    _commandWaiters.RemoveAt(i);
-                }
-            }
+            waiters = [.. _commandWaiters];
         }
 
-        if (matched is not null)
+        // The waiters' conditions are the callers' code: they run outside the lock. Commands are recorded by one read loop
+        // at a time, so each waiter still sees the commands in order and completes with the first that matches.
+        foreach (var (match, done) in waiters)
         {
-            foreach (var done in matched)
+            bool isMatch;
+            try
             {
+                isMatch = match(command);
+            }
+            catch (Exception e)
+            {
+                Forget(match, done);
+                done.TrySetException(e);
+                _ = done.Task.Exception;
+                continue;
+            }
+
+            if (isMatch)
+            {
+                Forget(match, done);
                 done.TrySetResult(command);
             }
         }
 
         return command;
+    }
+
+    private void Forget(Func<ReceivedCommand, bool> match, TaskCompletionSource<ReceivedCommand> done)
+    {
+        lock (_sync)
+        {
+            _commandWaiters.Remove((match, done));
+        }
     }
 
     private void RecordFailure(Exception e)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Qmp.Net.Qemu;
 
 namespace Qmp.Net.IntegrationTests;
@@ -221,6 +222,31 @@ public sealed class QemuProcessTests
     }
 
     [Test]
+    public async Task Stop_runs_no_user_code_and_writes_nothing_under_its_lock(CancellationToken cancellationToken)
+    {
+        // The client logs "Sent QMP command quit" on the thread that writes quit. That logger (user code) asks another
+        // thread to call StopAsync and waits a moment for it: if the first StopAsync held its lock while sending quit,
+        // the second one could not even return its task.
+        var logger = new ProbeLoggerFactory();
+        var qemu = await QemuFixture.StartAsync(QmpClientOptions.Default with { LoggerFactory = logger }, null);
+        bool? secondReturned = null;
+        logger.OnCommandSent = command =>
+        {
+            if (command == "quit" && secondReturned is null)
+            {
+                var second = Task.Run(() => qemu.StopAsync(TimeSpan.FromSeconds(5)).IsCompleted, CancellationToken.None);
+                secondReturned = second.Wait(TimeSpan.FromSeconds(2), CancellationToken.None);
+            }
+        };
+
+        var method = await qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+
+        Assert.That(secondReturned, Is.True, "a second StopAsync returned while the first one was sending quit");
+        Assert.That(method, Is.EqualTo(QemuStopMethod.Quit));
+        Assert.That(await qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken), Is.EqualTo(QemuStopMethod.Quit), "a later stop returns the first stop's outcome");
+    }
+
+    [Test]
     public async Task Cancelling_a_stop_kills_QEMU_at_once(CancellationToken cancellationToken)
     {
         var qemu = await QemuFixture.StartAsync();
@@ -278,6 +304,37 @@ public sealed class QemuProcessTests
         }
 
         return await start.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+    }
+
+    /// <summary>A logger factory that calls <see cref="OnCommandSent"/>, synchronously, for every command the client logs as sent.</summary>
+    private sealed class ProbeLoggerFactory : ILoggerFactory, ILogger
+    {
+        public Action<string>? OnCommandSent { get; set; }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            const string prefix = "Sent QMP command ";
+            var message = formatter(state, exception);
+            if (eventId.Id == QmpEventId.CommandSent && message.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                OnCommandSent?.Invoke(message[prefix.Length..]);
+            }
+        }
     }
 
     /// <summary>A SynchronizationContext that never runs what is posted to it.</summary>

@@ -33,7 +33,6 @@ public sealed class QemuProcess : IAsyncDisposable
     private readonly Task _stdoutPump;
     private readonly Task<int> _exited;
     private readonly TimeSpan _disposeGrace;
-    private readonly object _sync = new();
     private QmpClient? _client;
     private QmpVersion? _version;
     private Task<QemuStopMethod>? _stop;
@@ -223,10 +222,19 @@ public sealed class QemuProcess : IAsyncDisposable
     public async Task<QemuStopMethod> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero);
-        Task<QemuStopMethod> stop;
-        lock (_sync)
+
+        // The first caller claims the stop with one atomic exchange and then runs it outside any lock: stopping sends quit
+        // and disposes the client, which runs user code (loggers, StateChanged handlers) that must not hold up, or
+        // deadlock with, a second caller.
+        var stop = Volatile.Read(ref _stop);
+        if (stop is null)
         {
-            stop = _stop ??= StopCoreAsync(grace, cancellationToken);
+            var claim = new TaskCompletionSource<QemuStopMethod>(TaskCreationOptions.RunContinuationsAsynchronously);
+            stop = Interlocked.CompareExchange(ref _stop, claim.Task, null) ?? claim.Task;
+            if (stop == claim.Task)
+            {
+                _ = RunStopAsync(claim, grace, cancellationToken);
+            }
         }
 
         var method = await stop.ConfigureAwait(false);
@@ -441,6 +449,18 @@ public sealed class QemuProcess : IAsyncDisposable
         }
 
         return "Its stderr: " + (text.Length > 2000 ? text[..2000] + "..." : text);
+    }
+
+    private async Task RunStopAsync(TaskCompletionSource<QemuStopMethod> stop, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            stop.SetResult(await StopCoreAsync(grace, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            stop.SetException(e);
+        }
     }
 
     private async Task<QemuStopMethod> StopCoreAsync(TimeSpan grace, CancellationToken cancellationToken)

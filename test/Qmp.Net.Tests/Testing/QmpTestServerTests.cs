@@ -268,6 +268,33 @@ public class QmpTestServerTests
     }
 
     /// <summary>A QMP client in its rawest form: lines of JSON over the socket.</summary>
+    [Test]
+    public async Task Command_waiter_conditions_run_outside_the_servers_lock()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("x", _ => null);
+        await using var client = await TestSupport.ConnectAsync(server);
+        var probes = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+
+        // Each condition asks another thread for the server's command log (which takes the server's lock) and waits a
+        // moment for it: a condition run under that lock would wait in vain.
+        bool Matches(ReceivedCommand command)
+        {
+            var other = Task.Run(() => server.Commands.Count);
+            probes.Enqueue(other.Wait(TimeSpan.FromSeconds(2)));
+            return command.Name == "x";
+        }
+
+        var waiting = server.WaitForCommandAsync(Matches); // runs on qmp_capabilities, already received
+        await client.ExecuteAsync("x").Bounded();          // runs when x arrives
+        var first = await waiting.Bounded();
+        var late = await server.WaitForCommandAsync(Matches).Bounded(); // runs on the log at once
+
+        Assert.That(first.Name, Is.EqualTo("x"));
+        Assert.That(late, Is.SameAs(first));
+        Assert.That(probes, Has.Count.GreaterThanOrEqualTo(3).And.All.True);
+    }
+
     private sealed class RawClient : IAsyncDisposable
     {
         private readonly Socket _socket;
