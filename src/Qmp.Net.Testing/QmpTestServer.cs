@@ -16,7 +16,8 @@ namespace Qmp.Net.Testing;
 /// <c>CommandNotFound</c>. A command without a handler gets <c>CommandNotFound</c> with QEMU's wording.</para>
 /// <para>Handlers run on the server's connection task and receive a token that is cancelled when the connection ends.
 /// A handler returns the <c>return</c> value (<see langword="null"/> for <c>{}</c>; a <see cref="JsonElement"/>,
-/// <see cref="System.Text.Json.Nodes.JsonNode"/> or any object serialized with kebab-case names), throws
+/// <see cref="System.Text.Json.Nodes.JsonNode"/> or any object, serialized with the client's own default options: kebab-case
+/// names and enum values, null members left out), throws
 /// <see cref="QmpTestServerError"/> for an error reply, or returns <see cref="NoReply"/> to answer nothing. An exception of
 /// another type becomes a <c>GenericError</c> reply and is kept in <see cref="HandlerFailures"/>.</para>
 /// <para>Nothing the server does in the background throws: a client that goes away just ends the connection.
@@ -38,12 +39,6 @@ namespace Qmp.Net.Testing;
 /// </code></example>
 public sealed partial class QmpTestServer : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private readonly Socket _listener;
     private readonly string? _directory;
     private readonly CancellationTokenSource _stop = new();
@@ -145,6 +140,7 @@ public sealed partial class QmpTestServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.Capabilities, nameof(options.Capabilities));
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
         ArgumentOutOfRangeException.ThrowIfNegative(options.WriteChunkSize, nameof(options.WriteChunkSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxCommandBytes, 1, nameof(options.MaxCommandBytes));
 
         Socket listener;
         QmpEndpoint endpoint;

@@ -295,6 +295,55 @@ public class QmpTestServerTests
         Assert.That(probes, Has.Count.GreaterThanOrEqualTo(3).And.All.True);
     }
 
+    [Test]
+    public async Task Replies_and_events_write_enums_as_kebab_case_strings_as_the_client_does()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("echo", arguments => arguments);
+        server.Handle("query-state", _ => new { State = SampleState.InMigrate, Previous = (SampleState?)null });
+        await using var client = await TestSupport.ConnectAsync(server);
+        var happened = client.WaitForEventAsync("STATE_CHANGED");
+
+        await client.ExecuteAsync("echo", new { State = SampleState.InMigrate }).Bounded();
+        var reply = await client.ExecuteAsync("query-state").Bounded();
+        await server.EmitEventAsync("STATE_CHANGED", new { State = SampleState.PostMigrate }).Bounded();
+        var @event = await happened.Bounded();
+
+        Assert.Multiple(() =>
+        {
+            // What the client writes for an enum argument, the server writes for an enum in a reply or an event.
+            Assert.That(server.Commands.Single(c => c.Name == "echo").Arguments.GetProperty("state").GetString(), Is.EqualTo("in-migrate"));
+            Assert.That(reply.GetRawText(), Is.EqualTo("""{"state":"in-migrate"}"""));
+            Assert.That(@event.Data.GetRawText(), Is.EqualTo("""{"state":"post-migrate"}"""));
+        });
+    }
+
+    [Test]
+    public async Task A_command_over_MaxCommandBytes_gets_an_error_without_id_and_the_connection_closes()
+    {
+        await using var server = await QmpTestServer.StartAsync(new QmpTestServerOptions { MaxCommandBytes = 1000 });
+        await using var raw = await RawClient.ConnectAsync(server, negotiate: true);
+
+        var reply = await raw.RoundTripAsync("{\"execute\":\"x\",\"id\":1,\"arguments\":{\"s\":\"" + new string('a', 5000));
+        await server.WaitForDisconnectAsync().Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.GetProperty("error").GetProperty("class").GetString(), Is.EqualTo("GenericError"));
+            Assert.That(reply.GetProperty("error").GetProperty("desc").GetString(), Does.Contain("limit of 1000 bytes"));
+            Assert.That(reply.TryGetProperty("id", out _), Is.False);
+            Assert.That(server.IsClientConnected, Is.False);
+            Assert.That(server.Commands.Select(c => c.Name), Is.EqualTo(new[] { "qmp_capabilities" }));
+        });
+    }
+
+    private enum SampleState
+    {
+        Running,
+        InMigrate,
+        PostMigrate,
+    }
+
     private sealed class RawClient : IAsyncDisposable
     {
         private readonly Socket _socket;
