@@ -10,7 +10,7 @@ namespace Qmp.Net.Benchmarks;
 /// the per-round ratios is printed beside them.</summary>
 public static class FloorComparison
 {
-    private const int Rounds = 10;
+    private const int Rounds = 20;
     private const int Block = 500;
 
     public static async Task<IReadOnlyList<string>> RunAsync()
