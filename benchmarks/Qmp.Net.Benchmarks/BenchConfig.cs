@@ -33,18 +33,34 @@ public sealed class BenchConfig : ManualConfig
 
     private static bool QemuFilter(BenchmarkDotNet.Running.BenchmarkCase benchmark)
     {
-        if (benchmark.Descriptor.Type != typeof(RealQemuBenchmarks) || Qemu.IsAvailable)
+        if (benchmark.Descriptor.Type != typeof(RealQemuBenchmarks))
         {
             return true;
         }
 
-        if (Interlocked.Exchange(ref s_qemuMessageShown, 1) == 0)
+        if (!Qemu.IsAvailable)
         {
-            Console.WriteLine($"Skipping {nameof(RealQemuBenchmarks)}: {Qemu.Binary} was not found.");
+            if (Interlocked.Exchange(ref s_qemuMessageShown, 1) == 0)
+            {
+                Console.WriteLine($"Skipping {nameof(RealQemuBenchmarks)}: {Qemu.Binary} was not found.");
+            }
+
+            return false;
         }
 
-        return false;
+        if (!NativeFloorClient.IsAvailable && RealQemuBenchmarks.NativeCases.Contains(benchmark.Descriptor.WorkloadMethod.Name))
+        {
+            if (Interlocked.Exchange(ref s_compilerMessageShown, 1) == 0)
+            {
+                Console.WriteLine($"Skipping the C floor of {nameof(RealQemuBenchmarks)}: no C compiler (cc, gcc or clang) was found.");
+            }
+
+            return false;
+        }
+
+        return true;
     }
 
     private static int s_qemuMessageShown;
+    private static int s_compilerMessageShown;
 }

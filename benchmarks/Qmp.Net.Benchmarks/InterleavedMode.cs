@@ -7,7 +7,8 @@ namespace Qmp.Net.Benchmarks;
 /// <summary>Run with <c>-- --interleaved</c>: the sequential round-trip ratios of scenarios 1 and 6 measured the way a noisy,
 /// shared machine allows. BenchmarkDotNet runs each case in its own process, minutes apart, so a change in the machine's load
 /// between them lands in the ratio. Here the bare socket and Qmp.Net alternate in blocks (in alternating order) within one
-/// process, over the same responder or QEMU, and the ratio is of the summed times.</summary>
+/// process, over the same responder or QEMU, and the ratio is of the summed times. On real QEMU it also compares Qmp.Net
+/// with the blocking and C floors (<see cref="FloorComparison"/>).</summary>
 public static class InterleavedMode
 {
     public static async Task<int> RunAsync()
@@ -21,8 +22,10 @@ public static class InterleavedMode
             rows.Add(await CompareAsync($"In-process responder, {transport}", raw, client, rounds: 20, block: 2000));
         }
 
+        IReadOnlyList<string> floorRows = [];
         if (Qemu.IsAvailable)
         {
+            floorRows = await FloorComparison.RunAsync();
             using var qemu = Qemu.Start(monitors: 2);
             using var raw = await RawQmpConnection.ConnectAsync(new UnixDomainSocketEndPoint(qemu.Sockets[1]), RawQmpConnection.CapabilitiesWithOob);
             await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemu.Sockets[0]));
@@ -37,6 +40,11 @@ public static class InterleavedMode
         Console.WriteLine("| Sequential query-status | Round trips each | Bare socket | Qmp.Net | Ratio |");
         Console.WriteLine("|-------------------------|-----------------:|------------:|--------:|------:|");
         rows.ForEach(Console.WriteLine);
+        if (floorRows.Count > 0)
+        {
+            FloorComparison.Print(floorRows);
+        }
+
         return 0;
     }
 

@@ -1,15 +1,18 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using Qmp.Net.Internal;
 
 namespace Qmp.Net.Testing;
 
 public sealed partial class QmpTestServer
 {
-    private static readonly JsonElement s_emptyObject = JsonDocument.Parse("{}").RootElement;
-
     /// <summary>An input the server answers in order: a command, or an input QEMU would refuse before dispatching it.</summary>
-    private readonly record struct Request(ReceivedCommand? Command, string? ErrorDescription, JsonElement? Id);
+    /// <param name="Command">The command, or <see langword="null"/> for input refused before dispatch.</param>
+    /// <param name="ErrorDescription">Why the input was refused, when it was.</param>
+    /// <param name="Id">The id to echo in the answer.</param>
+    /// <param name="CloseAfter">Whether the connection closes once the answer is written.</param>
+    private readonly record struct Request(ReceivedCommand? Command, string? ErrorDescription, JsonElement? Id, bool CloseAfter = false);
 
     /// <summary>One accepted client: a read loop that frames and records commands, an in-band worker that answers them in
     /// order, out-of-band commands answered at once, and one write lock so messages never interleave.</summary>
@@ -40,7 +43,9 @@ public sealed partial class QmpTestServer
                     await SendAsync(server.BuildGreeting(), _cts.Token).ConfigureAwait(false);
                 }
 
-                worker = AnswerInBandAsync();
+                // The in-band answerer runs on the thread pool: when the accept completed synchronously this may still be
+                // the thread that started the server, under its SynchronizationContext.
+                worker = Task.Run(AnswerInBandAsync, CancellationToken.None);
                 await ReadLoopAsync().ConfigureAwait(false);
             }
             catch (Exception)
@@ -163,8 +168,9 @@ public sealed partial class QmpTestServer
                 {
                     await SendAllAsync(message.Slice(offset, Math.Min(chunk, message.Length - offset))).ConfigureAwait(false);
 
-                    // Give the client a chance to read this piece on its own.
-                    await Task.Yield();
+                    // Give the client a chance to read this piece on its own. ForceYielding continues on the thread pool,
+                    // not on the caller's SynchronizationContext (Task.Yield would post to it).
+                    await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 }
             }
             finally
@@ -184,19 +190,10 @@ public sealed partial class QmpTestServer
 
         private async Task ReadLoopAsync()
         {
-            var buffer = new byte[4096];
-            int start = 0, end = 0;
+            var framer = new CommandFramer(server.Options.MaxCommandBytes);
             while (true)
             {
-                if (end == buffer.Length)
-                {
-                    var used = end - start;
-                    var target = used * 2 > buffer.Length ? new byte[buffer.Length * 2] : buffer;
-                    Buffer.BlockCopy(buffer, start, target, 0, used);
-                    (buffer, start, end) = (target, 0, used);
-                }
-
-                var received = await socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _cts.Token).ConfigureAwait(false);
+                var received = await socket.ReceiveAsync(framer.GetReceiveBuffer(), SocketFlags.None, _cts.Token).ConfigureAwait(false);
                 if (received == 0)
                 {
                     if (Volatile.Read(ref _receiveShutDown) != 0)
@@ -209,55 +206,22 @@ public sealed partial class QmpTestServer
                 }
 
                 Interlocked.Add(ref server._bytesReceived, received);
-                end += received;
-                while (TryFrame(buffer, ref start, end, out var raw, out var valid))
+                framer.Advance(received);
+                FrameKind kind;
+                while ((kind = framer.TryRead(out var raw)) != FrameKind.NeedMore)
                 {
-                    Dispatch(raw, valid);
-                }
+                    if (kind == FrameKind.TooLong)
+                    {
+                        // The rest of the command is still coming, and nothing tells where the next one starts: answer (in
+                        // order, after what is queued) and end the connection once the answer is out.
+                        _inBand.Writer.TryWrite(new Request(null, $"QMP input exceeds the test server's limit of {framer.MaxMessageBytes} bytes", null, CloseAfter: true));
+                        await Task.Delay(Timeout.Infinite, _cts.Token).ConfigureAwait(false);
+                        return;
+                    }
 
-                if (start == end)
-                {
-                    start = end = 0;
-                }
-            }
-        }
-
-        /// <summary>Finds the next complete JSON value in the buffer, skipping whitespace before it.</summary>
-        private static bool TryFrame(byte[] buffer, ref int start, int end, out byte[] raw, out bool valid)
-        {
-            raw = [];
-            valid = true;
-            while (start < end && buffer[start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-            {
-                start++;
-            }
-
-            if (start == end)
-            {
-                return false;
-            }
-
-            var reader = new Utf8JsonReader(buffer.AsSpan(start, end - start), isFinalBlock: false, default);
-            try
-            {
-                if (!reader.Read() || !reader.TrySkip())
-                {
-                    return false;
+                    Dispatch(raw, kind == FrameKind.Message);
                 }
             }
-            catch (JsonException)
-            {
-                // Like QEMU's parser, give up on what was buffered and answer with an error that carries no id.
-                raw = buffer.AsSpan(start, end - start).ToArray();
-                valid = false;
-                start = end;
-                return true;
-            }
-
-            var length = (int)reader.BytesConsumed;
-            raw = buffer.AsSpan(start, length).ToArray();
-            start += length;
-            return true;
         }
 
         private void Dispatch(byte[] raw, bool valid)
@@ -287,7 +251,7 @@ public sealed partial class QmpTestServer
 
             JsonElement? id = root.TryGetProperty("id", out var idValue) ? idValue : null;
             string? execute = null, execOob = null, problem = null;
-            var arguments = s_emptyObject;
+            var arguments = QmpJson.EmptyObject;
             foreach (var member in root.EnumerateObject())
             {
                 switch (member.Name)
@@ -338,10 +302,12 @@ public sealed partial class QmpTestServer
             }
             else if (isOob)
             {
-                // Out of band: answered at once, past any in-band command still running or held.
+                // Out of band: answered at once, past any in-band command still running or held. The handler (user code)
+                // and the write start outside the lock; only the bookkeeping is under it.
+                var answer = AnswerAsync(new Request(command, null, id), held: false);
                 lock (_oobTasks)
                 {
-                    _oobTasks.Add(AnswerAsync(new Request(command, null, id), held: false));
+                    _oobTasks.Add(answer);
                 }
             }
             else
@@ -352,7 +318,6 @@ public sealed partial class QmpTestServer
 
         private async Task AnswerInBandAsync()
         {
-            await Task.Yield();
             try
             {
                 await foreach (var request in _inBand.Reader.ReadAllAsync(_cts.Token).ConfigureAwait(false))
@@ -385,6 +350,10 @@ public sealed partial class QmpTestServer
                 if (exit)
                 {
                     server.StopListening();
+                }
+
+                if (exit || request.CloseAfter)
+                {
                     await CloseAtBoundaryAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Qmp.Net.Internal;
 
 namespace Qmp.Net.Testing;
 
@@ -83,24 +83,9 @@ public sealed partial class QmpTestServer
         }
     }
 
-    private static void WriteValue(Utf8JsonWriter w, object value)
-    {
-        switch (value)
-        {
-            case JsonElement element:
-                element.WriteTo(w);
-                break;
-            case JsonDocument document:
-                document.RootElement.WriteTo(w);
-                break;
-            case JsonNode node:
-                node.WriteTo(w);
-                break;
-            default:
-                JsonSerializer.Serialize(w, value, value.GetType(), s_json);
-                break;
-        }
-    }
+    /// <summary>Writes a reply's or an event's value with the library's own value writer and default serializer options
+    /// (Qmp.Net's internals, visible to this assembly): the server writes a value exactly as the client writes arguments.</summary>
+    private static void WriteValue(Utf8JsonWriter w, object value) => CommandEncoder.WriteArguments(w, value, QmpJson.DefaultOptions);
 
     /// <summary>Writes one message object (compact, or indented as with QEMU's <c>pretty=on</c>) followed by CRLF, as QEMU does.</summary>
     private byte[] Build(Action<Utf8JsonWriter> members)

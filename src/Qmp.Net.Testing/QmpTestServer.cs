@@ -16,7 +16,8 @@ namespace Qmp.Net.Testing;
 /// <c>CommandNotFound</c>. A command without a handler gets <c>CommandNotFound</c> with QEMU's wording.</para>
 /// <para>Handlers run on the server's connection task and receive a token that is cancelled when the connection ends.
 /// A handler returns the <c>return</c> value (<see langword="null"/> for <c>{}</c>; a <see cref="JsonElement"/>,
-/// <see cref="System.Text.Json.Nodes.JsonNode"/> or any object serialized with kebab-case names), throws
+/// <see cref="System.Text.Json.Nodes.JsonNode"/> or any object, serialized with the client's own default options: kebab-case
+/// names and enum values, null members left out), throws
 /// <see cref="QmpTestServerError"/> for an error reply, or returns <see cref="NoReply"/> to answer nothing. An exception of
 /// another type becomes a <c>GenericError</c> reply and is kept in <see cref="HandlerFailures"/>.</para>
 /// <para>Nothing the server does in the background throws: a client that goes away just ends the connection.
@@ -38,12 +39,6 @@ namespace Qmp.Net.Testing;
 /// </code></example>
 public sealed partial class QmpTestServer : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private readonly Socket _listener;
     private readonly string? _directory;
     private readonly CancellationTokenSource _stop = new();
@@ -145,6 +140,7 @@ public sealed partial class QmpTestServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.Capabilities, nameof(options.Capabilities));
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
         ArgumentOutOfRangeException.ThrowIfNegative(options.WriteChunkSize, nameof(options.WriteChunkSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxCommandBytes, 1, nameof(options.MaxCommandBytes));
 
         Socket listener;
         QmpEndpoint endpoint;
@@ -208,7 +204,8 @@ public sealed partial class QmpTestServer : IAsyncDisposable
             server.InstallQemuLikeProfile();
         }
 
-        server._acceptLoop = server.AcceptLoopAsync();
+        // On the thread pool, never on the caller's SynchronizationContext (which may never run what is posted to it).
+        server._acceptLoop = Task.Run(server.AcceptLoopAsync, CancellationToken.None);
         return Task.FromResult(server);
     }
 
@@ -284,10 +281,31 @@ public sealed partial class QmpTestServer : IAsyncDisposable
     public Task<ReceivedCommand> WaitForCommandAsync(Func<ReceivedCommand, bool> match, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(match);
-        var done = new TaskCompletionSource<ReceivedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_sync)
+
+        // The condition is the caller's code: it runs outside the server's lock, on a snapshot of the log. A waiter is
+        // registered (under the lock) only once it has seen every command recorded so far, so none slips past it.
+        var checkedCount = 0;
+        while (true)
         {
-            foreach (var command in _commands)
+            ReceivedCommand[] unseen;
+            lock (_sync)
+            {
+                if (checkedCount == _commands.Count)
+                {
+                    if (Volatile.Read(ref _disposed) != 0)
+                    {
+                        return Task.FromException<ReceivedCommand>(new ObjectDisposedException(nameof(QmpTestServer)));
+                    }
+
+                    var done = new TaskCompletionSource<ReceivedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _commandWaiters.Add((match, done));
+                    return done.Task.WaitAsync(cancellationToken);
+                }
+
+                unseen = _commands.GetRange(checkedCount, _commands.Count - checkedCount).ToArray();
+            }
+
+            foreach (var command in unseen)
             {
                 if (match(command))
                 {
@@ -295,15 +313,8 @@ public sealed partial class QmpTestServer : IAsyncDisposable
                 }
             }
 
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return Task.FromException<ReceivedCommand>(new ObjectDisposedException(nameof(QmpTestServer)));
-            }
-
-            _commandWaiters.Add((match, done));
+            checkedCount += unseen.Length;
         }
-
-        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Waits until a client is connected (at once when one is).</summary>
@@ -442,7 +453,6 @@ public sealed partial class QmpTestServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        await Task.Yield();
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
@@ -474,44 +484,48 @@ public sealed partial class QmpTestServer : IAsyncDisposable
 
     private ReceivedCommand Record(int connection, string name, JsonElement arguments, JsonElement? id, byte[] raw, bool isOob)
     {
-        List<TaskCompletionSource<ReceivedCommand>>? matched = null;
         ReceivedCommand command;
+        (Func<ReceivedCommand, bool> Match, TaskCompletionSource<ReceivedCommand> Done)[] waiters;
         lock (_sync)
         {
             command = new ReceivedCommand(_commands.Count, connection, name, arguments, id, raw, isOob);
             _commands.Add(command);
-            for (var i = _commandWaiters.Count - 1; i >= 0; i--)
-            {
-                bool isMatch;
-                try
-                {
-                    isMatch = _commandWaiters[i].Match(command);
-                }
-                catch (Exception e)
-                {
-                    _commandWaiters[i].Done.TrySetException(e);
-                    _ = _commandWaiters[i].Done.Task.Exception;
-                    _commandWaiters.RemoveAt(i);
-                    continue;
-                }
-
-                if (isMatch)
-                {
-                    (matched ??= []).Add(_commandWaiters[i].Done);
-                    _commandWaiters.RemoveAt(i);
-                }
-            }
+            waiters = [.. _commandWaiters];
         }
 
-        if (matched is not null)
+        // The waiters' conditions are the callers' code: they run outside the lock. Commands are recorded by one read loop
+        // at a time, so each waiter still sees the commands in order and completes with the first that matches.
+        foreach (var (match, done) in waiters)
         {
-            foreach (var done in matched)
+            bool isMatch;
+            try
             {
+                isMatch = match(command);
+            }
+            catch (Exception e)
+            {
+                Forget(match, done);
+                done.TrySetException(e);
+                _ = done.Task.Exception;
+                continue;
+            }
+
+            if (isMatch)
+            {
+                Forget(match, done);
                 done.TrySetResult(command);
             }
         }
 
         return command;
+    }
+
+    private void Forget(Func<ReceivedCommand, bool> match, TaskCompletionSource<ReceivedCommand> done)
+    {
+        lock (_sync)
+        {
+            _commandWaiters.Remove((match, done));
+        }
     }
 
     private void RecordFailure(Exception e)

@@ -78,6 +78,12 @@ public sealed record QmpTestServerOptions
     /// <value>The default value is 0.</value>
     public int WriteChunkSize { get; init; }
 
+    /// <summary>Gets the most bytes one command (one JSON value the client sends) may have. A command that grows past it
+    /// gets a <c>GenericError</c> without an id, and the server then closes the connection, since it can no longer tell
+    /// where the next command starts; the server's receive buffer never grows much beyond this.</summary>
+    /// <value>The default value is 64 MiB, QEMU's own limit on one JSON token.</value>
+    public int MaxCommandBytes { get; init; } = 64 * 1024 * 1024;
+
     /// <summary>Gets the clock that stamps events emitted without an explicit timestamp.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Qmp.Net.Qemu;
 
 namespace Qmp.Net.IntegrationTests;
@@ -75,6 +76,67 @@ public sealed class QemuProcessTests
                 .And.Message.Contains("exited with code 1"));
         Assert.That(QemuFixture.CountChildQemuProcesses(), Is.EqualTo(processesBefore));
         Assert.That(QemuFixture.CountSocketDirectories(), Is.EqualTo(directoriesBefore));
+    }
+
+    [Test]
+    public void Stderr_is_captured_under_a_context_that_never_runs_posted_work(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var options = new QemuStartOptions { Arguments = ["-machine", "no-such-machine", "-nodefaults", "-display", "none"] };
+
+        // The stderr pump must not wait for the caller's context: QEMU's reason for exiting would be lost.
+        Assert.That(
+            async () => await StartUnderBlackHoleAsync(options, cancellationToken),
+            Throws.TypeOf<QemuStartException>()
+                .With.Property(nameof(QemuStartException.ExitCode)).EqualTo(1)
+                .And.Property(nameof(QemuStartException.Stderr)).Contains("unsupported machine type"));
+    }
+
+    [Test]
+    public void Stdout_is_drained_under_a_context_that_never_runs_posted_work(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+
+        // `-trace help` writes about 100 KB to stdout and exits with 0: more than a pipe holds (64 KiB), so QEMU exits only
+        // when something reads its stdout. Undrained, it blocks in write() and start-up times out instead.
+        var options = new QemuStartOptions
+        {
+            Arguments = ["-trace", "help", "-machine", "none", "-nodefaults", "-display", "none"],
+            StartTimeout = TimeSpan.FromSeconds(5),
+        };
+
+        Assert.That(
+            async () => await StartUnderBlackHoleAsync(options, cancellationToken),
+            Throws.TypeOf<QemuStartException>()
+                .With.Property(nameof(QemuStartException.ExitCode)).EqualTo(0)
+                .And.Message.Contains("exited with code 0"));
+    }
+
+    [Test]
+    public async Task Starting_and_stopping_work_under_a_context_that_never_runs_posted_work(CancellationToken cancellationToken)
+    {
+        QemuFixture.Require();
+        var blackHole = new BlackHoleContext();
+        var options = new QemuStartOptions { Arguments = [.. QemuFixture.MonitorOnly] };
+
+        var qemu = await StartUnderBlackHoleAsync(options, cancellationToken, blackHole);
+        QemuFixture.Track(qemu);
+        var status = await qemu.Client.ExecuteAsync("query-status", cancellationToken: cancellationToken);
+        Task<QemuStopMethod> stop;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(blackHole);
+        try
+        {
+            stop = qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("prelaunch"));
+        Assert.That(await stop.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken), Is.EqualTo(QemuStopMethod.Quit));
+        Assert.That(blackHole.Posted, Is.Zero, "nothing of QemuProcess may be posted to the caller's context");
     }
 
     [Test]
@@ -160,6 +222,31 @@ public sealed class QemuProcessTests
     }
 
     [Test]
+    public async Task Stop_runs_no_user_code_and_writes_nothing_under_its_lock(CancellationToken cancellationToken)
+    {
+        // The client logs "Sent QMP command quit" on the thread that writes quit. That logger (user code) asks another
+        // thread to call StopAsync and waits a moment for it: if the first StopAsync held its lock while sending quit,
+        // the second one could not even return its task.
+        var logger = new ProbeLoggerFactory();
+        var qemu = await QemuFixture.StartAsync(QmpClientOptions.Default with { LoggerFactory = logger }, null);
+        bool? secondReturned = null;
+        logger.OnCommandSent = command =>
+        {
+            if (command == "quit" && secondReturned is null)
+            {
+                var second = Task.Run(() => qemu.StopAsync(TimeSpan.FromSeconds(5)).IsCompleted, CancellationToken.None);
+                secondReturned = second.Wait(TimeSpan.FromSeconds(2), CancellationToken.None);
+            }
+        };
+
+        var method = await qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
+
+        Assert.That(secondReturned, Is.True, "a second StopAsync returned while the first one was sending quit");
+        Assert.That(method, Is.EqualTo(QemuStopMethod.Quit));
+        Assert.That(await qemu.StopAsync(TimeSpan.FromSeconds(5), cancellationToken), Is.EqualTo(QemuStopMethod.Quit), "a later stop returns the first stop's outcome");
+    }
+
+    [Test]
     public async Task Cancelling_a_stop_kills_QEMU_at_once(CancellationToken cancellationToken)
     {
         var qemu = await QemuFixture.StartAsync();
@@ -198,5 +285,67 @@ public sealed class QemuProcessTests
 
         Assert.That(qemu.HasExited, Is.True);
         Assert.That(Directory.Exists(qemu.SocketDirectory), Is.False);
+    }
+
+    /// <summary>Calls <see cref="QemuProcess.StartAsync"/> from a thread whose SynchronizationContext swallows everything
+    /// posted to it (a UI thread that is blocked, or busy), then waits for it from outside, bounded.</summary>
+    private static async Task<QemuProcess> StartUnderBlackHoleAsync(QemuStartOptions options, CancellationToken cancellationToken, BlackHoleContext? blackHole = null)
+    {
+        Task<QemuProcess> start;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(blackHole ?? new BlackHoleContext());
+        try
+        {
+            start = QemuProcess.StartAsync(options, cancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        return await start.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+    }
+
+    /// <summary>A logger factory that calls <see cref="OnCommandSent"/>, synchronously, for every command the client logs as sent.</summary>
+    private sealed class ProbeLoggerFactory : ILoggerFactory, ILogger
+    {
+        public Action<string>? OnCommandSent { get; set; }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            const string prefix = "Sent QMP command ";
+            var message = formatter(state, exception);
+            if (eventId.Id == QmpEventId.CommandSent && message.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                OnCommandSent?.Invoke(message[prefix.Length..]);
+            }
+        }
+    }
+
+    /// <summary>A SynchronizationContext that never runs what is posted to it.</summary>
+    private sealed class BlackHoleContext : SynchronizationContext
+    {
+        private int _posted;
+
+        public int Posted => Volatile.Read(ref _posted);
+
+        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref _posted);
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException();
     }
 }

@@ -92,7 +92,9 @@ internal static class CommandEncoder
         }
     }
 
-    private static void WriteArguments(Utf8JsonWriter writer, object arguments, JsonSerializerOptions options)
+    /// <summary>Writes a JSON value given as an element, a document, a node or any serializable object. Also used by
+    /// Qmp.Net.Testing for reply and event values, so that its test server writes values exactly as the client does.</summary>
+    internal static void WriteArguments(Utf8JsonWriter writer, object arguments, JsonSerializerOptions options)
     {
         switch (arguments)
         {

@@ -33,7 +33,6 @@ public sealed class QemuProcess : IAsyncDisposable
     private readonly Task _stdoutPump;
     private readonly Task<int> _exited;
     private readonly TimeSpan _disposeGrace;
-    private readonly object _sync = new();
     private QmpClient? _client;
     private QmpVersion? _version;
     private Task<QemuStopMethod>? _stop;
@@ -46,8 +45,13 @@ public sealed class QemuProcess : IAsyncDisposable
         Endpoint = endpoint;
         _disposeGrace = disposeGrace;
         ProcessId = process.Id;
-        _stderrPump = PumpStderrAsync(process.StandardError);
-        _stdoutPump = DrainAsync(process.StandardOutput.BaseStream);
+
+        // The pumps start on the thread pool, never on the caller's SynchronizationContext: a context that is blocked or
+        // never runs posted work would otherwise lose QEMU's error text and leave QEMU blocked on a full pipe.
+        var stderr = process.StandardError;
+        var stdout = process.StandardOutput.BaseStream;
+        _stderrPump = Task.Run(() => PumpStderrAsync(stderr), CancellationToken.None);
+        _stdoutPump = Task.Run(() => DrainAsync(stdout), CancellationToken.None);
         _exited = WatchExitAsync();
     }
 
@@ -218,10 +222,19 @@ public sealed class QemuProcess : IAsyncDisposable
     public async Task<QemuStopMethod> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero);
-        Task<QemuStopMethod> stop;
-        lock (_sync)
+
+        // The first caller claims the stop with one atomic exchange and then runs it outside any lock: stopping sends quit
+        // and disposes the client, which runs user code (loggers, StateChanged handlers) that must not hold up, or
+        // deadlock with, a second caller.
+        var stop = Volatile.Read(ref _stop);
+        if (stop is null)
         {
-            stop = _stop ??= StopCoreAsync(grace, cancellationToken);
+            var claim = new TaskCompletionSource<QemuStopMethod>(TaskCreationOptions.RunContinuationsAsynchronously);
+            stop = Interlocked.CompareExchange(ref _stop, claim.Task, null) ?? claim.Task;
+            if (stop == claim.Task)
+            {
+                _ = RunStopAsync(claim, grace, cancellationToken);
+            }
         }
 
         var method = await stop.ConfigureAwait(false);
@@ -438,6 +451,18 @@ public sealed class QemuProcess : IAsyncDisposable
         return "Its stderr: " + (text.Length > 2000 ? text[..2000] + "..." : text);
     }
 
+    private async Task RunStopAsync(TaskCompletionSource<QemuStopMethod> stop, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            stop.SetResult(await StopCoreAsync(grace, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            stop.SetException(e);
+        }
+    }
+
     private async Task<QemuStopMethod> StopCoreAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         var method = QemuStopMethod.AlreadyExited;
@@ -559,7 +584,6 @@ public sealed class QemuProcess : IAsyncDisposable
 
     private async Task PumpStderrAsync(StreamReader reader)
     {
-        await Task.Yield();
         var buffer = new char[4096];
         try
         {
@@ -584,7 +608,6 @@ public sealed class QemuProcess : IAsyncDisposable
 
     private static async Task DrainAsync(Stream stream)
     {
-        await Task.Yield();
         try
         {
             await stream.CopyToAsync(Stream.Null).ConfigureAwait(false);

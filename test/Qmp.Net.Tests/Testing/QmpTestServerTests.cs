@@ -268,6 +268,82 @@ public class QmpTestServerTests
     }
 
     /// <summary>A QMP client in its rawest form: lines of JSON over the socket.</summary>
+    [Test]
+    public async Task Command_waiter_conditions_run_outside_the_servers_lock()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("x", _ => null);
+        await using var client = await TestSupport.ConnectAsync(server);
+        var probes = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+
+        // Each condition asks another thread for the server's command log (which takes the server's lock) and waits a
+        // moment for it: a condition run under that lock would wait in vain.
+        bool Matches(ReceivedCommand command)
+        {
+            var other = Task.Run(() => server.Commands.Count);
+            probes.Enqueue(other.Wait(TimeSpan.FromSeconds(2)));
+            return command.Name == "x";
+        }
+
+        var waiting = server.WaitForCommandAsync(Matches); // runs on qmp_capabilities, already received
+        await client.ExecuteAsync("x").Bounded();          // runs when x arrives
+        var first = await waiting.Bounded();
+        var late = await server.WaitForCommandAsync(Matches).Bounded(); // runs on the log at once
+
+        Assert.That(first.Name, Is.EqualTo("x"));
+        Assert.That(late, Is.SameAs(first));
+        Assert.That(probes, Has.Count.GreaterThanOrEqualTo(3).And.All.True);
+    }
+
+    [Test]
+    public async Task Replies_and_events_write_enums_as_kebab_case_strings_as_the_client_does()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("echo", arguments => arguments);
+        server.Handle("query-state", _ => new { State = SampleState.InMigrate, Previous = (SampleState?)null });
+        await using var client = await TestSupport.ConnectAsync(server);
+        var happened = client.WaitForEventAsync("STATE_CHANGED");
+
+        await client.ExecuteAsync("echo", new { State = SampleState.InMigrate }).Bounded();
+        var reply = await client.ExecuteAsync("query-state").Bounded();
+        await server.EmitEventAsync("STATE_CHANGED", new { State = SampleState.PostMigrate }).Bounded();
+        var @event = await happened.Bounded();
+
+        Assert.Multiple(() =>
+        {
+            // What the client writes for an enum argument, the server writes for an enum in a reply or an event.
+            Assert.That(server.Commands.Single(c => c.Name == "echo").Arguments.GetProperty("state").GetString(), Is.EqualTo("in-migrate"));
+            Assert.That(reply.GetRawText(), Is.EqualTo("""{"state":"in-migrate"}"""));
+            Assert.That(@event.Data.GetRawText(), Is.EqualTo("""{"state":"post-migrate"}"""));
+        });
+    }
+
+    [Test]
+    public async Task A_command_over_MaxCommandBytes_gets_an_error_without_id_and_the_connection_closes()
+    {
+        await using var server = await QmpTestServer.StartAsync(new QmpTestServerOptions { MaxCommandBytes = 1000 });
+        await using var raw = await RawClient.ConnectAsync(server, negotiate: true);
+
+        var reply = await raw.RoundTripAsync("{\"execute\":\"x\",\"id\":1,\"arguments\":{\"s\":\"" + new string('a', 5000));
+        await server.WaitForDisconnectAsync().Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.GetProperty("error").GetProperty("class").GetString(), Is.EqualTo("GenericError"));
+            Assert.That(reply.GetProperty("error").GetProperty("desc").GetString(), Does.Contain("limit of 1000 bytes"));
+            Assert.That(reply.TryGetProperty("id", out _), Is.False);
+            Assert.That(server.IsClientConnected, Is.False);
+            Assert.That(server.Commands.Select(c => c.Name), Is.EqualTo(new[] { "qmp_capabilities" }));
+        });
+    }
+
+    private enum SampleState
+    {
+        Running,
+        InMigrate,
+        PostMigrate,
+    }
+
     private sealed class RawClient : IAsyncDisposable
     {
         private readonly Socket _socket;
