@@ -8,12 +8,14 @@ namespace Qmp.Net.Qemu;
 /// <summary>A QEMU process started by Qmp.Net, with a connected <see cref="QmpClient"/> on its QMP monitor.</summary>
 /// <remarks>
 /// <para><see cref="StartAsync(QemuStartOptions, CancellationToken)"/> starts the binary (no shell), adds a QMP monitor on a
-/// Unix socket in a fresh private directory (mode 0700) unless the caller's arguments name one, waits until the monitor
-/// accepts, and connects. <see cref="StopAsync(TimeSpan, CancellationToken)"/> and <see cref="DisposeAsync"/> end the
+/// Unix socket in a fresh private directory (mode 0700) unless the caller's arguments name one, and connects: by default
+/// (<see cref="QemuMonitorMode.Accept"/>) Qmp.Net listens on the socket and QEMU connects to it while it starts, so there
+/// is no start-up race; with <see cref="QemuMonitorMode.Connect"/> QEMU listens and Qmp.Net connects, retrying. <see cref="StopAsync(TimeSpan, CancellationToken)"/> and <see cref="DisposeAsync"/> end the
 /// process (<c>quit</c>, then SIGTERM, then SIGKILL) and delete the directory, so an <c>await using</c> leaves nothing
 /// behind even when the code inside throws.</para>
-/// <para>Supported binaries: every <c>qemu-system-*</c> target (monitor added with <c>-qmp unix:PATH,server=on,wait=off</c>)
-/// and <c>qemu-storage-daemon</c> (monitor added with <c>--chardev socket,...</c> and <c>--monitor</c>). Linux and other Unix
+/// <para>Supported binaries: every <c>qemu-system-*</c> target (monitor added with <c>-chardev socket,path=PATH</c> and
+/// <c>-mon</c>, or <c>-qmp unix:PATH,server=on,wait=off</c> in connect mode) and <c>qemu-storage-daemon</c> (monitor added
+/// with <c>--chardev socket,...</c> and <c>--monitor</c>). Linux and other Unix
 /// systems only.</para>
 /// </remarks>
 public sealed class QemuProcess : IAsyncDisposable
@@ -139,6 +141,7 @@ public sealed class QemuProcess : IAsyncDisposable
             string.Empty);
 
         string? directory = null;
+        QmpListener? listener = null;
         var endpoint = options.Endpoint;
         var arguments = new List<string>(options.Arguments);
         if (endpoint is null)
@@ -157,13 +160,26 @@ public sealed class QemuProcess : IAsyncDisposable
 
             // QEMU's option syntax escapes a comma by doubling it.
             var quoted = socket.Replace(",", ",,", StringComparison.Ordinal);
+            var accept = options.MonitorMode == QemuMonitorMode.Accept;
+            var server = accept ? string.Empty : ",server=on,wait=off";
             if (storageDaemon)
             {
-                arguments.AddRange(["--chardev", $"socket,id=qmp-net,path={quoted},server=on,wait=off", "--monitor", "chardev=qmp-net"]);
+                arguments.AddRange(["--chardev", $"socket,id=qmp-net,path={quoted}{server}", "--monitor", "chardev=qmp-net"]);
+            }
+            else if (accept)
+            {
+                arguments.AddRange(["-chardev", $"socket,id=qmp-net,path={quoted}", "-mon", "chardev=qmp-net,mode=control"]);
             }
             else
             {
-                arguments.AddRange(["-qmp", $"unix:{quoted},server=on,wait=off"]);
+                arguments.AddRange(["-qmp", $"unix:{quoted}{server}"]);
+            }
+
+            if (accept)
+            {
+                // Listening before QEMU starts: QEMU connects while it starts up, and the socket file is gone again once
+                // the connection is accepted.
+                listener = QmpListener.Listen(QmpEndpoint.Unix(socket), options.ClientOptions);
             }
 
             endpoint = QmpEndpoint.Unix(socket);
@@ -189,6 +205,11 @@ public sealed class QemuProcess : IAsyncDisposable
         }
         catch (Win32Exception e)
         {
+            if (listener is not null)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (directory is not null)
             {
                 TryDeleteDirectory(directory);
@@ -200,13 +221,28 @@ public sealed class QemuProcess : IAsyncDisposable
         var qemu = new QemuProcess(process, binaryPath, directory, endpoint, options.DisposeGrace);
         try
         {
-            await qemu.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            if (listener is not null)
+            {
+                await qemu.AcceptAsync(listener, options, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await qemu.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+
             return qemu;
         }
         catch
         {
             await qemu.KillAsync().ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            if (listener is not null)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -358,6 +394,71 @@ public sealed class QemuProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Gets how many connections were tried before the monitor was negotiated (1 in accept mode; more when QEMU
+    /// 7.2's start-up race broke a connect-mode attempt). For the tests of the start-up race.</summary>
+    internal int ConnectionAttempts { get; private set; }
+
+    /// <summary>Accept mode: QEMU connects to our listener while it starts; the first connection is the monitor's.</summary>
+    private async Task AcceptAsync(QmpListener listener, QemuStartOptions options, CancellationToken cancellationToken)
+    {
+        using var stopAccepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.StartTimeout != Timeout.InfiniteTimeSpan)
+        {
+            stopAccepting.CancelAfter(options.StartTimeout);
+        }
+
+        ConnectionAttempts = 1;
+        var accept = listener.AcceptAsync(stopAccepting.Token);
+        var first = await Task.WhenAny(accept, _exited).ConfigureAwait(false);
+        if (first != accept)
+        {
+            // QEMU exited (a bad argument, say) before it connected.
+            await stopAccepting.CancelAsync().ConfigureAwait(false);
+            await DiscardAsync(accept).ConfigureAwait(false);
+            throw ExitedDuringStart(null);
+        }
+
+        try
+        {
+            _client = await accept.ConfigureAwait(false);
+            _version = _client.Greeting?.Version;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new QemuStartException(
+                $"QEMU ({BinaryPath}) did not connect to its QMP monitor socket {Endpoint} within {options.StartTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s. {DescribeStderr()}",
+                null,
+                Stderr,
+                e);
+        }
+        catch (QmpException e) when (e is QmpConnectionException or QmpCommunicationException or QmpConnectionClosedException)
+        {
+            if (await WaitAsync(_exited, TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false))
+            {
+                throw ExitedDuringStart(e);
+            }
+
+            throw new QemuStartException($"QEMU ({BinaryPath}) did not start: its QMP monitor connection failed: {e.Message}. {DescribeStderr()}", null, Stderr, e);
+        }
+    }
+
+    private static async Task DiscardAsync(Task<QmpClient> accept)
+    {
+        try
+        {
+            var late = await accept.ConfigureAwait(false);
+            await late.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Superseded by the exit.
+        }
+    }
+
     private async Task ConnectAsync(QemuStartOptions options, CancellationToken cancellationToken)
     {
         var baseOptions = options.ClientOptions ?? QmpClientOptions.Default;
@@ -378,6 +479,7 @@ public sealed class QemuProcess : IAsyncDisposable
 
         while (true)
         {
+            ConnectionAttempts++;
             using var stopConnecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var connect = QmpClient.ConnectAsync(Endpoint, clientOptions, stopConnecting.Token);
             var first = await Task.WhenAny(connect, _exited).ConfigureAwait(false);

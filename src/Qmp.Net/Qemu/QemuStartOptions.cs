@@ -31,8 +31,15 @@ public sealed record QemuStartOptions
     /// private directory (mode 0700) and connects to it.</value>
     public QmpEndpoint? Endpoint { get; init; }
 
+    /// <summary>Gets how the monitor that <see cref="QemuProcess"/> adds is reached: QEMU connects to a listener of ours
+    /// (<see cref="QemuMonitorMode.Accept"/>) or we connect to QEMU (<see cref="QemuMonitorMode.Connect"/>). It does not
+    /// apply when the arguments name their own monitor (<see cref="Endpoint"/>): that one is always connected to.</summary>
+    /// <value>The default value is <see cref="QemuMonitorMode.Accept"/>.</value>
+    public QemuMonitorMode MonitorMode { get; init; } = QemuMonitorMode.Accept;
+
     /// <summary>Gets the options of the <see cref="QmpClient"/> that connects to the monitor.</summary>
-    /// <value>The default value is <see langword="null"/>, meaning <see cref="QmpClientOptions.Default"/>. When its
+    /// <value>The default value is <see langword="null"/>, meaning <see cref="QmpClientOptions.Default"/>. In
+    /// <see cref="QemuMonitorMode.Accept"/> mode they are used as they are (there is no connection to retry). Otherwise, when its
     /// <see cref="QmpClientOptions.ConnectRetry"/> is null, a pipeline that retries every 10 ms while the socket is not there
     /// yet is used; <see cref="QmpClientOptions.ConnectTimeout"/> is replaced by a per-attempt budget of at most 3 seconds
     /// (attempts repeat within <see cref="StartTimeout"/>).</value>
