@@ -15,6 +15,7 @@ public sealed partial class QmpClient
     private bool _timerRunning;
     private long _timerStartedAt;
     private bool _quitWritten;
+    private bool _opened;
     private TaskCompletionSource? _drained;
 
     /// <summary>Connects to <see cref="Endpoint"/>, reads the greeting and negotiates capabilities; completes when the client
@@ -86,6 +87,11 @@ public sealed partial class QmpClient
 
             RaiseStateChanges();
             Log.Negotiated(_logger, Endpoint, oob ? "oob" : string.Empty);
+            Volatile.Write(ref _opened, true);
+            if (Telemetry.ConnectionsOpened.Enabled)
+            {
+                Telemetry.ConnectionsOpened.Add(1);
+            }
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeoutCts?.IsCancellationRequested == true)
         {
@@ -209,6 +215,11 @@ public sealed partial class QmpClient
                 }
 
                 reader.Advance(received);
+                if (Telemetry.BytesReceived.Enabled)
+                {
+                    Telemetry.BytesReceived.Add(received);
+                }
+
                 while (reader.TryReadMessage(out var message))
                 {
                     HandleMessage(message.Span);
@@ -454,6 +465,17 @@ public sealed partial class QmpClient
         }
 
         drained?.TrySetResult();
+        if (Volatile.Read(ref _opened) && Telemetry.ConnectionsClosed.Enabled)
+        {
+            var reason = error switch
+            {
+                null => serverClosed ? "server" : "client",
+                QmpCommunicationException c => c.Error.ToString(),
+                _ => error.GetType().Name,
+            };
+            Telemetry.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("qmp.close.reason", reason));
+        }
+
         if (_greetingReceived.TrySetException(error ?? forPending))
         {
             _ = _greetingReceived.Task.Exception;

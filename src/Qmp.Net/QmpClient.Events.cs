@@ -6,8 +6,10 @@ namespace Qmp.Net;
 public sealed partial class QmpClient
 {
     private readonly List<EventWaiter> _waiters = [];
+    private readonly List<System.Diagnostics.Activity> _activities = [];
     private QmpEventSubscription[] _subscriptions;
     private int _waiterCount;
+    private int _activityCount;
     private long _eventSequence;
 
     /// <summary>Gets the client's own event subscription: it buffers every event from the moment of connection (up to
@@ -83,6 +85,29 @@ public sealed partial class QmpClient
         return waiter.Task;
     }
 
+    /// <summary>Keeps the activities of the commands in flight, so that events can be added to them while traced.</summary>
+    private void TrackActivity(System.Diagnostics.Activity? activity, bool add)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        lock (_activities)
+        {
+            if (add)
+            {
+                _activities.Add(activity);
+            }
+            else
+            {
+                _activities.Remove(activity);
+            }
+
+            Volatile.Write(ref _activityCount, _activities.Count);
+        }
+    }
+
     internal void RemoveSubscription(QmpEventSubscription subscription)
     {
         lock (_sync)
@@ -128,6 +153,18 @@ public sealed partial class QmpClient
         var timestamp = QmpMessage.ReadTimestamp(message.Timestamp.Equals(default(Range)) ? default : json[message.Timestamp]);
         var @event = new QmpEvent(name, data, timestamp) { Sequence = ++_eventSequence };
         Log.EventReceived(_logger, name, @event.Sequence);
+        if (Telemetry.Events.Enabled)
+        {
+            Telemetry.Events.Add(1, new KeyValuePair<string, object?>("qmp.event.name", Telemetry.NameTag(name)));
+        }
+
+        if (Volatile.Read(ref _activityCount) > 0)
+        {
+            lock (_activities)
+            {
+                Telemetry.AddEventToActivities(_activities, name);
+            }
+        }
 
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {

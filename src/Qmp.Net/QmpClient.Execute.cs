@@ -194,6 +194,45 @@ public sealed partial class QmpClient
 
     private Task<T> Enqueue<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, CancellationToken cancellationToken, bool negotiation = false)
     {
+        if (negotiation || !Telemetry.CommandsObserved)
+        {
+            return EnqueueCore(command, payload, id, oob, resultType, negotiation, cancellationToken);
+        }
+
+        // Measured and traced only while somebody listens (docs/observability.md).
+        var tracker = Telemetry.StartCommand(command, Endpoint, oob);
+        Task<T> task;
+        try
+        {
+            task = EnqueueCore(command, payload, id, oob, resultType, negotiation, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            tracker.Finish(Task.FromException(e));
+            throw;
+        }
+
+        TrackActivity(tracker.Activity, add: true);
+        return TrackAsync(task, tracker);
+    }
+
+    /// <summary>Records the command's outcome before its caller sees it, so a caller that reads the metrics after its
+    /// await finds its own command in them.</summary>
+    private async Task<T> TrackAsync<T>(Task<T> task, Telemetry.CommandTracker tracker)
+    {
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        finally
+        {
+            TrackActivity(tracker.Activity, add: false);
+            tracker.Finish(task);
+        }
+    }
+
+    private Task<T> EnqueueCore<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, bool negotiation, CancellationToken cancellationToken)
+    {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<T>(cancellationToken);
@@ -319,6 +358,10 @@ public sealed partial class QmpClient
 
                 LogSent(_batch);
                 await transport.SendAsync(data, CancellationToken.None).ConfigureAwait(false);
+                if (Telemetry.BytesSent.Enabled)
+                {
+                    Telemetry.BytesSent.Add(data.Length);
+                }
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -121,6 +121,11 @@ public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposab
 
     private void OnDropped(QmpEvent dropped)
     {
+        if (Telemetry.EventsDropped.Enabled)
+        {
+            Telemetry.EventsDropped.Add(1, new KeyValuePair<string, object?>("qmp.event.name", Telemetry.NameTag(dropped.Name)));
+        }
+
         var total = Interlocked.Increment(ref _dropped);
         if (Interlocked.Exchange(ref _inDropBurst, 1) == 0)
         {
