@@ -340,10 +340,17 @@ public sealed partial class QmpClient
     {
         lock (_sync)
         {
-            // A restart can race with a firing timer: only a timer whose full period has passed since the last restart counts.
-            if (_terminated || !_timerRunning ||
-                _options.TimeProvider.GetElapsedTime(_timerStartedAt) < _transactionTimeout)
+            if (_terminated || !_timerRunning)
             {
+                return;
+            }
+
+            // A restart can race with a firing timer, and a real timer fires a few milliseconds early: until the full
+            // period has passed since the last restart, arm it again for what remains (ignoring it would lose the timeout).
+            var remaining = _transactionTimeout - _options.TimeProvider.GetElapsedTime(_timerStartedAt);
+            if (remaining > TimeSpan.Zero)
+            {
+                _timer.Change(remaining, Timeout.InfiniteTimeSpan);
                 return;
             }
         }

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Qmp.Net.Testing;
+using Qmp.Net.Tests.Support;
+
+namespace Qmp.Net.Tests;
+
+/// <summary>The transaction timeout on <see cref="TimeProvider.System"/>: real timers fire a few milliseconds early or late,
+/// which a fake clock never does. Rounds run concurrently (each its own server and client) to keep the test short.</summary>
+public class RealClockTimeoutTests
+{
+    private const int Rounds = 50;
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a round may take before it counts as lost: far more than the timeout, far less than forever.</summary>
+    private static readonly TimeSpan Lost = TimeSpan.FromSeconds(5);
+
+    [Test]
+    public async Task A_command_that_is_never_answered_times_out_on_the_real_clock_in_every_one_of_50_rounds()
+    {
+        var rounds = await Task.WhenAll(Enumerable.Range(0, Rounds).Select(_ => NeverAnsweredRoundAsync()));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rounds.Select(r => r.Outcome), Has.All.EqualTo("TransactionTimeout"));
+            Assert.That(rounds.Select(r => r.Elapsed), Has.All.GreaterThanOrEqualTo(Timeout), "never before the timeout");
+        });
+    }
+
+    [Test]
+    public async Task Events_restart_the_timeout_on_the_real_clock_and_it_still_fires_after_the_last_one_in_50_rounds()
+    {
+        var rounds = await Task.WhenAll(Enumerable.Range(0, Rounds).Select(_ => RestartedRoundAsync()));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rounds.Select(r => r.Outcome), Has.All.EqualTo("TransactionTimeout"));
+            Assert.That(rounds.Select(r => r.Elapsed), Has.All.GreaterThanOrEqualTo(Timeout), "measured from the last event");
+        });
+    }
+
+    private static async Task<(string Outcome, TimeSpan Elapsed)> NeverAnsweredRoundAsync()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.NeverReply("hang");
+        await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { TransactionTimeout = Timeout });
+        var clock = Stopwatch.StartNew();
+        var outcome = await OutcomeOf(client.ExecuteAsync("hang"));
+        return (outcome, clock.Elapsed);
+    }
+
+    private static async Task<(string Outcome, TimeSpan Elapsed)> RestartedRoundAsync()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.NeverReply("hang");
+        await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { TransactionTimeout = Timeout });
+        var pending = client.ExecuteAsync("hang");
+        await server.WaitForCommandAsync("hang").Bounded();
+        for (var i = 0; i < 3; i++)
+        {
+            await server.EmitEventAsync("TICK").Bounded();
+            await client.Events.ReadAsync().Bounded();
+        }
+
+        // The last event has been delivered, so its restart has happened: the timeout counts from no earlier than now.
+        var clock = Stopwatch.StartNew();
+        var outcome = await OutcomeOf(pending);
+        return (outcome, clock.Elapsed);
+    }
+
+    private static async Task<string> OutcomeOf(Task task)
+    {
+        try
+        {
+            await task.WaitAsync(Lost);
+            return "succeeded";
+        }
+        catch (TimeoutException)
+        {
+            return "lost";
+        }
+        catch (QmpCommunicationException e)
+        {
+            return e.Error.ToString();
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
+    }
+}
