@@ -209,9 +209,11 @@ public sealed partial class QmpClient
                 }
 
                 reader.Advance(received);
+                var messages = 0;
                 while (reader.TryReadMessage(out var message))
                 {
                     HandleMessage(message.Span);
+                    messages++;
                 }
 
                 if (IsTerminated)
@@ -219,7 +221,11 @@ public sealed partial class QmpClient
                     break;
                 }
 
-                RestartTransactionTimer();
+                // Only a whole message restarts the timeout: whitespace or part of a message does not.
+                if (messages > 0)
+                {
+                    RestartTransactionTimer();
+                }
             }
         }
         catch (QmpException e)

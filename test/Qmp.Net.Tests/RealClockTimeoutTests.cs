@@ -38,6 +38,22 @@ public class RealClockTimeoutTests
         });
     }
 
+    [Test]
+    public async Task Whitespace_dribbled_between_messages_does_not_keep_a_command_alive()
+    {
+        var rounds = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => DribbleRoundAsync(prefix: null)));
+
+        Assert.That(rounds, Has.All.EqualTo("TransactionTimeout"));
+    }
+
+    [Test]
+    public async Task Half_a_response_dribbled_byte_by_byte_does_not_keep_a_command_alive()
+    {
+        var rounds = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => DribbleRoundAsync(prefix: "{\"return\": ")));
+
+        Assert.That(rounds, Has.All.EqualTo("TransactionTimeout"));
+    }
+
     private static async Task<(string Outcome, TimeSpan Elapsed)> NeverAnsweredRoundAsync()
     {
         await using var server = await QmpTestServer.StartAsync();
@@ -65,6 +81,41 @@ public class RealClockTimeoutTests
         var clock = Stopwatch.StartNew();
         var outcome = await OutcomeOf(pending);
         return (outcome, clock.Elapsed);
+    }
+
+    private static async Task<string> DribbleRoundAsync(string? prefix)
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.NeverReply("hang");
+        await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { TransactionTimeout = TimeSpan.FromMilliseconds(300) });
+        var pending = client.ExecuteAsync("hang");
+        await server.WaitForCommandAsync("hang").Bounded();
+        using var stop = new CancellationTokenSource();
+        var dribble = Task.Run(async () =>
+        {
+            try
+            {
+                if (prefix is not null)
+                {
+                    await server.SendRawAsync(prefix, stop.Token);
+                }
+
+                while (!stop.IsCancellationRequested)
+                {
+                    await server.SendRawAsync(" ", stop.Token);
+                    await Task.Delay(50, stop.Token);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The client aborted the connection (the point of the test) or the round ended.
+            }
+        });
+
+        var outcome = await OutcomeOf(pending);
+        await stop.CancelAsync();
+        await dribble.Bounded();
+        return outcome;
     }
 
     private static async Task<string> OutcomeOf(Task task)
