@@ -12,6 +12,9 @@ public sealed partial class QmpClient
     private readonly ITimer _timer;
     private readonly TimeSpan _transactionTimeout;
     private readonly CancellationTokenSource _transactionCts = new();
+    private readonly CancellationTokenSource _lifetimeCts = new();
+    private readonly TaskCompletionSource _connectEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Exception? _terminationReason;
     private bool _timerRunning;
     private long _timerStartedAt;
     private bool _quitWritten;
@@ -40,11 +43,25 @@ public sealed partial class QmpClient
             SetStateLocked(QmpState.Connecting);
         }
 
+        try
+        {
+            await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _connectEnded.TrySetResult();
+        }
+    }
+
+    private async Task ConnectCoreAsync(CancellationToken cancellationToken)
+    {
         RaiseStateChanges();
         Log.Connecting(_logger, Endpoint);
         var timeout = _options.ConnectTimeout;
         using var timeoutCts = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts?.Token ?? CancellationToken.None);
+
+        // Abort and DisposeAsync cancel the client's lifetime token: connecting (a retry delay included) ends at once.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts?.Token ?? CancellationToken.None, _lifetimeCts.Token);
         try
         {
             var transport = _options.ConnectRetry is { } retry
@@ -59,13 +76,15 @@ public sealed partial class QmpClient
                 }
 
                 _transport = transport;
+
+                // Published with the transport, so that a dispose that sees the transport also waits for the read loop.
+                // On the thread pool, whatever the caller's SynchronizationContext: a UI thread blocked on ConnectAsync
+                // must not be where the read loop waits to run.
+                _readLoop = Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
                 SetStateLocked(QmpState.AwaitingGreeting);
             }
 
             RaiseStateChanges();
-            // On the thread pool, whatever the caller's SynchronizationContext: a UI thread blocked on ConnectAsync must
-            // not be where the read loop waits to run.
-            _readLoop = Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
             var greeting = await _greetingReceived.Task.WaitAsync(linked.Token).ConfigureAwait(false);
             var oob = _options.EnableOob && greeting.Capabilities.Contains("oob");
             var id = NextInBandId();
@@ -86,6 +105,27 @@ public sealed partial class QmpClient
 
             RaiseStateChanges();
             Log.Negotiated(_logger, Endpoint, oob ? "oob" : string.Empty);
+        }
+        catch (Exception e) when (_lifetimeCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _terminationReason) is null)
+        {
+            // Abort or DisposeAsync ended connecting; whatever the step was doing when it noticed is not the cause.
+            if (e is QmpConnectionClosedException)
+            {
+                throw;
+            }
+
+            throw ExceptionFactory.Closed();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _lifetimeCts.IsCancellationRequested && Volatile.Read(ref _terminationReason) is { } reason)
+        {
+            // The connection ended with an error while connecting (a bad greeting, a close before it): that error is the
+            // outcome, not the cancellation of the step that was waiting.
+            if (reason is QmpConnectionException or QmpErrorException)
+            {
+                Log.ConnectFailed(_logger, Endpoint, reason);
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(reason);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeoutCts?.IsCancellationRequested == true)
         {
@@ -425,6 +465,7 @@ public sealed partial class QmpClient
             }
 
             _terminated = true;
+            _terminationReason = error;
             oldState = _state;
             SetStateLocked(QmpState.Disconnected);
             pending = [.. _inFlight, .. _oobInFlight.Values, .. _oobQueue, .. _sendQueue];
@@ -494,6 +535,8 @@ public sealed partial class QmpClient
             _ = _completion.Task.Exception;
         }
 
+        // Last, once everything has its outcome: a connect in progress (a retry delay included) ends, and sees the cause.
+        _lifetimeCts.Cancel();
         RaiseStateChanges();
     }
 }

@@ -155,9 +155,21 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
 
         Terminate(null);
+        bool started;
+        lock (_sync)
+        {
+            started = _started;
+        }
+
         try
         {
-            await _readLoop.ConfigureAwait(false);
+            // Connecting stops at once (Terminate cancelled it); its end publishes the read loop, if it started one.
+            if (started)
+            {
+                await _connectEnded.Task.ConfigureAwait(false);
+            }
+
+            await Volatile.Read(ref _readLoop).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -165,6 +177,7 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
 
         _timer.Dispose();
+        _lifetimeCts.Dispose();
     }
 
     /// <inheritdoc />

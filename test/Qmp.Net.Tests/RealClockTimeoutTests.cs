@@ -71,14 +71,15 @@ public class RealClockTimeoutTests
         await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { TransactionTimeout = Timeout });
         var pending = client.ExecuteAsync("hang");
         await server.WaitForCommandAsync("hang").Bounded();
+        var clock = new Stopwatch();
         for (var i = 0; i < 3; i++)
         {
+            // The last event's restart happens after it is sent: the timeout counts from no earlier than this.
+            clock.Restart();
             await server.EmitEventAsync("TICK").Bounded();
             await client.Events.ReadAsync().Bounded();
         }
 
-        // The last event has been delivered, so its restart has happened: the timeout counts from no earlier than now.
-        var clock = Stopwatch.StartNew();
         var outcome = await OutcomeOf(pending);
         return (outcome, clock.Elapsed);
     }
