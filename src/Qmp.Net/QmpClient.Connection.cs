@@ -499,6 +499,7 @@ public sealed partial class QmpClient
 
         foreach (var waiter in waiters)
         {
+            waiter.Registration.Unregister();
             waiter.TrySetException(forPending);
         }
 

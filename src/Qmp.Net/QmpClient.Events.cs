@@ -57,17 +57,9 @@ public sealed partial class QmpClient
         }
 
         var waiter = new EventWaiter(name, match);
-        lock (_sync)
-        {
-            if (_terminated)
-            {
-                return Task.FromException<QmpEvent>(ExceptionFactory.Closed());
-            }
 
-            _waiters.Add(waiter);
-            Volatile.Write(ref _waiterCount, _waiters.Count);
-        }
-
+        // Registered before the waiter is published, so that every path that removes it (a match, the end of the
+        // connection) finds the registration to dispose: a long-lived token must not keep a finished client reachable.
         if (cancellationToken.CanBeCanceled)
         {
             waiter.Registration = cancellationToken.UnsafeRegister(
@@ -78,6 +70,21 @@ public sealed partial class QmpClient
                     w.TrySetCanceled(token);
                 },
                 (this, waiter));
+        }
+
+        lock (_sync)
+        {
+            if (_terminated)
+            {
+                waiter.Registration.Unregister();
+                return Task.FromException<QmpEvent>(ExceptionFactory.Closed());
+            }
+
+            if (!waiter.Task.IsCompleted)
+            {
+                _waiters.Add(waiter);
+                Volatile.Write(ref _waiterCount, _waiters.Count);
+            }
         }
 
         return waiter.Task;

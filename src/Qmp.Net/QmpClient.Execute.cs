@@ -162,7 +162,7 @@ public sealed partial class QmpClient
     {
         lock (_sync)
         {
-            if (_terminated)
+            if (_terminated || !command.Counted)
             {
                 return;
             }
@@ -200,18 +200,32 @@ public sealed partial class QmpClient
         }
 
         var pending = new PendingCommand<T>(this, command, payload, id, oob, resultType);
+
+        // Registered before the command is published, so that whatever ends it (an answer, the end of the connection)
+        // finds the registration to dispose.
+        pending.RegisterCancellation(cancellationToken);
         bool inline;
         lock (_sync)
         {
             if (_terminated || _state == QmpState.Closing)
             {
-                return Task.FromException<T>(ExceptionFactory.Closed());
+                pending.Fail(ExceptionFactory.Closed());
+                return pending.TypedTask;
             }
 
             if (!negotiation && _state is not (QmpState.Idle or QmpState.Busy))
             {
+                pending.ReleaseRegistration();
                 ExceptionFactory.ThrowNotConnected(_state);
             }
+
+            if (pending.Stage != PendingCommand.Queued)
+            {
+                // Cancelled in the meantime: nothing to send, nothing to count.
+                return pending.TypedTask;
+            }
+
+            pending.Counted = true;
 
             // A command issued in reply to an answer (typically the continuation of the caller it answered) while other
             // answers are pending joins the next coalesced send; any other command is written at once.
@@ -230,7 +244,6 @@ public sealed partial class QmpClient
             }
         }
 
-        pending.RegisterCancellation(cancellationToken);
         RaiseStateChanges();
         ScheduleWrite(inline);
         return pending.TypedTask;

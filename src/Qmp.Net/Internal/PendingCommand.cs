@@ -34,6 +34,9 @@ internal abstract class PendingCommand
 
     public bool IsOob { get; }
 
+    /// <summary>Gets or sets a value indicating whether the command was counted among the live ones (guarded by the owner's lock).</summary>
+    public bool Counted { get; set; }
+
     public abstract Task Task { get; }
 
     public int Stage => Volatile.Read(ref _stage);
@@ -46,6 +49,9 @@ internal abstract class PendingCommand
                 static (state, token) => ((PendingCommand)state!).OnCancellationRequested(token), this);
         }
     }
+
+    /// <summary>Disposes the cancellation registration without completing the task (the command was never accepted).</summary>
+    public void ReleaseRegistration() => _registration.Unregister();
 
     /// <summary>Moves the command from the queue to the wire; false when its caller cancelled it first.</summary>
     public bool TryMarkWritten() => Interlocked.CompareExchange(ref _stage, Written, Queued) == Queued;
