@@ -149,40 +149,56 @@ public sealed partial class QmpClient
 
     private void DeliverToWaiters(QmpEvent @event)
     {
-        List<(EventWaiter Waiter, Exception? Error)>? done = null;
+        List<EventWaiter>? candidates = null;
         lock (_sync)
         {
-            for (var i = _waiters.Count - 1; i >= 0; i--)
+            foreach (var waiter in _waiters)
             {
-                var waiter = _waiters[i];
-                if (!string.Equals(waiter.Name, @event.Name, StringComparison.Ordinal))
+                if (string.Equals(waiter.Name, @event.Name, StringComparison.Ordinal))
+                {
+                    (candidates ??= []).Add(waiter);
+                }
+            }
+        }
+
+        if (candidates is null)
+        {
+            return;
+        }
+
+        // The predicates are user code: they run outside the lock (on the read loop, before the next message).
+        List<(EventWaiter Waiter, Exception? Error)>? done = null;
+        foreach (var waiter in candidates)
+        {
+            Exception? error = null;
+            try
+            {
+                if (waiter.Match is not null && !waiter.Match(@event))
                 {
                     continue;
                 }
-
-                Exception? error = null;
-                try
-                {
-                    if (waiter.Match is not null && !waiter.Match(@event))
-                    {
-                        continue;
-                    }
-                }
-                catch (Exception e)
-                {
-                    error = e;
-                }
-
-                _waiters.RemoveAt(i);
-                (done ??= []).Add((waiter, error));
+            }
+            catch (Exception e)
+            {
+                error = e;
             }
 
-            Volatile.Write(ref _waiterCount, _waiters.Count);
+            (done ??= []).Add((waiter, error));
         }
 
         if (done is null)
         {
             return;
+        }
+
+        lock (_sync)
+        {
+            foreach (var (waiter, _) in done)
+            {
+                _waiters.Remove(waiter);
+            }
+
+            Volatile.Write(ref _waiterCount, _waiters.Count);
         }
 
         foreach (var (waiter, error) in done)

@@ -26,13 +26,13 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly JsonSerializerOptions _json;
     private readonly object _sync = new();
-    private readonly object _notifyLock = new();
     private readonly Queue<(QmpState Old, QmpState New)> _stateChanges = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<QmpGreeting> _greetingReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private QmpState _state;
     private bool _started;
+    private bool _notifying;
     private bool _terminated;
     private int _disposed;
     private IQmpTransport? _transport;
@@ -70,8 +70,10 @@ public sealed partial class QmpClient : IAsyncDisposable
         _subscriptions = [Events];
     }
 
-    /// <summary>Occurs when <see cref="State"/> changes. Handlers run synchronously on the thread that made the change,
-    /// in order; they must not block. An exception from a handler is logged and otherwise ignored.</summary>
+    /// <summary>Occurs when <see cref="State"/> changes. Every change is reported once, in order, with no lock of the client
+    /// held: synchronously on the thread that made the change or, when another thread is reporting a change at that moment,
+    /// on that thread right after. Handlers should be quick (one may run on the read loop). An exception from a handler is
+    /// logged and otherwise ignored.</summary>
     public event EventHandler<QmpStateChangedEventArgs>? StateChanged;
 
     /// <summary>Gets where the server listens.</summary>
@@ -223,34 +225,40 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Reports queued state changes to the handlers, in order, with no lock held. One thread reports at a time:
+    /// a thread that changes the state while another is reporting leaves its change to that one and returns at once, so
+    /// a handler may wait for another thread that uses the client.</summary>
     private void RaiseStateChanges()
     {
-        if (_stateChanges.Count == 0)
+        lock (_sync)
         {
-            return;
+            if (_notifying || _stateChanges.Count == 0)
+            {
+                return;
+            }
+
+            _notifying = true;
         }
 
-        lock (_notifyLock)
+        while (true)
         {
-            while (true)
+            (QmpState Old, QmpState New) change;
+            lock (_sync)
             {
-                (QmpState Old, QmpState New) change;
-                lock (_sync)
+                if (!_stateChanges.TryDequeue(out change))
                 {
-                    if (!_stateChanges.TryDequeue(out change))
-                    {
-                        return;
-                    }
+                    _notifying = false;
+                    return;
                 }
+            }
 
-                try
-                {
-                    StateChanged?.Invoke(this, new QmpStateChangedEventArgs(change.Old, change.New));
-                }
-                catch (Exception e)
-                {
-                    Log.StateChangedHandlerFailed(_logger, change.New, e);
-                }
+            try
+            {
+                StateChanged?.Invoke(this, new QmpStateChangedEventArgs(change.Old, change.New));
+            }
+            catch (Exception e)
+            {
+                Log.StateChangedHandlerFailed(_logger, change.New, e);
             }
         }
     }
