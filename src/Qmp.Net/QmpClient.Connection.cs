@@ -274,7 +274,9 @@ public sealed partial class QmpClient
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            error = new QmpCommunicationException(QmpCommunicationError.UnexpectedResponse, "QMP protocol violation: " + e.Message, e);
+            // Every violation by the server is a QmpException: anything else is a bug in this library, not in the server.
+            Log.InternalError(_logger, Endpoint, e);
+            error = ExceptionFactory.InternalError(e);
         }
 
         if (error is null && Volatile.Read(ref _greeting) is null && !IsTerminated)

@@ -107,12 +107,14 @@ internal sealed class SocketTransport : IQmpTransport
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);
-        if (pending.IsCompletedSuccessfully && pending.Result == data.Length)
+        if (!pending.IsCompletedSuccessfully)
         {
-            return default;
+            return SendSlowAsync(pending, data, cancellationToken);
         }
 
-        return SendSlowAsync(pending, data, cancellationToken);
+        // A ValueTask is consumed once: its result has been read, so the rest (if any) goes on from the count.
+        var sent = pending.Result;
+        return sent == data.Length ? default : SendRestAsync(data[sent..], cancellationToken);
     }
 
     public void Abort()
@@ -128,9 +130,18 @@ internal sealed class SocketTransport : IQmpTransport
     private async ValueTask SendSlowAsync(ValueTask<int> pending, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var sent = await pending.ConfigureAwait(false);
-        while (sent < data.Length)
+        if (sent < data.Length)
         {
-            sent += await _socket.SendAsync(data[sent..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await SendRestAsync(data[sent..], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        while (sent < rest.Length)
+        {
+            sent += await _socket.SendAsync(rest[sent..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
     }
 }
