@@ -9,16 +9,13 @@ public sealed partial class QmpClient
 {
     private static readonly JsonElement s_enableOob = JsonDocument.Parse("""{"enable":["oob"]}""").RootElement;
 
-    private readonly ITimer _timer;
-    private readonly TimeSpan _transactionTimeout;
-    private readonly CancellationTokenSource _transactionCts = new();
     private readonly CancellationTokenSource _lifetimeCts = new();
     private readonly TaskCompletionSource _connectEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _terminationReason;
-    private bool _timerRunning;
-    private long _timerStartedAt;
-    private bool _quitWritten;
     private TaskCompletionSource? _drained;
+    private Exception? _terminationForPending;
+    private bool _oobEnabled;
+    private int _writerActive;
 
     /// <summary>Connects to <see cref="Endpoint"/>, reads the greeting and negotiates capabilities; completes when the client
     /// is ready for commands.</summary>
@@ -98,9 +95,13 @@ public sealed partial class QmpClient
                 }
 
                 _oobEnabled = oob;
-                _maxInFlight = oob ? OobReadAheadLimit : int.MaxValue;
+                if (oob)
+                {
+                    _protocol.EnableOob();
+                }
+
                 Volatile.Write(ref _negotiated, oob ? s_oobCapability : s_noCapabilities);
-                SetStateLocked(_pendingCount > 0 ? QmpState.Busy : QmpState.Idle);
+                SetStateLocked(_protocol.Commands.LiveCount > 0 ? QmpState.Busy : QmpState.Idle);
             }
 
             RaiseStateChanges();
@@ -131,12 +132,12 @@ public sealed partial class QmpClient
         {
             var error = ExceptionFactory.ConnectTimedOut(Endpoint, timeout, State);
             Log.ConnectFailed(_logger, Endpoint, error);
-            Terminate(error);
+            Break(error);
             throw new QmpConnectionException(error.SocketError, error.Message, e);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            Terminate(null);
+            Break(null);
             throw new OperationCanceledException("Connecting to the QMP server was cancelled.", e, cancellationToken);
         }
         catch (QmpException e)
@@ -146,12 +147,12 @@ public sealed partial class QmpClient
                 Log.ConnectFailed(_logger, Endpoint, e);
             }
 
-            Terminate(e);
+            Break(e);
             throw;
         }
         catch (Exception e)
         {
-            Terminate(null);
+            Break(null);
             throw new QmpConnectionException(SocketError.SocketError, $"Connecting to the QMP server at {Endpoint} failed: {e.Message}", e);
         }
     }
@@ -181,7 +182,7 @@ public sealed partial class QmpClient
             {
                 SetStateLocked(QmpState.Closing);
                 _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (_pendingCount == 0)
+                if (_protocol.Commands.LiveCount == 0)
                 {
                     _drained.TrySetResult();
                 }
@@ -197,7 +198,7 @@ public sealed partial class QmpClient
         }
         finally
         {
-            Terminate(null);
+            Break(null);
         }
 
         try
@@ -210,6 +211,8 @@ public sealed partial class QmpClient
         }
     }
 
+    /// <summary>Receives until the connection ends, feeding the protocol engine; reports how it ended through
+    /// <see cref="Break(Exception?, bool)"/>.</summary>
     private async Task ReadLoopAsync(IQmpTransport transport)
     {
         Exception? error = null;
@@ -221,16 +224,11 @@ public sealed partial class QmpClient
                 int received;
                 try
                 {
-                    received = await transport.ReceiveAsync(reader.GetReceiveBuffer(), _transactionCts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (_transactionCts.IsCancellationRequested)
-                {
-                    error = ExceptionFactory.TransactionTimeout(_transactionTimeout);
-                    break;
+                    received = await transport.ReceiveAsync(reader.GetReceiveBuffer(), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
                 {
-                    if (!IsTerminated && !QuitWritten)
+                    if (!IsTerminated && !_protocol.Commands.QuitWritten)
                     {
                         error = ExceptionFactory.ReadFailed(e);
                     }
@@ -240,7 +238,7 @@ public sealed partial class QmpClient
 
                 if (received == 0)
                 {
-                    if (reader.HasPartialMessage && !QuitWritten)
+                    if (reader.HasPartialMessage && !_protocol.Commands.QuitWritten)
                     {
                         error = ExceptionFactory.ClosedMidMessage();
                     }
@@ -249,22 +247,10 @@ public sealed partial class QmpClient
                 }
 
                 reader.Advance(received);
-                var messages = 0;
-                while (reader.TryReadMessage(out var message))
-                {
-                    HandleMessage(message.Span);
-                    messages++;
-                }
-
+                _protocol.Receive(reader);
                 if (IsTerminated)
                 {
                     break;
-                }
-
-                // Only a whole message restarts the timeout: whitespace or part of a message does not.
-                if (messages > 0)
-                {
-                    RestartTransactionTimer();
                 }
             }
         }
@@ -279,7 +265,7 @@ public sealed partial class QmpClient
             error = ExceptionFactory.InternalError(e);
         }
 
-        if (error is null && Volatile.Read(ref _greeting) is null && !IsTerminated)
+        if (error is null && _protocol.Greeting is null && !IsTerminated)
         {
             // Connecting failed: the server hung up before it said anything (a TLS server that rejects the client's
             // certificate does this, and so does a QMP server that already has a client).
@@ -288,10 +274,10 @@ public sealed partial class QmpClient
 
         if (error is null)
         {
-            CompleteQuitOnClose();
+            _protocol.CompleteQuitOnClose();
         }
 
-        Terminate(error, serverClosed: error is null);
+        Break(error, serverClosed: error is null);
     }
 
     private bool IsTerminated
@@ -305,59 +291,15 @@ public sealed partial class QmpClient
         }
     }
 
-    private bool QuitWritten
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _quitWritten;
-            }
-        }
-    }
-
-    private void HandleMessage(ReadOnlySpan<byte> json)
-    {
-        if (_logger.IsEnabled(LogLevel.Trace))
-        {
-            Log.WireReceived(_logger, SecretMasker.MaskJson(json));
-        }
-
-        var message = QmpMessage.Parse(json);
-        if (message.Kind == QmpMessageKind.Greeting)
-        {
-            OnGreeting(json[message.Body]);
-            return;
-        }
-
-        if (Volatile.Read(ref _greeting) is null)
-        {
-            throw ExceptionFactory.ExpectedGreeting();
-        }
-
-        if (message.Kind == QmpMessageKind.Event)
-        {
-            DeliverEvent(message, json);
-        }
-        else
-        {
-            HandleResponse(message, json);
-        }
-    }
-
-    private void OnGreeting(ReadOnlySpan<byte> body)
+    private void OnGreeting(QmpGreeting greeting)
     {
         lock (_sync)
         {
-            if (_greeting is not null || _state != QmpState.AwaitingGreeting)
+            if (_terminated)
             {
-                throw ExceptionFactory.UnexpectedGreeting();
+                return;
             }
-        }
 
-        var greeting = QmpMessage.ReadGreeting(body);
-        lock (_sync)
-        {
             Volatile.Write(ref _greeting, greeting);
             SetStateLocked(QmpState.Negotiating);
         }
@@ -367,149 +309,41 @@ public sealed partial class QmpClient
         _greetingReceived.TrySetResult(greeting);
     }
 
-    /// <summary>The server closed the connection (cleanly or by a reset) after <c>quit</c> was written: QEMU may exit
-    /// before its answer reaches us, so a <c>quit</c> still waiting for its answer succeeds.</summary>
-    private void CompleteQuitOnClose()
-    {
-        PendingCommand? quit = null;
-        lock (_sync)
-        {
-            if (_quitWritten && _inFlight.TryPeek(out var head) && head.Command == "quit")
-            {
-                quit = _inFlight.Dequeue();
-                _pendingCount--;
-            }
-        }
-
-        quit?.Complete("{}"u8);
-    }
-
-    private void OnTransactionTimeout()
-    {
-        lock (_sync)
-        {
-            if (_terminated || !_timerRunning)
-            {
-                return;
-            }
-
-            // A restart can race with a firing timer, and a real timer fires a few milliseconds early: until the full
-            // period has passed since the last restart, arm it again for what remains (ignoring it would lose the timeout).
-            var remaining = _transactionTimeout - _options.TimeProvider.GetElapsedTime(_timerStartedAt);
-            if (remaining > TimeSpan.Zero)
-            {
-                _timer.Change(remaining, Timeout.InfiniteTimeSpan);
-                return;
-            }
-        }
-
-        // Linked into the read loop: its receive ends, and it reports the timeout.
-        _transactionCts.Cancel();
-        Terminate(ExceptionFactory.TransactionTimeout(_transactionTimeout));
-    }
-
-    /// <summary>Starts or stops the transaction timer after the number of outstanding responses changed. Caller holds the lock.</summary>
-    private void UpdateTransactionTimerLocked()
-    {
-        if (_transactionTimeout == Timeout.InfiniteTimeSpan || _terminated)
-        {
-            return;
-        }
-
-        var expecting = _inFlight.Count + _oobInFlight.Count > 0;
-        if (expecting && !_timerRunning)
-        {
-            _timerRunning = true;
-            _timerStartedAt = _options.TimeProvider.GetTimestamp();
-            _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
-        }
-        else if (!expecting && _timerRunning)
-        {
-            _timerRunning = false;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    /// <summary>A message arrived: restart the timer if a response is still expected.</summary>
-    private void RestartTransactionTimer()
-    {
-        if (_transactionTimeout == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
-        lock (_sync)
-        {
-            if (_timerRunning && !_terminated)
-            {
-                _timerStartedAt = _options.TimeProvider.GetTimestamp();
-                _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
-            }
-        }
-    }
-
-    /// <summary>Ends the connection once, whatever the cause, and ends every task the client handed out.</summary>
+    /// <summary>The one teardown path: ends the connection once, whatever the cause, and ends every task the client handed
+    /// out. Returns what pending work fails with, so that a caller can <c>throw Break(e)</c>.</summary>
     /// <param name="error">What broke the connection, or <see langword="null"/> for a graceful end.</param>
     /// <param name="serverClosed">The server closed the connection at a message boundary.</param>
-    private void Terminate(Exception? error, bool serverClosed = false)
+    /// <returns>The exception pending commands and waiters fail with (for a repeated call: that of the first).</returns>
+    private Exception Break(Exception? error, bool serverClosed = false)
     {
-        PendingCommand[] pending;
-        EventWaiter[] waiters;
-        QmpEventSubscription[] subscriptions;
         IQmpTransport? transport;
         TaskCompletionSource? drained;
         QmpState oldState;
+        Exception forPending;
         lock (_sync)
         {
             if (_terminated)
             {
-                return;
+                return _terminationForPending!;
             }
 
             _terminated = true;
             _terminationReason = error;
+            forPending = error switch
+            {
+                QmpCommunicationException => error,
+                null => ExceptionFactory.Closed(),
+                _ => ExceptionFactory.ClosedBy(error),
+            };
+            _terminationForPending = forPending;
             oldState = _state;
             SetStateLocked(QmpState.Disconnected);
-            pending = [.. _inFlight, .. _oobInFlight.Values, .. _oobQueue, .. _sendQueue];
-            _inFlight.Clear();
-            _oobInFlight.Clear();
-            _oobQueue.Clear();
-            _sendQueue.Clear();
-            _pendingCount = 0;
-            waiters = [.. _waiters];
-            _waiters.Clear();
-            Volatile.Write(ref _waiterCount, 0);
-            subscriptions = Volatile.Read(ref _subscriptions);
             transport = _transport;
             drained = _drained;
-            _timerRunning = false;
         }
 
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport?.Abort();
-
-        Exception forPending = error switch
-        {
-            QmpCommunicationException => error,
-            null => ExceptionFactory.Closed(),
-            _ => ExceptionFactory.ClosedBy(error),
-        };
-        foreach (var command in pending)
-        {
-            command.Fail(forPending);
-        }
-
-        foreach (var waiter in waiters)
-        {
-            waiter.Registration.Unregister();
-            waiter.TrySetException(forPending);
-        }
-
-        foreach (var subscription in subscriptions)
-        {
-            subscription.Complete();
-        }
-
+        _protocol.Close(forPending);
         drained?.TrySetResult();
         if (_greetingReceived.TrySetException(error ?? forPending))
         {
@@ -541,5 +375,18 @@ public sealed partial class QmpClient
         // Last, once everything has its outcome: a connect in progress (a retry delay included) ends, and sees the cause.
         _lifetimeCts.Cancel();
         RaiseStateChanges();
+        return forPending;
+    }
+
+    /// <summary>Receives the engine's reports; the engine knows this as an <see cref="IProtocolObserver"/>, never as the client.</summary>
+    private sealed class ProtocolObserver(QmpClient client) : IProtocolObserver
+    {
+        public void OnGreeting(QmpGreeting greeting) => client.OnGreeting(greeting);
+
+        public void OnNoCommandsLive() => client.OnNoCommandsLive();
+
+        public void OnWriteNeeded() => client.ScheduleWrite();
+
+        public void OnTransactionTimeout(QmpCommunicationException timeout) => client.Break(timeout);
     }
 }

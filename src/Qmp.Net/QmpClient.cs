@@ -29,6 +29,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly Queue<(QmpState Old, QmpState New)> _stateChanges = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<QmpGreeting> _greetingReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly QmpProtocol _protocol;
 
     private QmpState _state;
     private bool _started;
@@ -63,11 +64,9 @@ public sealed partial class QmpClient : IAsyncDisposable
         _options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Qmp.Net.QmpClient");
         _json = options.SerializerOptions ?? QmpJson.DefaultOptions;
-        _sendIds = options.SendCommandIds;
-        _transactionTimeout = options.TransactionTimeout;
-        _timer = options.TimeProvider.CreateTimer(static s => ((QmpClient)s!).OnTransactionTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        Events = new QmpEventSubscription(this, null, options.EventBufferCapacity, _logger);
-        _subscriptions = [Events];
+        _protocol = new QmpProtocol(options.TimeProvider, options.TransactionTimeout, options.SendCommandIds, _logger, new ProtocolObserver(this));
+        Events = new QmpEventSubscription(_protocol.Events, null, options.EventBufferCapacity, _logger);
+        _protocol.Events.Add(Events);
     }
 
     /// <summary>Occurs when <see cref="State"/> changes. Every change is reported once, in order, with no lock of the client
@@ -145,7 +144,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <summary>Stops the client at once: the connection closes and every pending command fails with
     /// <see cref="QmpConnectionClosedException"/>. <see cref="Completion"/> completes successfully. Safe to call at any time,
     /// from any thread, any number of times.</summary>
-    public void Abort() => Terminate(null);
+    public void Abort() => Break(null);
 
     /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped. Idempotent.</summary>
     /// <returns>A task that completes when the client has stopped.</returns>
@@ -156,7 +155,7 @@ public sealed partial class QmpClient : IAsyncDisposable
             return;
         }
 
-        Terminate(null);
+        Break(null);
         bool started;
         lock (_sync)
         {
@@ -178,7 +177,7 @@ public sealed partial class QmpClient : IAsyncDisposable
             // The read loop reports through Completion; nothing more to do here.
         }
 
-        _timer.Dispose();
+        _protocol.Dispose();
         _lifetimeCts.Dispose();
     }
 

@@ -13,7 +13,7 @@ internal abstract class PendingCommand
     private int _stage;
     private CancellationTokenRegistration _registration;
 
-    protected PendingCommand(QmpClient owner, string command, byte[] payload, long id, bool isOob)
+    protected PendingCommand(ICommandOwner owner, string command, byte[] payload, long id, bool isOob)
     {
         Owner = owner;
         Command = command;
@@ -22,7 +22,8 @@ internal abstract class PendingCommand
         IsOob = isOob;
     }
 
-    public QmpClient Owner { get; }
+    /// <summary>Gets the table that holds the command (an engine interface: a command never refers to the client).</summary>
+    public ICommandOwner Owner { get; }
 
     public string Command { get; }
 
@@ -34,8 +35,8 @@ internal abstract class PendingCommand
 
     public bool IsOob { get; }
 
-    /// <summary>Gets or sets a value indicating whether the command was counted among the live ones (guarded by the owner's lock).</summary>
-    public bool Counted { get; set; }
+    /// <summary>Gets or sets a value indicating whether the command counts among the live ones (guarded by its owner's lock).</summary>
+    public bool Live { get; set; }
 
     public abstract Task Task { get; }
 
@@ -110,7 +111,7 @@ internal sealed class PendingCommand<T> : PendingCommand
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly JsonTypeInfo<T>? _resultType;
 
-    public PendingCommand(QmpClient owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
+    public PendingCommand(ICommandOwner owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
         : base(owner, command, payload, id, isOob)
     {
         _resultType = resultType;
