@@ -1,0 +1,20 @@
+using System.Net.Sockets;
+
+namespace Qmp.Net.Internal;
+
+/// <summary>The byte stream a client speaks QMP over. The seam where TLS, a listening mode or file-descriptor passing
+/// plug in: each is a transport, the protocol above does not change.</summary>
+internal interface IQmpTransport : IDisposable
+{
+    /// <summary>Gets the socket underneath, when there is one (for SCM_RIGHTS and diagnostics).</summary>
+    Socket? Socket { get; }
+
+    /// <summary>Receives at most <paramref name="buffer"/>'s length; 0 means the peer closed the connection.</summary>
+    ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>Sends all of <paramref name="data"/>.</summary>
+    ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Closes the connection; pending receives and sends end with an error.</summary>
+    void Abort();
+}
