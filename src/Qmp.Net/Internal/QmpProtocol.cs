@@ -56,8 +56,8 @@ internal sealed class QmpProtocol : IDisposable
     /// <summary>The negotiation enabled <c>oob</c>: QEMU reads ahead at most 8 in-band commands.</summary>
     public void EnableOob() => Commands.SetWindow(PendingCommandTable.OobReadAheadLimit);
 
-    /// <summary>Dispatches every complete message the reader holds; restarts the transaction timer once when there was at
-    /// least one (whitespace or part of a message does not restart it).</summary>
+    /// <summary>Dispatches every complete message the reader holds; restarts the transaction timer once when there is at
+    /// least one, before the first is dispatched (whitespace or part of a message does not restart it).</summary>
     /// <returns>How many messages were dispatched.</returns>
     /// <exception cref="QmpCommunicationException">The server broke the protocol.</exception>
     public int Receive(MessageReader reader)
@@ -65,13 +65,15 @@ internal sealed class QmpProtocol : IDisposable
         var count = 0;
         while (reader.TryReadMessage(out var message))
         {
-            OnMessage(message.Span);
-            count++;
-        }
+            // Once per read, when its first whole message is framed and before anything is dispatched: the messages of one
+            // read arrived together, and whoever sees a message's effect (a delivered event, a completed command) can rely
+            // on the restart having happened.
+            if (count++ == 0)
+            {
+                Timer.Restart();
+            }
 
-        if (count > 0)
-        {
-            Timer.Restart();
+            OnMessage(message.Span);
         }
 
         return count;
@@ -197,21 +199,12 @@ internal sealed class QmpProtocol : IDisposable
 
     private void DeliverEvent(QmpMessage message, ReadOnlySpan<byte> json)
     {
+        // The data stays JSON text until someone reads QmpEvent.Data: it was framed and validated already, and an event
+        // that is only counted or filtered by name costs no parsing.
         var name = message.EventName!;
-        JsonElement data;
-        if (message.Data.Equals(default(Range)))
-        {
-            data = QmpJson.EmptyObject;
-        }
-        else
-        {
-            var reader = new Utf8JsonReader(json[message.Data], new JsonReaderOptions { MaxDepth = MessageReader.MaxDepth });
-            reader.Read();
-            data = JsonElement.ParseValue(ref reader);
-        }
-
+        var data = message.Data.Equals(default(Range)) ? null : json[message.Data].ToArray();
         var timestamp = QmpMessage.ReadTimestamp(message.Timestamp.Equals(default(Range)) ? default : json[message.Timestamp]);
-        var @event = new QmpEvent(name, data, timestamp) { Sequence = Events.NextSequence() };
+        var @event = new QmpEvent(name, data, timestamp, Events.NextSequence());
         Log.EventReceived(_logger, name, @event.Sequence);
         Events.Deliver(@event);
     }
