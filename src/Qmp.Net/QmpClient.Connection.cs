@@ -26,6 +26,7 @@ public sealed partial class QmpClient
     /// <see cref="QmpClientOptions.ConnectTimeout"/> elapsed at any step (<see cref="SocketError.TimedOut"/>).</exception>
     /// <exception cref="QmpCommunicationException">The server broke the protocol while connecting (e.g. its first message is no greeting).</exception>
     /// <exception cref="QmpErrorException">The server answered <c>qmp_capabilities</c> with an error.</exception>
+    /// <exception cref="QmpConnectionClosedException"><see cref="Abort"/> or <see cref="DisposeAsync"/> was called while connecting.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {

@@ -142,11 +142,13 @@ public sealed partial class QmpClient : IAsyncDisposable
     }
 
     /// <summary>Stops the client at once: the connection closes and every pending command fails with
-    /// <see cref="QmpConnectionClosedException"/>. <see cref="Completion"/> completes successfully. Safe to call at any time,
-    /// from any thread, any number of times.</summary>
+    /// <see cref="QmpConnectionClosedException"/>; a <see cref="ConnectAsync(CancellationToken)"/> in progress (a retry delay
+    /// included) ends with <see cref="QmpConnectionClosedException"/> and makes no further attempt. <see cref="Completion"/>
+    /// completes successfully. Safe to call at any time, from any thread, any number of times.</summary>
     public void Abort() => Break(null);
 
-    /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped. Idempotent.</summary>
+    /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped: a connect in
+    /// progress has ended and the read loop has finished. Idempotent.</summary>
     /// <returns>A task that completes when the client has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
