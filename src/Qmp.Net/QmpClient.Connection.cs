@@ -9,14 +9,14 @@ public sealed partial class QmpClient
 {
     private static readonly JsonElement s_enableOob = JsonDocument.Parse("""{"enable":["oob"]}""").RootElement;
 
-    private readonly ITimer _timer;
-    private readonly TimeSpan _transactionTimeout;
-    private readonly CancellationTokenSource _transactionCts = new();
-    private bool _timerRunning;
-    private long _timerStartedAt;
-    private bool _quitWritten;
+    private readonly CancellationTokenSource _lifetimeCts = new();
     private bool _opened;
+    private readonly TaskCompletionSource _connectEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Exception? _terminationReason;
     private TaskCompletionSource? _drained;
+    private Exception? _terminationForPending;
+    private bool _oobEnabled;
+    private int _writerActive;
 
     /// <summary>Connects to <see cref="Endpoint"/>, reads the greeting and negotiates capabilities; completes when the client
     /// is ready for commands.</summary>
@@ -27,6 +27,7 @@ public sealed partial class QmpClient
     /// <see cref="QmpClientOptions.ConnectTimeout"/> elapsed at any step (<see cref="SocketError.TimedOut"/>).</exception>
     /// <exception cref="QmpCommunicationException">The server broke the protocol while connecting (e.g. its first message is no greeting).</exception>
     /// <exception cref="QmpErrorException">The server answered <c>qmp_capabilities</c> with an error.</exception>
+    /// <exception cref="QmpConnectionClosedException"><see cref="Abort"/> or <see cref="DisposeAsync"/> was called while connecting.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -41,11 +42,25 @@ public sealed partial class QmpClient
             SetStateLocked(QmpState.Connecting);
         }
 
+        try
+        {
+            await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _connectEnded.TrySetResult();
+        }
+    }
+
+    private async Task ConnectCoreAsync(CancellationToken cancellationToken)
+    {
         RaiseStateChanges();
         Log.Connecting(_logger, Endpoint);
         var timeout = _options.ConnectTimeout;
         using var timeoutCts = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts?.Token ?? CancellationToken.None);
+
+        // Abort and DisposeAsync cancel the client's lifetime token: connecting (a retry delay included) ends at once.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts?.Token ?? CancellationToken.None, _lifetimeCts.Token);
         try
         {
             var transport = _options.ConnectRetry is { } retry
@@ -60,13 +75,15 @@ public sealed partial class QmpClient
                 }
 
                 _transport = transport;
+
+                // Published with the transport, so that a dispose that sees the transport also waits for the read loop.
+                // On the thread pool, whatever the caller's SynchronizationContext: a UI thread blocked on ConnectAsync
+                // must not be where the read loop waits to run.
+                _readLoop = Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
                 SetStateLocked(QmpState.AwaitingGreeting);
             }
 
             RaiseStateChanges();
-            // On the thread pool, whatever the caller's SynchronizationContext: a UI thread blocked on ConnectAsync must
-            // not be where the read loop waits to run.
-            _readLoop = Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
             var greeting = await _greetingReceived.Task.WaitAsync(linked.Token).ConfigureAwait(false);
             var oob = _options.EnableOob && greeting.Capabilities.Contains("oob");
             var id = NextInBandId();
@@ -80,9 +97,13 @@ public sealed partial class QmpClient
                 }
 
                 _oobEnabled = oob;
-                _maxInFlight = oob ? OobReadAheadLimit : int.MaxValue;
+                if (oob)
+                {
+                    _protocol.EnableOob();
+                }
+
                 Volatile.Write(ref _negotiated, oob ? s_oobCapability : s_noCapabilities);
-                SetStateLocked(_pendingCount > 0 ? QmpState.Busy : QmpState.Idle);
+                SetStateLocked(_protocol.Commands.LiveCount > 0 ? QmpState.Busy : QmpState.Idle);
             }
 
             RaiseStateChanges();
@@ -93,16 +114,37 @@ public sealed partial class QmpClient
                 Telemetry.ConnectionsOpened.Add(1);
             }
         }
+        catch (Exception e) when (_lifetimeCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _terminationReason) is null)
+        {
+            // Abort or DisposeAsync ended connecting; whatever the step was doing when it noticed is not the cause.
+            if (e is QmpConnectionClosedException)
+            {
+                throw;
+            }
+
+            throw ExceptionFactory.Closed();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _lifetimeCts.IsCancellationRequested && Volatile.Read(ref _terminationReason) is { } reason)
+        {
+            // The connection ended with an error while connecting (a bad greeting, a close before it): that error is the
+            // outcome, not the cancellation of the step that was waiting.
+            if (reason is QmpConnectionException or QmpErrorException)
+            {
+                Log.ConnectFailed(_logger, Endpoint, reason);
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(reason);
+        }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeoutCts?.IsCancellationRequested == true)
         {
             var error = ExceptionFactory.ConnectTimedOut(Endpoint, timeout, State);
             Log.ConnectFailed(_logger, Endpoint, error);
-            Terminate(error);
+            Break(error);
             throw new QmpConnectionException(error.SocketError, error.Message, e);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            Terminate(null);
+            Break(null);
             throw new OperationCanceledException("Connecting to the QMP server was cancelled.", e, cancellationToken);
         }
         catch (QmpException e)
@@ -112,12 +154,12 @@ public sealed partial class QmpClient
                 Log.ConnectFailed(_logger, Endpoint, e);
             }
 
-            Terminate(e);
+            Break(e);
             throw;
         }
         catch (Exception e)
         {
-            Terminate(null);
+            Break(null);
             throw new QmpConnectionException(SocketError.SocketError, $"Connecting to the QMP server at {Endpoint} failed: {e.Message}", e);
         }
     }
@@ -147,7 +189,7 @@ public sealed partial class QmpClient
             {
                 SetStateLocked(QmpState.Closing);
                 _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (_pendingCount == 0)
+                if (_protocol.Commands.LiveCount == 0)
                 {
                     _drained.TrySetResult();
                 }
@@ -163,7 +205,7 @@ public sealed partial class QmpClient
         }
         finally
         {
-            Terminate(null);
+            Break(null);
         }
 
         try
@@ -176,6 +218,8 @@ public sealed partial class QmpClient
         }
     }
 
+    /// <summary>Receives until the connection ends, feeding the protocol engine; reports how it ended through
+    /// <see cref="Break(Exception?, bool)"/>.</summary>
     private async Task ReadLoopAsync(IQmpTransport transport)
     {
         Exception? error = null;
@@ -187,16 +231,11 @@ public sealed partial class QmpClient
                 int received;
                 try
                 {
-                    received = await transport.ReceiveAsync(reader.GetReceiveBuffer(), _transactionCts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (_transactionCts.IsCancellationRequested)
-                {
-                    error = ExceptionFactory.TransactionTimeout(_transactionTimeout);
-                    break;
+                    received = await transport.ReceiveAsync(reader.GetReceiveBuffer(), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
                 {
-                    if (!IsTerminated && !QuitWritten)
+                    if (!IsTerminated && !_protocol.Commands.QuitWritten)
                     {
                         error = ExceptionFactory.ReadFailed(e);
                     }
@@ -206,7 +245,7 @@ public sealed partial class QmpClient
 
                 if (received == 0)
                 {
-                    if (reader.HasPartialMessage && !QuitWritten)
+                    if (reader.HasPartialMessage && !_protocol.Commands.QuitWritten)
                     {
                         error = ExceptionFactory.ClosedMidMessage();
                     }
@@ -220,17 +259,11 @@ public sealed partial class QmpClient
                     Telemetry.BytesReceived.Add(received);
                 }
 
-                while (reader.TryReadMessage(out var message))
-                {
-                    HandleMessage(message.Span);
-                }
-
+                _protocol.Receive(reader);
                 if (IsTerminated)
                 {
                     break;
                 }
-
-                RestartTransactionTimer();
             }
         }
         catch (QmpException e)
@@ -239,10 +272,12 @@ public sealed partial class QmpClient
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            error = new QmpCommunicationException(QmpCommunicationError.UnexpectedResponse, "QMP protocol violation: " + e.Message, e);
+            // Every violation by the server is a QmpException: anything else is a bug in this library, not in the server.
+            Log.InternalError(_logger, Endpoint, e);
+            error = ExceptionFactory.InternalError(e);
         }
 
-        if (error is null && Volatile.Read(ref _greeting) is null && !IsTerminated)
+        if (error is null && _protocol.Greeting is null && !IsTerminated)
         {
             // Connecting failed: the server hung up before it said anything (a TLS server that rejects the client's
             // certificate does this, and so does a QMP server that already has a client).
@@ -251,10 +286,10 @@ public sealed partial class QmpClient
 
         if (error is null)
         {
-            CompleteQuitOnClose();
+            _protocol.CompleteQuitOnClose();
         }
 
-        Terminate(error, serverClosed: error is null);
+        Break(error, serverClosed: error is null);
     }
 
     private bool IsTerminated
@@ -268,59 +303,15 @@ public sealed partial class QmpClient
         }
     }
 
-    private bool QuitWritten
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _quitWritten;
-            }
-        }
-    }
-
-    private void HandleMessage(ReadOnlySpan<byte> json)
-    {
-        if (_logger.IsEnabled(LogLevel.Trace))
-        {
-            Log.WireReceived(_logger, SecretMasker.MaskJson(json));
-        }
-
-        var message = QmpMessage.Parse(json);
-        if (message.Kind == QmpMessageKind.Greeting)
-        {
-            OnGreeting(json[message.Body]);
-            return;
-        }
-
-        if (Volatile.Read(ref _greeting) is null)
-        {
-            throw ExceptionFactory.ExpectedGreeting();
-        }
-
-        if (message.Kind == QmpMessageKind.Event)
-        {
-            DeliverEvent(message, json);
-        }
-        else
-        {
-            HandleResponse(message, json);
-        }
-    }
-
-    private void OnGreeting(ReadOnlySpan<byte> body)
+    private void OnGreeting(QmpGreeting greeting)
     {
         lock (_sync)
         {
-            if (_greeting is not null || _state != QmpState.AwaitingGreeting)
+            if (_terminated)
             {
-                throw ExceptionFactory.UnexpectedGreeting();
+                return;
             }
-        }
 
-        var greeting = QmpMessage.ReadGreeting(body);
-        lock (_sync)
-        {
             Volatile.Write(ref _greeting, greeting);
             SetStateLocked(QmpState.Negotiating);
         }
@@ -330,140 +321,41 @@ public sealed partial class QmpClient
         _greetingReceived.TrySetResult(greeting);
     }
 
-    /// <summary>The server closed the connection (cleanly or by a reset) after <c>quit</c> was written: QEMU may exit
-    /// before its answer reaches us, so a <c>quit</c> still waiting for its answer succeeds.</summary>
-    private void CompleteQuitOnClose()
-    {
-        PendingCommand? quit = null;
-        lock (_sync)
-        {
-            if (_quitWritten && _inFlight.TryPeek(out var head) && head.Command == "quit")
-            {
-                quit = _inFlight.Dequeue();
-                _pendingCount--;
-            }
-        }
-
-        quit?.Complete("{}"u8);
-    }
-
-    private void OnTransactionTimeout()
-    {
-        lock (_sync)
-        {
-            // A restart can race with a firing timer: only a timer whose full period has passed since the last restart counts.
-            if (_terminated || !_timerRunning ||
-                _options.TimeProvider.GetElapsedTime(_timerStartedAt) < _transactionTimeout)
-            {
-                return;
-            }
-        }
-
-        // Linked into the read loop: its receive ends, and it reports the timeout.
-        _transactionCts.Cancel();
-        Terminate(ExceptionFactory.TransactionTimeout(_transactionTimeout));
-    }
-
-    /// <summary>Starts or stops the transaction timer after the number of outstanding responses changed. Caller holds the lock.</summary>
-    private void UpdateTransactionTimerLocked()
-    {
-        if (_transactionTimeout == Timeout.InfiniteTimeSpan || _terminated)
-        {
-            return;
-        }
-
-        var expecting = _inFlight.Count + _oobInFlight.Count > 0;
-        if (expecting && !_timerRunning)
-        {
-            _timerRunning = true;
-            _timerStartedAt = _options.TimeProvider.GetTimestamp();
-            _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
-        }
-        else if (!expecting && _timerRunning)
-        {
-            _timerRunning = false;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    /// <summary>A message arrived: restart the timer if a response is still expected.</summary>
-    private void RestartTransactionTimer()
-    {
-        if (_transactionTimeout == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
-        lock (_sync)
-        {
-            if (_timerRunning && !_terminated)
-            {
-                _timerStartedAt = _options.TimeProvider.GetTimestamp();
-                _timer.Change(_transactionTimeout, Timeout.InfiniteTimeSpan);
-            }
-        }
-    }
-
-    /// <summary>Ends the connection once, whatever the cause, and ends every task the client handed out.</summary>
+    /// <summary>The one teardown path: ends the connection once, whatever the cause, and ends every task the client handed
+    /// out. Returns what pending work fails with, so that a caller can <c>throw Break(e)</c>.</summary>
     /// <param name="error">What broke the connection, or <see langword="null"/> for a graceful end.</param>
     /// <param name="serverClosed">The server closed the connection at a message boundary.</param>
-    private void Terminate(Exception? error, bool serverClosed = false)
+    /// <returns>The exception pending commands and waiters fail with (for a repeated call: that of the first).</returns>
+    private Exception Break(Exception? error, bool serverClosed = false)
     {
-        PendingCommand[] pending;
-        EventWaiter[] waiters;
-        QmpEventSubscription[] subscriptions;
         IQmpTransport? transport;
         TaskCompletionSource? drained;
         QmpState oldState;
+        Exception forPending;
         lock (_sync)
         {
             if (_terminated)
             {
-                return;
+                return _terminationForPending!;
             }
 
             _terminated = true;
+            _terminationReason = error;
+            forPending = error switch
+            {
+                QmpCommunicationException => error,
+                null => ExceptionFactory.Closed(),
+                _ => ExceptionFactory.ClosedBy(error),
+            };
+            _terminationForPending = forPending;
             oldState = _state;
             SetStateLocked(QmpState.Disconnected);
-            pending = [.. _inFlight, .. _oobInFlight.Values, .. _oobQueue, .. _sendQueue];
-            _inFlight.Clear();
-            _oobInFlight.Clear();
-            _oobQueue.Clear();
-            _sendQueue.Clear();
-            _pendingCount = 0;
-            waiters = [.. _waiters];
-            _waiters.Clear();
-            Volatile.Write(ref _waiterCount, 0);
-            subscriptions = Volatile.Read(ref _subscriptions);
             transport = _transport;
             drained = _drained;
-            _timerRunning = false;
         }
 
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport?.Abort();
-
-        Exception forPending = error switch
-        {
-            QmpCommunicationException => error,
-            null => ExceptionFactory.Closed(),
-            _ => ExceptionFactory.ClosedBy(error),
-        };
-        foreach (var command in pending)
-        {
-            command.Fail(forPending);
-        }
-
-        foreach (var waiter in waiters)
-        {
-            waiter.TrySetException(forPending);
-        }
-
-        foreach (var subscription in subscriptions)
-        {
-            subscription.Complete();
-        }
-
+        _protocol.Close(forPending);
         drained?.TrySetResult();
         if (Volatile.Read(ref _opened) && Telemetry.ConnectionsClosed.Enabled)
         {
@@ -475,7 +367,6 @@ public sealed partial class QmpClient
             };
             Telemetry.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("qmp.close.reason", reason));
         }
-
         if (_greetingReceived.TrySetException(error ?? forPending))
         {
             _ = _greetingReceived.Task.Exception;
@@ -503,6 +394,21 @@ public sealed partial class QmpClient
             _ = _completion.Task.Exception;
         }
 
+        // Last, once everything has its outcome: a connect in progress (a retry delay included) ends, and sees the cause.
+        _lifetimeCts.Cancel();
         RaiseStateChanges();
+        return forPending;
+    }
+
+    /// <summary>Receives the engine's reports; the engine knows this as an <see cref="IProtocolObserver"/>, never as the client.</summary>
+    private sealed class ProtocolObserver(QmpClient client) : IProtocolObserver
+    {
+        public void OnGreeting(QmpGreeting greeting) => client.OnGreeting(greeting);
+
+        public void OnNoCommandsLive() => client.OnNoCommandsLive();
+
+        public void OnWriteNeeded() => client.ScheduleWrite();
+
+        public void OnTransactionTimeout(QmpCommunicationException timeout) => client.Break(timeout);
     }
 }

@@ -1,31 +1,11 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.Extensions.Logging;
 using Qmp.Net.Internal;
 
 namespace Qmp.Net;
 
 public sealed partial class QmpClient
 {
-    /// <summary>QEMU's in-band read-ahead queue length (QMP_REQ_QUEUE_LEN_MAX): with <c>oob</c> negotiated, at most this many
-    /// in-band commands are written and unanswered at once; more wait in the client's queue.</summary>
-    internal const int OobReadAheadLimit = 8;
-
-    private readonly Queue<PendingCommand> _sendQueue = new();
-    private readonly Queue<PendingCommand> _oobQueue = new();
-    private readonly Queue<PendingCommand> _inFlight = new();
-    private readonly Dictionary<long, PendingCommand> _oobInFlight = [];
-    private readonly List<PendingCommand> _batch = [];
-    private readonly bool _sendIds;
-    private byte[] _sendBuffer = [];
-    private int _pendingCount;
-    private int _maxInFlight = int.MaxValue;
-    private bool _oobEnabled;
-    private long _lastId;
-    private int _writerActive;
-    private int _answersNotFollowedUp;
-
     /// <summary>Executes a command and returns its result.</summary>
     /// <param name="command">The command name, e.g. <c>query-status</c>.</param>
     /// <param name="arguments">The arguments: <see langword="null"/> for none, or a JSON object as a <see cref="JsonElement"/>,
@@ -132,7 +112,7 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         ThrowIfOobUnavailable();
-        var id = Interlocked.Increment(ref _lastId);
+        var id = _protocol.NextId(oob: true);
         var payload = CommandEncoder.Encode(command, true, id, arguments, _json);
         return Enqueue<JsonElement>(command, payload, id, true, null, cancellationToken);
     }
@@ -153,28 +133,12 @@ public sealed partial class QmpClient
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(resultTypeInfo);
         ThrowIfOobUnavailable();
-        var id = Interlocked.Increment(ref _lastId);
+        var id = _protocol.NextId(oob: true);
         var payload = CommandEncoder.Encode(command, true, id, arguments, _json);
         return Enqueue(command, payload, id, true, resultTypeInfo, cancellationToken);
     }
 
-    internal void OnCancelledBeforeWrite(PendingCommand command)
-    {
-        lock (_sync)
-        {
-            if (_terminated)
-            {
-                return;
-            }
-
-            // The entry stays in its queue; the writer skips it. Only the count of live commands changes.
-            OnCommandFinishedLocked();
-        }
-
-        RaiseStateChanges();
-    }
-
-    private long NextInBandId() => _sendIds ? Interlocked.Increment(ref _lastId) : 0;
+    private long NextInBandId() => _protocol.NextId(oob: false);
 
     private void ThrowIfOobUnavailable()
     {
@@ -212,7 +176,7 @@ public sealed partial class QmpClient
             throw;
         }
 
-        TrackActivity(tracker.Activity, add: true);
+        _protocol.Events.Activities.Add(tracker.Activity);
         return TrackAsync(task, tracker);
     }
 
@@ -226,7 +190,7 @@ public sealed partial class QmpClient
         }
         finally
         {
-            TrackActivity(tracker.Activity, add: false);
+            _protocol.Events.Activities.Remove(tracker.Activity);
             tracker.Finish(task);
         }
     }
@@ -238,48 +202,59 @@ public sealed partial class QmpClient
             return Task.FromCanceled<T>(cancellationToken);
         }
 
-        var pending = new PendingCommand<T>(this, command, payload, id, oob, resultType);
+        var pending = new PendingCommand<T>(_protocol.Commands, command, payload, id, oob, resultType);
+
+        // Registered before the command is published, so that whatever ends it (an answer, the end of the connection)
+        // finds the registration to dispose.
+        pending.RegisterCancellation(cancellationToken);
         bool inline;
         lock (_sync)
         {
             if (_terminated || _state == QmpState.Closing)
             {
-                return Task.FromException<T>(ExceptionFactory.Closed());
+                pending.Fail(ExceptionFactory.Closed());
+                return pending.TypedTask;
             }
 
             if (!negotiation && _state is not (QmpState.Idle or QmpState.Busy))
             {
+                pending.ReleaseRegistration();
                 ExceptionFactory.ThrowNotConnected(_state);
             }
 
-            // A command issued in reply to an answer (typically the continuation of the caller it answered) while other
-            // answers are pending joins the next coalesced send; any other command is written at once.
-            var followsAnswer = _answersNotFollowedUp > 0;
-            if (followsAnswer)
+            // Under the client's lock (the table's lock nests inside it), so that the state check and the queueing are one
+            // step: a command is either refused as closing or accepted and drained by DisconnectAsync.
+            switch (_protocol.Commands.Add(pending, out inline))
             {
-                _answersNotFollowedUp--;
+                case PendingCommandTable.AddOutcome.Closed:
+                    pending.Fail(ExceptionFactory.Closed());
+                    return pending.TypedTask;
+                case PendingCommandTable.AddOutcome.Cancelled:
+                    return pending.TypedTask;
             }
 
-            inline = !followsAnswer || oob || _inFlight.Count == 0;
-
-            (oob ? _oobQueue : _sendQueue).Enqueue(pending);
-            if (++_pendingCount == 1 && _state == QmpState.Idle)
+            if (_state == QmpState.Idle)
             {
                 SetStateLocked(QmpState.Busy);
             }
         }
 
-        pending.RegisterCancellation(cancellationToken);
         RaiseStateChanges();
         ScheduleWrite(inline);
         return pending.TypedTask;
     }
 
-    /// <summary>One command has left the set of live commands (answered, or cancelled before it was written). Caller holds the lock.</summary>
-    private void OnCommandFinishedLocked()
+    /// <summary>No command is live any more (answered, or cancelled before it was written): Busy becomes Idle, and a
+    /// graceful disconnect may go on. Called by the engine with no lock held; the count may have risen again meanwhile.</summary>
+    private void OnNoCommandsLive()
     {
-        if (--_pendingCount == 0)
+        lock (_sync)
         {
+            if (_terminated || _protocol.Commands.LiveCount != 0)
+            {
+                return;
+            }
+
             if (_state == QmpState.Busy)
             {
                 SetStateLocked(QmpState.Idle);
@@ -289,6 +264,8 @@ public sealed partial class QmpClient
                 _drained?.TrySetResult();
             }
         }
+
+        RaiseStateChanges();
     }
 
     /// <summary>Makes sure a writer runs when there is something to write. The caller that finds no writer active becomes the
@@ -312,51 +289,26 @@ public sealed partial class QmpClient
         {
             while (true)
             {
-                ReadOnlyMemory<byte> data;
-                IQmpTransport transport;
-                lock (_sync)
+                var transport = Volatile.Read(ref _transport);
+                if (transport is null || IsTerminated)
                 {
-                    if (_terminated || _transport is null)
-                    {
-                        Volatile.Write(ref _writerActive, 0);
-                        return;
-                    }
-
-                    transport = _transport;
-                    _batch.Clear();
-                    while (_oobQueue.TryDequeue(out var command))
-                    {
-                        if (command.TryMarkWritten())
-                        {
-                            _oobInFlight[command.Id] = command;
-                            _batch.Add(command);
-                        }
-                    }
-
-                    while (_inFlight.Count < _maxInFlight && _sendQueue.TryDequeue(out var command))
-                    {
-                        if (command.TryMarkWritten())
-                        {
-                            _inFlight.Enqueue(command);
-                            _batch.Add(command);
-                            if (command.Command == "quit")
-                            {
-                                _quitWritten = true;
-                            }
-                        }
-                    }
-
-                    if (_batch.Count == 0)
-                    {
-                        Volatile.Write(ref _writerActive, 0);
-                        return;
-                    }
-
-                    UpdateTransactionTimerLocked();
-                    data = Coalesce(_batch);
+                    Volatile.Write(ref _writerActive, 0);
+                    return;
                 }
 
-                LogSent(_batch);
+                if (!_protocol.TryTakeWrite(out var data))
+                {
+                    // Give up the writer's role, then look again: a command queued between the take and the release found
+                    // the role taken and left its write to this writer.
+                    Volatile.Write(ref _writerActive, 0);
+                    if (!_protocol.Commands.HasWritable || Interlocked.CompareExchange(ref _writerActive, 1, 0) != 0)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 await transport.SendAsync(data, CancellationToken.None).ConfigureAwait(false);
                 if (Telemetry.BytesSent.Enabled)
                 {
@@ -370,148 +322,10 @@ public sealed partial class QmpClient
 
             // After `quit` the server may close before reading what follows; the read loop sees the close and ends the
             // connection gracefully, failing what was written after `quit` with QmpConnectionClosedException.
-            if (!IsTerminated && !QuitWritten)
+            if (!IsTerminated && !_protocol.Commands.QuitWritten)
             {
-                Terminate(ExceptionFactory.WriteFailed(e));
+                Break(ExceptionFactory.WriteFailed(e));
             }
-        }
-    }
-
-    private ReadOnlyMemory<byte> Coalesce(List<PendingCommand> batch)
-    {
-        if (batch.Count == 1)
-        {
-            return batch[0].Payload;
-        }
-
-        var total = 0;
-        foreach (var command in batch)
-        {
-            total += command.Payload.Length;
-        }
-
-        if (_sendBuffer.Length < total)
-        {
-            if (_sendBuffer.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_sendBuffer);
-            }
-
-            _sendBuffer = ArrayPool<byte>.Shared.Rent(total);
-        }
-
-        var offset = 0;
-        foreach (var command in batch)
-        {
-            command.Payload.CopyTo(_sendBuffer, offset);
-            offset += command.Payload.Length;
-        }
-
-        return _sendBuffer.AsMemory(0, total);
-    }
-
-    private void LogSent(List<PendingCommand> batch)
-    {
-        if (!_logger.IsEnabled(LogLevel.Debug))
-        {
-            return;
-        }
-
-        foreach (var command in batch)
-        {
-            Log.CommandSent(_logger, command.Command);
-            if (_logger.IsEnabled(LogLevel.Trace))
-            {
-                Log.WireSent(_logger, SecretMasker.MaskJson(command.Payload));
-            }
-        }
-    }
-
-    private void HandleResponse(QmpMessage message, ReadOnlySpan<byte> json)
-    {
-        // Read an error body before a command leaves the queues: a malformed one ends the connection, and the command
-        // must still be in a queue then so that it fails with everything else.
-        var (errorClass, description) = message.Kind == QmpMessageKind.Error ? QmpMessage.ReadError(json[message.Body]) : default;
-        PendingCommand? command = null;
-        var errorWithoutId = false;
-        var needWrite = false;
-        lock (_sync)
-        {
-            if (message.TryGetNumericId(json, out var id) && _oobInFlight.Remove(id, out command))
-            {
-                OnCommandFinishedLocked();
-            }
-            else if (!_inFlight.TryPeek(out var head))
-            {
-                throw _oobInFlight.Count == 0 ? ExceptionFactory.UnexpectedReceive() : ExceptionFactory.UnmatchedId();
-            }
-            else
-            {
-                if (_sendIds)
-                {
-                    if (!message.HasId)
-                    {
-                        if (message.Kind == QmpMessageKind.Return)
-                        {
-                            throw ExceptionFactory.MissingId(head.Command);
-                        }
-
-                        errorWithoutId = true;
-                    }
-                    else if (!message.TryGetNumericId(json, out var headId) || headId != head.Id)
-                    {
-                        throw ExceptionFactory.WrongId(head.Command);
-                    }
-                }
-                else if (message.HasId)
-                {
-                    throw ExceptionFactory.UnmatchedId();
-                }
-
-                command = _inFlight.Dequeue();
-                _answersNotFollowedUp++;
-                if (command.Stage == PendingCommand.Written)
-                {
-                    OnCommandFinishedLocked();
-                }
-
-                needWrite = _sendQueue.Count > 0 && _inFlight.Count < _maxInFlight;
-            }
-
-            UpdateTransactionTimerLocked();
-        }
-
-        RaiseStateChanges();
-        if (needWrite)
-        {
-            ScheduleWrite();
-        }
-
-        if (message.Kind == QmpMessageKind.Return)
-        {
-            if (command.Task.IsCompleted)
-            {
-                Log.ResponseDropped(_logger, command.Command);
-                return;
-            }
-
-            command.Complete(json[message.Body]);
-            Log.CommandSucceeded(_logger, command.Command);
-        }
-        else
-        {
-            // The description is the server's text; a secret this command carried must not come back through it.
-            description = SecretMasker.MaskEchoedSecrets(description, command.Payload);
-            if (errorWithoutId)
-            {
-                Log.ErrorWithoutId(_logger, command.Command, errorClass, description);
-            }
-            else
-            {
-                Log.CommandFailed(_logger, command.Command, errorClass, description);
-            }
-
-            command.Fail(new QmpErrorException(errorClass, description, command.Command));
         }
     }
 }

@@ -26,13 +26,14 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly JsonSerializerOptions _json;
     private readonly object _sync = new();
-    private readonly object _notifyLock = new();
     private readonly Queue<(QmpState Old, QmpState New)> _stateChanges = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<QmpGreeting> _greetingReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly QmpProtocol _protocol;
 
     private QmpState _state;
     private bool _started;
+    private bool _notifying;
     private bool _terminated;
     private int _disposed;
     private IQmpTransport? _transport;
@@ -63,15 +64,15 @@ public sealed partial class QmpClient : IAsyncDisposable
         _options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Qmp.Net.QmpClient");
         _json = options.SerializerOptions ?? QmpJson.DefaultOptions;
-        _sendIds = options.SendCommandIds;
-        _transactionTimeout = options.TransactionTimeout;
-        _timer = options.TimeProvider.CreateTimer(static s => ((QmpClient)s!).OnTransactionTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        Events = new QmpEventSubscription(this, null, options.EventBufferCapacity, _logger);
-        _subscriptions = [Events];
+        _protocol = new QmpProtocol(options.TimeProvider, options.TransactionTimeout, options.SendCommandIds, _logger, new ProtocolObserver(this));
+        Events = new QmpEventSubscription(_protocol.Events, null, options.EventBufferCapacity, _logger);
+        _protocol.Events.Add(Events);
     }
 
-    /// <summary>Occurs when <see cref="State"/> changes. Handlers run synchronously on the thread that made the change,
-    /// in order; they must not block. An exception from a handler is logged and otherwise ignored.</summary>
+    /// <summary>Occurs when <see cref="State"/> changes. Every change is reported once, in order, with no lock of the client
+    /// held: synchronously on the thread that made the change or, when another thread is reporting a change at that moment,
+    /// on that thread right after. Handlers should be quick (one may run on the read loop). An exception from a handler is
+    /// logged and otherwise ignored.</summary>
     public event EventHandler<QmpStateChangedEventArgs>? StateChanged;
 
     /// <summary>Gets where the server listens.</summary>
@@ -141,11 +142,13 @@ public sealed partial class QmpClient : IAsyncDisposable
     }
 
     /// <summary>Stops the client at once: the connection closes and every pending command fails with
-    /// <see cref="QmpConnectionClosedException"/>. <see cref="Completion"/> completes successfully. Safe to call at any time,
-    /// from any thread, any number of times.</summary>
-    public void Abort() => Terminate(null);
+    /// <see cref="QmpConnectionClosedException"/>; a <see cref="ConnectAsync(CancellationToken)"/> in progress (a retry delay
+    /// included) ends with <see cref="QmpConnectionClosedException"/> and makes no further attempt. <see cref="Completion"/>
+    /// completes successfully. Safe to call at any time, from any thread, any number of times.</summary>
+    public void Abort() => Break(null);
 
-    /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped. Idempotent.</summary>
+    /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped: a connect in
+    /// progress has ended and the read loop has finished. Idempotent.</summary>
     /// <returns>A task that completes when the client has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -154,17 +157,30 @@ public sealed partial class QmpClient : IAsyncDisposable
             return;
         }
 
-        Terminate(null);
+        Break(null);
+        bool started;
+        lock (_sync)
+        {
+            started = _started;
+        }
+
         try
         {
-            await _readLoop.ConfigureAwait(false);
+            // Connecting stops at once (Terminate cancelled it); its end publishes the read loop, if it started one.
+            if (started)
+            {
+                await _connectEnded.Task.ConfigureAwait(false);
+            }
+
+            await Volatile.Read(ref _readLoop).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The read loop reports through Completion; nothing more to do here.
         }
 
-        _timer.Dispose();
+        _protocol.Dispose();
+        _lifetimeCts.Dispose();
     }
 
     /// <inheritdoc />
@@ -210,34 +226,40 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Reports queued state changes to the handlers, in order, with no lock held. One thread reports at a time:
+    /// a thread that changes the state while another is reporting leaves its change to that one and returns at once, so
+    /// a handler may wait for another thread that uses the client.</summary>
     private void RaiseStateChanges()
     {
-        if (_stateChanges.Count == 0)
+        lock (_sync)
         {
-            return;
+            if (_notifying || _stateChanges.Count == 0)
+            {
+                return;
+            }
+
+            _notifying = true;
         }
 
-        lock (_notifyLock)
+        while (true)
         {
-            while (true)
+            (QmpState Old, QmpState New) change;
+            lock (_sync)
             {
-                (QmpState Old, QmpState New) change;
-                lock (_sync)
+                if (!_stateChanges.TryDequeue(out change))
                 {
-                    if (!_stateChanges.TryDequeue(out change))
-                    {
-                        return;
-                    }
+                    _notifying = false;
+                    return;
                 }
+            }
 
-                try
-                {
-                    StateChanged?.Invoke(this, new QmpStateChangedEventArgs(change.Old, change.New));
-                }
-                catch (Exception e)
-                {
-                    Log.StateChangedHandlerFailed(_logger, change.New, e);
-                }
+            try
+            {
+                StateChanged?.Invoke(this, new QmpStateChangedEventArgs(change.Old, change.New));
+            }
+            catch (Exception e)
+            {
+                Log.StateChangedHandlerFailed(_logger, change.New, e);
             }
         }
     }

@@ -16,7 +16,7 @@ public sealed record QmpClientOptions
     public static QmpClientOptions Default { get; } = new();
 
     /// <summary>Gets how long the client waits for the next message from the server while at least one response is
-    /// expected; any received message (response or event) restarts it. When it elapses, the connection is aborted and every
+    /// expected; any whole message received (response or event) restarts it, while whitespace or part of a message does not. When it elapses, the connection is aborted and every
     /// pending command fails with <see cref="QmpCommunicationException"/> (<see cref="QmpCommunicationError.TransactionTimeout"/>).</summary>
     /// <value>The default value is 30 seconds. <see cref="Timeout.InfiniteTimeSpan"/> disables the timeout.</value>
     public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -26,6 +26,9 @@ public static class QmpEventId
     /// <summary>Warning: a <see cref="QmpClient.StateChanged"/> handler threw.</summary>
     public const int StateChangedHandlerFailed = 1006;
 
+    /// <summary>Error: a bug in Qmp.Net ended the connection (not the server's fault); please report it.</summary>
+    public const int InternalError = 1007;
+
     /// <summary>Debug: a command was written.</summary>
     public const int CommandSent = 2000;
 

@@ -16,7 +16,7 @@ namespace Qmp.Net;
 /// </remarks>
 public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposable
 {
-    private readonly QmpClient? _owner;
+    private readonly EventHub? _hub;
     private readonly Func<QmpEvent, bool>? _filter;
     private readonly Channel<QmpEvent> _channel;
     private readonly ILogger _logger;
@@ -25,9 +25,9 @@ public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposab
     private int _inDropBurst;
     private int _disposed;
 
-    internal QmpEventSubscription(QmpClient? owner, Func<QmpEvent, bool>? filter, int capacity, ILogger logger)
+    internal QmpEventSubscription(EventHub? hub, Func<QmpEvent, bool>? filter, int capacity, ILogger logger)
     {
-        _owner = owner;
+        _hub = hub;
         _filter = filter;
         _capacity = capacity;
         _logger = logger;
@@ -88,7 +88,7 @@ public sealed class QmpEventSubscription : IAsyncEnumerable<QmpEvent>, IDisposab
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _owner?.RemoveSubscription(this);
+            _hub?.Remove(this);
             _channel.Writer.TryComplete();
         }
     }

@@ -14,7 +14,68 @@ public static class FuzzTargets
     public static void Run(byte[] input)
     {
         ReadMessages(input);
+        DriveEngine(input);
         DriveClient(input);
+    }
+
+    /// <summary>The protocol engine alone, driven from this one thread with no sockets, timers or thread pool: commands
+    /// submitted and written, the input fed in chunks, then the engine closed. Every task must have ended at once.</summary>
+    /// <param name="input">The bytes a server sends.</param>
+    public static void DriveEngine(byte[] input)
+    {
+        var flags = input.Length > 1 ? input[1] : 0;
+        var chunk = input.Length == 0 ? 1 : (input[0] % 13) + 1;
+        var observer = new NullObserver();
+        using var protocol = new QmpProtocol(TimeProvider.System, Timeout.InfiniteTimeSpan, sendIds: (flags & 1) != 0, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, observer);
+        if ((flags & 2) == 0)
+        {
+            protocol.EnableOob();
+        }
+
+        var tasks = new List<Task>();
+        foreach (var (name, oob) in new[] { ("qmp_capabilities", false), ("query-status", false), ("query-yank", true), ("cont", false) })
+        {
+            var id = protocol.NextId(oob);
+            var command = new PendingCommand<JsonElement>(protocol.Commands, name, CommandEncoder.Encode(name, oob, id, null, QmpJson.DefaultOptions), id, oob, null);
+            protocol.Commands.Add(command, out _);
+            tasks.Add(command.TypedTask);
+        }
+
+        tasks.Add(protocol.Events.WaitAsync("SHUTDOWN", e => e.Data.ValueKind != JsonValueKind.Undefined, () => new QmpConnectionClosedException("closed"), CancellationToken.None));
+        using var reader = new MessageReader(64 * 1024);
+        Exception end = new QmpConnectionClosedException("end of input");
+        try
+        {
+            protocol.TryTakeWrite(out _);
+            for (var offset = 0; offset < input.Length;)
+            {
+                var free = reader.GetReceiveBuffer();
+                var count = Math.Min(Math.Min(chunk, free.Length), input.Length - offset);
+                input.AsMemory(offset, count).CopyTo(free);
+                reader.Advance(count);
+                offset += count;
+                protocol.Receive(reader);
+                protocol.TryTakeWrite(out _);
+            }
+        }
+        catch (QmpCommunicationException e)
+        {
+            end = e;
+        }
+
+        protocol.Close(end);
+        foreach (var task in tasks)
+        {
+            if (!task.IsCompleted)
+            {
+                throw new InvalidOperationException("The engine was closed but a task it handed out did not end: " + task);
+            }
+
+            if (task.Exception is { } error && error.InnerExceptions.Any(inner => inner is not QmpException and not JsonException))
+            {
+                throw new InvalidOperationException("The engine failed a task with an undocumented exception.", error);
+            }
+        }
     }
 
     /// <summary>The message reader and classifier, fed the input in chunks whose size the first byte chooses.</summary>
@@ -144,5 +205,24 @@ public static class FuzzTargets
         }
 
         message.TryGetNumericId(json, out _);
+    }
+
+    private sealed class NullObserver : IProtocolObserver
+    {
+        public void OnGreeting(QmpGreeting greeting)
+        {
+        }
+
+        public void OnNoCommandsLive()
+        {
+        }
+
+        public void OnWriteNeeded()
+        {
+        }
+
+        public void OnTransactionTimeout(QmpCommunicationException timeout)
+        {
+        }
     }
 }

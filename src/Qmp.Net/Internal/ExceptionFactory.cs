@@ -61,6 +61,10 @@ internal static class ExceptionFactory
         new(QmpCommunicationError.TransactionTimeout,
             string.Create(CultureInfo.InvariantCulture, $"No message arrived within the transaction timeout ({timeout.TotalMilliseconds:0} ms) while a response was expected."));
 
+    /// <summary>A bug in Qmp.Net ended the connection; the server is not to blame.</summary>
+    public static InvalidOperationException InternalError(Exception inner) =>
+        new("An internal error in Qmp.Net ended the QMP connection (please report it): " + inner.Message, inner);
+
     public static QmpConnectionClosedException Closed() => new("The QMP connection is closed.");
 
     public static QmpConnectionClosedException ClosedBy(Exception cause) => new("The QMP connection is closed: " + cause.Message, cause);

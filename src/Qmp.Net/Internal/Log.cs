@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = QmpEventId.StateChangedHandlerFailed, Level = LogLevel.Warning, Message = "A StateChanged handler threw on the change to {State}")]
     public static partial void StateChangedHandlerFailed(ILogger logger, QmpState state, Exception exception);
 
+    [LoggerMessage(EventId = QmpEventId.InternalError, Level = LogLevel.Error, Message = "An internal error in Qmp.Net ended the QMP connection to {Endpoint}; this is a bug in the library, not in the server")]
+    public static partial void InternalError(ILogger logger, QmpEndpoint endpoint, Exception exception);
+
     [LoggerMessage(EventId = QmpEventId.CommandSent, Level = LogLevel.Debug, Message = "Sent QMP command {Command}")]
     public static partial void CommandSent(ILogger logger, string command);
 

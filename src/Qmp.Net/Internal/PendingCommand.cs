@@ -13,7 +13,7 @@ internal abstract class PendingCommand
     private int _stage;
     private CancellationTokenRegistration _registration;
 
-    protected PendingCommand(QmpClient owner, string command, byte[] payload, long id, bool isOob)
+    protected PendingCommand(ICommandOwner owner, string command, byte[] payload, long id, bool isOob)
     {
         Owner = owner;
         Command = command;
@@ -22,7 +22,8 @@ internal abstract class PendingCommand
         IsOob = isOob;
     }
 
-    public QmpClient Owner { get; }
+    /// <summary>Gets the table that holds the command (an engine interface: a command never refers to the client).</summary>
+    public ICommandOwner Owner { get; }
 
     public string Command { get; }
 
@@ -33,6 +34,9 @@ internal abstract class PendingCommand
     public long Id { get; }
 
     public bool IsOob { get; }
+
+    /// <summary>Gets or sets a value indicating whether the command counts among the live ones (guarded by its owner's lock).</summary>
+    public bool Live { get; set; }
 
     public abstract Task Task { get; }
 
@@ -46,6 +50,9 @@ internal abstract class PendingCommand
                 static (state, token) => ((PendingCommand)state!).OnCancellationRequested(token), this);
         }
     }
+
+    /// <summary>Disposes the cancellation registration without completing the task (the command was never accepted).</summary>
+    public void ReleaseRegistration() => _registration.Unregister();
 
     /// <summary>Moves the command from the queue to the wire; false when its caller cancelled it first.</summary>
     public bool TryMarkWritten() => Interlocked.CompareExchange(ref _stage, Written, Queued) == Queued;
@@ -104,7 +111,7 @@ internal sealed class PendingCommand<T> : PendingCommand
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly JsonTypeInfo<T>? _resultType;
 
-    public PendingCommand(QmpClient owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
+    public PendingCommand(ICommandOwner owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
         : base(owner, command, payload, id, isOob)
     {
         _resultType = resultType;

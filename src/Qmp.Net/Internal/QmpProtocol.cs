@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Qmp.Net.Internal;
+
+/// <summary>The protocol engine of one connection: messages in, bytes to write out, outcomes on the commands' and waiters'
+/// tasks. It owns the pending-command table, the transaction timer and the event hub, and knows nothing of sockets or of
+/// the client above it (it reports through <see cref="IProtocolObserver"/>).</summary>
+/// <remarks>
+/// <para>It is driven synchronously and deterministically: <see cref="Receive(MessageReader)"/> dispatches every complete
+/// message the reader holds, <see cref="TryTakeWrite(out ReadOnlyMemory{byte})"/> hands out the next bytes to write, and
+/// no method starts a thread, waits, or posts work (tasks are completed with
+/// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, so their awaiters run elsewhere). Time comes only from
+/// the <see cref="TimeProvider"/> given to the transaction timer. A single-threaded test or fuzz target can drive it
+/// entirely.</para>
+/// <para>Threading: one thread receives at a time, one thread writes at a time (the driver ensures both); commands may be
+/// submitted from any thread.</para>
+/// </remarks>
+internal sealed class QmpProtocol : IDisposable
+{
+    private readonly IProtocolObserver _observer;
+    private readonly ILogger _logger;
+    private readonly List<PendingCommand> _batch = [];
+    private readonly bool _sendIds;
+    private byte[] _sendBuffer = [];
+    private QmpGreeting? _greeting;
+    private long _lastId;
+
+    public QmpProtocol(TimeProvider time, TimeSpan transactionTimeout, bool sendIds, ILogger logger, IProtocolObserver observer)
+    {
+        _observer = observer;
+        _logger = logger;
+        _sendIds = sendIds;
+        Timer = new TransactionTimer(time, transactionTimeout, OnTimerExpired);
+        Commands = new PendingCommandTable(observer.OnNoCommandsLive, Timer);
+        Events = new EventHub();
+    }
+
+    /// <summary>Gets the pending-command table.</summary>
+    public PendingCommandTable Commands { get; }
+
+    /// <summary>Gets the transaction timer.</summary>
+    public TransactionTimer Timer { get; }
+
+    /// <summary>Gets the event hub.</summary>
+    public EventHub Events { get; }
+
+    /// <summary>Gets the greeting, once it has arrived.</summary>
+    public QmpGreeting? Greeting => Volatile.Read(ref _greeting);
+
+    /// <summary>Gets the id for the next command: a fresh one for out-of-band commands (and for every command when ids are
+    /// sent), 0 (sent without one) otherwise.</summary>
+    public long NextId(bool oob) => oob || _sendIds ? Interlocked.Increment(ref _lastId) : 0;
+
+    /// <summary>The negotiation enabled <c>oob</c>: QEMU reads ahead at most 8 in-band commands.</summary>
+    public void EnableOob() => Commands.SetWindow(PendingCommandTable.OobReadAheadLimit);
+
+    /// <summary>Dispatches every complete message the reader holds; restarts the transaction timer once when there is at
+    /// least one, before the first is dispatched (whitespace or part of a message does not restart it).</summary>
+    /// <returns>How many messages were dispatched.</returns>
+    /// <exception cref="QmpCommunicationException">The server broke the protocol.</exception>
+    public int Receive(MessageReader reader)
+    {
+        var count = 0;
+        while (reader.TryReadMessage(out var message))
+        {
+            // Once per read, when its first whole message is framed and before anything is dispatched: the messages of one
+            // read arrived together, and whoever sees a message's effect (a delivered event, a completed command) can rely
+            // on the restart having happened.
+            if (count++ == 0)
+            {
+                Timer.Restart();
+            }
+
+            OnMessage(message.Span);
+        }
+
+        return count;
+    }
+
+    /// <summary>Dispatches one complete message (a greeting, a response or an event).</summary>
+    /// <exception cref="QmpCommunicationException">The server broke the protocol.</exception>
+    public void OnMessage(ReadOnlySpan<byte> json)
+    {
+        if (_logger.IsEnabled(LogLevel.Trace))
+        {
+            Log.WireReceived(_logger, SecretMasker.MaskJson(json));
+        }
+
+        var message = QmpMessage.Parse(json);
+        if (message.Kind == QmpMessageKind.Greeting)
+        {
+            if (_greeting is not null)
+            {
+                throw ExceptionFactory.UnexpectedGreeting();
+            }
+
+            var greeting = QmpMessage.ReadGreeting(json[message.Body]);
+            Volatile.Write(ref _greeting, greeting);
+            _observer.OnGreeting(greeting);
+            return;
+        }
+
+        if (_greeting is null)
+        {
+            throw ExceptionFactory.ExpectedGreeting();
+        }
+
+        if (message.Kind == QmpMessageKind.Event)
+        {
+            DeliverEvent(message, json);
+        }
+        else
+        {
+            HandleResponse(message, json);
+        }
+    }
+
+    /// <summary>Takes what may be written now, as one buffer (commands written together are coalesced). The memory is valid
+    /// until the next call. Only one thread may write at a time.</summary>
+    /// <returns>Whether there is something to write.</returns>
+    public bool TryTakeWrite(out ReadOnlyMemory<byte> data)
+    {
+        if (!Commands.TakeBatch(_batch))
+        {
+            data = default;
+            return false;
+        }
+
+        data = Coalesce(_batch);
+        LogSent(_batch);
+        return true;
+    }
+
+    /// <summary>The server closed the connection after <c>quit</c> was written: a <c>quit</c> still waiting for its answer
+    /// succeeds (QEMU may exit before its answer is read).</summary>
+    public void CompleteQuitOnClose() => Commands.TakeUnansweredQuit()?.Complete("{}"u8);
+
+    /// <summary>Ends the protocol: every pending command and waiter fails with <paramref name="error"/>, every
+    /// subscription completes, the timer stops. Idempotent.</summary>
+    public void Close(Exception error)
+    {
+        Timer.Dispose();
+        Commands.FailAll(error);
+        Events.Close(error);
+    }
+
+    public void Dispose()
+    {
+        Timer.Dispose();
+        var buffer = Interlocked.Exchange(ref _sendBuffer, []);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void OnTimerExpired() => _observer.OnTransactionTimeout(ExceptionFactory.TransactionTimeout(Timer.Period));
+
+    private void HandleResponse(QmpMessage message, ReadOnlySpan<byte> json)
+    {
+        // Read an error body before a command leaves the table: a malformed one ends the connection, and the command must
+        // still be in the table then so that it fails with everything else.
+        var (errorClass, description) = message.Kind == QmpMessageKind.Error ? QmpMessage.ReadError(json[message.Body]) : default;
+        long? id = message.TryGetNumericId(json, out var numeric) ? numeric : null;
+        var command = Commands.TakeAnswered(id, message.HasId, message.Kind == QmpMessageKind.Return, _sendIds, out var errorWithoutId, out var writeNeeded);
+        if (writeNeeded)
+        {
+            _observer.OnWriteNeeded();
+        }
+
+        if (message.Kind == QmpMessageKind.Return)
+        {
+            if (command.Task.IsCompleted)
+            {
+                Log.ResponseDropped(_logger, command.Command);
+                return;
+            }
+
+            command.Complete(json[message.Body]);
+            Log.CommandSucceeded(_logger, command.Command);
+            return;
+        }
+
+        // The description is the server's text; a secret this command carried must not come back through it.
+        description = SecretMasker.MaskEchoedSecrets(description, command.Payload);
+        if (errorWithoutId)
+        {
+            Log.ErrorWithoutId(_logger, command.Command, errorClass, description);
+        }
+        else
+        {
+            Log.CommandFailed(_logger, command.Command, errorClass, description);
+        }
+
+        command.Fail(new QmpErrorException(errorClass, description, command.Command));
+    }
+
+    private void DeliverEvent(QmpMessage message, ReadOnlySpan<byte> json)
+    {
+        // The data stays JSON text until someone reads QmpEvent.Data: it was framed and validated already, and an event
+        // that is only counted or filtered by name costs no parsing.
+        var name = message.EventName!;
+        var data = message.Data.Equals(default(Range)) ? null : json[message.Data].ToArray();
+        var timestamp = QmpMessage.ReadTimestamp(message.Timestamp.Equals(default(Range)) ? default : json[message.Timestamp]);
+        var @event = new QmpEvent(name, data, timestamp, Events.NextSequence());
+        Log.EventReceived(_logger, name, @event.Sequence);
+        Events.Deliver(@event);
+    }
+
+    private ReadOnlyMemory<byte> Coalesce(List<PendingCommand> batch)
+    {
+        if (batch.Count == 1)
+        {
+            return batch[0].Payload;
+        }
+
+        var total = 0;
+        foreach (var command in batch)
+        {
+            total += command.Payload.Length;
+        }
+
+        if (_sendBuffer.Length < total)
+        {
+            if (_sendBuffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_sendBuffer);
+            }
+
+            _sendBuffer = ArrayPool<byte>.Shared.Rent(total);
+        }
+
+        var offset = 0;
+        foreach (var command in batch)
+        {
+            command.Payload.CopyTo(_sendBuffer, offset);
+            offset += command.Payload.Length;
+        }
+
+        return _sendBuffer.AsMemory(0, total);
+    }
+
+    private void LogSent(List<PendingCommand> batch)
+    {
+        if (!_logger.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        foreach (var command in batch)
+        {
+            Log.CommandSent(_logger, command.Command);
+            if (_logger.IsEnabled(LogLevel.Trace))
+            {
+                Log.WireSent(_logger, SecretMasker.MaskJson(command.Payload));
+            }
+        }
+    }
+}
