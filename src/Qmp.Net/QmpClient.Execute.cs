@@ -97,6 +97,54 @@ public sealed partial class QmpClient
         return Enqueue(command, payload, id, false, resultTypeInfo, cancellationToken);
     }
 
+    /// <summary>Executes a command with file descriptors attached (<c>SCM_RIGHTS</c>), for the commands that take them:
+    /// <c>getfd</c> (then a chardev, netdev or migration uses the descriptor by its <c>fdname</c>) and <c>add-fd</c> (then
+    /// <c>/dev/fdset/N</c> paths use it), so that QEMU needs no privilege to open the file, socket or device itself.</summary>
+    /// <param name="command">The command name, e.g. <c>add-fd</c> or <c>getfd</c>.</param>
+    /// <param name="arguments">The arguments, as for <see cref="ExecuteAsync(string, object?, CancellationToken)"/>.</param>
+    /// <param name="fileDescriptors">The descriptors to pass, 1 to 16: a <see cref="Microsoft.Win32.SafeHandles.SafeFileHandle"/>
+    /// (<see cref="File.OpenHandle(string, FileMode, FileAccess, FileShare, FileOptions, long)"/>, <see cref="FileStream.SafeFileHandle"/>),
+    /// a socket's <see cref="System.Net.Sockets.Socket.SafeHandle"/>, or any other handle of a descriptor.</param>
+    /// <param name="cancellationToken">Cancels the wait, as for <see cref="ExecuteAsync(string, object?, CancellationToken)"/>.</param>
+    /// <returns>The <c>return</c> value.</returns>
+    /// <remarks>
+    /// <para>The descriptors travel with this command's own bytes: a command with descriptors is written alone, never
+    /// coalesced or pipelined into one send with another, and they are attached to its first byte, so QEMU holds them when
+    /// it reads this command and no other. QEMU receives duplicates; the caller's handles stay the caller's, to dispose
+    /// when it likes (Qmp.Net references them until the command has ended, so disposing early closes nothing under the
+    /// writer, and it never closes them). A command cancelled before it was written sends nothing.</para>
+    /// <para>Unix domain sockets on Linux only; other endpoints (TCP, TLS) throw <see cref="NotSupportedException"/>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="command"/> is empty, the arguments are not a JSON object, or a
+    /// descriptor is null, invalid or closed, or there are none or more than 16.</exception>
+    /// <exception cref="NotSupportedException">The client's endpoint is not a Unix domain socket, or the platform is not Linux.</exception>
+    /// <exception cref="InvalidOperationException">The client has not connected yet.</exception>
+    /// <exception cref="QmpErrorException">The server answered with an error.</exception>
+    /// <exception cref="QmpException">The connection broke or ended before the answer arrived.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<JsonElement> ExecuteAsync(string command, object? arguments, IReadOnlyList<System.Runtime.InteropServices.SafeHandle> fileDescriptors, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        ArgumentNullException.ThrowIfNull(fileDescriptors);
+        if (Endpoint is not QmpUnixEndpoint || !UnixFdPassing.IsSupported)
+        {
+            throw new NotSupportedException($"File descriptors can be passed only over a Unix domain socket on Linux; this client's endpoint is {Endpoint}.");
+        }
+
+        var id = NextInBandId();
+        var payload = CommandEncoder.Encode(command, false, id, arguments, _json);
+        var lease = DescriptorLease.Acquire(fileDescriptors, nameof(fileDescriptors));
+        try
+        {
+            return Enqueue<JsonElement>(command, payload, id, false, null, cancellationToken, descriptors: lease);
+        }
+        catch
+        {
+            lease.Release();
+            throw;
+        }
+    }
+
     /// <summary>Executes a command out of band (<c>exec-oob</c>): it runs at once in the server's I/O thread and its answer,
     /// matched by id, may overtake in-band answers. Needs the negotiated <c>oob</c> capability.</summary>
     /// <param name="command">A command the server allows out of band (QEMU 7.2: <c>migrate-recover</c>, <c>migrate-pause</c>,
@@ -156,11 +204,11 @@ public sealed partial class QmpClient
         }
     }
 
-    private Task<T> Enqueue<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, CancellationToken cancellationToken, bool negotiation = false)
+    private Task<T> Enqueue<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, CancellationToken cancellationToken, bool negotiation = false, DescriptorLease? descriptors = null)
     {
         if (negotiation || !Telemetry.CommandsObserved)
         {
-            return EnqueueCore(command, payload, id, oob, resultType, negotiation, cancellationToken);
+            return EnqueueCore(command, payload, id, oob, resultType, negotiation, descriptors, cancellationToken);
         }
 
         // Measured and traced only while somebody listens (docs/observability.md).
@@ -168,7 +216,7 @@ public sealed partial class QmpClient
         Task<T> task;
         try
         {
-            task = EnqueueCore(command, payload, id, oob, resultType, negotiation, cancellationToken);
+            task = EnqueueCore(command, payload, id, oob, resultType, negotiation, descriptors, cancellationToken);
         }
         catch (Exception e)
         {
@@ -195,14 +243,20 @@ public sealed partial class QmpClient
         }
     }
 
-    private Task<T> EnqueueCore<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, bool negotiation, CancellationToken cancellationToken)
+    private Task<T> EnqueueCore<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, bool negotiation, DescriptorLease? descriptors, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
+            descriptors?.Release();
             return Task.FromCanceled<T>(cancellationToken);
         }
 
-        var pending = new PendingCommand<T>(_protocol.Commands, command, payload, id, oob, resultType);
+        var pending = new PendingCommand<T>(_protocol.Commands, command, payload, id, oob, resultType) { Descriptors = descriptors };
+        if (descriptors is not null)
+        {
+            // The command holds the descriptors until its task ends, however it ends.
+            _ = pending.Task.ContinueWith(static (_, lease) => ((DescriptorLease)lease!).Release(), descriptors, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
 
         // Registered before the command is published, so that whatever ends it (an answer, the end of the connection)
         // finds the registration to dispose.
@@ -296,7 +350,7 @@ public sealed partial class QmpClient
                     return;
                 }
 
-                if (!_protocol.TryTakeWrite(out var data))
+                if (!_protocol.TryTakeWrite(out var data, out var descriptors))
                 {
                     // Give up the writer's role, then look again: a command queued between the take and the release found
                     // the role taken and left its write to this writer.
@@ -309,7 +363,24 @@ public sealed partial class QmpClient
                     continue;
                 }
 
-                await transport.SendAsync(data, CancellationToken.None).ConfigureAwait(false);
+                if (descriptors is not null && transport is IQmpDescriptorTransport passing && descriptors.TryAcquire())
+                {
+                    try
+                    {
+                        await passing.SendAsync(data, descriptors.Descriptors, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        descriptors.Release();
+                    }
+                }
+                else
+                {
+                    // No descriptors, or the command's caller gave up (cancelled) after it was taken and the lease ended:
+                    // its answer is dropped anyway, and without the descriptors QEMU refuses it harmlessly.
+                    await transport.SendAsync(data, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 if (Telemetry.BytesSent.Enabled)
                 {
                     Telemetry.BytesSent.Add(data.Length);

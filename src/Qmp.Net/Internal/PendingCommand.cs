@@ -35,6 +35,10 @@ internal abstract class PendingCommand
 
     public bool IsOob { get; }
 
+    /// <summary>Gets or sets the file descriptors sent with the command (set before it is queued), or <see langword="null"/>.
+    /// A command with descriptors is written alone, never coalesced with another, so they arrive with its bytes.</summary>
+    public DescriptorLease? Descriptors { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the command counts among the live ones (guarded by its owner's lock).</summary>
     public bool Live { get; set; }
 

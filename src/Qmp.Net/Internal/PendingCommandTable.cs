@@ -152,21 +152,38 @@ internal sealed class PendingCommandTable : ICommandOwner
                 return false;
             }
 
-            while (_oobQueue.TryDequeue(out var command))
+            // A command with file descriptors goes alone: nothing before it in the same send, nothing after it.
+            var alone = false;
+            while (!alone && _oobQueue.TryPeek(out var next))
             {
+                if (next.Descriptors is not null && batch.Count > 0)
+                {
+                    alone = true;
+                    break;
+                }
+
+                var command = _oobQueue.Dequeue();
                 if (command.TryMarkWritten())
                 {
                     _oobInFlight[command.Id] = command;
                     batch.Add(command);
+                    alone = command.Descriptors is not null;
                 }
             }
 
-            while (_inFlight.Count < _window && _sendQueue.TryDequeue(out var command))
+            while (!alone && _inFlight.Count < _window && _sendQueue.TryPeek(out var next))
             {
+                if (next.Descriptors is not null && batch.Count > 0)
+                {
+                    break;
+                }
+
+                var command = _sendQueue.Dequeue();
                 if (command.TryMarkWritten())
                 {
                     _inFlight.Enqueue(command);
                     batch.Add(command);
+                    alone = command.Descriptors is not null;
                     if (command.Command == "quit")
                     {
                         _quitWritten = true;

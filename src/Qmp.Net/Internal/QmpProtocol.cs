@@ -120,14 +120,20 @@ internal sealed class QmpProtocol : IDisposable
     /// <summary>Takes what may be written now, as one buffer (commands written together are coalesced). The memory is valid
     /// until the next call. Only one thread may write at a time.</summary>
     /// <returns>Whether there is something to write.</returns>
-    public bool TryTakeWrite(out ReadOnlyMemory<byte> data)
+    public bool TryTakeWrite(out ReadOnlyMemory<byte> data) => TryTakeWrite(out data, out _);
+
+    /// <summary>As <see cref="TryTakeWrite(out ReadOnlyMemory{byte})"/>; <paramref name="descriptors"/> is the lease of
+    /// the file descriptors that go with <paramref name="data"/> (then a single command), or <see langword="null"/>.</summary>
+    public bool TryTakeWrite(out ReadOnlyMemory<byte> data, out DescriptorLease? descriptors)
     {
+        descriptors = null;
         if (!Commands.TakeBatch(_batch))
         {
             data = default;
             return false;
         }
 
+        descriptors = _batch.Count == 1 ? _batch[0].Descriptors : null;
         data = Coalesce(_batch);
         LogSent(_batch);
         return true;
