@@ -12,6 +12,8 @@ internal sealed class History
     /// <summary>How many lines are kept.</summary>
     public const int Capacity = 1000;
 
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     private readonly List<string> _entries = [];
     private readonly string? _path;
 
@@ -103,7 +105,7 @@ internal sealed class History
         try
         {
             EnsureFile();
-            File.AppendAllText(_path, line + "\n", Encoding.UTF8);
+            File.AppendAllText(_path, line + "\n", s_utf8);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -150,7 +152,7 @@ internal sealed class History
     private void Rewrite()
     {
         var temporary = _path + ".tmp";
-        File.WriteAllLines(temporary, _entries, Encoding.UTF8);
+        File.WriteAllLines(temporary, _entries, s_utf8);
         File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temporary, _path!, overwrite: true);
     }

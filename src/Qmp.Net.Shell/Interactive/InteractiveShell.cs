@@ -54,7 +54,7 @@ internal sealed class InteractiveShell
         _validator = validator;
         _palette = palette;
         _keys = keys;
-        _terminal = new Terminal(Console.Out, () => Console.IsOutputRedirected ? 80 : Console.WindowWidth);
+        _terminal = new Terminal(Console.Out, TerminalWidth);
         _history = new History(History.DefaultPath(Environment.GetEnvironmentVariable));
         _editor = new LineEditor(_history, context.Completer);
         _jobs = new JobTracker(_client);
@@ -69,10 +69,12 @@ internal sealed class InteractiveShell
     public static async Task<int> RunAsync(ShellSession session, ShellOptions options, IRequestValidator? validator, CancellationToken cancellationToken)
     {
         var palette = Palette.Choose(!Console.IsOutputRedirected, options.NoColor, Environment.GetEnvironmentVariable);
-        var context = await ShellContext.CreateAsync(session.Client, palette, cancellationToken).ConfigureAwait(false);
+        var context = await ShellContext.CreateAsync(session.Client, palette, TerminalWidth, cancellationToken).ConfigureAwait(false);
         var shell = new InteractiveShell(session, context, validator, palette, ConsoleKeySource.Start());
         return await shell.RunCoreAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static int TerminalWidth() => Console.IsOutputRedirected ? 80 : Console.WindowWidth;
 
     private async Task<int> RunCoreAsync(CancellationToken cancellationToken)
     {
@@ -192,10 +194,10 @@ internal sealed class InteractiveShell
                 _terminal.WriteAbove(HelpText);
                 return true;
             case "help":
-                _terminal.WriteAbove(_context.Describe(rest, forHelp: true));
+                _terminal.WriteAbove(_context.Describe(rest));
                 return true;
             case "schema":
-                _terminal.WriteAbove(rest.Length == 0 ? _context.Overview() : _context.Describe(rest, forHelp: false));
+                _terminal.WriteAbove(rest.Length == 0 ? _context.Overview() : _context.Describe(rest));
                 return true;
             case "jobs":
                 await ShowJobsAsync(cancellationToken).ConfigureAwait(false);
