@@ -47,7 +47,7 @@ internal sealed class ShellSession : IAsyncDisposable
                     ClientOptions = clientOptions,
                 },
                 cancellationToken).ConfigureAwait(false);
-            return new ShellSession(qemu.Client, qemu, $"{Path.GetFileName(qemu.BinaryPath)} (pid {qemu.ProcessId}, started by qmp)");
+            return new ShellSession(qemu.Client, qemu, $"started by qmp as pid {qemu.ProcessId}");
         }
 
         ArgumentNullException.ThrowIfNull(endpoint);

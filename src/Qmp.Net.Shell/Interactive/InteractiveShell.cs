@@ -85,9 +85,8 @@ internal sealed class InteractiveShell
             stop.Cancel();
         });
 
-        var version = _client.Greeting?.Version.ToString() ?? "?";
-        _terminal.WriteAbove(_palette.Paint(_palette.Dim, $"Connected to QEMU {version} at {_session.Description}. " +
-            "Type 'help' for help; Tab completes; Ctrl+D leaves."));
+        var version = _client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "?";
+        _terminal.WriteAbove(_palette.Paint(_palette.Dim, $"QEMU {version}, {_session.Description}. 'help' for help, Tab completes, Ctrl+D leaves."));
         if (_history.LoadError is { } historyError)
         {
             _terminal.WriteAbove(_palette.Paint(_palette.Dim, "History is not kept: " + historyError));
