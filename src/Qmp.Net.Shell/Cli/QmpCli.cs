@@ -149,11 +149,6 @@ internal static class QmpCli
             return await UsageError("--json takes the whole command; give no COMMAND words with it").ConfigureAwait(false);
         }
 
-        if (mode == "schema" && words.Count > 2)
-        {
-            return await UsageError("schema takes at most one name").ConfigureAwait(false);
-        }
-
         if (mode == "events" && words.Count > 1)
         {
             return await UsageError("events takes no words; use --count N and --name NAME").ConfigureAwait(false);
@@ -214,7 +209,7 @@ internal static class QmpCli
                 case "events":
                     return await EventsMode.RunAsync(session, options, io, outPalette, cancellationToken).ConfigureAwait(false);
                 case "schema":
-                    return await SchemaMode.RunAsync(session, words.Count > 1 ? words[1] : null, io, outPalette, errPalette, cancellationToken).ConfigureAwait(false);
+                    return await SchemaMode.RunAsync(session, words.Count > 1 ? string.Join(' ', words.Skip(1)) : null, io, outPalette, errPalette, cancellationToken).ConfigureAwait(false);
             }
 
             if (!io.InIsTerminal)

@@ -121,7 +121,7 @@ internal sealed class SchemaDescriber
             text.Append(title).Append(":\n");
         }
 
-        var table = Ui.Table("member", "type", "");
+        var table = Ui.Table("  member", "", "type");
         foreach (var member in members)
         {
             AddRow(table, member, string.Empty, depth: 0);
@@ -144,7 +144,7 @@ internal sealed class SchemaDescriber
             required += " " + Markup.Escape("(" + string.Join(", ", member.Features) + ")");
         }
 
-        table.AddRow(Markup.Escape(name), Markup.Escape(Short(member.Type)), required);
+        table.AddRow("  " + Markup.Escape(name), required, Markup.Escape(Short(member.Type)));
         if (depth < 1 && member.Type is QmpSchemaObjectType { Tag: null, Variants.Count: 0 } nested && nested.Members.Count <= 12)
         {
             foreach (var inner in nested.Members)

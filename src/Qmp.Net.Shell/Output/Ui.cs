@@ -26,7 +26,8 @@ internal static class Ui
         console.Profile.Width = Math.Max(40, width);
         console.Profile.Capabilities.Unicode = true;
         console.Write(renderable);
-        return writer.ToString().TrimEnd('\n', '\r');
+        var lines = writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd());
+        return string.Join('\n', lines).TrimEnd('\n');
     }
 
     /// <summary>A table with the shell's look.</summary>
@@ -34,7 +35,7 @@ internal static class Ui
     /// <returns>The table.</returns>
     public static Table Table(params string[] columns)
     {
-        var table = new Table().Border(TableBorder.Simple).BorderColor(Color.Grey);
+        var table = new Table().Border(TableBorder.None);
         foreach (var column in columns)
         {
             table.AddColumn(new TableColumn(new Markup("[bold]" + Markup.Escape(column) + "[/]")));
