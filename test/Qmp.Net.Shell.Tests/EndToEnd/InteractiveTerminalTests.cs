@@ -128,9 +128,10 @@ public class InteractiveTerminalTests
         Assert.That(qemus, Has.Count.EqualTo(1), "the launched QEMU runs below the shell: " + string.Join(", ", children));
 
         await tmux.TypeAsync("query-nothing-yet");
+        await tmux.WaitForLastLineAsync("qemu [prelaunch]> query-nothing-yet");
         await tmux.PressAsync("C-c");
-        await tmux.WaitForLastLineAsync("qemu [prelaunch]>");
-        Assert.That(await tmux.CaptureAsync(), Does.Contain("query-nothing-yet^C"));
+        var screen = await tmux.WaitForLastLineAsync("qemu [prelaunch]>");
+        Assert.That(screen, Does.Contain("qemu [prelaunch]> query-nothing-yet^C\n"), "the dropped line stays visible, a fresh prompt follows");
 
         await tmux.PressAsync("C-d");
         Assert.That(await tmux.WaitForExitAsync(), Is.Zero);
