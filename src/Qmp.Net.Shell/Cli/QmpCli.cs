@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using Qmp.Net.Shell.Input;
 using Qmp.Net.Shell.Output;
 
@@ -95,7 +96,33 @@ internal static class QmpCli
             return ExitCodes.UsageOrConnection;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error }).ConfigureAwait(false);
+        // SIGINT, SIGTERM and SIGHUP (a closed terminal) cancel the mode, which then closes the connection and stops a
+        // launched QEMU however long that takes; a second signal ends the process at once. System.CommandLine's own
+        // handling is off because it ends the process after a fixed timeout, which could leave a launched QEMU behind.
+        using var stop = new CancellationTokenSource();
+        var signals = new List<PosixSignalRegistration>();
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+            {
+                signals.Add(PosixSignalRegistration.Create(signal, context =>
+                {
+                    context.Cancel = !stop.IsCancellationRequested;
+                    stop.Cancel();
+                }));
+            }
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { Output = io.Out, Error = io.Error, ProcessTerminationTimeout = null },
+                stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            signals.ForEach(s => s.Dispose());
+        }
     }
 
     private static async Task<int> DispatchAsync(ShellOptions options, bool hadSeparator, ShellIO io, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Qmp.Net.Shell.Cli;
@@ -79,11 +78,6 @@ internal sealed class InteractiveShell
     private async Task<int> RunCoreAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        });
 
         var version = _client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "?";
         _terminal.WriteAbove(_palette.Paint(_palette.Dim, $"QEMU {version}, {_session.Description}. 'help' for help, Tab completes, Ctrl+D leaves."));

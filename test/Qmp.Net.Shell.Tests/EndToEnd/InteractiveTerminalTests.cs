@@ -141,6 +141,34 @@ public class InteractiveTerminalTests
     }
 
     [Test]
+    public async Task SIGTERM_ends_the_shell_and_stops_the_QEMU_it_launched()
+    {
+        await using var tmux = await TmuxSession.StartAsync(["--launch"], Environment());
+        await tmux.WaitForLastLineAsync("qemu [prelaunch]>");
+        var children = ProcessTree.Descendants(tmux.PanePid);
+        var tool = children.Single(p => p.Name == "dotnet");
+        var qemu = children.Single(p => p.Name.StartsWith("qemu-system", StringComparison.Ordinal));
+
+        Process.GetProcessById(tool.Pid).Kill(entireProcessTree: false);
+        Assert.That(await tmux.WaitForExitAsync(), Is.Not.Zero, "SIGKILL is the control: nothing can clean up after it");
+        Assert.That(ProcessTree.IsAlive(qemu.Pid), Is.True, "a QEMU outlives a killed shell, so the SIGTERM case below can fail");
+        Process.GetProcessById(qemu.Pid).Kill();
+
+        await using var second = await TmuxSession.StartAsync(["--launch"], Environment());
+        await second.WaitForLastLineAsync("qemu [prelaunch]>");
+        var again = ProcessTree.Descendants(second.PanePid);
+        var secondTool = again.Single(p => p.Name == "dotnet");
+        var secondQemu = again.Single(p => p.Name.StartsWith("qemu-system", StringComparison.Ordinal));
+        using (var term = Process.Start("kill", ["-TERM", secondTool.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        Assert.That(await second.WaitForExitAsync(), Is.Zero);
+        Assert.That(ProcessTree.IsAlive(secondQemu.Pid), Is.False, "QEMU was stopped before the shell ended");
+    }
+
+    [Test]
     public async Task A_mirror_job_shows_a_progress_bar_that_reaches_100_percent()
     {
         Requirements.Need("qemu-img", "qemu-utils");
