@@ -44,6 +44,8 @@ internal sealed class InteractiveShell
     private readonly ShellContext _context;
     private readonly JobTracker _jobs;
     private int _statusRefreshes;
+    private int _pumpBusy;
+    private TaskCompletionSource _pumpProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private InteractiveShell(ShellSession session, ShellContext context, IRequestValidator? validator, Palette palette, ConsoleKeySource keys)
     {
@@ -230,6 +232,7 @@ internal sealed class InteractiveShell
         try
         {
             var result = await RequestRunner.RunAsync(_client, request, wait.Token).ConfigureAwait(false);
+            await WaitForEventsPrintedAsync().ConfigureAwait(false);
             if (request.Command == "human-monitor-command" && result.ValueKind == JsonValueKind.String)
             {
                 var text = result.GetString()!.TrimEnd('\r', '\n');
@@ -274,6 +277,17 @@ internal sealed class InteractiveShell
         }
 
         return _client.IsConnected || request.Command != "quit";
+    }
+
+    /// <summary>Lets the event task print the events that came before a command's answer (QEMU sends RESUME before the
+    /// answer to <c>cont</c>), so the screen shows them in QEMU's order; bounded, so a flood of events cannot hold the
+    /// answer back for long.</summary>
+    private async Task WaitForEventsPrintedAsync()
+    {
+        for (var round = 0; round < 100 && (_client.Events.Count > 0 || Volatile.Read(ref _pumpBusy) == 1); round++)
+        {
+            await Task.WhenAny(Volatile.Read(ref _pumpProgress).Task, Task.Delay(10)).ConfigureAwait(false);
+        }
     }
 
     /// <summary>While a command runs, Ctrl+C (typed before any other key) stops waiting for it.</summary>
@@ -335,12 +349,16 @@ internal sealed class InteractiveShell
         {
             await foreach (var @event in _client.Events.WithCancellation(stop.Token).ConfigureAwait(false))
             {
+                Volatile.Write(ref _pumpBusy, 1);
                 _jobs.OnEvent(@event);
                 _terminal.WriteAbove(FormatEvent(@event));
                 if (ChangesRunState(@event.Name))
                 {
                     _ = RefreshPromptAsync(withName: false, stop.Token);
                 }
+
+                Volatile.Write(ref _pumpBusy, 0);
+                Interlocked.Exchange(ref _pumpProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
         catch (OperationCanceledException)
