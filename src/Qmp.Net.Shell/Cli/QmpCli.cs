@@ -224,10 +224,12 @@ internal static class QmpCli
 
         await using (session.ConfigureAwait(false))
         {
-            var validator = options.NoValidate ? null : await Validation.CreateAsync(session.Client, cancellationToken).ConfigureAwait(false);
+            // The schema is read (once per connection) only where commands are checked; a raw JSON command goes out as written.
+            var checks = !options.NoValidate && mode is not "events" and not "schema" && options.Json is null;
+            var validator = checks ? await Validation.CreateAsync(session.Client, cancellationToken).ConfigureAwait(false) : null;
             if (request is not null)
             {
-                var oneShot = new OneShotMode(session, io, outPalette, errPalette, request.Text.StartsWith('{') ? null : validator);
+                var oneShot = new OneShotMode(session, io, outPalette, errPalette, validator);
                 return await oneShot.RunAsync(request, cancellationToken).ConfigureAwait(false);
             }
 
