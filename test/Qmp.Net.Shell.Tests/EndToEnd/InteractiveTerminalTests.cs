@@ -152,7 +152,10 @@ public class InteractiveTerminalTests
         Process.GetProcessById(tool.Pid).Kill(entireProcessTree: false);
         Assert.That(await tmux.WaitForExitAsync(), Is.Not.Zero, "SIGKILL is the control: nothing can clean up after it");
         Assert.That(ProcessTree.IsAlive(qemu.Pid), Is.True, "a QEMU outlives a killed shell, so the SIGTERM case below can fail");
+        // The orphan is ours to clean up: kill it and delete the private socket directory QemuProcess made for it.
+        var socketArgument = File.ReadAllText($"/proc/{qemu.Pid}/cmdline").Split('\0').First(a => a.StartsWith("unix:", StringComparison.Ordinal));
         Process.GetProcessById(qemu.Pid).Kill();
+        Directory.Delete(Path.GetDirectoryName(socketArgument["unix:".Length..].Split(',')[0])!, recursive: true);
 
         await using var second = await TmuxSession.StartAsync(["--launch"], Environment());
         await second.WaitForLastLineAsync("qemu [prelaunch]>");

@@ -17,6 +17,7 @@ internal sealed class TmuxSession : IAsyncDisposable
     private const string Session = "qmp";
     private readonly string _socket;
     private int _panePid;
+    private string? _socketPath;
 
     private TmuxSession(string socket) => _socket = socket;
 
@@ -47,6 +48,7 @@ internal sealed class TmuxSession : IAsyncDisposable
         await session.TmuxAsync(args);
         var pid = await session.TmuxAsync(["display-message", "-p", "-t", Session, "#{pane_pid}"]);
         session._panePid = int.Parse(pid.Trim(), CultureInfo.InvariantCulture);
+        session._socketPath = (await session.TmuxAsync(["display-message", "-p", "#{socket_path}"])).Trim();
         return session;
     }
 
@@ -139,6 +141,12 @@ internal sealed class TmuxSession : IAsyncDisposable
         while (left.Any(p => ProcessTree.IsAlive(p.Pid)) && watch.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(50);
+        }
+
+        // A killed server leaves its socket file behind.
+        if (!string.IsNullOrEmpty(_socketPath) && File.Exists(_socketPath))
+        {
+            File.Delete(_socketPath);
         }
 
         foreach (var (pid, _) in left.Where(p => ProcessTree.IsAlive(p.Pid)))
