@@ -45,8 +45,8 @@ public class ProgressDisplayTests
         for (var expected = 2; expected <= 4; expected++)
         {
             Assert.That(run.IsCompleted, Is.False);
-            time.Advance(ProgressDisplay.PollInterval);
-            await WaitUntil(() => source.Polls == expected);
+            await AdvanceUntil(time, () => source.Polls >= expected);
+            Assert.That(source.Polls, Is.EqualTo(expected), "one interval, one poll");
         }
 
         var final = await run;
@@ -80,13 +80,20 @@ public class ProgressDisplayTests
         Assert.That(output.ToString(), Does.Contain("still going on"));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    /// <summary>Moves the fake clock on by one poll interval at a time until the display has polled. The display sets its
+    /// next timer only after a poll, on another thread; an interval advanced before that timer exists fires nothing,
+    /// so the clock is moved again until it does (never by more than one interval per poll).</summary>
+    private static async Task AdvanceUntil(FakeTimeProvider time, Func<bool> condition)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the display did not poll");
-            await Task.Yield();
+            time.Advance(ProgressDisplay.PollInterval);
+            for (var spin = 0; spin < 20 && !condition(); spin++)
+            {
+                await Task.Delay(1);
+            }
         }
     }
 }
