@@ -108,6 +108,7 @@ internal sealed partial class Emitter
 
         files["QapiEventDecoder.cs"] = EmitDecoder();
         files["QapiJsonContext.cs"] = EmitContext();
+        files["QapiCatalog.cs"] = EmitCatalog();
         return files;
     }
 
@@ -466,13 +467,20 @@ internal sealed partial class Emitter
             }
 
             first = false;
-            var nullable = IsNullable(owner, m);
+            var isAny = m.Type is { Name: "any", IsArray: false };
+            var nullable = IsNullable(owner, m) && !isAny;
             var type = CsType(m.Type!, nullable, scope);
             var optional = m.PerVersion.Values.Any(f => f.Optional) ? "optional" : "mandatory";
             var other = m.OtherTypes.Count > 0 ? $" Its type differs between versions ({string.Join(", ", m.OtherTypes.Select(o => "<c>" + CodeWriter.Xml(o) + "</c>"))}): this is the newest." : "";
             w.Summary(Join($"Gets the member <c>{m.Name}</c> ({optional}, QAPI type <c>{CodeWriter.Xml(QapiTypeText(m.Type!))}</c>).", other, FactsText(m.PerVersion, owner.PerVersion.Keys)));
             Attributes(w, m.PerVersion);
             w.Line($"[JsonPropertyName({CodeWriter.Literal(m.Name)})]");
+            if (isAny || (!nullable && IsEnum(m.Type!)))
+            {
+                // JSON null is a value of 'any' (absent is the default JsonElement); a missing mandatory enum stays unwritten.
+                w.Line("[JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]");
+            }
+
             var init = nullable ? "" : m.Type!.IsArray ? " = [];" : type is "string" ? " = \"\";" : s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : " = null!;";
             w.Line($"public {type} {PropertyName(owner, m.Name)} {{ get; init; }}{init}");
         }
@@ -500,7 +508,7 @@ internal sealed partial class Emitter
             w.Line();
             w.Summary("Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.");
             w.Line("[JsonExtensionData]");
-            w.Line("public Dictionary<string, JsonElement>? Properties { get; init; }");
+            w.Line("public Dictionary<string, JsonElement>? Properties { get; set; }");
         }
 
         w.Close();
@@ -554,7 +562,7 @@ internal sealed partial class Emitter
                 w.Line();
                 w.Summary($"Gets the members of the <c>{bt.Name}</c> branch beyond its common ones.");
                 w.Line("[JsonExtensionData]");
-                w.Line("public Dictionary<string, JsonElement>? BranchMembers { get; init; }");
+                w.Line("public Dictionary<string, JsonElement>? BranchMembers { get; set; }");
             }
 
             w.Close();
@@ -589,8 +597,9 @@ internal sealed partial class Emitter
         w.Open($"_ => new {name}");
         foreach (var m in t.Members)
         {
-            var type = CsType(m.Type!, IsNullable(t, m), Scope(t, t.Members));
-            w.Line($"{PropertyName(t, m.Name)} = QapiJson.Member<{type}>(element, {CodeWriter.Literal(m.Name)}){(IsNullable(t, m) || s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : "!")},");
+            var nullable = IsNullable(t, m) && m.Type!.Name != "any";
+            var type = CsType(m.Type!, nullable, Scope(t, t.Members));
+            w.Line($"{PropertyName(t, m.Name)} = QapiJson.Member<{type}>(element, {CodeWriter.Literal(m.Name)}){(nullable || s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : "!")},");
         }
 
         w.Line("RawJson = element,");
@@ -613,10 +622,11 @@ internal sealed partial class Emitter
         w.Line("writer.WriteStartObject();");
         foreach (var m in t.Members)
         {
-            var type = CsType(m.Type!, IsNullable(t, m), Scope(t, t.Members));
+            var type = CsType(m.Type!, IsNullable(t, m) && m.Type!.Name != "any", Scope(t, t.Members));
             w.Line($"QapiJson.WriteMember<{type}>(writer, {CodeWriter.Literal(m.Name)}, value.{PropertyName(t, m.Name)});");
         }
 
+        w.Line($"QapiJson.WriteOtherMembers(writer, value.RawJson, [{string.Join(", ", t.Members.Select(m => CodeWriter.Literal(m.Name)))}]);");
         w.Line("writer.WriteEndObject();");
         w.Close();
         w.Close();
@@ -883,6 +893,41 @@ internal sealed partial class Emitter
         w.Line("internal sealed partial class QapiJsonContext : JsonSerializerContext;");
         return Trim(w.ToString());
     }
+
+    private string EmitCatalog()
+    {
+        var w = Header("(all)");
+        w.Line("#pragma warning disable CS0618, CS0612 // The catalog lists the deprecated entries too.");
+        w.Line();
+        w.Line("internal static partial class QapiCatalog");
+        w.Line("{");
+        w.Line("    private static Dictionary<string, QapiCatalogEntry> CreateCommands() => new(StringComparer.Ordinal)");
+        w.Line("    {");
+        foreach (var c in _set.Commands)
+        {
+            var result = c.Returns is null ? "null" : $"typeof({CsType(c.Returns, false)})";
+            var args = c.Arguments is null ? "null" : $"typeof({c.Arguments.CsName})";
+            w.Line($"        [{CodeWriter.Literal(c.Name)}] = new({Versions(c)}, {Condition(c)}, {result}, {args}),");
+        }
+
+        w.Line("    };");
+        w.Line();
+        w.Line("    private static Dictionary<string, QapiCatalogEntry> CreateEvents() => new(StringComparer.Ordinal)");
+        w.Line("    {");
+        foreach (var e in _set.Events)
+        {
+            w.Line($"        [{CodeWriter.Literal(e.Name)}] = new({Versions(e)}, {Condition(e)}, typeof({e.EventData!.CsName}), null),");
+        }
+
+        w.Line("    };");
+        w.Line("}");
+        return Trim(w.ToString());
+    }
+
+    private string Versions(SuperType t) => "[" + string.Join(", ", _versions.Where(t.PerVersion.ContainsKey).Select(CodeWriter.Literal)) + "]";
+
+    private static string Condition(SuperType t) =>
+        t.PerVersion.Values.Select(d => d.Condition).FirstOrDefault(c => c is not null) is { } c ? CodeWriter.Literal(c) : "null";
 
     /// <summary>Counts for the report.</summary>
     public static string Counts(Superset set)

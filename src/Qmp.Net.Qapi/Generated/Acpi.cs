@@ -143,6 +143,7 @@ public sealed partial record ACPIOSTInfo
 
     /// <summary>Gets the member <c>slot-type</c> (mandatory, QAPI type <c>ACPISlotType</c>).</summary>
     [JsonPropertyName("slot-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ACPISlotType SlotType { get; init; }
 
     /// <summary>Gets the member <c>source</c> (mandatory, QAPI type <c>int</c>).</summary>

@@ -808,6 +808,7 @@ public partial record Audiodev
 
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>AudiodevDriver</c>).</summary>
     [JsonPropertyName("driver")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public AudiodevDriver Driver { get; init; }
 
     /// <summary>Gets the member <c>timer-period</c> (optional, QAPI type <c>uint32</c>).</summary>
@@ -1133,6 +1134,7 @@ internal sealed class AudiodevConverter : JsonConverter<Audiodev>
         QapiJson.WriteMember<string>(writer, "id", value.Id);
         QapiJson.WriteMember<AudiodevDriver>(writer, "driver", value.Driver);
         QapiJson.WriteMember<uint?>(writer, "timer-period", value.TimerPeriod);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "driver", "timer-period"]);
         writer.WriteEndObject();
     }
 }

@@ -179,6 +179,7 @@ public sealed partial record QAuthZListRule
 
     /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>QAuthZListPolicy</c>).</summary>
     [JsonPropertyName("policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QAuthZListPolicy Policy { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QAuthZListFormat</c>).</summary>

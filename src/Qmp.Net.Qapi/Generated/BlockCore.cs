@@ -51,6 +51,7 @@ public sealed partial record ImageInfoSpecificQCow2EncryptionBase
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcow2EncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevQcow2EncryptionFormat Format { get; init; }
 }
 
@@ -60,6 +61,7 @@ public partial record ImageInfoSpecificQCow2Encryption
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcow2EncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevQcow2EncryptionFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -74,14 +76,17 @@ public partial record ImageInfoSpecificQCow2Encryption
 
         /// <summary>Gets the member <c>cipher-alg</c> (mandatory, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoCipherAlgo CipherAlg { get; init; }
 
         /// <summary>Gets the member <c>cipher-mode</c> (mandatory, QAPI type <c>QCryptoCipherMode</c>).</summary>
         [JsonPropertyName("cipher-mode")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoCipherMode CipherMode { get; init; }
 
         /// <summary>Gets the member <c>ivgen-alg</c> (mandatory, QAPI type <c>QCryptoIVGenAlgo</c>).</summary>
         [JsonPropertyName("ivgen-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoIVGenAlgo IvgenAlg { get; init; }
 
         /// <summary>Gets the member <c>ivgen-hash-alg</c> (optional, QAPI type <c>QCryptoHashAlgo</c>).</summary>
@@ -90,6 +95,7 @@ public partial record ImageInfoSpecificQCow2Encryption
 
         /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
         [JsonPropertyName("hash-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoHashAlgo HashAlg { get; init; }
 
         /// <summary>Gets the member <c>detached-header</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -141,6 +147,7 @@ internal sealed class ImageInfoSpecificQCow2EncryptionConverter : JsonConverter<
 
         writer.WriteStartObject();
         QapiJson.WriteMember<BlockdevQcow2EncryptionFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -186,6 +193,7 @@ public sealed partial record ImageInfoSpecificQCow2
 
     /// <summary>Gets the member <c>compression-type</c> (mandatory, QAPI type <c>Qcow2CompressionType</c>). Since QEMU 5.1.</summary>
     [JsonPropertyName("compression-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public Qcow2CompressionType CompressionType { get; init; }
 }
 
@@ -396,6 +404,7 @@ public partial record ImageInfoSpecific
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>ImageInfoSpecificKind</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ImageInfoSpecificKind Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -501,6 +510,7 @@ internal sealed class ImageInfoSpecificConverter : JsonConverter<ImageInfoSpecif
 
         writer.WriteStartObject();
         QapiJson.WriteMember<ImageInfoSpecificKind>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -838,6 +848,7 @@ public sealed partial record BlockDeviceInfo
 
     /// <summary>Gets the member <c>detect_zeroes</c> (mandatory, QAPI type <c>BlockdevDetectZeroesOptions</c>). Since QEMU 2.1.</summary>
     [JsonPropertyName("detect_zeroes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevDetectZeroesOptions DetectZeroes { get; init; }
 
     /// <summary>Gets the member <c>bps</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -1474,6 +1485,7 @@ public partial record BlockStatsSpecific
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevDriver Driver { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -1573,6 +1585,7 @@ internal sealed class BlockStatsSpecificConverter : JsonConverter<BlockStatsSpec
 
         writer.WriteStartObject();
         QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
         writer.WriteEndObject();
     }
 }
@@ -1992,6 +2005,7 @@ public partial record BlockJobInfo
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -2020,6 +2034,7 @@ public partial record BlockJobInfo
 
     /// <summary>Gets the member <c>io-status</c> (mandatory, QAPI type <c>BlockDeviceIoStatus</c>). Since QEMU 1.3.</summary>
     [JsonPropertyName("io-status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockDeviceIoStatus IoStatus { get; init; }
 
     /// <summary>Gets the member <c>ready</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.2.</summary>
@@ -2028,6 +2043,7 @@ public partial record BlockJobInfo
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>JobStatus</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobStatus Status { get; init; }
 
     /// <summary>Gets the member <c>auto-finalize</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.12.</summary>
@@ -2109,6 +2125,7 @@ internal sealed class BlockJobInfoConverter : JsonConverter<BlockJobInfo>
         QapiJson.WriteMember<bool>(writer, "auto-finalize", value.AutoFinalize);
         QapiJson.WriteMember<bool>(writer, "auto-dismiss", value.AutoDismiss);
         QapiJson.WriteMember<string?>(writer, "error", value.Error);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "device", "len", "offset", "busy", "paused", "speed", "io-status", "ready", "status", "auto-finalize", "auto-dismiss", "error"]);
         writer.WriteEndObject();
     }
 }
@@ -2266,6 +2283,7 @@ public sealed partial record BackupCommon
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
@@ -2327,6 +2345,7 @@ public sealed partial record DriveBackup
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
@@ -2400,6 +2419,7 @@ public sealed partial record BlockdevBackup
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
@@ -2548,6 +2568,7 @@ public sealed partial record XDbgBlockGraphNode
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>XDbgBlockGraphNodeType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public XDbgBlockGraphNodeType Type { get; init; }
 
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -2714,6 +2735,7 @@ public sealed partial record DriveMirror
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>NewImageMode</c>).</summary>
@@ -3143,6 +3165,7 @@ public sealed partial record BlockJobChangeOptionsMirror
 {
     /// <summary>Gets the member <c>copy-mode</c> (mandatory, QAPI type <c>MirrorCopyMode</c>).</summary>
     [JsonPropertyName("copy-mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MirrorCopyMode CopyMode { get; init; }
 }
 
@@ -3156,6 +3179,7 @@ public partial record BlockJobChangeOptions
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -3170,6 +3194,7 @@ public partial record BlockJobChangeOptions
 
         /// <summary>Gets the member <c>copy-mode</c> (mandatory, QAPI type <c>MirrorCopyMode</c>).</summary>
         [JsonPropertyName("copy-mode")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public MirrorCopyMode CopyMode { get; init; }
     }
 }
@@ -3203,6 +3228,7 @@ internal sealed class BlockJobChangeOptionsConverter : JsonConverter<BlockJobCha
         writer.WriteStartObject();
         QapiJson.WriteMember<string>(writer, "id", value.Id);
         QapiJson.WriteMember<JobType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "type"]);
         writer.WriteEndObject();
     }
 }
@@ -4253,6 +4279,7 @@ public partial record BlockdevQcowEncryption
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcowEncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevQcowEncryptionFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -4298,6 +4325,7 @@ internal sealed class BlockdevQcowEncryptionConverter : JsonConverter<BlockdevQc
 
         writer.WriteStartObject();
         QapiJson.WriteMember<BlockdevQcowEncryptionFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -4404,6 +4432,7 @@ public partial record BlockdevQcow2Encryption
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcow2EncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevQcow2EncryptionFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -4464,6 +4493,7 @@ internal sealed class BlockdevQcow2EncryptionConverter : JsonConverter<BlockdevQ
 
         writer.WriteStartObject();
         QapiJson.WriteMember<BlockdevQcow2EncryptionFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -4727,6 +4757,7 @@ public sealed partial record SshHostKeyHash
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SshHostKeyCheckHashType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SshHostKeyCheckHashType Type { get; init; }
 
     /// <summary>Gets the member <c>hash</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -4740,6 +4771,7 @@ public partial record SshHostKeyCheck
 {
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>SshHostKeyCheckMode</c>).</summary>
     [JsonPropertyName("mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SshHostKeyCheckMode Mode { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -4754,6 +4786,7 @@ public partial record SshHostKeyCheck
 
         /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SshHostKeyCheckHashType</c>).</summary>
         [JsonPropertyName("type")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public SshHostKeyCheckHashType Type { get; init; }
 
         /// <summary>Gets the member <c>hash</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -4789,6 +4822,7 @@ internal sealed class SshHostKeyCheckConverter : JsonConverter<SshHostKeyCheck>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<SshHostKeyCheckMode>(writer, "mode", value.Mode);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["mode"]);
         writer.WriteEndObject();
     }
 }
@@ -5328,6 +5362,7 @@ public sealed partial record BlkdebugInjectErrorOptions
 {
     /// <summary>Gets the member <c>event</c> (mandatory, QAPI type <c>BlkdebugEvent</c>).</summary>
     [JsonPropertyName("event")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlkdebugEvent EventValue { get; init; }
 
     /// <summary>Gets the member <c>state</c> (optional, QAPI type <c>int</c>).</summary>
@@ -5364,6 +5399,7 @@ public sealed partial record BlkdebugSetStateOptions
 {
     /// <summary>Gets the member <c>event</c> (mandatory, QAPI type <c>BlkdebugEvent</c>).</summary>
     [JsonPropertyName("event")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlkdebugEvent EventValue { get; init; }
 
     /// <summary>Gets the member <c>state</c> (optional, QAPI type <c>int</c>).</summary>
@@ -5818,6 +5854,7 @@ public sealed partial record BlockdevOptionsIscsi
 {
     /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>IscsiTransport</c>).</summary>
     [JsonPropertyName("transport")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public IscsiTransport Transport { get; init; }
 
     /// <summary>Gets the member <c>portal</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -6094,6 +6131,7 @@ public partial record RbdEncryptionOptions
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>RbdImageEncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RbdImageEncryptionFormat Format { get; init; }
 
     /// <summary>Gets the member <c>parent</c> (optional, QAPI type <c>RbdEncryptionOptions</c>). Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -6175,6 +6213,7 @@ internal sealed class RbdEncryptionOptionsConverter : JsonConverter<RbdEncryptio
         writer.WriteStartObject();
         QapiJson.WriteMember<RbdImageEncryptionFormat>(writer, "format", value.Format);
         QapiJson.WriteMember<global::Qmp.Net.Qapi.RbdEncryptionOptions?>(writer, "parent", value.Parent);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format", "parent"]);
         writer.WriteEndObject();
     }
 }
@@ -6185,6 +6224,7 @@ public partial record RbdEncryptionCreateOptions
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>RbdImageEncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RbdImageEncryptionFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -6253,6 +6293,7 @@ internal sealed class RbdEncryptionCreateOptionsConverter : JsonConverter<RbdEnc
 
         writer.WriteStartObject();
         QapiJson.WriteMember<RbdImageEncryptionFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -6390,6 +6431,7 @@ public sealed partial record BlockdevOptionsReplication
 
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>ReplicationMode</c>).</summary>
     [JsonPropertyName("mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ReplicationMode Mode { get; init; }
 
     /// <summary>Gets the member <c>top-id</c> (optional, QAPI type <c>str</c>).</summary>
@@ -6475,6 +6517,7 @@ public sealed partial record NFSServer
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NFSTransport</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NFSTransport Type { get; init; }
 
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -6889,6 +6932,7 @@ public partial record BlockdevOptions
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevDriver Driver { get; init; }
 
     /// <summary>Gets the member <c>node-name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.0.</summary>
@@ -7443,6 +7487,7 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>IscsiTransport</c>).</summary>
         [JsonPropertyName("transport")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public IscsiTransport Transport { get; init; }
 
         /// <summary>Gets the member <c>portal</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -7872,6 +7917,7 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>ReplicationMode</c>).</summary>
         [JsonPropertyName("mode")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public ReplicationMode Mode { get; init; }
 
         /// <summary>Gets the member <c>top-id</c> (optional, QAPI type <c>str</c>).</summary>
@@ -8264,6 +8310,7 @@ internal sealed class BlockdevOptionsConverter : JsonConverter<BlockdevOptions>
         QapiJson.WriteMember<bool?>(writer, "auto-read-only", value.AutoReadOnly);
         QapiJson.WriteMember<bool?>(writer, "force-share", value.ForceShare);
         QapiJson.WriteMember<BlockdevDetectZeroesOptions?>(writer, "detect-zeroes", value.DetectZeroes);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver", "node-name", "discard", "cache", "active", "read-only", "auto-read-only", "force-share", "detect-zeroes"]);
         writer.WriteEndObject();
     }
 }
@@ -9252,6 +9299,7 @@ public partial record BlockdevCreateOptions
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevDriver Driver { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -9740,6 +9788,7 @@ internal sealed class BlockdevCreateOptionsConverter : JsonConverter<BlockdevCre
 
         writer.WriteStartObject();
         QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
         writer.WriteEndObject();
     }
 }
@@ -9749,6 +9798,7 @@ public sealed partial record BlockdevAmendOptionsLUKS
 {
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
     [JsonPropertyName("state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockLUKSKeyslotState State { get; init; }
 
     /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
@@ -9786,6 +9836,7 @@ public partial record BlockdevAmendOptions
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevDriver Driver { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -9800,6 +9851,7 @@ public partial record BlockdevAmendOptions
 
         /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
         [JsonPropertyName("state")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoBlockLUKSKeyslotState State { get; init; }
 
         /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
@@ -9866,6 +9918,7 @@ internal sealed class BlockdevAmendOptionsConverter : JsonConverter<BlockdevAmen
 
         writer.WriteStartObject();
         QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
         writer.WriteEndObject();
     }
 }
@@ -10285,6 +10338,7 @@ public sealed partial record BlockdevMirrorArguments
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
@@ -10593,6 +10647,7 @@ public sealed partial record BlockJobInfoV7_2
 
     /// <summary>Gets the member <c>io-status</c> (mandatory, QAPI type <c>BlockDeviceIoStatus</c>). Since QEMU 1.3.</summary>
     [JsonPropertyName("io-status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockDeviceIoStatus IoStatus { get; init; }
 
     /// <summary>Gets the member <c>ready</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.2.</summary>
@@ -10601,6 +10656,7 @@ public sealed partial record BlockJobInfoV7_2
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>JobStatus</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobStatus Status { get; init; }
 
     /// <summary>Gets the member <c>auto-finalize</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.12.</summary>
@@ -10673,10 +10729,12 @@ public sealed partial record BlockIoErrorEvent : QapiEvent, IQapiEvent<BlockIoEr
 
     /// <summary>Gets the member <c>operation</c> (mandatory, QAPI type <c>IoOperationType</c>).</summary>
     [JsonPropertyName("operation")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public IoOperationType Operation { get; init; }
 
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>BlockErrorAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockErrorAction Action { get; init; }
 
     /// <summary>Gets the member <c>nospace</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.2.</summary>
@@ -10699,6 +10757,7 @@ public sealed partial record BlockJobCompletedEvent : QapiEvent, IQapiEvent<Bloc
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -10733,6 +10792,7 @@ public sealed partial record BlockJobCancelledEvent : QapiEvent, IQapiEvent<Bloc
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -10767,10 +10827,12 @@ public sealed partial record BlockJobErrorEvent : QapiEvent, IQapiEvent<BlockJob
 
     /// <summary>Gets the member <c>operation</c> (mandatory, QAPI type <c>IoOperationType</c>).</summary>
     [JsonPropertyName("operation")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public IoOperationType Operation { get; init; }
 
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>BlockErrorAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockErrorAction Action { get; init; }
 }
 
@@ -10785,6 +10847,7 @@ public sealed partial record BlockJobReadyEvent : QapiEvent, IQapiEvent<BlockJob
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -10815,6 +10878,7 @@ public sealed partial record BlockJobPendingEvent : QapiEvent, IQapiEvent<BlockJ
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -10877,6 +10941,7 @@ public sealed partial record QuorumReportBadEvent : QapiEvent, IQapiEvent<Quorum
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>QuorumOpType</c>). Since QEMU 2.6.</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QuorumOpType Type { get; init; }
 
     /// <summary>Gets the member <c>error</c> (optional, QAPI type <c>str</c>).</summary>

@@ -457,6 +457,7 @@ public partial record BlockExportOptions
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>BlockExportType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockExportType Type { get; init; }
 
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -633,6 +634,7 @@ internal sealed class BlockExportOptionsConverter : JsonConverter<BlockExportOpt
         QapiJson.WriteMember<bool?>(writer, "writable", value.Writable);
         QapiJson.WriteMember<bool?>(writer, "writethrough", value.Writethrough);
         QapiJson.WriteMember<bool?>(writer, "allow-inactive", value.AllowInactive);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "id", "fixed-iothread", "iothread", "node-name", "writable", "writethrough", "allow-inactive"]);
         writer.WriteEndObject();
     }
 }
@@ -646,6 +648,7 @@ public sealed partial record BlockExportInfo
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>BlockExportType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockExportType Type { get; init; }
 
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>

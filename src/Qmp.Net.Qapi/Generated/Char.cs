@@ -774,6 +774,7 @@ public partial record ChardevBackend
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>ChardevBackendKind</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ChardevBackendKind Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -1149,6 +1150,7 @@ internal sealed class ChardevBackendConverter : JsonConverter<ChardevBackend>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<ChardevBackendKind>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }

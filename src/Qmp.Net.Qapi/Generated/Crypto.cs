@@ -715,6 +715,7 @@ public sealed partial record QCryptoBlockOptionsBase
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
 }
 
@@ -772,6 +773,7 @@ public partial record QCryptoBlockOpenOptions
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -832,6 +834,7 @@ internal sealed class QCryptoBlockOpenOptionsConverter : JsonConverter<QCryptoBl
 
         writer.WriteStartObject();
         QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -842,6 +845,7 @@ public partial record QCryptoBlockCreateOptions
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -926,6 +930,7 @@ internal sealed class QCryptoBlockCreateOptionsConverter : JsonConverter<QCrypto
 
         writer.WriteStartObject();
         QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -935,6 +940,7 @@ public sealed partial record QCryptoBlockInfoBase
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
 }
 
@@ -963,14 +969,17 @@ public sealed partial record QCryptoBlockInfoLUKS
 {
     /// <summary>Gets the member <c>cipher-alg</c> (mandatory, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
     [JsonPropertyName("cipher-alg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoCipherAlgo CipherAlg { get; init; }
 
     /// <summary>Gets the member <c>cipher-mode</c> (mandatory, QAPI type <c>QCryptoCipherMode</c>).</summary>
     [JsonPropertyName("cipher-mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoCipherMode CipherMode { get; init; }
 
     /// <summary>Gets the member <c>ivgen-alg</c> (mandatory, QAPI type <c>QCryptoIVGenAlgo</c>).</summary>
     [JsonPropertyName("ivgen-alg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoIVGenAlgo IvgenAlg { get; init; }
 
     /// <summary>Gets the member <c>ivgen-hash-alg</c> (optional, QAPI type <c>QCryptoHashAlgo</c>).</summary>
@@ -979,6 +988,7 @@ public sealed partial record QCryptoBlockInfoLUKS
 
     /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
     [JsonPropertyName("hash-alg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoHashAlgo HashAlg { get; init; }
 
     /// <summary>Gets the member <c>detached-header</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -1008,6 +1018,7 @@ public partial record QCryptoBlockInfo
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -1022,14 +1033,17 @@ public partial record QCryptoBlockInfo
 
         /// <summary>Gets the member <c>cipher-alg</c> (mandatory, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoCipherAlgo CipherAlg { get; init; }
 
         /// <summary>Gets the member <c>cipher-mode</c> (mandatory, QAPI type <c>QCryptoCipherMode</c>).</summary>
         [JsonPropertyName("cipher-mode")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoCipherMode CipherMode { get; init; }
 
         /// <summary>Gets the member <c>ivgen-alg</c> (mandatory, QAPI type <c>QCryptoIVGenAlgo</c>).</summary>
         [JsonPropertyName("ivgen-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoIVGenAlgo IvgenAlg { get; init; }
 
         /// <summary>Gets the member <c>ivgen-hash-alg</c> (optional, QAPI type <c>QCryptoHashAlgo</c>).</summary>
@@ -1038,6 +1052,7 @@ public partial record QCryptoBlockInfo
 
         /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
         [JsonPropertyName("hash-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoHashAlgo HashAlg { get; init; }
 
         /// <summary>Gets the member <c>detached-header</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -1089,6 +1104,7 @@ internal sealed class QCryptoBlockInfoConverter : JsonConverter<QCryptoBlockInfo
 
         writer.WriteStartObject();
         QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -1178,6 +1194,7 @@ public sealed partial record QCryptoBlockAmendOptionsLUKS
 {
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
     [JsonPropertyName("state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockLUKSKeyslotState State { get; init; }
 
     /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
@@ -1207,6 +1224,7 @@ public partial record QCryptoBlockAmendOptions
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -1221,6 +1239,7 @@ public partial record QCryptoBlockAmendOptions
 
         /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
         [JsonPropertyName("state")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoBlockLUKSKeyslotState State { get; init; }
 
         /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
@@ -1272,6 +1291,7 @@ internal sealed class QCryptoBlockAmendOptionsConverter : JsonConverter<QCryptoB
 
         writer.WriteStartObject();
         QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
         writer.WriteEndObject();
     }
 }
@@ -1696,10 +1716,12 @@ public sealed partial record QCryptoAkCipherOptionsRSA
 {
     /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
     [JsonPropertyName("hash-alg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoHashAlgo HashAlg { get; init; }
 
     /// <summary>Gets the member <c>padding-alg</c> (mandatory, QAPI type <c>QCryptoRSAPaddingAlgo</c>).  Its type differs between versions (<c>QCryptoRSAPaddingAlgorithm</c>): this is the newest.</summary>
     [JsonPropertyName("padding-alg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoRSAPaddingAlgo PaddingAlg { get; init; }
 }
 
@@ -1709,6 +1731,7 @@ public partial record QCryptoAkCipherOptions
 {
     /// <summary>Gets the member <c>alg</c> (mandatory, QAPI type <c>QCryptoAkCipherAlgo</c>).  Its type differs between versions (<c>QCryptoAkCipherAlgorithm</c>): this is the newest.</summary>
     [JsonPropertyName("alg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoAkCipherAlgo Alg { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -1723,10 +1746,12 @@ public partial record QCryptoAkCipherOptions
 
         /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
         [JsonPropertyName("hash-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoHashAlgo HashAlg { get; init; }
 
         /// <summary>Gets the member <c>padding-alg</c> (mandatory, QAPI type <c>QCryptoRSAPaddingAlgo</c>).  Its type differs between versions (<c>QCryptoRSAPaddingAlgorithm</c>): this is the newest.</summary>
         [JsonPropertyName("padding-alg")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoRSAPaddingAlgo PaddingAlg { get; init; }
     }
 }
@@ -1758,6 +1783,7 @@ internal sealed class QCryptoAkCipherOptionsConverter : JsonConverter<QCryptoAkC
 
         writer.WriteStartObject();
         QapiJson.WriteMember<QCryptoAkCipherAlgo>(writer, "alg", value.Alg);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["alg"]);
         writer.WriteEndObject();
     }
 }

@@ -287,6 +287,7 @@ public sealed partial record QCryptodevBackendClient
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>QCryptodevBackendType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptodevBackendType Type { get; init; }
 }
 

@@ -280,6 +280,7 @@ public sealed partial record CXLUncorErrorRecord
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CxlUncorErrorType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlUncorErrorType Type { get; init; }
 
     /// <summary>Gets the member <c>header</c> (mandatory, QAPI type <c>[uint32]</c>).</summary>
@@ -597,6 +598,7 @@ public sealed partial record CxlInjectGeneralMediaEventArguments
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>CxlEventLog</c>).</summary>
     [JsonPropertyName("log")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlEventLog Log { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint8</c>).</summary>
@@ -645,6 +647,7 @@ public sealed partial record CxlInjectDramEventArguments
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>CxlEventLog</c>).</summary>
     [JsonPropertyName("log")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlEventLog Log { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint8</c>).</summary>
@@ -709,6 +712,7 @@ public sealed partial record CxlInjectMemoryModuleEventArguments
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>CxlEventLog</c>).</summary>
     [JsonPropertyName("log")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlEventLog Log { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint8</c>).</summary>
@@ -789,6 +793,7 @@ public sealed partial record CxlInjectCorrectableErrorArguments
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CxlCorErrorType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlCorErrorType Type { get; init; }
 }
 
@@ -805,6 +810,7 @@ public sealed partial record CxlAddDynamicCapacityArguments
 
     /// <summary>Gets the member <c>selection-policy</c> (mandatory, QAPI type <c>CxlExtentSelectionPolicy</c>).</summary>
     [JsonPropertyName("selection-policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlExtentSelectionPolicy SelectionPolicy { get; init; }
 
     /// <summary>Gets the member <c>region</c> (mandatory, QAPI type <c>uint8</c>).</summary>
@@ -833,6 +839,7 @@ public sealed partial record CxlReleaseDynamicCapacityArguments
 
     /// <summary>Gets the member <c>removal-policy</c> (mandatory, QAPI type <c>CxlExtentRemovalPolicy</c>).</summary>
     [JsonPropertyName("removal-policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CxlExtentRemovalPolicy RemovalPolicy { get; init; }
 
     /// <summary>Gets the member <c>forced-removal</c> (optional, QAPI type <c>bool</c>).</summary>

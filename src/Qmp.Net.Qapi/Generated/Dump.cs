@@ -231,6 +231,7 @@ public sealed partial record DumpQueryResult
 {
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>DumpStatus</c>).</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DumpStatus Status { get; init; }
 
     /// <summary>Gets the member <c>completed</c> (mandatory, QAPI type <c>int</c>).</summary>

@@ -96,6 +96,7 @@ public sealed partial record RequestEbpfArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>EbpfProgramID</c>).</summary>
     [JsonPropertyName("id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public EbpfProgramID Id { get; init; }
 }
 

@@ -135,6 +135,7 @@ public partial record SchemaInfo
 
     /// <summary>Gets the member <c>meta-type</c> (mandatory, QAPI type <c>SchemaMetaType</c>).</summary>
     [JsonPropertyName("meta-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SchemaMetaType MetaType { get; init; }
 
     /// <summary>Gets the member <c>features</c> (optional, QAPI type <c>[str]</c>). Since QEMU 4.1.</summary>
@@ -153,6 +154,7 @@ public partial record SchemaInfo
 
         /// <summary>Gets the member <c>json-type</c> (mandatory, QAPI type <c>JSONType</c>).</summary>
         [JsonPropertyName("json-type")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public JSONType JsonType { get; init; }
     }
 
@@ -299,6 +301,7 @@ internal sealed class SchemaInfoConverter : JsonConverter<SchemaInfo>
         QapiJson.WriteMember<string>(writer, "name", value.Name);
         QapiJson.WriteMember<SchemaMetaType>(writer, "meta-type", value.MetaType);
         QapiJson.WriteMember<IReadOnlyList<string>?>(writer, "features", value.Features);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["name", "meta-type", "features"]);
         writer.WriteEndObject();
     }
 }
@@ -308,6 +311,7 @@ public sealed partial record SchemaInfoBuiltin
 {
     /// <summary>Gets the member <c>json-type</c> (mandatory, QAPI type <c>JSONType</c>).</summary>
     [JsonPropertyName("json-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JSONType JsonType { get; init; }
 }
 
@@ -495,7 +499,8 @@ public sealed partial record SchemaInfoObjectMember
 
     /// <summary>Gets the member <c>default</c> (optional, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("default")]
-    public JsonElement? Default { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public JsonElement Default { get; init; }
 
     /// <summary>Gets the member <c>features</c> (optional, QAPI type <c>[str]</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("features")]

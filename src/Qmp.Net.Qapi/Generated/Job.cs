@@ -413,10 +413,12 @@ public sealed partial record JobInfo
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobType Type { get; init; }
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>JobStatus</c>).</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobStatus Status { get; init; }
 
     /// <summary>Gets the member <c>current-progress</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -495,6 +497,7 @@ public sealed partial record JobStatusChangeEvent : QapiEvent, IQapiEvent<JobSta
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>JobStatus</c>).</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobStatus Status { get; init; }
 }
 

@@ -399,6 +399,7 @@ public sealed partial record CpuInfoS390
 {
     /// <summary>Gets the member <c>cpu-state</c> (mandatory, QAPI type <c>S390CpuState</c>).</summary>
     [JsonPropertyName("cpu-state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CpuState CpuState { get; init; }
 
     /// <summary>Gets the member <c>dedicated</c> (optional, QAPI type <c>bool</c>). Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -432,6 +433,7 @@ public partial record CpuInfoFast
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>SysEmuTarget</c>). Since QEMU 3.0.</summary>
     [JsonPropertyName("target")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SysEmuTarget Target { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -446,6 +448,7 @@ public partial record CpuInfoFast
 
         /// <summary>Gets the member <c>cpu-state</c> (mandatory, QAPI type <c>S390CpuState</c>).</summary>
         [JsonPropertyName("cpu-state")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public S390CpuState CpuState { get; init; }
 
         /// <summary>Gets the member <c>dedicated</c> (optional, QAPI type <c>bool</c>). Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -493,6 +496,7 @@ internal sealed class CpuInfoFastConverter : JsonConverter<CpuInfoFast>
         QapiJson.WriteMember<long>(writer, "thread-id", value.ThreadId);
         QapiJson.WriteMember<CpuInstanceProperties?>(writer, "props", value.Props);
         QapiJson.WriteMember<SysEmuTarget>(writer, "target", value.Target);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["cpu-index", "qom-path", "thread-id", "props", "target"]);
         writer.WriteEndObject();
     }
 }
@@ -575,6 +579,7 @@ public sealed partial record TargetInfo
 {
     /// <summary>Gets the member <c>arch</c> (mandatory, QAPI type <c>SysEmuTarget</c>).</summary>
     [JsonPropertyName("arch")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SysEmuTarget Arch { get; init; }
 }
 
@@ -800,6 +805,7 @@ public partial record NumaOptions
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NumaOptionsType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NumaOptionsType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -911,10 +917,12 @@ public partial record NumaOptions
 
         /// <summary>Gets the member <c>hierarchy</c> (mandatory, QAPI type <c>HmatLBMemoryHierarchy</c>).</summary>
         [JsonPropertyName("hierarchy")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public HmatLBMemoryHierarchy Hierarchy { get; init; }
 
         /// <summary>Gets the member <c>data-type</c> (mandatory, QAPI type <c>HmatLBDataType</c>).</summary>
         [JsonPropertyName("data-type")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public HmatLBDataType DataType { get; init; }
 
         /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint64</c>).</summary>
@@ -946,10 +954,12 @@ public partial record NumaOptions
 
         /// <summary>Gets the member <c>associativity</c> (mandatory, QAPI type <c>HmatCacheAssociativity</c>).</summary>
         [JsonPropertyName("associativity")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public HmatCacheAssociativity Associativity { get; init; }
 
         /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>HmatCacheWritePolicy</c>).</summary>
         [JsonPropertyName("policy")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public HmatCacheWritePolicy Policy { get; init; }
 
         /// <summary>Gets the member <c>line</c> (mandatory, QAPI type <c>uint16</c>).</summary>
@@ -1001,6 +1011,7 @@ internal sealed class NumaOptionsConverter : JsonConverter<NumaOptions>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<NumaOptionsType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -1204,6 +1215,7 @@ public sealed partial record X86CPUFeatureWordInfo
 
     /// <summary>Gets the member <c>cpuid-register</c> (mandatory, QAPI type <c>X86CPURegister32</c>).</summary>
     [JsonPropertyName("cpuid-register")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public X86CPURegister32 CpuidRegister { get; init; }
 
     /// <summary>Gets the member <c>features</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -1474,10 +1486,12 @@ public sealed partial record NumaHmatLBOptions
 
     /// <summary>Gets the member <c>hierarchy</c> (mandatory, QAPI type <c>HmatLBMemoryHierarchy</c>).</summary>
     [JsonPropertyName("hierarchy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public HmatLBMemoryHierarchy Hierarchy { get; init; }
 
     /// <summary>Gets the member <c>data-type</c> (mandatory, QAPI type <c>HmatLBDataType</c>).</summary>
     [JsonPropertyName("data-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public HmatLBDataType DataType { get; init; }
 
     /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint64</c>).</summary>
@@ -1680,10 +1694,12 @@ public sealed partial record NumaHmatCacheOptions
 
     /// <summary>Gets the member <c>associativity</c> (mandatory, QAPI type <c>HmatCacheAssociativity</c>).</summary>
     [JsonPropertyName("associativity")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public HmatCacheAssociativity Associativity { get; init; }
 
     /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>HmatCacheWritePolicy</c>).</summary>
     [JsonPropertyName("policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public HmatCacheWritePolicy Policy { get; init; }
 
     /// <summary>Gets the member <c>line</c> (mandatory, QAPI type <c>uint16</c>).</summary>
@@ -1728,6 +1744,7 @@ public sealed partial record Memdev
 
     /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>HostMemPolicy</c>).</summary>
     [JsonPropertyName("policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public HostMemPolicy Policy { get; init; }
 }
 
@@ -2113,6 +2130,7 @@ public partial record MemoryDeviceInfo
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>MemoryDeviceInfoKind</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MemoryDeviceInfoKind Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -2233,6 +2251,7 @@ internal sealed class MemoryDeviceInfoConverter : JsonConverter<MemoryDeviceInfo
 
         writer.WriteStartObject();
         QapiJson.WriteMember<MemoryDeviceInfoKind>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }

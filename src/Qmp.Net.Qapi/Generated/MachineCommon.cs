@@ -332,10 +332,12 @@ public sealed partial record SmpCacheProperties
 {
     /// <summary>Gets the member <c>cache</c> (mandatory, QAPI type <c>CacheLevelAndType</c>).</summary>
     [JsonPropertyName("cache")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CacheLevelAndType Cache { get; init; }
 
     /// <summary>Gets the member <c>topology</c> (mandatory, QAPI type <c>CpuTopologyLevel</c>).</summary>
     [JsonPropertyName("topology")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CpuTopologyLevel Topology { get; init; }
 }
 

@@ -19,7 +19,8 @@ public sealed partial record CpuModelInfo
 
     /// <summary>Gets the member <c>props</c> (optional, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("props")]
-    public JsonElement? Props { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public JsonElement Props { get; init; }
 }
 
 /// <summary>The QAPI enum <c>CpuModelExpansionType</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -209,6 +210,7 @@ public sealed partial record CpuModelCompareInfo
 {
     /// <summary>Gets the member <c>result</c> (mandatory, QAPI type <c>CpuModelCompareResult</c>).</summary>
     [JsonPropertyName("result")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CpuModelCompareResult Result { get; init; }
 
     /// <summary>Gets the member <c>responsible-properties</c> (mandatory, QAPI type <c>[str]</c>).</summary>
@@ -345,6 +347,7 @@ public sealed partial record CpuPolarizationInfo
 {
     /// <summary>Gets the member <c>polarization</c> (mandatory, QAPI type <c>S390CpuPolarization</c>).</summary>
     [JsonPropertyName("polarization")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CpuPolarization Polarization { get; init; }
 }
 
@@ -377,6 +380,7 @@ public sealed partial record QueryCpuModelExpansionArguments
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CpuModelExpansionType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CpuModelExpansionType Type { get; init; }
 
     /// <summary>Gets the member <c>model</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
@@ -424,6 +428,7 @@ public sealed partial record CpuPolarizationChangeEvent : QapiEvent, IQapiEvent<
 
     /// <summary>Gets the member <c>polarization</c> (mandatory, QAPI type <c>S390CpuPolarization</c>).</summary>
     [JsonPropertyName("polarization")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CpuPolarization Polarization { get; init; }
 }
 

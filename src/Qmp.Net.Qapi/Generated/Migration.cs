@@ -642,6 +642,7 @@ public sealed partial record MigrationCapabilityStatus
 {
     /// <summary>Gets the member <c>capability</c> (mandatory, QAPI type <c>MigrationCapability</c>).</summary>
     [JsonPropertyName("capability")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MigrationCapability Capability { get; init; }
 
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>bool</c>).</summary>
@@ -2080,6 +2081,7 @@ public partial record MigrationAddress
 {
     /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>MigrationAddressType</c>).</summary>
     [JsonPropertyName("transport")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MigrationAddressType Transport { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -2094,11 +2096,12 @@ public partial record MigrationAddress
 
         /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SocketAddressType</c>).</summary>
         [JsonPropertyName("type")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public SocketAddressType Type { get; init; }
 
         /// <summary>Gets the members of the <c>SocketAddress</c> branch beyond its common ones.</summary>
         [JsonExtensionData]
-        public Dictionary<string, JsonElement>? BranchMembers { get; init; }
+        public Dictionary<string, JsonElement>? BranchMembers { get; set; }
     }
 
     /// <summary>The branch <c>exec</c> (<c>transport</c> = <c>exec</c>, members of <c>MigrationExecCommand</c>).</summary>
@@ -2206,6 +2209,7 @@ internal sealed class MigrationAddressConverter : JsonConverter<MigrationAddress
 
         writer.WriteStartObject();
         QapiJson.WriteMember<MigrationAddressType>(writer, "transport", value.Transport);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["transport"]);
         writer.WriteEndObject();
     }
 }
@@ -2295,6 +2299,7 @@ public sealed partial record MigrationChannel
 {
     /// <summary>Gets the member <c>channel-type</c> (mandatory, QAPI type <c>MigrationChannelType</c>).</summary>
     [JsonPropertyName("channel-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MigrationChannelType ChannelType { get; init; }
 
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>MigrationAddress</c>).</summary>
@@ -2319,14 +2324,17 @@ public sealed partial record COLOStatus
 {
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>COLOMode</c>).</summary>
     [JsonPropertyName("mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOMode Mode { get; init; }
 
     /// <summary>Gets the member <c>last-mode</c> (mandatory, QAPI type <c>COLOMode</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("last-mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOMode LastMode { get; init; }
 
     /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>COLOExitReason</c>).</summary>
     [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOExitReason Reason { get; init; }
 }
 
@@ -2605,6 +2613,7 @@ public sealed partial record DirtyRateInfo
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>DirtyRateStatus</c>).</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DirtyRateStatus Status { get; init; }
 
     /// <summary>Gets the member <c>start-time</c> (mandatory, QAPI type <c>int64</c>).</summary>
@@ -2625,6 +2634,7 @@ public sealed partial record DirtyRateInfo
 
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>DirtyRateMeasureMode</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DirtyRateMeasureMode Mode { get; init; }
 
     /// <summary>Gets the member <c>vcpu-dirty-rate</c> (optional, QAPI type <c>[DirtyRateVcpu]</c>). Since QEMU 6.2.</summary>
@@ -2673,6 +2683,7 @@ public sealed partial record MigrateContinueArguments
 {
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>MigrationStatus</c>).</summary>
     [JsonPropertyName("state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MigrationStatus State { get; init; }
 }
 
@@ -2887,6 +2898,7 @@ public sealed partial record MigrationEvent : QapiEvent, IQapiEvent<MigrationEve
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>MigrationStatus</c>).</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MigrationStatus Status { get; init; }
 }
 
@@ -2915,10 +2927,12 @@ public sealed partial record ColoExitEvent : QapiEvent, IQapiEvent<ColoExitEvent
 
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>COLOMode</c>).</summary>
     [JsonPropertyName("mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOMode Mode { get; init; }
 
     /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>COLOExitReason</c>).</summary>
     [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOExitReason Reason { get; init; }
 }
 

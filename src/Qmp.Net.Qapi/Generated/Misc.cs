@@ -185,6 +185,7 @@ public sealed partial record CommandLineParameterInfo
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CommandLineParameterType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CommandLineParameterType Type { get; init; }
 
     /// <summary>Gets the member <c>help</c> (optional, QAPI type <c>str</c>).</summary>

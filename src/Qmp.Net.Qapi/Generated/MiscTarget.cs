@@ -240,10 +240,12 @@ public partial record SevInfo
 
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>SevState</c>).</summary>
     [JsonPropertyName("state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SevState State { get; init; }
 
     /// <summary>Gets the member <c>sev-type</c> (mandatory, QAPI type <c>SevGuestType</c>).</summary>
     [JsonPropertyName("sev-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SevGuestType SevType { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -318,6 +320,7 @@ internal sealed class SevInfoConverter : JsonConverter<SevInfo>
         QapiJson.WriteMember<byte>(writer, "build-id", value.BuildId);
         QapiJson.WriteMember<SevState>(writer, "state", value.State);
         QapiJson.WriteMember<SevGuestType>(writer, "sev-type", value.SevType);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["enabled", "api-major", "api-minor", "build-id", "state", "sev-type"]);
         writer.WriteEndObject();
     }
 }
@@ -540,6 +543,7 @@ public sealed partial record EvtchnInfo
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>EvtchnPortType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public EvtchnPortType Type { get; init; }
 
     /// <summary>Gets the member <c>remote-domain</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -624,6 +628,7 @@ public sealed partial record SevInfoV7_2
 
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>SevState</c>).</summary>
     [JsonPropertyName("state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SevState State { get; init; }
 
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>uint32</c>).</summary>

@@ -786,6 +786,7 @@ public partial record Netdev
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NetClientDriver</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetClientDriver Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -1423,6 +1424,7 @@ internal sealed class NetdevConverter : JsonConverter<Netdev>
         writer.WriteStartObject();
         QapiJson.WriteMember<string>(writer, "id", value.Id);
         QapiJson.WriteMember<NetClientDriver>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "type"]);
         writer.WriteEndObject();
     }
 }
@@ -1527,14 +1529,17 @@ public sealed partial record RxFilterInfo
 
     /// <summary>Gets the member <c>multicast</c> (mandatory, QAPI type <c>RxState</c>).</summary>
     [JsonPropertyName("multicast")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RxState Multicast { get; init; }
 
     /// <summary>Gets the member <c>unicast</c> (mandatory, QAPI type <c>RxState</c>).</summary>
     [JsonPropertyName("unicast")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RxState Unicast { get; init; }
 
     /// <summary>Gets the member <c>vlan</c> (mandatory, QAPI type <c>RxState</c>). Since QEMU 2.0.</summary>
     [JsonPropertyName("vlan")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RxState Vlan { get; init; }
 
     /// <summary>Gets the member <c>broadcast-allowed</c> (mandatory, QAPI type <c>bool</c>).</summary>

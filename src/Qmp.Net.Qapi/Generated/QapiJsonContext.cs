@@ -743,7 +743,6 @@ namespace Qmp.Net.Qapi;
 [JsonSerializable(typeof(JobType))]
 [JsonSerializable(typeof(JobVerb))]
 [JsonSerializable(typeof(JsonElement))]
-[JsonSerializable(typeof(JsonElement?))]
 [JsonSerializable(typeof(KeyValue))]
 [JsonSerializable(typeof(KeyValue.Number), TypeInfoPropertyName = "KeyValueNumberBranch")]
 [JsonSerializable(typeof(KeyValue.Qcode), TypeInfoPropertyName = "KeyValueQcodeBranch")]

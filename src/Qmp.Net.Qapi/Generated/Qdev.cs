@@ -35,7 +35,7 @@ public sealed partial record DeviceAddArguments
 
     /// <summary>Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Properties { get; init; }
+    public Dictionary<string, JsonElement>? Properties { get; set; }
 }
 
 /// <summary>The arguments of the QMP command <c>device_del</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>

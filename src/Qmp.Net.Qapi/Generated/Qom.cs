@@ -27,7 +27,8 @@ public sealed partial record ObjectPropertyInfo
 
     /// <summary>Gets the member <c>default-value</c> (optional, QAPI type <c>any</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("default-value")]
-    public JsonElement? DefaultValue { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public JsonElement DefaultValue { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ObjectTypeInfo</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
@@ -1448,6 +1449,7 @@ public partial record ObjectOptions
 {
     /// <summary>Gets the member <c>qom-type</c> (mandatory, QAPI type <c>ObjectType</c>).</summary>
     [JsonPropertyName("qom-type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ObjectType QomType { get; init; }
 
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -3009,6 +3011,7 @@ internal sealed class ObjectOptionsConverter : JsonConverter<ObjectOptions>
         writer.WriteStartObject();
         QapiJson.WriteMember<ObjectType>(writer, "qom-type", value.QomType);
         QapiJson.WriteMember<string>(writer, "id", value.Id);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["qom-type", "id"]);
         writer.WriteEndObject();
     }
 }
@@ -3046,6 +3049,7 @@ public sealed partial record QomSetArguments
 
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("value")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JsonElement Value { get; init; }
 }
 

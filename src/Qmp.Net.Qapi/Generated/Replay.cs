@@ -102,6 +102,7 @@ public sealed partial record ReplayInfo
 {
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>ReplayMode</c>).</summary>
     [JsonPropertyName("mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ReplayMode Mode { get; init; }
 
     /// <summary>Gets the member <c>filename</c> (optional, QAPI type <c>str</c>).</summary>

@@ -207,10 +207,12 @@ public sealed partial record RockerPort
 
     /// <summary>Gets the member <c>duplex</c> (mandatory, QAPI type <c>RockerPortDuplex</c>).</summary>
     [JsonPropertyName("duplex")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RockerPortDuplex Duplex { get; init; }
 
     /// <summary>Gets the member <c>autoneg</c> (mandatory, QAPI type <c>RockerPortAutoneg</c>).</summary>
     [JsonPropertyName("autoneg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RockerPortAutoneg Autoneg { get; init; }
 }
 

@@ -340,6 +340,7 @@ public sealed partial record StatusInfo
 
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>RunState</c>).</summary>
     [JsonPropertyName("status")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RunState Status { get; init; }
 
     /// <summary>Gets the member <c>singlestep</c> (mandatory, QAPI type <c>bool</c>). In QEMU 7.2 only (not in 10.0).</summary>
@@ -889,6 +890,7 @@ public partial record GuestPanicInformation
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>GuestPanicInformationType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public GuestPanicInformationType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -942,6 +944,7 @@ public partial record GuestPanicInformation
 
         /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>S390CrashReason</c>).</summary>
         [JsonPropertyName("reason")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public S390CrashReason Reason { get; init; }
     }
 }
@@ -977,6 +980,7 @@ internal sealed class GuestPanicInformationConverter : JsonConverter<GuestPanicI
 
         writer.WriteStartObject();
         QapiJson.WriteMember<GuestPanicInformationType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -1123,6 +1127,7 @@ public sealed partial record GuestPanicInformationS390
 
     /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>S390CrashReason</c>).</summary>
     [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CrashReason Reason { get; init; }
 }
 
@@ -1404,6 +1409,7 @@ public sealed partial record WatchdogSetActionArguments
 {
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>WatchdogAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public WatchdogAction Action { get; init; }
 }
 
@@ -1442,6 +1448,7 @@ public sealed partial record ShutdownEvent : QapiEvent, IQapiEvent<ShutdownEvent
 
     /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>ShutdownCause</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ShutdownCause Reason { get; init; }
 }
 
@@ -1470,6 +1477,7 @@ public sealed partial record ResetEvent : QapiEvent, IQapiEvent<ResetEvent>
 
     /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>ShutdownCause</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ShutdownCause Reason { get; init; }
 }
 
@@ -1534,6 +1542,7 @@ public sealed partial record WatchdogEvent : QapiEvent, IQapiEvent<WatchdogEvent
 
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>WatchdogAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public WatchdogAction Action { get; init; }
 }
 
@@ -1548,6 +1557,7 @@ public sealed partial record GuestPanickedEvent : QapiEvent, IQapiEvent<GuestPan
 
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>GuestPanicAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public GuestPanicAction Action { get; init; }
 
     /// <summary>Gets the member <c>info</c> (optional, QAPI type <c>GuestPanicInformation</c>). Since QEMU 2.9.</summary>
@@ -1566,6 +1576,7 @@ public sealed partial record GuestCrashloadedEvent : QapiEvent, IQapiEvent<Guest
 
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>GuestPanicAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public GuestPanicAction Action { get; init; }
 
     /// <summary>Gets the member <c>info</c> (optional, QAPI type <c>GuestPanicInformation</c>).</summary>
@@ -1594,10 +1605,12 @@ public sealed partial record MemoryFailureEvent : QapiEvent, IQapiEvent<MemoryFa
 
     /// <summary>Gets the member <c>recipient</c> (mandatory, QAPI type <c>MemoryFailureRecipient</c>).</summary>
     [JsonPropertyName("recipient")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MemoryFailureRecipient Recipient { get; init; }
 
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>MemoryFailureAction</c>).</summary>
     [JsonPropertyName("action")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MemoryFailureAction Action { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>MemoryFailureFlags</c>).</summary>

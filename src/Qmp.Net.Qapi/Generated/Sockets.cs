@@ -233,6 +233,7 @@ public partial record SocketAddressLegacy
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SocketAddressType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SocketAddressType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -323,6 +324,7 @@ internal sealed class SocketAddressLegacyConverter : JsonConverter<SocketAddress
 
         writer.WriteStartObject();
         QapiJson.WriteMember<SocketAddressType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -427,6 +429,7 @@ public partial record SocketAddress
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SocketAddressType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SocketAddressType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -557,6 +560,7 @@ internal sealed class SocketAddressConverter : JsonConverter<SocketAddress>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<SocketAddressType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }

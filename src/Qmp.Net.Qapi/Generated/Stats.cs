@@ -377,6 +377,7 @@ public sealed partial record StatsRequest
 {
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public StatsProvider Provider { get; init; }
 
     /// <summary>Gets the member <c>names</c> (optional, QAPI type <c>[str]</c>).</summary>
@@ -398,6 +399,7 @@ public partial record StatsFilter
 {
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>StatsTarget</c>).</summary>
     [JsonPropertyName("target")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public StatsTarget Target { get; init; }
 
     /// <summary>Gets the member <c>providers</c> (optional, QAPI type <c>[StatsRequest]</c>).</summary>
@@ -449,6 +451,7 @@ internal sealed class StatsFilterConverter : JsonConverter<StatsFilter>
         writer.WriteStartObject();
         QapiJson.WriteMember<StatsTarget>(writer, "target", value.Target);
         QapiJson.WriteMember<IReadOnlyList<StatsRequest>?>(writer, "providers", value.Providers);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["target", "providers"]);
         writer.WriteEndObject();
     }
 }
@@ -524,6 +527,7 @@ public sealed partial record StatsResult
 {
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public StatsProvider Provider { get; init; }
 
     /// <summary>Gets the member <c>qom-path</c> (optional, QAPI type <c>str</c>).</summary>
@@ -544,6 +548,7 @@ public sealed partial record StatsSchemaValue
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>StatsType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public StatsType Type { get; init; }
 
     /// <summary>Gets the member <c>unit</c> (optional, QAPI type <c>StatsUnit</c>).</summary>
@@ -568,10 +573,12 @@ public sealed partial record StatsSchema
 {
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public StatsProvider Provider { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>StatsTarget</c>).</summary>
     [JsonPropertyName("target")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public StatsTarget Target { get; init; }
 
     /// <summary>Gets the member <c>stats</c> (mandatory, QAPI type <c>[StatsSchemaValue]</c>).</summary>

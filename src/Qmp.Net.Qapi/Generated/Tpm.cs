@@ -219,6 +219,7 @@ public partial record TpmTypeOptions
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>TpmType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public TpmType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -279,6 +280,7 @@ internal sealed class TpmTypeOptionsConverter : JsonConverter<TpmTypeOptions>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<TpmType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -292,6 +294,7 @@ public sealed partial record TPMInfo
 
     /// <summary>Gets the member <c>model</c> (mandatory, QAPI type <c>TpmModel</c>).</summary>
     [JsonPropertyName("model")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public TpmModel Model { get; init; }
 
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>TpmTypeOptions</c>).</summary>

@@ -106,6 +106,7 @@ public sealed partial record TraceEventInfo
 
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>TraceEventState</c>).</summary>
     [JsonPropertyName("state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public TraceEventState State { get; init; }
 
     /// <summary>Gets the member <c>vcpu</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.7. In QEMU 7.2 only (not in 10.0).</summary>

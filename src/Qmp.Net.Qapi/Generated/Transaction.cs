@@ -325,6 +325,7 @@ public partial record TransactionAction
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>TransactionActionKind</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public TransactionActionKind Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -535,6 +536,7 @@ internal sealed class TransactionActionConverter : JsonConverter<TransactionActi
 
         writer.WriteStartObject();
         QapiJson.WriteMember<TransactionActionKind>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }

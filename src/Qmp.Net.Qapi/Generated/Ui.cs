@@ -183,6 +183,7 @@ public partial record SetPasswordOptions
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>DisplayProtocol</c>).</summary>
     [JsonPropertyName("protocol")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DisplayProtocol Protocol { get; init; }
 
     /// <summary>Gets the member <c>password</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -240,6 +241,7 @@ internal sealed class SetPasswordOptionsConverter : JsonConverter<SetPasswordOpt
         QapiJson.WriteMember<DisplayProtocol>(writer, "protocol", value.Protocol);
         QapiJson.WriteMember<string>(writer, "password", value.Password);
         QapiJson.WriteMember<SetPasswordAction?>(writer, "connected", value.Connected);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["protocol", "password", "connected"]);
         writer.WriteEndObject();
     }
 }
@@ -258,6 +260,7 @@ public partial record ExpirePasswordOptions
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>DisplayProtocol</c>).</summary>
     [JsonPropertyName("protocol")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DisplayProtocol Protocol { get; init; }
 
     /// <summary>Gets the member <c>time</c> (mandatory, QAPI type <c>str</c>).</summary>
@@ -309,6 +312,7 @@ internal sealed class ExpirePasswordOptionsConverter : JsonConverter<ExpirePassw
         writer.WriteStartObject();
         QapiJson.WriteMember<DisplayProtocol>(writer, "protocol", value.Protocol);
         QapiJson.WriteMember<string>(writer, "time", value.Time);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["protocol", "time"]);
         writer.WriteEndObject();
     }
 }
@@ -414,6 +418,7 @@ public sealed partial record SpiceBasicInfo
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 }
 
@@ -430,6 +435,7 @@ public sealed partial record SpiceServerInfo
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 
     /// <summary>Gets the member <c>auth</c> (optional, QAPI type <c>str</c>).</summary>
@@ -450,6 +456,7 @@ public sealed partial record SpiceChannel
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 
     /// <summary>Gets the member <c>connection-id</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -589,6 +596,7 @@ public sealed partial record SpiceInfo
 
     /// <summary>Gets the member <c>mouse-mode</c> (mandatory, QAPI type <c>SpiceQueryMouseMode</c>). Since QEMU 1.1.</summary>
     [JsonPropertyName("mouse-mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SpiceQueryMouseMode MouseMode { get; init; }
 
     /// <summary>Gets the member <c>channels</c> (optional, QAPI type <c>[SpiceChannel]</c>).</summary>
@@ -609,6 +617,7 @@ public sealed partial record VncBasicInfo
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 
     /// <summary>Gets the member <c>websocket</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.3.</summary>
@@ -629,6 +638,7 @@ public sealed partial record VncServerInfo
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 
     /// <summary>Gets the member <c>websocket</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.3.</summary>
@@ -653,6 +663,7 @@ public sealed partial record VncClientInfo
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 
     /// <summary>Gets the member <c>websocket</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.3.</summary>
@@ -967,6 +978,7 @@ public sealed partial record VncServerInfo2
 
     /// <summary>Gets the member <c>family</c> (mandatory, QAPI type <c>NetworkAddressFamily</c>).</summary>
     [JsonPropertyName("family")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
 
     /// <summary>Gets the member <c>websocket</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.3.</summary>
@@ -975,6 +987,7 @@ public sealed partial record VncServerInfo2
 
     /// <summary>Gets the member <c>auth</c> (mandatory, QAPI type <c>VncPrimaryAuth</c>).</summary>
     [JsonPropertyName("auth")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public VncPrimaryAuth Auth { get; init; }
 
     /// <summary>Gets the member <c>vencrypt</c> (optional, QAPI type <c>VncVencryptSubAuth</c>).</summary>
@@ -999,6 +1012,7 @@ public sealed partial record VncInfo2
 
     /// <summary>Gets the member <c>auth</c> (mandatory, QAPI type <c>VncPrimaryAuth</c>).</summary>
     [JsonPropertyName("auth")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public VncPrimaryAuth Auth { get; init; }
 
     /// <summary>Gets the member <c>vencrypt</c> (optional, QAPI type <c>VncVencryptSubAuth</c>).</summary>
@@ -2323,6 +2337,7 @@ public sealed partial record QKeyCodeWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QKeyCode</c>).</summary>
     [JsonPropertyName("data")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QKeyCode Data { get; init; }
 }
 
@@ -2332,6 +2347,7 @@ public partial record KeyValue
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>KeyValueKind</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public KeyValueKind Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -2357,6 +2373,7 @@ public partial record KeyValue
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QKeyCode</c>).</summary>
         [JsonPropertyName("data")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QKeyCode Data { get; init; }
     }
 }
@@ -2392,6 +2409,7 @@ internal sealed class KeyValueConverter : JsonConverter<KeyValue>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<KeyValueKind>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -2730,6 +2748,7 @@ public sealed partial record InputBtnEvent
 {
     /// <summary>Gets the member <c>button</c> (mandatory, QAPI type <c>InputButton</c>).</summary>
     [JsonPropertyName("button")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public InputButton Button { get; init; }
 
     /// <summary>Gets the member <c>down</c> (mandatory, QAPI type <c>bool</c>).</summary>
@@ -2742,6 +2761,7 @@ public sealed partial record InputMoveEvent
 {
     /// <summary>Gets the member <c>axis</c> (mandatory, QAPI type <c>InputAxis</c>).</summary>
     [JsonPropertyName("axis")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public InputAxis Axis { get; init; }
 
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -2754,6 +2774,7 @@ public sealed partial record InputMultiTouchEvent
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>InputMultiTouchType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public InputMultiTouchType Type { get; init; }
 
     /// <summary>Gets the member <c>slot</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -2766,6 +2787,7 @@ public sealed partial record InputMultiTouchEvent
 
     /// <summary>Gets the member <c>axis</c> (mandatory, QAPI type <c>InputAxis</c>).</summary>
     [JsonPropertyName("axis")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public InputAxis Axis { get; init; }
 
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
@@ -2912,6 +2934,7 @@ public partial record InputEvent
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>InputEventKind</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public InputEventKind Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -3017,6 +3040,7 @@ internal sealed class InputEventConverter : JsonConverter<InputEvent>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<InputEventKind>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -3425,6 +3449,7 @@ public partial record DisplayOptions
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>DisplayType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DisplayType Type { get; init; }
 
     /// <summary>Gets the member <c>full-screen</c> (optional, QAPI type <c>bool</c>).</summary>
@@ -3609,6 +3634,7 @@ internal sealed class DisplayOptionsConverter : JsonConverter<DisplayOptions>
         QapiJson.WriteMember<bool?>(writer, "window-close", value.WindowClose);
         QapiJson.WriteMember<bool?>(writer, "show-cursor", value.ShowCursor);
         QapiJson.WriteMember<DisplayGLMode?>(writer, "gl", value.Gl);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "full-screen", "window-close", "show-cursor", "gl"]);
         writer.WriteEndObject();
     }
 }
@@ -3700,6 +3726,7 @@ public partial record DisplayReloadOptions
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>DisplayReloadType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DisplayReloadType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -3745,6 +3772,7 @@ internal sealed class DisplayReloadOptionsConverter : JsonConverter<DisplayReloa
 
         writer.WriteStartObject();
         QapiJson.WriteMember<DisplayReloadType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }
@@ -3836,6 +3864,7 @@ public partial record DisplayUpdateOptions
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>DisplayUpdateType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DisplayUpdateType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -3881,6 +3910,7 @@ internal sealed class DisplayUpdateOptionsConverter : JsonConverter<DisplayUpdat
 
         writer.WriteStartObject();
         QapiJson.WriteMember<DisplayUpdateType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }

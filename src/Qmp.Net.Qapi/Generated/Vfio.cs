@@ -144,5 +144,6 @@ public sealed partial record VfioMigrationEvent : QapiEvent, IQapiEvent<VfioMigr
 
     /// <summary>Gets the member <c>device-state</c> (mandatory, QAPI type <c>QapiVfioMigrationState</c>).</summary>
     [JsonPropertyName("device-state")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QapiVfioMigrationState DeviceState { get; init; }
 }

@@ -119,6 +119,7 @@ public partial record YankInstance
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>YankInstanceType</c>).</summary>
     [JsonPropertyName("type")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public YankInstanceType Type { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
@@ -179,6 +180,7 @@ internal sealed class YankInstanceConverter : JsonConverter<YankInstance>
 
         writer.WriteStartObject();
         QapiJson.WriteMember<YankInstanceType>(writer, "type", value.Type);
+        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
         writer.WriteEndObject();
     }
 }

@@ -31,13 +31,31 @@ internal static class QapiJson
     /// <summary>Writes a member unless it is <see langword="null"/> (optional members are never written as null).</summary>
     public static void WriteMember<T>(Utf8JsonWriter writer, string name, T value)
     {
-        if (value is null)
+        if (value is null || value is JsonElement { ValueKind: JsonValueKind.Undefined } || value is IQapiEnum { Value.Length: 0 })
         {
             return;
         }
 
         writer.WritePropertyName(name);
         JsonSerializer.Serialize(writer, value, Info<T>());
+    }
+
+    /// <summary>Writes the members of <paramref name="raw"/> that are not among <paramref name="known"/>: a union
+    /// value read as its base record (an empty or unknown branch) keeps the members only QEMU knows.</summary>
+    public static void WriteOtherMembers(Utf8JsonWriter writer, JsonElement? raw, ReadOnlySpan<string> known)
+    {
+        if (raw is not { ValueKind: JsonValueKind.Object } element)
+        {
+            return;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!known.Contains(property.Name))
+            {
+                property.WriteTo(writer);
+            }
+        }
     }
 
     public static T ReadEvent<T>(JsonElement data)
