@@ -16,4 +16,9 @@ internal static partial class QapiCatalog
 /// <param name="Condition">The QAPI build condition (e.g. <c>TARGET_S390X</c>, <c>CONFIG_LINUX</c>), or null.</param>
 /// <param name="Type">The result type of a command (null without one), or the record of an event.</param>
 /// <param name="Arguments">The argument type of a command, or null.</param>
-internal sealed record QapiCatalogEntry(string[] Versions, string? Condition, Type? Type, Type? Arguments);
+internal sealed record QapiCatalogEntry(string[] Versions, string? Condition, Type? Type, Type? Arguments)
+{
+    /// <summary>Gets a value indicating whether the command takes members beyond its schema (QAPI <c>gen: false</c>,
+    /// e.g. <c>device_add</c>'s device properties), so that only the command itself is checked.</summary>
+    public bool OpenArguments { get; init; }
+}

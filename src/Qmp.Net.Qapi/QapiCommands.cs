@@ -5,7 +5,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The typed QMP commands of one client: one method per command of QEMU 7.2 and 10.0, reached through
 /// <c>client.Commands</c>. Before a command is sent, it is checked against the connected QEMU's schema
-/// (see <c>docs/qapi.md</c>).</summary>
+/// (<see cref="QapiCheckOptions"/>).</summary>
 /// <remarks>A cheap value: it holds only the client. Every method is thread-safe as <see cref="QmpClient"/> is.</remarks>
 public readonly partial struct QapiCommands
 {

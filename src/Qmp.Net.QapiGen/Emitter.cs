@@ -907,7 +907,8 @@ internal sealed partial class Emitter
         {
             var result = c.Returns is null ? "null" : $"typeof({CsType(c.Returns, false)})";
             var args = c.Arguments is null ? "null" : $"typeof({c.Arguments.CsName})";
-            w.Line($"        [{CodeWriter.Literal(c.Name)}] = new({Versions(c)}, {Condition(c)}, {result}, {args}),");
+            var open = c.PerVersion.Values.Any(d => !d.Gen) ? ") { OpenArguments = true }," : "),";
+            w.Line($"        [{CodeWriter.Literal(c.Name)}] = new({Versions(c)}, {Condition(c)}, {result}, {args}{open}");
         }
 
         w.Line("    };");

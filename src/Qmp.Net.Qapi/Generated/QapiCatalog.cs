@@ -166,7 +166,7 @@ internal static partial class QapiCatalog
         ["object-add"] = new(["7.2", "10.0"], null, null, typeof(ObjectOptions)),
         ["object-del"] = new(["7.2", "10.0"], null, null, typeof(ObjectDelArguments)),
         ["device-list-properties"] = new(["7.2", "10.0"], null, typeof(IReadOnlyList<ObjectPropertyInfo>), typeof(DeviceListPropertiesArguments)),
-        ["device_add"] = new(["7.2", "10.0"], null, null, typeof(DeviceAddArguments)),
+        ["device_add"] = new(["7.2", "10.0"], null, null, typeof(DeviceAddArguments)) { OpenArguments = true },
         ["device_del"] = new(["7.2", "10.0"], null, null, typeof(DeviceDelArguments)),
         ["device-sync-config"] = new(["10.0"], null, null, typeof(DeviceSyncConfigArguments)),
         ["query-cpus-fast"] = new(["7.2", "10.0"], null, typeof(IReadOnlyList<CpuInfoFast>), null),
