@@ -20,15 +20,25 @@ public readonly partial struct QapiCommands
     /// <summary>Gets the client the commands run on.</summary>
     public QmpClient Client { get; }
 
-    private async Task<TResult> ExecuteAsync<TArguments, TResult>(string command, TArguments? arguments, bool outOfBand, CancellationToken cancellationToken)
+    private Task<TResult> ExecuteAsync<TArguments, TResult>(string command, TArguments? arguments, bool outOfBand, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(Client);
         JsonElement? json = arguments is null ? null : JsonSerializer.SerializeToElement(arguments, QapiJson.Info<TArguments>());
-        await QapiSchemaCheck.CheckAsync(Client, command, json, cancellationToken).ConfigureAwait(false);
-        return outOfBand
-            ? await Client.ExecuteOobAsync(command, json, QapiJson.Info<TResult>(), cancellationToken).ConfigureAwait(false)
-            : await Client.ExecuteAsync(command, json, QapiJson.Info<TResult>(), cancellationToken).ConfigureAwait(false);
+        var check = QapiSchemaCheck.CheckAsync(Client, command, json, cancellationToken);
+
+        // The usual case (schema read, check passed) completes synchronously: no extra state machine on the hot path.
+        return check.IsCompletedSuccessfully ? Send<TResult>(command, json, outOfBand, cancellationToken) : CheckThenSendAsync<TResult>(check, command, json, outOfBand, cancellationToken);
     }
+
+    private async Task<TResult> CheckThenSendAsync<TResult>(Task check, string command, JsonElement? json, bool outOfBand, CancellationToken cancellationToken)
+    {
+        await check.ConfigureAwait(false);
+        return await Send<TResult>(command, json, outOfBand, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<TResult> Send<TResult>(string command, JsonElement? json, bool outOfBand, CancellationToken cancellationToken) => outOfBand
+        ? Client.ExecuteOobAsync(command, json, QapiJson.Info<TResult>(), cancellationToken)
+        : Client.ExecuteAsync(command, json, QapiJson.Info<TResult>(), cancellationToken);
 
     private Task<TResult> ExecuteAsync<TResult>(string command, bool outOfBand, CancellationToken cancellationToken) =>
         ExecuteAsync<JsonElement?, TResult>(command, null, outOfBand, cancellationToken);

@@ -23,6 +23,11 @@ internal static partial class QapiSchemaCheck
             return;
         }
 
+        if (arguments is null && state.PassedWithoutArguments(command))
+        {
+            return;
+        }
+
         var schema = await client.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
         var version = client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "(unknown version)";
         if (!schema.Commands.TryGetValue(command, out var info))
@@ -55,6 +60,11 @@ internal static partial class QapiSchemaCheck
                     $"The connected QEMU {version} does not support '{command}' with {(error.Path.Length == 0 ? "these arguments" : "'" + error.Path + "'")}: {error.Message}; nothing was sent.");
             }
         }
+
+        if (arguments is null)
+        {
+            state.NotePassedWithoutArguments(command);
+        }
     }
 
     private sealed class State(QapiCheckOptions options)
@@ -64,6 +74,13 @@ internal static partial class QapiSchemaCheck
         public QapiCheckOptions Options { get; } = options;
 
         public ILogger Logger { get; } = options.LoggerFactory?.CreateLogger("Qmp.Net.Qapi") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _passedWithoutArguments = new(StringComparer.Ordinal);
+
+        /// <summary>Whether this command, without arguments, already passed the check on this connection's schema.</summary>
+        public bool PassedWithoutArguments(string command) => _passedWithoutArguments.ContainsKey(command);
+
+        public void NotePassedWithoutArguments(string command) => _passedWithoutArguments.TryAdd(command, true);
 
         public bool WarnOnce(string key)
         {
