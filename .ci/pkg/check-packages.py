@@ -70,7 +70,7 @@ for path in packages:
     size = lambda p: os.path.getsize(p) // 1024
     print(f"pkg: {name} ({size(path)} KiB) + {os.path.basename(sym)} ({size(sym)} KiB): " +
           ("ok" if len(problems) == before else "FAILED"))
-for expected in ("Qmp.Net", "Qmp.Net.Testing", "Qmp.Net.Shell"):
+for expected in ("Qmp.Net", "Qmp.Net.Testing", "Qmp.Net.Shell", "Qmp.Net.Qapi"):
     if expected not in ids:
         problems.append(f"no package {expected} was produced")
 for p in problems:

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Fetches QEMU 10.0.2 (Debian bookworm-backports) beside the machine's own QEMU, without installing it: a private apt
+# configuration downloads qemu-system-x86, qemu-system-common and qemu-system-data, and dpkg -x unpacks them into
+# ${QMP_CACHE_DIR:-/var/cache/qmp-net}/qemu-10.0.2. Idempotent: an unpacked copy that runs is kept.
+# Prints the path of its qemu-system-x86_64 on the last line; run it with -L <dir>/usr/share/qemu.
+set -euo pipefail
+
+VERSION="1:10.0.2+ds-2+deb13u1~bpo12+1"
+CACHE="${QMP_CACHE_DIR:-/var/cache/qmp-net}"
+DEST="$CACHE/qemu-10.0.2"
+BIN="$DEST/usr/bin/qemu-system-x86_64"
+
+if [ -x "$BIN" ] && "$BIN" -L "$DEST/usr/share/qemu" --version 2>/dev/null | grep -q "version 10\.0\.2"; then
+    echo "$BIN"
+    exit 0
+fi
+
+# shellcheck source=.ci/private-apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
+mirror=$(debian_mirror)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+private_apt_init "$work/apt"
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main" > "$work/apt/sources.list"
+echo "qemu10: fetching the package lists of bookworm-backports (private apt configuration)" >&2
+apt-get "${PRIVATE_APT[@]}" -qq update >&2
+mkdir -p "$work/debs"
+(cd "$work/debs" && apt-get "${PRIVATE_APT[@]}" -qq download \
+    "qemu-system-x86=$VERSION" "qemu-system-common=$VERSION" "qemu-system-data=$VERSION" >&2)
+
+mkdir -p "$CACHE"
+rm -rf "$DEST.partial"
+mkdir -p "$DEST.partial"
+for deb in "$work"/debs/*.deb; do
+    dpkg -x "$deb" "$DEST.partial"
+done
+rm -rf "$DEST"
+mv "$DEST.partial" "$DEST"
+"$BIN" -L "$DEST/usr/share/qemu" --version | head -n 1 >&2
+echo "$BIN"

@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Qmp.Net.Introspection;
+
+namespace Qmp.Net.Qapi;
+
+/// <summary>The check of a typed command against the connected QEMU's schema (<see cref="QmpSchema"/>, read once per
+/// client): refuses a command, argument member or enum value the QEMU lacks; warns once for a deprecated command.</summary>
+internal static partial class QapiSchemaCheck
+{
+    private static readonly ConditionalWeakTable<QmpClient, State> s_states = [];
+
+    public static void Configure(QmpClient client, QapiCheckOptions options) => s_states.AddOrUpdate(client, new State(options));
+
+    public static QapiCheckOptions OptionsOf(QmpClient client) => s_states.TryGetValue(client, out var state) ? state.Options : QapiCheckOptions.Default;
+
+    public static async Task CheckAsync(QmpClient client, string command, JsonElement? arguments, CancellationToken cancellationToken)
+    {
+        var state = s_states.GetValue(client, _ => new State(QapiCheckOptions.Default));
+        if (!state.Options.Enabled)
+        {
+            return;
+        }
+
+        if (arguments is null && state.PassedWithoutArguments(command))
+        {
+            return;
+        }
+
+        var schema = await client.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var version = client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "(unknown version)";
+        if (!schema.Commands.TryGetValue(command, out var info))
+        {
+            var others = QapiCatalog.Commands.TryGetValue(command, out var entry) ? $" (QAPI schemas that have it: QEMU {string.Join(", ", entry.Versions)}{(entry.Condition is null ? "" : ", built with " + entry.Condition)})" : "";
+            throw new QapiUnsupportedException(command, "", version, $"The connected QEMU {version} has no command '{command}'{others}; nothing was sent.");
+        }
+
+        if (info.Features.Contains("deprecated") && state.WarnOnce(command))
+        {
+            Log.DeprecatedCommand(state.Logger, command, version);
+        }
+
+        if (QapiCatalog.Commands.TryGetValue(command, out var e) && e.OpenArguments)
+        {
+            return;
+        }
+
+        // An unknown union tag value also makes its branch's members unknown: name the cause (the value) first.
+        foreach (var error in schema.Validate(command, arguments).OrderBy(e => e.Kind switch
+        {
+            QmpSchemaErrorKind.UnknownCommand => 0,
+            QmpSchemaErrorKind.UnknownEnumValue => 1,
+            _ => 2,
+        }))
+        {
+            if (error.Kind is QmpSchemaErrorKind.UnknownMember or QmpSchemaErrorKind.UnknownEnumValue or QmpSchemaErrorKind.UnknownCommand)
+            {
+                throw new QapiUnsupportedException(command, error.Path, version,
+                    $"The connected QEMU {version} does not support '{command}' with {(error.Path.Length == 0 ? "these arguments" : "'" + error.Path + "'")}: {error.Message}; nothing was sent.");
+            }
+        }
+
+        if (arguments is null)
+        {
+            state.NotePassedWithoutArguments(command);
+        }
+    }
+
+    private sealed class State(QapiCheckOptions options)
+    {
+        private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+
+        public QapiCheckOptions Options { get; } = options;
+
+        public ILogger Logger { get; } = options.LoggerFactory?.CreateLogger("Qmp.Net.Qapi") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _passedWithoutArguments = new(StringComparer.Ordinal);
+
+        /// <summary>Whether this command, without arguments, already passed the check on this connection's schema.</summary>
+        public bool PassedWithoutArguments(string command) => _passedWithoutArguments.ContainsKey(command);
+
+        public void NotePassedWithoutArguments(string command) => _passedWithoutArguments.TryAdd(command, true);
+
+        public bool WarnOnce(string key)
+        {
+            lock (_warned)
+            {
+                return _warned.Add(key);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
+        public static partial void DeprecatedCommand(ILogger logger, string command, string version);
+    }
+}

@@ -1,0 +1,3 @@
+using Qmp.Net.QapiGen;
+
+return Cli.Run(args);
