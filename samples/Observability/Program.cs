@@ -7,6 +7,7 @@ using Qmp.Net.Testing;
 
 // Qmp.Net's metrics and traces, exported to the console by OpenTelemetry: a few commands (one of them failing) and an
 // event, against a real QEMU when qemu-system-x86_64 is on PATH, else against the embedded QemuLike server.
+#region providers
 using var tracing = Sdk.CreateTracerProviderBuilder()
     .AddSource(QmpTelemetry.Name)
     .AddConsoleExporter()
@@ -15,6 +16,7 @@ using var metrics = Sdk.CreateMeterProviderBuilder()
     .AddMeter(QmpTelemetry.Name)
     .AddConsoleExporter()
     .Build();
+#endregion
 
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 QemuProcess? qemu = null;

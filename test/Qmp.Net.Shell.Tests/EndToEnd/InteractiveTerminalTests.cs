@@ -153,9 +153,13 @@ public class InteractiveTerminalTests
         Assert.That(await tmux.WaitForExitAsync(), Is.Not.Zero, "SIGKILL is the control: nothing can clean up after it");
         Assert.That(ProcessTree.IsAlive(qemu.Pid), Is.True, "a QEMU outlives a killed shell, so the SIGTERM case below can fail");
         // The orphan is ours to clean up: kill it and delete the private socket directory QemuProcess made for it.
-        var socketArgument = File.ReadAllText($"/proc/{qemu.Pid}/cmdline").Split('\0').First(a => a.StartsWith("unix:", StringComparison.Ordinal));
+        // The monitor socket is named in -chardev socket,...,path=P (accept mode, the default) or -qmp unix:P (connect mode).
+        var socketPath = File.ReadAllText($"/proc/{qemu.Pid}/cmdline").Split('\0')
+            .Select(a => a.StartsWith("unix:", StringComparison.Ordinal) ? a["unix:".Length..].Split(',')[0]
+                : a.Split(',').FirstOrDefault(part => part.StartsWith("path=", StringComparison.Ordinal))?["path=".Length..])
+            .First(path => path is not null && path.EndsWith("qmp.sock", StringComparison.Ordinal))!;
         Process.GetProcessById(qemu.Pid).Kill();
-        Directory.Delete(Path.GetDirectoryName(socketArgument["unix:".Length..].Split(',')[0])!, recursive: true);
+        Directory.Delete(Path.GetDirectoryName(socketPath)!, recursive: true);
 
         await using var second = await TmuxSession.StartAsync(["--launch"], Environment());
         await second.WaitForLastLineAsync("qemu [prelaunch]>");
