@@ -46,7 +46,9 @@ public sealed class Qemu : IDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{Binary} did not start.");
         var deadline = Stopwatch.StartNew();
-        while (!sockets.All(File.Exists))
+        // The socket file exists once QEMU has bound it, but a connection is refused until it listens: wait until the
+        // kernel lists every socket as listening (/proc/net/unix flag __SO_ACCEPTCON), so that no connect sees a refusal.
+        while (!sockets.All(File.Exists) || !AllListening(sockets))
         {
             if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
             {
@@ -59,6 +61,22 @@ public sealed class Qemu : IDisposable
         }
 
         return new Qemu(process, directory, sockets);
+    }
+
+    private static bool AllListening(string[] sockets)
+    {
+        var listening = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines("/proc/net/unix").Skip(1))
+        {
+            // Num RefCount Protocol Flags Type St Inode Path
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 8 && fields[3] == "00010000")
+            {
+                listening.Add(fields[7]);
+            }
+        }
+
+        return sockets.All(listening.Contains);
     }
 
     public void Dispose()
