@@ -166,7 +166,8 @@ public sealed class GuestAgentTests
             process.BeginOutputReadLine();
             var agent = new RealAgent(process, directory);
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (!File.Exists(socket))
+            // The socket file exists once qemu-ga has bound it; a connect is refused until it listens.
+            while (!File.Exists(socket) || !QemuFixture.IsListening(socket))
             {
                 if (process.HasExited)
                 {

@@ -148,6 +148,22 @@ internal static class QemuFixture
     /// <summary>Makes a private (0700) temporary directory for tests that set up their own monitor socket.</summary>
     public static string CreatePrivateDirectory() => Directory.CreateTempSubdirectory("qmp-it-").FullName;
 
+    /// <summary>Whether the kernel lists a Unix socket at <paramref name="path"/> as listening (/proc/net/unix flag
+    /// __SO_ACCEPTCON): a socket file exists from bind on, but a connect is refused until listen.</summary>
+    public static bool IsListening(string path)
+    {
+        foreach (var line in File.ReadLines("/proc/net/unix").Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 8 && fields[3] == "00010000" && fields[7] == path)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static string? Find(string binary)
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
