@@ -100,9 +100,16 @@ internal sealed class QmpSchemaValidator
     private void CheckObject(QmpSchemaObjectType type, JsonElement value, string path)
     {
         var members = new List<QmpSchemaMember>();
-        CollectMembers(type, value, members);
+        var branchKnown = CollectMembers(type, value, members);
         foreach (var property in value.EnumerateObject())
         {
+            if (!branchKnown && members.All(m => !string.Equals(m.Name, property.Name, StringComparison.Ordinal)))
+            {
+                // The tag names no branch (reported on the tag itself): the other members belong to a branch that could
+                // not be chosen, so calling them unknown would only point away from the mistake.
+                continue;
+            }
+
             var member = members.Find(m => string.Equals(m.Name, property.Name, StringComparison.Ordinal));
             if (member is null && path.Length == 0 && _allowUnknownAtRoot)
             {
@@ -142,14 +149,23 @@ internal sealed class QmpSchemaValidator
 
     /// <summary>The members an object has given its tag values: the base members, then those of the selected branch,
     /// following a branch that is itself a union.</summary>
-    private static void CollectMembers(QmpSchemaObjectType type, JsonElement value, List<QmpSchemaMember> members)
+    /// <returns>False when a union's tag holds a value that selects no branch while the enumeration does not have it
+    /// (a mistake reported on the tag), so the branch's members cannot be known.</returns>
+    private static bool CollectMembers(QmpSchemaObjectType type, JsonElement value, List<QmpSchemaMember> members)
     {
         members.AddRange(type.Members);
-        if (type.Tag is { } tag && value.TryGetProperty(tag, out var tagValue) && tagValue.ValueKind == JsonValueKind.String
-            && type.FindVariant(tagValue.GetString()!) is { } variant)
+        if (type.Tag is not { } tag || !value.TryGetProperty(tag, out var tagValue) || tagValue.ValueKind != JsonValueKind.String)
         {
-            CollectMembers(variant.Type, value, members);
+            return true;
         }
+
+        if (type.FindVariant(tagValue.GetString()!) is { } variant)
+        {
+            return CollectMembers(variant.Type, value, members);
+        }
+
+        // A tag value without a branch is fine when the enumeration has it (a branch with no members of its own).
+        return type.FindMember(tag)?.Type is not QmpSchemaEnumType tags || tags.Contains(tagValue.GetString()!);
     }
 
     private static QmpSchemaType? Choose(QmpSchemaAlternateType alternate, JsonElement value)

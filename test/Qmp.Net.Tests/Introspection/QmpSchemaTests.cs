@@ -173,6 +173,16 @@ public sealed class QmpSchemaTests
     }
 
     [Test]
+    public void An_unknown_union_tag_is_the_only_error_not_the_members_of_the_branch_it_failed_to_select()
+    {
+        var errors = Schema.Validate("blockdev-add", Json("""{"driver":"fil","filename":"/x","node-name":"n"}"""));
+
+        Assert.That(errors.Select(e => (e.Path, e.Kind)), Is.EqualTo(new[] { ("driver", QmpSchemaErrorKind.UnknownEnumValue) }));
+        Assert.That(Schema.Validate("blockdev-add", Json("""{"driver":"file","filenam":"/x"}""")).Select(e => e.Kind),
+            Does.Contain(QmpSchemaErrorKind.UnknownMember), "with a known tag, unknown members are still reported");
+    }
+
+    [Test]
     public void Nothing_close_gets_no_suggestion()
     {
         var error = Schema.Validate("blockdev-add", Json("""{"driver":"zzzzzzzz"}""")).Single();
