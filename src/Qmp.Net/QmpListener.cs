@@ -125,6 +125,7 @@ public sealed class QmpListener : IAsyncDisposable
     /// then closed).</param>
     /// <returns>A connected, negotiated client; dispose it to close the connection.</returns>
     /// <exception cref="QmpConnectionClosedException">The listener was disposed.</exception>
+    /// <exception cref="QmpConnectionException">Accepting failed at the socket (e.g. the process is out of descriptors).</exception>
     /// <exception cref="QmpException">The peer that connected broke the protocol or refused <c>qmp_capabilities</c>
     /// (as for <see cref="QmpClient.ConnectAsync(CancellationToken)"/>); the listener goes on, call again for the next one.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -143,6 +144,11 @@ public sealed class QmpListener : IAsyncDisposable
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException("Waiting for a QMP server to connect was cancelled.", e, cancellationToken);
+        }
+        catch (SocketException e)
+        {
+            // Not the listener's end (e.g. out of file descriptors): this accept fails, the listener goes on.
+            throw new QmpConnectionException(e.SocketErrorCode, $"Accepting a connection on {Endpoint} failed: {e.Message}", e);
         }
 
         if (accepted.AddressFamily != AddressFamily.Unix)

@@ -12,7 +12,8 @@ namespace Qmp.Net.Qga;
 /// virtio-serial channel (a Unix socket) or any socket the agent listens on.</summary>
 /// <remarks>
 /// <para>The guest agent speaks QMP's JSON without its greeting, negotiation or events, and runs one command at a
-/// time; the client sends one command at a time too, in call order. Because the host side of the channel accepts writes
+/// time; the client sends one command at a time too (concurrent callers wait their turn; their order among each other is
+/// not guaranteed: await one before calling the next when order matters). Because the host side of the channel accepts writes
 /// when no agent runs in the guest, every command has a timeout (<see cref="QgaClientOptions.CommandTimeout"/>). Before
 /// the first command, and after any timeout, cancellation, fire-and-forget command or unexpected reply, the client
 /// resynchronises with <c>guest-sync-delimited</c> and a random id: it sends a 0xFF byte (which resets the agent's
