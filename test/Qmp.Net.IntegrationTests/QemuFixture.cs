@@ -73,7 +73,10 @@ internal static class QemuFixture
     }
 
     /// <summary>Counts the QEMU processes that are children of this test process (zombies included).</summary>
-    public static int CountChildQemuProcesses()
+    public static int CountChildQemuProcesses() => CountChildProcesses("qemu");
+
+    /// <summary>Counts the children of this test process whose command name starts with <paramref name="prefix"/>.</summary>
+    public static int CountChildProcesses(string prefix)
     {
         var self = Environment.ProcessId;
         var count = 0;
@@ -108,7 +111,7 @@ internal static class QemuFixture
 
             var comm = stat[(open + 1)..close];
             var fields = stat[(close + 2)..].Split(' ');
-            if (comm.StartsWith("qemu", StringComparison.Ordinal) && fields.Length > 1 &&
+            if (comm.StartsWith(prefix, StringComparison.Ordinal) && fields.Length > 1 &&
                 int.Parse(fields[1], CultureInfo.InvariantCulture) == self)
             {
                 count++;

@@ -60,6 +60,49 @@ public sealed class QemuProcessAcceptTests
         Assert.That(error.Stderr, Does.Contain("unsupported machine type"));
     }
 
+    /// <summary>The accept wait's timer, on the real clock (QemuProcess has no TimeProvider): a "QEMU" that starts but never
+    /// connects to the monitor socket must fail the start within StartTimeout, every time, and leave no process behind.</summary>
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_binary_that_never_connects_fails_the_start_after_StartTimeout_every_time(CancellationToken cancellationToken)
+    {
+        var directory = QemuFixture.CreatePrivateDirectory();
+        var script = Path.Combine(directory, "qemu-that-never-connects");
+        await File.WriteAllTextAsync(script, "#!/bin/sh\nexec sleep 60\n", cancellationToken);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var before = QemuFixture.CountChildProcesses("sleep");
+
+        var rounds = Enumerable.Range(0, 10).Select(async _ =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var error = await CatchAsync(QemuProcess.StartAsync(new QemuStartOptions { Binary = script, StartTimeout = TimeSpan.FromMilliseconds(300) }, cancellationToken));
+            return (error, watch.Elapsed);
+        });
+        var results = await Task.WhenAll(rounds);
+
+        foreach (var (error, elapsed) in results)
+        {
+            Assert.That(error, Is.TypeOf<QemuStartException>().With.Message.Contains("did not connect to its QMP monitor socket"));
+            Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)).And.LessThan(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.That(QemuFixture.CountChildProcesses("sleep"), Is.EqualTo(before), "every process that never connected was killed");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static async Task<Exception?> CatchAsync(Task<QemuProcess> start)
+    {
+        try
+        {
+            await (await start).DisposeAsync();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
     [Test]
     [CancelAfter(30_000)]
     public async Task qemu_storage_daemon_connects_in_accept_mode(CancellationToken cancellationToken)
