@@ -1,22 +1,36 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Qmp.Net.Internal;
 
 /// <summary>Hides secrets in JSON text before it reaches a log: the value of every member whose name contains
-/// <c>password</c>, and the <c>data</c> of any object whose <c>qom-type</c> is <c>secret</c> (how QEMU receives keys and
-/// passwords through <c>object-add</c>). Used only on paths that log argument values (Trace), so its cost is irrelevant.</summary>
+/// <c>password</c> or <c>passwd</c>, and the <c>data</c> of any object whose <c>qom-type</c> starts with <c>secret</c> (how
+/// QEMU receives keys and passwords through <c>object-add</c>). Used on paths that log argument values (Trace) and on
+/// error descriptions, so its cost matters little; it must never throw on JSON a server or a caller may send.</summary>
+/// <remarks>JSON is read as <see cref="JsonDocument"/>, which keeps a repeated member (QEMU accepts them, and so do
+/// System.Text.Json's readers) — every occurrence of a secret member is masked, and an object is a secret object when any
+/// of its <c>qom-type</c> members says so.</remarks>
 internal static class SecretMasker
 {
     public const string Mask = "***";
 
+    private static readonly JsonDocumentOptions s_options = new() { MaxDepth = MessageReader.MaxDepth };
+
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        MaxDepth = MessageReader.MaxDepth + 1,
+        SkipValidation = true,
+    };
+
     public static string MaskJson(ReadOnlySpan<byte> json)
     {
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MessageReader.MaxDepth });
+            document = JsonDocument.Parse(json.ToArray(), s_options);
         }
         catch (JsonException)
         {
@@ -24,13 +38,16 @@ internal static class SecretMasker
             return $"<{json.Length} bytes of unreadable JSON>";
         }
 
-        if (node is null)
+        using (document)
         {
-            return "null";
-        }
+            var buffer = new ArrayBufferWriter<byte>(json.Length + 16);
+            using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+            {
+                WriteMasked(writer, document.RootElement);
+            }
 
-        MaskNode(node);
-        return node.ToJsonString();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
     }
 
     public static string MaskJson(string json) => MaskJson(Encoding.UTF8.GetBytes(json));
@@ -39,10 +56,10 @@ internal static class SecretMasker
     /// above) with <see cref="Mask"/>: an error description must not hand a password back to whoever logs the exception.</summary>
     public static string MaskEchoedSecrets(string text, ReadOnlySpan<byte> commandJson)
     {
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = JsonNode.Parse(commandJson, documentOptions: new JsonDocumentOptions { MaxDepth = MessageReader.MaxDepth });
+            document = JsonDocument.Parse(commandJson.ToArray(), s_options);
         }
         catch (JsonException)
         {
@@ -50,9 +67,9 @@ internal static class SecretMasker
         }
 
         var secrets = new List<string>();
-        if (node is not null)
+        using (document)
         {
-            CollectSecrets(node, secrets);
+            CollectSecrets(document.RootElement, secrets);
         }
 
         // Longest first, so that a secret containing a shorter one is masked whole.
@@ -69,96 +86,92 @@ internal static class SecretMasker
         key.Contains("passwd", StringComparison.OrdinalIgnoreCase) ||
         (isSecretObject && key == "data");
 
-    private static bool IsSecretObject(JsonObject obj) =>
-        obj.TryGetPropertyValue("qom-type", out var type) &&
-        type is JsonValue value && value.TryGetValue<string>(out var typeName) &&
-        typeName.StartsWith("secret", StringComparison.Ordinal);
-
-    private static void CollectSecrets(JsonNode node, List<string> secrets)
+    private static bool IsSecretObject(JsonElement obj)
     {
-        switch (node)
+        foreach (var member in obj.EnumerateObject())
         {
-            case JsonObject obj:
-                var isSecretObject = IsSecretObject(obj);
-                foreach (var (key, child) in obj)
+            if (member.NameEquals("qom-type") && member.Value.ValueKind == JsonValueKind.String &&
+                member.Value.GetString()!.StartsWith("secret", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void CollectSecrets(JsonElement element, List<string> secrets)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var isSecretObject = IsSecretObject(element);
+                foreach (var member in element.EnumerateObject())
                 {
-                    if (IsSecretMember(key, isSecretObject))
+                    if (!IsSecretMember(member.Name, isSecretObject))
                     {
-                        if (child is JsonValue value && value.TryGetValue<string>(out var secret) && secret.Length > 0)
+                        CollectSecrets(member.Value, secrets);
+                    }
+                    else if (member.Value.ValueKind == JsonValueKind.String)
+                    {
+                        if (member.Value.GetString() is { Length: > 0 } secret)
                         {
                             secrets.Add(secret);
                         }
-                        else if (child is not null)
-                        {
-                            var text = child.ToJsonString();
-                            secrets.Add(text);
-                        }
                     }
-                    else if (child is not null)
+                    else
                     {
-                        CollectSecrets(child, secrets);
+                        secrets.Add(member.Value.GetRawText());
                     }
                 }
 
                 break;
 
-            case JsonArray array:
-                foreach (var child in array)
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
                 {
-                    if (child is not null)
-                    {
-                        CollectSecrets(child, secrets);
-                    }
+                    CollectSecrets(item, secrets);
                 }
 
                 break;
         }
     }
 
-    private static void MaskNode(JsonNode node)
+    private static void WriteMasked(Utf8JsonWriter writer, JsonElement element)
     {
-        switch (node)
+        switch (element.ValueKind)
         {
-            case JsonObject obj:
-            {
-                var isSecretObject = obj.TryGetPropertyValue("qom-type", out var type) &&
-                    type is JsonValue value && value.TryGetValue<string>(out var typeName) &&
-                    typeName.StartsWith("secret", StringComparison.Ordinal);
-                List<string>? toMask = null;
-                foreach (var (key, child) in obj)
+            case JsonValueKind.Object:
+                var isSecretObject = IsSecretObject(element);
+                writer.WriteStartObject();
+                foreach (var member in element.EnumerateObject())
                 {
-                    if (key.Contains("password", StringComparison.OrdinalIgnoreCase) ||
-                        key.Contains("passwd", StringComparison.OrdinalIgnoreCase) ||
-                        (isSecretObject && key == "data"))
+                    writer.WritePropertyName(member.Name);
+                    if (IsSecretMember(member.Name, isSecretObject))
                     {
-                        (toMask ??= []).Add(key);
+                        writer.WriteStringValue(Mask);
                     }
-                    else if (child is not null)
+                    else
                     {
-                        MaskNode(child);
+                        WriteMasked(writer, member.Value);
                     }
                 }
 
-                if (toMask is not null)
-                {
-                    foreach (var key in toMask)
-                    {
-                        obj[key] = Mask;
-                    }
-                }
-
+                writer.WriteEndObject();
                 break;
-            }
 
-            case JsonArray array:
-                foreach (var child in array)
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
                 {
-                    if (child is not null)
-                    {
-                        MaskNode(child);
-                    }
+                    WriteMasked(writer, item);
                 }
 
+                writer.WriteEndArray();
+                break;
+
+            default:
+                element.WriteTo(writer);
                 break;
         }
     }

@@ -22,6 +22,27 @@ public class SecretMaskerTests
         });
     }
 
+    // Found by the encoder fuzz target: JSON may repeat a member (QEMU's parser and System.Text.Json's readers accept it),
+    // and the masker, which read JSON as JsonObject, threw ArgumentException on the repeat — from the read loop at Trace
+    // level for a server's message, and for every error reply to a command whose arguments repeated a member.
+    [Test]
+    public void A_repeated_member_is_masked_each_time_and_nothing_throws()
+    {
+        var masked = SecretMasker.MaskJson("{\"return\":{\"a\":1,\"a\":2,\"password\":\"hunter2\",\"password\":\"hunter3\"}}");
+
+        Assert.That(masked, Is.EqualTo("{\"return\":{\"a\":1,\"a\":2,\"password\":\"***\",\"password\":\"***\"}}"));
+    }
+
+    [Test]
+    public void Echoed_secrets_of_a_command_with_a_repeated_member_are_all_masked()
+    {
+        var command = "{\"execute\":\"x\",\"arguments\":{\"f\":1,\"f\":2,\"password\":\"hunter2\",\"password\":\"hunter3\"}}"u8;
+
+        var text = SecretMasker.MaskEchoedSecrets("bad password hunter2 or hunter3", command);
+
+        Assert.That(text, Is.EqualTo("bad password *** or ***"));
+    }
+
     [Test]
     public void Data_of_objects_that_are_not_secrets_is_kept()
     {
