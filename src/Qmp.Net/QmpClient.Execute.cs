@@ -14,7 +14,7 @@ public sealed partial class QmpClient
     /// <param name="cancellationToken">Cancels the wait. Before the command is written, nothing of it is sent; after, the
     /// command may still take effect in the server, and its response is consumed and dropped.</param>
     /// <returns>The <c>return</c> value (an empty object for commands without data).</returns>
-    /// <exception cref="ArgumentException"><paramref name="command"/> is empty, or the arguments are not a JSON object.</exception>
+    /// <exception cref="ArgumentException"><paramref name="command"/> is empty, or the arguments are not a JSON object of valid Unicode text.</exception>
     /// <exception cref="InvalidOperationException">The client has not connected yet.</exception>
     /// <exception cref="QmpErrorException">The server answered with an error.</exception>
     /// <exception cref="QmpCommunicationException">The connection broke before the answer arrived.</exception>

@@ -99,10 +99,10 @@ internal static class CommandEncoder
         switch (arguments)
         {
             case JsonElement element:
-                element.WriteTo(writer);
+                WriteElement(writer, element);
                 break;
             case JsonDocument document:
-                document.RootElement.WriteTo(writer);
+                WriteElement(writer, document.RootElement);
                 break;
             case JsonNode node:
                 node.WriteTo(writer, options);
@@ -128,9 +128,37 @@ internal static class CommandEncoder
         }
     }
 
+    /// <summary>Writes an element that a caller parsed from bytes: System.Text.Json's readers accept invalid UTF-8 inside
+    /// strings and escapes of lone surrogates, which fail only when the text is transcoded.</summary>
+    private static void WriteElement(Utf8JsonWriter writer, JsonElement element)
+    {
+        // The writer would replace invalid UTF-8 with U+FFFD, sending something other than what the caller gave.
+        if (element.ValueKind != JsonValueKind.Undefined && !System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element)))
+        {
+            throw InvalidText(null);
+        }
+
+        try
+        {
+            element.WriteTo(writer);
+        }
+        catch (InvalidOperationException e) when (e is not ObjectDisposedException && element.ValueKind != JsonValueKind.Undefined)
+        {
+            throw InvalidText(e);
+        }
+    }
+
+    private static ArgumentException InvalidText(Exception? inner) => new(
+        "QMP command arguments must be valid Unicode text, but they hold invalid UTF-8 or an escaped lone surrogate.", "arguments", inner);
+
     private static void CheckObject(ArrayBufferWriter<byte> buffer, int start, Type type)
     {
         var written = buffer.WrittenSpan;
+        if (written.Length > start && !System.Text.Unicode.Utf8.IsValid(written[start..]))
+        {
+            throw InvalidText(null);
+        }
+
         if (written.Length <= start || written[start] != (byte)'{')
         {
             // The message names the JSON kind, never the value: arguments may hold secrets.

@@ -140,7 +140,7 @@ public sealed class QgaClient : IAsyncDisposable
     /// <see cref="QmpClient.ExecuteAsync(string, object?, CancellationToken)"/>.</param>
     /// <param name="cancellationToken">Cancels the wait; the next command then resynchronises first.</param>
     /// <returns>The <c>return</c> value.</returns>
-    /// <exception cref="ArgumentException"><paramref name="command"/> is empty, or the arguments are not a JSON object.</exception>
+    /// <exception cref="ArgumentException"><paramref name="command"/> is empty, or the arguments are not a JSON object of valid Unicode text.</exception>
     /// <exception cref="InvalidOperationException">The client has not connected yet.</exception>
     /// <exception cref="QmpErrorException">The agent answered with an error (e.g. <c>CommandNotFound</c> for a disabled command).</exception>
     /// <exception cref="QgaTimeoutException">The agent did not answer in time.</exception>
