@@ -16,6 +16,9 @@ internal static class ExceptionFactory
 
     public static QmpCommunicationException InvalidUtf8() => Violation("the server sent a message that is not valid UTF-8");
 
+    public static QmpCommunicationException LoneSurrogate() =>
+        Violation("the server sent a string with an escaped lone surrogate, which is not Unicode text");
+
     public static QmpCommunicationException InvalidJson(JsonException e) =>
         new(QmpCommunicationError.UnexpectedResponse, "QMP protocol violation: the server sent invalid JSON: " + e.Message, e);
 

@@ -8,7 +8,7 @@ namespace Qmp.Net.Internal;
 /// <remarks>
 /// Boundaries are found with <see cref="Utf8JsonReader"/>, resumed across reads with its saved state, so each byte is
 /// scanned once however the stream is split. Whitespace between messages is skipped. Anything that does not start with
-/// <c>{</c>, is not valid JSON, is not valid UTF-8, or grows beyond the size limit is a protocol violation. The buffer is
+/// <c>{</c>, is not valid JSON, is not valid UTF-8, escapes a lone surrogate, or grows beyond the size limit is a protocol violation. The buffer is
 /// pooled, grows only as far as the limit allows, and shrinks back once a large message has been consumed.
 /// </remarks>
 internal sealed class MessageReader : IDisposable
@@ -138,6 +138,11 @@ internal sealed class MessageReader : IDisposable
                         throw ExceptionFactory.InvalidUtf8();
                     }
 
+                    if (span.Contains((byte)'\\') && HasLoneSurrogateEscape(span))
+                    {
+                        throw ExceptionFactory.LoneSurrogate();
+                    }
+
                     message = _buffer.AsMemory(_start, length);
                     _start += length;
                     _inMessage = false;
@@ -174,6 +179,64 @@ internal sealed class MessageReader : IDisposable
         if (_pooled)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Finds a <c>\\uXXXX</c> escape of a surrogate that is not half of a pair. The message is valid JSON
+    /// already, so a backslash occurs only in strings, and begins a well-formed escape.</summary>
+    internal static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        for (var i = json.IndexOf((byte)'\\'); i >= 0 && i < json.Length - 1;)
+        {
+            if (json[i + 1] != (byte)'u')
+            {
+                i = Next(json, i + 2);
+                continue;
+            }
+
+            var unit = Hex(json.Slice(i + 2, 4));
+            if (unit is >= 0xDC00 and <= 0xDFFF)
+            {
+                return true;
+            }
+
+            if (unit is >= 0xD800 and <= 0xDBFF)
+            {
+                // The low half must follow at once, as an escape too.
+                if (json.Length < i + 12 || json[i + 6] != (byte)'\\' || json[i + 7] != (byte)'u' || Hex(json.Slice(i + 8, 4)) is < 0xDC00 or > 0xDFFF)
+                {
+                    return true;
+                }
+
+                i = Next(json, i + 12);
+                continue;
+            }
+
+            i = Next(json, i + 6);
+        }
+
+        return false;
+
+        static int Next(ReadOnlySpan<byte> json, int from)
+        {
+            if (from >= json.Length)
+            {
+                return -1;
+            }
+
+            var next = json[from..].IndexOf((byte)'\\');
+            return next < 0 ? -1 : from + next;
+        }
+
+        static int Hex(ReadOnlySpan<byte> digits)
+        {
+            var value = 0;
+            foreach (var digit in digits)
+            {
+                value = (value << 4) | (digit <= '9' ? digit - '0' : (digit | 0x20) - 'a' + 10);
+            }
+
+            return value;
         }
     }
 

@@ -98,6 +98,37 @@ public class MessageReaderTests
             Throws.TypeOf<QmpCommunicationException>().With.Property(nameof(QmpCommunicationException.Error)).EqualTo(QmpCommunicationError.UnexpectedResponse));
     }
 
+    // Found by the framing and engine fuzz targets: System.Text.Json's readers accept an escaped lone surrogate, and
+    // GetString then throws InvalidOperationException — from the read loop, for an event name, an error's class, a
+    // greeting's version. QEMU never sends one (it writes U+FFFD for bad text and pairs outside the BMP), so it is a
+    // protocol violation like invalid UTF-8.
+    [TestCase("{\"event\": \"\\udc00\"}", TestName = "A lone low surrogate")]
+    [TestCase("{\"error\": {\"class\": \"\\ud800\", \"desc\": \"\"}}", TestName = "A lone high surrogate")]
+    [TestCase("{\"return\": \"\\uD83D\\u0041\"}", TestName = "A high surrogate before a non-surrogate escape")]
+    [TestCase("{\"return\": \"\\ud83dx\"}", TestName = "A high surrogate at the end of the escapes")]
+    [TestCase("{\"\\udfff\": 1, \"return\": {}}", TestName = "A lone surrogate in a member name")]
+    public void An_escaped_lone_surrogate_is_an_UnexpectedResponse(string text)
+    {
+        using var reader = new MessageReader(1 << 20);
+
+        Assert.That(
+            () => Feed(reader, Encoding.UTF8.GetBytes(text), []),
+            Throws.TypeOf<QmpCommunicationException>().With.Property(nameof(QmpCommunicationException.Error)).EqualTo(QmpCommunicationError.UnexpectedResponse));
+    }
+
+    [TestCase("{\"return\": \"\\ud83d\\ude00\"}", TestName = "A surrogate pair")]
+    [TestCase("{\"return\": \"\\\\udc00\"}", TestName = "An escaped backslash before u")]
+    [TestCase("{\"return\": \"\\\\\\ud83d\\uDE00\\n\\\"\"}", TestName = "A pair after an escaped backslash")]
+    public void Escapes_that_are_Unicode_text_are_accepted(string text)
+    {
+        using var reader = new MessageReader(1 << 20);
+        var messages = new List<string>();
+
+        Feed(reader, Encoding.UTF8.GetBytes(text), messages);
+
+        Assert.That(messages, Is.EqualTo(new[] { text }));
+    }
+
     [Test]
     public void A_message_over_the_limit_is_an_UnexpectedResponse_before_its_end_arrives()
     {
