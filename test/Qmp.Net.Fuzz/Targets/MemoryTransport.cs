@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Qmp.Net.Internal;
 
-namespace Qmp.Net.Fuzz;
+namespace Qmp.Net.Fuzz.Targets;
 
 /// <summary>A transport that plays back a server's byte stream from memory: first everything up to the first line feed
 /// (the greeting); then, once the client has written something (or at once, when the client has not accepted a greeting
