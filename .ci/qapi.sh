@@ -2,8 +2,9 @@
 # CI step of the typed QAPI layer (issue 8), run by .ci/run before the tests:
 #  1. fetches the second QEMU generation (QEMU 10.0.2, .ci/qemu10.sh) for the integration tests and installs qemu-img
 #     (qemu-utils) for their images when missing;
-#  2. regenerates src/Qmp.Net.Qapi/Generated from the committed schema snapshots into a temporary folder and fails on
-#     any difference from the committed files (the generated code must be reproducible).
+#  2. regenerates src/Qmp.Net.Qapi/Generated (QMP, and the guest agent's commands in Generated/Qga) from the committed
+#     schema snapshots into a temporary folder and fails on any difference from the committed files (the generated code
+#     must be reproducible).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,7 +27,7 @@ if dotnet run --project src/Qmp.Net.QapiGen -c Release -- generate --out "$out";
         echo "      dotnet run --project src/Qmp.Net.QapiGen -- generate --out src/Qmp.Net.Qapi/Generated" >&2
         status=1
     else
-        echo "qapi: the generated files are reproducible ($(ls "$out" | wc -l) files)"
+        echo "qapi: the generated files are reproducible ($(ls "$out" | wc -l) QMP files, $(ls "$out/Qga" | wc -l) guest agent files)"
     fi
 else
     echo "qapi: the generator failed" >&2

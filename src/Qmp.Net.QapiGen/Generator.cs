@@ -36,6 +36,6 @@ internal static class Generator
 
         Console.WriteLine(Emitter.Counts(set));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Values.Sum(f => f.Count(c => c == '\n'))} lines"));
-        return files.Count;
+        return files.Count + AgentGenerator.Run(schemaDir, outDir);
     }
 }

@@ -38,6 +38,9 @@ public sealed class QgaClient : IAsyncDisposable
     private QgaChannel? _channel;
     private int _state;
     private bool _needsSync = true;
+    private string _syncReason = "first";
+    private int _discarded;
+    private System.Diagnostics.Activity? _activity;
     private long _lastId;
 
     /// <summary>Initializes a new client for the given endpoint; nothing is connected until <see cref="ConnectAsync(CancellationToken)"/>.</summary>
@@ -239,8 +242,8 @@ public sealed class QgaClient : IAsyncDisposable
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _needsSync = true;
-            await GuardAsync(QgaChannel.SyncCommand, SynchroniseAsync, cancellationToken).ConfigureAwait(false);
+            NeedSync("requested");
+            await SyncGuardedAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -314,22 +317,79 @@ public sealed class QgaClient : IAsyncDisposable
 
     private long NextId() => Interlocked.Increment(ref _lastId);
 
-    private async Task<T> RunAsync<T>(string command, byte[] payload, long id, Func<JsonElement, T>? read, CancellationToken cancellationToken)
+    /// <summary>Runs one command, measured and traced while somebody listens (docs/observability.md).</summary>
+    private Task<T> RunAsync<T>(string command, byte[] payload, long id, Func<JsonElement, T>? read, CancellationToken cancellationToken)
+    {
+        if (!QgaTelemetry.CommandsObserved)
+        {
+            return RunCoreAsync(command, payload, id, read, null, cancellationToken);
+        }
+
+        var tracker = QgaTelemetry.StartCommand(command, Endpoint, fire: read is null);
+        return TrackAsync(RunCoreAsync(command, payload, id, read, tracker.Activity, cancellationToken), tracker);
+    }
+
+    /// <summary>Records the command's outcome before its caller sees it, so a caller that reads the metrics after its
+    /// await finds its own command in them.</summary>
+    private static async Task<T> TrackAsync<T>(Task<T> task, QgaTelemetry.CommandTracker tracker)
+    {
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        finally
+        {
+            tracker.Finish(task);
+        }
+    }
+
+    private async Task<T> RunCoreAsync<T>(string command, byte[] payload, long id, Func<JsonElement, T>? read, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            _activity = activity;
             if (_needsSync)
             {
-                await GuardAsync(QgaChannel.SyncCommand, SynchroniseAsync, cancellationToken).ConfigureAwait(false);
+                await SyncGuardedAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return await GuardAsync(command, token => ExchangeAsync(command, payload, id, read, token), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            _activity = null;
             _turn.Release();
         }
+    }
+
+    /// <summary>The stream is out of step (or its state unknown): the next command resynchronises first.</summary>
+    private void NeedSync(string reason)
+    {
+        if (!_needsSync)
+        {
+            _syncReason = reason;
+        }
+
+        _needsSync = true;
+    }
+
+    /// <summary>Resynchronises under the command timeout (the caller holds the turn), and counts it.</summary>
+    private async Task SyncGuardedAsync(CancellationToken cancellationToken)
+    {
+        var reason = _syncReason;
+        _discarded = 0;
+        try
+        {
+            await GuardAsync(QgaChannel.SyncCommand, SynchroniseAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            QgaTelemetry.Synced(reason, e, _discarded, _activity);
+            throw;
+        }
+
+        QgaTelemetry.Synced(reason, null, _discarded, _activity);
     }
 
     /// <summary>Waits for the client's turn (one command at a time).</summary>
@@ -381,12 +441,12 @@ public sealed class QgaClient : IAsyncDisposable
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            _needsSync = true;
+            NeedSync("cancelled");
             throw new OperationCanceledException($"The guest agent command {command} was cancelled.", e, cancellationToken);
         }
         catch (OperationCanceledException) when (timeoutCts?.IsCancellationRequested == true)
         {
-            _needsSync = true;
+            NeedSync("timeout");
             QgaLog.Timeout(_logger, Endpoint, command, timeout);
             throw new QgaTimeoutException(command, timeout);
         }
@@ -394,7 +454,7 @@ public sealed class QgaClient : IAsyncDisposable
         {
             // The stream could not be framed (not JSON, too large): drop it and start afresh at the next command.
             _channel!.DropBuffered();
-            _needsSync = true;
+            NeedSync("unreadable");
             throw;
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
@@ -425,7 +485,7 @@ public sealed class QgaClient : IAsyncDisposable
         if (read is null)
         {
             // No reply on success; an error reply would come later, so the next command resynchronises first.
-            _needsSync = true;
+            NeedSync("fire");
             return default!;
         }
 
@@ -438,7 +498,8 @@ public sealed class QgaClient : IAsyncDisposable
             {
                 // A late reply to an abandoned command, or an error for input the agent could not parse.
                 QgaLog.StaleReply(_logger, Endpoint);
-                _needsSync = true;
+                QgaTelemetry.Discarded(1);
+                NeedSync("stale_reply");
                 continue;
             }
 
@@ -455,7 +516,7 @@ public sealed class QgaClient : IAsyncDisposable
                 throw new QmpErrorException(errorClass.GetString()!, SecretMasker.MaskEchoedSecrets(description, payload), command);
             }
 
-            _needsSync = true;
+            NeedSync("unexpected_reply");
             throw new QmpCommunicationException(QmpCommunicationError.UnexpectedResponse, $"The guest agent's reply to {command} is neither a return nor an error with a class.");
         }
     }
@@ -483,7 +544,7 @@ public sealed class QgaClient : IAsyncDisposable
                 break;
             }
 
-            discarded++;
+            _discarded = ++discarded;
         }
 
         _needsSync = false;
