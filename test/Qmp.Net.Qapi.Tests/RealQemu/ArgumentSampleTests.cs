@@ -7,7 +7,8 @@ namespace Qmp.Net.Qapi.Tests.RealQemu;
 
 /// <summary>As libvirt's schema tests do: a sample of every generated argument record (every branch of an argument
 /// union, empty branches included) whose command this QEMU has, serialized with the library's serializer, validates
-/// against this QEMU's own introspection; what it cannot take is listed with the reason.</summary>
+/// against this QEMU's own introspection; what it cannot take is listed with the reason. Set <c>QAPI_SAMPLE_DUMP</c> to a
+/// file name to get every sample's JSON there.</summary>
 [TestFixtureSource(typeof(Qemus), nameof(Qemus.All))]
 [Category("RealQemu")]
 public class ArgumentSampleTests(QemuUnderTest qemu)
