@@ -15,8 +15,9 @@ public sealed record QapiCheckOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool Enabled { get; init; } = true;
 
-    /// <summary>Gets the logger factory for the warning (once per command and client) that a command is deprecated
-    /// in the connected QEMU.</summary>
+    /// <summary>Gets the logger factory for the warnings that a typed command, or an argument member or enum value it
+    /// uses, is deprecated in the connected QEMU (once per client for each command, member path and value; ids in
+    /// <see cref="QapiEventId"/>).</summary>
     /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -6,7 +6,8 @@ using Qmp.Net.Introspection;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The check of a typed command against the connected QEMU's schema (<see cref="QmpSchema"/>, read once per
-/// client): refuses a command, argument member or enum value the QEMU lacks; warns once for a deprecated command.</summary>
+/// client): refuses a command, argument member or enum value the QEMU lacks; warns once for a deprecated command, and
+/// once per member path for a deprecated argument member or enum value.</summary>
 internal static partial class QapiSchemaCheck
 {
     private static readonly ConditionalWeakTable<QmpClient, State> s_states = [];
@@ -43,6 +44,7 @@ internal static partial class QapiSchemaCheck
 
         if (QapiCatalog.Commands.TryGetValue(command, out var e) && e.OpenArguments)
         {
+            WarnDeprecatedUse(state, info, arguments, version);
             return;
         }
 
@@ -64,6 +66,35 @@ internal static partial class QapiSchemaCheck
         if (arguments is null)
         {
             state.NotePassedWithoutArguments(command);
+        }
+        else
+        {
+            WarnDeprecatedUse(state, info, arguments.Value, version);
+        }
+    }
+
+    private static void WarnDeprecatedUse(State state, QmpSchemaCommand command, JsonElement? arguments, string version)
+    {
+        if (arguments is not { } json || !state.Logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        foreach (var (path, value) in QapiDeprecatedUse.Find(command, json))
+        {
+            if (!state.WarnOnce(value is null ? $"{command.Name} {path}" : $"{command.Name} {path}={value}"))
+            {
+                continue;
+            }
+
+            if (value is null)
+            {
+                Log.DeprecatedMember(state.Logger, path, command.Name, version);
+            }
+            else
+            {
+                Log.DeprecatedEnumValue(state.Logger, value, path, command.Name, version);
+            }
         }
     }
 
@@ -93,7 +124,13 @@ internal static partial class QapiSchemaCheck
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
+        [LoggerMessage(EventId = QapiEventId.DeprecatedCommand, Level = LogLevel.Warning, Message = "The QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
         public static partial void DeprecatedCommand(ILogger logger, string command, string version);
+
+        [LoggerMessage(EventId = QapiEventId.DeprecatedMember, Level = LogLevel.Warning, Message = "The argument member '{Member}' of the QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
+        public static partial void DeprecatedMember(ILogger logger, string member, string command, string version);
+
+        [LoggerMessage(EventId = QapiEventId.DeprecatedEnumValue, Level = LogLevel.Warning, Message = "The value '{Value}' of the argument member '{Member}' of the QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
+        public static partial void DeprecatedEnumValue(ILogger logger, string value, string member, string command, string version);
     }
 }

@@ -1,7 +1,7 @@
 namespace Qmp.Net;
 
 /// <summary>The event ids of Qmp.Net's log messages, in bands: 1000s connection, 2000s commands, 3000s events, 4000s wire,
-/// 5000s guest agent.
+/// 5000s guest agent; the typed QAPI check of Qmp.Net.Qapi logs in the 6000s (its <c>QapiEventId</c>).
 /// An id is never reused or renumbered once shipped, so log filters and alerts can rely on it.</summary>
 public static class QmpEventId
 {

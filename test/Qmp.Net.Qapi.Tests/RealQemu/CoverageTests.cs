@@ -24,8 +24,8 @@ public class CoverageTests(QemuUnderTest qemu)
     {
         var missing = _schema.Commands.Keys.Where(c => !QapiCatalog.Commands.TryGetValue(c, out var e) || !e.Versions.Contains(qemu.Label)).ToList();
 
+        TestContext.Out.WriteLine($"QEMU {qemu.Label}: {_schema.Commands.Count} commands in its introspection, {_schema.Commands.Count - missing.Count} typed");
         Assert.That(missing, Is.Empty);
-        TestContext.Out.WriteLine($"QEMU {qemu.Label}: {_schema.Commands.Count} commands, all {_schema.Commands.Count} typed");
     }
 
     [Test]
@@ -33,8 +33,8 @@ public class CoverageTests(QemuUnderTest qemu)
     {
         var missing = _schema.Events.Keys.Where(c => !QapiCatalog.Events.TryGetValue(c, out var e) || !e.Versions.Contains(qemu.Label)).ToList();
 
+        TestContext.Out.WriteLine($"QEMU {qemu.Label}: {_schema.Events.Count} events in its introspection, {_schema.Events.Count - missing.Count} typed");
         Assert.That(missing, Is.Empty);
-        TestContext.Out.WriteLine($"QEMU {qemu.Label}: {_schema.Events.Count} events, all {_schema.Events.Count} typed");
     }
 
     [Test]
@@ -95,7 +95,7 @@ public class CoverageTests(QemuUnderTest qemu)
         var unmatched = _schema.Enums.Where(e => !generated.Any(g => e.Value.IsSubsetOf(g)))
             .Select(e => $"{e.Key}: {string.Join(",", e.Value)}").ToList();
 
-        TestContext.Out.WriteLine($"QEMU {qemu.Label}: {_schema.Enums.Count} enums, {_schema.Enums.Count - unmatched.Count} fully known by a generated enum");
+        TestContext.Out.WriteLine($"QEMU {qemu.Label}: {_schema.Enums.Count} enums in its introspection, {_schema.Enums.Count - unmatched.Count} fully known by a generated enum");
         Assert.That(unmatched, Is.Empty);
     }
 }

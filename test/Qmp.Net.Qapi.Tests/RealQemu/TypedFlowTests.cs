@@ -52,6 +52,45 @@ public class TypedFlowTests(QemuUnderTest qemu)
         Assert.That(e.Event.Name, Is.EqualTo("SHUTDOWN"));
     }
 
+    [TestCase(false, TestName = "System_powerdown_of_a_paused_pc_gives_a_typed_POWERDOWN_and_no_SHUTDOWN")]
+    [TestCase(true, TestName = "System_powerdown_of_a_running_pc_without_an_OS_gives_a_typed_POWERDOWN_and_no_SHUTDOWN")]
+    public async Task System_powerdown_gives_POWERDOWN_only(bool running)
+    {
+        // -machine pc: an ACPI power button. Paused (-S) nothing runs; running, SeaBIOS runs but finds no OS. Either way
+        // nothing acts on the button: QEMU sends POWERDOWN (before its answer), and the machine keeps its state.
+        await using var process = await qemu.StartAsync("-machine", "pc");
+        var client = process.Client;
+        if (running)
+        {
+            var resumed = client.WaitForEventAsync<ResumeEvent>();
+            await client.Commands.ContAsync();
+            await resumed.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        using var events = client.SubscribeEvents(e => e.Name is "POWERDOWN" or "SHUTDOWN");
+        var powerdown = client.WaitForEventAsync<PowerdownEvent>();
+        await client.Commands.SystemPowerdownAsync();
+
+        var e = await powerdown.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(e.Event.Name, Is.EqualTo("POWERDOWN"));
+        Assert.That((await client.Commands.QueryStatusAsync()).Status, Is.EqualTo(running ? RunState.Running : RunState.Prelaunch));
+
+        // The first SHUTDOWN is the one quit causes: the power button did not shut the machine down.
+        try
+        {
+            await client.Commands.QuitAsync();
+        }
+        catch (QmpConnectionClosedException)
+        {
+            // QEMU may close the socket before its answer is read (docs: "quit").
+        }
+
+        Assert.That((await events.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Decode(), Is.TypeOf<PowerdownEvent>());
+        var shutdown = (await events.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Decode();
+        Assert.That(shutdown, Is.TypeOf<ShutdownEvent>().With.Property(nameof(ShutdownEvent.Reason)).EqualTo(ShutdownCause.HostQmpQuit)
+            .And.Property(nameof(ShutdownEvent.Guest)).False);
+    }
+
     [Test]
     public async Task Blockdev_add_of_a_qcow2_image_and_a_null_co_node_shows_in_query_named_block_nodes()
     {
