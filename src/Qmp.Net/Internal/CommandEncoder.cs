@@ -133,7 +133,7 @@ internal static class CommandEncoder
     private static void WriteElement(Utf8JsonWriter writer, JsonElement element)
     {
         // The writer would replace invalid UTF-8 with U+FFFD, sending something other than what the caller gave.
-        if (element.ValueKind != JsonValueKind.Undefined && !System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element)))
+        if (element.ValueKind != JsonValueKind.Undefined && !IsValidUtf8(element))
         {
             throw InvalidText(null);
         }
@@ -146,6 +146,24 @@ internal static class CommandEncoder
         {
             throw InvalidText(e);
         }
+    }
+
+    private static bool IsValidUtf8(JsonElement element)
+    {
+#if NET9_0_OR_GREATER
+        return System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element));
+#else
+        // No access to the raw bytes before .NET 9: transcoding them fails on invalid UTF-8.
+        try
+        {
+            _ = element.GetRawText();
+            return true;
+        }
+        catch (InvalidOperationException e) when (e is not ObjectDisposedException)
+        {
+            return false;
+        }
+#endif
     }
 
     private static ArgumentException InvalidText(Exception? inner) => new(
