@@ -18,6 +18,10 @@ public sealed class BenchConfig : ManualConfig
         AddFilter(new SimpleFilter(QemuFilter));
         WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
         WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend));
+        // BenchmarkDotNet builds its generated project in fresh output folders without the compiler server, so every
+        // referenced project is compiled again; Qmp.Net.Qapi (TypedBenchmarks) alone takes more than the default two
+        // minutes on a busy 2-core machine.
+        WithBuildTimeout(TimeSpan.FromMinutes(10));
     }
 
     public static int ExitCode(IEnumerable<Summary> summaries)

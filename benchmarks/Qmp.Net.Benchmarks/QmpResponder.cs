@@ -14,7 +14,7 @@ public enum Transport
 /// <c>{"return": {}}</c> and every later one with a prepared <c>query-status</c> reply. It does no JSON work: it finds the end
 /// of each request by counting braces outside strings, and answers everything a receive brought in with one write.
 /// Optionally, once negotiated, it streams prepared events as fast as the socket takes them, or sends a number of events
-/// before each reply.</summary>
+/// before each reply; given a recorded schema, it answers a request naming <c>query-qmp-schema</c> with it.</summary>
 public sealed class QmpResponder : IAsyncDisposable
 {
     public static readonly byte[] StatusReply = Encoding.ASCII.GetBytes("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}\r\n");
@@ -28,15 +28,17 @@ public sealed class QmpResponder : IAsyncDisposable
     private readonly byte[] _greeting;
     private readonly bool _streamEvents;
     private readonly int _eventsPerReply;
+    private readonly byte[]? _schemaReply;
     private readonly string? _path;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _connections;
 
-    private QmpResponder(Transport transport, bool offerOob, bool streamEvents, int eventsPerReply)
+    private QmpResponder(Transport transport, bool offerOob, bool streamEvents, int eventsPerReply, byte[]? schemaReply)
     {
         _streamEvents = streamEvents;
         _eventsPerReply = eventsPerReply;
+        _schemaReply = schemaReply;
         var capabilities = offerOob ? "[\"oob\"]" : "[]";
         _greeting = Encoding.ASCII.GetBytes(
             "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"Debian 1:7.2\"}, \"capabilities\": " + capabilities + "}}\r\n");
@@ -75,8 +77,10 @@ public sealed class QmpResponder : IAsyncDisposable
     /// <param name="offerOob">Whether the greeting offers the <c>oob</c> capability.</param>
     /// <param name="streamEvents">Whether to stream events without end once the first request has been answered.</param>
     /// <param name="eventsPerReply">How many events to send before each reply after the first.</param>
-    public static QmpResponder Start(Transport transport, bool offerOob = false, bool streamEvents = false, int eventsPerReply = 0) =>
-        new(transport, offerOob, streamEvents, eventsPerReply);
+    /// <param name="schemaReply">The whole reply line to a <c>query-qmp-schema</c> request, or null to answer it like any
+    /// other (<see cref="RecordedSchema"/>).</param>
+    public static QmpResponder Start(Transport transport, bool offerOob = false, bool streamEvents = false, int eventsPerReply = 0, byte[]? schemaReply = null) =>
+        new(transport, offerOob, streamEvents, eventsPerReply, schemaReply);
 
     public async ValueTask DisposeAsync()
     {
@@ -119,6 +123,9 @@ public sealed class QmpResponder : IAsyncDisposable
         var inString = false;
         var escaped = false;
         var answered = 0L;
+        // The start of the request being read, kept only when there is a schema to answer with (requests are short).
+        var request = _schemaReply is null ? [] : new byte[64];
+        var requestLength = 0;
         try
         {
             await SendAllAsync(socket, _greeting);
@@ -134,6 +141,11 @@ public sealed class QmpResponder : IAsyncDisposable
                 for (var i = 0; i < received; i++)
                 {
                     var b = input[i];
+                    if (requestLength < request.Length)
+                    {
+                        request[requestLength++] = b;
+                    }
+
                     if (inString)
                     {
                         if (escaped)
@@ -165,7 +177,9 @@ public sealed class QmpResponder : IAsyncDisposable
                             Append(ref output, ref length, EventLine);
                         }
 
-                        Append(ref output, ref length, first ? s_emptyReply : StatusReply);
+                        var schema = _schemaReply is not null && request.AsSpan(0, requestLength).IndexOf("\"query-qmp-schema\""u8) >= 0;
+                        requestLength = 0;
+                        Append(ref output, ref length, first ? s_emptyReply : schema ? _schemaReply! : StatusReply);
                     }
                 }
 
