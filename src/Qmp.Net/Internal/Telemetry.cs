@@ -61,6 +61,8 @@ internal static class Telemetry
     /// <summary>Gets a value indicating whether anything listens to a command: then <see cref="StartCommand"/> is worth calling.</summary>
     public static bool CommandsObserved => Commands.Enabled || CommandDuration.Enabled || CommandsInFlight.Enabled || Source.HasListeners();
 
+    private static readonly CommandInstruments s_monitorCommands = new(Commands, CommandDuration, CommandsInFlight, Classify);
+
     /// <summary>The tag value for a command or event name, bounded to <see cref="MaxCommandNames"/> distinct values.</summary>
     public static string NameTag(string name) => s_names.Tag(name);
 
@@ -102,7 +104,7 @@ internal static class Telemetry
             CommandsInFlight.Add(1, new KeyValuePair<string, object?>("rpc.method", tag));
         }
 
-        return new CommandTracker(tag, activity, Stopwatch.GetTimestamp());
+        return new CommandTracker(tag, activity, Stopwatch.GetTimestamp(), s_monitorCommands);
     }
 
     /// <summary>The outcome tags of a finished command: <c>success</c>, <c>error</c> (the QMP error class as
@@ -157,43 +159,52 @@ internal static class Telemetry
     }
 
     /// <summary>One command being measured: its tag, its activity (when traced), and when it started.</summary>
-    internal sealed class CommandTracker(string tag, Activity? activity, long started)
+    /// <summary>The instruments a kind of command is measured with (the monitor's, the guest agent's), and how its
+    /// outcome is classified.</summary>
+    internal sealed record CommandInstruments(
+        Counter<long> Commands,
+        Histogram<double> CommandDuration,
+        UpDownCounter<long> CommandsInFlight,
+        Func<Task, (string Outcome, string? ErrorType)> Classify);
+
+    internal sealed class CommandTracker(string tag, Activity? activity, long started, CommandInstruments instruments)
     {
         public Activity? Activity { get; } = activity;
 
         public void Finish(Task task)
         {
-            var (outcome, errorType) = Classify(task);
+            var (commands, commandDuration, commandsInFlight, classify) = instruments;
+            var (outcome, errorType) = classify(task);
             var method = new KeyValuePair<string, object?>("rpc.method", tag);
             var outcomeTag = new KeyValuePair<string, object?>("qmp.outcome", outcome);
             var errorTag = new KeyValuePair<string, object?>("error.type", errorType);
-            if (CommandsInFlight.Enabled)
+            if (commandsInFlight.Enabled)
             {
-                CommandsInFlight.Add(-1, method);
+                commandsInFlight.Add(-1, method);
             }
 
-            if (Commands.Enabled)
+            if (commands.Enabled)
             {
                 if (errorType is null)
                 {
-                    Commands.Add(1, method, outcomeTag);
+                    commands.Add(1, method, outcomeTag);
                 }
                 else
                 {
-                    Commands.Add(1, method, outcomeTag, errorTag);
+                    commands.Add(1, method, outcomeTag, errorTag);
                 }
             }
 
-            if (CommandDuration.Enabled)
+            if (commandDuration.Enabled)
             {
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 if (errorType is null)
                 {
-                    CommandDuration.Record(seconds, method, outcomeTag);
+                    commandDuration.Record(seconds, method, outcomeTag);
                 }
                 else
                 {
-                    CommandDuration.Record(seconds, method, outcomeTag, errorTag);
+                    commandDuration.Record(seconds, method, outcomeTag, errorTag);
                 }
             }
 

@@ -331,7 +331,7 @@ public sealed class QgaClient : IAsyncDisposable
 
     /// <summary>Records the command's outcome before its caller sees it, so a caller that reads the metrics after its
     /// await finds its own command in them.</summary>
-    private static async Task<T> TrackAsync<T>(Task<T> task, QgaTelemetry.CommandTracker tracker)
+    private static async Task<T> TrackAsync<T>(Task<T> task, Telemetry.CommandTracker tracker)
     {
         try
         {

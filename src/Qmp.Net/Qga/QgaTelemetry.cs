@@ -34,11 +34,17 @@ internal static class QgaTelemetry
     public static readonly Counter<long> MessagesDiscarded = Telemetry.Meter.CreateCounter<long>(
         "qga.client.messages.discarded", "{message}", "Messages from the guest agent that answered nothing pending (late replies, id-less errors), discarded.");
 
+    private static readonly Telemetry.CommandInstruments s_agentCommands = new(
+        Commands,
+        CommandDuration,
+        CommandsInFlight,
+        task => task.IsCanceled ? ("cancelled", typeof(OperationCanceledException).FullName) : Classify(task.Exception?.InnerException));
+
     /// <summary>Gets a value indicating whether anything listens to commands: then <see cref="StartCommand"/> is worth calling.</summary>
     public static bool CommandsObserved => Commands.Enabled || CommandDuration.Enabled || CommandsInFlight.Enabled || Telemetry.Source.HasListeners();
 
-    /// <summary>Starts measuring and tracing one command; call <see cref="CommandTracker.Finish(Task)"/> when it ends.</summary>
-    public static CommandTracker StartCommand(string command, QmpEndpoint endpoint, bool fire)
+    /// <summary>Starts measuring and tracing one command; call <see cref="Telemetry.CommandTracker.Finish(Task)"/> when it ends.</summary>
+    public static Telemetry.CommandTracker StartCommand(string command, QmpEndpoint endpoint, bool fire)
     {
         var tag = Telemetry.NameTag(command);
         Activity? activity = null;
@@ -73,7 +79,7 @@ internal static class QgaTelemetry
             CommandsInFlight.Add(1, new KeyValuePair<string, object?>("rpc.method", tag));
         }
 
-        return new CommandTracker(tag, activity, Stopwatch.GetTimestamp());
+        return new Telemetry.CommandTracker(tag, activity, Stopwatch.GetTimestamp(), s_agentCommands);
     }
 
     /// <summary>Counts one resynchronisation, and adds it to the activity of the command it preceded (when traced) as
@@ -125,57 +131,4 @@ internal static class QgaTelemetry
         _ => ("error", failure.GetType().FullName),
     };
 
-    /// <summary>One command being measured: its tag, its activity (when traced), and when it started.</summary>
-    internal sealed class CommandTracker(string tag, Activity? activity, long started)
-    {
-        public Activity? Activity { get; } = activity;
-
-        public void Finish(Task task)
-        {
-            var (outcome, errorType) = task.IsCanceled ? ("cancelled", typeof(OperationCanceledException).FullName) : Classify(task.Exception?.InnerException);
-            var method = new KeyValuePair<string, object?>("rpc.method", tag);
-            var outcomeTag = new KeyValuePair<string, object?>("qmp.outcome", outcome);
-            var errorTag = new KeyValuePair<string, object?>("error.type", errorType);
-            if (CommandsInFlight.Enabled)
-            {
-                CommandsInFlight.Add(-1, method);
-            }
-
-            if (Commands.Enabled)
-            {
-                if (errorType is null)
-                {
-                    Commands.Add(1, method, outcomeTag);
-                }
-                else
-                {
-                    Commands.Add(1, method, outcomeTag, errorTag);
-                }
-            }
-
-            if (CommandDuration.Enabled)
-            {
-                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                if (errorType is null)
-                {
-                    CommandDuration.Record(seconds, method, outcomeTag);
-                }
-                else
-                {
-                    CommandDuration.Record(seconds, method, outcomeTag, errorTag);
-                }
-            }
-
-            if (Activity is { } a)
-            {
-                if (errorType is not null)
-                {
-                    a.SetTag("error.type", errorType);
-                    a.SetStatus(ActivityStatusCode.Error, task.Exception?.InnerException?.Message ?? outcome);
-                }
-
-                a.Stop();
-            }
-        }
-    }
 }
