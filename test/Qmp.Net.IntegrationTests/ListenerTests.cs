@@ -3,89 +3,12 @@ using System.Diagnostics;
 namespace Qmp.Net.IntegrationTests;
 
 /// <summary>Accept mode against real QEMU: QEMU is the client of its monitor socket
-/// (<c>-chardev socket,...,reconnect=1 -mon chardev=...,mode=control</c>) and connects to a <see cref="QmpListener"/>.</summary>
+/// (<c>-chardev socket,...,reconnect=1 -mon chardev=...,mode=control</c>) and connects to a <see cref="QmpListener"/>.
+/// Accepting, reconnecting and one listener for several QEMUs run against every QEMU found, in
+/// <see cref="QemuGenerationTests"/>; this class holds what does not depend on the QEMU's version.</summary>
 [CancelAfter(90_000)]
 public sealed class ListenerTests
 {
-    [Test]
-    public async Task QEMU_connects_to_the_listener_and_the_accepted_client_is_negotiated(CancellationToken cancellationToken)
-    {
-        var directory = QemuFixture.CreatePrivateDirectory();
-        await using var listener = QmpListener.Listen(QmpEndpoint.Unix(Path.Combine(directory, "qmp.sock")));
-        using var qemu = StartConnectingQemu(listener.Endpoint, "vm-accept");
-
-        await using var client = await listener.AcceptAsync(cancellationToken);
-        var status = await client.ExecuteAsync("query-status", cancellationToken: cancellationToken);
-        var name = await client.ExecuteAsync("query-name", cancellationToken: cancellationToken);
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(client.State, Is.EqualTo(QmpState.Idle));
-            Assert.That(client.NegotiatedCapabilities, Does.Contain("oob"));
-            Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("prelaunch"));
-            Assert.That(name.GetProperty("name").GetString(), Is.EqualTo("vm-accept"));
-        });
-    }
-
-    [Test]
-    public async Task One_listener_serves_many_QEMUs(CancellationToken cancellationToken)
-    {
-        var directory = QemuFixture.CreatePrivateDirectory();
-        await using var listener = QmpListener.Listen(QmpEndpoint.Unix(Path.Combine(directory, "qmp.sock")));
-        var names = Enumerable.Range(0, 5).Select(i => $"vm{i}").ToList();
-        var processes = names.Select(n => StartConnectingQemu(listener.Endpoint, n)).ToList();
-        var clients = new List<QmpClient>();
-        try
-        {
-            for (var i = 0; i < names.Count; i++)
-            {
-                clients.Add(await listener.AcceptAsync(cancellationToken));
-            }
-
-            var seen = new List<string>();
-            foreach (var client in clients)
-            {
-                seen.Add((await client.ExecuteAsync("query-name", cancellationToken: cancellationToken)).GetProperty("name").GetString()!);
-            }
-
-            Assert.That(seen, Is.EquivalentTo(names));
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-
-            foreach (var process in processes)
-            {
-                process.Dispose();
-            }
-        }
-    }
-
-    [Test]
-    public async Task With_reconnect_QEMU_connects_again_after_its_connection_was_closed(CancellationToken cancellationToken)
-    {
-        var directory = QemuFixture.CreatePrivateDirectory();
-        await using var listener = QmpListener.Listen(QmpEndpoint.Unix(Path.Combine(directory, "qmp.sock")));
-        using var qemu = StartConnectingQemu(listener.Endpoint, "vm-again");
-
-        var first = await listener.AcceptAsync(cancellationToken);
-        await first.ExecuteAsync("cont", cancellationToken: cancellationToken);
-        await first.DisposeAsync();
-        var watch = Stopwatch.StartNew();
-        await using var second = await listener.AcceptAsync(cancellationToken);
-
-        // A new connection: a new client with its own greeting; the machine's state carried over inside QEMU.
-        var status = await second.ExecuteAsync("query-status", cancellationToken: cancellationToken);
-        Assert.That(second, Is.Not.SameAs(first));
-        Assert.That(second.Greeting, Is.Not.Null);
-        Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running"));
-        Assert.That(second.Events.Count, Is.Zero, "the RESUME of the first connection is not replayed to the second");
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
-    }
-
     [Test]
     public async Task Disposing_the_listener_removes_its_socket_file_ends_pending_accepts_and_keeps_accepted_clients(CancellationToken cancellationToken)
     {

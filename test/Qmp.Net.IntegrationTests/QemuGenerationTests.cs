@@ -35,11 +35,17 @@ public sealed class QemuGenerationTests(QemuGeneration qemu)
 
         await using var client = await listener.AcceptAsync(cancellationToken);
         var name = await client.ExecuteAsync("query-name", cancellationToken: cancellationToken);
+        var status = await client.ExecuteAsync("query-status", cancellationToken: cancellationToken);
 
         TestContext.Out.WriteLine($"QEMU {qemu.Label} greeted with {client.Greeting!.Version}");
-        Assert.That(client.Greeting!.Version.AsVersion, Is.EqualTo(version));
-        Assert.That(name.GetProperty("name").GetString(), Is.EqualTo("vm-gen"));
-        Assert.That(client.NegotiatedCapabilities, Does.Contain("oob"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(client.Greeting!.Version.AsVersion, Is.EqualTo(version));
+            Assert.That(client.State, Is.EqualTo(QmpState.Idle), "accepted negotiated");
+            Assert.That(name.GetProperty("name").GetString(), Is.EqualTo("vm-gen"));
+            Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("prelaunch"));
+            Assert.That(client.NegotiatedCapabilities, Does.Contain("oob"));
+        });
     }
 
     [Test]
@@ -59,7 +65,9 @@ public sealed class QemuGenerationTests(QemuGeneration qemu)
 
         TestContext.Out.WriteLine($"QEMU {qemu.Label} ({version}, {QemuGeneration.ReconnectOption(version)}) connected again after {watch.Elapsed.TotalMilliseconds:F0} ms");
         Assert.That(second, Is.Not.SameAs(first));
+        Assert.That(second.Greeting, Is.Not.Null, "a new connection greets again");
         Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running"), "the machine's state carried over inside QEMU");
+        Assert.That(second.Events.Count, Is.Zero, "the RESUME of the first connection is not replayed to the second");
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
     }
 
@@ -143,6 +151,7 @@ public sealed class QemuGenerationTests(QemuGeneration qemu)
         var q0 = nodes.EnumerateArray().Single(n => n.GetProperty("node-name").GetString() == "q0");
         Assert.That(added.GetProperty("fdset-id").GetInt32(), Is.EqualTo(3));
         Assert.That(q0.GetProperty("image").GetProperty("virtual-size").GetInt64(), Is.EqualTo(32L * 1024 * 1024));
+        Assert.That(q0.GetProperty("file").GetString(), Is.EqualTo("/dev/fdset/3"));
         Directory.Delete(directory, recursive: true);
     }
 
@@ -162,12 +171,15 @@ public sealed class QemuGenerationTests(QemuGeneration qemu)
             """).RootElement, cancellationToken);
 
         var chardevs = await process.Client.ExecuteAsync("query-chardev", cancellationToken: cancellationToken);
-        await process.Client.ExecuteAsync("chardev-remove", new Dictionary<string, object> { ["id"] = "c0" }, cancellationToken);
 
-        // QEMU held the only other end: removing the chardev closes it, and our side reads end-of-stream.
-        var read = await ours.ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken);
+        // QEMU holds the only other end now (the chardev keeps it open), until the chardev goes: then our side reads
+        // end-of-stream.
+        var receive = ours.ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken).AsTask();
+        var first = await Task.WhenAny(receive, Task.Delay(300, cancellationToken));
+        Assert.That(first, Is.Not.SameAs(receive), "QEMU keeps the socket open while the chardev exists");
+        await process.Client.ExecuteAsync("chardev-remove", new Dictionary<string, object> { ["id"] = "c0" }, cancellationToken);
         Assert.That(chardevs.EnumerateArray().Select(c => c.GetProperty("label").GetString()), Does.Contain("c0"));
-        Assert.That(read, Is.Zero);
+        Assert.That(await receive.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken), Is.Zero);
     }
 
     private async Task<QemuProcess> StartAsync(CancellationToken cancellationToken)
