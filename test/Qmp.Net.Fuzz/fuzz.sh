@@ -78,7 +78,7 @@ run_target() {
   find "corpus/$(corpus_of "$target")" -type f ! -name '*.md' -exec cp {} "$seeds/" \;
   # -t: generous per-input limit (ms), so that a loaded machine is not mistaken for a hang; a real hang still is one.
   ${FUZZ_NICE:+nice -n "$FUZZ_NICE"} afl-fuzz -i "$seeds" -o "$out" -x qmp.dict -V "$seconds" -t 10000 -m none \
-    -- dotnet "$inst/Qmp.Net.Fuzz.dll" --target "$target" > "$out/afl.log" 2>&1 || {
+    -- dotnet "$inst/Qmp.Net.Fuzz.dll" --target "$target" "$seeds" > "$out/afl.log" 2>&1 || {
     tail -20 "$out/afl.log"; echo "afl-fuzz failed for $target"; return 2; }
   rm -rf "$seeds"
 }
