@@ -179,8 +179,10 @@ public sealed partial class QmpClient : IAsyncDisposable
             // The read loop reports through Completion; nothing more to do here.
         }
 
+        // The lifetime token source is not disposed: the teardown may still be running on a thread the user does not own
+        // (a transaction timeout's timer thread, which reaches `_lifetimeCts.Cancel()` last), and a Cancel on a disposed
+        // source throws there, ending the process. It has no timer, so leaving it to the GC releases nothing late.
         _protocol.Dispose();
-        _lifetimeCts.Dispose();
     }
 
     /// <inheritdoc />
