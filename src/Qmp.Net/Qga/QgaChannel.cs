@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Qmp.Net.Internal;
 
@@ -20,6 +21,7 @@ internal sealed class QgaChannel : IDisposable
     private readonly Queue<JsonDocument> _ready = new();
     private MessageReader _reader;
     private bool _awaitingDelimiter;
+    private ExceptionDispatchInfo? _failure;
 
     public QgaChannel(IQmpTransport transport, int maxMessageBytes)
     {
@@ -38,6 +40,7 @@ internal sealed class QgaChannel : IDisposable
     /// <summary>Drops everything buffered, e.g. after a stream that could not be framed.</summary>
     public void DropBuffered()
     {
+        _failure = null;
         while (_ready.TryDequeue(out var stale))
         {
             stale.Dispose();
@@ -50,7 +53,8 @@ internal sealed class QgaChannel : IDisposable
     public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => _transport.SendAsync(bytes, cancellationToken);
 
     /// <summary>Returns the next message, or <see langword="null"/> when the agent closed the connection.</summary>
-    /// <exception cref="QmpCommunicationException">The stream is not a sequence of JSON objects within the size limit.</exception>
+    /// <exception cref="QmpCommunicationException">The stream is not a sequence of JSON objects within the size limit. The
+    /// messages that arrived whole before the fault are returned first.</exception>
     public async ValueTask<JsonDocument?> ReadMessageAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -60,13 +64,27 @@ internal sealed class QgaChannel : IDisposable
                 return message;
             }
 
+            if (_failure is { } failure)
+            {
+                _failure = null;
+                failure.Throw();
+            }
+
             var received = await _transport.ReceiveAsync(_chunk, cancellationToken).ConfigureAwait(false);
             if (received == 0)
             {
                 return null;
             }
 
-            Feed(_chunk.AsSpan(0, received));
+            try
+            {
+                Feed(_chunk.AsSpan(0, received));
+            }
+            catch (QmpCommunicationException e) when (_ready.Count > 0)
+            {
+                // A message that arrived whole is delivered before what follows it fails the stream.
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
         }
     }
 

@@ -349,6 +349,22 @@ public sealed class QgaClientTests
         Assert.That(error, Is.TypeOf<QmpConnectionException>().With.Property(nameof(QmpConnectionException.SocketError)).Not.EqualTo(SocketError.Success));
     }
 
+    [Test]
+    public async Task A_whole_reply_followed_by_garbage_in_the_same_read_is_delivered()
+    {
+        await using var agent = new FakeGuestAgent((agent, request) => FakeGuestAgent.Name(request) switch
+        {
+            "guest-sync-delimited" => agent.AnswerSyncAsync(request),
+            "guest-ping" => agent.SendAsync($$"""{"return": {}, "id": {{FakeGuestAgent.Id(request)}}}""" + "\n garbage\n"),
+            _ => Task.CompletedTask,
+        });
+        await using var client = await QgaClient.ConnectAsync(agent.Endpoint);
+
+        var error = await TestSupport.ErrorOf(client.ExecuteAsync("guest-ping"));
+
+        Assert.That(error, Is.Null, "the reply arrived whole before the garbage");
+    }
+
     private static Func<FakeGuestAgent, JsonElement, Task> Answering(string command, string returnJson) => (agent, request) =>
         FakeGuestAgent.Name(request) switch
         {
