@@ -160,8 +160,20 @@ public sealed class QmpListener : IAsyncDisposable
         var client = new QmpClient(Endpoint, (_options ?? QmpClientOptions.Default) with { ConnectRetry = null }, (_, _) => ValueTask.FromResult<IQmpTransport>(transport));
         try
         {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            // Disposing the listener ends the negotiation too, not only the wait at the socket (docs: pending accepts end
+            // with QmpConnectionClosedException).
+            using (_disposed.Token.UnsafeRegister(static c => ((QmpClient)c!).Abort(), client))
+            {
+                await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return client;
+        }
+        catch (Exception e) when (_disposed.IsCancellationRequested && e is QmpConnectionClosedException or InvalidOperationException)
+        {
+            // Closed by the dispose (or, disposed before the registration, aborted before connecting started).
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new QmpConnectionClosedException("The QMP listener was disposed.", e);
         }
         catch
         {

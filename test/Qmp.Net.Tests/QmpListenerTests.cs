@@ -63,6 +63,24 @@ public sealed class QmpListenerTests
     }
 
     [Test]
+    public async Task Disposing_the_listener_ends_an_accept_that_is_still_negotiating()
+    {
+        var directory = Directory.CreateTempSubdirectory("qmp-listen-").FullName;
+        var listener = QmpListener.Listen(QmpEndpoint.Unix(Path.Combine(directory, "qmp.sock")), QmpClientOptions.Default with { ConnectTimeout = Timeout.InfiniteTimeSpan, TransactionTimeout = Timeout.InfiniteTimeSpan });
+
+        var accept = listener.AcceptAsync();
+        using var peer = await ConnectAsync(listener);
+        await peer.SendAsync(Encoding.ASCII.GetBytes(Greeting));
+        var capabilities = await ReceiveAsync(peer);
+        await listener.DisposeAsync();
+
+        // The peer greeted and never answers qmp_capabilities; with no timeouts only the dispose can end the negotiation.
+        Assert.That(capabilities, Does.Contain("qmp_capabilities"), "the accept was negotiating");
+        var error = await TestSupport.ErrorOf(accept);
+        Assert.That(error, Is.TypeOf<QmpConnectionClosedException>().With.Message.Contains("listener was disposed"));
+    }
+
+    [Test]
     public void TLS_and_host_names_cannot_be_listened_on()
     {
         Assert.Multiple(() =>
