@@ -128,9 +128,10 @@ public class HostileServerTests
             Assert.That(serverStop, Is.Not.Null, "the client stopped reading long before the 100 MB were sent");
             Assert.That(sent, Is.LessThan(limit + (8L << 20)), "the client hung up soon after the limit, not at the end of the string");
 
-            // The receive buffer doubles from 4 KiB, then takes the limit plus 2 KiB: everything allocated on the way is
-            // about twice the limit (measured: 33.6 MB for the 16 MiB default), far below what the server sent.
-            Assert.That(allocated, Is.LessThan(3 * limit));
+            // The receive buffer doubles from 4 KiB to an eighth of the limit, then takes the limit plus 2 KiB: everything
+            // allocated on the way is about 1.25 times the limit (33.6 MB before the jump; issue 22 bug 4), far below
+            // what the server sent.
+            Assert.That(allocated, Is.LessThan(limit + (limit / 2)));
             Assert.That(client.State, Is.EqualTo(QmpState.Disconnected));
         });
     }
