@@ -2,7 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Qmp.Net.Qapi;
 
-/// <summary>What every generated event record knows about itself, for <see cref="QapiEventExtensions.WaitForEventAsync{TEvent}"/>.</summary>
+/// <summary>What every generated event record knows about itself, for <see cref="QapiEventExtensions.WaitForEventAsync{TEvent}(QmpClient, Func{TEvent, bool}?, CancellationToken)"/>.</summary>
 /// <typeparam name="TSelf">The event record.</typeparam>
 public interface IQapiEvent<TSelf>
     where TSelf : QapiEvent, IQapiEvent<TSelf>
