@@ -126,20 +126,8 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <exception cref="QmpCommunicationException">The server broke the protocol while connecting (e.g. no greeting).</exception>
     /// <exception cref="QmpErrorException">The server refused <c>qmp_capabilities</c>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<QmpClient> ConnectAsync(QmpEndpoint endpoint, QmpClientOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var client = new QmpClient(endpoint, options);
-        try
-        {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return client;
-        }
-        catch
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<QmpClient> ConnectAsync(QmpEndpoint endpoint, QmpClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectOrDispose.RunAsync(() => new QmpClient(endpoint, options), static (c, token) => c.ConnectAsync(token), cancellationToken);
 
     /// <summary>Stops the client at once: the connection closes and every pending command fails with
     /// <see cref="QmpConnectionClosedException"/>; a <see cref="ConnectAsync(CancellationToken)"/> in progress (a retry delay
@@ -190,27 +178,15 @@ public sealed partial class QmpClient : IAsyncDisposable
 
     private static void Validate(QmpClientOptions options)
     {
-        if (options.TransactionTimeout != Timeout.InfiniteTimeSpan && options.TransactionTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.TransactionTimeout, "TransactionTimeout must be positive or Timeout.InfiniteTimeSpan.");
-        }
-
-        if (options.ConnectTimeout != Timeout.InfiniteTimeSpan && options.ConnectTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, "ConnectTimeout must be positive or Timeout.InfiniteTimeSpan.");
-        }
-
-        if (options.MaxMessageBytes < 1024)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageBytes, "MaxMessageBytes must be at least 1024.");
-        }
-
+        OptionChecks.Timeout(options.TransactionTimeout, nameof(options.TransactionTimeout));
+        OptionChecks.Timeout(options.ConnectTimeout, nameof(options.ConnectTimeout));
+        OptionChecks.MaxMessageBytes(options.MaxMessageBytes);
         if (options.EventBufferCapacity < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.EventBufferCapacity, "EventBufferCapacity must be at least 1.");
         }
 
-        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        OptionChecks.Clock(options.TimeProvider);
     }
 
     private void SetStateLocked(QmpState state)

@@ -73,20 +73,8 @@ public sealed class QgaClient : IAsyncDisposable
     /// <returns>The connected client.</returns>
     /// <exception cref="QmpConnectionException">The socket connection could not be made, or timed out.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<QgaClient> ConnectAsync(QmpEndpoint endpoint, QgaClientOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var client = new QgaClient(endpoint, options);
-        try
-        {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return client;
-        }
-        catch
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<QgaClient> ConnectAsync(QmpEndpoint endpoint, QgaClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectOrDispose.RunAsync(() => new QgaClient(endpoint, options), static (c, token) => c.ConnectAsync(token), cancellationToken);
 
     /// <summary>Connects to the agent's channel. No command is sent: whether an agent answers shows with the first
     /// command (or <see cref="SyncAsync(CancellationToken)"/>).</summary>
@@ -285,22 +273,10 @@ public sealed class QgaClient : IAsyncDisposable
 
     private static void Validate(QgaClientOptions options)
     {
-        if (options.CommandTimeout != Timeout.InfiniteTimeSpan && options.CommandTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.CommandTimeout, "CommandTimeout must be positive or Timeout.InfiniteTimeSpan.");
-        }
-
-        if (options.ConnectTimeout != Timeout.InfiniteTimeSpan && options.ConnectTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, "ConnectTimeout must be positive or Timeout.InfiniteTimeSpan.");
-        }
-
-        if (options.MaxMessageBytes < 1024)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageBytes, "MaxMessageBytes must be at least 1024.");
-        }
-
-        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        OptionChecks.Timeout(options.CommandTimeout, nameof(options.CommandTimeout));
+        OptionChecks.Timeout(options.ConnectTimeout, nameof(options.ConnectTimeout));
+        OptionChecks.MaxMessageBytes(options.MaxMessageBytes);
+        OptionChecks.Clock(options.TimeProvider);
     }
 
     private static TResult Deserialize<TResult>(string command, JsonElement value, JsonTypeInfo<TResult> type)

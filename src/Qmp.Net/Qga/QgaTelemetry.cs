@@ -47,33 +47,7 @@ internal static class QgaTelemetry
     public static Telemetry.CommandTracker StartCommand(string command, QmpEndpoint endpoint, bool fire)
     {
         var tag = Telemetry.NameTag(command);
-        Activity? activity = null;
-        if (Telemetry.Source.HasListeners())
-        {
-            // The caller's Activity.Current is the parent and stays the caller's current activity after the call returns.
-            var previous = Activity.Current;
-            activity = Telemetry.Source.StartActivity(tag, ActivityKind.Client);
-            Activity.Current = previous;
-            if (activity is { IsAllDataRequested: true })
-            {
-                activity.SetTag("rpc.system", "qga");
-                activity.SetTag("rpc.method", tag);
-                activity.SetTag("qga.fire", fire);
-                switch (endpoint)
-                {
-                    case QmpTcpEndpoint tcp:
-                        activity.SetTag("server.address", tcp.Host);
-                        activity.SetTag("server.port", tcp.Port);
-                        activity.SetTag("network.transport", "tcp");
-                        break;
-                    case QmpUnixEndpoint unix:
-                        activity.SetTag("server.address", unix.Path);
-                        activity.SetTag("network.transport", "unix");
-                        break;
-                }
-            }
-        }
-
+        var activity = Telemetry.StartClientActivity(tag, endpoint, "qga", "qga.fire", fire);
         if (CommandsInFlight.Enabled)
         {
             CommandsInFlight.Add(1, new KeyValuePair<string, object?>("rpc.method", tag));

@@ -71,40 +71,53 @@ internal static class Telemetry
     public static CommandTracker StartCommand(string command, QmpEndpoint endpoint, bool oob)
     {
         var tag = NameTag(command);
-        Activity? activity = null;
-        if (Source.HasListeners())
-        {
-            // The caller's Activity.Current is the parent; the command's activity must not stay current on the caller's
-            // thread after the call returns, so the previous one is put back.
-            var previous = Activity.Current;
-            activity = Source.StartActivity(tag, ActivityKind.Client);
-            Activity.Current = previous;
-            if (activity is { IsAllDataRequested: true })
-            {
-                activity.SetTag("rpc.system", "qmp");
-                activity.SetTag("rpc.method", tag);
-                activity.SetTag("qmp.oob", oob);
-                switch (endpoint)
-                {
-                    case QmpTcpEndpoint tcp:
-                        activity.SetTag("server.address", tcp.Host);
-                        activity.SetTag("server.port", tcp.Port);
-                        activity.SetTag("network.transport", "tcp");
-                        break;
-                    case QmpUnixEndpoint unix:
-                        activity.SetTag("server.address", unix.Path);
-                        activity.SetTag("network.transport", "unix");
-                        break;
-                }
-            }
-        }
-
+        var activity = StartClientActivity(tag, endpoint, "qmp", "qmp.oob", oob);
         if (CommandsInFlight.Enabled)
         {
             CommandsInFlight.Add(1, new KeyValuePair<string, object?>("rpc.method", tag));
         }
 
         return new CommandTracker(tag, activity, Stopwatch.GetTimestamp(), s_monitorCommands);
+    }
+
+    /// <summary>Starts the client activity of one command (of QMP or of the guest agent), when anybody listens: the
+    /// caller's <see cref="Activity.Current"/> is its parent and stays the caller's current activity after the call.</summary>
+    /// <param name="tag">The command's name tag.</param>
+    /// <param name="endpoint">Where the server is.</param>
+    /// <param name="system">The <c>rpc.system</c> tag.</param>
+    /// <param name="flagTag">The name of the protocol's own flag tag (<c>qmp.oob</c>, <c>qga.fire</c>).</param>
+    /// <param name="flag">Its value.</param>
+    /// <returns>The activity, or <see langword="null"/> when nobody listens.</returns>
+    public static Activity? StartClientActivity(string tag, QmpEndpoint endpoint, string system, string flagTag, bool flag)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var previous = Activity.Current;
+        var activity = Source.StartActivity(tag, ActivityKind.Client);
+        Activity.Current = previous;
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("rpc.system", system);
+            activity.SetTag("rpc.method", tag);
+            activity.SetTag(flagTag, flag);
+            switch (endpoint)
+            {
+                case QmpTcpEndpoint tcp:
+                    activity.SetTag("server.address", tcp.Host);
+                    activity.SetTag("server.port", tcp.Port);
+                    activity.SetTag("network.transport", "tcp");
+                    break;
+                case QmpUnixEndpoint unix:
+                    activity.SetTag("server.address", unix.Path);
+                    activity.SetTag("network.transport", "unix");
+                    break;
+            }
+        }
+
+        return activity;
     }
 
     /// <summary>The outcome tags of a finished command: <c>success</c>, <c>error</c> (the QMP error class as
