@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Qmp.Net.Benchmarks;
+
+/// <summary>Run with <c>-- --hosts</c> (issue 22's performance harness): every figure of the issue's targets in one run, on a
+/// quiet host and on a busy one, as ratios against floors measured in the same run.
+/// <list type="bullet">
+/// <item>Busy host: <see cref="CpuLoad"/> starts two CPU-bound processes of its own (<c>/bin/sh</c> spinning) beside the
+/// benchmark on this 2-core machine and stops them after; quiet host: none (the machine's own load is printed with each
+/// table, as the load average).</item>
+/// <item>Throughput on real QEMU: <see cref="FloorComparison"/> (sequential, 8 in flight against the oob window-of-8 floors,
+/// cont/stop with events), the clients taking turns in blocks.</item>
+/// <item>The in-process round trip against a bare socket (<see cref="InterleavedMode.CompareAsync"/>).</item>
+/// <item>Client CPU and context switches per command: the client runs in a process of its own, on a QEMU of its own, and
+/// reports <c>getrusage</c> after a short and after a long run; the difference divided by the difference of the run
+/// lengths is the cost per command, with start-up and warm-up cancelled out. The C floor does the same through its
+/// <c>usage</c> job.</item>
+/// <item>Cold start (quiet host only): a fresh process connects and runs one <c>query-status</c>, under the runtime settings
+/// of <see cref="s_coldSettings"/>.</item>
+/// </list>
+/// <c>--quick</c> makes every count small (a bounded smoke run: the figures mean nothing); <c>--busy-only</c> and
+/// <c>--quiet-only</c> run one host; environment variables (e.g. <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>) set for
+/// the harness reach its client processes too, and are printed in the header.</summary>
+public static class HostLoadMode
+{
+    private static readonly (string Name, (string Variable, string Value)[] Environment)[] s_coldSettings =
+    [
+        ("default (tiered JIT, PGO, framework ReadyToRun)", []),
+        ("DOTNET_TieredPGO=0", [("DOTNET_TieredPGO", "0")]),
+        ("DOTNET_TieredCompilation=0 (everything fully optimised at first call)", [("DOTNET_TieredCompilation", "0")]),
+        ("DOTNET_ReadyToRun=0 (framework's precompiled code ignored)", [("DOTNET_ReadyToRun", "0")]),
+        ("DOTNET_TC_QuickJitForLoops=0", [("DOTNET_TC_QuickJitForLoops", "0")]),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var rounds = quick ? 2 : 20;
+        var block = quick ? 50 : 500;
+        var (shortRun, longRun) = quick ? (200, 1_200) : (2_000, 32_000);
+        var coldRuns = quick ? 1 : 5;
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# Host-load harness, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick: counts too small to mean anything)" : "")}"));
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} processors; .NET {Environment.Version}; load average at start {LoadAverage()}; QEMU {(Qemu.IsAvailable ? Qemu.Binary : "not found")}; C floor {(NativeFloorClient.IsAvailable ? NativeFloorClient.Compiler : "not built (no C compiler)")}."));
+        var knobs = Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_CLI", StringComparison.Ordinal) && k != "DOTNET_ROOT").Order().ToList();
+        Console.WriteLine(knobs.Count == 0 ? "No DOTNET_* runtime settings." : "Runtime settings: " + string.Join(", ", knobs.Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")) + ".");
+
+        foreach (var busy in new[] { false, true })
+        {
+            if ((busy && args.Contains("--quiet-only")) || (!busy && args.Contains("--busy-only")))
+            {
+                continue;
+            }
+
+            using var load = busy ? CpuLoad.Start(2) : null;
+            var hostName = busy ? "Busy host (two CPU-bound processes of the harness beside it)" : "Quiet host (no load of the harness's own)";
+            Console.WriteLine();
+            Console.WriteLine($"## {hostName}");
+
+            var roundTrip = await InProcessRoundTripAsync(rounds, block * 4);
+            Console.WriteLine();
+            Console.WriteLine($"Load average before: {LoadAverage()}");
+            Console.WriteLine();
+            Console.WriteLine("| Sequential query-status | Round trips each | Bare socket | Qmp.Net | Ratio |");
+            Console.WriteLine("|-------------------------|-----------------:|------------:|--------:|------:|");
+            Console.WriteLine(roundTrip);
+
+            if (!Qemu.IsAvailable)
+            {
+                Console.WriteLine($"Skipping real QEMU: {Qemu.Binary} was not found.");
+                continue;
+            }
+
+            FloorComparison.Print(await FloorComparison.RunAsync(rounds, block));
+            Console.WriteLine();
+            Console.WriteLine($"Load average after the throughput runs: {LoadAverage()}");
+
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Client process CPU and context switches per command: (getrusage after {longRun:N0} commands − after {shortRun:N0}) ÷ {longRun - shortRun:N0}, one client process on a QEMU of its own."));
+            Console.WriteLine();
+            Console.WriteLine("| Client, workload | CPU per command | of which system | involuntary switches per command | voluntary | CPU / C floor's |");
+            Console.WriteLine("|------------------|----------------:|----------------:|---------------------------------:|----------:|----------------:|");
+            foreach (var events in new[] { false, true })
+            {
+                var workload = events ? "cont/stop with events" : "sequential query-status";
+                ProcessUsage? native = null;
+                if (NativeFloorClient.IsAvailable)
+                {
+                    native = NativeUsage(events, shortRun, longRun);
+                    Console.WriteLine(UsageRow($"C floor, {workload}", native.Value, longRun - shortRun, null));
+                }
+
+                var managed = await ManagedUsageAsync(events, shortRun, longRun);
+                Console.WriteLine(UsageRow($"Qmp.Net, {workload}", managed, longRun - shortRun, native));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"Load average at the end: {LoadAverage()}");
+        }
+
+        if (Qemu.IsAvailable && !args.Contains("--busy-only"))
+        {
+            await ColdStartAsync(coldRuns);
+        }
+
+        return 0;
+    }
+
+    /// <summary>A client process (<c>--cpu-child SOCKET seq|events SHORT LONG</c>): connects, runs SHORT commands, prints
+    /// <c>usage ...</c>, runs up to LONG, prints <c>usage ...</c> again, and exits.</summary>
+    public static async Task<int> CpuChildAsync(string[] args)
+    {
+        var events = args[2] == "events";
+        var shortRun = int.Parse(args[3], CultureInfo.InvariantCulture);
+        var longRun = int.Parse(args[4], CultureInfo.InvariantCulture);
+        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]));
+        await RunAsync(client, events, shortRun);
+        Console.WriteLine("usage " + ProcessUsage.Self().Format());
+        await RunAsync(client, events, longRun - shortRun);
+        Console.WriteLine("usage " + ProcessUsage.Self().Format());
+        return 0;
+
+        static Task RunAsync(QmpClient client, bool events, int count) => events
+            ? RealQemuBenchmarks.EventRoundTripsAsync(client, count)
+            : SequentialAsync(client, count);
+    }
+
+    /// <summary>A short-lived program (<c>--first-command SOCKET</c>): connects, runs one <c>query-status</c>, prints the
+    /// milliseconds from the process's start and from <c>Main</c> to the reply, and exits.</summary>
+    public static async Task<int> FirstCommandAsync(string[] args, long mainTimestamp)
+    {
+        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]));
+        await client.ExecuteAsync("query-status");
+        var fromMain = Stopwatch.GetElapsedTime(mainTimestamp);
+        using var self = Process.GetCurrentProcess();
+        var fromStart = DateTime.Now - self.StartTime;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first {fromStart.TotalMilliseconds:F1} {fromMain.TotalMilliseconds:F1}"));
+        return 0;
+    }
+
+    private static async Task SequentialAsync(QmpClient client, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await client.ExecuteAsync("query-status");
+        }
+    }
+
+    private static async Task<string> InProcessRoundTripAsync(int rounds, int block)
+    {
+        await using var server = QmpResponder.Start(Transport.Unix);
+        using var raw = await RawQmpConnection.ConnectAsync(server.SocketEndPoint, RawQmpConnection.Capabilities);
+        await using var client = await QmpClient.ConnectAsync(server.Endpoint);
+        return await InterleavedMode.CompareAsync("In-process responder, Unix (target ≤ 1.10)", raw, client, rounds, block);
+    }
+
+    private static ProcessUsage NativeUsage(bool events, int shortRun, int longRun)
+    {
+        using var qemu = Qemu.Start(monitors: 1);
+        using var native = NativeFloorClient.Start(qemu.Sockets[0]);
+        Run(shortRun);
+        var first = native.Usage();
+        Run(longRun - shortRun);
+        return native.Usage() - first;
+
+        void Run(int count)
+        {
+            if (events)
+            {
+                native.EventRoundTrips(count);
+            }
+            else
+            {
+                native.Sequential(count);
+            }
+        }
+    }
+
+    private static async Task<ProcessUsage> ManagedUsageAsync(bool events, int shortRun, int longRun)
+    {
+        using var qemu = Qemu.Start(monitors: 1);
+        var start = SelfStartInfo("--cpu-child", qemu.Sockets[0], events ? "events" : "seq", shortRun.ToString(CultureInfo.InvariantCulture), longRun.ToString(CultureInfo.InvariantCulture));
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("The client process did not start.");
+        var lines = new List<string>();
+        while (await child.StandardOutput.ReadLineAsync() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        await child.WaitForExitAsync();
+        var usages = lines.Where(l => l.StartsWith("usage ", StringComparison.Ordinal)).Select(l => ProcessUsage.Parse(l.Split(' ').AsSpan(1))).ToList();
+        if (child.ExitCode != 0 || usages.Count != 2)
+        {
+            throw new InvalidOperationException($"The client process failed ({child.ExitCode}): {string.Join('\n', lines)}");
+        }
+
+        return usages[1] - usages[0];
+    }
+
+    private static string UsageRow(string label, ProcessUsage usage, int commands, ProcessUsage? native)
+    {
+        double PerCommand(long value) => (double)value / commands;
+        var cpu = usage.UserMicroseconds + usage.SystemMicroseconds;
+        var overNative = native is { } n && n.UserMicroseconds + n.SystemMicroseconds > 0
+            ? ((double)cpu / (n.UserMicroseconds + n.SystemMicroseconds)).ToString("F1", CultureInfo.InvariantCulture) + "×"
+            : "—";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"| {label} | {PerCommand(cpu):F1} µs | {PerCommand(usage.SystemMicroseconds):F1} µs | {PerCommand(usage.Involuntary):F2} | {PerCommand(usage.Voluntary):F2} | {overNative} |");
+    }
+
+    private static async Task ColdStartAsync(int runs)
+    {
+        Console.WriteLine();
+        Console.WriteLine("## Cold start: a fresh process connects and runs one query-status (quiet host)");
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Load average: {LoadAverage()}; median of {runs} runs each, the settings taking turns. \"Process start → reply\" is measured by the child (its start time from the kernel); \"Main → reply\" leaves out the runtime's own start; \"spawn → exit\" is the parent's wall clock."));
+        Console.WriteLine();
+        Console.WriteLine("| Runtime settings | process start → reply | Main → reply | spawn → exit |");
+        Console.WriteLine("|------------------|----------------------:|-------------:|-------------:|");
+        using var qemu = Qemu.Start(monitors: 1);
+        var results = s_coldSettings.Select(_ => new List<(double Start, double Main, double Wall)>()).ToArray();
+        for (var run = 0; run < runs; run++)
+        {
+            for (var i = 0; i < s_coldSettings.Length; i++)
+            {
+                var start = SelfStartInfo("--first-command", qemu.Sockets[0]);
+                foreach (var (variable, value) in s_coldSettings[i].Environment)
+                {
+                    start.Environment[variable] = value;
+                }
+
+                var watch = Stopwatch.StartNew();
+                using var child = Process.Start(start) ?? throw new InvalidOperationException("The client process did not start.");
+                var output = await child.StandardOutput.ReadToEndAsync();
+                await child.WaitForExitAsync();
+                var wall = watch.Elapsed.TotalMilliseconds;
+                var fields = output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+                if (child.ExitCode != 0 || fields is not ["first", _, _, ..])
+                {
+                    throw new InvalidOperationException($"The cold-start process failed ({child.ExitCode}): {output}");
+                }
+
+                results[i].Add((double.Parse(fields[1], CultureInfo.InvariantCulture), double.Parse(fields[2], CultureInfo.InvariantCulture), wall));
+            }
+        }
+
+        for (var i = 0; i < s_coldSettings.Length; i++)
+        {
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {s_coldSettings[i].Name} | {Median(results[i].Select(r => r.Start))} ms | {Median(results[i].Select(r => r.Main))} ms | {Median(results[i].Select(r => r.Wall))} ms |"));
+        }
+    }
+
+    private static string Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        return median.ToString("F0", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Starts this benchmark program again (through its apphost, or <c>dotnet</c> when it was run that way).</summary>
+    private static ProcessStartInfo SelfStartInfo(params string[] arguments)
+    {
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("The process path is unknown.");
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(HostLoadMode).Assembly.Location);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    /// <summary>The controlled CPU load of a busy host: <paramref name="processes"/> child processes that spin until disposed.</summary>
+    private sealed class CpuLoad : IDisposable
+    {
+        private readonly List<Process> _processes = [];
+
+        public static CpuLoad Start(int processes)
+        {
+            var load = new CpuLoad();
+            try
+            {
+                for (var i = 0; i < processes; i++)
+                {
+                    var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+                    start.ArgumentList.Add("-c");
+                    start.ArgumentList.Add("while :; do :; done");
+                    load._processes.Add(Process.Start(start) ?? throw new InvalidOperationException("A load process did not start."));
+                }
+            }
+            catch
+            {
+                load.Dispose();
+                throw;
+            }
+
+            return load;
+        }
+
+        public void Dispose()
+        {
+            foreach (var process in _processes)
+            {
+                try
+                {
+                    process.Kill();
+                    process.WaitForExit();
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+
+                process.Dispose();
+            }
+        }
+    }
+}
