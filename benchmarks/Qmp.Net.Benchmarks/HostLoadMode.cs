@@ -33,12 +33,15 @@ public static class HostLoadMode
         ("DOTNET_TC_QuickJitForLoops=0", [("DOTNET_TC_QuickJitForLoops", "0")]),
     ];
 
+    private static readonly List<string> s_threadRows = [];
+
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var rounds = quick ? 2 : 20;
-        var block = quick ? 50 : 500;
-        var (shortRun, longRun) = quick ? (200, 1_200) : (2_000, 32_000);
+        var rounds = Option(args, "--rounds") ?? (quick ? 2 : 20);
+        var block = Option(args, "--block") ?? (quick ? 50 : 500);
+        var shortRun = Option(args, "--short") ?? (quick ? 200 : 2_000);
+        var longRun = Option(args, "--long") ?? (quick ? 1_200 : 32_000);
         var coldRuns = quick ? 1 : 5;
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# Host-load harness, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(quick ? " (--quick: counts too small to mean anything)" : "")}"));
@@ -97,6 +100,14 @@ public static class HostLoadMode
             }
 
             Console.WriteLine();
+            Console.WriteLine("Where Qmp.Net's context switches happen, per command, by thread name (threads alive at the end of the run):");
+            Console.WriteLine();
+            Console.WriteLine("| Workload | Thread name | Threads | Involuntary per command | Voluntary per command |");
+            Console.WriteLine("|----------|-------------|--------:|------------------------:|----------------------:|");
+            s_threadRows.ForEach(Console.WriteLine);
+            s_threadRows.Clear();
+            await HopTableAsync(rounds, block);
+            Console.WriteLine();
             Console.WriteLine($"Load average at the end: {LoadAverage()}");
         }
 
@@ -117,9 +128,27 @@ public static class HostLoadMode
         var longRun = int.Parse(args[4], CultureInfo.InvariantCulture);
         await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]));
         await RunAsync(client, events, shortRun);
+        var threadsBefore = ThreadSwitches();
         Console.WriteLine("usage " + ProcessUsage.Self().Format());
         await RunAsync(client, events, longRun - shortRun);
         Console.WriteLine("usage " + ProcessUsage.Self().Format());
+        var threadsAfter = ThreadSwitches();
+
+        // Per thread kind (the kernel's thread names: ".NET TP Worker", ".NET SocketEng", ...), the context switches of the
+        // long part; threads that exited in between are missing here (getrusage above has them).
+        foreach (var group in threadsAfter.GroupBy(t => t.Value.Name))
+        {
+            long voluntary = 0, involuntary = 0;
+            foreach (var (id, after) in group)
+            {
+                var before = threadsBefore.GetValueOrDefault(id);
+                voluntary += after.Voluntary - before.Voluntary;
+                involuntary += after.Involuntary - before.Involuntary;
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"thread {group.Count()} {voluntary} {involuntary} {group.Key}"));
+        }
+
         return 0;
 
         static Task RunAsync(QmpClient client, bool events, int count) => events
@@ -138,6 +167,44 @@ public static class HostLoadMode
         var fromStart = DateTime.Now - self.StartTime;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first {fromStart.TotalMilliseconds:F1} {fromMain.TotalMilliseconds:F1}"));
         return 0;
+    }
+
+    private static Dictionary<string, (string Name, long Voluntary, long Involuntary)> ThreadSwitches()
+    {
+        var threads = new Dictionary<string, (string, long, long)>(StringComparer.Ordinal);
+        foreach (var directory in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(directory, "comm")).Trim();
+                long voluntary = 0, involuntary = 0;
+                foreach (var line in File.ReadLines(Path.Combine(directory, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        voluntary = long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        involuntary = long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+
+                threads[Path.GetFileName(directory)] = (name, voluntary, involuntary);
+            }
+            catch (IOException)
+            {
+                // The thread exited meanwhile.
+            }
+        }
+
+        return threads;
+    }
+
+    private static int? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
     }
 
     private static async Task SequentialAsync(QmpClient client, int count)
@@ -196,7 +263,119 @@ public static class HostLoadMode
             throw new InvalidOperationException($"The client process failed ({child.ExitCode}): {string.Join('\n', lines)}");
         }
 
+        s_threadRows.AddRange(lines.Where(l => l.StartsWith("thread ", StringComparison.Ordinal)).Select(l =>
+        {
+            var fields = l.Split(' ', 5);
+            var commands = (double)(longRun - shortRun);
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {(events ? "cont/stop with events" : "sequential")} | {fields[4]} | {fields[1]} | {long.Parse(fields[3], CultureInfo.InvariantCulture) / commands:F2} | {long.Parse(fields[2], CultureInfo.InvariantCulture) / commands:F2} |");
+        }));
         return usages[1] - usages[0];
+    }
+
+    /// <summary>The hand-off variants of <see cref="HopLab"/> and the C floor, each a process of its own on a QEMU of its
+    /// own, taking turns in blocks of sequential <c>query-status</c> (the first of a round rotates), so that the machine's
+    /// changing load falls on all of them; each variant's CPU time and context switches are summed over its blocks.</summary>
+    private static async Task HopTableAsync(int rounds, int block)
+    {
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Hand-offs between the socket and the caller ({nameof(HopLab)}): sequential query-status, each client a process of its own on a QEMU of its own, {rounds} rounds of {block} commands each after 2 rounds of warm-up, taking turns; load average {LoadAverage()}."));
+        var contenders = new List<(string Name, Qemu Qemu, Func<int, (double Microseconds, ProcessUsage Usage)> Job, IDisposable Process)>();
+        try
+        {
+            if (NativeFloorClient.IsAvailable)
+            {
+                var qemu = Qemu.Start(monitors: 1);
+                var native = NativeFloorClient.Start(qemu.Sockets[0]);
+                contenders.Add(("C floor", qemu, n =>
+                {
+                    var watch = Stopwatch.StartNew();
+                    native.Sequential(n);
+                    var elapsed = watch.Elapsed.TotalMicroseconds;
+                    return (elapsed, native.Usage());
+                }, native));
+            }
+
+            foreach (var variant in HopLab.Variants)
+            {
+                var qemu = Qemu.Start(monitors: 1);
+                var start = SelfStartInfo("--hop-child", variant, qemu.Sockets[0]);
+                start.RedirectStandardInput = true;
+                var child = Process.Start(start) ?? throw new InvalidOperationException("The client process did not start.");
+                child.StandardInput.AutoFlush = true;
+                var ready = child.StandardOutput.ReadLine();
+                if (ready is null || !ready.StartsWith("ready ", StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"The {variant} client process did not start: {ready}");
+                }
+
+                contenders.Add((variant, qemu, n =>
+                {
+                    child.StandardInput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seq {n}"));
+                    var answer = child.StandardOutput.ReadLine()?.Split(' ');
+                    if (answer is not ["ok", _, _, _, _, _])
+                    {
+                        throw new InvalidOperationException($"The {variant} client process failed: {string.Join(' ', answer ?? [])}");
+                    }
+
+                    return (double.Parse(answer[1], CultureInfo.InvariantCulture), ProcessUsage.Parse(answer.AsSpan(2)));
+                }, new ChildProcess(child)));
+            }
+
+            var times = new double[contenders.Count];
+            var usages = new ProcessUsage[contenders.Count];
+            var last = new ProcessUsage[contenders.Count];
+            for (var round = -2; round < rounds; round++)
+            {
+                for (var turn = 0; turn < contenders.Count; turn++)
+                {
+                    var which = (turn + Math.Max(round, 0)) % contenders.Count;
+                    var (microseconds, usage) = await Task.Run(() => contenders[which].Job(block));
+                    if (round >= 0)
+                    {
+                        times[which] += microseconds;
+                        usages[which] = usages[which] + (usage - last[which]);
+                    }
+
+                    last[which] = usage;
+                }
+            }
+
+            Console.WriteLine();
+            Console.WriteLine("| Client | Commands/s | / C floor | CPU per command | of which system | involuntary switches per command | voluntary |");
+            Console.WriteLine("|--------|-----------:|----------:|----------------:|----------------:|---------------------------------:|----------:|");
+            var commands = (double)rounds * block;
+            for (var i = 0; i < contenders.Count; i++)
+            {
+                var usage = usages[i];
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"| {contenders[i].Name} | {commands / (times[i] / 1e6):N0} | {times[0] / times[i]:F2} | {(usage.UserMicroseconds + usage.SystemMicroseconds) / commands:F1} µs | {usage.SystemMicroseconds / commands:F1} µs | {usage.Involuntary / commands:F2} | {usage.Voluntary / commands:F2} |"));
+            }
+        }
+        finally
+        {
+            foreach (var contender in contenders)
+            {
+                contender.Process.Dispose();
+                contender.Qemu.Dispose();
+            }
+        }
+    }
+
+    private sealed class ChildProcess(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            process.StandardInput.Close();
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+            }
+
+            process.Dispose();
+        }
     }
 
     private static string UsageRow(string label, ProcessUsage usage, int commands, ProcessUsage? native)

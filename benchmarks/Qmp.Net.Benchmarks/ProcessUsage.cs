@@ -12,6 +12,9 @@ namespace Qmp.Net.Benchmarks;
 /// <param name="Involuntary">Involuntary context switches (the thread was preempted while it could run).</param>
 public readonly record struct ProcessUsage(long UserMicroseconds, long SystemMicroseconds, long Voluntary, long Involuntary)
 {
+    public static ProcessUsage operator +(ProcessUsage a, ProcessUsage b) =>
+        new(a.UserMicroseconds + b.UserMicroseconds, a.SystemMicroseconds + b.SystemMicroseconds, a.Voluntary + b.Voluntary, a.Involuntary + b.Involuntary);
+
     public static ProcessUsage operator -(ProcessUsage a, ProcessUsage b) =>
         new(a.UserMicroseconds - b.UserMicroseconds, a.SystemMicroseconds - b.SystemMicroseconds, a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
 

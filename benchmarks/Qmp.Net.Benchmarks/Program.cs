@@ -4,13 +4,14 @@ using BenchmarkDotNet.Running;
 using Qmp.Net.Benchmarks;
 
 // `--scale`, `--interleaved` and `--hosts` run the measurements that are not BenchmarkDotNet benchmarks (see
-// docs/performance.md); `--cpu-child` and `--first-command` are the client processes `--hosts` starts. Anything else goes to
+// docs/performance.md); `--cpu-child`, `--hop-child` and `--first-command` are the client processes `--hosts` starts. Anything else goes to
 // BenchmarkDotNet. The exit code is 1 when a benchmark failed, so that CI's dry run catches one that throws.
 var mainTimestamp = Stopwatch.GetTimestamp();
 return args switch
 {
     ["--first-command", ..] => await HostLoadMode.FirstCommandAsync(args, mainTimestamp),
     ["--cpu-child", ..] => await HostLoadMode.CpuChildAsync(args),
+    ["--hop-child", ..] => await HopLab.ChildAsync(args),
     ["--hosts", ..] => await HostLoadMode.RunAsync(args),
     ["--scale", ..] => await ScaleMode.RunAsync(),
     ["--interleaved", ..] => await InterleavedMode.RunAsync(),
