@@ -268,4 +268,85 @@ public static class HopLab
 
         return 0;
     }
+
+    /// <summary>What a dedicated I/O thread per connection costs at 1,000 connections (<c>--io-thread-cost</c>): 1,000
+    /// connected Unix socket pairs, first bare, then each with a thread blocked in <c>Receive</c> (default stack size, then
+    /// 256 KiB); the process's resident memory (<c>VmRSS</c>) and thread count after each step.</summary>
+    public static int IoThreadCost()
+    {
+        const int Connections = 1000;
+        var pairs = new List<(Socket A, Socket B)>(Connections);
+        var rssStart = Rss();
+        for (var i = 0; i < Connections; i++)
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"qmpbench-io-{Environment.ProcessId}-{i}.sock");
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            var a = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            a.Connect(new UnixDomainSocketEndPoint(path));
+            pairs.Add((a, listener.Accept()));
+            File.Delete(path);
+        }
+
+        var rssSockets = Rss();
+        var threadsSockets = Threads();
+        Console.WriteLine("| 1,000 connections (Unix socket pairs) | Process threads | Resident memory | per connection, over the step before |");
+        Console.WriteLine("|---------------------------------------|----------------:|----------------:|---------------------------------------:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| bare sockets | {threadsSockets} | {rssSockets / 1024.0:F1} MiB | — (the sockets: {(rssSockets - rssStart) / (double)Connections:F1} KiB each) |"));
+        foreach (var stack in new[] { 0, 256 * 1024 })
+        {
+            GC.Collect();
+            var rssBefore = Rss();
+            var threads = new List<Thread>(Connections);
+            foreach (var (a, _) in pairs)
+            {
+                var thread = new Thread(() => ReadUntilClosed(a), stack) { IsBackground = true, Name = "io" };
+                thread.Start();
+                threads.Add(thread);
+            }
+
+            // Every thread has reached its blocking Receive once the count of threads in the process says so.
+            var deadline = Stopwatch.StartNew();
+            while (Threads() < threadsSockets + Connections && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(50);
+            }
+
+            Thread.Sleep(500);
+            var rss = Rss();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| + a reader thread each, stack {(stack == 0 ? "default (8 MiB reserved on Linux)" : "256 KiB")} | {Threads()} | {rss / 1024.0:F1} MiB | {(rss - rssBefore) / (double)Connections:F1} KiB |"));
+
+            // End the threads: one byte each wakes its Receive, which then returns.
+            foreach (var (_, b) in pairs)
+            {
+                b.Send("x"u8);
+            }
+
+            threads.ForEach(t => t.Join());
+        }
+
+        foreach (var (a, b) in pairs)
+        {
+            a.Dispose();
+            b.Dispose();
+        }
+
+        return 0;
+
+        static void ReadUntilClosed(Socket socket)
+        {
+            var buffer = new byte[1];
+            _ = socket.Receive(buffer);
+        }
+
+        static long Rss() => File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture)).First();
+
+        static int Threads()
+        {
+            using var process = Process.GetCurrentProcess();
+            return process.Threads.Count;
+        }
+    }
 }

@@ -12,6 +12,7 @@ return args switch
     ["--first-command", ..] => await HostLoadMode.FirstCommandAsync(args, mainTimestamp),
     ["--cpu-child", ..] => await HostLoadMode.CpuChildAsync(args),
     ["--hop-child", ..] => await HopLab.ChildAsync(args),
+    ["--io-thread-cost", ..] => HopLab.IoThreadCost(),
     ["--hosts", ..] => await HostLoadMode.RunAsync(args),
     ["--scale", ..] => await ScaleMode.RunAsync(),
     ["--interleaved", ..] => await InterleavedMode.RunAsync(),
