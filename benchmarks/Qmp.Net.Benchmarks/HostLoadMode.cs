@@ -324,14 +324,17 @@ public static class HostLoadMode
             }
 
             var times = new double[contenders.Count];
+            var roundRatios = contenders.Select(_ => new List<double>()).ToArray();
             var usages = new ProcessUsage[contenders.Count];
             var last = new ProcessUsage[contenders.Count];
             for (var round = -2; round < rounds; round++)
             {
+                var roundTimes = new double[contenders.Count];
                 for (var turn = 0; turn < contenders.Count; turn++)
                 {
                     var which = (turn + Math.Max(round, 0)) % contenders.Count;
                     var (microseconds, usage) = await Task.Run(() => contenders[which].Job(block));
+                    roundTimes[which] = microseconds;
                     if (round >= 0)
                     {
                         times[which] += microseconds;
@@ -340,18 +343,26 @@ public static class HostLoadMode
 
                     last[which] = usage;
                 }
+
+                if (round >= 0)
+                {
+                    for (var i = 0; i < contenders.Count; i++)
+                    {
+                        roundRatios[i].Add(roundTimes[0] / roundTimes[i]);
+                    }
+                }
             }
 
             Console.WriteLine();
-            Console.WriteLine("| Client | Commands/s | / C floor | CPU per command | of which system | involuntary switches per command | voluntary |");
-            Console.WriteLine("|--------|-----------:|----------:|----------------:|----------------:|---------------------------------:|----------:|");
+            Console.WriteLine("| Client | Commands/s | / first row | median of rounds | CPU per command | of which system | involuntary switches per command | voluntary |");
+            Console.WriteLine("|--------|-----------:|------------:|-----------------:|----------------:|----------------:|---------------------------------:|----------:|");
             var commands = (double)rounds * block;
             for (var i = 0; i < contenders.Count; i++)
             {
                 var usage = usages[i];
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"| {contenders[i].Name} | {commands / (times[i] / 1e6):N0} | {times[0] / times[i]:F2} | {(usage.UserMicroseconds + usage.SystemMicroseconds) / commands:F1} µs | {usage.SystemMicroseconds / commands:F1} µs | {usage.Involuntary / commands:F2} | {usage.Voluntary / commands:F2} |"));
+                    $"| {contenders[i].Name} | {commands / (times[i] / 1e6):N0} | {times[0] / times[i]:F2} | {Median(roundRatios[i], "F2")} | {(usage.UserMicroseconds + usage.SystemMicroseconds) / commands:F1} µs | {usage.SystemMicroseconds / commands:F1} µs | {usage.Involuntary / commands:F2} | {usage.Voluntary / commands:F2} |"));
             }
         }
         finally
@@ -434,11 +445,11 @@ public static class HostLoadMode
         }
     }
 
-    private static string Median(IEnumerable<double> values)
+    private static string Median(IEnumerable<double> values, string format = "F0")
     {
         var sorted = values.Order().ToList();
         var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-        return median.ToString("F0", CultureInfo.InvariantCulture);
+        return median.ToString(format, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Starts this benchmark program again (through its apphost, or <c>dotnet</c> when it was run that way).</summary>
