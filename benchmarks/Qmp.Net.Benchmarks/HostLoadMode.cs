@@ -297,10 +297,20 @@ public static class HostLoadMode
                 }, native));
             }
 
-            foreach (var variant in HopLab.Variants)
+            // Qmp.Net again under runtime settings that act on the hand-offs, in the same turns (a setting already given to
+            // the whole harness applies to every row).
+            var runs = HopLab.Variants.Select(v => (Name: v, Variant: v, Variable: (string?)null))
+                .Append(("qmp.net, DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0", "qmp.net", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"))
+                .Append(("qmp.net, DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1", "qmp.net", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"));
+            foreach (var (name, variant, variable) in runs)
             {
                 var qemu = Qemu.Start(monitors: 1);
                 var start = SelfStartInfo("--hop-child", variant, qemu.Sockets[0]);
+                if (variable is not null)
+                {
+                    start.Environment[variable] = variable.EndsWith("SpinLimit", StringComparison.Ordinal) ? "0" : "1";
+                }
+
                 start.RedirectStandardInput = true;
                 var child = Process.Start(start) ?? throw new InvalidOperationException("The client process did not start.");
                 child.StandardInput.AutoFlush = true;
@@ -310,7 +320,7 @@ public static class HostLoadMode
                     throw new InvalidOperationException($"The {variant} client process did not start: {ready}");
                 }
 
-                contenders.Add((variant, qemu, n =>
+                contenders.Add((name, qemu, n =>
                 {
                     child.StandardInput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seq {n}"));
                     var answer = child.StandardOutput.ReadLine()?.Split(' ');
