@@ -315,7 +315,7 @@ public static class HopLab
 
             Thread.Sleep(500);
             var rss = Rss();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| + a reader thread each, stack {(stack == 0 ? "default (8 MiB reserved on Linux)" : "256 KiB")} | {Threads()} | {rss / 1024.0:F1} MiB | {(rss - rssBefore) / (double)Connections:F1} KiB |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| + a reader thread each, stack {(stack == 0 ? "the runtime's default" : "256 KiB")} | {Threads()} | {rss / 1024.0:F1} MiB | {(rss - rssBefore) / (double)Connections:F1} KiB |"));
 
             // End the threads: one byte each wakes its Receive, which then returns.
             foreach (var (_, b) in pairs)
