@@ -10,10 +10,7 @@ namespace Qmp.Net.Benchmarks;
 /// the per-round ratios is printed beside them.</summary>
 public static class FloorComparison
 {
-    private const int Rounds = 20;
-    private const int Block = 500;
-
-    public static async Task<IReadOnlyList<string>> RunAsync()
+    public static async Task<IReadOnlyList<string>> RunAsync(int rounds = 20, int block = 500)
     {
         var rows = new List<string>();
         using var qemu = Qemu.Start(monitors: 3);
@@ -22,6 +19,8 @@ public static class FloorComparison
         using var native = NativeFloorClient.IsAvailable ? NativeFloorClient.Start(qemu.Sockets[2]) : null;
 
         rows.Add(await CompareAsync(
+            rounds,
+            block,
             "Sequential query-status",
             Blocking(blocking.Sequential),
             native is null ? null : Blocking(native.Sequential),
@@ -33,6 +32,8 @@ public static class FloorComparison
                 }
             }));
         rows.Add(await CompareAsync(
+            rounds,
+            block,
             "8 in flight (floors: window of 8; Qmp.Net: 8 callers)",
             Blocking(n => blocking.Window(n, window: 8)),
             native is null ? null : Blocking(n => native.Window(n, window: 8)),
@@ -46,6 +47,8 @@ public static class FloorComparison
         using var blockingEvents = BlockingQmpConnection.Connect(qemuForBlocking.Sockets[0]);
         using var nativeEvents = native is null ? null : NativeFloorClient.Start(qemuForNative.Sockets[0]);
         rows.Add(await CompareAsync(
+            rounds,
+            block,
             "cont/stop, each with its event",
             Blocking(blockingEvents.EventRoundTrips),
             nativeEvents is null ? null : Blocking(nativeEvents.EventRoundTrips),
@@ -91,7 +94,7 @@ public static class FloorComparison
         return done.Task;
     };
 
-    private static async Task<string> CompareAsync(string label, Func<int, Task<double>> floor, Func<int, Task<double>>? native, Func<int, Task> qmpNet)
+    private static async Task<string> CompareAsync(int rounds, int block, string label, Func<int, Task<double>> floor, Func<int, Task<double>>? native, Func<int, Task> qmpNet)
     {
         var contenders = new List<Func<int, Task<double>>> { floor };
         if (native is not null)
@@ -110,13 +113,13 @@ public static class FloorComparison
         var roundRatios = new List<double>();
 
         // Two rounds of warm-up, not counted.
-        for (var round = -2; round < Rounds; round++)
+        for (var round = -2; round < rounds; round++)
         {
             var times = new double[contenders.Count];
             for (var turn = 0; turn < contenders.Count; turn++)
             {
                 var which = (turn + Math.Max(round, 0)) % contenders.Count;
-                times[which] = await contenders[which](Block);
+                times[which] = await contenders[which](block);
             }
 
             if (round >= 0)
@@ -134,7 +137,7 @@ public static class FloorComparison
         var median = roundRatios.Count % 2 == 1
             ? roundRatios[roundRatios.Count / 2]
             : (roundRatios[(roundRatios.Count / 2) - 1] + roundRatios[roundRatios.Count / 2]) / 2;
-        var count = Rounds * Block;
+        var count = rounds * block;
         double Rate(double microseconds) => count / (microseconds / 1e6);
         var nativeRate = native is null ? "n/a" : Rate(totals[1]).ToString("N0", CultureInfo.InvariantCulture);
         var overNative = native is null ? "n/a" : (totals[1] / totals[^1]).ToString("F2", CultureInfo.InvariantCulture);

@@ -48,7 +48,7 @@ public static class InterleavedMode
         return 0;
     }
 
-    private static async Task<string> CompareAsync(string label, RawQmpConnection raw, QmpClient client, int rounds, int block)
+    public static async Task<string> CompareAsync(string label, RawQmpConnection raw, QmpClient client, int rounds, int block)
     {
         double rawTime = 0, qmpTime = 0;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Qmp.Net.Benchmarks;
 
@@ -65,6 +66,19 @@ public sealed class NativeFloorClient : IDisposable
 
     /// <summary><paramref name="count"/> commands alternating <c>cont</c> and <c>stop</c>, each with its event.</summary>
     public void EventRoundTrips(int count) => Job($"events {count}");
+
+    /// <summary>This process's <c>getrusage(RUSAGE_SELF)</c> so far.</summary>
+    public ProcessUsage Usage()
+    {
+        _process.StandardInput.WriteLine("usage");
+        var answer = _process.StandardOutput.ReadLine()?.Split(' ');
+        if (answer is not ["ok", _, _, _, _])
+        {
+            throw new InvalidOperationException($"qmpfloor failed on 'usage' (answered '{string.Join(' ', answer ?? [])}').");
+        }
+
+        return new ProcessUsage(long.Parse(answer[1], CultureInfo.InvariantCulture), long.Parse(answer[2], CultureInfo.InvariantCulture), long.Parse(answer[3], CultureInfo.InvariantCulture), long.Parse(answer[4], CultureInfo.InvariantCulture));
+    }
 
     public void Dispose()
     {

@@ -5,11 +5,14 @@
  *   seq N        N query-status, one at a time
  *   window N W   N query-status, keeping W unanswered (QEMU reads ahead up to 8 in-band commands once oob is on)
  *   events N     N commands alternating cont and stop, each waited for with its event (RESUME or STOP): two lines
+ *   usage        answers "ok" followed by this process's getrusage(): user and system CPU in microseconds, voluntary and
+ *                involuntary context switches (for HostLoadMode's CPU-per-command figures)
  * Build: cc -O2 -o qmpfloor qmpfloor.c */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -125,6 +128,16 @@ int main(int argc, char **argv)
                     send_all(stop, sizeof stop - 1);
                 wait_lines(2); /* the event (RESUME or STOP) and the return */
             }
+        } else if (strncmp(line, "usage", 5) == 0) {
+            struct rusage usage;
+            if (getrusage(RUSAGE_SELF, &usage) < 0)
+                fail("getrusage");
+            printf("ok %ld %ld %ld %ld\n",
+                (long)usage.ru_utime.tv_sec * 1000000L + (long)usage.ru_utime.tv_usec,
+                (long)usage.ru_stime.tv_sec * 1000000L + (long)usage.ru_stime.tv_usec,
+                usage.ru_nvcsw, usage.ru_nivcsw);
+            fflush(stdout);
+            continue;
         } else {
             fprintf(stderr, "qmpfloor: unknown job: %s", line);
             return 2;
