@@ -6,6 +6,7 @@ namespace Qmp.Net.Qemu;
 internal static class NativeMethods
 {
     internal const int SIGTERM = 15;
+    internal const int SIGKILL = 9;
 
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; returns false when it could not be sent
     /// (the process is gone, or this is not a Unix system).</summary>

@@ -29,23 +29,36 @@ public sealed class QemuProcess : IAsyncDisposable
     private static readonly TimeSpan s_attemptTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan s_killWait = TimeSpan.FromSeconds(10);
 
-    private readonly Process _process;
+    private readonly Process? _process;
     private readonly StringBuilder _stderr = new();
     private readonly Task _stderrPump;
     private readonly Task _stdoutPump;
     private readonly Task<int> _exited;
     private readonly TimeSpan _disposeGrace;
+    private readonly bool _ownsDirectory;
+    private readonly long _attachedStartTime;
+    private readonly CancellationTokenSource _released = new();
     private QmpClient? _client;
     private QmpVersion? _version;
     private Task<QemuStopMethod>? _stop;
 
-    private QemuProcess(Process process, string binaryPath, string? socketDirectory, QmpEndpoint endpoint, TimeSpan disposeGrace)
+    private QemuProcess(
+        Process process,
+        string binaryPath,
+        string? socketDirectory,
+        bool ownsDirectory,
+        QmpEndpoint endpoint,
+        QemuStartOptions options,
+        IReadOnlyDictionary<string, QmpEndpoint> extraMonitors)
     {
         _process = process;
         BinaryPath = binaryPath;
         SocketDirectory = socketDirectory;
+        _ownsDirectory = ownsDirectory;
         Endpoint = endpoint;
-        _disposeGrace = disposeGrace;
+        _disposeGrace = options.DisposeGrace;
+        Lifetime = options.Lifetime;
+        ExtraMonitors = extraMonitors;
         ProcessId = process.Id;
 
         // The pumps start on the thread pool, never on the caller's SynchronizationContext: a context that is blocked or
@@ -56,6 +69,37 @@ public sealed class QemuProcess : IAsyncDisposable
         _stdoutPump = Task.Run(() => DrainAsync(stdout), CancellationToken.None);
         _exited = WatchExitAsync();
     }
+
+    /// <summary>An attached QEMU: not this process's child, found through its state directory.</summary>
+    private QemuProcess(QemuStateFile state, string directory, QmpClient client)
+    {
+        _process = null;
+        _attachedStartTime = state.StartTime;
+        BinaryPath = state.Binary;
+        SocketDirectory = directory;
+        Endpoint = client.Endpoint;
+        _disposeGrace = new QemuStartOptions().DisposeGrace;
+        Lifetime = QemuLifetime.Detached;
+        ExtraMonitors = state.ExtraMonitors.ToDictionary(m => m.Key, m => (QmpEndpoint)QmpEndpoint.Unix(m.Value), StringComparer.Ordinal);
+        ProcessId = state.Pid;
+        _client = client;
+        _version = client.Greeting?.Version;
+        _stderrPump = Task.CompletedTask;
+        _stdoutPump = Task.CompletedTask;
+        _exited = WatchAttachedExitAsync(_released.Token);
+    }
+
+    /// <summary>Gets whether this QEMU ends with this .NET process or outlives it (an attached QEMU is always
+    /// <see cref="QemuLifetime.Detached"/>).</summary>
+    public QemuLifetime Lifetime { get; }
+
+    /// <summary>Gets the extra monitors (<see cref="QemuStartOptions.ExtraMonitors"/>) by name: Unix sockets in
+    /// <see cref="SocketDirectory"/> that anyone running as this user can connect to, e.g. with the <c>qmp</c> tool.</summary>
+    public IReadOnlyDictionary<string, QmpEndpoint> ExtraMonitors { get; }
+
+    /// <summary>Gets what <see cref="AttachAsync(string, QmpClientOptions?, CancellationToken)"/> read from the monitor when it
+    /// attached (status and jobs), or <see langword="null"/> for a QEMU this object started.</summary>
+    public QemuAttachment? Attachment { get; private set; }
 
     /// <summary>Gets the connected QMP client. It belongs to this object: <see cref="StopAsync(TimeSpan, CancellationToken)"/>
     /// and <see cref="DisposeAsync"/> dispose it.</summary>
@@ -83,7 +127,8 @@ public sealed class QemuProcess : IAsyncDisposable
     }
 
     /// <summary>Gets the private directory (mode 0700) holding the monitor socket, or <see langword="null"/> when the caller's
-    /// arguments named their own monitor (<see cref="QemuStartOptions.Endpoint"/>). It is deleted when QEMU is stopped.</summary>
+    /// arguments named their own monitor (<see cref="QemuStartOptions.Endpoint"/>). It is deleted when QEMU is stopped, unless
+    /// it is the caller's <see cref="QemuStartOptions.StateDirectory"/> (then only the files Qmp.Net put there are).</summary>
     public string? SocketDirectory { get; }
 
     /// <summary>Gets where the QMP monitor listens.</summary>
@@ -93,7 +138,9 @@ public sealed class QemuProcess : IAsyncDisposable
     public bool HasExited => _exited.IsCompleted;
 
     /// <summary>Gets a task that completes with the process's exit code when QEMU exits, for whatever reason
-    /// (a process ended by a signal reports 128 plus the signal number, e.g. 137 after SIGKILL).</summary>
+    /// (a process ended by a signal reports 128 plus the signal number, e.g. 137 after SIGKILL). An attached QEMU is not
+    /// this process's child: its exit code cannot be known, and the task completes with -1 (or is cancelled once the object is
+    /// disposed without stopping QEMU).</summary>
     public Task<int> Exited => _exited;
 
     /// <summary>Starts QEMU, waits until its QMP monitor accepts connections and connects a <see cref="QmpClient"/> to it.</summary>
@@ -134,6 +181,21 @@ public sealed class QemuProcess : IAsyncDisposable
                 nameof(options));
         }
 
+        ArgumentNullException.ThrowIfNull(options.ExtraMonitors, nameof(options.ExtraMonitors));
+        if (options.Lifetime == QemuLifetime.Detached && options.StateDirectory is null)
+        {
+            throw new ArgumentException(
+                "A detached QEMU needs QemuStartOptions.StateDirectory: it is where a later process finds it again.", nameof(options));
+        }
+
+        if (ownMonitor && (options.StateDirectory is not null || options.ExtraMonitors.Count > 0))
+        {
+            throw new ArgumentException(
+                "StateDirectory and ExtraMonitors hold monitors that Qmp.Net adds; they cannot be combined with arguments that name their own monitor.",
+                nameof(options));
+        }
+
+        ValidateMonitorNames(options.ExtraMonitors);
         var binaryPath = ResolveBinary(options.Binary) ?? throw new QemuStartException(
             $"The QEMU binary '{options.Binary}' was not found{(options.Binary.Contains('/', StringComparison.Ordinal) ? string.Empty : " on PATH")}. " +
             $"On Debian or Ubuntu install it with: sudo apt-get install {PackageFor(options.Binary)}",
@@ -141,26 +203,45 @@ public sealed class QemuProcess : IAsyncDisposable
             string.Empty);
 
         string? directory = null;
+        var ownsDirectory = options.StateDirectory is null;
         QmpListener? listener = null;
         var endpoint = options.Endpoint;
         var arguments = new List<string>(options.Arguments);
+        var extraMonitors = new Dictionary<string, QmpEndpoint>(StringComparer.Ordinal);
         if (endpoint is null)
         {
-            directory = Directory.CreateTempSubdirectory("qmp-net-").FullName;
+            directory = ownsDirectory ? Directory.CreateTempSubdirectory("qmp-net-").FullName : PrepareStateDirectory(options.StateDirectory!);
             File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var socket = Path.Combine(directory, SocketFileName);
-            if (Encoding.UTF8.GetByteCount(socket) > MaxUnixSocketPathBytes)
+            foreach (var path in options.ExtraMonitors.Select(name => Path.Combine(directory, name + ".sock")).Prepend(socket))
             {
-                TryDeleteDirectory(directory);
-                throw new QemuStartException(
-                    $"The monitor socket path '{socket}' is longer than a Unix socket path may be ({MaxUnixSocketPathBytes} bytes): set TMPDIR to a shorter directory.",
-                    null,
-                    string.Empty);
+                if (Encoding.UTF8.GetByteCount(path) > MaxUnixSocketPathBytes)
+                {
+                    ReleaseDirectory(directory, ownsDirectory, options.ExtraMonitors);
+                    throw new QemuStartException(
+                        $"The monitor socket path '{path}' is longer than a Unix socket path may be ({MaxUnixSocketPathBytes} bytes): " +
+                        (ownsDirectory ? "set TMPDIR to a shorter directory." : "choose a shorter StateDirectory."),
+                        null,
+                        string.Empty);
+                }
+            }
+
+            foreach (var name in options.ExtraMonitors)
+            {
+                // Extra monitors always listen: they are for whoever comes along (the qmp tool, a debugging session).
+                var extra = Path.Combine(directory, name + ".sock");
+                var chardev = $"socket,id=qmp-net-{name},path={extra.Replace(",", ",,", StringComparison.Ordinal)},server=on,wait=off";
+                arguments.AddRange(storageDaemon
+                    ? ["--chardev", chardev, "--monitor", $"chardev=qmp-net-{name}"]
+                    : ["-chardev", chardev, "-mon", $"chardev=qmp-net-{name},mode=control"]);
+                extraMonitors[name] = QmpEndpoint.Unix(extra);
             }
 
             // QEMU's option syntax escapes a comma by doubling it.
             var quoted = socket.Replace(",", ",,", StringComparison.Ordinal);
-            var accept = options.MonitorMode == QemuMonitorMode.Accept;
+
+            // A detached QEMU listens itself: the process that finds it again after a restart connects to it.
+            var accept = options.MonitorMode == QemuMonitorMode.Accept && options.Lifetime == QemuLifetime.StopWithOwner;
             var server = accept ? string.Empty : ",server=on,wait=off";
             if (storageDaemon)
             {
@@ -185,7 +266,8 @@ public sealed class QemuProcess : IAsyncDisposable
             endpoint = QmpEndpoint.Unix(socket);
         }
 
-        var startInfo = new ProcessStartInfo(binaryPath)
+        var (launcher, launcherArguments) = Launcher(binaryPath, options.Lifetime);
+        var startInfo = new ProcessStartInfo(launcher)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -193,7 +275,7 @@ public sealed class QemuProcess : IAsyncDisposable
             RedirectStandardError = true,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in arguments)
+        foreach (var argument in launcherArguments.Concat(arguments))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -201,7 +283,9 @@ public sealed class QemuProcess : IAsyncDisposable
         Process process;
         try
         {
-            process = Process.Start(startInfo) ?? throw new Win32Exception("Process.Start returned no process.");
+            process = options.Lifetime == QemuLifetime.StopWithOwner
+                ? await QemuSpawner.StartAsync(startInfo).ConfigureAwait(false)
+                : Process.Start(startInfo) ?? throw new Win32Exception("Process.Start returned no process.");
         }
         catch (Win32Exception e)
         {
@@ -212,13 +296,19 @@ public sealed class QemuProcess : IAsyncDisposable
 
             if (directory is not null)
             {
-                TryDeleteDirectory(directory);
+                ReleaseDirectory(directory, ownsDirectory, options.ExtraMonitors);
             }
 
             throw new QemuStartException($"Could not run '{binaryPath}': {e.Message}", null, string.Empty, e);
         }
 
-        var qemu = new QemuProcess(process, binaryPath, directory, endpoint, options.DisposeGrace);
+        var qemu = new QemuProcess(process, binaryPath, directory, ownsDirectory, endpoint, options, extraMonitors);
+        if (options.Lifetime == QemuLifetime.StopWithOwner)
+        {
+            // Bound at once: a signal that arrives while QEMU starts stops it too.
+            QemuOwnerBinding.Bind(qemu);
+        }
+
         try
         {
             if (listener is not null)
@@ -228,6 +318,17 @@ public sealed class QemuProcess : IAsyncDisposable
             else
             {
                 await qemu.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (options.Lifetime == QemuLifetime.Detached)
+            {
+                var startTime = QemuStateFile.ReadStartTime(qemu.ProcessId) ?? throw qemu.ExitedDuringStart(null);
+                new QemuStateFile(
+                    qemu.ProcessId,
+                    startTime,
+                    binaryPath,
+                    ((QmpUnixEndpoint)endpoint).Path,
+                    extraMonitors.ToDictionary(m => m.Key, m => ((QmpUnixEndpoint)m.Value).Path, StringComparer.Ordinal)).Write(directory!);
             }
 
             return qemu;
@@ -279,10 +380,30 @@ public sealed class QemuProcess : IAsyncDisposable
     }
 
     /// <summary>Stops QEMU as <see cref="StopAsync(TimeSpan, CancellationToken)"/> does, with <see cref="QemuStartOptions.DisposeGrace"/>
-    /// (2 seconds by default) per step. Never throws; idempotent.</summary>
+    /// (2 seconds by default) per step. Never throws; idempotent. A <see cref="QemuLifetime.Detached"/> (or attached) QEMU is not
+    /// stopped: disposing only closes this object's connection to it, and it keeps running.</summary>
     /// <returns>A task that completes when the process is gone and the directory deleted.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Lifetime == QemuLifetime.Detached && Volatile.Read(ref _stop) is null)
+        {
+            // A detached QEMU outlives this object: let go of it (its state directory stays for AttachAsync).
+            try
+            {
+                await _released.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Stopped meanwhile.
+            }
+            if (_client is { } client)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         try
         {
             await StopAsync(_disposeGrace).ConfigureAwait(false);
@@ -290,6 +411,93 @@ public sealed class QemuProcess : IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // StopAsync always ends the process before it throws; there is nothing more to do.
+        }
+    }
+
+    /// <summary>Attaches to a <see cref="QemuLifetime.Detached"/> QEMU that an earlier process started with
+    /// <see cref="QemuStartOptions.StateDirectory"/> = <paramref name="stateDirectory"/>: checks that the process recorded there is
+    /// still the same process (pid and start time), connects to its monitor and reads its status and jobs
+    /// (<see cref="Attachment"/>). <see cref="StopAsync(TimeSpan, CancellationToken)"/> then stops it as if this process had
+    /// started it; disposing only lets go of it.</summary>
+    /// <param name="stateDirectory">The state directory the QEMU was started with.</param>
+    /// <param name="clientOptions">Options of the <see cref="QmpClient"/>; <see langword="null"/> means <see cref="QmpClientOptions.Default"/>.</param>
+    /// <param name="cancellationToken">Cancels attaching.</param>
+    /// <returns>The attached QEMU, with a connected <see cref="Client"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="stateDirectory"/> is null, empty or white space.</exception>
+    /// <exception cref="QemuAttachException">The directory holds no state file or is open to other users, the QEMU recorded
+    /// there has exited (or its pid belongs to another process now), or its monitor did not answer.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="PlatformNotSupportedException">The operating system is not Linux.</exception>
+    public static async Task<QemuProcess> AttachAsync(string stateDirectory, QmpClientOptions? clientOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("Attaching to a running QEMU reads /proc and is supported on Linux only.");
+        }
+
+        var directory = Path.GetFullPath(stateDirectory);
+        if (!File.Exists(Path.Combine(directory, QemuStateFile.FileName)))
+        {
+            throw new QemuAttachException($"'{directory}' holds no QEMU state file ({QemuStateFile.FileName}): there is nothing to attach to.", directory);
+        }
+
+        var mode = File.GetUnixFileMode(directory);
+        if ((mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)) != 0)
+        {
+            throw new QemuAttachException(
+                $"'{directory}' is open to other users (mode {Convert.ToString((int)mode, 8)}): a directory holding a QMP monitor must be 0700.",
+                directory);
+        }
+
+        QemuStateFile state;
+        try
+        {
+            state = QemuStateFile.Read(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new QemuAttachException($"The state file in '{directory}' cannot be read: {e.Message}", directory, e);
+        }
+
+        var startTime = QemuStateFile.ReadStartTime(state.Pid);
+        if (startTime is null)
+        {
+            throw new QemuAttachException($"The QEMU recorded in '{directory}' (pid {state.Pid}) is no longer running.", directory);
+        }
+
+        if (startTime != state.StartTime)
+        {
+            throw new QemuAttachException(
+                string.Create(CultureInfo.InvariantCulture, $"The QEMU recorded in '{directory}' has exited: its pid {state.Pid} now belongs to another process (start time {startTime}, not {state.StartTime})."),
+                directory);
+        }
+
+        QmpClient client;
+        try
+        {
+            client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(state.Socket), clientOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QmpException e)
+        {
+            throw new QemuAttachException($"QEMU (pid {state.Pid}) runs, but its monitor at unix:{state.Socket} did not answer: {e.Message}", directory, e);
+        }
+
+        var qemu = new QemuProcess(state, directory, client);
+        try
+        {
+            var status = await client.ExecuteAsync("query-status", null, cancellationToken).ConfigureAwait(false);
+            var jobs = await client.ExecuteAsync("query-jobs", null, cancellationToken).ConfigureAwait(false);
+            qemu.Attachment = new QemuAttachment(
+                status.GetProperty("status").GetString() ?? string.Empty,
+                status.TryGetProperty("running", out var running) && running.ValueKind == System.Text.Json.JsonValueKind.True,
+                jobs);
+            return qemu;
+        }
+        catch (Exception e) when (e is QmpException or KeyNotFoundException or InvalidOperationException)
+        {
+            await qemu.DisposeAsync().ConfigureAwait(false);
+            throw new QemuAttachException($"QEMU (pid {state.Pid}) answered, but reading its status and jobs failed: {e.Message}", directory, e);
         }
     }
 
@@ -334,6 +542,123 @@ public sealed class QemuProcess : IAsyncDisposable
             _ when name.StartsWith("qemu-system-s390x", StringComparison.Ordinal) => "qemu-system-s390x",
             _ => "qemu-system (the package that provides " + name + ")",
         };
+    }
+
+    /// <summary>What to run: QEMU itself, or a util-linux launcher that sets the process up and then becomes QEMU
+    /// (<c>exec</c>, same pid). <c>setpriv --pdeathsig TERM</c> makes the kernel send QEMU SIGTERM when the thread that
+    /// started it ends, which <see cref="QemuSpawner"/> makes "when this process ends"; <c>setsid</c> puts a detached QEMU in
+    /// a session of its own, out of reach of the signals a terminal or a supervisor sends to this process's group. Without
+    /// the launcher (not installed), QEMU is started as it is.</summary>
+    internal static (string FileName, string[] Arguments) Launcher(string binaryPath, QemuLifetime lifetime)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            if (lifetime == QemuLifetime.StopWithOwner && s_setpriv.Value is { } setpriv)
+            {
+                return (setpriv, ["--pdeathsig", "TERM", "--", binaryPath]);
+            }
+
+            if (lifetime == QemuLifetime.Detached && s_setsid.Value is { } setsid)
+            {
+                return (setsid, [binaryPath]);
+            }
+        }
+
+        return (binaryPath, []);
+    }
+
+    private static readonly Lazy<string?> s_setpriv = new(() => ResolveBinary("setpriv"));
+    private static readonly Lazy<string?> s_setsid = new(() => ResolveBinary("setsid"));
+
+    private static void ValidateMonitorNames(IReadOnlyList<string> names)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (string.IsNullOrEmpty(name) || name.Length > 32 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                throw new ArgumentException(
+                    $"The extra monitor name '{name}' is not valid: use 1 to 32 letters, digits, '-' or '_'.", "options");
+            }
+
+            if (name == "qmp" || !seen.Add(name))
+            {
+                throw new ArgumentException($"The extra monitor name '{name}' is taken (by the managed monitor or an earlier name).", "options");
+            }
+        }
+    }
+
+    /// <summary>Creates the caller's state directory (or takes the existing one), refusing one that holds a QEMU that still
+    /// runs, and clears what an earlier QEMU left there.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string PrepareStateDirectory(string stateDirectory)
+    {
+        var directory = Path.GetFullPath(stateDirectory);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var stateFile = Path.Combine(directory, QemuStateFile.FileName);
+        if (File.Exists(stateFile))
+        {
+            QemuStateFile? state = null;
+            try
+            {
+                state = QemuStateFile.Read(directory);
+            }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                // An unreadable state file records nothing that could still run.
+            }
+
+            if (state is not null && QemuStateFile.ReadStartTime(state.Pid) == state.StartTime)
+            {
+                throw new ArgumentException(
+                    $"The state directory '{directory}' belongs to a QEMU that still runs (pid {state.Pid}): attach to it with QemuProcess.AttachAsync, or choose another directory.",
+                    "options");
+            }
+
+            File.Delete(stateFile);
+        }
+
+        foreach (var socket in Directory.EnumerateFiles(directory, "*.sock"))
+        {
+            File.Delete(socket);
+        }
+
+        return directory;
+    }
+
+    /// <summary>Deletes a directory Qmp.Net created, or only the files it put into the caller's state directory.</summary>
+    private static void ReleaseDirectory(string directory, bool ownsDirectory, IEnumerable<string> extraMonitors)
+    {
+        if (ownsDirectory)
+        {
+            TryDeleteDirectory(directory);
+            return;
+        }
+
+        foreach (var file in extraMonitors.Select(name => name + ".sock").Concat([SocketFileName, QemuStateFile.FileName, QemuStateFile.FileName + ".tmp"]))
+        {
+            try
+            {
+                File.Delete(Path.Combine(directory, file));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort, as for the directory.
+            }
+        }
+    }
+
+    /// <summary>An attached QEMU is not this process's child, so it cannot be waited for: its /proc entry is watched instead.</summary>
+    private async Task<int> WatchAttachedExitAsync(CancellationToken released)
+    {
+        // Let go of (disposed while detached), the watch ends and the task is cancelled: the exit is no longer watched.
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (QemuStateFile.ReadStartTime(ProcessId) == _attachedStartTime)
+        {
+            await timer.WaitForNextTickAsync(released).ConfigureAwait(false);
+        }
+
+        return -1;
     }
 
     private static string? ResolveBinary(string binary)
@@ -577,6 +902,7 @@ public sealed class QemuProcess : IAsyncDisposable
                 {
                     method = QemuStopMethod.Terminated;
                     if (cancellationToken.IsCancellationRequested
+                        || (_process is null && QemuStateFile.ReadStartTime(ProcessId) != _attachedStartTime)
                         || !NativeMethods.TrySendSignal(ProcessId, NativeMethods.SIGTERM)
                         || !await WaitAsync(_exited, grace, cancellationToken).ConfigureAwait(false))
                     {
@@ -635,7 +961,14 @@ public sealed class QemuProcess : IAsyncDisposable
         {
             if (!HasExited)
             {
-                _process.Kill(entireProcessTree: false);
+                if (_process is not null)
+                {
+                    _process.Kill(entireProcessTree: false);
+                }
+                else if (QemuStateFile.ReadStartTime(ProcessId) == _attachedStartTime)
+                {
+                    NativeMethods.TrySendSignal(ProcessId, NativeMethods.SIGKILL);
+                }
             }
         }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException)
@@ -654,9 +987,10 @@ public sealed class QemuProcess : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
         }
 
+        QemuOwnerBinding.Unbind(this);
         try
         {
-            _process.StandardInput.Close();
+            _process?.StandardInput.Close();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
@@ -665,18 +999,19 @@ public sealed class QemuProcess : IAsyncDisposable
 
         if (SocketDirectory is not null)
         {
-            TryDeleteDirectory(SocketDirectory);
+            ReleaseDirectory(SocketDirectory, _ownsDirectory, ExtraMonitors.Keys);
         }
 
         if (HasExited)
         {
-            _process.Dispose();
+            _process?.Dispose();
+            _released.Dispose();
         }
     }
 
     private async Task<int> WatchExitAsync()
     {
-        await _process.WaitForExitAsync().ConfigureAwait(false);
+        await _process!.WaitForExitAsync().ConfigureAwait(false);
 
         // The pipes end with the process; wait briefly so Stderr holds everything it wrote (a child that inherited them
         // could keep them open, hence the bound).

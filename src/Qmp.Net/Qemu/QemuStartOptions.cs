@@ -53,4 +53,21 @@ public sealed record QemuStartOptions
     /// (see <see cref="QemuProcess.StopAsync(TimeSpan, CancellationToken)"/>).</summary>
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan DisposeGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets whether QEMU ends with this .NET process (<see cref="QemuLifetime.StopWithOwner"/>) or outlives it on
+    /// purpose (<see cref="QemuLifetime.Detached"/>, which needs <see cref="StateDirectory"/>).</summary>
+    /// <value>The default value is <see cref="QemuLifetime.StopWithOwner"/>.</value>
+    public QemuLifetime Lifetime { get; init; } = QemuLifetime.StopWithOwner;
+
+    /// <summary>Gets a directory of the caller's choosing for the monitor socket(s) and, for a <see cref="QemuLifetime.Detached"/>
+    /// QEMU, the state file (<c>qemu.json</c>) that <see cref="QemuProcess.AttachAsync(string, QmpClientOptions?, CancellationToken)"/>
+    /// reads. It is created when missing and set to mode 0700; it must not hold a QEMU that still runs.</summary>
+    /// <value>The default value is <see langword="null"/>: a fresh private directory under <c>$TMPDIR</c>, deleted when QEMU
+    /// stops. A caller's directory is kept; the files Qmp.Net put there are deleted when QEMU stops.</value>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Gets the names of extra QMP monitors to add next to the managed one (for the <c>qmp</c> tool or a debugging
+    /// session): each listens on <c>NAME.sock</c> in the same private directory (see <see cref="QemuProcess.ExtraMonitors"/>).</summary>
+    /// <value>The default value is empty. Names use letters, digits, <c>-</c> and <c>_</c>; <c>qmp</c> is taken.</value>
+    public IReadOnlyList<string> ExtraMonitors { get; init; } = [];
 }

@@ -73,7 +73,20 @@ internal static class ExceptionFactory
     public static QmpConnectionClosedException ClosedBy(Exception cause) => new("The QMP connection is closed: " + cause.Message, cause);
 
     public static QmpConnectionException ConnectFailed(QmpEndpoint endpoint, SocketException e) =>
-        new(e.SocketErrorCode, $"Could not connect to the QMP server at {endpoint}: {e.Message} ({e.SocketErrorCode}).", e);
+        new(e.SocketErrorCode, $"Could not connect to the QMP server at {endpoint}: {DescribeConnectFailure(endpoint, e)}", e);
+
+    /// <summary>Says what a failed connect means; for a Unix socket in terms of its file (the socket layer reports a missing
+    /// file as ENOENT, which .NET maps to AddressNotAvailable, "Cannot assign requested address").</summary>
+    private static string DescribeConnectFailure(QmpEndpoint endpoint, SocketException e) => (endpoint, e.SocketErrorCode) switch
+    {
+        (QmpUnixEndpoint unix, SocketError.AddressNotAvailable) when !Path.Exists(unix.Path) =>
+            $"the socket file '{unix.Path}' does not exist (is the server running, and is the path right?).",
+        (QmpUnixEndpoint unix, SocketError.ConnectionRefused) =>
+            $"the connection was refused: the socket file '{unix.Path}' exists but nothing listens on it (ConnectionRefused).",
+        (QmpUnixEndpoint unix, SocketError.AccessDenied) =>
+            $"permission denied on the socket file '{unix.Path}' or a directory above it (AccessDenied).",
+        _ => $"{e.Message} ({e.SocketErrorCode}).",
+    };
 
     public static QmpConnectionException TlsFailed(QmpEndpoint endpoint, Exception e) =>
         new(e is SocketException s ? s.SocketErrorCode : SocketError.SocketError,
