@@ -446,7 +446,9 @@ public sealed class QmpJob : IAsyncDisposable
                     await _manager.Client.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = Id }).ConfigureAwait(false);
                     lock (_lock)
                     {
+                        // QEMU sends the null status before the reply, but our event loop may not have handled it yet.
                         _dismissed = true;
+                        _status = QmpJobStatus.Null;
                     }
                 }
                 catch (QmpErrorException)
