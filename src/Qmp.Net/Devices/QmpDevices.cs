@@ -73,13 +73,18 @@ public static class QmpDevices
         }
 
         using var events = client.SubscribeEvents(e => e.Name is "DEVICE_DELETED" or "DEVICE_UNPLUG_GUEST_ERROR" && Matches(e.Data, device));
-        await client.ExecuteAsync("device_del", new JsonObject { ["id"] = device }, cancellationToken).ConfigureAwait(false);
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // The bound runs from the call, so it also covers a slow device_del reply.
         using var timeoutSource = new CancellationTokenSource(timeout, timeProvider ?? TimeProvider.System);
-        using var link = timeoutSource.Token.Register(static s => ((CancellationTokenSource)s!).Cancel(), timer);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        await client.ExecuteAsync("device_del", new JsonObject { ["id"] = device }, cancellationToken).ConfigureAwait(false);
         try
         {
-            var e = await events.ReadAsync(timer.Token).ConfigureAwait(false);
+            if (!events.TryRead(out var e))
+            {
+                e = await events.ReadAsync(timer.Token).ConfigureAwait(false);
+            }
+
             var path = e.Data.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             return new QmpUnplugResult(device, e.Name == "DEVICE_DELETED" ? QmpUnplugOutcome.Deleted : QmpUnplugOutcome.GuestError, path);
         }

@@ -360,7 +360,15 @@ public sealed class QmpMigration : IAsyncDisposable
             QmpMigrationProgress? progress = null;
             try
             {
-                progress = await GetProgressAsync(cancellationToken).WaitAsync(_options.ProgressQueryTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                // A late answer must not hold the stream open after the migration has ended.
+                var query = GetProgressAsync(cancellationToken).WaitAsync(_options.ProgressQueryTimeout, _options.TimeProvider, cancellationToken);
+                if (await Task.WhenAny(query, _completion.Task).ConfigureAwait(false) != query)
+                {
+                    _ = query.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    break;
+                }
+
+                progress = await query.ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
