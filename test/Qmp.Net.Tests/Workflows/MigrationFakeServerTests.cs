@@ -87,13 +87,14 @@ public class MigrationFakeServerTests
         Assert.That(error, Is.InstanceOf<QmpException>().And.Not.InstanceOf<QmpMigrationException>());
     }
 
-    /// <summary>The second query-migrate is answered 300 ms late (QEMU busy at switchover) while the client waits 50 ms:
-    /// the stream skips it, reads again, and the migration still completes.</summary>
+    /// <summary>The second query-migrate is answered only after the client's 1 s bound has passed and it asked again (QEMU
+    /// busy at switchover): the stream skips it, the late reply is dropped, and the migration still completes.</summary>
     private static async Task<(QmpMigrationStatus Status, QmpMigrationStatus[] Items)> LateQueryRoundAsync()
     {
         await using var server = await QmpTestServer.StartAsync();
         var queries = 0;
         var deviceSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         server.Handle("migrate-set-capabilities", _ => new { });
         server.Handle("migrate", _ => new { });
         server.Handle("query-migrate", async (_, ct) =>
@@ -103,7 +104,7 @@ public class MigrationFakeServerTests
                 case 1:
                     return new { status = "active" };
                 case 2:
-                    await Task.Delay(300, ct);  // the busy QEMU of the scenario, not a wait of the test
+                    await released.Task.WaitAsync(ct);  // the busy QEMU: answers only after the client gave up and asked again
                     return new { status = "active" };
                 default:
                     return new { status = "device" };
@@ -112,7 +113,7 @@ public class MigrationFakeServerTests
         await using var client = await TestSupport.ConnectAsync(server);
         await using var migration = await QmpMigration.StartAsync(client, "unix:/tmp/m.sock", new QmpMigrationOptions
         {
-            ProgressInterval = TimeSpan.FromMilliseconds(10), ProgressQueryTimeout = TimeSpan.FromMilliseconds(50),
+            ProgressInterval = TimeSpan.FromMilliseconds(10), ProgressQueryTimeout = TimeSpan.FromSeconds(1),
         }).Bounded();
 
         var items = new List<QmpMigrationStatus>();
@@ -127,6 +128,8 @@ public class MigrationFakeServerTests
                 }
             }
         });
+        await server.WaitForCommandAsync(c => c.Name == "query-migrate" && server.Commands.Count(x => x.Name == "query-migrate") >= 3).Bounded();
+        released.TrySetResult();
         await deviceSeen.Task.Bounded();
         await server.EmitEventAsync("MIGRATION", new { status = "completed" });
         await watching.Bounded();
