@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The workflow samples of samples/scripts (mirror, snapshot, migrate; docs/workflows.md), run as written against QEMUs
+# started here with small images made by qemu-img. Bounded: each program has 300 s, the whole step takes well under a
+# minute once the scripts are built. Needs qemu-system-x86_64 and qemu-img (Debian's qemu-system-x86 and qemu-utils).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v qemu-img >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends qemu-utils
+fi
+
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+wait_socket() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+qemu-img create -q -f qcow2 "$dir/src.qcow2" 16M
+qemu-io -f qcow2 -c "write -P 0xa5 0 1M" "$dir/src.qcow2" >/dev/null
+qemu-img create -q -f qcow2 "$dir/tgt.qcow2" 16M
+qemu-img create -q -f qcow2 "$dir/disk.qcow2" 16M
+
+# mirror and snapshot: a monitor-only QEMU with three qcow2 nodes.
+qemu-system-x86_64 -machine none -nodefaults -display none -S -qmp "unix:$dir/jobs.sock,server=on,wait=off" \
+    -blockdev "driver=qcow2,node-name=src,file.driver=file,file.filename=$dir/src.qcow2" \
+    -blockdev "driver=qcow2,node-name=tgt,file.driver=file,file.filename=$dir/tgt.qcow2" \
+    -blockdev "driver=qcow2,node-name=disk,file.driver=file,file.filename=$dir/disk.qcow2" &
+pids+=($!)
+wait_socket "$dir/jobs.sock"
+timeout 300 dotnet run samples/scripts/mirror.cs -- "unix:$dir/jobs.sock" src tgt | tee "$dir/mirror.txt"
+grep -q "^mirror done" "$dir/mirror.txt"
+timeout 300 dotnet run samples/scripts/snapshot.cs -- "unix:$dir/jobs.sock" disk ci1 | tee "$dir/snapshot.txt"
+grep -q "^deleted 'ci1'" "$dir/snapshot.txt"
+
+# migrate: two QEMUs with the same machine type, the destination waiting with -incoming defer.
+machine=(-machine pc-i440fx-7.2 -m 32 -nodefaults -display none)
+qemu-system-x86_64 "${machine[@]}" -qmp "unix:$dir/src-qmp.sock,server=on,wait=off" &
+pids+=($!)
+qemu-system-x86_64 "${machine[@]}" -incoming defer -qmp "unix:$dir/dst-qmp.sock,server=on,wait=off" &
+pids+=($!)
+wait_socket "$dir/src-qmp.sock"
+wait_socket "$dir/dst-qmp.sock"
+timeout 300 dotnet run samples/scripts/migrate.cs -- "unix:$dir/src-qmp.sock" "unix:$dir/dst-qmp.sock" "unix:$dir/migration.sock" | tee "$dir/migrate.txt"
+grep -q "^migration Completed" "$dir/migrate.txt"
+echo "CI: workflow samples passed"

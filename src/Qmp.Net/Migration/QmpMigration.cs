@@ -1,0 +1,421 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Qmp.Net.Jobs;
+
+namespace Qmp.Net.Migration;
+
+/// <summary>One live migration, outgoing (this QEMU is the source) or incoming (the destination), followed from its
+/// <c>MIGRATION</c> events to its end.</summary>
+/// <remarks>
+/// <para>Starting one subscribes to <c>MIGRATION</c> events, turns the <c>events</c> capability on (without it QEMU sends
+/// none), applies <see cref="QmpMigrationOptions"/>, then sends <c>migrate</c> or <c>migrate-incoming</c>.
+/// <see cref="Completion"/> ends with <see cref="QmpMigrationStatus.Completed"/> or <see cref="QmpMigrationStatus.Cancelled"/>;
+/// a failure faults it with <see cref="QmpMigrationException"/> carrying <c>error-desc</c> from <c>query-migrate</c>;
+/// a lost connection faults it with the connection's error.</para>
+/// <para>Progress comes only from <c>query-migrate</c>: <see cref="WatchAsync"/> polls it, skipping a read that takes
+/// longer than <see cref="QmpMigrationOptions.ProgressQueryTimeout"/> (QEMU may be too busy during switchover).</para>
+/// <para>Disposing stops following the migration (it is not cancelled); an unfinished <see cref="Completion"/> then fails
+/// with <see cref="ObjectDisposedException"/>.</para>
+/// </remarks>
+public sealed class QmpMigration : IAsyncDisposable
+{
+    private static int s_nextFd;
+    private readonly QmpClient _client;
+    private readonly QmpMigrationOptions _options;
+    private readonly QmpEventSubscription _subscription;
+    private readonly TaskCompletionSource<QmpMigrationStatus> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private Activity? _activity;
+    private Task _loop = Task.CompletedTask;
+    private int _status;
+    private int _disposed;
+
+    private QmpMigration(QmpClient client, QmpMigrationOptions options, bool incoming)
+    {
+        _client = client;
+        _options = options;
+        IsIncoming = incoming;
+        _completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _subscription = client.SubscribeEvents(static e => e.Name == "MIGRATION");
+        _activity = WorkflowTelemetry.StartLongActivity("qmp.migration");
+        _activity?.SetTag("qmp.migration.direction", incoming ? "incoming" : "outgoing");
+    }
+
+    /// <summary>Gets a value indicating whether this end is the destination.</summary>
+    public bool IsIncoming { get; }
+
+    /// <summary>Gets the last status seen.</summary>
+    public QmpMigrationStatus Status => (QmpMigrationStatus)Volatile.Read(ref _status);
+
+    /// <summary>Gets a task that ends with the final status (<see cref="QmpMigrationStatus.Completed"/> or
+    /// <see cref="QmpMigrationStatus.Cancelled"/>), or faults with <see cref="QmpMigrationException"/> (failed), the
+    /// connection's error (connection lost, QEMU exited), or <see cref="ObjectDisposedException"/>.</summary>
+    public Task<QmpMigrationStatus> Completion => _completion.Task;
+
+    /// <summary>Starts an outgoing migration to a URI: <c>unix:PATH</c>, <c>tcp:HOST:PORT</c>, <c>exec:COMMAND</c>,
+    /// <c>fd:NAME</c> (a descriptor passed with <c>getfd</c>) or, on QEMU 9.1+, <c>file:PATH</c>.</summary>
+    /// <param name="client">The source QEMU's client.</param>
+    /// <param name="uri">Where to migrate to.</param>
+    /// <param name="options">Capabilities and parameters; <see langword="null"/> for <see cref="QmpMigrationOptions.Default"/>.</param>
+    /// <param name="cancellationToken">Cancels the set-up commands (a started migration goes on: use <see cref="CancelAsync"/>).</param>
+    /// <returns>The migration, started.</returns>
+    /// <exception cref="ArgumentException"><paramref name="uri"/> is empty.</exception>
+    /// <exception cref="QmpErrorException">QEMU refused a capability, a parameter or the migration.</exception>
+    public static Task<QmpMigration> StartAsync(QmpClient client, string uri, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return StartCoreAsync(client, options, incoming: false, "migrate", new JsonObject { ["uri"] = uri }, null, cancellationToken);
+    }
+
+    /// <summary>Starts an outgoing migration over <c>channels</c> (QEMU 8.2+), e.g.
+    /// <c>[{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":"/run/m.sock"}}]</c>.</summary>
+    /// <param name="client">The source QEMU's client.</param>
+    /// <param name="channels">The <c>channels</c> argument.</param>
+    /// <param name="options">Capabilities and parameters.</param>
+    /// <param name="cancellationToken">Cancels the set-up commands.</param>
+    /// <returns>The migration, started.</returns>
+    public static Task<QmpMigration> StartAsync(QmpClient client, JsonArray channels, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(channels);
+        return StartCoreAsync(client, options, incoming: false, "migrate", new JsonObject { ["channels"] = channels.DeepClone() }, null, cancellationToken);
+    }
+
+    /// <summary>Starts an outgoing migration into a descriptor this process owns (a socket or pipe): passes it with
+    /// <c>getfd</c>, then migrates to <c>fd:NAME</c>. Unix sockets only.</summary>
+    /// <param name="client">The source QEMU's client, connected over a Unix socket.</param>
+    /// <param name="descriptor">The descriptor; QEMU gets its own copy, so it may be closed afterwards.</param>
+    /// <param name="options">Capabilities and parameters.</param>
+    /// <param name="cancellationToken">Cancels the set-up commands.</param>
+    /// <returns>The migration, started.</returns>
+    public static Task<QmpMigration> StartAsync(QmpClient client, SafeHandle descriptor, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return StartCoreAsync(client, options, incoming: false, "migrate", null, descriptor, cancellationToken);
+    }
+
+    /// <summary>Starts the incoming side on a QEMU started with <c>-incoming defer</c>: <c>migrate-incoming</c> on a URI
+    /// (<c>unix:</c>, <c>tcp:</c>, <c>exec:</c>, <c>fd:</c>, <c>file:</c>). After <see cref="QmpMigrationStatus.Completed"/>
+    /// the VM runs, or stays paused when QEMU was started with <c>-S</c> (then send <c>cont</c>).</summary>
+    /// <param name="client">The destination QEMU's client.</param>
+    /// <param name="uri">Where to listen.</param>
+    /// <param name="options">Capabilities and parameters (<c>postcopy-ram</c> and <c>multifd</c> must match the source's).</param>
+    /// <param name="cancellationToken">Cancels the set-up commands.</param>
+    /// <returns>The incoming migration, listening.</returns>
+    public static Task<QmpMigration> StartIncomingAsync(QmpClient client, string uri, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return StartCoreAsync(client, options, incoming: true, "migrate-incoming", new JsonObject { ["uri"] = uri }, null, cancellationToken);
+    }
+
+    /// <summary>Starts the incoming side over <c>channels</c> (QEMU 8.2+).</summary>
+    /// <param name="client">The destination QEMU's client.</param>
+    /// <param name="channels">The <c>channels</c> argument.</param>
+    /// <param name="options">Capabilities and parameters.</param>
+    /// <param name="cancellationToken">Cancels the set-up commands.</param>
+    /// <returns>The incoming migration, listening.</returns>
+    public static Task<QmpMigration> StartIncomingAsync(QmpClient client, JsonArray channels, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(channels);
+        return StartCoreAsync(client, options, incoming: true, "migrate-incoming", new JsonObject { ["channels"] = channels.DeepClone() }, null, cancellationToken);
+    }
+
+    /// <summary>Reads the progress from <c>query-migrate</c> now.</summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>The progress.</returns>
+    public async Task<QmpMigrationProgress> GetProgressAsync(CancellationToken cancellationToken = default)
+    {
+        var info = await _client.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
+        return Parse(info);
+    }
+
+    /// <summary>Streams the progress every <see cref="QmpMigrationOptions.ProgressInterval"/> until the migration ends;
+    /// a read slower than <see cref="QmpMigrationOptions.ProgressQueryTimeout"/> is skipped.</summary>
+    /// <param name="cancellationToken">Ends the enumeration with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The progress items.</returns>
+    public IAsyncEnumerable<QmpMigrationProgress> WatchAsync(CancellationToken cancellationToken = default) => WatchCoreAsync(cancellationToken);
+
+    /// <summary>Waits for the migration to end, reporting progress on the way.</summary>
+    /// <param name="progress">Receives progress items; <see langword="null"/> polls nothing.</param>
+    /// <param name="cancellationToken">Stops waiting (the migration goes on).</param>
+    /// <returns>The final status.</returns>
+    /// <exception cref="QmpMigrationException">The migration failed.</exception>
+    public async Task<QmpMigrationStatus> WaitAsync(IProgress<QmpMigrationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (progress is not null)
+        {
+            await foreach (var p in WatchAsync(cancellationToken).ConfigureAwait(false))
+            {
+                progress.Report(p);
+            }
+        }
+
+        return await _completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancels the migration (<c>migrate_cancel</c>) and waits for it to end. The source keeps running; an
+    /// incoming QEMU exits.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The final status: <see cref="QmpMigrationStatus.Cancelled"/>, or <see cref="QmpMigrationStatus.Completed"/>
+    /// when it finished first.</returns>
+    /// <exception cref="QmpMigrationException">The migration failed first.</exception>
+    public async Task<QmpMigrationStatus> CancelAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_completion.Task.IsCompleted)
+        {
+            await _client.ExecuteAsync("migrate_cancel", null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Switches a running migration to postcopy (<c>migrate-start-postcopy</c>); both ends need
+    /// <see cref="QmpMigrationOptions.PostcopyRam"/>.</summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when QEMU has accepted the command.</returns>
+    public Task StartPostcopyAsync(CancellationToken cancellationToken = default) =>
+        _client.ExecuteAsync("migrate-start-postcopy", null, cancellationToken);
+
+    /// <summary>Stops following the migration (it is not cancelled).</summary>
+    /// <returns>A task that completes when the event loop has ended.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _subscription.Dispose();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private static async Task<QmpMigration> StartCoreAsync(QmpClient client, QmpMigrationOptions? options, bool incoming, string command, JsonObject? arguments, SafeHandle? descriptor, CancellationToken cancellationToken)
+    {
+        options ??= QmpMigrationOptions.Default;
+        var migration = new QmpMigration(client, options, incoming);
+        try
+        {
+            await client.ExecuteAsync("migrate-set-capabilities", new JsonObject { ["capabilities"] = Capabilities(options) }, cancellationToken).ConfigureAwait(false);
+            if (Parameters(options) is { Count: > 0 } parameters)
+            {
+                await client.ExecuteAsync("migrate-set-parameters", parameters, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (descriptor is not null)
+            {
+                var name = $"qmpnet-migration-{Environment.ProcessId}-{Interlocked.Increment(ref s_nextFd)}";
+                await client.ExecuteAsync("getfd", new JsonObject { ["fdname"] = name }, [descriptor], cancellationToken).ConfigureAwait(false);
+                arguments = new JsonObject { ["uri"] = "fd:" + name };
+            }
+
+            migration._loop = Task.Run(migration.RunAsync, CancellationToken.None);
+            await client.ExecuteAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            migration.Finish(null, e, "failed");
+            await migration.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return migration;
+    }
+
+    private static JsonArray Capabilities(QmpMigrationOptions options)
+    {
+        var list = new JsonArray { (JsonNode)Capability("events", true) };
+        if (options.Multifd is { } multifd)
+        {
+            list.Add((JsonNode)Capability("multifd", multifd));
+        }
+
+        if (options.PostcopyRam is { } postcopy)
+        {
+            list.Add((JsonNode)Capability("postcopy-ram", postcopy));
+        }
+
+        foreach (var (name, state) in options.Capabilities)
+        {
+            list.Add((JsonNode)Capability(name, state));
+        }
+
+        return list;
+    }
+
+    private static JsonObject Capability(string name, bool state) => new() { ["capability"] = name, ["state"] = state };
+
+    private static JsonObject Parameters(QmpMigrationOptions options)
+    {
+        var parameters = options.Parameters is null ? [] : (JsonObject)options.Parameters.DeepClone();
+        if (options.MaxBandwidth is { } bandwidth)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(bandwidth, nameof(options));
+            parameters["max-bandwidth"] = bandwidth;
+        }
+
+        if (options.DowntimeLimit is { } downtime)
+        {
+            parameters["downtime-limit"] = (long)downtime.TotalMilliseconds;
+        }
+
+        if (options.MultifdChannels is { } channels)
+        {
+            parameters["multifd-channels"] = channels;
+        }
+
+        return parameters;
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await foreach (var e in _subscription.ConfigureAwait(false))
+            {
+                var name = e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String
+                    ? s.GetString()
+                    : null;
+                var status = QmpMigrationStatusNames.Parse(name);
+                Volatile.Write(ref _status, (int)status);
+                _activity?.AddEvent(new ActivityEvent("status " + name));
+                switch (status)
+                {
+                    case QmpMigrationStatus.Completed:
+                    case QmpMigrationStatus.Cancelled:
+                        Finish(status, null, status == QmpMigrationStatus.Completed ? "success" : "cancelled");
+                        _subscription.Dispose();
+                        break;
+                    case QmpMigrationStatus.Failed:
+                        string? error = null;
+                        try
+                        {
+                            var info = await _client.ExecuteAsync("query-migrate").ConfigureAwait(false);
+                            error = info.ValueKind == JsonValueKind.Object && info.TryGetProperty("error-desc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                        }
+                        catch (Exception)
+                        {
+                            // The text is lost with the connection; the status still says failed.
+                        }
+
+                        Finish(null, new QmpMigrationException(status, error, IsIncoming), "failed");
+                        _subscription.Dispose();
+                        break;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // Handled below like the subscription's end.
+        }
+
+        if (_completion.Task.IsCompleted)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Finish(null, new ObjectDisposedException(nameof(QmpMigration), "The migration handle was disposed before the migration ended; the migration was not cancelled."), "abandoned");
+            return;
+        }
+
+        try
+        {
+            await _client.Completion.ConfigureAwait(false);
+            Finish(null, new QmpConnectionClosedException("The connection to QEMU ended before the migration ended."), "connection-lost");
+        }
+        catch (Exception e)
+        {
+            Finish(null, e, "connection-lost");
+        }
+    }
+
+    private void Finish(QmpMigrationStatus? status, Exception? error, string outcome)
+    {
+        var done = status is { } s ? _completion.TrySetResult(s) : _completion.TrySetException(error!);
+        if (!done)
+        {
+            return;
+        }
+
+        var tags = new TagList { { "qmp.migration.direction", IsIncoming ? "incoming" : "outgoing" }, { "qmp.outcome", outcome } };
+        WorkflowTelemetry.Migrations.Add(1, tags);
+        WorkflowTelemetry.MigrationDuration.Record(Stopwatch.GetElapsedTime(_start).TotalSeconds, tags);
+        WorkflowTelemetry.Finish(_activity, outcome, error?.Message);
+        _activity = null;
+    }
+
+    private async IAsyncEnumerable<QmpMigrationProgress> WatchCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (!_completion.Task.IsCompleted)
+        {
+            QmpMigrationProgress? progress = null;
+            try
+            {
+                // A late answer must not hold the stream open after the migration has ended.
+                var query = GetProgressAsync(cancellationToken).WaitAsync(_options.ProgressQueryTimeout, _options.TimeProvider, cancellationToken);
+                if (await Task.WhenAny(query, _completion.Task).ConfigureAwait(false) != query)
+                {
+                    _ = query.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    break;
+                }
+
+                progress = await query.ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // QEMU is busy (switchover): skip this read.
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The connection ended: Completion says how.
+                break;
+            }
+
+            if (progress is { } p)
+            {
+                yield return p;
+            }
+
+            if (_completion.Task.IsCompleted)
+            {
+                break;
+            }
+
+            var delay = Task.Delay(_options.ProgressInterval, _options.TimeProvider, cancellationToken);
+            await Task.WhenAny(delay, _completion.Task).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static QmpMigrationProgress Parse(JsonElement info)
+    {
+        if (info.ValueKind != JsonValueKind.Object)
+        {
+            return default;
+        }
+
+        var status = info.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? QmpMigrationStatusNames.Parse(s.GetString()) : QmpMigrationStatus.Unknown;
+        long transferred = 0, remaining = 0, total = 0, dirty = 0;
+        if (info.TryGetProperty("ram", out var ram) && ram.ValueKind == JsonValueKind.Object)
+        {
+            transferred = Int(ram, "transferred");
+            remaining = Int(ram, "remaining");
+            total = Int(ram, "total");
+            dirty = Int(ram, "dirty-pages-rate");
+        }
+
+        return new QmpMigrationProgress(status, transferred, remaining, total, dirty, Int(info, "expected-downtime"), Int(info, "total-time"));
+    }
+
+    private static long Int(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
+}

@@ -1,0 +1,139 @@
+using System.Text.Json.Nodes;
+using Qmp.Net.Migration;
+using Qmp.Net.Testing;
+using Qmp.Net.Tests.Support;
+
+namespace Qmp.Net.Tests.Workflows;
+
+/// <summary><see cref="QmpMigration"/> against the fake server: what it sends first, MIGRATION before the reply, the
+/// failure text, a query-migrate that QEMU answers too late during switchover, a lost connection.</summary>
+public class MigrationFakeServerTests
+{
+    [Test]
+    public async Task The_events_capability_and_parameters_go_before_migrate_and_setup_before_the_reply_is_seen()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("migrate-set-capabilities", _ => new { });
+        server.Handle("migrate-set-parameters", _ => new { });
+        server.Handle("migrate", async (_, ct) =>
+        {
+            await server.EmitEventAsync("MIGRATION", new { status = "setup" }, cancellationToken: ct);
+            return new { };
+        });
+        await using var client = await TestSupport.ConnectAsync(server);
+
+        await using var migration = await QmpMigration.StartAsync(client, "unix:/tmp/m.sock", new QmpMigrationOptions
+        {
+            MaxBandwidth = 32768, DowntimeLimit = TimeSpan.FromMilliseconds(100), Multifd = true, MultifdChannels = 2,
+        }).Bounded();
+        await server.EmitEventAsync("MIGRATION", new { status = "active" });
+        await server.EmitEventAsync("MIGRATION", new { status = "completed" });
+        var status = await migration.Completion.Bounded();
+
+        var names = server.Commands.Select(c => c.Name).Where(n => n != "qmp_capabilities").ToList();
+        var capabilities = server.Commands.Single(c => c.Name == "migrate-set-capabilities").Arguments.GetProperty("capabilities");
+        var parameters = server.Commands.Single(c => c.Name == "migrate-set-parameters").Arguments;
+        Assert.Multiple(() =>
+        {
+            Assert.That(names, Is.EqualTo(new[] { "migrate-set-capabilities", "migrate-set-parameters", "migrate" }));
+            Assert.That(capabilities[0].GetProperty("capability").GetString(), Is.EqualTo("events"));
+            Assert.That(capabilities[1].GetProperty("capability").GetString(), Is.EqualTo("multifd"));
+            Assert.That(parameters.GetProperty("max-bandwidth").GetInt64(), Is.EqualTo(32768));
+            Assert.That(parameters.GetProperty("downtime-limit").GetInt64(), Is.EqualTo(100));
+            Assert.That(parameters.GetProperty("multifd-channels").GetInt32(), Is.EqualTo(2));
+            Assert.That(status, Is.EqualTo(QmpMigrationStatus.Completed));
+        });
+    }
+
+    [Test]
+    public async Task A_failed_migration_carries_error_desc_from_query_migrate()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("migrate-set-capabilities", _ => new { });
+        server.Handle("migrate", _ => new { });
+        server.Handle("query-migrate", _ => new JsonObject { ["status"] = "failed", ["error-desc"] = "Unable to write to socket: Broken pipe" });
+        await using var client = await TestSupport.ConnectAsync(server);
+        await using var migration = await QmpMigration.StartAsync(client, "tcp:127.0.0.1:1").Bounded();
+
+        await server.EmitEventAsync("MIGRATION", new { status = "failed" });
+        var failure = Assert.ThrowsAsync<QmpMigrationException>(async () => await migration.Completion.Bounded());
+
+        Assert.That(failure!.QemuError, Is.EqualTo("Unable to write to socket: Broken pipe"));
+        Assert.That(failure.Status, Is.EqualTo(QmpMigrationStatus.Failed));
+        Assert.That(failure.IsIncoming, Is.False);
+    }
+
+    [Test]
+    public async Task A_query_migrate_answered_too_late_during_switchover_is_skipped_in_every_one_of_20_rounds()
+    {
+        var rounds = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => LateQueryRoundAsync()));
+
+        Assert.That(rounds.Select(r => r.Status), Has.All.EqualTo(QmpMigrationStatus.Completed));
+        Assert.That(rounds.Select(r => r.Items), Has.All.EqualTo(new[] { QmpMigrationStatus.Active, QmpMigrationStatus.Device }));
+    }
+
+    [Test]
+    public async Task A_lost_connection_fails_the_migration_with_the_connections_error()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("migrate-set-capabilities", _ => new { });
+        server.Handle("migrate", _ => new { });
+        await using var client = await TestSupport.ConnectAsync(server);
+        await using var migration = await QmpMigration.StartAsync(client, "unix:/tmp/m.sock").Bounded();
+
+        server.ResetConnection();
+        var error = await TestSupport.ErrorOf(migration.Completion.Bounded());
+
+        Assert.That(error, Is.InstanceOf<QmpException>().And.Not.InstanceOf<QmpMigrationException>());
+    }
+
+    /// <summary>The second query-migrate is answered only after the client's 1 s bound has passed and it asked again (QEMU
+    /// busy at switchover): the stream skips it, the late reply is dropped, and the migration still completes.</summary>
+    private static async Task<(QmpMigrationStatus Status, QmpMigrationStatus[] Items)> LateQueryRoundAsync()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        var queries = 0;
+        var deviceSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Handle("migrate-set-capabilities", _ => new { });
+        server.Handle("migrate", _ => new { });
+        server.Handle("query-migrate", async (_, ct) =>
+        {
+            switch (Interlocked.Increment(ref queries))
+            {
+                case 1:
+                    return new { status = "active" };
+                case 2:
+                    await released.Task.WaitAsync(ct);  // the busy QEMU: answers only after the client gave up and asked again
+                    return new { status = "active" };
+                default:
+                    return new { status = "device" };
+            }
+        });
+        await using var client = await TestSupport.ConnectAsync(server);
+        await using var migration = await QmpMigration.StartAsync(client, "unix:/tmp/m.sock", new QmpMigrationOptions
+        {
+            ProgressInterval = TimeSpan.FromMilliseconds(10), ProgressQueryTimeout = TimeSpan.FromSeconds(1),
+        }).Bounded();
+
+        var items = new List<QmpMigrationStatus>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var p in migration.WatchAsync())
+            {
+                items.Add(p.Status);
+                if (p.Status == QmpMigrationStatus.Device)
+                {
+                    deviceSeen.TrySetResult();
+                }
+            }
+        });
+        await server.WaitForCommandAsync(c => c.Name == "query-migrate" && server.Commands.Count(x => x.Name == "query-migrate") >= 3).Bounded();
+        released.TrySetResult();
+        await deviceSeen.Task.Bounded();
+        await server.EmitEventAsync("MIGRATION", new { status = "completed" });
+        await watching.Bounded();
+        var status = await migration.Completion.Bounded();
+        return (status, items.Take(2).ToArray());
+    }
+}
