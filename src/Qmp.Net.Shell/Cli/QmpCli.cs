@@ -256,7 +256,8 @@ internal static class QmpCli
             return ExitCodes.UsageOrConnection;
         }
 
-        var echo = options.Verbose ? new WireEcho(io.Error, options.Pretty ?? io.ErrorIsTerminal) : null;
+        // The echo is one line per message unless -p asks for indentation: it is a diagnostic beside the results.
+        var echo = options.Verbose ? new WireEcho(io.Error, options.Pretty == true) : null;
         ShellSession session;
         try
         {
