@@ -19,6 +19,7 @@ internal sealed class OneShotMode
     private readonly bool _pretty;
     private readonly object _gate = new();
     private readonly QmpEventSubscription? _events;
+    private bool _untilSeen;
 
     public OneShotMode(ShellSession session, ShellIO io, ShellOptions options, Palette output, Palette error, IRequestValidator? validator)
     {
@@ -196,6 +197,7 @@ internal sealed class OneShotMode
         while (_events is not null && _events.TryRead(out var @event))
         {
             _io.Out.WriteLine(EventsMode.Format(@event, _out));
+            _untilSeen |= IsUntil(@event);
         }
     }
 
@@ -235,21 +237,16 @@ internal sealed class OneShotMode
             return ExitCodes.Success;
         }
 
-        // An event already printed (or already buffered) may be the awaited one.
+        // An event already printed (QEMU may send it before the reply) or still buffered may be the awaited one.
         var until = _options.Until;
         lock (_gate)
         {
-            while (_events.TryRead(out var @event))
-            {
-                _io.Out.WriteLine(EventsMode.Format(@event, _out));
-                if (until is not null && string.Equals(@event.Name, until, StringComparison.OrdinalIgnoreCase))
-                {
-                    _io.Out.Flush();
-                    return ExitCodes.Success;
-                }
-            }
-
+            PrintPendingEventsLocked();
             _io.Out.Flush();
+            if (_untilSeen)
+            {
+                return ExitCodes.Success;
+            }
         }
 
         if (_options.Linger is not { } linger || linger <= TimeSpan.Zero)
@@ -270,7 +267,7 @@ internal sealed class OneShotMode
                     _io.Out.Flush();
                 }
 
-                if (until is not null && string.Equals(@event.Name, until, StringComparison.OrdinalIgnoreCase))
+                if (IsUntil(@event))
                 {
                     return ExitCodes.Success;
                 }
@@ -295,6 +292,8 @@ internal sealed class OneShotMode
             return ExitCodes.CommandFailed;
         }
     }
+
+    private bool IsUntil(QmpEvent @event) => _options.Until is { } until && string.Equals(@event.Name, until, StringComparison.OrdinalIgnoreCase);
 
     private async Task<int> NotArrivedAsync(string until, TimeSpan linger)
     {

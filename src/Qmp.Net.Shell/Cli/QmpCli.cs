@@ -95,8 +95,9 @@ internal static class QmpCli
         var schema = new Command("schema", "Describe a command, event or type from the connected QEMU's schema.") { schemaName };
         var root = new RootCommand(Usage) { endpoint, words, json, launch, qemu, hmp, verbose, pretty, compact, followEvents, until, linger, noColor, noValidate, timeout, events, schema };
 
-        // Usage rules that System.CommandLine cannot say by arity alone; each becomes a parse error like its own.
-        root.Validators.Add(r =>
+        // Usage rules that System.CommandLine cannot say by arity alone; each becomes a parse error like its own. They are
+        // checked on whichever command runs (the root or a subcommand).
+        void Validate(CommandResult r)
         {
             var launched = r.GetValue(launch);
             var target = r.GetValue(endpoint);
@@ -134,7 +135,18 @@ internal static class QmpCli
             {
                 r.AddError("--linger must be 0 or more");
             }
-        });
+
+            // A QMP command never starts with '-': such a word is an option that does not belong here (e.g. --count
+            // without 'events'), which System.CommandLine would otherwise take as the COMMAND.
+            if (commandWords.FirstOrDefault(w => w.StartsWith('-')) is { } stray)
+            {
+                r.AddError($"unknown option '{stray}' here");
+            }
+        }
+
+        root.Validators.Add(Validate);
+        events.Validators.Add(Validate);
+        schema.Validators.Add(Validate);
 
         ShellOptions Options(ParseResult result, ShellMode mode)
         {
