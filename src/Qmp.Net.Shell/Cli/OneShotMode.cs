@@ -251,7 +251,7 @@ internal sealed class OneShotMode
 
         if (_options.Linger is not { } linger || linger <= TimeSpan.Zero)
         {
-            return until is null ? ExitCodes.Success : await NotArrivedAsync(until, linger: TimeSpan.Zero).ConfigureAwait(false);
+            return until is null ? ExitCodes.Success : await NotArrivedAsync(until, TimeSpan.Zero).ConfigureAwait(false);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -288,16 +288,49 @@ internal sealed class OneShotMode
                 return ExitCodes.Success;
             }
 
-            await _io.Error.WriteLineAsync(Reporter.Error($"the connection closed before a {until} event came", _err)).ConfigureAwait(false);
+            await _io.Error.WriteLineAsync(Reporter.Error($"the connection closed before a '{until}' event came", _err)).ConfigureAwait(false);
             return ExitCodes.CommandFailed;
         }
     }
 
-    private bool IsUntil(QmpEvent @event) => _options.Until is { } until && string.Equals(@event.Name, until, StringComparison.OrdinalIgnoreCase);
+    private bool IsUntil(QmpEvent @event) => _options.Until is { } until && MatchesUntil(@event.Name, @event.Data, until);
+
+    /// <summary>Whether an event is the one <c>--until</c> waits for: <c>NAME</c>, optionally followed by <c>key=value</c>
+    /// words that members of its data must match (a string member by its text, others by their JSON), e.g.
+    /// <c>JOB_STATUS_CHANGE status=concluded id=j0</c>.</summary>
+    /// <param name="name">The event's name.</param>
+    /// <param name="data">Its data.</param>
+    /// <param name="until">What <c>--until</c> says.</param>
+    /// <returns>Whether it matches.</returns>
+    public static bool MatchesUntil(string name, JsonElement data, string until)
+    {
+        var words = until.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0 || !string.Equals(name, words[0], StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        foreach (var word in words.Skip(1))
+        {
+            var equals = word.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || data.ValueKind != JsonValueKind.Object || !data.TryGetProperty(word[..equals], out var member))
+            {
+                return false;
+            }
+
+            var text = member.ValueKind == JsonValueKind.String ? member.GetString() : member.GetRawText();
+            if (!string.Equals(text, word[(equals + 1)..], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private async Task<int> NotArrivedAsync(string until, TimeSpan linger)
     {
-        await _io.Error.WriteLineAsync(Reporter.Error($"no {until} event within {linger.TotalSeconds:0.###} s", _err)).ConfigureAwait(false);
+        await _io.Error.WriteLineAsync(Reporter.Error($"no '{until}' event within {linger.TotalSeconds:0.###} s", _err)).ConfigureAwait(false);
         return ExitCodes.CommandFailed;
     }
 }

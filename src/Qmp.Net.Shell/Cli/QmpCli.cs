@@ -60,7 +60,11 @@ internal static class QmpCli
         var pretty = new Option<bool>("--pretty", "-p") { Description = "Indent JSON results (the default on a terminal).", Recursive = true };
         var compact = new Option<bool>("--compact", "-c") { Description = "One line of JSON per result (the default when piped).", Recursive = true };
         var followEvents = new Option<bool>("--events", "-e") { Description = "Also print events, as JSON lines, as they arrive while the commands run." };
-        var until = new Option<string?>("--until") { Description = "After the last command, print events until one named NAME arrives (implies -e; exit 1 if it does not within --linger).", HelpName = "NAME" };
+        var until = new Option<string?>("--until")
+        {
+            Description = "After the last command, print events until one named NAME arrives whose data members match the key=value words, e.g. 'JOB_STATUS_CHANGE status=concluded' (implies -e; exit 1 if it does not come within --linger).",
+            HelpName = "'NAME [key=value ...]'",
+        };
         var linger = new Option<double?>("--linger") { Description = "After the last command, keep printing events this long (with --until: wait this long at most; default 30).", HelpName = "SECONDS" };
         var noColor = new Option<bool>("--no-color") { Description = "No colours (also when NO_COLOR is set or the output is not a terminal).", Recursive = true };
         var noValidate = new Option<bool>("--no-validate") { Description = "Send commands without checking them against the schema first.", Recursive = true };

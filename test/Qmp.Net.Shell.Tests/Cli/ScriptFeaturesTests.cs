@@ -162,7 +162,20 @@ public class ScriptFeaturesTests
         var (code, output, error) = await Run([Endpoint, "--until", "NEVER", "--linger", "0.2", "stop"]);
         Assert.That(code, Is.EqualTo(1));
         Assert.That(output, Is.EqualTo("{}\n"));
-        Assert.That(error, Does.Contain("no NEVER event within 0.2 s"));
+        Assert.That(error, Does.Contain("no 'NEVER' event within 0.2 s"));
+    }
+
+    [TestCase("JOB_STATUS_CHANGE", true)]
+    [TestCase("job_status_change status=concluded", true)]
+    [TestCase("JOB_STATUS_CHANGE status=concluded id=j0", true)]
+    [TestCase("JOB_STATUS_CHANGE status=running", false)]
+    [TestCase("JOB_STATUS_CHANGE,status=concluded,id=j1", false)]
+    [TestCase("JOB_STATUS_CHANGE speed=0", false)]
+    [TestCase("BLOCK_JOB_READY", false)]
+    public void Until_matches_the_name_and_the_data_members_given(string until, bool matches)
+    {
+        using var data = JsonDocument.Parse("{\"status\":\"concluded\",\"id\":\"j0\"}");
+        Assert.That(OneShotMode.MatchesUntil("JOB_STATUS_CHANGE", data.RootElement, until), Is.EqualTo(matches));
     }
 
     [Test]
