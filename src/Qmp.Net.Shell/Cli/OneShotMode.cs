@@ -89,10 +89,13 @@ internal sealed class OneShotMode
     /// <param name="result">Its result.</param>
     /// <param name="pretty">Whether to indent JSON.</param>
     /// <param name="palette">The colours.</param>
+    /// <param name="anyHmpAsText">Whether <c>human-monitor-command</c> typed by its QMP name prints text too (the
+    /// interactive shell); otherwise only <c>!</c> and <c>-H</c> lines do, and the QMP form keeps its JSON string.</param>
     /// <returns>The text to print, or <see langword="null"/> for an HMP command that printed nothing.</returns>
-    public static string? Format(QmpRequest request, JsonElement result, bool pretty, Palette palette)
+    public static string? Format(QmpRequest request, JsonElement result, bool pretty, Palette palette, bool anyHmpAsText = false)
     {
-        if (request.Command == "human-monitor-command" && result.ValueKind == JsonValueKind.String)
+        if (request.Command == "human-monitor-command" && result.ValueKind == JsonValueKind.String
+            && (anyHmpAsText || request.Text.TrimStart().StartsWith(LineParser.HmpPrefix)))
         {
             var text = result.GetString()!.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n');
             return text.Length == 0 ? null : text;
@@ -254,8 +257,8 @@ internal sealed class OneShotMode
             return until is null ? ExitCodes.Success : await NotArrivedAsync(until, TimeSpan.Zero).ConfigureAwait(false);
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(linger);
+        using var timer = new CancellationTokenSource(linger, _io.Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             while (true)

@@ -78,7 +78,8 @@ internal static class QmpCli
         var count = new Option<int?>("--count") { Description = "Stop after N events.", HelpName = "N" };
         count.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() < 0)
+            // Only a number that was read: a word that is no number already has System.CommandLine's own error.
+            if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n < 0)
             {
                 r.AddError("--count must be 0 or more");
             }

@@ -20,6 +20,9 @@ internal sealed record ShellIO(
     /// <summary>Gets the terminal the interactive shell reads keys from and measures (the real one unless a test gives its own).</summary>
     public Editing.IShellConsole Console { get; init; } = Editing.SystemShellConsole.Instance;
 
+    /// <summary>Gets the clock for the tool's own waits (<c>--linger</c>); tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Gets the real console.</summary>
     /// <returns>The process's streams.</returns>
     public static ShellIO FromConsole() => new(

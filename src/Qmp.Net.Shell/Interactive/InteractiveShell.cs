@@ -24,6 +24,7 @@ internal sealed class InteractiveShell
           {"execute": ...}               a raw JSON command, sent as written (not checked against the schema)
           !HMP COMMAND                   the human monitor, e.g. !info status
           transaction( A k=v, B k=v )    several actions in one transaction
+          max-bandwidth=4M               K/M/G/T suffixes (powers of 1024) on members of QAPI type size
         Shell commands:
           help [COMMAND]                 this text, or the arguments of one command
           schema [NAME]                  a command, event or type as the connected QEMU describes it
@@ -246,7 +247,7 @@ internal sealed class InteractiveShell
         {
             var result = await RequestRunner.RunAsync(_client, request, wait.Token).ConfigureAwait(false);
             await WaitForEventsPrintedAsync().ConfigureAwait(false);
-            if (OneShotMode.Format(request, result, pretty: true, _palette) is { } text)
+            if (OneShotMode.Format(request, result, pretty: true, _palette, anyHmpAsText: true) is { } text)
             {
                 _terminal.WriteAbove(text);
             }

@@ -165,6 +165,30 @@ public class ScriptFeaturesTests
         Assert.That(error, Does.Contain("no 'NEVER' event within 0.2 s"));
     }
 
+    [Test]
+    public async Task Linger_ends_when_its_time_has_passed_on_the_tool_clock_and_not_before()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var io = _console.CreateIO(new Dictionary<string, string>(), terminal: false) with { Time = time };
+        var run = Task.Run(() => QmpCli.RunAsync([Endpoint, "--until", "NEVER", "--linger", "600", "stop"], io));
+        await _console.Screen.WaitForAsync("{}");
+
+        // Events keep coming while the clock stands: the wait goes on and prints them.
+        await _server.EmitEventAsync("POWERDOWN");
+        await _console.Screen.WaitForAsync("\"event\":\"POWERDOWN\"");
+        Assert.That(run.IsCompleted, Is.False);
+
+        // The timer may be created a moment after the result is printed: advance until the run ends (bounded).
+        for (var round = 0; round < 100 && !run.IsCompleted; round++)
+        {
+            time.Advance(TimeSpan.FromSeconds(600));
+            await Task.WhenAny(run, Task.Delay(100));
+        }
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(1));
+        Assert.That(_console.Errors.Text, Does.Contain("no 'NEVER' event within 600 s"));
+    }
+
     [TestCase("JOB_STATUS_CHANGE", true)]
     [TestCase("job_status_change status=concluded", true)]
     [TestCase("JOB_STATUS_CHANGE status=concluded id=j0", true)]
