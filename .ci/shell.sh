@@ -2,8 +2,11 @@
 # CI step for the qmp tool (issue 9): packs Qmp.Net and Qmp.Net.Shell into a temporary folder, installs the tool from
 # that local package into a temporary tool path as a user would, and runs the one-shot checks through the installed
 # `qmp` against a QEMU started here: success (exit 0, compact JSON), a QEMU error (exit 1), a refused connection
-# (exit 2), bad input (exit 2), and `events --count`. The tmux end-to-end tests run with the solution's tests; tmux is
-# installed here when missing so that they can.
+# (exit 2), bad input (exit 2), `events --count`, and the script features of issue 20 (HMP one-shots and -H, -v, -p,
+# size suffixes, -e/--until, events followed while commands come from stdin), then a one-shot, a size suffix, -v and
+# --until against qemu-storage-daemon monitors: Debian's 7.2 and, when unpacked in the cache, 10.0.2's
+# (${QMP_CACHE_DIR:-/var/cache/qmp-net}/qemu-utils-10.0.2). The tmux end-to-end tests run with the solution's tests;
+# tmux is installed here when missing so that they can.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -96,4 +99,70 @@ wait "$qemu2" 2>/dev/null || true
 [ "$(grep -c '"event":"RESUME"' "$work/events")" -eq 2 ] || fail "events --count 2 printed: $(cat "$work/events")"
 [ "$(wc -l <"$work/events")" -eq 2 ] || fail "events --count 2 printed more than two lines"
 
-echo "shell: the installed qmp passed the one-shot checks (success, error 1, refused 2, bad input 2, events --count)"
+# HMP one-shots: the text as QEMU wrote it, with plain line ends and no JSON quoting; -H reads every word as HMP.
+expect_exit 0 "$qmp" "unix:$sock" '!info' status
+[ "$(cat "$work/out")" = "VM status: paused (prelaunch)" ] || fail "!info status printed: $(od -c "$work/out" | head -n 3)"
+grep -q $'\r' "$work/out" && fail "!info status printed a carriage return"
+expect_exit 0 "$qmp" -H "unix:$sock" info name
+[ "$(cat "$work/out")" = "ci-shell" ] || fail "-H info name printed: $(cat "$work/out")"
+
+# -p indents even when piped; -v echoes the wire on stderr, sizes expanded, the schema's own traffic left out.
+expect_exit 0 "$qmp" -p "unix:$sock" query-name
+[ "$(wc -l <"$work/out")" -eq 3 ] || fail "-p printed: $(cat "$work/out")"
+expect_exit 0 "$qmp" -v "unix:$sock" migrate-set-parameters max-bandwidth=4M
+grep -qx '>> {"execute":"migrate-set-parameters","arguments":{"max-bandwidth":4194304}}' "$work/err" || fail "-v said: $(cat "$work/err")"
+grep -q 'query-qmp-schema' "$work/err" && fail "-v echoed the schema query"
+expect_exit 0 "$qmp" "unix:$sock" query-migrate-parameters
+grep -q '"max-bandwidth":4194304' "$work/out" || fail "max-bandwidth=4M did not arrive as 4194304: $(cat "$work/out")"
+expect_exit 2 "$qmp" "unix:$sock" block_resize node-name=x size=1G
+grep -q "not of QAPI type size" "$work/err" || fail "a suffix on an int that is not a size said: $(cat "$work/err")"
+
+# -e: the events a command causes on the same connection, RESUME before cont's result as QEMU sent it.
+expect_exit 0 "$qmp" -e "unix:$sock" cont
+[ "$(sed -n 1p "$work/out" | cut -c1-18)" = '{"event":"RESUME",' ] || fail "-e cont printed: $(cat "$work/out")"
+[ "$(sed -n 2p "$work/out")" = '{}' ] || fail "-e cont printed: $(cat "$work/out")"
+# ... and followed while commands come from standard input.
+printf 'stop\ncont\n' | "$qmp" -e "unix:$sock" >"$work/out" 2>"$work/err" || fail "-e with stdin failed: $(cat "$work/err")"
+[ "$(grep -o '"event":"[A-Z]*"' "$work/out" | tr '\n' ' ')" = '"event":"STOP" "event":"RESUME" ' ] || fail "-e with stdin printed: $(cat "$work/out")"
+
+echo "shell: the installed qmp passed the one-shot checks (success, error 1, refused 2, bad input 2, events --count, HMP, -H, -p, -v, size suffix, -e)"
+
+# qemu-storage-daemon: the same tool on the daemon's monitor (one-shot, size suffix, -v, --until, an HMP line refused).
+check_storage_daemon() {
+    local daemon=$1 label=$2
+    local qsock="$work/qsd-$label.sock" image="$work/qsd-$label.raw"
+    "$daemon" --chardev "socket,id=m,path=$qsock,server=on,wait=off" --monitor chardev=m &
+    local qsd=$!
+    for _ in $(seq 100); do [ -S "$qsock" ] && break; sleep 0.1; done
+    [ -S "$qsock" ] || fail "$label: qemu-storage-daemon did not create its monitor socket"
+    expect_exit 0 "$qmp" "unix:$qsock" query-block-exports
+    [ "$(cat "$work/out")" = "[]" ] || fail "$label: query-block-exports printed: $(cat "$work/out")"
+    expect_exit 0 "$qmp" -v "unix:$qsock" --until 'JOB_STATUS_CHANGE status=concluded' --linger 30 \
+        blockdev-create job-id=c0 options.driver=file "options.filename=$image" options.size=1M
+    grep -q '"size":1048576' "$work/err" || fail "$label: -v did not show the expanded size: $(cat "$work/err")"
+    grep -q '"status":"concluded"' "$work/out" || fail "$label: --until printed: $(cat "$work/out")"
+    [ "$(stat -c %s "$image")" -eq 1048576 ] || fail "$label: the image is $(stat -c %s "$image") bytes, not 1M"
+    expect_exit 0 "$qmp" "unix:$qsock" job-dismiss id=c0
+    expect_exit 0 "$qmp" "unix:$qsock" blockdev-add driver=file node-name=f0 "filename=$image"
+    expect_exit 0 "$qmp" "unix:$qsock" block-export-add type=vhost-user-blk id=e0 node-name=f0 addr.type=unix \
+        "addr.path=$work/vub-$label.sock" logical-block-size=4K
+    expect_exit 0 "$qmp" "unix:$qsock" --until BLOCK_EXPORT_DELETED block-export-del id=e0
+    grep -q '"event":"BLOCK_EXPORT_DELETED","data":{"id":"e0"}' "$work/out" || fail "$label: block-export-del printed: $(cat "$work/out")"
+    expect_exit 2 "$qmp" "unix:$qsock" '!info' block
+    grep -q "no command 'human-monitor-command'" "$work/err" || fail "$label: an HMP line said: $(cat "$work/err")"
+    kill "$qsd" 2>/dev/null || true
+    wait "$qsd" 2>/dev/null || true
+    echo "shell: the installed qmp passed the qemu-storage-daemon checks on $label"
+}
+
+if command -v qemu-storage-daemon >/dev/null 2>&1; then
+    check_storage_daemon qemu-storage-daemon "$(qemu-storage-daemon --version | head -n 1 | grep -o 'version [0-9.]*' | cut -d' ' -f2)"
+else
+    fail "qemu-storage-daemon not found (Debian package qemu-system-common)"
+fi
+qsd10="${QMP_CACHE_DIR:-/var/cache/qmp-net}/qemu-utils-10.0.2/usr/bin/qemu-storage-daemon"
+if [ -x "$qsd10" ]; then
+    check_storage_daemon "$qsd10" 10.0.2
+else
+    echo "shell: no qemu-storage-daemon 10.0.2 at $qsd10; its checks are skipped"
+fi

@@ -15,6 +15,7 @@ internal static class QmpCli
 
           qmp ENDPOINT                              interactive shell (commands from standard input when it is not a terminal)
           qmp ENDPOINT COMMAND [key=value ...]      run one command, print its result as JSON
+          qmp ENDPOINT !HMP-COMMAND ...             run one human monitor command, print its text (or -H: every command)
           qmp ENDPOINT --json '{"execute": ...}'    run one raw JSON command
           qmp ENDPOINT events [--count N] [--name NAME]   print events as JSON lines
           qmp ENDPOINT schema [COMMAND|EVENT|TYPE]  describe what the connected QEMU accepts
@@ -35,53 +36,160 @@ internal static class QmpCli
         var ownArgs = split < 0 ? args : args[..split];
         var qemuArgs = split < 0 ? [] : args[(split + 1)..];
 
-        var words = new Argument<string[]>("words")
+        var endpoint = new Argument<string?>("ENDPOINT")
+        {
+            Arity = ArgumentArity.ZeroOrOne,
+            Description = "Where QEMU's monitor listens: unix:/path, /path, tcp:host:port, host:port or [::1]:port (none with --launch).",
+        };
+        var words = new Argument<string[]>("COMMAND")
         {
             Arity = ArgumentArity.ZeroOrMore,
-            Description = "ENDPOINT, then a COMMAND with key=value arguments, 'events' or 'schema [NAME]' (no ENDPOINT with --launch).",
+            Description = "A command with key=value arguments, or !HMP-COMMAND; none for the shell (or standard input).",
         };
         var json = new Option<string?>("--json") { Description = "Run this raw JSON command, e.g. '{\"execute\": \"query-status\"}'.", HelpName = "JSON" };
-        var launch = new Option<bool>("--launch") { Description = "Start a QEMU (arguments after --) and work on it; it is stopped when qmp ends." };
+        var launch = new Option<bool>("--launch") { Description = "Start a QEMU (arguments after --) and work on it; it is stopped when qmp ends.", Recursive = true };
         var qemu = new Option<string>("--qemu")
         {
             Description = "The QEMU binary for --launch.",
             DefaultValueFactory = _ => Qemu.QemuStartOptions.DefaultBinary,
             HelpName = "BINARY",
+            Recursive = true,
         };
-        var count = new Option<int?>("--count") { Description = "events: stop after N events.", HelpName = "N" };
-        var name = new Option<string[]>("--name")
+        var hmp = new Option<bool>("--hmp", "-H") { Description = "Every command is a human monitor (HMP) command; its text is printed as it is." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Echo the JSON sent (>>) and received (<<) to standard error, secrets masked.", Recursive = true };
+        var pretty = new Option<bool>("--pretty", "-p") { Description = "Indent JSON results (the default on a terminal).", Recursive = true };
+        var compact = new Option<bool>("--compact", "-c") { Description = "One line of JSON per result (the default when piped).", Recursive = true };
+        var followEvents = new Option<bool>("--events", "-e") { Description = "Also print events, as JSON lines, as they arrive while the commands run." };
+        var until = new Option<string?>("--until")
         {
-            Description = "events: print only events of this name (repeatable).",
-            HelpName = "NAME",
-            AllowMultipleArgumentsPerToken = false,
+            Description = "After the last command, print events until one named NAME arrives whose data members match the key=value words, e.g. 'JOB_STATUS_CHANGE status=concluded' (implies -e; exit 1 if it does not come within --linger).",
+            HelpName = "'NAME [key=value ...]'",
         };
-        var noColor = new Option<bool>("--no-color") { Description = "No colours (also when NO_COLOR is set or the output is not a terminal)." };
-        var noValidate = new Option<bool>("--no-validate") { Description = "Send commands without checking them against the schema first." };
+        var linger = new Option<double?>("--linger") { Description = "After the last command, keep printing events this long (with --until: wait this long at most; default 30).", HelpName = "SECONDS" };
+        var noColor = new Option<bool>("--no-color") { Description = "No colours (also when NO_COLOR is set or the output is not a terminal).", Recursive = true };
+        var noValidate = new Option<bool>("--no-validate") { Description = "Send commands without checking them against the schema first.", Recursive = true };
         var timeout = new Option<double>("--connect-timeout")
         {
             Description = "Seconds to wait for the connection.",
             DefaultValueFactory = _ => 10,
             HelpName = "SECONDS",
+            Recursive = true,
+        };
+        var count = new Option<int?>("--count") { Description = "Stop after N events.", HelpName = "N" };
+        count.Validators.Add(r =>
+        {
+            // Only a number that was read: a word that is no number already has System.CommandLine's own error.
+            if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n < 0)
+            {
+                r.AddError("--count must be 0 or more");
+            }
+        });
+        var name = new Option<string[]>("--name")
+        {
+            Description = "Print only events of this name (repeatable).",
+            HelpName = "NAME",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var schemaName = new Argument<string[]>("NAME")
+        {
+            Arity = ArgumentArity.ZeroOrMore,
+            Description = "A command, event or type, with tag=value words to pick a union branch; none for an overview.",
         };
 
-        var root = new RootCommand(Usage) { words, json, launch, qemu, count, name, noColor, noValidate, timeout };
-        root.SetAction((result, cancellationToken) =>
+        var events = new Command("events", "Print events as JSON lines in QEMU's own shape until Ctrl+C, --count events, or the end of the connection.") { count, name };
+        var schema = new Command("schema", "Describe a command, event or type from the connected QEMU's schema.") { schemaName };
+        var root = new RootCommand(Usage) { endpoint, words, json, launch, qemu, hmp, verbose, pretty, compact, followEvents, until, linger, noColor, noValidate, timeout, events, schema };
+
+        // Usage rules that System.CommandLine cannot say by arity alone; each becomes a parse error like its own. They are
+        // checked on whichever command runs (the root or a subcommand).
+        void Validate(CommandResult r)
         {
-            var options = new ShellOptions
+            var launched = r.GetValue(launch);
+            var target = r.GetValue(endpoint);
+            var commandWords = r.GetValue(words) ?? [];
+            if (!launched && target is null)
             {
-                Words = result.GetValue(words) ?? [],
-                Launch = result.GetValue(launch),
+                r.AddError("an ENDPOINT is needed (unix:/path/to/qmp.sock, host:port), or --launch");
+            }
+            else if (!launched && !QmpEndpoint.TryParse(target!, out _))
+            {
+                r.AddError($"'{target}' is not a QMP endpoint; use unix:/path, /absolute/path, tcp:host:port, host:port or [::1]:port");
+            }
+
+            if (split >= 0 && !launched)
+            {
+                r.AddError("arguments after -- are for QEMU and need --launch");
+            }
+
+            if (r.GetValue(json) is { } raw && (commandWords.Length > 0 || (launched && target is not null)))
+            {
+                r.AddError("--json takes the whole command; give no COMMAND words with it");
+            }
+
+            if (r.GetValue(pretty) && r.GetValue(compact))
+            {
+                r.AddError("--pretty and --compact exclude each other");
+            }
+
+            if (r.GetValue(hmp) && r.GetValue(json) is not null)
+            {
+                r.AddError("--json sends QMP; it does not go with --hmp");
+            }
+
+            if (r.GetValue(linger) < 0)
+            {
+                r.AddError("--linger must be 0 or more");
+            }
+
+            // A QMP command never starts with '-': such a word is an option that does not belong here (e.g. --count
+            // without 'events'), which System.CommandLine would otherwise take as the COMMAND.
+            if (commandWords.FirstOrDefault(w => w.StartsWith('-')) is { } stray)
+            {
+                r.AddError($"unknown option '{stray}' here");
+            }
+        }
+
+        root.Validators.Add(Validate);
+        events.Validators.Add(Validate);
+        schema.Validators.Add(Validate);
+
+        ShellOptions Options(ParseResult result, ShellMode mode)
+        {
+            var launched = result.GetValue(launch);
+            var target = result.GetValue(endpoint);
+            var commandWords = result.GetValue(words) ?? [];
+
+            // Under --launch there is no ENDPOINT: a word in its place is the command.
+            IReadOnlyList<string> all = launched && target is not null ? [target, .. commandWords] : commandWords;
+            var untilName = result.GetValue(until);
+            var lingerSeconds = result.GetValue(linger);
+            return new ShellOptions
+            {
+                Mode = mode,
+                Endpoint = launched ? null : QmpEndpoint.Parse(target!),
+                Words = all,
+                Launch = launched,
                 QemuBinary = result.GetValue(qemu) ?? Qemu.QemuStartOptions.DefaultBinary,
                 QemuArguments = qemuArgs,
                 Json = result.GetValue(json),
                 Count = result.GetValue(count),
                 EventNames = result.GetValue(name) ?? [],
+                SchemaName = result.GetValue(schemaName) is { Length: > 0 } n ? string.Join(' ', n) : null,
                 NoColor = result.GetValue(noColor),
                 NoValidate = result.GetValue(noValidate),
                 ConnectTimeout = TimeSpan.FromSeconds(Math.Max(0.1, result.GetValue(timeout))),
+                Hmp = result.GetValue(hmp),
+                Verbose = result.GetValue(verbose),
+                Pretty = result.GetValue(pretty) ? true : result.GetValue(compact) ? false : null,
+                FollowEvents = result.GetValue(followEvents) || untilName is not null,
+                Until = untilName,
+                Linger = lingerSeconds is { } l ? TimeSpan.FromSeconds(l) : untilName is not null ? TimeSpan.FromSeconds(30) : null,
             };
-            return DispatchAsync(options, split >= 0, io, cancellationToken);
-        });
+        }
+
+        root.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Commands), io, cancellationToken));
+        events.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Events), io, cancellationToken));
+        schema.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Schema), io, cancellationToken));
 
         var parse = root.Parse(ownArgs, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
@@ -125,60 +233,18 @@ internal static class QmpCli
         }
     }
 
-    private static async Task<int> DispatchAsync(ShellOptions options, bool hadSeparator, ShellIO io, CancellationToken cancellationToken)
+    private static async Task<int> DispatchAsync(ShellOptions options, ShellIO io, CancellationToken cancellationToken)
     {
         var outPalette = Palette.Choose(io.OutIsTerminal, options.NoColor, io.GetEnvironment);
         var errPalette = Palette.Choose(io.ErrorIsTerminal, options.NoColor, io.GetEnvironment);
-
-        async Task<int> UsageError(string message)
+        var mode = options.Mode;
+        var words = options.Words;
+        if (mode != ShellMode.Commands && words.Count > 0)
         {
-            await io.Error.WriteLineAsync(Reporter.Error(message, errPalette)).ConfigureAwait(false);
+            // System.CommandLine has put words before the subcommand into COMMAND: only ENDPOINT may come first.
+            await io.Error.WriteLineAsync(Reporter.Error($"'{words[0]}' is out of place: {(mode == ShellMode.Events ? "events" : "schema")} follows the ENDPOINT directly", errPalette)).ConfigureAwait(false);
             await io.Error.WriteLineAsync("Try 'qmp --help'.").ConfigureAwait(false);
             return ExitCodes.UsageOrConnection;
-        }
-
-        if (hadSeparator && !options.Launch)
-        {
-            return await UsageError("arguments after -- are for QEMU and need --launch").ConfigureAwait(false);
-        }
-
-        var words = options.Words;
-        QmpEndpoint? endpoint = null;
-        if (!options.Launch)
-        {
-            if (words.Count == 0)
-            {
-                return await UsageError("an ENDPOINT is needed (unix:/path/to/qmp.sock, host:port), or --launch").ConfigureAwait(false);
-            }
-
-            if (!QmpEndpoint.TryParse(words[0], out endpoint))
-            {
-                return await UsageError(
-                    $"'{words[0]}' is not a QMP endpoint; use unix:/path, /absolute/path, tcp:host:port, host:port or [::1]:port").ConfigureAwait(false);
-            }
-
-            words = words.Skip(1).ToList();
-        }
-
-        var mode = words.Count == 0 ? null : words[0];
-        if ((options.Count is not null || options.EventNames.Count > 0) && mode != "events")
-        {
-            return await UsageError("--count and --name belong to 'events'").ConfigureAwait(false);
-        }
-
-        if (options.Count < 0)
-        {
-            return await UsageError("--count must be 0 or more").ConfigureAwait(false);
-        }
-
-        if (options.Json is not null && words.Count > 0)
-        {
-            return await UsageError("--json takes the whole command; give no COMMAND words with it").ConfigureAwait(false);
-        }
-
-        if (mode == "events" && words.Count > 1)
-        {
-            return await UsageError("events takes no words; use --count N and --name NAME").ConfigureAwait(false);
         }
 
         // Parse the command before connecting, so that a typing mistake does not cost a connection.
@@ -189,14 +255,15 @@ internal static class QmpCli
             {
                 if (!raw.TrimStart().StartsWith('{'))
                 {
-                    return await UsageError("--json needs a JSON object: '{\"execute\": \"COMMAND\", \"arguments\": {...}}'").ConfigureAwait(false);
+                    await io.Error.WriteLineAsync(Reporter.Error("--json needs a JSON object: '{\"execute\": \"COMMAND\", \"arguments\": {...}}'", errPalette)).ConfigureAwait(false);
+                    return ExitCodes.UsageOrConnection;
                 }
 
                 request = LineParser.Parse(raw);
             }
-            else if (mode is not null and not "events" and not "schema")
+            else if (words.Count > 0)
             {
-                request = LineParser.ParseWords(words[0], words.Skip(1).ToList());
+                request = options.Hmp ? LineParser.ParseHmp(string.Join(' ', words)) : LineParser.ParseWords(words[0], words.Skip(1).ToList());
             }
         }
         catch (LineParseException e)
@@ -206,14 +273,16 @@ internal static class QmpCli
             return ExitCodes.UsageOrConnection;
         }
 
+        // The echo is one line per message unless -p asks for indentation: it is a diagnostic beside the results.
+        var echo = options.Verbose ? new WireEcho(io.Error, options.Pretty == true) : null;
         ShellSession session;
         try
         {
-            session = await ShellSession.OpenAsync(options, endpoint, cancellationToken).ConfigureAwait(false);
+            session = await ShellSession.OpenAsync(options, options.Endpoint, echo, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is QmpException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            var target = options.Launch ? options.QemuBinary : endpoint!.ToString();
+            var target = options.Launch ? options.QemuBinary : options.Endpoint!.ToString();
             await io.Error.WriteLineAsync(Reporter.Error(Reporter.ConnectFailure(target, e), errPalette)).ConfigureAwait(false);
             return ExitCodes.UsageOrConnection;
         }
@@ -224,30 +293,38 @@ internal static class QmpCli
 
         await using (session.ConfigureAwait(false))
         {
-            // The schema is read (once per connection) only where commands are checked; a raw JSON command goes out as written.
-            var checks = !options.NoValidate && mode is not "events" and not "schema" && options.Json is null;
-            var validator = checks ? await Validation.CreateAsync(session.Client, cancellationToken).ConfigureAwait(false) : null;
-            if (request is not null)
+            // The schema is read (once per connection) only where commands are checked; a raw JSON command goes out as
+            // written, and HMP command lines are not QMP. The schema's own traffic is not echoed: it is 200 KB nobody asked for.
+            var checks = !options.NoValidate && mode == ShellMode.Commands && options.Json is null && !(options.Hmp && words.Count > 0);
+            IRequestValidator? validator = null;
+            if (checks)
             {
-                var oneShot = new OneShotMode(session, io, outPalette, errPalette, validator);
-                return await oneShot.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                using (echo?.Mute())
+                {
+                    validator = await Validation.CreateAsync(session.Client, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             switch (mode)
             {
-                case "events":
+                case ShellMode.Events:
                     return await EventsMode.RunAsync(session, options, io, outPalette, cancellationToken).ConfigureAwait(false);
-                case "schema":
-                    return await SchemaMode.RunAsync(session, words.Count > 1 ? string.Join(' ', words.Skip(1)) : null, io, outPalette, errPalette, cancellationToken).ConfigureAwait(false);
+                case ShellMode.Schema:
+                    using (echo?.Mute())
+                    {
+                        return await SchemaMode.RunAsync(session, options.SchemaName, io, outPalette, errPalette, cancellationToken).ConfigureAwait(false);
+                    }
             }
 
-            if (!io.InIsTerminal)
+            if (request is not null || !io.InIsTerminal)
             {
-                var lines = new OneShotMode(session, io, outPalette, errPalette, validator);
-                return await lines.RunLinesAsync(cancellationToken).ConfigureAwait(false);
+                var oneShot = new OneShotMode(session, io, options, outPalette, errPalette, validator);
+                return request is not null
+                    ? await oneShot.RunOneAsync(request, cancellationToken).ConfigureAwait(false)
+                    : await oneShot.RunLinesAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await Interactive.InteractiveShell.RunAsync(session, options, validator, cancellationToken).ConfigureAwait(false);
+            return await Interactive.InteractiveShell.RunAsync(session, options, validator, echo, io, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -18,9 +18,10 @@ internal sealed class SchemaChecker : IRequestValidator
     /// <inheritdoc />
     public IReadOnlyList<RequestProblem> Check(QmpRequest request)
     {
+        var notSizes = new HashSet<string>(StringComparer.Ordinal);
         if (request.Arguments is not null && _schema.Commands.TryGetValue(request.Command, out var command))
         {
-            Coerce(command.Arguments, request.Arguments, string.Empty);
+            Coerce(request.Command, command.Arguments, request.Arguments, string.Empty, string.Empty, notSizes);
         }
 
         JsonElement? arguments = null;
@@ -31,10 +32,10 @@ internal sealed class SchemaChecker : IRequestValidator
         }
 
         var errors = _schema.Validate(request.Command, arguments);
-        return errors.Select(e => ToProblem(request, e)).ToList();
+        return errors.Select(e => ToProblem(request, e, notSizes.Contains(e.Path))).ToList();
     }
 
-    private static RequestProblem ToProblem(QmpRequest request, QmpSchemaError error)
+    private static RequestProblem ToProblem(QmpRequest request, QmpSchemaError error, bool suffixOnInt)
     {
         (int Start, int Length) at;
         switch (error.Kind)
@@ -55,11 +56,24 @@ internal sealed class SchemaChecker : IRequestValidator
         }
 
         var message = error.Path.Length == 0 ? error.Message : $"{error.Path}: {error.Message}";
+        if (suffixOnInt)
+        {
+            message += " Size suffixes (K, M, G, ...) work only on members of QAPI type size, and this one is not of QAPI type size.";
+        }
+
         return new RequestProblem(message, at.Start, at.Length);
     }
 
-    /// <summary>Turns numbers and booleans into strings where the schema accepts a string but not a number or boolean.</summary>
-    private static void Coerce(QmpSchemaObjectType type, JsonObject value, string path)
+    /// <summary>Turns numbers and booleans into strings where the schema accepts a string but not a number or boolean, and
+    /// sizes with a suffix (<c>4M</c>) into numbers where the member's QAPI type is <c>size</c> (<see cref="SizeMembers"/>:
+    /// the connected schema reports every integer type as <c>int</c>).</summary>
+    /// <param name="command">The command, for <see cref="SizeMembers"/>.</param>
+    /// <param name="type">The object type of <paramref name="value"/>.</param>
+    /// <param name="value">The arguments (changed in place).</param>
+    /// <param name="path">The member path as <see cref="SizeMembers"/> writes it (array elements as <c>[]</c>).</param>
+    /// <param name="errorPath">The member path as the schema's errors write it (array elements as <c>[i]</c>).</param>
+    /// <param name="notSizes">Collects the error paths of suffixed sizes typed on integer members that are not sizes.</param>
+    private static void Coerce(string command, QmpSchemaObjectType type, JsonObject value, string path, string errorPath, HashSet<string> notSizes)
     {
         var members = SchemaWalk.MembersOf(type, name => value[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null);
         foreach (var name in value.Select(p => p.Key).ToList())
@@ -70,21 +84,35 @@ internal sealed class SchemaChecker : IRequestValidator
                 continue;
             }
 
+            var memberPath = path.Length == 0 ? name : path + "." + name;
+            var memberErrorPath = errorPath.Length == 0 ? name : errorPath + "." + name;
             switch (value[name])
             {
+                case JsonValue text when text.GetValueKind() == JsonValueKind.String && TakesInt(member.Type)
+                    && SizeSuffix.TryParse(text.GetValue<string>(), out var size):
+                    if (SizeMembers.Paths.Contains(command + " " + memberPath))
+                    {
+                        value[name] = JsonValue.Create(size);
+                    }
+                    else
+                    {
+                        notSizes.Add(memberErrorPath);
+                    }
+
+                    break;
                 case JsonValue scalar when scalar.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False
                     && WantsStringOnly(member.Type, scalar.GetValueKind()):
                     value[name] = JsonValue.Create(scalar.ToJsonString());
                     break;
                 case JsonObject nested when SchemaWalk.AsObject(member.Type) is { } nestedType:
-                    Coerce(nestedType, nested, path + "." + name);
+                    Coerce(command, nestedType, nested, memberPath, memberErrorPath, notSizes);
                     break;
                 case JsonArray array when member.Type is QmpSchemaArrayType { ElementType: var element }:
                     for (var i = 0; i < array.Count; i++)
                     {
                         if (array[i] is JsonObject item && SchemaWalk.AsObject(element) is { } itemType)
                         {
-                            Coerce(itemType, item, path);
+                            Coerce(command, itemType, item, memberPath + "[]", $"{memberErrorPath}[{i}]", notSizes);
                         }
                         else if (array[i] is JsonValue v && v.GetValueKind() is JsonValueKind.Number && WantsStringOnly(element, JsonValueKind.Number))
                         {
@@ -96,6 +124,13 @@ internal sealed class SchemaChecker : IRequestValidator
             }
         }
     }
+
+    private static bool TakesInt(QmpSchemaType type) => type switch
+    {
+        QmpSchemaBuiltinType builtin => builtin.JsonType == "int",
+        QmpSchemaAlternateType alternate => alternate.Choices.Any(c => c is QmpSchemaBuiltinType { JsonType: "int" }),
+        _ => false,
+    };
 
     private static bool WantsStringOnly(QmpSchemaType type, JsonValueKind kind)
     {

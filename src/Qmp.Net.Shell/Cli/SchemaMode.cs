@@ -29,7 +29,7 @@ internal static class SchemaMode
         }
 
         var describer = new SchemaDescriber(schema, output);
-        var width = io.OutIsTerminal ? Math.Max(40, Console.WindowWidth) : 120;
+        var width = io.OutIsTerminal ? Math.Max(40, io.Console.WindowWidth) : 120;
         if (name is null)
         {
             await io.Out.WriteLineAsync(describer.Overview(width)).ConfigureAwait(false);

@@ -17,14 +17,20 @@ internal sealed record ShellIO(
     bool ErrorIsTerminal,
     Func<string, string?> GetEnvironment)
 {
+    /// <summary>Gets the terminal the interactive shell reads keys from and measures (the real one unless a test gives its own).</summary>
+    public Editing.IShellConsole Console { get; init; } = Editing.SystemShellConsole.Instance;
+
+    /// <summary>Gets the clock for the tool's own waits (<c>--linger</c>); tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Gets the real console.</summary>
     /// <returns>The process's streams.</returns>
     public static ShellIO FromConsole() => new(
-        Console.In,
-        Console.Out,
-        Console.Error,
-        !Console.IsInputRedirected,
-        !Console.IsOutputRedirected,
-        !Console.IsErrorRedirected,
+        System.Console.In,
+        System.Console.Out,
+        System.Console.Error,
+        !System.Console.IsInputRedirected,
+        !System.Console.IsOutputRedirected,
+        !System.Console.IsErrorRedirected,
         Environment.GetEnvironmentVariable);
 }

@@ -3,8 +3,11 @@ namespace Qmp.Net.Shell.Cli;
 /// <summary>What the command line asked for, after parsing.</summary>
 internal sealed record ShellOptions
 {
-    /// <summary>Gets the positional words: <c>ENDPOINT [COMMAND key=value ...]</c>, or without the endpoint under <c>--launch</c>.</summary>
+    /// <summary>Gets the command words after the endpoint: <c>COMMAND key=value ...</c>, or an HMP command line.</summary>
     public IReadOnlyList<string> Words { get; init; } = [];
+
+    /// <summary>Gets where to connect, or <see langword="null"/> under <c>--launch</c>.</summary>
+    public QmpEndpoint? Endpoint { get; init; }
 
     /// <summary>Gets whether to start a QEMU instead of connecting to one.</summary>
     public bool Launch { get; init; }
@@ -32,4 +35,43 @@ internal sealed record ShellOptions
 
     /// <summary>Gets how long to wait for a connection.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets the mode a subcommand asked for (<see cref="ShellMode.Commands"/> without one).</summary>
+    public ShellMode Mode { get; init; }
+
+    /// <summary>Gets the name given to <c>schema</c>, with its <c>tag=value</c> words, or <see langword="null"/>.</summary>
+    public string? SchemaName { get; init; }
+
+    /// <summary>Gets whether every command is a human monitor (HMP) command (<c>-H</c>).</summary>
+    public bool Hmp { get; init; }
+
+    /// <summary>Gets whether the JSON sent and received is echoed to standard error (<c>-v</c>).</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>Gets whether JSON results are indented: <see langword="true"/> for <c>-p</c>, <see langword="false"/> for
+    /// <c>-c</c>, <see langword="null"/> for the default (indented on a terminal, compact when piped).</summary>
+    public bool? Pretty { get; init; }
+
+    /// <summary>Gets whether events are printed as they arrive, beside the results of the commands (<c>-e</c>).</summary>
+    public bool FollowEvents { get; init; }
+
+    /// <summary>Gets the event to wait for after the last command, or <see langword="null"/>.</summary>
+    public string? Until { get; init; }
+
+    /// <summary>Gets how long to keep printing events after the last command (or, with <see cref="Until"/>, how long to
+    /// wait for that event at most).</summary>
+    public TimeSpan? Linger { get; init; }
+}
+
+/// <summary>What the tool does once connected.</summary>
+internal enum ShellMode
+{
+    /// <summary>Commands: one from the command line, the lines of standard input, or the interactive shell.</summary>
+    Commands,
+
+    /// <summary><c>events</c>: print events.</summary>
+    Events,
+
+    /// <summary><c>schema</c>: describe the schema.</summary>
+    Schema,
 }

@@ -27,15 +27,17 @@ internal sealed class ShellSession : IAsyncDisposable
     /// <summary>Connects to the endpoint, or starts QEMU under <c>--launch</c>.</summary>
     /// <param name="options">The parsed command line.</param>
     /// <param name="endpoint">Where to connect (ignored under <c>--launch</c>).</param>
+    /// <param name="echo">Echoes the JSON on the wire (<c>-v</c>), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels connecting or starting.</param>
     /// <returns>The open session.</returns>
     /// <exception cref="QmpException">Connecting or starting failed.</exception>
-    public static async Task<ShellSession> OpenAsync(ShellOptions options, QmpEndpoint? endpoint, CancellationToken cancellationToken)
+    public static async Task<ShellSession> OpenAsync(ShellOptions options, QmpEndpoint? endpoint, WireEcho? echo, CancellationToken cancellationToken)
     {
         var clientOptions = QmpClientOptions.Default with
         {
             ConnectTimeout = options.ConnectTimeout,
             EventBufferCapacity = 16 * 1024,
+            LoggerFactory = echo,
         };
         if (options.Launch)
         {

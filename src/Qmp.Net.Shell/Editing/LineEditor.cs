@@ -21,6 +21,7 @@ internal sealed class LineEditor
     private string _draft = string.Empty;
     private string _killed = string.Empty;
     private bool _searching;
+    private bool _absorbSpace;
     private bool _searchFailed;
     private string _query = string.Empty;
     private int _matchIndex;
@@ -73,6 +74,9 @@ internal sealed class LineEditor
     /// <returns>What happened.</returns>
     public EditorResult Handle(ConsoleKeyInfo key)
     {
+        // A completion that ended in a space made that space pending: a space typed right after it is the same space.
+        var absorbSpace = _absorbSpace;
+        _absorbSpace = false;
         if (_searching)
         {
             var handled = HandleSearch(key, out var searchResult);
@@ -114,10 +118,10 @@ internal sealed class LineEditor
                 _cursor = _buffer.Length;
                 return EditorResult.Continue;
             case 'B':
-                _cursor = Math.Max(0, _cursor - 1);
+                _cursor = Previous(_cursor);
                 return EditorResult.Continue;
             case 'F':
-                _cursor = Math.Min(_buffer.Length, _cursor + 1);
+                _cursor = Next(_cursor);
                 return EditorResult.Continue;
             case 'C':
                 return EditorResult.Interrupted;
@@ -127,7 +131,7 @@ internal sealed class LineEditor
                     return EditorResult.EndOfInput;
                 }
 
-                Delete(_cursor, 1);
+                Delete(_cursor, Next(_cursor) - _cursor);
                 return EditorResult.Continue;
             case 'H':
                 Backspace();
@@ -183,13 +187,13 @@ internal sealed class LineEditor
 
                 return EditorResult.Continue;
             case ConsoleKey.Delete:
-                Delete(_cursor, 1);
+                Delete(_cursor, Next(_cursor) - _cursor);
                 return EditorResult.Continue;
             case ConsoleKey.LeftArrow:
-                _cursor = ctrl ? WordLeft() : Math.Max(0, _cursor - 1);
+                _cursor = ctrl ? WordLeft() : Previous(_cursor);
                 return EditorResult.Continue;
             case ConsoleKey.RightArrow:
-                _cursor = ctrl ? WordRight() : Math.Min(_buffer.Length, _cursor + 1);
+                _cursor = ctrl ? WordRight() : Next(_cursor);
                 return EditorResult.Continue;
             case ConsoleKey.Home:
                 _cursor = 0;
@@ -207,7 +211,7 @@ internal sealed class LineEditor
                 return EditorResult.Continue;
         }
 
-        if (key.KeyChar >= ' ' && key.KeyChar != '\u007f' && !alt)
+        if (key.KeyChar >= ' ' && key.KeyChar != '\u007f' && !alt && !(absorbSpace && key.KeyChar == ' '))
         {
             Insert(key.KeyChar.ToString());
         }
@@ -240,27 +244,35 @@ internal sealed class LineEditor
             return new LiveView([line], column);
         }
 
+        // Columns, not characters: a wide character (CJK, emoji) takes two, a combining mark none.
         var visible = Math.Max(8, width - promptWidth - 1);
-        if (_buffer.Length <= visible)
+        var text = Text;
+        if (CellWidth.Of(text) <= visible)
         {
             _scroll = 0;
         }
         else
         {
-            if (_cursor < _scroll)
+            _scroll = Math.Min(_scroll, _cursor);
+            while (CellWidth.Of(text.AsSpan(_scroll, _cursor - _scroll)) > visible)
             {
-                _scroll = _cursor;
-            }
-            else if (_cursor > _scroll + visible)
-            {
-                _scroll = _cursor - visible;
+                _scroll = Next(_scroll);
             }
 
-            _scroll = Math.Clamp(_scroll, 0, Math.Max(0, _buffer.Length - visible));
+            // Fill the row: scroll back while the rest of the line still fits.
+            while (_scroll > 0 && CellWidth.Of(text.AsSpan(Previous(_scroll))) <= visible)
+            {
+                _scroll = Previous(_scroll);
+            }
         }
 
-        var shown = _buffer.ToString(_scroll, Math.Min(visible, _buffer.Length - _scroll));
-        return new LiveView([prompt + shown], promptWidth + _cursor - _scroll);
+        var end = _scroll;
+        while (end < text.Length && CellWidth.Of(text.AsSpan(_scroll, Next(end) - _scroll)) <= visible)
+        {
+            end = Next(end);
+        }
+
+        return new LiveView([prompt + text[_scroll..end]], promptWidth + CellWidth.Of(text.AsSpan(_scroll, _cursor - _scroll)));
     }
 
     private EditorResult Complete()
@@ -289,6 +301,8 @@ internal sealed class LineEditor
             {
                 _buffer.Remove(_cursor, 1);
             }
+
+            _absorbSpace = insert.EndsWith(' ');
 
             return EditorResult.Continue;
         }
@@ -427,10 +441,20 @@ internal sealed class LineEditor
     {
         if (_cursor > 0)
         {
-            Delete(_cursor - 1, 1);
-            _cursor--;
+            var start = Previous(_cursor);
+            Delete(start, _cursor - start);
+            _cursor = start;
         }
     }
+
+    /// <summary>The position one character before <paramref name="index"/>, a surrogate pair counting as one.</summary>
+    private int Previous(int index) =>
+        index <= 0 ? 0 : index >= 2 && char.IsLowSurrogate(_buffer[index - 1]) && char.IsHighSurrogate(_buffer[index - 2]) ? index - 2 : index - 1;
+
+    /// <summary>The position one character after <paramref name="index"/>, a surrogate pair counting as one.</summary>
+    private int Next(int index) =>
+        index >= _buffer.Length ? _buffer.Length
+        : index + 1 < _buffer.Length && char.IsHighSurrogate(_buffer[index]) && char.IsLowSurrogate(_buffer[index + 1]) ? index + 2 : index + 1;
 
     private void Delete(int start, int length)
     {

@@ -62,6 +62,17 @@ internal static partial class LineParser
         return ParseTokens(line, tokens);
     }
 
+    /// <summary>Makes a human monitor command of a line, as <c>-H</c> reads every line (a leading <c>!</c> is allowed).</summary>
+    /// <param name="line">The HMP command line, e.g. <c>info block</c>.</param>
+    /// <returns>A <c>human-monitor-command</c>, or <see langword="null"/> for a blank line.</returns>
+    /// <exception cref="LineParseException">The line is only <c>!</c>.</exception>
+    public static QmpRequest? ParseHmp(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var trimmed = line.TrimStart();
+        return trimmed.Length == 0 ? null : Parse(trimmed[0] == HmpPrefix ? line : HmpPrefix + line);
+    }
+
     /// <summary>Parses a command given as separate words, as a one-shot command line delivers them (the shell has already
     /// split and unquoted them, so a word may hold spaces).</summary>
     /// <param name="command">The command name.</param>
@@ -72,6 +83,12 @@ internal static partial class LineParser
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(arguments);
+        if (command.StartsWith(HmpPrefix))
+        {
+            // qmp SOCK !info block: the shell split the HMP command line into words; join them again.
+            return Parse(string.Join(' ', [command, .. arguments])) ?? throw new LineParseException("'!' must be followed by a human monitor command, e.g. !info status", 0);
+        }
+
         var text = new StringBuilder(command);
         var tokens = new List<Token> { new(command, 0) };
         foreach (var word in arguments)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Qmp.Net.Shell.Cli;
 using Qmp.Net.Shell.Completion;
 using Qmp.Net.Shell.Editing;
@@ -23,6 +24,7 @@ internal sealed class InteractiveShell
           {"execute": ...}               a raw JSON command, sent as written (not checked against the schema)
           !HMP COMMAND                   the human monitor, e.g. !info status
           transaction( A k=v, B k=v )    several actions in one transaction
+          max-bandwidth=4M               K/M/G/T suffixes (powers of 1024) on members of QAPI type size
         Shell commands:
           help [COMMAND]                 this text, or the arguments of one command
           schema [NAME]                  a command, event or type as the connected QEMU describes it
@@ -37,7 +39,8 @@ internal sealed class InteractiveShell
     private readonly IRequestValidator? _validator;
     private readonly Palette _palette;
     private readonly Terminal _terminal;
-    private readonly ConsoleKeySource _keys;
+    private readonly ChannelReader<ConsoleKeyInfo> _keys;
+    private readonly bool _hmp;
     private readonly History _history;
     private readonly LineEditor _editor;
     private readonly PromptState _prompt = new();
@@ -47,17 +50,20 @@ internal sealed class InteractiveShell
     private int _pumpBusy;
     private TaskCompletionSource _pumpProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private InteractiveShell(ShellSession session, ShellContext context, IRequestValidator? validator, Palette palette, ConsoleKeySource keys)
+    private InteractiveShell(ShellSession session, ShellContext context, IRequestValidator? validator, Palette palette, ShellIO io, Terminal terminal, bool hmp)
     {
         _session = session;
         _client = session.Client;
         _context = context;
         _validator = validator;
         _palette = palette;
-        _keys = keys;
-        _terminal = new Terminal(Console.Out, TerminalWidth);
-        _history = new History(History.DefaultPath(Environment.GetEnvironmentVariable));
-        _editor = new LineEditor(_history, context.Completer);
+        _keys = io.Console.ReadKeys();
+        _terminal = terminal;
+        _hmp = hmp;
+        _history = new History(History.DefaultPath(io.GetEnvironment));
+
+        // HMP command lines are not QMP: the schema's completion would offer the wrong words.
+        _editor = new LineEditor(_history, hmp ? null : context.Completer);
         _jobs = new JobTracker(_client);
     }
 
@@ -65,17 +71,25 @@ internal sealed class InteractiveShell
     /// <param name="session">The connection.</param>
     /// <param name="options">The command line.</param>
     /// <param name="validator">Checks lines before sending, or <see langword="null"/>.</param>
+    /// <param name="echo">The <c>-v</c> echo of the wire, or <see langword="null"/>; it is printed above the input line.</param>
+    /// <param name="io">The standard streams and the terminal (keys, width).</param>
     /// <param name="cancellationToken">Cancelled by SIGINT/SIGTERM.</param>
     /// <returns>The exit code (0).</returns>
-    public static async Task<int> RunAsync(ShellSession session, ShellOptions options, IRequestValidator? validator, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ShellSession session, ShellOptions options, IRequestValidator? validator, WireEcho? echo, ShellIO io, CancellationToken cancellationToken)
     {
-        var palette = Palette.Choose(!Console.IsOutputRedirected, options.NoColor, Environment.GetEnvironmentVariable);
-        var context = await ShellContext.CreateAsync(session.Client, palette, TerminalWidth, cancellationToken).ConfigureAwait(false);
-        var shell = new InteractiveShell(session, context, validator, palette, ConsoleKeySource.Start());
+        var palette = Palette.Choose(io.OutIsTerminal, options.NoColor, io.GetEnvironment);
+        var console = io.Console;
+        var terminal = new Terminal(io.Out, () => console.WindowWidth);
+        ShellContext context;
+        using (echo?.Mute())
+        {
+            context = await ShellContext.CreateAsync(session.Client, palette, () => console.WindowWidth, cancellationToken).ConfigureAwait(false);
+        }
+
+        echo?.Redirect(terminal.WriteAbove);
+        var shell = new InteractiveShell(session, context, validator, palette, io, terminal, options.Hmp);
         return await shell.RunCoreAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static int TerminalWidth() => Console.IsOutputRedirected ? 80 : Console.WindowWidth;
 
     private async Task<int> RunCoreAsync(CancellationToken cancellationToken)
     {
@@ -131,7 +145,7 @@ internal sealed class InteractiveShell
             ConsoleKeyInfo key;
             try
             {
-                key = await _keys.Keys.ReadAsync(cancellationToken).ConfigureAwait(false);
+                key = await _keys.ReadAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (System.Threading.Channels.ChannelClosedException)
             {
@@ -202,7 +216,7 @@ internal sealed class InteractiveShell
         QmpRequest? request;
         try
         {
-            request = LineParser.Parse(line);
+            request = _hmp ? LineParser.ParseHmp(line) : LineParser.Parse(line);
         }
         catch (LineParseException e)
         {
@@ -233,17 +247,9 @@ internal sealed class InteractiveShell
         {
             var result = await RequestRunner.RunAsync(_client, request, wait.Token).ConfigureAwait(false);
             await WaitForEventsPrintedAsync().ConfigureAwait(false);
-            if (request.Command == "human-monitor-command" && result.ValueKind == JsonValueKind.String)
+            if (OneShotMode.Format(request, result, pretty: true, _palette, anyHmpAsText: true) is { } text)
             {
-                var text = result.GetString()!.TrimEnd('\r', '\n');
-                if (text.Length > 0)
-                {
-                    _terminal.WriteAbove(text);
-                }
-            }
-            else
-            {
-                _terminal.WriteAbove(JsonPainter.Indented(result, _palette));
+                _terminal.WriteAbove(text);
             }
         }
         catch (QmpErrorException e)
@@ -295,11 +301,11 @@ internal sealed class InteractiveShell
     {
         try
         {
-            while (await _keys.Keys.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+            while (await _keys.WaitToReadAsync(wait.Token).ConfigureAwait(false))
             {
-                if (_keys.Keys.TryPeek(out var key) && key.KeyChar == '\u0003')
+                if (_keys.TryPeek(out var key) && key.KeyChar == '\u0003')
                 {
-                    _keys.Keys.TryRead(out _);
+                    _keys.TryRead(out _);
                     await wait.CancelAsync().ConfigureAwait(false);
                 }
 
@@ -320,13 +326,13 @@ internal sealed class InteractiveShell
             return;
         }
 
-        var display = new ProgressDisplay(_terminal, _palette, _keys.Keys);
+        var display = new ProgressDisplay(_terminal, _palette, _keys);
         await display.RunAsync(ids.Select(id => (IProgressSource)new JobProgressSource(_jobs, id)).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ShowMigrationAsync(CancellationToken cancellationToken)
     {
-        var display = new ProgressDisplay(_terminal, _palette, _keys.Keys);
+        var display = new ProgressDisplay(_terminal, _palette, _keys);
         await display.RunAsync([new MigrationProgressSource(_client)], cancellationToken).ConfigureAwait(false);
     }
 

@@ -172,4 +172,60 @@ public class LineEditorTests
         Assert.That(view.Lines[0], Is.EqualTo("> " + new string('a', 37)));
         Assert.That(view.CursorColumn, Is.EqualTo(2));
     }
+
+    [Test]
+    public void A_space_typed_right_after_a_completion_that_ended_in_one_is_not_doubled()
+    {
+        var editor = Editor(completer: new FixedCompleter("stop ", "full "));
+        Type(editor, "st");
+        editor.Handle(Key(ConsoleKey.Tab, '\t'));
+        Assert.That(editor.Text, Is.EqualTo("stop "));
+        Type(editor, " x");
+        Assert.That(editor.Text, Is.EqualTo("stop x"));
+
+        // Only the key right after Tab is absorbed: a second space is the user's own.
+        editor.Reset();
+        Type(editor, "fu");
+        editor.Handle(Key(ConsoleKey.Tab, '\t'));
+        Type(editor, "  ");
+        Assert.That(editor.Text, Is.EqualTo("full  "));
+
+        // Tab on a value that is already complete does not add a second space either.
+        editor.Reset();
+        Type(editor, "full");
+        editor.Handle(Key(ConsoleKey.Tab, '\t'));
+        editor.Handle(Key(ConsoleKey.Tab, '\t'));
+        Assert.That(editor.Text, Is.EqualTo("full "));
+    }
+
+    [Test]
+    public void Wide_characters_take_two_columns_and_a_surrogate_pair_moves_and_deletes_as_one()
+    {
+        var editor = Editor();
+        Type(editor, "name=\u540d\u524d");
+        Assert.That(editor.Render("> ", 2, 40).CursorColumn, Is.EqualTo(2 + 5 + 4));
+
+        editor.Reset();
+        editor.Insert("x=\U0001F600");
+        Assert.That(editor.Render("> ", 2, 40).CursorColumn, Is.EqualTo(2 + 2 + 2));
+        editor.Handle(Key(ConsoleKey.LeftArrow));
+        Assert.That(editor.Cursor, Is.EqualTo(2));
+        editor.Handle(Key(ConsoleKey.End));
+        editor.Handle(Key(ConsoleKey.Backspace, '\b'));
+        Assert.That(editor.Text, Is.EqualTo("x="));
+    }
+
+    [Test]
+    public void A_long_line_of_wide_characters_scrolls_by_columns()
+    {
+        var editor = Editor();
+        Type(editor, new string('\u6f22', 30));
+        var view = editor.Render("> ", 2, 40);
+        Assert.That(view.Lines[0], Is.EqualTo("> " + new string('\u6f22', 18)));
+        Assert.That(view.CursorColumn, Is.EqualTo(2 + 36));
+        editor.Handle(Key(ConsoleKey.Home));
+        view = editor.Render("> ", 2, 40);
+        Assert.That(view.Lines[0], Is.EqualTo("> " + new string('\u6f22', 18)));
+        Assert.That(view.CursorColumn, Is.EqualTo(2));
+    }
 }

@@ -56,7 +56,7 @@ public class OneShotTests
         var lines = await Tool.RunAsync([_qemu.ToolEndpoint], stdin: "query-name\n# a comment\n\n!info status\nquery-status\n");
         Assert.That(lines.ExitCode, Is.Zero, lines.ToString());
         Assert.That(lines.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3));
-        Assert.That(lines.Stdout, Does.StartWith("{\"name\":\"shelltest\"}\n\"VM status: paused (prelaunch)\\r\\n\"\n"));
+        Assert.That(lines.Stdout, Does.StartWith("{\"name\":\"shelltest\"}\nVM status: paused (prelaunch)\n{"));
     }
 
     [Test]
