@@ -54,7 +54,7 @@ public sealed class GuideSnippets
         StatusInfo status = await client.Commands.QueryStatusAsync();
         if (status.Status == RunState.Paused) await client.Commands.ContAsync();
 
-        await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2
+        await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2Branch
         {
             NodeName = "disk0",
             File = new BlockdevOptions.FileBranch { Filename = "/var/lib/vm/disk0.qcow2" },   // BlockdevRef: an alternate

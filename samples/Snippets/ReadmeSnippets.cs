@@ -48,7 +48,7 @@ public sealed class ReadmeSnippets
         });
 
         await client.Commands.ContAsync();                                 // RESUME is delivered before this completes
-        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCo { NodeName = "null0", Size = 1 << 20 });
+        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "null0", Size = 1 << 20 });
         var nodes = await client.Commands.QueryNamedBlockNodesAsync(new() { Flat = true });   // IReadOnlyList<BlockDeviceInfo>
 
         // Typed commands are checked against the connected QEMU's schema first: what it lacks is never sent.
@@ -90,7 +90,7 @@ public sealed class ReadmeSnippets
         #region readme-typed
         StatusInfo status = await client.Commands.QueryStatusAsync();
         if (status.Status == RunState.Paused) await client.Commands.ContAsync();
-        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCo { NodeName = "null0" });
+        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "null0" });
         var shutdown = await client.WaitForEventAsync<ShutdownEvent>();   // e.Decode() for any QmpEvent; never throws
         #endregion
         _ = shutdown;

@@ -4,7 +4,7 @@ using Qmp.Net.Qemu;
 
 // Typed QMP in a native-AOT binary (samples/TypedAot/README.md): every step goes through Qmp.Net.Qapi's generated
 // records and its source-generated JSON metadata, with the schema check against the connected QEMU on.
-//   TypedAot                          starts qemu-system-x86_64 from PATH (-machine none, paused)
+//   TypedAot                          starts qemu-system-x86_64 from PATH (-machine pc, paused)
 //   TypedAot --qemu BINARY [-L DIR]   starts that QEMU binary (-L: its firmware directory)
 //   TypedAot --socket PATH            connects to a QMP monitor that listens on a Unix socket
 // Exit codes: 0 every step worked, 1 a step failed, 2 wrong usage or no QEMU to talk to.
@@ -41,7 +41,7 @@ try
             new QemuStartOptions
             {
                 Binary = binary ?? "qemu-system-x86_64",
-                Arguments = [.. firmwareArguments, "-machine", "none", "-nodefaults", "-display", "none", "-S"],
+                Arguments = [.. firmwareArguments, "-machine", "pc", "-nodefaults", "-display", "none", "-S"],
             },
             ct);
         client = qemu.Client;
@@ -110,7 +110,7 @@ static async Task RunAsync(QmpClient client, CancellationToken ct)
     Require((await commands.QueryStatusAsync(ct)).Status == RunState.Paused, "query-status after stop is not paused");
 
     // blockdev-add takes the BlockdevOptions union: its null-co branch record sets the driver tag itself.
-    await commands.BlockdevAddAsync(new BlockdevOptions.NullCo { NodeName = "aot-null0", Size = 1 << 20, ReadZeroes = true }, ct);
+    await commands.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "aot-null0", Size = 1 << 20, ReadZeroes = true }, ct);
     IReadOnlyList<BlockDeviceInfo> nodes = await commands.QueryNamedBlockNodesAsync(new QueryNamedBlockNodesArguments { Flat = true }, ct);
     var node = nodes.SingleOrDefault(n => n.NodeName == "aot-null0")
         ?? throw new InvalidOperationException("query-named-block-nodes does not list aot-null0");
@@ -119,6 +119,21 @@ static async Task RunAsync(QmpClient client, CancellationToken ct)
     IReadOnlyList<BlockInfo> block = await commands.QueryBlockAsync(ct);
     Console.WriteLine($"query-block: {block.Count} block backends");
     await commands.BlockdevDelAsync(new BlockdevDelArguments { NodeName = "aot-null0" }, ct);
+
+    // device_add is open (QAPI 'gen': false): the device's own properties go in Properties (strings, numbers, bools,
+    // JsonObject/JsonArray for nested values), written with the source-generated metadata, no reflection. qom-get
+    // reads one back.
+    await commands.DeviceAddAsync(
+        new DeviceAddArguments
+        {
+            Driver = "virtio-rng-pci",
+            Id = "aot-rng0",
+            Properties = new() { ["max-bytes"] = 4096, ["period"] = 2000, ["ioeventfd"] = true, ["addr"] = "0x10" },
+        },
+        ct);
+    var maxBytes = await commands.QomGetAsync(new QomGetArguments { Path = "/machine/peripheral/aot-rng0", Property = "max-bytes" }, ct);
+    Console.WriteLine($"device_add: aot-rng0 (virtio-rng-pci), qom-get max-bytes = {maxBytes}");
+    Require(maxBytes.ValueKind == System.Text.Json.JsonValueKind.Number && maxBytes.GetUInt64() == 4096, "aot-rng0's max-bytes is not 4096");
 
     var shutdown = client.WaitForEventAsync<ShutdownEvent>(cancellationToken: ct);
     try

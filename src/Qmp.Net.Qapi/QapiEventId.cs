@@ -15,4 +15,8 @@ public static class QapiEventId
     /// <summary>Warning, once per client, command, member path and value: a typed command uses an enum value that the
     /// connected QEMU's schema marks deprecated.</summary>
     public const int DeprecatedEnumValue = 6002;
+
+    /// <summary>Warning, once per client: the server has no <c>query-qmp-schema</c> (QEMU before 2.5, or another QMP
+    /// server), so typed commands are sent without the check.</summary>
+    public const int NoSchema = 6003;
 }

@@ -29,8 +29,28 @@ internal static partial class QapiSchemaCheck
             return;
         }
 
-        var schema = await client.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        if (state.WithoutSchema)
+        {
+            return;
+        }
+
         var version = client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "(unknown version)";
+        QmpSchema schema;
+        try
+        {
+            schema = await client.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (QmpErrorException notFound) when (notFound.ErrorClass == "CommandNotFound")
+        {
+            // No schema to check against (QEMU before 2.5, other QMP servers): the typed command itself may well work,
+            // so it is sent unchecked, and the client says so once.
+            if (state.NoteWithoutSchema())
+            {
+                Log.NoSchema(state.Logger, version, command);
+            }
+
+            return;
+        }
         if (!schema.Commands.TryGetValue(command, out var info))
         {
             var others = QapiCatalog.Commands.TryGetValue(command, out var entry) ? $" (QAPI schemas that have it: QEMU {string.Join(", ", entry.Versions)}{(entry.Condition is null ? "" : ", built with " + entry.Condition)})" : "";
@@ -53,9 +73,16 @@ internal static partial class QapiSchemaCheck
         {
             QmpSchemaErrorKind.UnknownCommand => 0,
             QmpSchemaErrorKind.UnknownEnumValue => 1,
-            _ => 2,
+            QmpSchemaErrorKind.UnknownMember => 2,
+            _ => 3,
         }))
         {
+            if (error.Kind is QmpSchemaErrorKind.MissingMember)
+            {
+                throw new QapiUnsupportedException(command, error.Path, version,
+                    $"The connected QEMU {version} requires the member '{error.Path}' of '{command}', which the arguments lack: {error.Message}; nothing was sent.");
+            }
+
             if (error.Kind is QmpSchemaErrorKind.UnknownMember or QmpSchemaErrorKind.UnknownEnumValue or QmpSchemaErrorKind.UnknownCommand)
             {
                 throw new QapiUnsupportedException(command, error.Path, version,
@@ -113,6 +140,14 @@ internal static partial class QapiSchemaCheck
 
         public void NotePassedWithoutArguments(string command) => _passedWithoutArguments.TryAdd(command, true);
 
+        private int _withoutSchema;
+
+        /// <summary>Whether the server answered <c>query-qmp-schema</c> with <c>CommandNotFound</c>.</summary>
+        public bool WithoutSchema => Volatile.Read(ref _withoutSchema) != 0;
+
+        /// <summary>Notes that the server has no schema; true the first time only.</summary>
+        public bool NoteWithoutSchema() => Interlocked.Exchange(ref _withoutSchema, 1) == 0;
+
         public bool WarnOnce(string key)
         {
             lock (_warned)
@@ -130,7 +165,10 @@ internal static partial class QapiSchemaCheck
         [LoggerMessage(EventId = QapiEventId.DeprecatedMember, Level = LogLevel.Warning, Message = "The argument member '{Member}' of the QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
         public static partial void DeprecatedMember(ILogger logger, string member, string command, string version);
 
-        [LoggerMessage(EventId = QapiEventId.DeprecatedEnumValue, Level = LogLevel.Warning, Message = "The value '{Value}' of the argument member '{Member}' of the QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
+        [LoggerMessage(EventId = QapiEventId.NoSchema, Level = LogLevel.Warning, Message = "The connected QMP server {Version} has no 'query-qmp-schema' (CommandNotFound): typed commands, starting with '{Command}', are sent without the schema check")]
+        public static partial void NoSchema(ILogger logger, string version, string command);
+
+                [LoggerMessage(EventId = QapiEventId.DeprecatedEnumValue, Level = LogLevel.Warning, Message = "The value '{Value}' of the argument member '{Member}' of the QMP command '{Command}' is deprecated in the connected QEMU {Version}")]
         public static partial void DeprecatedEnumValue(ILogger logger, string value, string member, string command, string version);
     }
 }

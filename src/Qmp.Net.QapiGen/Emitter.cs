@@ -18,7 +18,8 @@ internal sealed partial class Emitter
 
     private static readonly HashSet<string> s_valueTypes = ["double", "long", "sbyte", "short", "int", "byte", "ushort", "uint", "ulong", "bool", "JsonElement"];
 
-    private static readonly string[] s_reservedMembers = ["EqualityContract", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "PrintMembers", "Deconstruct", "RawJson", "Event"];
+    /// <summary>Member names every record has (object's and a record's own members).</summary>
+    private static readonly string[] s_reservedMembers = ["EqualityContract", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "PrintMembers", "Deconstruct"];
 
     private readonly Superset _set;
     private readonly EmitterProfile _profile;
@@ -30,6 +31,13 @@ internal sealed partial class Emitter
     private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
     private readonly List<(string Type, string? PropertyName)> _contextTypes = [];
     private readonly Dictionary<string, string> _commandNames = new(StringComparer.Ordinal);
+    private readonly HashSet<SuperType> _sent = [];
+
+    /// <summary>Gets how many types a user sends (command arguments and what they reach).</summary>
+    public int SentTypes => _sent.Count;
+
+    /// <summary>Gets how many members were emitted <c>required</c> (after <see cref="Emit"/>).</summary>
+    public int RequiredMembers { get; private set; }
 
     public Emitter(Superset set, EmitterProfile? profile = null)
     {
@@ -37,6 +45,7 @@ internal sealed partial class Emitter
         _profile = profile ?? EmitterProfile.Qmp;
         _versions = [.. set.Versions.Reverse()];
         AssignNames();
+        FindSentTypes();
     }
 
     /// <summary>The files to write: name → content.</summary>
@@ -139,6 +148,7 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("using System.Diagnostics.CodeAnalysis;");
         w.Line("using System.Text.Json;");
+        w.Line("using System.Text.Json.Nodes;");
         w.Line("using System.Text.Json.Serialization;");
         w.Line("using Qmp.Net.Qapi.Serialization;");
         if (_profile.IsGuestAgent)
@@ -171,9 +181,22 @@ internal sealed partial class Emitter
             }
         }
 
+        var eventData = _set.Events.Select(e => e.EventData).OfType<SuperType>().ToHashSet();
         foreach (var t in _set.Types.Values)
         {
+            // A member may not take the record's own name or a member it inherits: QapiEvent.Event for an event's
+            // record, RawJson for a union.
             var own = new HashSet<string>([t.CsName, .. s_reservedMembers], StringComparer.Ordinal);
+            if (eventData.Contains(t))
+            {
+                own.Add("Event");
+            }
+
+            if (t.Kind == DefKind.Union)
+            {
+                own.Add("RawJson");
+            }
+
             if (t.Kind == DefKind.Alternate)
             {
                 own.UnionWith(["IsNull", "Null"]);
@@ -206,7 +229,7 @@ internal sealed partial class Emitter
                 var names = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var b in t.Branches)
                 {
-                    names[b.Name] = Naming.Unique(Naming.Pascal(b.Name), all, "Branch");
+                    names[b.Name] = Naming.Unique(Naming.Pascal(b.Name) + "Branch", all, "Branch");
                     _nestedNames.Add(names[b.Name]);
                 }
 
@@ -225,6 +248,34 @@ internal sealed partial class Emitter
             e.CsName = e.EventData!.CsName;
         }
     }
+
+    /// <summary>The types a user constructs to send: command arguments and every type reachable from them (members,
+    /// union and alternate branches, list elements). Their mandatory members are <c>required</c>.</summary>
+    private void FindSentTypes()
+    {
+        var stack = new Stack<SuperType>(_set.Commands.Select(c => c.Arguments).OfType<SuperType>());
+        while (stack.Count > 0)
+        {
+            var t = stack.Pop();
+            if (!_sent.Add(t))
+            {
+                continue;
+            }
+
+            foreach (var r in t.Members.Select(m => m.Type).Concat(t.Branches.Select(b => b.Type)))
+            {
+                if (r is not null && _set.Types.TryGetValue(r.Name, out var next))
+                {
+                    stack.Push(next);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether a member is C# <c>required</c>: a mandatory member (not nullable) of a type a user sends,
+    /// except a union's tag, which each branch's constructor sets.</summary>
+    private bool IsRequired(SuperType owner, Merged<Member> m, bool nullable) =>
+        !nullable && _sent.Contains(owner) && !(owner.Kind == DefKind.Union && m.Name == owner.Newest.Discriminator);
 
     private SuperType? BranchType(Merged<Branch> b) =>
         b.Type is { IsArray: false } bt && _set.Types.TryGetValue(bt.Name, out var t) ? t : null;
@@ -474,6 +525,15 @@ internal sealed partial class Emitter
         w.Close();
     }
 
+    /// <summary>Whether a member is an open value a user builds (<c>any</c> in a type a user sends): a
+    /// <see cref="System.Text.Json.Nodes.JsonNode"/>, which converts implicitly from strings, numbers and bools and
+    /// nests as <c>JsonObject</c>/<c>JsonArray</c>, with no reflection.</summary>
+    private bool IsOpenValue(SuperType owner, Merged<Member> m) => m.Type is { Name: "any", IsArray: false } && _sent.Contains(owner);
+
+    /// <summary>The C# type of a member as the union converters read and write it.</summary>
+    private string ConverterType(SuperType t, Merged<Member> m) =>
+        IsOpenValue(t, m) ? "JsonNode?" : CsType(m.Type!, IsNullable(t, m) && m.Type!.Name != "any", Scope(t, t.Members));
+
     private bool IsNullable(SuperType owner, Merged<Member> m) =>
         m.PerVersion.Values.Any(f => f.Optional || f.Condition is not null) || m.PerVersion.Count < owner.PerVersion.Count;
 
@@ -487,9 +547,10 @@ internal sealed partial class Emitter
             }
 
             first = false;
-            var isAny = m.Type is { Name: "any", IsArray: false };
-            var nullable = IsNullable(owner, m) && !isAny;
-            var type = CsType(m.Type!, nullable, scope);
+            var node = IsOpenValue(owner, m);
+            var isAny = m.Type is { Name: "any", IsArray: false } && !node;
+            var nullable = (IsNullable(owner, m) && !isAny) || node;
+            var type = node ? "JsonNode?" : CsType(m.Type!, nullable, scope);
             var optional = m.PerVersion.Values.Any(f => f.Optional) ? "optional" : "mandatory";
             var other = m.OtherTypes.Count > 0 ? $" Its type differs between versions ({string.Join(", ", m.OtherTypes.Select(o => "<c>" + CodeWriter.Xml(o) + "</c>"))}): this is the newest." : "";
             w.Summary(Join($"Gets the member <c>{m.Name}</c> ({optional}, QAPI type <c>{CodeWriter.Xml(QapiTypeText(m.Type!))}</c>).", other, FactsText(m.PerVersion, owner.PerVersion.Keys)));
@@ -501,8 +562,10 @@ internal sealed partial class Emitter
                 w.Line("[JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]");
             }
 
-            var init = nullable ? "" : m.Type!.IsArray ? " = [];" : type is "string" ? " = \"\";" : s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : " = null!;";
-            w.Line($"public {type} {PropertyName(owner, m.Name)} {{ get; init; }}{init}");
+            var required = IsRequired(owner, m, IsNullable(owner, m));
+            RequiredMembers += required ? 1 : 0;
+            var init = nullable || required ? "" : m.Type!.IsArray ? " = [];" : type is "string" ? " = \"\";" : s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : " = null!;";
+            w.Line($"public {(required ? "required " : "")}{type} {PropertyName(owner, m.Name)} {{ get; init; }}{init}");
         }
     }
 
@@ -527,8 +590,13 @@ internal sealed partial class Emitter
         {
             w.Line();
             w.Summary("Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.");
+            w.Line("/// <remarks>A value is a string, a number (<c>int</c>, <c>long</c>, <c>double</c>, ...), a bool, a <c>JsonElement</c>, or a");
+            w.Line("/// <c>JsonObject</c> / <c>JsonArray</c> for a nested value: <c>Properties = new() { [\"drive\"] = \"d1\", [\"removable\"] = true }</c>.");
+            w.Line("/// Each is written with the source-generated metadata (no reflection, native-AOT safe); another type fails with");
+            w.Line("/// <c>NotSupportedException</c> when the arguments are serialized, before anything is sent. (A <c>JsonObject</c>");
+            w.Line("/// extension-data property would be written as invalid JSON by System.Text.Json, dotnet/runtime#60806.)</remarks>");
             w.Line("[JsonExtensionData]");
-            w.Line("public Dictionary<string, JsonElement>? Properties { get; set; }");
+            w.Line("public Dictionary<string, object>? Properties { get; set; }");
         }
 
         w.Close();
@@ -586,7 +654,7 @@ internal sealed partial class Emitter
             }
 
             w.Close();
-            Register(t.CsName + "." + nested, t.CsName + nested + "Branch");
+            Register(t.CsName + "." + nested, t.CsName + nested);
         }
 
         w.Close();
@@ -617,8 +685,8 @@ internal sealed partial class Emitter
         w.Open($"_ => new {name}");
         foreach (var m in t.Members)
         {
-            var nullable = IsNullable(t, m) && m.Type!.Name != "any";
-            var type = CsType(m.Type!, nullable, Scope(t, t.Members));
+            var nullable = (IsNullable(t, m) && m.Type!.Name != "any") || IsOpenValue(t, m);
+            var type = ConverterType(t, m);
             w.Line($"{PropertyName(t, m.Name)} = {_profile.JsonHelper}.Member<{type}>(element, {CodeWriter.Literal(m.Name)}){(nullable || s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : "!")},");
         }
 
@@ -642,7 +710,7 @@ internal sealed partial class Emitter
         w.Line("writer.WriteStartObject();");
         foreach (var m in t.Members)
         {
-            var type = CsType(m.Type!, IsNullable(t, m) && m.Type!.Name != "any", Scope(t, t.Members));
+            var type = ConverterType(t, m);
             w.Line($"{_profile.JsonHelper}.WriteMember<{type}>(writer, {CodeWriter.Literal(m.Name)}, value.{PropertyName(t, m.Name)});");
         }
 
@@ -904,6 +972,9 @@ internal sealed partial class Emitter
         w.Summary("The System.Text.Json metadata of every generated type (source generation: native-AOT safe).");
         w.Line("[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]");
         w.Line("[JsonSerializable(typeof(JsonElement))]");
+        w.Line("[JsonSerializable(typeof(JsonNode))]");
+        w.Line("[JsonSerializable(typeof(JsonObject))]");
+        w.Line("[JsonSerializable(typeof(JsonArray))]");
         foreach (var t in _set.Types.Values.Where(t => !t.IsSynthetic || t.Name.StartsWith(":args:", StringComparison.Ordinal)).OrderBy(t => t.CsName, StringComparer.Ordinal))
         {
             Register(t.CsName);

@@ -19,7 +19,8 @@ internal static class Generator
     public static int Run(string schemaDir, string outDir)
     {
         var set = new Superset(LoadSchemas(schemaDir));
-        var files = new Emitter(set).Emit();
+        var emitter = new Emitter(set);
+        var files = emitter.Emit();
         Directory.CreateDirectory(outDir);
         foreach (var stale in Directory.GetFiles(outDir, "*.cs"))
         {
@@ -35,7 +36,7 @@ internal static class Generator
         }
 
         Console.WriteLine(Emitter.Counts(set));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Values.Sum(f => f.Count(c => c == '\n'))} lines"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Values.Sum(f => f.Count(c => c == '\n'))} lines; {emitter.SentTypes} types a user sends ({emitter.RequiredMembers} required members)"));
         return files.Count + AgentGenerator.Run(schemaDir, outDir);
     }
 }

@@ -39,8 +39,8 @@ public sealed class QgaSerializationTests
         var pci = Read<GuestDeviceId>("""{"vendor-id": 6900, "device-id": 4097, "type": "pci"}""");
         var unknown = Read<GuestDeviceId>("""{"type": "usb", "port": 3}""");
 
-        Assert.That(pci, Is.TypeOf<GuestDeviceId.Pci>());
-        Assert.That(((GuestDeviceId.Pci)pci).VendorId, Is.EqualTo(6900));
+        Assert.That(pci, Is.TypeOf<GuestDeviceId.PciBranch>());
+        Assert.That(((GuestDeviceId.PciBranch)pci).VendorId, Is.EqualTo(6900));
         Assert.That(unknown.GetType(), Is.EqualTo(typeof(GuestDeviceId)));
         Assert.That(unknown.Type.Kind, Is.EqualTo(GuestDeviceType.Known.Unknown));
         Assert.That(unknown.Type.Value, Is.EqualTo("usb"));

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -820,10 +821,10 @@ public partial record Audiodev
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>none</c> (<c>driver</c> = <c>none</c>, members of <c>AudiodevGenericOptions</c>).</summary>
-    public sealed partial record None : Audiodev
+    public sealed partial record NoneBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="None"/> record with <see cref="Audiodev.Driver"/> set to <c>none</c>.</summary>
-        public None() => Driver = AudiodevDriver.None;
+        /// <summary>Initializes a new instance of the <see cref="NoneBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>none</c>.</summary>
+        public NoneBranch() => Driver = AudiodevDriver.None;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -835,10 +836,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>alsa</c> (<c>driver</c> = <c>alsa</c>, members of <c>AudiodevAlsaOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_ALSA</c>.</summary>
-    public sealed partial record Alsa : Audiodev
+    public sealed partial record AlsaBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Alsa"/> record with <see cref="Audiodev.Driver"/> set to <c>alsa</c>.</summary>
-        public Alsa() => Driver = AudiodevDriver.Alsa;
+        /// <summary>Initializes a new instance of the <see cref="AlsaBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>alsa</c>.</summary>
+        public AlsaBranch() => Driver = AudiodevDriver.Alsa;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevAlsaPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -854,10 +855,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>coreaudio</c> (<c>driver</c> = <c>coreaudio</c>, members of <c>AudiodevCoreaudioOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_COREAUDIO</c>.</summary>
-    public sealed partial record Coreaudio : Audiodev
+    public sealed partial record CoreaudioBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Coreaudio"/> record with <see cref="Audiodev.Driver"/> set to <c>coreaudio</c>.</summary>
-        public Coreaudio() => Driver = AudiodevDriver.Coreaudio;
+        /// <summary>Initializes a new instance of the <see cref="CoreaudioBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>coreaudio</c>.</summary>
+        public CoreaudioBranch() => Driver = AudiodevDriver.Coreaudio;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevCoreaudioPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -869,10 +870,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>dbus</c> (<c>driver</c> = <c>dbus</c>, members of <c>AudiodevDBusOptions</c>). Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
-    public sealed partial record Dbus : Audiodev
+    public sealed partial record DbusBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Dbus"/> record with <see cref="Audiodev.Driver"/> set to <c>dbus</c>.</summary>
-        public Dbus() => Driver = AudiodevDriver.Dbus;
+        /// <summary>Initializes a new instance of the <see cref="DbusBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>dbus</c>.</summary>
+        public DbusBranch() => Driver = AudiodevDriver.Dbus;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -888,10 +889,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>dsound</c> (<c>driver</c> = <c>dsound</c>, members of <c>AudiodevDsoundOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_DSOUND</c>.</summary>
-    public sealed partial record Dsound : Audiodev
+    public sealed partial record DsoundBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Dsound"/> record with <see cref="Audiodev.Driver"/> set to <c>dsound</c>.</summary>
-        public Dsound() => Driver = AudiodevDriver.Dsound;
+        /// <summary>Initializes a new instance of the <see cref="DsoundBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>dsound</c>.</summary>
+        public DsoundBranch() => Driver = AudiodevDriver.Dsound;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -907,10 +908,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>jack</c> (<c>driver</c> = <c>jack</c>, members of <c>AudiodevJackOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_JACK</c>.</summary>
-    public sealed partial record Jack : Audiodev
+    public sealed partial record JackBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Jack"/> record with <see cref="Audiodev.Driver"/> set to <c>jack</c>.</summary>
-        public Jack() => Driver = AudiodevDriver.Jack;
+        /// <summary>Initializes a new instance of the <see cref="JackBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>jack</c>.</summary>
+        public JackBranch() => Driver = AudiodevDriver.Jack;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevJackPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -922,10 +923,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>oss</c> (<c>driver</c> = <c>oss</c>, members of <c>AudiodevOssOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_OSS</c>.</summary>
-    public sealed partial record Oss : Audiodev
+    public sealed partial record OssBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Oss"/> record with <see cref="Audiodev.Driver"/> set to <c>oss</c>.</summary>
-        public Oss() => Driver = AudiodevDriver.Oss;
+        /// <summary>Initializes a new instance of the <see cref="OssBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>oss</c>.</summary>
+        public OssBranch() => Driver = AudiodevDriver.Oss;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevOssPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -949,10 +950,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>pa</c> (<c>driver</c> = <c>pa</c>, members of <c>AudiodevPaOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_PA</c>.</summary>
-    public sealed partial record Pa : Audiodev
+    public sealed partial record PaBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Pa"/> record with <see cref="Audiodev.Driver"/> set to <c>pa</c>.</summary>
-        public Pa() => Driver = AudiodevDriver.Pa;
+        /// <summary>Initializes a new instance of the <see cref="PaBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>pa</c>.</summary>
+        public PaBranch() => Driver = AudiodevDriver.Pa;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPaPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -968,10 +969,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>pipewire</c> (<c>driver</c> = <c>pipewire</c>, members of <c>AudiodevPipewireOptions</c>). In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_AUDIO_PIPEWIRE</c>.</summary>
-    public sealed partial record Pipewire : Audiodev
+    public sealed partial record PipewireBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Pipewire"/> record with <see cref="Audiodev.Driver"/> set to <c>pipewire</c>.</summary>
-        public Pipewire() => Driver = AudiodevDriver.Pipewire;
+        /// <summary>Initializes a new instance of the <see cref="PipewireBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>pipewire</c>.</summary>
+        public PipewireBranch() => Driver = AudiodevDriver.Pipewire;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPipewirePerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -983,10 +984,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>sdl</c> (<c>driver</c> = <c>sdl</c>, members of <c>AudiodevSdlOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_SDL</c>.</summary>
-    public sealed partial record Sdl : Audiodev
+    public sealed partial record SdlBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Sdl"/> record with <see cref="Audiodev.Driver"/> set to <c>sdl</c>.</summary>
-        public Sdl() => Driver = AudiodevDriver.Sdl;
+        /// <summary>Initializes a new instance of the <see cref="SdlBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>sdl</c>.</summary>
+        public SdlBranch() => Driver = AudiodevDriver.Sdl;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevSdlPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -998,10 +999,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>sndio</c> (<c>driver</c> = <c>sndio</c>, members of <c>AudiodevSndioOptions</c>). Only in a QEMU built with <c>CONFIG_AUDIO_SNDIO</c>.</summary>
-    public sealed partial record Sndio : Audiodev
+    public sealed partial record SndioBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Sndio"/> record with <see cref="Audiodev.Driver"/> set to <c>sndio</c>.</summary>
-        public Sndio() => Driver = AudiodevDriver.Sndio;
+        /// <summary>Initializes a new instance of the <see cref="SndioBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>sndio</c>.</summary>
+        public SndioBranch() => Driver = AudiodevDriver.Sndio;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -1021,10 +1022,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>spice</c> (<c>driver</c> = <c>spice</c>, members of <c>AudiodevGenericOptions</c>). Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-    public sealed partial record Spice : Audiodev
+    public sealed partial record SpiceBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Spice"/> record with <see cref="Audiodev.Driver"/> set to <c>spice</c>.</summary>
-        public Spice() => Driver = AudiodevDriver.Spice;
+        /// <summary>Initializes a new instance of the <see cref="SpiceBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>spice</c>.</summary>
+        public SpiceBranch() => Driver = AudiodevDriver.Spice;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -1036,10 +1037,10 @@ public partial record Audiodev
     }
 
     /// <summary>The branch <c>wav</c> (<c>driver</c> = <c>wav</c>, members of <c>AudiodevWavOptions</c>).</summary>
-    public sealed partial record Wav : Audiodev
+    public sealed partial record WavBranch : Audiodev
     {
-        /// <summary>Initializes a new instance of the <see cref="Wav"/> record with <see cref="Audiodev.Driver"/> set to <c>wav</c>.</summary>
-        public Wav() => Driver = AudiodevDriver.Wav;
+        /// <summary>Initializes a new instance of the <see cref="WavBranch"/> record with <see cref="Audiodev.Driver"/> set to <c>wav</c>.</summary>
+        public WavBranch() => Driver = AudiodevDriver.Wav;
 
         /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
         [JsonPropertyName("in")]
@@ -1062,19 +1063,19 @@ internal sealed class AudiodevConverter : JsonConverter<Audiodev>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "driver") switch
         {
-            "none" => QapiJson.Read<Audiodev.None>(element),
-            "alsa" => QapiJson.Read<Audiodev.Alsa>(element),
-            "coreaudio" => QapiJson.Read<Audiodev.Coreaudio>(element),
-            "dbus" => QapiJson.Read<Audiodev.Dbus>(element),
-            "dsound" => QapiJson.Read<Audiodev.Dsound>(element),
-            "jack" => QapiJson.Read<Audiodev.Jack>(element),
-            "oss" => QapiJson.Read<Audiodev.Oss>(element),
-            "pa" => QapiJson.Read<Audiodev.Pa>(element),
-            "pipewire" => QapiJson.Read<Audiodev.Pipewire>(element),
-            "sdl" => QapiJson.Read<Audiodev.Sdl>(element),
-            "sndio" => QapiJson.Read<Audiodev.Sndio>(element),
-            "spice" => QapiJson.Read<Audiodev.Spice>(element),
-            "wav" => QapiJson.Read<Audiodev.Wav>(element),
+            "none" => QapiJson.Read<Audiodev.NoneBranch>(element),
+            "alsa" => QapiJson.Read<Audiodev.AlsaBranch>(element),
+            "coreaudio" => QapiJson.Read<Audiodev.CoreaudioBranch>(element),
+            "dbus" => QapiJson.Read<Audiodev.DbusBranch>(element),
+            "dsound" => QapiJson.Read<Audiodev.DsoundBranch>(element),
+            "jack" => QapiJson.Read<Audiodev.JackBranch>(element),
+            "oss" => QapiJson.Read<Audiodev.OssBranch>(element),
+            "pa" => QapiJson.Read<Audiodev.PaBranch>(element),
+            "pipewire" => QapiJson.Read<Audiodev.PipewireBranch>(element),
+            "sdl" => QapiJson.Read<Audiodev.SdlBranch>(element),
+            "sndio" => QapiJson.Read<Audiodev.SndioBranch>(element),
+            "spice" => QapiJson.Read<Audiodev.SpiceBranch>(element),
+            "wav" => QapiJson.Read<Audiodev.WavBranch>(element),
             _ => new Audiodev
             {
                 Id = QapiJson.Member<string>(element, "id")!,
@@ -1089,43 +1090,43 @@ internal sealed class AudiodevConverter : JsonConverter<Audiodev>
     {
         switch (value)
         {
-            case Audiodev.None v:
+            case Audiodev.NoneBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Alsa v:
+            case Audiodev.AlsaBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Coreaudio v:
+            case Audiodev.CoreaudioBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Dbus v:
+            case Audiodev.DbusBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Dsound v:
+            case Audiodev.DsoundBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Jack v:
+            case Audiodev.JackBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Oss v:
+            case Audiodev.OssBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Pa v:
+            case Audiodev.PaBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Pipewire v:
+            case Audiodev.PipewireBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Sdl v:
+            case Audiodev.SdlBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Sndio v:
+            case Audiodev.SndioBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Spice v:
+            case Audiodev.SpiceBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Audiodev.Wav v:
+            case Audiodev.WavBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -175,12 +176,12 @@ public sealed partial record QAuthZListRule
 {
     /// <summary>Gets the member <c>match</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("match")]
-    public string Match { get; init; } = "";
+    public required string Match { get; init; }
 
     /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>QAuthZListPolicy</c>).</summary>
     [JsonPropertyName("policy")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public QAuthZListPolicy Policy { get; init; }
+    public required QAuthZListPolicy Policy { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QAuthZListFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -204,7 +205,7 @@ public sealed partial record AuthZListFileProperties
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>refresh</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("refresh")]
@@ -216,7 +217,7 @@ public sealed partial record AuthZPAMProperties
 {
     /// <summary>Gets the member <c>service</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("service")]
-    public string Service { get; init; } = "";
+    public required string Service { get; init; }
 }
 
 /// <summary>The QAPI struct <c>AuthZSimpleProperties</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
@@ -224,5 +225,5 @@ public sealed partial record AuthZSimpleProperties
 {
     /// <summary>Gets the member <c>identity</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("identity")]
-    public string Identity { get; init; } = "";
+    public required string Identity { get; init; }
 }

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -363,7 +364,7 @@ public sealed partial record BlockdevRemoveMediumArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>blockdev-insert-medium</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
@@ -371,11 +372,11 @@ public sealed partial record BlockdevInsertMediumArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>blockdev-change-medium</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -392,7 +393,7 @@ public sealed partial record BlockdevChangeMediumArguments
 
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("format")]
@@ -412,7 +413,7 @@ public sealed partial record BlockLatencyHistogramSetArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>boundaries</c> (optional, QAPI type <c>[uint64]</c>).</summary>
     [JsonPropertyName("boundaries")]

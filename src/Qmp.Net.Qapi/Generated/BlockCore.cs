@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -69,10 +70,10 @@ public partial record ImageInfoSpecificQCow2Encryption
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockInfoLUKS</c>).</summary>
-    public sealed partial record Luks : ImageInfoSpecificQCow2Encryption
+    public sealed partial record LuksBranch : ImageInfoSpecificQCow2Encryption
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="ImageInfoSpecificQCow2Encryption.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = BlockdevQcow2EncryptionFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="ImageInfoSpecificQCow2Encryption.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = BlockdevQcow2EncryptionFormat.Luks;
 
         /// <summary>Gets the member <c>cipher-alg</c> (mandatory, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
@@ -127,7 +128,7 @@ internal sealed class ImageInfoSpecificQCow2EncryptionConverter : JsonConverter<
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "luks" => QapiJson.Read<ImageInfoSpecificQCow2Encryption.Luks>(element),
+            "luks" => QapiJson.Read<ImageInfoSpecificQCow2Encryption.LuksBranch>(element),
             _ => new ImageInfoSpecificQCow2Encryption
             {
                 Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
@@ -140,7 +141,7 @@ internal sealed class ImageInfoSpecificQCow2EncryptionConverter : JsonConverter<
     {
         switch (value)
         {
-            case ImageInfoSpecificQCow2Encryption.Luks v:
+            case ImageInfoSpecificQCow2Encryption.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -412,10 +413,10 @@ public partial record ImageInfoSpecific
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>qcow2</c> (<c>type</c> = <c>qcow2</c>, members of <c>ImageInfoSpecificQCow2Wrapper</c>).</summary>
-    public sealed partial record Qcow2 : ImageInfoSpecific
+    public sealed partial record Qcow2Branch : ImageInfoSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow2"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>qcow2</c>.</summary>
-        public Qcow2() => Type = ImageInfoSpecificKind.Qcow2;
+        /// <summary>Initializes a new instance of the <see cref="Qcow2Branch"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>qcow2</c>.</summary>
+        public Qcow2Branch() => Type = ImageInfoSpecificKind.Qcow2;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificQCow2</c>).</summary>
         [JsonPropertyName("data")]
@@ -423,10 +424,10 @@ public partial record ImageInfoSpecific
     }
 
     /// <summary>The branch <c>vmdk</c> (<c>type</c> = <c>vmdk</c>, members of <c>ImageInfoSpecificVmdkWrapper</c>).</summary>
-    public sealed partial record Vmdk : ImageInfoSpecific
+    public sealed partial record VmdkBranch : ImageInfoSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="Vmdk"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>vmdk</c>.</summary>
-        public Vmdk() => Type = ImageInfoSpecificKind.Vmdk;
+        /// <summary>Initializes a new instance of the <see cref="VmdkBranch"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>vmdk</c>.</summary>
+        public VmdkBranch() => Type = ImageInfoSpecificKind.Vmdk;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificVmdk</c>).</summary>
         [JsonPropertyName("data")]
@@ -434,10 +435,10 @@ public partial record ImageInfoSpecific
     }
 
     /// <summary>The branch <c>luks</c> (<c>type</c> = <c>luks</c>, members of <c>ImageInfoSpecificLUKSWrapper</c>).</summary>
-    public sealed partial record Luks : ImageInfoSpecific
+    public sealed partial record LuksBranch : ImageInfoSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>luks</c>.</summary>
-        public Luks() => Type = ImageInfoSpecificKind.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Type = ImageInfoSpecificKind.Luks;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QCryptoBlockInfoLUKS</c>).</summary>
         [JsonPropertyName("data")]
@@ -445,10 +446,10 @@ public partial record ImageInfoSpecific
     }
 
     /// <summary>The branch <c>rbd</c> (<c>type</c> = <c>rbd</c>, members of <c>ImageInfoSpecificRbdWrapper</c>).</summary>
-    public sealed partial record Rbd : ImageInfoSpecific
+    public sealed partial record RbdBranch : ImageInfoSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="Rbd"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>rbd</c>.</summary>
-        public Rbd() => Type = ImageInfoSpecificKind.Rbd;
+        /// <summary>Initializes a new instance of the <see cref="RbdBranch"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>rbd</c>.</summary>
+        public RbdBranch() => Type = ImageInfoSpecificKind.Rbd;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificRbd</c>).</summary>
         [JsonPropertyName("data")]
@@ -456,10 +457,10 @@ public partial record ImageInfoSpecific
     }
 
     /// <summary>The branch <c>file</c> (<c>type</c> = <c>file</c>, members of <c>ImageInfoSpecificFileWrapper</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record File : ImageInfoSpecific
+    public sealed partial record FileBranch : ImageInfoSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="File"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>file</c>.</summary>
-        public File() => Type = ImageInfoSpecificKind.File;
+        /// <summary>Initializes a new instance of the <see cref="FileBranch"/> record with <see cref="ImageInfoSpecific.Type"/> set to <c>file</c>.</summary>
+        public FileBranch() => Type = ImageInfoSpecificKind.File;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificFile</c>).</summary>
         [JsonPropertyName("data")]
@@ -474,11 +475,11 @@ internal sealed class ImageInfoSpecificConverter : JsonConverter<ImageInfoSpecif
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "qcow2" => QapiJson.Read<ImageInfoSpecific.Qcow2>(element),
-            "vmdk" => QapiJson.Read<ImageInfoSpecific.Vmdk>(element),
-            "luks" => QapiJson.Read<ImageInfoSpecific.Luks>(element),
-            "rbd" => QapiJson.Read<ImageInfoSpecific.Rbd>(element),
-            "file" => QapiJson.Read<ImageInfoSpecific.File>(element),
+            "qcow2" => QapiJson.Read<ImageInfoSpecific.Qcow2Branch>(element),
+            "vmdk" => QapiJson.Read<ImageInfoSpecific.VmdkBranch>(element),
+            "luks" => QapiJson.Read<ImageInfoSpecific.LuksBranch>(element),
+            "rbd" => QapiJson.Read<ImageInfoSpecific.RbdBranch>(element),
+            "file" => QapiJson.Read<ImageInfoSpecific.FileBranch>(element),
             _ => new ImageInfoSpecific
             {
                 Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
@@ -491,19 +492,19 @@ internal sealed class ImageInfoSpecificConverter : JsonConverter<ImageInfoSpecif
     {
         switch (value)
         {
-            case ImageInfoSpecific.Qcow2 v:
+            case ImageInfoSpecific.Qcow2Branch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ImageInfoSpecific.Vmdk v:
+            case ImageInfoSpecific.VmdkBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ImageInfoSpecific.Luks v:
+            case ImageInfoSpecific.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ImageInfoSpecific.Rbd v:
+            case ImageInfoSpecific.RbdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ImageInfoSpecific.File v:
+            case ImageInfoSpecific.FileBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1493,10 +1494,10 @@ public partial record BlockStatsSpecific
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>file</c> (<c>driver</c> = <c>file</c>, members of <c>BlockStatsSpecificFile</c>).</summary>
-    public sealed partial record File : BlockStatsSpecific
+    public sealed partial record FileBranch : BlockStatsSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="File"/> record with <see cref="BlockStatsSpecific.Driver"/> set to <c>file</c>.</summary>
-        public File() => Driver = BlockdevDriver.File;
+        /// <summary>Initializes a new instance of the <see cref="FileBranch"/> record with <see cref="BlockStatsSpecific.Driver"/> set to <c>file</c>.</summary>
+        public FileBranch() => Driver = BlockdevDriver.File;
 
         /// <summary>Gets the member <c>discard-nb-ok</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("discard-nb-ok")]
@@ -1512,10 +1513,10 @@ public partial record BlockStatsSpecific
     }
 
     /// <summary>The branch <c>host_device</c> (<c>driver</c> = <c>host_device</c>, members of <c>BlockStatsSpecificFile</c>). Only in a QEMU built with <c>HAVE_HOST_BLOCK_DEVICE</c>.</summary>
-    public sealed partial record HostDevice : BlockStatsSpecific
+    public sealed partial record HostDeviceBranch : BlockStatsSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="HostDevice"/> record with <see cref="BlockStatsSpecific.Driver"/> set to <c>host_device</c>.</summary>
-        public HostDevice() => Driver = BlockdevDriver.HostDevice;
+        /// <summary>Initializes a new instance of the <see cref="HostDeviceBranch"/> record with <see cref="BlockStatsSpecific.Driver"/> set to <c>host_device</c>.</summary>
+        public HostDeviceBranch() => Driver = BlockdevDriver.HostDevice;
 
         /// <summary>Gets the member <c>discard-nb-ok</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("discard-nb-ok")]
@@ -1531,10 +1532,10 @@ public partial record BlockStatsSpecific
     }
 
     /// <summary>The branch <c>nvme</c> (<c>driver</c> = <c>nvme</c>, members of <c>BlockStatsSpecificNvme</c>).</summary>
-    public sealed partial record Nvme : BlockStatsSpecific
+    public sealed partial record NvmeBranch : BlockStatsSpecific
     {
-        /// <summary>Initializes a new instance of the <see cref="Nvme"/> record with <see cref="BlockStatsSpecific.Driver"/> set to <c>nvme</c>.</summary>
-        public Nvme() => Driver = BlockdevDriver.Nvme;
+        /// <summary>Initializes a new instance of the <see cref="NvmeBranch"/> record with <see cref="BlockStatsSpecific.Driver"/> set to <c>nvme</c>.</summary>
+        public NvmeBranch() => Driver = BlockdevDriver.Nvme;
 
         /// <summary>Gets the member <c>completion-errors</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("completion-errors")]
@@ -1557,9 +1558,9 @@ internal sealed class BlockStatsSpecificConverter : JsonConverter<BlockStatsSpec
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "driver") switch
         {
-            "file" => QapiJson.Read<BlockStatsSpecific.File>(element),
-            "host_device" => QapiJson.Read<BlockStatsSpecific.HostDevice>(element),
-            "nvme" => QapiJson.Read<BlockStatsSpecific.Nvme>(element),
+            "file" => QapiJson.Read<BlockStatsSpecific.FileBranch>(element),
+            "host_device" => QapiJson.Read<BlockStatsSpecific.HostDeviceBranch>(element),
+            "nvme" => QapiJson.Read<BlockStatsSpecific.NvmeBranch>(element),
             _ => new BlockStatsSpecific
             {
                 Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
@@ -1572,13 +1573,13 @@ internal sealed class BlockStatsSpecificConverter : JsonConverter<BlockStatsSpec
     {
         switch (value)
         {
-            case BlockStatsSpecific.File v:
+            case BlockStatsSpecific.FileBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockStatsSpecific.HostDevice v:
+            case BlockStatsSpecific.HostDeviceBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockStatsSpecific.Nvme v:
+            case BlockStatsSpecific.NvmeBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -2063,10 +2064,10 @@ public partial record BlockJobInfo
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>mirror</c> (<c>type</c> = <c>mirror</c>, members of <c>BlockJobInfoMirror</c>).</summary>
-    public sealed partial record Mirror : BlockJobInfo
+    public sealed partial record MirrorBranch : BlockJobInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Mirror"/> record with <see cref="BlockJobInfo.Type"/> set to <c>mirror</c>.</summary>
-        public Mirror() => Type = JobType.Mirror;
+        /// <summary>Initializes a new instance of the <see cref="MirrorBranch"/> record with <see cref="BlockJobInfo.Type"/> set to <c>mirror</c>.</summary>
+        public MirrorBranch() => Type = JobType.Mirror;
 
         /// <summary>Gets the member <c>actively-synced</c> (mandatory, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("actively-synced")]
@@ -2081,7 +2082,7 @@ internal sealed class BlockJobInfoConverter : JsonConverter<BlockJobInfo>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "mirror" => QapiJson.Read<BlockJobInfo.Mirror>(element),
+            "mirror" => QapiJson.Read<BlockJobInfo.MirrorBranch>(element),
             _ => new BlockJobInfo
             {
                 Type = QapiJson.Member<JobType>(element, "type"),
@@ -2106,7 +2107,7 @@ internal sealed class BlockJobInfoConverter : JsonConverter<BlockJobInfo>
     {
         switch (value)
         {
-            case BlockJobInfo.Mirror v:
+            case BlockJobInfo.MirrorBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -2223,7 +2224,7 @@ public sealed partial record BlockdevSnapshotSync
 
     /// <summary>Gets the member <c>snapshot-file</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("snapshot-file")]
-    public string SnapshotFile { get; init; } = "";
+    public required string SnapshotFile { get; init; }
 
     /// <summary>Gets the member <c>snapshot-node-name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.0.</summary>
     [JsonPropertyName("snapshot-node-name")]
@@ -2243,11 +2244,11 @@ public sealed partial record BlockdevSnapshot
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
-    public string Node { get; init; } = "";
+    public required string Node { get; init; }
 
     /// <summary>Gets the member <c>overlay</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("overlay")]
-    public string Overlay { get; init; } = "";
+    public required string Overlay { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BackupPerf</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
@@ -2341,12 +2342,12 @@ public sealed partial record DriveBackup
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MirrorSyncMode Sync { get; init; }
+    public required MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("speed")]
@@ -2395,7 +2396,7 @@ public sealed partial record DriveBackup
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("target")]
-    public string Target { get; init; } = "";
+    public required string Target { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("format")]
@@ -2415,12 +2416,12 @@ public sealed partial record BlockdevBackup
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MirrorSyncMode Sync { get; init; }
+    public required MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("speed")]
@@ -2469,7 +2470,7 @@ public sealed partial record BlockdevBackup
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("target")]
-    public string Target { get; init; } = "";
+    public required string Target { get; init; }
 }
 
 /// <summary>The QAPI enum <c>XDbgBlockGraphNodeType</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -2715,11 +2716,11 @@ public sealed partial record DriveMirror
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("target")]
-    public string Target { get; init; } = "";
+    public required string Target { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("format")]
@@ -2736,7 +2737,7 @@ public sealed partial record DriveMirror
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MirrorSyncMode Sync { get; init; }
+    public required MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>NewImageMode</c>).</summary>
     [JsonPropertyName("mode")]
@@ -2784,11 +2785,11 @@ public sealed partial record BlockDirtyBitmap
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
-    public string Node { get; init; } = "";
+    public required string Node { get; init; }
 
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapAdd</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
@@ -2796,11 +2797,11 @@ public sealed partial record BlockDirtyBitmapAdd
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
-    public string Node { get; init; } = "";
+    public required string Node { get; init; }
 
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>granularity</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("granularity")]
@@ -2865,15 +2866,15 @@ public sealed partial record BlockDirtyBitmapMerge
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
-    public string Node { get; init; } = "";
+    public required string Node { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("target")]
-    public string Target { get; init; } = "";
+    public required string Target { get; init; }
 
     /// <summary>Gets the member <c>bitmaps</c> (mandatory, QAPI type <c>[BlockDirtyBitmapOrStr]</c>).</summary>
     [JsonPropertyName("bitmaps")]
-    public IReadOnlyList<BlockDirtyBitmapOrStr> Bitmaps { get; init; } = [];
+    public required IReadOnlyList<BlockDirtyBitmapOrStr> Bitmaps { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapSha256</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
@@ -2898,27 +2899,27 @@ public sealed partial record BlockIOThrottle
 
     /// <summary>Gets the member <c>bps</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("bps")]
-    public long Bps { get; init; }
+    public required long Bps { get; init; }
 
     /// <summary>Gets the member <c>bps_rd</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("bps_rd")]
-    public long BpsRd { get; init; }
+    public required long BpsRd { get; init; }
 
     /// <summary>Gets the member <c>bps_wr</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("bps_wr")]
-    public long BpsWr { get; init; }
+    public required long BpsWr { get; init; }
 
     /// <summary>Gets the member <c>iops</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("iops")]
-    public long Iops { get; init; }
+    public required long Iops { get; init; }
 
     /// <summary>Gets the member <c>iops_rd</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("iops_rd")]
-    public long IopsRd { get; init; }
+    public required long IopsRd { get; init; }
 
     /// <summary>Gets the member <c>iops_wr</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("iops_wr")]
-    public long IopsWr { get; init; }
+    public required long IopsWr { get; init; }
 
     /// <summary>Gets the member <c>bps_max</c> (optional, QAPI type <c>int</c>). Since QEMU 1.7.</summary>
     [JsonPropertyName("bps_max")]
@@ -3166,7 +3167,7 @@ public sealed partial record BlockJobChangeOptionsMirror
     /// <summary>Gets the member <c>copy-mode</c> (mandatory, QAPI type <c>MirrorCopyMode</c>).</summary>
     [JsonPropertyName("copy-mode")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MirrorCopyMode CopyMode { get; init; }
+    public required MirrorCopyMode CopyMode { get; init; }
 }
 
 /// <summary>The QAPI union <c>BlockJobChangeOptions</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -3175,7 +3176,7 @@ public partial record BlockJobChangeOptions
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
@@ -3187,15 +3188,15 @@ public partial record BlockJobChangeOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>mirror</c> (<c>type</c> = <c>mirror</c>, members of <c>BlockJobChangeOptionsMirror</c>).</summary>
-    public sealed partial record Mirror : BlockJobChangeOptions
+    public sealed partial record MirrorBranch : BlockJobChangeOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Mirror"/> record with <see cref="BlockJobChangeOptions.Type"/> set to <c>mirror</c>.</summary>
-        public Mirror() => Type = JobType.Mirror;
+        /// <summary>Initializes a new instance of the <see cref="MirrorBranch"/> record with <see cref="BlockJobChangeOptions.Type"/> set to <c>mirror</c>.</summary>
+        public MirrorBranch() => Type = JobType.Mirror;
 
         /// <summary>Gets the member <c>copy-mode</c> (mandatory, QAPI type <c>MirrorCopyMode</c>).</summary>
         [JsonPropertyName("copy-mode")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public MirrorCopyMode CopyMode { get; init; }
+        public required MirrorCopyMode CopyMode { get; init; }
     }
 }
 
@@ -3206,7 +3207,7 @@ internal sealed class BlockJobChangeOptionsConverter : JsonConverter<BlockJobCha
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "mirror" => QapiJson.Read<BlockJobChangeOptions.Mirror>(element),
+            "mirror" => QapiJson.Read<BlockJobChangeOptions.MirrorBranch>(element),
             _ => new BlockJobChangeOptions
             {
                 Id = QapiJson.Member<string>(element, "id")!,
@@ -3220,7 +3221,7 @@ internal sealed class BlockJobChangeOptionsConverter : JsonConverter<BlockJobCha
     {
         switch (value)
         {
-            case BlockJobChangeOptions.Mirror v:
+            case BlockJobChangeOptions.MirrorBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -3901,7 +3902,7 @@ public sealed partial record BlockdevOptionsFile
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>pr-manager</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pr-manager")]
@@ -3950,11 +3951,11 @@ public sealed partial record BlockdevOptionsNVMe
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>namespace</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("namespace")]
-    public long Namespace { get; init; }
+    public required long Namespace { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVVFAT</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
@@ -3962,7 +3963,7 @@ public sealed partial record BlockdevOptionsVVFAT
 {
     /// <summary>Gets the member <c>dir</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("dir")]
-    public string Dir { get; init; } = "";
+    public required string Dir { get; init; }
 
     /// <summary>Gets the member <c>fat-type</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fat-type")]
@@ -3986,7 +3987,7 @@ public sealed partial record BlockdevOptionsGenericFormat
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsLUKS</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
@@ -3994,7 +3995,7 @@ public sealed partial record BlockdevOptionsLUKS
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>). Since QEMU 2.6.</summary>
     [JsonPropertyName("key-secret")]
@@ -4010,7 +4011,7 @@ public sealed partial record BlockdevOptionsGenericCOWFormat
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
     [JsonPropertyName("backing")]
@@ -4287,10 +4288,10 @@ public partial record BlockdevQcowEncryption
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>aes</c> (<c>format</c> = <c>aes</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
-    public sealed partial record Aes : BlockdevQcowEncryption
+    public sealed partial record AesBranch : BlockdevQcowEncryption
     {
-        /// <summary>Initializes a new instance of the <see cref="Aes"/> record with <see cref="BlockdevQcowEncryption.Format"/> set to <c>aes</c>.</summary>
-        public Aes() => Format = BlockdevQcowEncryptionFormat.Aes;
+        /// <summary>Initializes a new instance of the <see cref="AesBranch"/> record with <see cref="BlockdevQcowEncryption.Format"/> set to <c>aes</c>.</summary>
+        public AesBranch() => Format = BlockdevQcowEncryptionFormat.Aes;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -4305,7 +4306,7 @@ internal sealed class BlockdevQcowEncryptionConverter : JsonConverter<BlockdevQc
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "aes" => QapiJson.Read<BlockdevQcowEncryption.Aes>(element),
+            "aes" => QapiJson.Read<BlockdevQcowEncryption.AesBranch>(element),
             _ => new BlockdevQcowEncryption
             {
                 Format = QapiJson.Member<BlockdevQcowEncryptionFormat>(element, "format"),
@@ -4318,7 +4319,7 @@ internal sealed class BlockdevQcowEncryptionConverter : JsonConverter<BlockdevQc
     {
         switch (value)
         {
-            case BlockdevQcowEncryption.Aes v:
+            case BlockdevQcowEncryption.AesBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -4335,7 +4336,7 @@ public sealed partial record BlockdevOptionsQcow
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
     [JsonPropertyName("backing")]
@@ -4440,10 +4441,10 @@ public partial record BlockdevQcow2Encryption
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>aes</c> (<c>format</c> = <c>aes</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
-    public sealed partial record Aes : BlockdevQcow2Encryption
+    public sealed partial record AesBranch : BlockdevQcow2Encryption
     {
-        /// <summary>Initializes a new instance of the <see cref="Aes"/> record with <see cref="BlockdevQcow2Encryption.Format"/> set to <c>aes</c>.</summary>
-        public Aes() => Format = BlockdevQcow2EncryptionFormat.Aes;
+        /// <summary>Initializes a new instance of the <see cref="AesBranch"/> record with <see cref="BlockdevQcow2Encryption.Format"/> set to <c>aes</c>.</summary>
+        public AesBranch() => Format = BlockdevQcow2EncryptionFormat.Aes;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -4451,10 +4452,10 @@ public partial record BlockdevQcow2Encryption
     }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : BlockdevQcow2Encryption
+    public sealed partial record LuksBranch : BlockdevQcow2Encryption
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="BlockdevQcow2Encryption.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = BlockdevQcow2EncryptionFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="BlockdevQcow2Encryption.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = BlockdevQcow2EncryptionFormat.Luks;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -4469,8 +4470,8 @@ internal sealed class BlockdevQcow2EncryptionConverter : JsonConverter<BlockdevQ
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "aes" => QapiJson.Read<BlockdevQcow2Encryption.Aes>(element),
-            "luks" => QapiJson.Read<BlockdevQcow2Encryption.Luks>(element),
+            "aes" => QapiJson.Read<BlockdevQcow2Encryption.AesBranch>(element),
+            "luks" => QapiJson.Read<BlockdevQcow2Encryption.LuksBranch>(element),
             _ => new BlockdevQcow2Encryption
             {
                 Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
@@ -4483,10 +4484,10 @@ internal sealed class BlockdevQcow2EncryptionConverter : JsonConverter<BlockdevQ
     {
         switch (value)
         {
-            case BlockdevQcow2Encryption.Aes v:
+            case BlockdevQcow2Encryption.AesBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevQcow2Encryption.Luks v:
+            case BlockdevQcow2Encryption.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -4503,7 +4504,7 @@ public sealed partial record BlockdevOptionsPreallocate
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>prealloc-align</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("prealloc-align")]
@@ -4519,7 +4520,7 @@ public sealed partial record BlockdevOptionsQcow2
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
     [JsonPropertyName("backing")]
@@ -4758,11 +4759,11 @@ public sealed partial record SshHostKeyHash
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SshHostKeyCheckHashType</c>).</summary>
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public SshHostKeyCheckHashType Type { get; init; }
+    public required SshHostKeyCheckHashType Type { get; init; }
 
     /// <summary>Gets the member <c>hash</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("hash")]
-    public string Hash { get; init; } = "";
+    public required string Hash { get; init; }
 }
 
 /// <summary>The QAPI union <c>SshHostKeyCheck</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. A union by <c>mode</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -4787,11 +4788,11 @@ public partial record SshHostKeyCheck
         /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SshHostKeyCheckHashType</c>).</summary>
         [JsonPropertyName("type")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public SshHostKeyCheckHashType Type { get; init; }
+        public required SshHostKeyCheckHashType Type { get; init; }
 
         /// <summary>Gets the member <c>hash</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("hash")]
-        public string Hash { get; init; } = "";
+        public required string Hash { get; init; }
     }
 }
 
@@ -4832,11 +4833,11 @@ public sealed partial record BlockdevOptionsSsh
 {
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>InetSocketAddress</c>).</summary>
     [JsonPropertyName("server")]
-    public InetSocketAddress Server { get; init; } = null!;
+    public required InetSocketAddress Server { get; init; }
 
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>user</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("user")]
@@ -5363,7 +5364,7 @@ public sealed partial record BlkdebugInjectErrorOptions
     /// <summary>Gets the member <c>event</c> (mandatory, QAPI type <c>BlkdebugEvent</c>).</summary>
     [JsonPropertyName("event")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public BlkdebugEvent EventValue { get; init; }
+    public required BlkdebugEvent Event { get; init; }
 
     /// <summary>Gets the member <c>state</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("state")]
@@ -5400,7 +5401,7 @@ public sealed partial record BlkdebugSetStateOptions
     /// <summary>Gets the member <c>event</c> (mandatory, QAPI type <c>BlkdebugEvent</c>).</summary>
     [JsonPropertyName("event")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public BlkdebugEvent EventValue { get; init; }
+    public required BlkdebugEvent Event { get; init; }
 
     /// <summary>Gets the member <c>state</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("state")]
@@ -5408,7 +5409,7 @@ public sealed partial record BlkdebugSetStateOptions
 
     /// <summary>Gets the member <c>new_state</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("new_state")]
-    public long NewState { get; init; }
+    public required long NewState { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsBlkdebug</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
@@ -5416,7 +5417,7 @@ public sealed partial record BlockdevOptionsBlkdebug
 {
     /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("image")]
-    public BlockdevRef Image { get; init; } = null!;
+    public required BlockdevRef Image { get; init; }
 
     /// <summary>Gets the member <c>config</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("config")]
@@ -5468,11 +5469,11 @@ public sealed partial record BlockdevOptionsBlklogwrites
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("log")]
-    public BlockdevRef Log { get; init; } = null!;
+    public required BlockdevRef Log { get; init; }
 
     /// <summary>Gets the member <c>log-sector-size</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("log-sector-size")]
@@ -5492,11 +5493,11 @@ public sealed partial record BlockdevOptionsBlkverify
 {
     /// <summary>Gets the member <c>test</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("test")]
-    public BlockdevRef Test { get; init; } = null!;
+    public required BlockdevRef Test { get; init; }
 
     /// <summary>Gets the member <c>raw</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("raw")]
-    public BlockdevRef Raw { get; init; } = null!;
+    public required BlockdevRef Raw { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsBlkreplay</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
@@ -5504,7 +5505,7 @@ public sealed partial record BlockdevOptionsBlkreplay
 {
     /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("image")]
-    public BlockdevRef Image { get; init; } = null!;
+    public required BlockdevRef Image { get; init; }
 }
 
 /// <summary>The QAPI enum <c>QuorumReadPattern</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -5596,11 +5597,11 @@ public sealed partial record BlockdevOptionsQuorum
 
     /// <summary>Gets the member <c>children</c> (mandatory, QAPI type <c>[BlockdevRef]</c>).</summary>
     [JsonPropertyName("children")]
-    public IReadOnlyList<BlockdevRef> Children { get; init; } = [];
+    public required IReadOnlyList<BlockdevRef> Children { get; init; }
 
     /// <summary>Gets the member <c>vote-threshold</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("vote-threshold")]
-    public long VoteThreshold { get; init; }
+    public required long VoteThreshold { get; init; }
 
     /// <summary>Gets the member <c>rewrite-corrupted</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.1.</summary>
     [JsonPropertyName("rewrite-corrupted")]
@@ -5616,15 +5617,15 @@ public sealed partial record BlockdevOptionsGluster
 {
     /// <summary>Gets the member <c>volume</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("volume")]
-    public string Volume { get; init; } = "";
+    public required string Volume { get; init; }
 
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>[SocketAddress]</c>).</summary>
     [JsonPropertyName("server")]
-    public IReadOnlyList<SocketAddress> Server { get; init; } = [];
+    public required IReadOnlyList<SocketAddress> Server { get; init; }
 
     /// <summary>Gets the member <c>debug</c> (optional, QAPI type <c>int</c>). Since QEMU 2.8.</summary>
     [JsonPropertyName("debug")]
@@ -5640,7 +5641,7 @@ public sealed partial record BlockdevOptionsIoUring
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsNvmeIoUring</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
@@ -5648,7 +5649,7 @@ public sealed partial record BlockdevOptionsNvmeIoUring
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVirtioBlkVfioPci</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
@@ -5656,7 +5657,7 @@ public sealed partial record BlockdevOptionsVirtioBlkVfioPci
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVirtioBlkVhostUser</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
@@ -5664,7 +5665,7 @@ public sealed partial record BlockdevOptionsVirtioBlkVhostUser
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVirtioBlkVhostVdpa</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
@@ -5672,7 +5673,7 @@ public sealed partial record BlockdevOptionsVirtioBlkVhostVdpa
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The QAPI enum <c>IscsiTransport</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -5855,15 +5856,15 @@ public sealed partial record BlockdevOptionsIscsi
     /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>IscsiTransport</c>).</summary>
     [JsonPropertyName("transport")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public IscsiTransport Transport { get; init; }
+    public required IscsiTransport Transport { get; init; }
 
     /// <summary>Gets the member <c>portal</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("portal")]
-    public string Portal { get; init; } = "";
+    public required string Portal { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("target")]
-    public string Target { get; init; } = "";
+    public required string Target { get; init; }
 
     /// <summary>Gets the member <c>lun</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("lun")]
@@ -6082,7 +6083,7 @@ public sealed partial record RbdEncryptionOptionsLUKS
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
-    public string KeySecret { get; init; } = "";
+    public required string KeySecret { get; init; }
 }
 
 /// <summary>The QAPI struct <c>RbdEncryptionOptionsLUKS2</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
@@ -6090,7 +6091,7 @@ public sealed partial record RbdEncryptionOptionsLUKS2
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
-    public string KeySecret { get; init; } = "";
+    public required string KeySecret { get; init; }
 }
 
 /// <summary>The QAPI struct <c>RbdEncryptionOptionsLUKSAny</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -6098,7 +6099,7 @@ public sealed partial record RbdEncryptionOptionsLUKSAny
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
-    public string KeySecret { get; init; } = "";
+    public required string KeySecret { get; init; }
 }
 
 /// <summary>The QAPI struct <c>RbdEncryptionCreateOptionsLUKS</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
@@ -6106,7 +6107,7 @@ public sealed partial record RbdEncryptionCreateOptionsLUKS
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
-    public string KeySecret { get; init; } = "";
+    public required string KeySecret { get; init; }
 
     /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
     [JsonPropertyName("cipher-alg")]
@@ -6118,7 +6119,7 @@ public sealed partial record RbdEncryptionCreateOptionsLUKS2
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
-    public string KeySecret { get; init; } = "";
+    public required string KeySecret { get; init; }
 
     /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
     [JsonPropertyName("cipher-alg")]
@@ -6143,36 +6144,36 @@ public partial record RbdEncryptionOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>RbdEncryptionOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : RbdEncryptionOptions
+    public sealed partial record LuksBranch : RbdEncryptionOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="RbdEncryptionOptions.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = RbdImageEncryptionFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="RbdEncryptionOptions.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = RbdImageEncryptionFormat.Luks;
 
         /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
-        public string KeySecret { get; init; } = "";
+        public required string KeySecret { get; init; }
     }
 
     /// <summary>The branch <c>luks2</c> (<c>format</c> = <c>luks2</c>, members of <c>RbdEncryptionOptionsLUKS2</c>).</summary>
-    public sealed partial record Luks2 : RbdEncryptionOptions
+    public sealed partial record Luks2Branch : RbdEncryptionOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks2"/> record with <see cref="RbdEncryptionOptions.Format"/> set to <c>luks2</c>.</summary>
-        public Luks2() => Format = RbdImageEncryptionFormat.Luks2;
+        /// <summary>Initializes a new instance of the <see cref="Luks2Branch"/> record with <see cref="RbdEncryptionOptions.Format"/> set to <c>luks2</c>.</summary>
+        public Luks2Branch() => Format = RbdImageEncryptionFormat.Luks2;
 
         /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
-        public string KeySecret { get; init; } = "";
+        public required string KeySecret { get; init; }
     }
 
     /// <summary>The branch <c>luks-any</c> (<c>format</c> = <c>luks-any</c>, members of <c>RbdEncryptionOptionsLUKSAny</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record LuksAny : RbdEncryptionOptions
+    public sealed partial record LuksAnyBranch : RbdEncryptionOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="LuksAny"/> record with <see cref="RbdEncryptionOptions.Format"/> set to <c>luks-any</c>.</summary>
-        public LuksAny() => Format = RbdImageEncryptionFormat.LuksAny;
+        /// <summary>Initializes a new instance of the <see cref="LuksAnyBranch"/> record with <see cref="RbdEncryptionOptions.Format"/> set to <c>luks-any</c>.</summary>
+        public LuksAnyBranch() => Format = RbdImageEncryptionFormat.LuksAny;
 
         /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
-        public string KeySecret { get; init; } = "";
+        public required string KeySecret { get; init; }
     }
 }
 
@@ -6183,9 +6184,9 @@ internal sealed class RbdEncryptionOptionsConverter : JsonConverter<RbdEncryptio
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "luks" => QapiJson.Read<RbdEncryptionOptions.Luks>(element),
-            "luks2" => QapiJson.Read<RbdEncryptionOptions.Luks2>(element),
-            "luks-any" => QapiJson.Read<RbdEncryptionOptions.LuksAny>(element),
+            "luks" => QapiJson.Read<RbdEncryptionOptions.LuksBranch>(element),
+            "luks2" => QapiJson.Read<RbdEncryptionOptions.Luks2Branch>(element),
+            "luks-any" => QapiJson.Read<RbdEncryptionOptions.LuksAnyBranch>(element),
             _ => new RbdEncryptionOptions
             {
                 Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
@@ -6199,13 +6200,13 @@ internal sealed class RbdEncryptionOptionsConverter : JsonConverter<RbdEncryptio
     {
         switch (value)
         {
-            case RbdEncryptionOptions.Luks v:
+            case RbdEncryptionOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case RbdEncryptionOptions.Luks2 v:
+            case RbdEncryptionOptions.Luks2Branch v:
                 QapiJson.Write(writer, v);
                 return;
-            case RbdEncryptionOptions.LuksAny v:
+            case RbdEncryptionOptions.LuksAnyBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -6232,14 +6233,14 @@ public partial record RbdEncryptionCreateOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>RbdEncryptionCreateOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : RbdEncryptionCreateOptions
+    public sealed partial record LuksBranch : RbdEncryptionCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="RbdEncryptionCreateOptions.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = RbdImageEncryptionFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="RbdEncryptionCreateOptions.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = RbdImageEncryptionFormat.Luks;
 
         /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
-        public string KeySecret { get; init; } = "";
+        public required string KeySecret { get; init; }
 
         /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
@@ -6247,14 +6248,14 @@ public partial record RbdEncryptionCreateOptions
     }
 
     /// <summary>The branch <c>luks2</c> (<c>format</c> = <c>luks2</c>, members of <c>RbdEncryptionCreateOptionsLUKS2</c>).</summary>
-    public sealed partial record Luks2 : RbdEncryptionCreateOptions
+    public sealed partial record Luks2Branch : RbdEncryptionCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks2"/> record with <see cref="RbdEncryptionCreateOptions.Format"/> set to <c>luks2</c>.</summary>
-        public Luks2() => Format = RbdImageEncryptionFormat.Luks2;
+        /// <summary>Initializes a new instance of the <see cref="Luks2Branch"/> record with <see cref="RbdEncryptionCreateOptions.Format"/> set to <c>luks2</c>.</summary>
+        public Luks2Branch() => Format = RbdImageEncryptionFormat.Luks2;
 
         /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
-        public string KeySecret { get; init; } = "";
+        public required string KeySecret { get; init; }
 
         /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
@@ -6269,8 +6270,8 @@ internal sealed class RbdEncryptionCreateOptionsConverter : JsonConverter<RbdEnc
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "luks" => QapiJson.Read<RbdEncryptionCreateOptions.Luks>(element),
-            "luks2" => QapiJson.Read<RbdEncryptionCreateOptions.Luks2>(element),
+            "luks" => QapiJson.Read<RbdEncryptionCreateOptions.LuksBranch>(element),
+            "luks2" => QapiJson.Read<RbdEncryptionCreateOptions.Luks2Branch>(element),
             _ => new RbdEncryptionCreateOptions
             {
                 Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
@@ -6283,10 +6284,10 @@ internal sealed class RbdEncryptionCreateOptionsConverter : JsonConverter<RbdEnc
     {
         switch (value)
         {
-            case RbdEncryptionCreateOptions.Luks v:
+            case RbdEncryptionCreateOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case RbdEncryptionCreateOptions.Luks2 v:
+            case RbdEncryptionCreateOptions.Luks2Branch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -6303,7 +6304,7 @@ public sealed partial record BlockdevOptionsRbd
 {
     /// <summary>Gets the member <c>pool</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pool")]
-    public string Pool { get; init; } = "";
+    public required string Pool { get; init; }
 
     /// <summary>Gets the member <c>namespace</c> (optional, QAPI type <c>str</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("namespace")]
@@ -6311,7 +6312,7 @@ public sealed partial record BlockdevOptionsRbd
 
     /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("image")]
-    public string Image { get; init; } = "";
+    public required string Image { get; init; }
 
     /// <summary>Gets the member <c>conf</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("conf")]
@@ -6427,12 +6428,12 @@ public sealed partial record BlockdevOptionsReplication
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>ReplicationMode</c>).</summary>
     [JsonPropertyName("mode")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public ReplicationMode Mode { get; init; }
+    public required ReplicationMode Mode { get; init; }
 
     /// <summary>Gets the member <c>top-id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("top-id")]
@@ -6518,11 +6519,11 @@ public sealed partial record NFSServer
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NFSTransport</c>).</summary>
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public NFSTransport Type { get; init; }
+    public required NFSTransport Type { get; init; }
 
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
-    public string Host { get; init; } = "";
+    public required string Host { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsNfs</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
@@ -6530,11 +6531,11 @@ public sealed partial record BlockdevOptionsNfs
 {
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>NFSServer</c>).</summary>
     [JsonPropertyName("server")]
-    public NFSServer Server { get; init; } = null!;
+    public required NFSServer Server { get; init; }
 
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>user</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("user")]
@@ -6598,7 +6599,7 @@ public sealed partial record BlockdevOptionsCurlHttp
 {
     /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("url")]
-    public string Url { get; init; } = "";
+    public required string Url { get; init; }
 
     /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("readahead")]
@@ -6638,7 +6639,7 @@ public sealed partial record BlockdevOptionsCurlHttps
 {
     /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("url")]
-    public string Url { get; init; } = "";
+    public required string Url { get; init; }
 
     /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("readahead")]
@@ -6682,7 +6683,7 @@ public sealed partial record BlockdevOptionsCurlFtp
 {
     /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("url")]
-    public string Url { get; init; } = "";
+    public required string Url { get; init; }
 
     /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("readahead")]
@@ -6714,7 +6715,7 @@ public sealed partial record BlockdevOptionsCurlFtps
 {
     /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("url")]
-    public string Url { get; init; } = "";
+    public required string Url { get; init; }
 
     /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("readahead")]
@@ -6750,7 +6751,7 @@ public sealed partial record BlockdevOptionsNbd
 {
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("server")]
-    public SocketAddress Server { get; init; } = null!;
+    public required SocketAddress Server { get; init; }
 
     /// <summary>Gets the member <c>export</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("export")]
@@ -6783,7 +6784,7 @@ public sealed partial record BlockdevOptionsRaw
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>offset</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("offset")]
@@ -6799,11 +6800,11 @@ public sealed partial record BlockdevOptionsThrottle
 {
     /// <summary>Gets the member <c>throttle-group</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("throttle-group")]
-    public string ThrottleGroup { get; init; } = "";
+    public required string ThrottleGroup { get; init; }
 
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevOptionsCor</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
@@ -6811,7 +6812,7 @@ public sealed partial record BlockdevOptionsCor
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>bottom</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("bottom")]
@@ -6903,11 +6904,11 @@ public sealed partial record BlockdevOptionsCbw
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("target")]
-    public BlockdevRef Target { get; init; } = null!;
+    public required BlockdevRef Target { get; init; }
 
     /// <summary>Gets the member <c>bitmap</c> (optional, QAPI type <c>BlockDirtyBitmap</c>). Since QEMU 7.0.</summary>
     [JsonPropertyName("bitmap")]
@@ -6972,14 +6973,14 @@ public partial record BlockdevOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>blkdebug</c> (<c>driver</c> = <c>blkdebug</c>, members of <c>BlockdevOptionsBlkdebug</c>).</summary>
-    public sealed partial record Blkdebug : BlockdevOptions
+    public sealed partial record BlkdebugBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Blkdebug"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>blkdebug</c>.</summary>
-        public Blkdebug() => Driver = BlockdevDriver.Blkdebug;
+        /// <summary>Initializes a new instance of the <see cref="BlkdebugBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>blkdebug</c>.</summary>
+        public BlkdebugBranch() => Driver = BlockdevDriver.Blkdebug;
 
         /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("image")]
-        public BlockdevRef Image { get; init; } = null!;
+        public required BlockdevRef Image { get; init; }
 
         /// <summary>Gets the member <c>config</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("config")]
@@ -7027,18 +7028,18 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>blklogwrites</c> (<c>driver</c> = <c>blklogwrites</c>, members of <c>BlockdevOptionsBlklogwrites</c>).</summary>
-    public sealed partial record Blklogwrites : BlockdevOptions
+    public sealed partial record BlklogwritesBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Blklogwrites"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>blklogwrites</c>.</summary>
-        public Blklogwrites() => Driver = BlockdevDriver.Blklogwrites;
+        /// <summary>Initializes a new instance of the <see cref="BlklogwritesBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>blklogwrites</c>.</summary>
+        public BlklogwritesBranch() => Driver = BlockdevDriver.Blklogwrites;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("log")]
-        public BlockdevRef Log { get; init; } = null!;
+        public required BlockdevRef Log { get; init; }
 
         /// <summary>Gets the member <c>log-sector-size</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("log-sector-size")]
@@ -7061,70 +7062,70 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>test</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("test")]
-        public BlockdevRef Test { get; init; } = null!;
+        public required BlockdevRef Test { get; init; }
 
         /// <summary>Gets the member <c>raw</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("raw")]
-        public BlockdevRef Raw { get; init; } = null!;
+        public required BlockdevRef Raw { get; init; }
     }
 
     /// <summary>The branch <c>blkreplay</c> (<c>driver</c> = <c>blkreplay</c>, members of <c>BlockdevOptionsBlkreplay</c>).</summary>
-    public sealed partial record Blkreplay : BlockdevOptions
+    public sealed partial record BlkreplayBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Blkreplay"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>blkreplay</c>.</summary>
-        public Blkreplay() => Driver = BlockdevDriver.Blkreplay;
+        /// <summary>Initializes a new instance of the <see cref="BlkreplayBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>blkreplay</c>.</summary>
+        public BlkreplayBranch() => Driver = BlockdevDriver.Blkreplay;
 
         /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("image")]
-        public BlockdevRef Image { get; init; } = null!;
+        public required BlockdevRef Image { get; init; }
     }
 
     /// <summary>The branch <c>bochs</c> (<c>driver</c> = <c>bochs</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Bochs : BlockdevOptions
+    public sealed partial record BochsBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Bochs"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>bochs</c>.</summary>
-        public Bochs() => Driver = BlockdevDriver.Bochs;
+        /// <summary>Initializes a new instance of the <see cref="BochsBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>bochs</c>.</summary>
+        public BochsBranch() => Driver = BlockdevDriver.Bochs;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>cloop</c> (<c>driver</c> = <c>cloop</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Cloop : BlockdevOptions
+    public sealed partial record CloopBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Cloop"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>cloop</c>.</summary>
-        public Cloop() => Driver = BlockdevDriver.Cloop;
+        /// <summary>Initializes a new instance of the <see cref="CloopBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>cloop</c>.</summary>
+        public CloopBranch() => Driver = BlockdevDriver.Cloop;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>compress</c> (<c>driver</c> = <c>compress</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Compress : BlockdevOptions
+    public sealed partial record CompressBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Compress"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>compress</c>.</summary>
-        public Compress() => Driver = BlockdevDriver.Compress;
+        /// <summary>Initializes a new instance of the <see cref="CompressBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>compress</c>.</summary>
+        public CompressBranch() => Driver = BlockdevDriver.Compress;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>copy-before-write</c> (<c>driver</c> = <c>copy-before-write</c>, members of <c>BlockdevOptionsCbw</c>).</summary>
-    public sealed partial record CopyBeforeWrite : BlockdevOptions
+    public sealed partial record CopyBeforeWriteBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CopyBeforeWrite"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>copy-before-write</c>.</summary>
-        public CopyBeforeWrite() => Driver = BlockdevDriver.CopyBeforeWrite;
+        /// <summary>Initializes a new instance of the <see cref="CopyBeforeWriteBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>copy-before-write</c>.</summary>
+        public CopyBeforeWriteBranch() => Driver = BlockdevDriver.CopyBeforeWrite;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("target")]
-        public BlockdevRef Target { get; init; } = null!;
+        public required BlockdevRef Target { get; init; }
 
         /// <summary>Gets the member <c>bitmap</c> (optional, QAPI type <c>BlockDirtyBitmap</c>). Since QEMU 7.0.</summary>
         [JsonPropertyName("bitmap")]
@@ -7144,14 +7145,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>copy-on-read</c> (<c>driver</c> = <c>copy-on-read</c>, members of <c>BlockdevOptionsCor</c>).</summary>
-    public sealed partial record CopyOnRead : BlockdevOptions
+    public sealed partial record CopyOnReadBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CopyOnRead"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>copy-on-read</c>.</summary>
-        public CopyOnRead() => Driver = BlockdevDriver.CopyOnRead;
+        /// <summary>Initializes a new instance of the <see cref="CopyOnReadBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>copy-on-read</c>.</summary>
+        public CopyOnReadBranch() => Driver = BlockdevDriver.CopyOnRead;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>bottom</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("bottom")]
@@ -7159,14 +7160,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>dmg</c> (<c>driver</c> = <c>dmg</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Dmg : BlockdevOptions
+    public sealed partial record DmgBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Dmg"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>dmg</c>.</summary>
-        public Dmg() => Driver = BlockdevDriver.Dmg;
+        /// <summary>Initializes a new instance of the <see cref="DmgBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>dmg</c>.</summary>
+        public DmgBranch() => Driver = BlockdevDriver.Dmg;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>file</c> (<c>driver</c> = <c>file</c>, members of <c>BlockdevOptionsFile</c>).</summary>
@@ -7177,7 +7178,7 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
 
         /// <summary>Gets the member <c>pr-manager</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("pr-manager")]
@@ -7206,14 +7207,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>ftp</c> (<c>driver</c> = <c>ftp</c>, members of <c>BlockdevOptionsCurlFtp</c>).</summary>
-    public sealed partial record Ftp : BlockdevOptions
+    public sealed partial record FtpBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Ftp"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>ftp</c>.</summary>
-        public Ftp() => Driver = BlockdevDriver.Ftp;
+        /// <summary>Initializes a new instance of the <see cref="FtpBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>ftp</c>.</summary>
+        public FtpBranch() => Driver = BlockdevDriver.Ftp;
 
         /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("url")]
-        public string Url { get; init; } = "";
+        public required string Url { get; init; }
 
         /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("readahead")]
@@ -7241,14 +7242,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>ftps</c> (<c>driver</c> = <c>ftps</c>, members of <c>BlockdevOptionsCurlFtps</c>).</summary>
-    public sealed partial record Ftps : BlockdevOptions
+    public sealed partial record FtpsBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Ftps"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>ftps</c>.</summary>
-        public Ftps() => Driver = BlockdevDriver.Ftps;
+        /// <summary>Initializes a new instance of the <see cref="FtpsBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>ftps</c>.</summary>
+        public FtpsBranch() => Driver = BlockdevDriver.Ftps;
 
         /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("url")]
-        public string Url { get; init; } = "";
+        public required string Url { get; init; }
 
         /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("readahead")]
@@ -7280,22 +7281,22 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>gluster</c> (<c>driver</c> = <c>gluster</c>, members of <c>BlockdevOptionsGluster</c>).</summary>
-    public sealed partial record Gluster : BlockdevOptions
+    public sealed partial record GlusterBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Gluster"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>gluster</c>.</summary>
-        public Gluster() => Driver = BlockdevDriver.Gluster;
+        /// <summary>Initializes a new instance of the <see cref="GlusterBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>gluster</c>.</summary>
+        public GlusterBranch() => Driver = BlockdevDriver.Gluster;
 
         /// <summary>Gets the member <c>volume</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("volume")]
-        public string Volume { get; init; } = "";
+        public required string Volume { get; init; }
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
 
         /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>[SocketAddress]</c>).</summary>
         [JsonPropertyName("server")]
-        public IReadOnlyList<SocketAddress> Server { get; init; } = [];
+        public required IReadOnlyList<SocketAddress> Server { get; init; }
 
         /// <summary>Gets the member <c>debug</c> (optional, QAPI type <c>int</c>). Since QEMU 2.8.</summary>
         [JsonPropertyName("debug")]
@@ -7307,14 +7308,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>host_cdrom</c> (<c>driver</c> = <c>host_cdrom</c>, members of <c>BlockdevOptionsFile</c>). Only in a QEMU built with <c>HAVE_HOST_BLOCK_DEVICE</c>.</summary>
-    public sealed partial record HostCdrom : BlockdevOptions
+    public sealed partial record HostCdromBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="HostCdrom"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>host_cdrom</c>.</summary>
-        public HostCdrom() => Driver = BlockdevDriver.HostCdrom;
+        /// <summary>Initializes a new instance of the <see cref="HostCdromBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>host_cdrom</c>.</summary>
+        public HostCdromBranch() => Driver = BlockdevDriver.HostCdrom;
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
 
         /// <summary>Gets the member <c>pr-manager</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("pr-manager")]
@@ -7343,14 +7344,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>host_device</c> (<c>driver</c> = <c>host_device</c>, members of <c>BlockdevOptionsFile</c>). Only in a QEMU built with <c>HAVE_HOST_BLOCK_DEVICE</c>.</summary>
-    public sealed partial record HostDevice : BlockdevOptions
+    public sealed partial record HostDeviceBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="HostDevice"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>host_device</c>.</summary>
-        public HostDevice() => Driver = BlockdevDriver.HostDevice;
+        /// <summary>Initializes a new instance of the <see cref="HostDeviceBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>host_device</c>.</summary>
+        public HostDeviceBranch() => Driver = BlockdevDriver.HostDevice;
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
 
         /// <summary>Gets the member <c>pr-manager</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("pr-manager")]
@@ -7379,14 +7380,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>http</c> (<c>driver</c> = <c>http</c>, members of <c>BlockdevOptionsCurlHttp</c>).</summary>
-    public sealed partial record Http : BlockdevOptions
+    public sealed partial record HttpBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Http"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>http</c>.</summary>
-        public Http() => Driver = BlockdevDriver.Http;
+        /// <summary>Initializes a new instance of the <see cref="HttpBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>http</c>.</summary>
+        public HttpBranch() => Driver = BlockdevDriver.Http;
 
         /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("url")]
-        public string Url { get; init; } = "";
+        public required string Url { get; init; }
 
         /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("readahead")]
@@ -7422,14 +7423,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>https</c> (<c>driver</c> = <c>https</c>, members of <c>BlockdevOptionsCurlHttps</c>).</summary>
-    public sealed partial record Https : BlockdevOptions
+    public sealed partial record HttpsBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Https"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>https</c>.</summary>
-        public Https() => Driver = BlockdevDriver.Https;
+        /// <summary>Initializes a new instance of the <see cref="HttpsBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>https</c>.</summary>
+        public HttpsBranch() => Driver = BlockdevDriver.Https;
 
         /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("url")]
-        public string Url { get; init; } = "";
+        public required string Url { get; init; }
 
         /// <summary>Gets the member <c>readahead</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("readahead")]
@@ -7469,34 +7470,34 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>io_uring</c> (<c>driver</c> = <c>io_uring</c>, members of <c>BlockdevOptionsIoUring</c>). Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-    public sealed partial record IoUring : BlockdevOptions
+    public sealed partial record IoUringBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="IoUring"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>io_uring</c>.</summary>
-        public IoUring() => Driver = BlockdevDriver.IoUring;
+        /// <summary>Initializes a new instance of the <see cref="IoUringBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>io_uring</c>.</summary>
+        public IoUringBranch() => Driver = BlockdevDriver.IoUring;
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
     }
 
     /// <summary>The branch <c>iscsi</c> (<c>driver</c> = <c>iscsi</c>, members of <c>BlockdevOptionsIscsi</c>).</summary>
-    public sealed partial record Iscsi : BlockdevOptions
+    public sealed partial record IscsiBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Iscsi"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>iscsi</c>.</summary>
-        public Iscsi() => Driver = BlockdevDriver.Iscsi;
+        /// <summary>Initializes a new instance of the <see cref="IscsiBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>iscsi</c>.</summary>
+        public IscsiBranch() => Driver = BlockdevDriver.Iscsi;
 
         /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>IscsiTransport</c>).</summary>
         [JsonPropertyName("transport")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public IscsiTransport Transport { get; init; }
+        public required IscsiTransport Transport { get; init; }
 
         /// <summary>Gets the member <c>portal</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("portal")]
-        public string Portal { get; init; } = "";
+        public required string Portal { get; init; }
 
         /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("target")]
-        public string Target { get; init; } = "";
+        public required string Target { get; init; }
 
         /// <summary>Gets the member <c>lun</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("lun")]
@@ -7524,14 +7525,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>luks</c> (<c>driver</c> = <c>luks</c>, members of <c>BlockdevOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : BlockdevOptions
+    public sealed partial record LuksBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>luks</c>.</summary>
-        public Luks() => Driver = BlockdevDriver.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Driver = BlockdevDriver.Luks;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>). Since QEMU 2.6.</summary>
         [JsonPropertyName("key-secret")]
@@ -7543,14 +7544,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>nbd</c> (<c>driver</c> = <c>nbd</c>, members of <c>BlockdevOptionsNbd</c>).</summary>
-    public sealed partial record Nbd : BlockdevOptions
+    public sealed partial record NbdBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Nbd"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nbd</c>.</summary>
-        public Nbd() => Driver = BlockdevDriver.Nbd;
+        /// <summary>Initializes a new instance of the <see cref="NbdBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nbd</c>.</summary>
+        public NbdBranch() => Driver = BlockdevDriver.Nbd;
 
         /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
         [JsonPropertyName("server")]
-        public SocketAddress Server { get; init; } = null!;
+        public required SocketAddress Server { get; init; }
 
         /// <summary>Gets the member <c>export</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("export")]
@@ -7579,18 +7580,18 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>nfs</c> (<c>driver</c> = <c>nfs</c>, members of <c>BlockdevOptionsNfs</c>).</summary>
-    public sealed partial record Nfs : BlockdevOptions
+    public sealed partial record NfsBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Nfs"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nfs</c>.</summary>
-        public Nfs() => Driver = BlockdevDriver.Nfs;
+        /// <summary>Initializes a new instance of the <see cref="NfsBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nfs</c>.</summary>
+        public NfsBranch() => Driver = BlockdevDriver.Nfs;
 
         /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>NFSServer</c>).</summary>
         [JsonPropertyName("server")]
-        public NFSServer Server { get; init; } = null!;
+        public required NFSServer Server { get; init; }
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
 
         /// <summary>Gets the member <c>user</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("user")]
@@ -7618,10 +7619,10 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>null-aio</c> (<c>driver</c> = <c>null-aio</c>, members of <c>BlockdevOptionsNull</c>).</summary>
-    public sealed partial record NullAio : BlockdevOptions
+    public sealed partial record NullAioBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="NullAio"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>null-aio</c>.</summary>
-        public NullAio() => Driver = BlockdevDriver.NullAio;
+        /// <summary>Initializes a new instance of the <see cref="NullAioBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>null-aio</c>.</summary>
+        public NullAioBranch() => Driver = BlockdevDriver.NullAio;
 
         /// <summary>Gets the member <c>size</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("size")]
@@ -7637,10 +7638,10 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>null-co</c> (<c>driver</c> = <c>null-co</c>, members of <c>BlockdevOptionsNull</c>).</summary>
-    public sealed partial record NullCo : BlockdevOptions
+    public sealed partial record NullCoBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="NullCo"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>null-co</c>.</summary>
-        public NullCo() => Driver = BlockdevDriver.NullCo;
+        /// <summary>Initializes a new instance of the <see cref="NullCoBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>null-co</c>.</summary>
+        public NullCoBranch() => Driver = BlockdevDriver.NullCo;
 
         /// <summary>Gets the member <c>size</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("size")]
@@ -7656,51 +7657,51 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>nvme</c> (<c>driver</c> = <c>nvme</c>, members of <c>BlockdevOptionsNVMe</c>).</summary>
-    public sealed partial record Nvme : BlockdevOptions
+    public sealed partial record NvmeBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Nvme"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nvme</c>.</summary>
-        public Nvme() => Driver = BlockdevDriver.Nvme;
+        /// <summary>Initializes a new instance of the <see cref="NvmeBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nvme</c>.</summary>
+        public NvmeBranch() => Driver = BlockdevDriver.Nvme;
 
         /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("device")]
-        public string Device { get; init; } = "";
+        public required string Device { get; init; }
 
         /// <summary>Gets the member <c>namespace</c> (mandatory, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("namespace")]
-        public long Namespace { get; init; }
+        public required long Namespace { get; init; }
     }
 
     /// <summary>The branch <c>nvme-io_uring</c> (<c>driver</c> = <c>nvme-io_uring</c>, members of <c>BlockdevOptionsNvmeIoUring</c>). Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-    public sealed partial record NvmeIoUring : BlockdevOptions
+    public sealed partial record NvmeIoUringBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="NvmeIoUring"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nvme-io_uring</c>.</summary>
-        public NvmeIoUring() => Driver = BlockdevDriver.NvmeIoUring;
+        /// <summary>Initializes a new instance of the <see cref="NvmeIoUringBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>nvme-io_uring</c>.</summary>
+        public NvmeIoUringBranch() => Driver = BlockdevDriver.NvmeIoUring;
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
     }
 
     /// <summary>The branch <c>parallels</c> (<c>driver</c> = <c>parallels</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Parallels : BlockdevOptions
+    public sealed partial record ParallelsBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Parallels"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>parallels</c>.</summary>
-        public Parallels() => Driver = BlockdevDriver.Parallels;
+        /// <summary>Initializes a new instance of the <see cref="ParallelsBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>parallels</c>.</summary>
+        public ParallelsBranch() => Driver = BlockdevDriver.Parallels;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>preallocate</c> (<c>driver</c> = <c>preallocate</c>, members of <c>BlockdevOptionsPreallocate</c>).</summary>
-    public sealed partial record Preallocate : BlockdevOptions
+    public sealed partial record PreallocateBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Preallocate"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>preallocate</c>.</summary>
-        public Preallocate() => Driver = BlockdevDriver.Preallocate;
+        /// <summary>Initializes a new instance of the <see cref="PreallocateBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>preallocate</c>.</summary>
+        public PreallocateBranch() => Driver = BlockdevDriver.Preallocate;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>prealloc-align</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("prealloc-align")]
@@ -7712,14 +7713,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>qcow2</c> (<c>driver</c> = <c>qcow2</c>, members of <c>BlockdevOptionsQcow2</c>).</summary>
-    public sealed partial record Qcow2 : BlockdevOptions
+    public sealed partial record Qcow2Branch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow2"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>qcow2</c>.</summary>
-        public Qcow2() => Driver = BlockdevDriver.Qcow2;
+        /// <summary>Initializes a new instance of the <see cref="Qcow2Branch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>qcow2</c>.</summary>
+        public Qcow2Branch() => Driver = BlockdevDriver.Qcow2;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
         [JsonPropertyName("backing")]
@@ -7779,14 +7780,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>qcow</c> (<c>driver</c> = <c>qcow</c>, members of <c>BlockdevOptionsQcow</c>).</summary>
-    public sealed partial record Qcow : BlockdevOptions
+    public sealed partial record QcowBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>qcow</c>.</summary>
-        public Qcow() => Driver = BlockdevDriver.Qcow;
+        /// <summary>Initializes a new instance of the <see cref="QcowBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>qcow</c>.</summary>
+        public QcowBranch() => Driver = BlockdevDriver.Qcow;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
         [JsonPropertyName("backing")]
@@ -7798,14 +7799,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>qed</c> (<c>driver</c> = <c>qed</c>, members of <c>BlockdevOptionsGenericCOWFormat</c>).</summary>
-    public sealed partial record Qed : BlockdevOptions
+    public sealed partial record QedBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qed"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>qed</c>.</summary>
-        public Qed() => Driver = BlockdevDriver.Qed;
+        /// <summary>Initializes a new instance of the <see cref="QedBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>qed</c>.</summary>
+        public QedBranch() => Driver = BlockdevDriver.Qed;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
         [JsonPropertyName("backing")]
@@ -7813,10 +7814,10 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>quorum</c> (<c>driver</c> = <c>quorum</c>, members of <c>BlockdevOptionsQuorum</c>).</summary>
-    public sealed partial record Quorum : BlockdevOptions
+    public sealed partial record QuorumBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Quorum"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>quorum</c>.</summary>
-        public Quorum() => Driver = BlockdevDriver.Quorum;
+        /// <summary>Initializes a new instance of the <see cref="QuorumBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>quorum</c>.</summary>
+        public QuorumBranch() => Driver = BlockdevDriver.Quorum;
 
         /// <summary>Gets the member <c>blkverify</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("blkverify")]
@@ -7824,11 +7825,11 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>children</c> (mandatory, QAPI type <c>[BlockdevRef]</c>).</summary>
         [JsonPropertyName("children")]
-        public IReadOnlyList<BlockdevRef> Children { get; init; } = [];
+        public required IReadOnlyList<BlockdevRef> Children { get; init; }
 
         /// <summary>Gets the member <c>vote-threshold</c> (mandatory, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("vote-threshold")]
-        public long VoteThreshold { get; init; }
+        public required long VoteThreshold { get; init; }
 
         /// <summary>Gets the member <c>rewrite-corrupted</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.1.</summary>
         [JsonPropertyName("rewrite-corrupted")]
@@ -7847,7 +7848,7 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>offset</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("offset")]
@@ -7859,14 +7860,14 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>rbd</c> (<c>driver</c> = <c>rbd</c>, members of <c>BlockdevOptionsRbd</c>).</summary>
-    public sealed partial record Rbd : BlockdevOptions
+    public sealed partial record RbdBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Rbd"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>rbd</c>.</summary>
-        public Rbd() => Driver = BlockdevDriver.Rbd;
+        /// <summary>Initializes a new instance of the <see cref="RbdBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>rbd</c>.</summary>
+        public RbdBranch() => Driver = BlockdevDriver.Rbd;
 
         /// <summary>Gets the member <c>pool</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("pool")]
-        public string Pool { get; init; } = "";
+        public required string Pool { get; init; }
 
         /// <summary>Gets the member <c>namespace</c> (optional, QAPI type <c>str</c>). Since QEMU 5.0.</summary>
         [JsonPropertyName("namespace")]
@@ -7874,7 +7875,7 @@ public partial record BlockdevOptions
 
         /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("image")]
-        public string Image { get; init; } = "";
+        public required string Image { get; init; }
 
         /// <summary>Gets the member <c>conf</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("conf")]
@@ -7906,19 +7907,19 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>replication</c> (<c>driver</c> = <c>replication</c>, members of <c>BlockdevOptionsReplication</c>). Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
-    public sealed partial record Replication : BlockdevOptions
+    public sealed partial record ReplicationBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Replication"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>replication</c>.</summary>
-        public Replication() => Driver = BlockdevDriver.Replication;
+        /// <summary>Initializes a new instance of the <see cref="ReplicationBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>replication</c>.</summary>
+        public ReplicationBranch() => Driver = BlockdevDriver.Replication;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>ReplicationMode</c>).</summary>
         [JsonPropertyName("mode")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public ReplicationMode Mode { get; init; }
+        public required ReplicationMode Mode { get; init; }
 
         /// <summary>Gets the member <c>top-id</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("top-id")]
@@ -7926,29 +7927,29 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>snapshot-access</c> (<c>driver</c> = <c>snapshot-access</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record SnapshotAccess : BlockdevOptions
+    public sealed partial record SnapshotAccessBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="SnapshotAccess"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>snapshot-access</c>.</summary>
-        public SnapshotAccess() => Driver = BlockdevDriver.SnapshotAccess;
+        /// <summary>Initializes a new instance of the <see cref="SnapshotAccessBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>snapshot-access</c>.</summary>
+        public SnapshotAccessBranch() => Driver = BlockdevDriver.SnapshotAccess;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>ssh</c> (<c>driver</c> = <c>ssh</c>, members of <c>BlockdevOptionsSsh</c>).</summary>
-    public sealed partial record Ssh : BlockdevOptions
+    public sealed partial record SshBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Ssh"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>ssh</c>.</summary>
-        public Ssh() => Driver = BlockdevDriver.Ssh;
+        /// <summary>Initializes a new instance of the <see cref="SshBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>ssh</c>.</summary>
+        public SshBranch() => Driver = BlockdevDriver.Ssh;
 
         /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>InetSocketAddress</c>).</summary>
         [JsonPropertyName("server")]
-        public InetSocketAddress Server { get; init; } = null!;
+        public required InetSocketAddress Server { get; init; }
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
 
         /// <summary>Gets the member <c>user</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("user")]
@@ -7960,84 +7961,84 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>throttle</c> (<c>driver</c> = <c>throttle</c>, members of <c>BlockdevOptionsThrottle</c>).</summary>
-    public sealed partial record Throttle : BlockdevOptions
+    public sealed partial record ThrottleBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Throttle"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>throttle</c>.</summary>
-        public Throttle() => Driver = BlockdevDriver.Throttle;
+        /// <summary>Initializes a new instance of the <see cref="ThrottleBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>throttle</c>.</summary>
+        public ThrottleBranch() => Driver = BlockdevDriver.Throttle;
 
         /// <summary>Gets the member <c>throttle-group</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("throttle-group")]
-        public string ThrottleGroup { get; init; } = "";
+        public required string ThrottleGroup { get; init; }
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>vdi</c> (<c>driver</c> = <c>vdi</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Vdi : BlockdevOptions
+    public sealed partial record VdiBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vdi"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vdi</c>.</summary>
-        public Vdi() => Driver = BlockdevDriver.Vdi;
+        /// <summary>Initializes a new instance of the <see cref="VdiBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vdi</c>.</summary>
+        public VdiBranch() => Driver = BlockdevDriver.Vdi;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>vhdx</c> (<c>driver</c> = <c>vhdx</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Vhdx : BlockdevOptions
+    public sealed partial record VhdxBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vhdx"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vhdx</c>.</summary>
-        public Vhdx() => Driver = BlockdevDriver.Vhdx;
+        /// <summary>Initializes a new instance of the <see cref="VhdxBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vhdx</c>.</summary>
+        public VhdxBranch() => Driver = BlockdevDriver.Vhdx;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>virtio-blk-vfio-pci</c> (<c>driver</c> = <c>virtio-blk-vfio-pci</c>, members of <c>BlockdevOptionsVirtioBlkVfioPci</c>). Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-    public sealed partial record VirtioBlkVfioPci : BlockdevOptions
+    public sealed partial record VirtioBlkVfioPciBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="VirtioBlkVfioPci"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>virtio-blk-vfio-pci</c>.</summary>
-        public VirtioBlkVfioPci() => Driver = BlockdevDriver.VirtioBlkVfioPci;
+        /// <summary>Initializes a new instance of the <see cref="VirtioBlkVfioPciBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>virtio-blk-vfio-pci</c>.</summary>
+        public VirtioBlkVfioPciBranch() => Driver = BlockdevDriver.VirtioBlkVfioPci;
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
     }
 
     /// <summary>The branch <c>virtio-blk-vhost-user</c> (<c>driver</c> = <c>virtio-blk-vhost-user</c>, members of <c>BlockdevOptionsVirtioBlkVhostUser</c>). Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-    public sealed partial record VirtioBlkVhostUser : BlockdevOptions
+    public sealed partial record VirtioBlkVhostUserBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="VirtioBlkVhostUser"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>virtio-blk-vhost-user</c>.</summary>
-        public VirtioBlkVhostUser() => Driver = BlockdevDriver.VirtioBlkVhostUser;
+        /// <summary>Initializes a new instance of the <see cref="VirtioBlkVhostUserBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>virtio-blk-vhost-user</c>.</summary>
+        public VirtioBlkVhostUserBranch() => Driver = BlockdevDriver.VirtioBlkVhostUser;
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
     }
 
     /// <summary>The branch <c>virtio-blk-vhost-vdpa</c> (<c>driver</c> = <c>virtio-blk-vhost-vdpa</c>, members of <c>BlockdevOptionsVirtioBlkVhostVdpa</c>). Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-    public sealed partial record VirtioBlkVhostVdpa : BlockdevOptions
+    public sealed partial record VirtioBlkVhostVdpaBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="VirtioBlkVhostVdpa"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>virtio-blk-vhost-vdpa</c>.</summary>
-        public VirtioBlkVhostVdpa() => Driver = BlockdevDriver.VirtioBlkVhostVdpa;
+        /// <summary>Initializes a new instance of the <see cref="VirtioBlkVhostVdpaBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>virtio-blk-vhost-vdpa</c>.</summary>
+        public VirtioBlkVhostVdpaBranch() => Driver = BlockdevDriver.VirtioBlkVhostVdpa;
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
     }
 
     /// <summary>The branch <c>vmdk</c> (<c>driver</c> = <c>vmdk</c>, members of <c>BlockdevOptionsGenericCOWFormat</c>).</summary>
-    public sealed partial record Vmdk : BlockdevOptions
+    public sealed partial record VmdkBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vmdk"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vmdk</c>.</summary>
-        public Vmdk() => Driver = BlockdevDriver.Vmdk;
+        /// <summary>Initializes a new instance of the <see cref="VmdkBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vmdk</c>.</summary>
+        public VmdkBranch() => Driver = BlockdevDriver.Vmdk;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
         [JsonPropertyName("backing")]
@@ -8045,25 +8046,25 @@ public partial record BlockdevOptions
     }
 
     /// <summary>The branch <c>vpc</c> (<c>driver</c> = <c>vpc</c>, members of <c>BlockdevOptionsGenericFormat</c>).</summary>
-    public sealed partial record Vpc : BlockdevOptions
+    public sealed partial record VpcBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vpc"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vpc</c>.</summary>
-        public Vpc() => Driver = BlockdevDriver.Vpc;
+        /// <summary>Initializes a new instance of the <see cref="VpcBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vpc</c>.</summary>
+        public VpcBranch() => Driver = BlockdevDriver.Vpc;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
     }
 
     /// <summary>The branch <c>vvfat</c> (<c>driver</c> = <c>vvfat</c>, members of <c>BlockdevOptionsVVFAT</c>).</summary>
-    public sealed partial record Vvfat : BlockdevOptions
+    public sealed partial record VvfatBranch : BlockdevOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vvfat"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vvfat</c>.</summary>
-        public Vvfat() => Driver = BlockdevDriver.Vvfat;
+        /// <summary>Initializes a new instance of the <see cref="VvfatBranch"/> record with <see cref="BlockdevOptions.Driver"/> set to <c>vvfat</c>.</summary>
+        public VvfatBranch() => Driver = BlockdevDriver.Vvfat;
 
         /// <summary>Gets the member <c>dir</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("dir")]
-        public string Dir { get; init; } = "";
+        public required string Dir { get; init; }
 
         /// <summary>Gets the member <c>fat-type</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("fat-type")]
@@ -8090,53 +8091,53 @@ internal sealed class BlockdevOptionsConverter : JsonConverter<BlockdevOptions>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "driver") switch
         {
-            "blkdebug" => QapiJson.Read<BlockdevOptions.Blkdebug>(element),
-            "blklogwrites" => QapiJson.Read<BlockdevOptions.Blklogwrites>(element),
+            "blkdebug" => QapiJson.Read<BlockdevOptions.BlkdebugBranch>(element),
+            "blklogwrites" => QapiJson.Read<BlockdevOptions.BlklogwritesBranch>(element),
             "blkverify" => QapiJson.Read<BlockdevOptions.BlkverifyBranch>(element),
-            "blkreplay" => QapiJson.Read<BlockdevOptions.Blkreplay>(element),
-            "bochs" => QapiJson.Read<BlockdevOptions.Bochs>(element),
-            "cloop" => QapiJson.Read<BlockdevOptions.Cloop>(element),
-            "compress" => QapiJson.Read<BlockdevOptions.Compress>(element),
-            "copy-before-write" => QapiJson.Read<BlockdevOptions.CopyBeforeWrite>(element),
-            "copy-on-read" => QapiJson.Read<BlockdevOptions.CopyOnRead>(element),
-            "dmg" => QapiJson.Read<BlockdevOptions.Dmg>(element),
+            "blkreplay" => QapiJson.Read<BlockdevOptions.BlkreplayBranch>(element),
+            "bochs" => QapiJson.Read<BlockdevOptions.BochsBranch>(element),
+            "cloop" => QapiJson.Read<BlockdevOptions.CloopBranch>(element),
+            "compress" => QapiJson.Read<BlockdevOptions.CompressBranch>(element),
+            "copy-before-write" => QapiJson.Read<BlockdevOptions.CopyBeforeWriteBranch>(element),
+            "copy-on-read" => QapiJson.Read<BlockdevOptions.CopyOnReadBranch>(element),
+            "dmg" => QapiJson.Read<BlockdevOptions.DmgBranch>(element),
             "file" => QapiJson.Read<BlockdevOptions.FileBranch>(element),
-            "ftp" => QapiJson.Read<BlockdevOptions.Ftp>(element),
-            "ftps" => QapiJson.Read<BlockdevOptions.Ftps>(element),
-            "gluster" => QapiJson.Read<BlockdevOptions.Gluster>(element),
-            "host_cdrom" => QapiJson.Read<BlockdevOptions.HostCdrom>(element),
-            "host_device" => QapiJson.Read<BlockdevOptions.HostDevice>(element),
-            "http" => QapiJson.Read<BlockdevOptions.Http>(element),
-            "https" => QapiJson.Read<BlockdevOptions.Https>(element),
-            "io_uring" => QapiJson.Read<BlockdevOptions.IoUring>(element),
-            "iscsi" => QapiJson.Read<BlockdevOptions.Iscsi>(element),
-            "luks" => QapiJson.Read<BlockdevOptions.Luks>(element),
-            "nbd" => QapiJson.Read<BlockdevOptions.Nbd>(element),
-            "nfs" => QapiJson.Read<BlockdevOptions.Nfs>(element),
-            "null-aio" => QapiJson.Read<BlockdevOptions.NullAio>(element),
-            "null-co" => QapiJson.Read<BlockdevOptions.NullCo>(element),
-            "nvme" => QapiJson.Read<BlockdevOptions.Nvme>(element),
-            "nvme-io_uring" => QapiJson.Read<BlockdevOptions.NvmeIoUring>(element),
-            "parallels" => QapiJson.Read<BlockdevOptions.Parallels>(element),
-            "preallocate" => QapiJson.Read<BlockdevOptions.Preallocate>(element),
-            "qcow2" => QapiJson.Read<BlockdevOptions.Qcow2>(element),
-            "qcow" => QapiJson.Read<BlockdevOptions.Qcow>(element),
-            "qed" => QapiJson.Read<BlockdevOptions.Qed>(element),
-            "quorum" => QapiJson.Read<BlockdevOptions.Quorum>(element),
+            "ftp" => QapiJson.Read<BlockdevOptions.FtpBranch>(element),
+            "ftps" => QapiJson.Read<BlockdevOptions.FtpsBranch>(element),
+            "gluster" => QapiJson.Read<BlockdevOptions.GlusterBranch>(element),
+            "host_cdrom" => QapiJson.Read<BlockdevOptions.HostCdromBranch>(element),
+            "host_device" => QapiJson.Read<BlockdevOptions.HostDeviceBranch>(element),
+            "http" => QapiJson.Read<BlockdevOptions.HttpBranch>(element),
+            "https" => QapiJson.Read<BlockdevOptions.HttpsBranch>(element),
+            "io_uring" => QapiJson.Read<BlockdevOptions.IoUringBranch>(element),
+            "iscsi" => QapiJson.Read<BlockdevOptions.IscsiBranch>(element),
+            "luks" => QapiJson.Read<BlockdevOptions.LuksBranch>(element),
+            "nbd" => QapiJson.Read<BlockdevOptions.NbdBranch>(element),
+            "nfs" => QapiJson.Read<BlockdevOptions.NfsBranch>(element),
+            "null-aio" => QapiJson.Read<BlockdevOptions.NullAioBranch>(element),
+            "null-co" => QapiJson.Read<BlockdevOptions.NullCoBranch>(element),
+            "nvme" => QapiJson.Read<BlockdevOptions.NvmeBranch>(element),
+            "nvme-io_uring" => QapiJson.Read<BlockdevOptions.NvmeIoUringBranch>(element),
+            "parallels" => QapiJson.Read<BlockdevOptions.ParallelsBranch>(element),
+            "preallocate" => QapiJson.Read<BlockdevOptions.PreallocateBranch>(element),
+            "qcow2" => QapiJson.Read<BlockdevOptions.Qcow2Branch>(element),
+            "qcow" => QapiJson.Read<BlockdevOptions.QcowBranch>(element),
+            "qed" => QapiJson.Read<BlockdevOptions.QedBranch>(element),
+            "quorum" => QapiJson.Read<BlockdevOptions.QuorumBranch>(element),
             "raw" => QapiJson.Read<BlockdevOptions.RawBranch>(element),
-            "rbd" => QapiJson.Read<BlockdevOptions.Rbd>(element),
-            "replication" => QapiJson.Read<BlockdevOptions.Replication>(element),
-            "snapshot-access" => QapiJson.Read<BlockdevOptions.SnapshotAccess>(element),
-            "ssh" => QapiJson.Read<BlockdevOptions.Ssh>(element),
-            "throttle" => QapiJson.Read<BlockdevOptions.Throttle>(element),
-            "vdi" => QapiJson.Read<BlockdevOptions.Vdi>(element),
-            "vhdx" => QapiJson.Read<BlockdevOptions.Vhdx>(element),
-            "virtio-blk-vfio-pci" => QapiJson.Read<BlockdevOptions.VirtioBlkVfioPci>(element),
-            "virtio-blk-vhost-user" => QapiJson.Read<BlockdevOptions.VirtioBlkVhostUser>(element),
-            "virtio-blk-vhost-vdpa" => QapiJson.Read<BlockdevOptions.VirtioBlkVhostVdpa>(element),
-            "vmdk" => QapiJson.Read<BlockdevOptions.Vmdk>(element),
-            "vpc" => QapiJson.Read<BlockdevOptions.Vpc>(element),
-            "vvfat" => QapiJson.Read<BlockdevOptions.Vvfat>(element),
+            "rbd" => QapiJson.Read<BlockdevOptions.RbdBranch>(element),
+            "replication" => QapiJson.Read<BlockdevOptions.ReplicationBranch>(element),
+            "snapshot-access" => QapiJson.Read<BlockdevOptions.SnapshotAccessBranch>(element),
+            "ssh" => QapiJson.Read<BlockdevOptions.SshBranch>(element),
+            "throttle" => QapiJson.Read<BlockdevOptions.ThrottleBranch>(element),
+            "vdi" => QapiJson.Read<BlockdevOptions.VdiBranch>(element),
+            "vhdx" => QapiJson.Read<BlockdevOptions.VhdxBranch>(element),
+            "virtio-blk-vfio-pci" => QapiJson.Read<BlockdevOptions.VirtioBlkVfioPciBranch>(element),
+            "virtio-blk-vhost-user" => QapiJson.Read<BlockdevOptions.VirtioBlkVhostUserBranch>(element),
+            "virtio-blk-vhost-vdpa" => QapiJson.Read<BlockdevOptions.VirtioBlkVhostVdpaBranch>(element),
+            "vmdk" => QapiJson.Read<BlockdevOptions.VmdkBranch>(element),
+            "vpc" => QapiJson.Read<BlockdevOptions.VpcBranch>(element),
+            "vvfat" => QapiJson.Read<BlockdevOptions.VvfatBranch>(element),
             _ => new BlockdevOptions
             {
                 Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
@@ -8157,145 +8158,145 @@ internal sealed class BlockdevOptionsConverter : JsonConverter<BlockdevOptions>
     {
         switch (value)
         {
-            case BlockdevOptions.Blkdebug v:
+            case BlockdevOptions.BlkdebugBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Blklogwrites v:
+            case BlockdevOptions.BlklogwritesBranch v:
                 QapiJson.Write(writer, v);
                 return;
             case BlockdevOptions.BlkverifyBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Blkreplay v:
+            case BlockdevOptions.BlkreplayBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Bochs v:
+            case BlockdevOptions.BochsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Cloop v:
+            case BlockdevOptions.CloopBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Compress v:
+            case BlockdevOptions.CompressBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.CopyBeforeWrite v:
+            case BlockdevOptions.CopyBeforeWriteBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.CopyOnRead v:
+            case BlockdevOptions.CopyOnReadBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Dmg v:
+            case BlockdevOptions.DmgBranch v:
                 QapiJson.Write(writer, v);
                 return;
             case BlockdevOptions.FileBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Ftp v:
+            case BlockdevOptions.FtpBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Ftps v:
+            case BlockdevOptions.FtpsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Gluster v:
+            case BlockdevOptions.GlusterBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.HostCdrom v:
+            case BlockdevOptions.HostCdromBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.HostDevice v:
+            case BlockdevOptions.HostDeviceBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Http v:
+            case BlockdevOptions.HttpBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Https v:
+            case BlockdevOptions.HttpsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.IoUring v:
+            case BlockdevOptions.IoUringBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Iscsi v:
+            case BlockdevOptions.IscsiBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Luks v:
+            case BlockdevOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Nbd v:
+            case BlockdevOptions.NbdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Nfs v:
+            case BlockdevOptions.NfsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.NullAio v:
+            case BlockdevOptions.NullAioBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.NullCo v:
+            case BlockdevOptions.NullCoBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Nvme v:
+            case BlockdevOptions.NvmeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.NvmeIoUring v:
+            case BlockdevOptions.NvmeIoUringBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Parallels v:
+            case BlockdevOptions.ParallelsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Preallocate v:
+            case BlockdevOptions.PreallocateBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Qcow2 v:
+            case BlockdevOptions.Qcow2Branch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Qcow v:
+            case BlockdevOptions.QcowBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Qed v:
+            case BlockdevOptions.QedBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Quorum v:
+            case BlockdevOptions.QuorumBranch v:
                 QapiJson.Write(writer, v);
                 return;
             case BlockdevOptions.RawBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Rbd v:
+            case BlockdevOptions.RbdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Replication v:
+            case BlockdevOptions.ReplicationBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.SnapshotAccess v:
+            case BlockdevOptions.SnapshotAccessBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Ssh v:
+            case BlockdevOptions.SshBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Throttle v:
+            case BlockdevOptions.ThrottleBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Vdi v:
+            case BlockdevOptions.VdiBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Vhdx v:
+            case BlockdevOptions.VhdxBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.VirtioBlkVfioPci v:
+            case BlockdevOptions.VirtioBlkVfioPciBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.VirtioBlkVhostUser v:
+            case BlockdevOptions.VirtioBlkVhostUserBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.VirtioBlkVhostVdpa v:
+            case BlockdevOptions.VirtioBlkVhostVdpaBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Vmdk v:
+            case BlockdevOptions.VmdkBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Vpc v:
+            case BlockdevOptions.VpcBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevOptions.Vvfat v:
+            case BlockdevOptions.VvfatBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -8423,11 +8424,11 @@ public sealed partial record BlockdevCreateOptionsFile
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
     [JsonPropertyName("preallocation")]
@@ -8447,11 +8448,11 @@ public sealed partial record BlockdevCreateOptionsGluster
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsGluster</c>).</summary>
     [JsonPropertyName("location")]
-    public BlockdevOptionsGluster Location { get; init; } = null!;
+    public required BlockdevOptionsGluster Location { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
     [JsonPropertyName("preallocation")]
@@ -8499,7 +8500,7 @@ public sealed partial record BlockdevCreateOptionsLUKS
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>). Since QEMU 4.2.</summary>
     [JsonPropertyName("preallocation")]
@@ -8511,11 +8512,11 @@ public sealed partial record BlockdevCreateOptionsNfs
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsNfs</c>).</summary>
     [JsonPropertyName("location")]
-    public BlockdevOptionsNfs Location { get; init; } = null!;
+    public required BlockdevOptionsNfs Location { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsParallels</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
@@ -8523,11 +8524,11 @@ public sealed partial record BlockdevCreateOptionsParallels
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>cluster-size</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("cluster-size")]
@@ -8539,11 +8540,11 @@ public sealed partial record BlockdevCreateOptionsQcow
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>backing-file</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("backing-file")]
@@ -8719,7 +8720,7 @@ public sealed partial record BlockdevCreateOptionsQcow2
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>data-file</c> (optional, QAPI type <c>BlockdevRef</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("data-file")]
@@ -8735,7 +8736,7 @@ public sealed partial record BlockdevCreateOptionsQcow2
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>version</c> (optional, QAPI type <c>BlockdevQcow2Version</c>).</summary>
     [JsonPropertyName("version")]
@@ -8779,11 +8780,11 @@ public sealed partial record BlockdevCreateOptionsQed
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>backing-file</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("backing-file")]
@@ -8807,11 +8808,11 @@ public sealed partial record BlockdevCreateOptionsRbd
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsRbd</c>).</summary>
     [JsonPropertyName("location")]
-    public BlockdevOptionsRbd Location { get; init; } = null!;
+    public required BlockdevOptionsRbd Location { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>cluster-size</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("cluster-size")]
@@ -9022,11 +9023,11 @@ public sealed partial record BlockdevCreateOptionsVmdk
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>extents</c> (optional, QAPI type <c>[BlockdevRef]</c>).</summary>
     [JsonPropertyName("extents")]
@@ -9062,11 +9063,11 @@ public sealed partial record BlockdevCreateOptionsSsh
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsSsh</c>).</summary>
     [JsonPropertyName("location")]
-    public BlockdevOptionsSsh Location { get; init; } = null!;
+    public required BlockdevOptionsSsh Location { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsVdi</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
@@ -9074,11 +9075,11 @@ public sealed partial record BlockdevCreateOptionsVdi
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
     [JsonPropertyName("preallocation")]
@@ -9170,11 +9171,11 @@ public sealed partial record BlockdevCreateOptionsVhdx
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>log-size</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("log-size")]
@@ -9278,11 +9279,11 @@ public sealed partial record BlockdevCreateOptionsVpc
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
-    public BlockdevRef File { get; init; } = null!;
+    public required BlockdevRef File { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>subformat</c> (optional, QAPI type <c>BlockdevVpcSubformat</c>).</summary>
     [JsonPropertyName("subformat")]
@@ -9314,11 +9315,11 @@ public partial record BlockdevCreateOptions
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
         [JsonPropertyName("preallocation")]
@@ -9334,18 +9335,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>gluster</c> (<c>driver</c> = <c>gluster</c>, members of <c>BlockdevCreateOptionsGluster</c>).</summary>
-    public sealed partial record Gluster : BlockdevCreateOptions
+    public sealed partial record GlusterBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Gluster"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>gluster</c>.</summary>
-        public Gluster() => Driver = BlockdevDriver.Gluster;
+        /// <summary>Initializes a new instance of the <see cref="GlusterBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>gluster</c>.</summary>
+        public GlusterBranch() => Driver = BlockdevDriver.Gluster;
 
         /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsGluster</c>).</summary>
         [JsonPropertyName("location")]
-        public BlockdevOptionsGluster Location { get; init; } = null!;
+        public required BlockdevOptionsGluster Location { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
         [JsonPropertyName("preallocation")]
@@ -9353,10 +9354,10 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>luks</c> (<c>driver</c> = <c>luks</c>, members of <c>BlockdevCreateOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : BlockdevCreateOptions
+    public sealed partial record LuksBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>luks</c>.</summary>
-        public Luks() => Driver = BlockdevDriver.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Driver = BlockdevDriver.Luks;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -9396,7 +9397,7 @@ public partial record BlockdevCreateOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>). Since QEMU 4.2.</summary>
         [JsonPropertyName("preallocation")]
@@ -9404,33 +9405,33 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>nfs</c> (<c>driver</c> = <c>nfs</c>, members of <c>BlockdevCreateOptionsNfs</c>).</summary>
-    public sealed partial record Nfs : BlockdevCreateOptions
+    public sealed partial record NfsBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Nfs"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>nfs</c>.</summary>
-        public Nfs() => Driver = BlockdevDriver.Nfs;
+        /// <summary>Initializes a new instance of the <see cref="NfsBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>nfs</c>.</summary>
+        public NfsBranch() => Driver = BlockdevDriver.Nfs;
 
         /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsNfs</c>).</summary>
         [JsonPropertyName("location")]
-        public BlockdevOptionsNfs Location { get; init; } = null!;
+        public required BlockdevOptionsNfs Location { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
     }
 
     /// <summary>The branch <c>parallels</c> (<c>driver</c> = <c>parallels</c>, members of <c>BlockdevCreateOptionsParallels</c>).</summary>
-    public sealed partial record Parallels : BlockdevCreateOptions
+    public sealed partial record ParallelsBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Parallels"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>parallels</c>.</summary>
-        public Parallels() => Driver = BlockdevDriver.Parallels;
+        /// <summary>Initializes a new instance of the <see cref="ParallelsBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>parallels</c>.</summary>
+        public ParallelsBranch() => Driver = BlockdevDriver.Parallels;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>cluster-size</c> (optional, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("cluster-size")]
@@ -9438,18 +9439,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>qcow</c> (<c>driver</c> = <c>qcow</c>, members of <c>BlockdevCreateOptionsQcow</c>).</summary>
-    public sealed partial record Qcow : BlockdevCreateOptions
+    public sealed partial record QcowBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>qcow</c>.</summary>
-        public Qcow() => Driver = BlockdevDriver.Qcow;
+        /// <summary>Initializes a new instance of the <see cref="QcowBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>qcow</c>.</summary>
+        public QcowBranch() => Driver = BlockdevDriver.Qcow;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>backing-file</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("backing-file")]
@@ -9461,14 +9462,14 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>qcow2</c> (<c>driver</c> = <c>qcow2</c>, members of <c>BlockdevCreateOptionsQcow2</c>).</summary>
-    public sealed partial record Qcow2 : BlockdevCreateOptions
+    public sealed partial record Qcow2Branch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow2"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>qcow2</c>.</summary>
-        public Qcow2() => Driver = BlockdevDriver.Qcow2;
+        /// <summary>Initializes a new instance of the <see cref="Qcow2Branch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>qcow2</c>.</summary>
+        public Qcow2Branch() => Driver = BlockdevDriver.Qcow2;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>data-file</c> (optional, QAPI type <c>BlockdevRef</c>). Since QEMU 4.0.</summary>
         [JsonPropertyName("data-file")]
@@ -9484,7 +9485,7 @@ public partial record BlockdevCreateOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>version</c> (optional, QAPI type <c>BlockdevQcow2Version</c>).</summary>
         [JsonPropertyName("version")]
@@ -9524,18 +9525,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>qed</c> (<c>driver</c> = <c>qed</c>, members of <c>BlockdevCreateOptionsQed</c>).</summary>
-    public sealed partial record Qed : BlockdevCreateOptions
+    public sealed partial record QedBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qed"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>qed</c>.</summary>
-        public Qed() => Driver = BlockdevDriver.Qed;
+        /// <summary>Initializes a new instance of the <see cref="QedBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>qed</c>.</summary>
+        public QedBranch() => Driver = BlockdevDriver.Qed;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>backing-file</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("backing-file")]
@@ -9555,18 +9556,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>rbd</c> (<c>driver</c> = <c>rbd</c>, members of <c>BlockdevCreateOptionsRbd</c>).</summary>
-    public sealed partial record Rbd : BlockdevCreateOptions
+    public sealed partial record RbdBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Rbd"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>rbd</c>.</summary>
-        public Rbd() => Driver = BlockdevDriver.Rbd;
+        /// <summary>Initializes a new instance of the <see cref="RbdBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>rbd</c>.</summary>
+        public RbdBranch() => Driver = BlockdevDriver.Rbd;
 
         /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsRbd</c>).</summary>
         [JsonPropertyName("location")]
-        public BlockdevOptionsRbd Location { get; init; } = null!;
+        public required BlockdevOptionsRbd Location { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>cluster-size</c> (optional, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("cluster-size")]
@@ -9578,33 +9579,33 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>ssh</c> (<c>driver</c> = <c>ssh</c>, members of <c>BlockdevCreateOptionsSsh</c>).</summary>
-    public sealed partial record Ssh : BlockdevCreateOptions
+    public sealed partial record SshBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Ssh"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>ssh</c>.</summary>
-        public Ssh() => Driver = BlockdevDriver.Ssh;
+        /// <summary>Initializes a new instance of the <see cref="SshBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>ssh</c>.</summary>
+        public SshBranch() => Driver = BlockdevDriver.Ssh;
 
         /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsSsh</c>).</summary>
         [JsonPropertyName("location")]
-        public BlockdevOptionsSsh Location { get; init; } = null!;
+        public required BlockdevOptionsSsh Location { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
     }
 
     /// <summary>The branch <c>vdi</c> (<c>driver</c> = <c>vdi</c>, members of <c>BlockdevCreateOptionsVdi</c>).</summary>
-    public sealed partial record Vdi : BlockdevCreateOptions
+    public sealed partial record VdiBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vdi"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vdi</c>.</summary>
-        public Vdi() => Driver = BlockdevDriver.Vdi;
+        /// <summary>Initializes a new instance of the <see cref="VdiBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vdi</c>.</summary>
+        public VdiBranch() => Driver = BlockdevDriver.Vdi;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
         [JsonPropertyName("preallocation")]
@@ -9612,18 +9613,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>vhdx</c> (<c>driver</c> = <c>vhdx</c>, members of <c>BlockdevCreateOptionsVhdx</c>).</summary>
-    public sealed partial record Vhdx : BlockdevCreateOptions
+    public sealed partial record VhdxBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vhdx"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vhdx</c>.</summary>
-        public Vhdx() => Driver = BlockdevDriver.Vhdx;
+        /// <summary>Initializes a new instance of the <see cref="VhdxBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vhdx</c>.</summary>
+        public VhdxBranch() => Driver = BlockdevDriver.Vhdx;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>log-size</c> (optional, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("log-size")]
@@ -9643,18 +9644,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>vmdk</c> (<c>driver</c> = <c>vmdk</c>, members of <c>BlockdevCreateOptionsVmdk</c>).</summary>
-    public sealed partial record Vmdk : BlockdevCreateOptions
+    public sealed partial record VmdkBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vmdk"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vmdk</c>.</summary>
-        public Vmdk() => Driver = BlockdevDriver.Vmdk;
+        /// <summary>Initializes a new instance of the <see cref="VmdkBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vmdk</c>.</summary>
+        public VmdkBranch() => Driver = BlockdevDriver.Vmdk;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>extents</c> (optional, QAPI type <c>[BlockdevRef]</c>).</summary>
         [JsonPropertyName("extents")]
@@ -9686,18 +9687,18 @@ public partial record BlockdevCreateOptions
     }
 
     /// <summary>The branch <c>vpc</c> (<c>driver</c> = <c>vpc</c>, members of <c>BlockdevCreateOptionsVpc</c>).</summary>
-    public sealed partial record Vpc : BlockdevCreateOptions
+    public sealed partial record VpcBranch : BlockdevCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vpc"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vpc</c>.</summary>
-        public Vpc() => Driver = BlockdevDriver.Vpc;
+        /// <summary>Initializes a new instance of the <see cref="VpcBranch"/> record with <see cref="BlockdevCreateOptions.Driver"/> set to <c>vpc</c>.</summary>
+        public VpcBranch() => Driver = BlockdevDriver.Vpc;
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
         [JsonPropertyName("file")]
-        public BlockdevRef File { get; init; } = null!;
+        public required BlockdevRef File { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>subformat</c> (optional, QAPI type <c>BlockdevVpcSubformat</c>).</summary>
         [JsonPropertyName("subformat")]
@@ -9717,19 +9718,19 @@ internal sealed class BlockdevCreateOptionsConverter : JsonConverter<BlockdevCre
         return QapiJson.Tag(element, "driver") switch
         {
             "file" => QapiJson.Read<BlockdevCreateOptions.FileBranch>(element),
-            "gluster" => QapiJson.Read<BlockdevCreateOptions.Gluster>(element),
-            "luks" => QapiJson.Read<BlockdevCreateOptions.Luks>(element),
-            "nfs" => QapiJson.Read<BlockdevCreateOptions.Nfs>(element),
-            "parallels" => QapiJson.Read<BlockdevCreateOptions.Parallels>(element),
-            "qcow" => QapiJson.Read<BlockdevCreateOptions.Qcow>(element),
-            "qcow2" => QapiJson.Read<BlockdevCreateOptions.Qcow2>(element),
-            "qed" => QapiJson.Read<BlockdevCreateOptions.Qed>(element),
-            "rbd" => QapiJson.Read<BlockdevCreateOptions.Rbd>(element),
-            "ssh" => QapiJson.Read<BlockdevCreateOptions.Ssh>(element),
-            "vdi" => QapiJson.Read<BlockdevCreateOptions.Vdi>(element),
-            "vhdx" => QapiJson.Read<BlockdevCreateOptions.Vhdx>(element),
-            "vmdk" => QapiJson.Read<BlockdevCreateOptions.Vmdk>(element),
-            "vpc" => QapiJson.Read<BlockdevCreateOptions.Vpc>(element),
+            "gluster" => QapiJson.Read<BlockdevCreateOptions.GlusterBranch>(element),
+            "luks" => QapiJson.Read<BlockdevCreateOptions.LuksBranch>(element),
+            "nfs" => QapiJson.Read<BlockdevCreateOptions.NfsBranch>(element),
+            "parallels" => QapiJson.Read<BlockdevCreateOptions.ParallelsBranch>(element),
+            "qcow" => QapiJson.Read<BlockdevCreateOptions.QcowBranch>(element),
+            "qcow2" => QapiJson.Read<BlockdevCreateOptions.Qcow2Branch>(element),
+            "qed" => QapiJson.Read<BlockdevCreateOptions.QedBranch>(element),
+            "rbd" => QapiJson.Read<BlockdevCreateOptions.RbdBranch>(element),
+            "ssh" => QapiJson.Read<BlockdevCreateOptions.SshBranch>(element),
+            "vdi" => QapiJson.Read<BlockdevCreateOptions.VdiBranch>(element),
+            "vhdx" => QapiJson.Read<BlockdevCreateOptions.VhdxBranch>(element),
+            "vmdk" => QapiJson.Read<BlockdevCreateOptions.VmdkBranch>(element),
+            "vpc" => QapiJson.Read<BlockdevCreateOptions.VpcBranch>(element),
             _ => new BlockdevCreateOptions
             {
                 Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
@@ -9745,43 +9746,43 @@ internal sealed class BlockdevCreateOptionsConverter : JsonConverter<BlockdevCre
             case BlockdevCreateOptions.FileBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Gluster v:
+            case BlockdevCreateOptions.GlusterBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Luks v:
+            case BlockdevCreateOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Nfs v:
+            case BlockdevCreateOptions.NfsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Parallels v:
+            case BlockdevCreateOptions.ParallelsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Qcow v:
+            case BlockdevCreateOptions.QcowBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Qcow2 v:
+            case BlockdevCreateOptions.Qcow2Branch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Qed v:
+            case BlockdevCreateOptions.QedBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Rbd v:
+            case BlockdevCreateOptions.RbdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Ssh v:
+            case BlockdevCreateOptions.SshBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Vdi v:
+            case BlockdevCreateOptions.VdiBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Vhdx v:
+            case BlockdevCreateOptions.VhdxBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Vmdk v:
+            case BlockdevCreateOptions.VmdkBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevCreateOptions.Vpc v:
+            case BlockdevCreateOptions.VpcBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -9799,7 +9800,7 @@ public sealed partial record BlockdevAmendOptionsLUKS
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
     [JsonPropertyName("state")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public QCryptoBlockLUKSKeyslotState State { get; init; }
+    public required QCryptoBlockLUKSKeyslotState State { get; init; }
 
     /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("new-secret")]
@@ -9844,15 +9845,15 @@ public partial record BlockdevAmendOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>luks</c> (<c>driver</c> = <c>luks</c>, members of <c>BlockdevAmendOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : BlockdevAmendOptions
+    public sealed partial record LuksBranch : BlockdevAmendOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="BlockdevAmendOptions.Driver"/> set to <c>luks</c>.</summary>
-        public Luks() => Driver = BlockdevDriver.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="BlockdevAmendOptions.Driver"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Driver = BlockdevDriver.Luks;
 
         /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
         [JsonPropertyName("state")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public QCryptoBlockLUKSKeyslotState State { get; init; }
+        public required QCryptoBlockLUKSKeyslotState State { get; init; }
 
         /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("new-secret")]
@@ -9876,10 +9877,10 @@ public partial record BlockdevAmendOptions
     }
 
     /// <summary>The branch <c>qcow2</c> (<c>driver</c> = <c>qcow2</c>, members of <c>BlockdevAmendOptionsQcow2</c>).</summary>
-    public sealed partial record Qcow2 : BlockdevAmendOptions
+    public sealed partial record Qcow2Branch : BlockdevAmendOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow2"/> record with <see cref="BlockdevAmendOptions.Driver"/> set to <c>qcow2</c>.</summary>
-        public Qcow2() => Driver = BlockdevDriver.Qcow2;
+        /// <summary>Initializes a new instance of the <see cref="Qcow2Branch"/> record with <see cref="BlockdevAmendOptions.Driver"/> set to <c>qcow2</c>.</summary>
+        public Qcow2Branch() => Driver = BlockdevDriver.Qcow2;
 
         /// <summary>Gets the member <c>encrypt</c> (optional, QAPI type <c>QCryptoBlockAmendOptions</c>).</summary>
         [JsonPropertyName("encrypt")]
@@ -9894,8 +9895,8 @@ internal sealed class BlockdevAmendOptionsConverter : JsonConverter<BlockdevAmen
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "driver") switch
         {
-            "luks" => QapiJson.Read<BlockdevAmendOptions.Luks>(element),
-            "qcow2" => QapiJson.Read<BlockdevAmendOptions.Qcow2>(element),
+            "luks" => QapiJson.Read<BlockdevAmendOptions.LuksBranch>(element),
+            "qcow2" => QapiJson.Read<BlockdevAmendOptions.Qcow2Branch>(element),
             _ => new BlockdevAmendOptions
             {
                 Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
@@ -9908,10 +9909,10 @@ internal sealed class BlockdevAmendOptionsConverter : JsonConverter<BlockdevAmen
     {
         switch (value)
         {
-            case BlockdevAmendOptions.Luks v:
+            case BlockdevAmendOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockdevAmendOptions.Qcow2 v:
+            case BlockdevAmendOptions.Qcow2Branch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -10196,11 +10197,11 @@ public sealed partial record BlockdevSnapshotInternal
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 }
 
 /// <summary>The QAPI struct <c>DummyBlockCoreForceArrays</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -10232,7 +10233,7 @@ public sealed partial record BlockResizeArguments
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("size")]
-    public long Size { get; init; }
+    public required long Size { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>change-backing-file</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
@@ -10240,15 +10241,15 @@ public sealed partial record ChangeBackingFileArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>image-node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("image-node-name")]
-    public string ImageNodeName { get; init; } = "";
+    public required string ImageNodeName { get; init; }
 
     /// <summary>Gets the member <c>backing-file</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("backing-file")]
-    public string BackingFile { get; init; } = "";
+    public required string BackingFile { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>block-commit</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -10260,7 +10261,7 @@ public sealed partial record BlockCommitArguments
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>base-node</c> (optional, QAPI type <c>str</c>). Since QEMU 3.1.</summary>
     [JsonPropertyName("base-node")]
@@ -10326,11 +10327,11 @@ public sealed partial record BlockdevMirrorArguments
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("target")]
-    public string Target { get; init; } = "";
+    public required string Target { get; init; }
 
     /// <summary>Gets the member <c>replaces</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("replaces")]
@@ -10339,7 +10340,7 @@ public sealed partial record BlockdevMirrorArguments
     /// <summary>Gets the member <c>sync</c> (mandatory, QAPI type <c>MirrorSyncMode</c>).</summary>
     [JsonPropertyName("sync")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MirrorSyncMode Sync { get; init; }
+    public required MirrorSyncMode Sync { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("speed")]
@@ -10387,7 +10388,7 @@ public sealed partial record BlockStreamArguments
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>base</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("base")]
@@ -10435,11 +10436,11 @@ public sealed partial record BlockJobSetSpeedArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>speed</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("speed")]
-    public long Speed { get; init; }
+    public required long Speed { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>block-job-cancel</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
@@ -10447,7 +10448,7 @@ public sealed partial record BlockJobCancelArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>). Since QEMU 1.3.</summary>
     [JsonPropertyName("force")]
@@ -10459,7 +10460,7 @@ public sealed partial record BlockJobPauseArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>block-job-resume</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -10467,7 +10468,7 @@ public sealed partial record BlockJobResumeArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>block-job-complete</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -10475,7 +10476,7 @@ public sealed partial record BlockJobCompleteArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>block-job-dismiss</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
@@ -10483,7 +10484,7 @@ public sealed partial record BlockJobDismissArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>block-job-finalize</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
@@ -10491,7 +10492,7 @@ public sealed partial record BlockJobFinalizeArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>blockdev-reopen</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
@@ -10499,7 +10500,7 @@ public sealed partial record BlockdevReopenArguments
 {
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>[BlockdevOptions]</c>).</summary>
     [JsonPropertyName("options")]
-    public IReadOnlyList<BlockdevOptions> Options { get; init; } = [];
+    public required IReadOnlyList<BlockdevOptions> Options { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>blockdev-del</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
@@ -10507,7 +10508,7 @@ public sealed partial record BlockdevDelArguments
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>blockdev-set-active</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -10519,7 +10520,7 @@ public sealed partial record BlockdevSetActiveArguments
 
     /// <summary>Gets the member <c>active</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("active")]
-    public bool Active { get; init; }
+    public required bool Active { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>blockdev-create</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
@@ -10527,11 +10528,11 @@ public sealed partial record BlockdevCreateArguments
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
-    public string JobId { get; init; } = "";
+    public required string JobId { get; init; }
 
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>BlockdevCreateOptions</c>).</summary>
     [JsonPropertyName("options")]
-    public BlockdevCreateOptions Options { get; init; } = null!;
+    public required BlockdevCreateOptions Options { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>x-blockdev-amend</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
@@ -10539,15 +10540,15 @@ public sealed partial record XBlockdevAmendArguments
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
-    public string JobId { get; init; } = "";
+    public required string JobId { get; init; }
 
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>BlockdevAmendOptions</c>).</summary>
     [JsonPropertyName("options")]
-    public BlockdevAmendOptions Options { get; init; } = null!;
+    public required BlockdevAmendOptions Options { get; init; }
 
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("force")]
@@ -10559,11 +10560,11 @@ public sealed partial record BlockSetWriteThresholdArguments
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 
     /// <summary>Gets the member <c>write-threshold</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("write-threshold")]
-    public ulong WriteThreshold { get; init; }
+    public required ulong WriteThreshold { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>x-blockdev-change</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
@@ -10571,7 +10572,7 @@ public sealed partial record XBlockdevChangeArguments
 {
     /// <summary>Gets the member <c>parent</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("parent")]
-    public string Parent { get; init; } = "";
+    public required string Parent { get; init; }
 
     /// <summary>Gets the member <c>child</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("child")]
@@ -10587,11 +10588,11 @@ public sealed partial record XBlockdevSetIothreadArguments
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 
     /// <summary>Gets the member <c>iothread</c> (mandatory, QAPI type <c>StrOrNull</c>).</summary>
     [JsonPropertyName("iothread")]
-    public StrOrNull Iothread { get; init; } = null!;
+    public required StrOrNull Iothread { get; init; }
 
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("force")]
@@ -10603,7 +10604,7 @@ public sealed partial record BlockdevSnapshotDeleteInternalSyncArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -11008,8 +11009,8 @@ public readonly partial struct QapiCommands
     /// <exception cref="QapiUnsupportedException">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-snapshot-sync">QEMU's QMP reference</seealso>
-    public Task BlockdevSnapshotSyncAsync(global::Qmp.Net.Qapi.BlockdevSnapshotSync arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<global::Qmp.Net.Qapi.BlockdevSnapshotSync>("blockdev-snapshot-sync", arguments, false, cancellationToken);
+    public Task BlockdevSnapshotSyncAsync(BlockdevSnapshotSync arguments, CancellationToken cancellationToken = default) =>
+        ExecuteVoidAsync<BlockdevSnapshotSync>("blockdev-snapshot-sync", arguments, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-snapshot</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevSnapshot</c>).</param>
@@ -11018,8 +11019,8 @@ public readonly partial struct QapiCommands
     /// <exception cref="QapiUnsupportedException">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-snapshot">QEMU's QMP reference</seealso>
-    public Task BlockdevSnapshotAsync(global::Qmp.Net.Qapi.BlockdevSnapshot arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<global::Qmp.Net.Qapi.BlockdevSnapshot>("blockdev-snapshot", arguments, false, cancellationToken);
+    public Task BlockdevSnapshotAsync(BlockdevSnapshot arguments, CancellationToken cancellationToken = default) =>
+        ExecuteVoidAsync<BlockdevSnapshot>("blockdev-snapshot", arguments, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>change-backing-file</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -11049,8 +11050,8 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.drive-backup">QEMU's QMP reference</seealso>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
-    public Task DriveBackupAsync(global::Qmp.Net.Qapi.DriveBackup arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<global::Qmp.Net.Qapi.DriveBackup>("drive-backup", arguments, false, cancellationToken);
+    public Task DriveBackupAsync(DriveBackup arguments, CancellationToken cancellationToken = default) =>
+        ExecuteVoidAsync<DriveBackup>("drive-backup", arguments, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-backup</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevBackup</c>).</param>
@@ -11059,8 +11060,8 @@ public readonly partial struct QapiCommands
     /// <exception cref="QapiUnsupportedException">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-backup">QEMU's QMP reference</seealso>
-    public Task BlockdevBackupAsync(global::Qmp.Net.Qapi.BlockdevBackup arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<global::Qmp.Net.Qapi.BlockdevBackup>("blockdev-backup", arguments, false, cancellationToken);
+    public Task BlockdevBackupAsync(BlockdevBackup arguments, CancellationToken cancellationToken = default) =>
+        ExecuteVoidAsync<BlockdevBackup>("blockdev-backup", arguments, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-named-block-nodes</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -11099,8 +11100,8 @@ public readonly partial struct QapiCommands
     /// <exception cref="QapiUnsupportedException">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-add">QEMU's QMP reference</seealso>
-    public Task BlockDirtyBitmapAddAsync(global::Qmp.Net.Qapi.BlockDirtyBitmapAdd arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<global::Qmp.Net.Qapi.BlockDirtyBitmapAdd>("block-dirty-bitmap-add", arguments, false, cancellationToken);
+    public Task BlockDirtyBitmapAddAsync(BlockDirtyBitmapAdd arguments, CancellationToken cancellationToken = default) =>
+        ExecuteVoidAsync<BlockDirtyBitmapAdd>("block-dirty-bitmap-add", arguments, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-remove</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>
@@ -11149,8 +11150,8 @@ public readonly partial struct QapiCommands
     /// <exception cref="QapiUnsupportedException">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-merge">QEMU's QMP reference</seealso>
-    public Task BlockDirtyBitmapMergeAsync(global::Qmp.Net.Qapi.BlockDirtyBitmapMerge arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<global::Qmp.Net.Qapi.BlockDirtyBitmapMerge>("block-dirty-bitmap-merge", arguments, false, cancellationToken);
+    public Task BlockDirtyBitmapMergeAsync(BlockDirtyBitmapMerge arguments, CancellationToken cancellationToken = default) =>
+        ExecuteVoidAsync<BlockDirtyBitmapMerge>("block-dirty-bitmap-merge", arguments, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-debug-block-dirty-bitmap-sha256</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -75,7 +76,7 @@ public sealed partial record NbdServerOptionsLegacy
 
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddressLegacy</c>). Since QEMU 1.3.</summary>
     [JsonPropertyName("addr")]
-    public SocketAddressLegacy Addr { get; init; } = null!;
+    public required SocketAddressLegacy Addr { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockExportOptionsNbdBase</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
@@ -115,7 +116,7 @@ public sealed partial record BlockExportOptionsVhostUserBlk
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("addr")]
-    public SocketAddress Addr { get; init; } = null!;
+    public required SocketAddress Addr { get; init; }
 
     /// <summary>Gets the member <c>logical-block-size</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("logical-block-size")]
@@ -218,7 +219,7 @@ public sealed partial record BlockExportOptionsFuse
 {
     /// <summary>Gets the member <c>mountpoint</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mountpoint")]
-    public string Mountpoint { get; init; } = "";
+    public required string Mountpoint { get; init; }
 
     /// <summary>Gets the member <c>growable</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("growable")]
@@ -234,7 +235,7 @@ public sealed partial record BlockExportOptionsVduseBlk
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>num-queues</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("num-queues")]
@@ -266,7 +267,7 @@ public sealed partial record NbdServerAddOptions
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>writable</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("writable")]
@@ -462,7 +463,7 @@ public partial record BlockExportOptions
 
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>fixed-iothread</c> (optional, QAPI type <c>bool</c>). Since QEMU 5.2.</summary>
     [JsonPropertyName("fixed-iothread")]
@@ -474,7 +475,7 @@ public partial record BlockExportOptions
 
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>). Since QEMU 5.2.</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 
     /// <summary>Gets the member <c>writable</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("writable")]
@@ -493,10 +494,10 @@ public partial record BlockExportOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>nbd</c> (<c>type</c> = <c>nbd</c>, members of <c>BlockExportOptionsNbd</c>).</summary>
-    public sealed partial record Nbd : BlockExportOptions
+    public sealed partial record NbdBranch : BlockExportOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Nbd"/> record with <see cref="BlockExportOptions.Type"/> set to <c>nbd</c>.</summary>
-        public Nbd() => Type = BlockExportType.Nbd;
+        /// <summary>Initializes a new instance of the <see cref="NbdBranch"/> record with <see cref="BlockExportOptions.Type"/> set to <c>nbd</c>.</summary>
+        public NbdBranch() => Type = BlockExportType.Nbd;
 
         /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
         [JsonPropertyName("name")]
@@ -516,14 +517,14 @@ public partial record BlockExportOptions
     }
 
     /// <summary>The branch <c>vhost-user-blk</c> (<c>type</c> = <c>vhost-user-blk</c>, members of <c>BlockExportOptionsVhostUserBlk</c>). Only in a QEMU built with <c>CONFIG_VHOST_USER_BLK_SERVER</c>.</summary>
-    public sealed partial record VhostUserBlk : BlockExportOptions
+    public sealed partial record VhostUserBlkBranch : BlockExportOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="VhostUserBlk"/> record with <see cref="BlockExportOptions.Type"/> set to <c>vhost-user-blk</c>.</summary>
-        public VhostUserBlk() => Type = BlockExportType.VhostUserBlk;
+        /// <summary>Initializes a new instance of the <see cref="VhostUserBlkBranch"/> record with <see cref="BlockExportOptions.Type"/> set to <c>vhost-user-blk</c>.</summary>
+        public VhostUserBlkBranch() => Type = BlockExportType.VhostUserBlk;
 
         /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
         [JsonPropertyName("addr")]
-        public SocketAddress Addr { get; init; } = null!;
+        public required SocketAddress Addr { get; init; }
 
         /// <summary>Gets the member <c>logical-block-size</c> (optional, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("logical-block-size")]
@@ -535,14 +536,14 @@ public partial record BlockExportOptions
     }
 
     /// <summary>The branch <c>fuse</c> (<c>type</c> = <c>fuse</c>, members of <c>BlockExportOptionsFuse</c>). Only in a QEMU built with <c>CONFIG_FUSE</c>.</summary>
-    public sealed partial record Fuse : BlockExportOptions
+    public sealed partial record FuseBranch : BlockExportOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Fuse"/> record with <see cref="BlockExportOptions.Type"/> set to <c>fuse</c>.</summary>
-        public Fuse() => Type = BlockExportType.Fuse;
+        /// <summary>Initializes a new instance of the <see cref="FuseBranch"/> record with <see cref="BlockExportOptions.Type"/> set to <c>fuse</c>.</summary>
+        public FuseBranch() => Type = BlockExportType.Fuse;
 
         /// <summary>Gets the member <c>mountpoint</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("mountpoint")]
-        public string Mountpoint { get; init; } = "";
+        public required string Mountpoint { get; init; }
 
         /// <summary>Gets the member <c>growable</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("growable")]
@@ -554,14 +555,14 @@ public partial record BlockExportOptions
     }
 
     /// <summary>The branch <c>vduse-blk</c> (<c>type</c> = <c>vduse-blk</c>, members of <c>BlockExportOptionsVduseBlk</c>). Only in a QEMU built with <c>CONFIG_VDUSE_BLK_EXPORT</c>.</summary>
-    public sealed partial record VduseBlk : BlockExportOptions
+    public sealed partial record VduseBlkBranch : BlockExportOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="VduseBlk"/> record with <see cref="BlockExportOptions.Type"/> set to <c>vduse-blk</c>.</summary>
-        public VduseBlk() => Type = BlockExportType.VduseBlk;
+        /// <summary>Initializes a new instance of the <see cref="VduseBlkBranch"/> record with <see cref="BlockExportOptions.Type"/> set to <c>vduse-blk</c>.</summary>
+        public VduseBlkBranch() => Type = BlockExportType.VduseBlk;
 
         /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("name")]
-        public string Name { get; init; } = "";
+        public required string Name { get; init; }
 
         /// <summary>Gets the member <c>num-queues</c> (optional, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("num-queues")]
@@ -588,10 +589,10 @@ internal sealed class BlockExportOptionsConverter : JsonConverter<BlockExportOpt
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "nbd" => QapiJson.Read<BlockExportOptions.Nbd>(element),
-            "vhost-user-blk" => QapiJson.Read<BlockExportOptions.VhostUserBlk>(element),
-            "fuse" => QapiJson.Read<BlockExportOptions.Fuse>(element),
-            "vduse-blk" => QapiJson.Read<BlockExportOptions.VduseBlk>(element),
+            "nbd" => QapiJson.Read<BlockExportOptions.NbdBranch>(element),
+            "vhost-user-blk" => QapiJson.Read<BlockExportOptions.VhostUserBlkBranch>(element),
+            "fuse" => QapiJson.Read<BlockExportOptions.FuseBranch>(element),
+            "vduse-blk" => QapiJson.Read<BlockExportOptions.VduseBlkBranch>(element),
             _ => new BlockExportOptions
             {
                 Type = QapiJson.Member<BlockExportType>(element, "type"),
@@ -611,16 +612,16 @@ internal sealed class BlockExportOptionsConverter : JsonConverter<BlockExportOpt
     {
         switch (value)
         {
-            case BlockExportOptions.Nbd v:
+            case BlockExportOptions.NbdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockExportOptions.VhostUserBlk v:
+            case BlockExportOptions.VhostUserBlkBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockExportOptions.Fuse v:
+            case BlockExportOptions.FuseBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case BlockExportOptions.VduseBlk v:
+            case BlockExportOptions.VduseBlkBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -665,7 +666,7 @@ public sealed partial record NbdServerRemoveArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>BlockExportRemoveMode</c>).</summary>
     [JsonPropertyName("mode")]
@@ -677,7 +678,7 @@ public sealed partial record BlockExportDelArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>BlockExportRemoveMode</c>).</summary>
     [JsonPropertyName("mode")]

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -143,7 +144,7 @@ public sealed partial record ChardevFile
 
     /// <summary>Gets the member <c>out</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("out")]
-    public string Out { get; init; } = "";
+    public required string Out { get; init; }
 
     /// <summary>Gets the member <c>append</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.6.</summary>
     [JsonPropertyName("append")]
@@ -163,7 +164,7 @@ public sealed partial record ChardevHostdev
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevSocket</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
@@ -179,7 +180,7 @@ public sealed partial record ChardevSocket
 
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddressLegacy</c>).</summary>
     [JsonPropertyName("addr")]
-    public SocketAddressLegacy Addr { get; init; } = null!;
+    public required SocketAddressLegacy Addr { get; init; }
 
     /// <summary>Gets the member <c>tls-creds</c> (optional, QAPI type <c>str</c>). Since QEMU 2.6.</summary>
     [JsonPropertyName("tls-creds")]
@@ -236,7 +237,7 @@ public sealed partial record ChardevUdp
 
     /// <summary>Gets the member <c>remote</c> (mandatory, QAPI type <c>SocketAddressLegacy</c>).</summary>
     [JsonPropertyName("remote")]
-    public SocketAddressLegacy Remote { get; init; } = null!;
+    public required SocketAddressLegacy Remote { get; init; }
 
     /// <summary>Gets the member <c>local</c> (optional, QAPI type <c>SocketAddressLegacy</c>).</summary>
     [JsonPropertyName("local")]
@@ -256,7 +257,7 @@ public sealed partial record ChardevMux
 
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
-    public string Chardev { get; init; } = "";
+    public required string Chardev { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevHub</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -272,7 +273,7 @@ public sealed partial record ChardevHub
 
     /// <summary>Gets the member <c>chardevs</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("chardevs")]
-    public IReadOnlyList<string> Chardevs { get; init; } = [];
+    public required IReadOnlyList<string> Chardevs { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevStdio</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -304,7 +305,7 @@ public sealed partial record ChardevSpiceChannel
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("type")]
-    public string Type { get; init; } = "";
+    public required string Type { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevSpicePort</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
@@ -320,7 +321,7 @@ public sealed partial record ChardevSpicePort
 
     /// <summary>Gets the member <c>fqdn</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fqdn")]
-    public string Fqdn { get; init; } = "";
+    public required string Fqdn { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevDBus</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
@@ -336,7 +337,7 @@ public sealed partial record ChardevDBus
 
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevVC</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -653,7 +654,7 @@ public sealed partial record ChardevFileWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevFile</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevFile Data { get; init; } = null!;
+    public required ChardevFile Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevHostdevWrapper</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
@@ -661,7 +662,7 @@ public sealed partial record ChardevHostdevWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHostdev</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevHostdev Data { get; init; } = null!;
+    public required ChardevHostdev Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevSocketWrapper</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
@@ -669,7 +670,7 @@ public sealed partial record ChardevSocketWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSocket</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevSocket Data { get; init; } = null!;
+    public required ChardevSocket Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevUdpWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -677,7 +678,7 @@ public sealed partial record ChardevUdpWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevUdp</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevUdp Data { get; init; } = null!;
+    public required ChardevUdp Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevCommonWrapper</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
@@ -685,7 +686,7 @@ public sealed partial record ChardevCommonWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevCommon Data { get; init; } = null!;
+    public required ChardevCommon Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevMuxWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -693,7 +694,7 @@ public sealed partial record ChardevMuxWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevMux</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevMux Data { get; init; } = null!;
+    public required ChardevMux Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevHubWrapper</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -701,7 +702,7 @@ public sealed partial record ChardevHubWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHub</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevHub Data { get; init; } = null!;
+    public required ChardevHub Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevStdioWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -709,7 +710,7 @@ public sealed partial record ChardevStdioWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevStdio</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevStdio Data { get; init; } = null!;
+    public required ChardevStdio Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevSpiceChannelWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
@@ -717,7 +718,7 @@ public sealed partial record ChardevSpiceChannelWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSpiceChannel</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevSpiceChannel Data { get; init; } = null!;
+    public required ChardevSpiceChannel Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevSpicePortWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
@@ -725,7 +726,7 @@ public sealed partial record ChardevSpicePortWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSpicePort</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevSpicePort Data { get; init; } = null!;
+    public required ChardevSpicePort Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevQemuVDAgentWrapper</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE_PROTOCOL</c>.</summary>
@@ -733,7 +734,7 @@ public sealed partial record ChardevQemuVDAgentWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevQemuVDAgent</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevQemuVDAgent Data { get; init; } = null!;
+    public required ChardevQemuVDAgent Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevDBusWrapper</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
@@ -741,7 +742,7 @@ public sealed partial record ChardevDBusWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevDBus</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevDBus Data { get; init; } = null!;
+    public required ChardevDBus Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevVCWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -749,7 +750,7 @@ public sealed partial record ChardevVCWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevVC</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevVC Data { get; init; } = null!;
+    public required ChardevVC Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevRingbufWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -757,7 +758,7 @@ public sealed partial record ChardevRingbufWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevRingbuf</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevRingbuf Data { get; init; } = null!;
+    public required ChardevRingbuf Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ChardevPtyWrapper</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -765,7 +766,7 @@ public sealed partial record ChardevPtyWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevPty</c>).</summary>
     [JsonPropertyName("data")]
-    public ChardevPty Data { get; init; } = null!;
+    public required ChardevPty Data { get; init; }
 }
 
 /// <summary>The QAPI union <c>ChardevBackend</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -782,256 +783,256 @@ public partial record ChardevBackend
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>file</c> (<c>type</c> = <c>file</c>, members of <c>ChardevFileWrapper</c>).</summary>
-    public sealed partial record File : ChardevBackend
+    public sealed partial record FileBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="File"/> record with <see cref="ChardevBackend.Type"/> set to <c>file</c>.</summary>
-        public File() => Type = ChardevBackendKind.File;
+        /// <summary>Initializes a new instance of the <see cref="FileBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>file</c>.</summary>
+        public FileBranch() => Type = ChardevBackendKind.File;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevFile</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevFile Data { get; init; } = null!;
+        public required ChardevFile Data { get; init; }
     }
 
     /// <summary>The branch <c>serial</c> (<c>type</c> = <c>serial</c>, members of <c>ChardevHostdevWrapper</c>). Only in a QEMU built with <c>HAVE_CHARDEV_SERIAL</c>.</summary>
-    public sealed partial record Serial : ChardevBackend
+    public sealed partial record SerialBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Serial"/> record with <see cref="ChardevBackend.Type"/> set to <c>serial</c>.</summary>
-        public Serial() => Type = ChardevBackendKind.Serial;
+        /// <summary>Initializes a new instance of the <see cref="SerialBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>serial</c>.</summary>
+        public SerialBranch() => Type = ChardevBackendKind.Serial;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHostdev</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevHostdev Data { get; init; } = null!;
+        public required ChardevHostdev Data { get; init; }
     }
 
     /// <summary>The branch <c>parallel</c> (<c>type</c> = <c>parallel</c>, members of <c>ChardevHostdevWrapper</c>). Only in a QEMU built with <c>HAVE_CHARDEV_PARALLEL</c>.</summary>
-    public sealed partial record Parallel : ChardevBackend
+    public sealed partial record ParallelBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Parallel"/> record with <see cref="ChardevBackend.Type"/> set to <c>parallel</c>.</summary>
-        public Parallel() => Type = ChardevBackendKind.Parallel;
+        /// <summary>Initializes a new instance of the <see cref="ParallelBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>parallel</c>.</summary>
+        public ParallelBranch() => Type = ChardevBackendKind.Parallel;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHostdev</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevHostdev Data { get; init; } = null!;
+        public required ChardevHostdev Data { get; init; }
     }
 
     /// <summary>The branch <c>pipe</c> (<c>type</c> = <c>pipe</c>, members of <c>ChardevHostdevWrapper</c>).</summary>
-    public sealed partial record Pipe : ChardevBackend
+    public sealed partial record PipeBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Pipe"/> record with <see cref="ChardevBackend.Type"/> set to <c>pipe</c>.</summary>
-        public Pipe() => Type = ChardevBackendKind.Pipe;
+        /// <summary>Initializes a new instance of the <see cref="PipeBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>pipe</c>.</summary>
+        public PipeBranch() => Type = ChardevBackendKind.Pipe;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHostdev</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevHostdev Data { get; init; } = null!;
+        public required ChardevHostdev Data { get; init; }
     }
 
     /// <summary>The branch <c>socket</c> (<c>type</c> = <c>socket</c>, members of <c>ChardevSocketWrapper</c>).</summary>
-    public sealed partial record Socket : ChardevBackend
+    public sealed partial record SocketBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Socket"/> record with <see cref="ChardevBackend.Type"/> set to <c>socket</c>.</summary>
-        public Socket() => Type = ChardevBackendKind.Socket;
+        /// <summary>Initializes a new instance of the <see cref="SocketBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>socket</c>.</summary>
+        public SocketBranch() => Type = ChardevBackendKind.Socket;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSocket</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevSocket Data { get; init; } = null!;
+        public required ChardevSocket Data { get; init; }
     }
 
     /// <summary>The branch <c>udp</c> (<c>type</c> = <c>udp</c>, members of <c>ChardevUdpWrapper</c>).</summary>
-    public sealed partial record Udp : ChardevBackend
+    public sealed partial record UdpBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Udp"/> record with <see cref="ChardevBackend.Type"/> set to <c>udp</c>.</summary>
-        public Udp() => Type = ChardevBackendKind.Udp;
+        /// <summary>Initializes a new instance of the <see cref="UdpBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>udp</c>.</summary>
+        public UdpBranch() => Type = ChardevBackendKind.Udp;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevUdp</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevUdp Data { get; init; } = null!;
+        public required ChardevUdp Data { get; init; }
     }
 
     /// <summary>The branch <c>pty</c> (<c>type</c> = <c>pty</c>, members of <c>ChardevPtyWrapper</c>).</summary>
-    public sealed partial record Pty : ChardevBackend
+    public sealed partial record PtyBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Pty"/> record with <see cref="ChardevBackend.Type"/> set to <c>pty</c>.</summary>
-        public Pty() => Type = ChardevBackendKind.Pty;
+        /// <summary>Initializes a new instance of the <see cref="PtyBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>pty</c>.</summary>
+        public PtyBranch() => Type = ChardevBackendKind.Pty;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevPty</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevPty Data { get; init; } = null!;
+        public required ChardevPty Data { get; init; }
     }
 
     /// <summary>The branch <c>null</c> (<c>type</c> = <c>null</c>, members of <c>ChardevCommonWrapper</c>).</summary>
-    public sealed partial record Null : ChardevBackend
+    public sealed partial record NullBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Null"/> record with <see cref="ChardevBackend.Type"/> set to <c>null</c>.</summary>
-        public Null() => Type = ChardevBackendKind.Null;
+        /// <summary>Initializes a new instance of the <see cref="NullBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>null</c>.</summary>
+        public NullBranch() => Type = ChardevBackendKind.Null;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevCommon Data { get; init; } = null!;
+        public required ChardevCommon Data { get; init; }
     }
 
     /// <summary>The branch <c>mux</c> (<c>type</c> = <c>mux</c>, members of <c>ChardevMuxWrapper</c>).</summary>
-    public sealed partial record Mux : ChardevBackend
+    public sealed partial record MuxBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Mux"/> record with <see cref="ChardevBackend.Type"/> set to <c>mux</c>.</summary>
-        public Mux() => Type = ChardevBackendKind.Mux;
+        /// <summary>Initializes a new instance of the <see cref="MuxBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>mux</c>.</summary>
+        public MuxBranch() => Type = ChardevBackendKind.Mux;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevMux</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevMux Data { get; init; } = null!;
+        public required ChardevMux Data { get; init; }
     }
 
     /// <summary>The branch <c>hub</c> (<c>type</c> = <c>hub</c>, members of <c>ChardevHubWrapper</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record Hub : ChardevBackend
+    public sealed partial record HubBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Hub"/> record with <see cref="ChardevBackend.Type"/> set to <c>hub</c>.</summary>
-        public Hub() => Type = ChardevBackendKind.Hub;
+        /// <summary>Initializes a new instance of the <see cref="HubBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>hub</c>.</summary>
+        public HubBranch() => Type = ChardevBackendKind.Hub;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHub</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevHub Data { get; init; } = null!;
+        public required ChardevHub Data { get; init; }
     }
 
     /// <summary>The branch <c>msmouse</c> (<c>type</c> = <c>msmouse</c>, members of <c>ChardevCommonWrapper</c>).</summary>
-    public sealed partial record Msmouse : ChardevBackend
+    public sealed partial record MsmouseBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Msmouse"/> record with <see cref="ChardevBackend.Type"/> set to <c>msmouse</c>.</summary>
-        public Msmouse() => Type = ChardevBackendKind.Msmouse;
+        /// <summary>Initializes a new instance of the <see cref="MsmouseBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>msmouse</c>.</summary>
+        public MsmouseBranch() => Type = ChardevBackendKind.Msmouse;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevCommon Data { get; init; } = null!;
+        public required ChardevCommon Data { get; init; }
     }
 
     /// <summary>The branch <c>wctablet</c> (<c>type</c> = <c>wctablet</c>, members of <c>ChardevCommonWrapper</c>).</summary>
-    public sealed partial record Wctablet : ChardevBackend
+    public sealed partial record WctabletBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Wctablet"/> record with <see cref="ChardevBackend.Type"/> set to <c>wctablet</c>.</summary>
-        public Wctablet() => Type = ChardevBackendKind.Wctablet;
+        /// <summary>Initializes a new instance of the <see cref="WctabletBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>wctablet</c>.</summary>
+        public WctabletBranch() => Type = ChardevBackendKind.Wctablet;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevCommon Data { get; init; } = null!;
+        public required ChardevCommon Data { get; init; }
     }
 
     /// <summary>The branch <c>braille</c> (<c>type</c> = <c>braille</c>, members of <c>ChardevCommonWrapper</c>). Only in a QEMU built with <c>CONFIG_BRLAPI</c>.</summary>
-    public sealed partial record Braille : ChardevBackend
+    public sealed partial record BrailleBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Braille"/> record with <see cref="ChardevBackend.Type"/> set to <c>braille</c>.</summary>
-        public Braille() => Type = ChardevBackendKind.Braille;
+        /// <summary>Initializes a new instance of the <see cref="BrailleBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>braille</c>.</summary>
+        public BrailleBranch() => Type = ChardevBackendKind.Braille;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevCommon Data { get; init; } = null!;
+        public required ChardevCommon Data { get; init; }
     }
 
     /// <summary>The branch <c>testdev</c> (<c>type</c> = <c>testdev</c>, members of <c>ChardevCommonWrapper</c>).</summary>
-    public sealed partial record Testdev : ChardevBackend
+    public sealed partial record TestdevBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Testdev"/> record with <see cref="ChardevBackend.Type"/> set to <c>testdev</c>.</summary>
-        public Testdev() => Type = ChardevBackendKind.Testdev;
+        /// <summary>Initializes a new instance of the <see cref="TestdevBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>testdev</c>.</summary>
+        public TestdevBranch() => Type = ChardevBackendKind.Testdev;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevCommon Data { get; init; } = null!;
+        public required ChardevCommon Data { get; init; }
     }
 
     /// <summary>The branch <c>stdio</c> (<c>type</c> = <c>stdio</c>, members of <c>ChardevStdioWrapper</c>).</summary>
-    public sealed partial record Stdio : ChardevBackend
+    public sealed partial record StdioBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Stdio"/> record with <see cref="ChardevBackend.Type"/> set to <c>stdio</c>.</summary>
-        public Stdio() => Type = ChardevBackendKind.Stdio;
+        /// <summary>Initializes a new instance of the <see cref="StdioBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>stdio</c>.</summary>
+        public StdioBranch() => Type = ChardevBackendKind.Stdio;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevStdio</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevStdio Data { get; init; } = null!;
+        public required ChardevStdio Data { get; init; }
     }
 
     /// <summary>The branch <c>console</c> (<c>type</c> = <c>console</c>, members of <c>ChardevCommonWrapper</c>). Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
-    public sealed partial record Console : ChardevBackend
+    public sealed partial record ConsoleBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Console"/> record with <see cref="ChardevBackend.Type"/> set to <c>console</c>.</summary>
-        public Console() => Type = ChardevBackendKind.Console;
+        /// <summary>Initializes a new instance of the <see cref="ConsoleBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>console</c>.</summary>
+        public ConsoleBranch() => Type = ChardevBackendKind.Console;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevCommon Data { get; init; } = null!;
+        public required ChardevCommon Data { get; init; }
     }
 
     /// <summary>The branch <c>spicevmc</c> (<c>type</c> = <c>spicevmc</c>, members of <c>ChardevSpiceChannelWrapper</c>). Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-    public sealed partial record Spicevmc : ChardevBackend
+    public sealed partial record SpicevmcBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Spicevmc"/> record with <see cref="ChardevBackend.Type"/> set to <c>spicevmc</c>.</summary>
-        public Spicevmc() => Type = ChardevBackendKind.Spicevmc;
+        /// <summary>Initializes a new instance of the <see cref="SpicevmcBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>spicevmc</c>.</summary>
+        public SpicevmcBranch() => Type = ChardevBackendKind.Spicevmc;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSpiceChannel</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevSpiceChannel Data { get; init; } = null!;
+        public required ChardevSpiceChannel Data { get; init; }
     }
 
     /// <summary>The branch <c>spiceport</c> (<c>type</c> = <c>spiceport</c>, members of <c>ChardevSpicePortWrapper</c>). Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-    public sealed partial record Spiceport : ChardevBackend
+    public sealed partial record SpiceportBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Spiceport"/> record with <see cref="ChardevBackend.Type"/> set to <c>spiceport</c>.</summary>
-        public Spiceport() => Type = ChardevBackendKind.Spiceport;
+        /// <summary>Initializes a new instance of the <see cref="SpiceportBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>spiceport</c>.</summary>
+        public SpiceportBranch() => Type = ChardevBackendKind.Spiceport;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSpicePort</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevSpicePort Data { get; init; } = null!;
+        public required ChardevSpicePort Data { get; init; }
     }
 
     /// <summary>The branch <c>qemu-vdagent</c> (<c>type</c> = <c>qemu-vdagent</c>, members of <c>ChardevQemuVDAgentWrapper</c>). Only in a QEMU built with <c>CONFIG_SPICE_PROTOCOL</c>.</summary>
-    public sealed partial record QemuVdagent : ChardevBackend
+    public sealed partial record QemuVdagentBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="QemuVdagent"/> record with <see cref="ChardevBackend.Type"/> set to <c>qemu-vdagent</c>.</summary>
-        public QemuVdagent() => Type = ChardevBackendKind.QemuVdagent;
+        /// <summary>Initializes a new instance of the <see cref="QemuVdagentBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>qemu-vdagent</c>.</summary>
+        public QemuVdagentBranch() => Type = ChardevBackendKind.QemuVdagent;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevQemuVDAgent</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevQemuVDAgent Data { get; init; } = null!;
+        public required ChardevQemuVDAgent Data { get; init; }
     }
 
     /// <summary>The branch <c>dbus</c> (<c>type</c> = <c>dbus</c>, members of <c>ChardevDBusWrapper</c>). Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
-    public sealed partial record Dbus : ChardevBackend
+    public sealed partial record DbusBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Dbus"/> record with <see cref="ChardevBackend.Type"/> set to <c>dbus</c>.</summary>
-        public Dbus() => Type = ChardevBackendKind.Dbus;
+        /// <summary>Initializes a new instance of the <see cref="DbusBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>dbus</c>.</summary>
+        public DbusBranch() => Type = ChardevBackendKind.Dbus;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevDBus</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevDBus Data { get; init; } = null!;
+        public required ChardevDBus Data { get; init; }
     }
 
     /// <summary>The branch <c>vc</c> (<c>type</c> = <c>vc</c>, members of <c>ChardevVCWrapper</c>).</summary>
-    public sealed partial record Vc : ChardevBackend
+    public sealed partial record VcBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Vc"/> record with <see cref="ChardevBackend.Type"/> set to <c>vc</c>.</summary>
-        public Vc() => Type = ChardevBackendKind.Vc;
+        /// <summary>Initializes a new instance of the <see cref="VcBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>vc</c>.</summary>
+        public VcBranch() => Type = ChardevBackendKind.Vc;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevVC</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevVC Data { get; init; } = null!;
+        public required ChardevVC Data { get; init; }
     }
 
     /// <summary>The branch <c>ringbuf</c> (<c>type</c> = <c>ringbuf</c>, members of <c>ChardevRingbufWrapper</c>).</summary>
-    public sealed partial record Ringbuf : ChardevBackend
+    public sealed partial record RingbufBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Ringbuf"/> record with <see cref="ChardevBackend.Type"/> set to <c>ringbuf</c>.</summary>
-        public Ringbuf() => Type = ChardevBackendKind.Ringbuf;
+        /// <summary>Initializes a new instance of the <see cref="RingbufBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>ringbuf</c>.</summary>
+        public RingbufBranch() => Type = ChardevBackendKind.Ringbuf;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevRingbuf</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevRingbuf Data { get; init; } = null!;
+        public required ChardevRingbuf Data { get; init; }
     }
 
     /// <summary>The branch <c>memory</c> (<c>type</c> = <c>memory</c>, members of <c>ChardevRingbufWrapper</c>).</summary>
-    public sealed partial record Memory : ChardevBackend
+    public sealed partial record MemoryBranch : ChardevBackend
     {
-        /// <summary>Initializes a new instance of the <see cref="Memory"/> record with <see cref="ChardevBackend.Type"/> set to <c>memory</c>.</summary>
-        public Memory() => Type = ChardevBackendKind.Memory;
+        /// <summary>Initializes a new instance of the <see cref="MemoryBranch"/> record with <see cref="ChardevBackend.Type"/> set to <c>memory</c>.</summary>
+        public MemoryBranch() => Type = ChardevBackendKind.Memory;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevRingbuf</c>).</summary>
         [JsonPropertyName("data")]
-        public ChardevRingbuf Data { get; init; } = null!;
+        public required ChardevRingbuf Data { get; init; }
     }
 }
 
@@ -1042,29 +1043,29 @@ internal sealed class ChardevBackendConverter : JsonConverter<ChardevBackend>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "file" => QapiJson.Read<ChardevBackend.File>(element),
-            "serial" => QapiJson.Read<ChardevBackend.Serial>(element),
-            "parallel" => QapiJson.Read<ChardevBackend.Parallel>(element),
-            "pipe" => QapiJson.Read<ChardevBackend.Pipe>(element),
-            "socket" => QapiJson.Read<ChardevBackend.Socket>(element),
-            "udp" => QapiJson.Read<ChardevBackend.Udp>(element),
-            "pty" => QapiJson.Read<ChardevBackend.Pty>(element),
-            "null" => QapiJson.Read<ChardevBackend.Null>(element),
-            "mux" => QapiJson.Read<ChardevBackend.Mux>(element),
-            "hub" => QapiJson.Read<ChardevBackend.Hub>(element),
-            "msmouse" => QapiJson.Read<ChardevBackend.Msmouse>(element),
-            "wctablet" => QapiJson.Read<ChardevBackend.Wctablet>(element),
-            "braille" => QapiJson.Read<ChardevBackend.Braille>(element),
-            "testdev" => QapiJson.Read<ChardevBackend.Testdev>(element),
-            "stdio" => QapiJson.Read<ChardevBackend.Stdio>(element),
-            "console" => QapiJson.Read<ChardevBackend.Console>(element),
-            "spicevmc" => QapiJson.Read<ChardevBackend.Spicevmc>(element),
-            "spiceport" => QapiJson.Read<ChardevBackend.Spiceport>(element),
-            "qemu-vdagent" => QapiJson.Read<ChardevBackend.QemuVdagent>(element),
-            "dbus" => QapiJson.Read<ChardevBackend.Dbus>(element),
-            "vc" => QapiJson.Read<ChardevBackend.Vc>(element),
-            "ringbuf" => QapiJson.Read<ChardevBackend.Ringbuf>(element),
-            "memory" => QapiJson.Read<ChardevBackend.Memory>(element),
+            "file" => QapiJson.Read<ChardevBackend.FileBranch>(element),
+            "serial" => QapiJson.Read<ChardevBackend.SerialBranch>(element),
+            "parallel" => QapiJson.Read<ChardevBackend.ParallelBranch>(element),
+            "pipe" => QapiJson.Read<ChardevBackend.PipeBranch>(element),
+            "socket" => QapiJson.Read<ChardevBackend.SocketBranch>(element),
+            "udp" => QapiJson.Read<ChardevBackend.UdpBranch>(element),
+            "pty" => QapiJson.Read<ChardevBackend.PtyBranch>(element),
+            "null" => QapiJson.Read<ChardevBackend.NullBranch>(element),
+            "mux" => QapiJson.Read<ChardevBackend.MuxBranch>(element),
+            "hub" => QapiJson.Read<ChardevBackend.HubBranch>(element),
+            "msmouse" => QapiJson.Read<ChardevBackend.MsmouseBranch>(element),
+            "wctablet" => QapiJson.Read<ChardevBackend.WctabletBranch>(element),
+            "braille" => QapiJson.Read<ChardevBackend.BrailleBranch>(element),
+            "testdev" => QapiJson.Read<ChardevBackend.TestdevBranch>(element),
+            "stdio" => QapiJson.Read<ChardevBackend.StdioBranch>(element),
+            "console" => QapiJson.Read<ChardevBackend.ConsoleBranch>(element),
+            "spicevmc" => QapiJson.Read<ChardevBackend.SpicevmcBranch>(element),
+            "spiceport" => QapiJson.Read<ChardevBackend.SpiceportBranch>(element),
+            "qemu-vdagent" => QapiJson.Read<ChardevBackend.QemuVdagentBranch>(element),
+            "dbus" => QapiJson.Read<ChardevBackend.DbusBranch>(element),
+            "vc" => QapiJson.Read<ChardevBackend.VcBranch>(element),
+            "ringbuf" => QapiJson.Read<ChardevBackend.RingbufBranch>(element),
+            "memory" => QapiJson.Read<ChardevBackend.MemoryBranch>(element),
             _ => new ChardevBackend
             {
                 Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
@@ -1077,73 +1078,73 @@ internal sealed class ChardevBackendConverter : JsonConverter<ChardevBackend>
     {
         switch (value)
         {
-            case ChardevBackend.File v:
+            case ChardevBackend.FileBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Serial v:
+            case ChardevBackend.SerialBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Parallel v:
+            case ChardevBackend.ParallelBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Pipe v:
+            case ChardevBackend.PipeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Socket v:
+            case ChardevBackend.SocketBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Udp v:
+            case ChardevBackend.UdpBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Pty v:
+            case ChardevBackend.PtyBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Null v:
+            case ChardevBackend.NullBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Mux v:
+            case ChardevBackend.MuxBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Hub v:
+            case ChardevBackend.HubBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Msmouse v:
+            case ChardevBackend.MsmouseBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Wctablet v:
+            case ChardevBackend.WctabletBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Braille v:
+            case ChardevBackend.BrailleBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Testdev v:
+            case ChardevBackend.TestdevBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Stdio v:
+            case ChardevBackend.StdioBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Console v:
+            case ChardevBackend.ConsoleBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Spicevmc v:
+            case ChardevBackend.SpicevmcBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Spiceport v:
+            case ChardevBackend.SpiceportBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.QemuVdagent v:
+            case ChardevBackend.QemuVdagentBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Dbus v:
+            case ChardevBackend.DbusBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Vc v:
+            case ChardevBackend.VcBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Ringbuf v:
+            case ChardevBackend.RingbufBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ChardevBackend.Memory v:
+            case ChardevBackend.MemoryBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1168,11 +1169,11 @@ public sealed partial record RingbufWriteArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("data")]
-    public string Data { get; init; } = "";
+    public required string Data { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>DataFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -1184,11 +1185,11 @@ public sealed partial record RingbufReadArguments
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("size")]
-    public long Size { get; init; }
+    public required long Size { get; init; }
 
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>DataFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -1200,11 +1201,11 @@ public sealed partial record ChardevAddArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>backend</c> (mandatory, QAPI type <c>ChardevBackend</c>).</summary>
     [JsonPropertyName("backend")]
-    public ChardevBackend Backend { get; init; } = null!;
+    public required ChardevBackend Backend { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>chardev-change</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
@@ -1212,11 +1213,11 @@ public sealed partial record ChardevChangeArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>backend</c> (mandatory, QAPI type <c>ChardevBackend</c>).</summary>
     [JsonPropertyName("backend")]
-    public ChardevBackend Backend { get; init; } = null!;
+    public required ChardevBackend Backend { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>chardev-remove</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
@@ -1224,7 +1225,7 @@ public sealed partial record ChardevRemoveArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>chardev-send-break</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
@@ -1232,7 +1233,7 @@ public sealed partial record ChardevSendBreakArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The QMP event <c>VSERPORT_CHANGE</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>

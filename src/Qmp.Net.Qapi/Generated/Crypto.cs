@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -781,10 +782,10 @@ public partial record QCryptoBlockOpenOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>qcow</c> (<c>format</c> = <c>qcow</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
-    public sealed partial record Qcow : QCryptoBlockOpenOptions
+    public sealed partial record QcowBranch : QCryptoBlockOpenOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow"/> record with <see cref="QCryptoBlockOpenOptions.Format"/> set to <c>qcow</c>.</summary>
-        public Qcow() => Format = QCryptoBlockFormat.Qcow;
+        /// <summary>Initializes a new instance of the <see cref="QcowBranch"/> record with <see cref="QCryptoBlockOpenOptions.Format"/> set to <c>qcow</c>.</summary>
+        public QcowBranch() => Format = QCryptoBlockFormat.Qcow;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -792,10 +793,10 @@ public partial record QCryptoBlockOpenOptions
     }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : QCryptoBlockOpenOptions
+    public sealed partial record LuksBranch : QCryptoBlockOpenOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="QCryptoBlockOpenOptions.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = QCryptoBlockFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="QCryptoBlockOpenOptions.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = QCryptoBlockFormat.Luks;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -810,8 +811,8 @@ internal sealed class QCryptoBlockOpenOptionsConverter : JsonConverter<QCryptoBl
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "qcow" => QapiJson.Read<QCryptoBlockOpenOptions.Qcow>(element),
-            "luks" => QapiJson.Read<QCryptoBlockOpenOptions.Luks>(element),
+            "qcow" => QapiJson.Read<QCryptoBlockOpenOptions.QcowBranch>(element),
+            "luks" => QapiJson.Read<QCryptoBlockOpenOptions.LuksBranch>(element),
             _ => new QCryptoBlockOpenOptions
             {
                 Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
@@ -824,10 +825,10 @@ internal sealed class QCryptoBlockOpenOptionsConverter : JsonConverter<QCryptoBl
     {
         switch (value)
         {
-            case QCryptoBlockOpenOptions.Qcow v:
+            case QCryptoBlockOpenOptions.QcowBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case QCryptoBlockOpenOptions.Luks v:
+            case QCryptoBlockOpenOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -853,10 +854,10 @@ public partial record QCryptoBlockCreateOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>qcow</c> (<c>format</c> = <c>qcow</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
-    public sealed partial record Qcow : QCryptoBlockCreateOptions
+    public sealed partial record QcowBranch : QCryptoBlockCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcow"/> record with <see cref="QCryptoBlockCreateOptions.Format"/> set to <c>qcow</c>.</summary>
-        public Qcow() => Format = QCryptoBlockFormat.Qcow;
+        /// <summary>Initializes a new instance of the <see cref="QcowBranch"/> record with <see cref="QCryptoBlockCreateOptions.Format"/> set to <c>qcow</c>.</summary>
+        public QcowBranch() => Format = QCryptoBlockFormat.Qcow;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -864,10 +865,10 @@ public partial record QCryptoBlockCreateOptions
     }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockCreateOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : QCryptoBlockCreateOptions
+    public sealed partial record LuksBranch : QCryptoBlockCreateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="QCryptoBlockCreateOptions.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = QCryptoBlockFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="QCryptoBlockCreateOptions.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = QCryptoBlockFormat.Luks;
 
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
@@ -906,8 +907,8 @@ internal sealed class QCryptoBlockCreateOptionsConverter : JsonConverter<QCrypto
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "qcow" => QapiJson.Read<QCryptoBlockCreateOptions.Qcow>(element),
-            "luks" => QapiJson.Read<QCryptoBlockCreateOptions.Luks>(element),
+            "qcow" => QapiJson.Read<QCryptoBlockCreateOptions.QcowBranch>(element),
+            "luks" => QapiJson.Read<QCryptoBlockCreateOptions.LuksBranch>(element),
             _ => new QCryptoBlockCreateOptions
             {
                 Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
@@ -920,10 +921,10 @@ internal sealed class QCryptoBlockCreateOptionsConverter : JsonConverter<QCrypto
     {
         switch (value)
         {
-            case QCryptoBlockCreateOptions.Qcow v:
+            case QCryptoBlockCreateOptions.QcowBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case QCryptoBlockCreateOptions.Luks v:
+            case QCryptoBlockCreateOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1026,10 +1027,10 @@ public partial record QCryptoBlockInfo
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockInfoLUKS</c>).</summary>
-    public sealed partial record Luks : QCryptoBlockInfo
+    public sealed partial record LuksBranch : QCryptoBlockInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="QCryptoBlockInfo.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = QCryptoBlockFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="QCryptoBlockInfo.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = QCryptoBlockFormat.Luks;
 
         /// <summary>Gets the member <c>cipher-alg</c> (mandatory, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
@@ -1084,7 +1085,7 @@ internal sealed class QCryptoBlockInfoConverter : JsonConverter<QCryptoBlockInfo
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "luks" => QapiJson.Read<QCryptoBlockInfo.Luks>(element),
+            "luks" => QapiJson.Read<QCryptoBlockInfo.LuksBranch>(element),
             _ => new QCryptoBlockInfo
             {
                 Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
@@ -1097,7 +1098,7 @@ internal sealed class QCryptoBlockInfoConverter : JsonConverter<QCryptoBlockInfo
     {
         switch (value)
         {
-            case QCryptoBlockInfo.Luks v:
+            case QCryptoBlockInfo.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1195,7 +1196,7 @@ public sealed partial record QCryptoBlockAmendOptionsLUKS
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
     [JsonPropertyName("state")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public QCryptoBlockLUKSKeyslotState State { get; init; }
+    public required QCryptoBlockLUKSKeyslotState State { get; init; }
 
     /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("new-secret")]
@@ -1232,15 +1233,15 @@ public partial record QCryptoBlockAmendOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockAmendOptionsLUKS</c>).</summary>
-    public sealed partial record Luks : QCryptoBlockAmendOptions
+    public sealed partial record LuksBranch : QCryptoBlockAmendOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Luks"/> record with <see cref="QCryptoBlockAmendOptions.Format"/> set to <c>luks</c>.</summary>
-        public Luks() => Format = QCryptoBlockFormat.Luks;
+        /// <summary>Initializes a new instance of the <see cref="LuksBranch"/> record with <see cref="QCryptoBlockAmendOptions.Format"/> set to <c>luks</c>.</summary>
+        public LuksBranch() => Format = QCryptoBlockFormat.Luks;
 
         /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
         [JsonPropertyName("state")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public QCryptoBlockLUKSKeyslotState State { get; init; }
+        public required QCryptoBlockLUKSKeyslotState State { get; init; }
 
         /// <summary>Gets the member <c>new-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("new-secret")]
@@ -1271,7 +1272,7 @@ internal sealed class QCryptoBlockAmendOptionsConverter : JsonConverter<QCryptoB
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "format") switch
         {
-            "luks" => QapiJson.Read<QCryptoBlockAmendOptions.Luks>(element),
+            "luks" => QapiJson.Read<QCryptoBlockAmendOptions.LuksBranch>(element),
             _ => new QCryptoBlockAmendOptions
             {
                 Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
@@ -1284,7 +1285,7 @@ internal sealed class QCryptoBlockAmendOptionsConverter : JsonConverter<QCryptoB
     {
         switch (value)
         {
-            case QCryptoBlockAmendOptions.Luks v:
+            case QCryptoBlockAmendOptions.LuksBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1363,7 +1364,7 @@ public sealed partial record SecretKeyringProperties
 
     /// <summary>Gets the member <c>serial</c> (mandatory, QAPI type <c>int32</c>).</summary>
     [JsonPropertyName("serial")]
-    public int Serial { get; init; }
+    public required int Serial { get; init; }
 
     /// <summary>Gets the member <c>loaded</c> (optional, QAPI type <c>bool</c>). In QEMU 7.2 only (not in 10.0). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
@@ -1739,10 +1740,10 @@ public partial record QCryptoAkCipherOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>rsa</c> (<c>alg</c> = <c>rsa</c>, members of <c>QCryptoAkCipherOptionsRSA</c>).</summary>
-    public sealed partial record Rsa : QCryptoAkCipherOptions
+    public sealed partial record RsaBranch : QCryptoAkCipherOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Rsa"/> record with <see cref="QCryptoAkCipherOptions.Alg"/> set to <c>rsa</c>.</summary>
-        public Rsa() => Alg = QCryptoAkCipherAlgo.Rsa;
+        /// <summary>Initializes a new instance of the <see cref="RsaBranch"/> record with <see cref="QCryptoAkCipherOptions.Alg"/> set to <c>rsa</c>.</summary>
+        public RsaBranch() => Alg = QCryptoAkCipherAlgo.Rsa;
 
         /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
         [JsonPropertyName("hash-alg")]
@@ -1763,7 +1764,7 @@ internal sealed class QCryptoAkCipherOptionsConverter : JsonConverter<QCryptoAkC
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "alg") switch
         {
-            "rsa" => QapiJson.Read<QCryptoAkCipherOptions.Rsa>(element),
+            "rsa" => QapiJson.Read<QCryptoAkCipherOptions.RsaBranch>(element),
             _ => new QCryptoAkCipherOptions
             {
                 Alg = QapiJson.Member<QCryptoAkCipherAlgo>(element, "alg"),
@@ -1776,7 +1777,7 @@ internal sealed class QCryptoAkCipherOptionsConverter : JsonConverter<QCryptoAkC
     {
         switch (value)
         {
-            case QCryptoAkCipherOptions.Rsa v:
+            case QCryptoAkCipherOptions.RsaBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -281,11 +282,11 @@ public sealed partial record CXLUncorErrorRecord
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CxlUncorErrorType</c>).</summary>
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlUncorErrorType Type { get; init; }
+    public required CxlUncorErrorType Type { get; init; }
 
     /// <summary>Gets the member <c>header</c> (mandatory, QAPI type <c>[uint32]</c>).</summary>
     [JsonPropertyName("header")]
-    public IReadOnlyList<uint> Header { get; init; } = [];
+    public required IReadOnlyList<uint> Header { get; init; }
 }
 
 /// <summary>The QAPI enum <c>CxlCorErrorType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -408,11 +409,11 @@ public sealed partial record CxlDynamicCapacityExtent
 {
     /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("offset")]
-    public ulong Offset { get; init; }
+    public required ulong Offset { get; init; }
 
     /// <summary>Gets the member <c>len</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("len")]
-    public ulong Len { get; init; }
+    public required ulong Len { get; init; }
 }
 
 /// <summary>The QAPI enum <c>CxlExtentSelectionPolicy</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -594,32 +595,32 @@ public sealed partial record CxlInjectGeneralMediaEventArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>CxlEventLog</c>).</summary>
     [JsonPropertyName("log")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlEventLog Log { get; init; }
+    public required CxlEventLog Log { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("flags")]
-    public byte Flags { get; init; }
+    public required byte Flags { get; init; }
 
     /// <summary>Gets the member <c>dpa</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("dpa")]
-    public ulong Dpa { get; init; }
+    public required ulong Dpa { get; init; }
 
     /// <summary>Gets the member <c>descriptor</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("descriptor")]
-    public byte Descriptor { get; init; }
+    public required byte Descriptor { get; init; }
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("type")]
-    public byte Type { get; init; }
+    public required byte Type { get; init; }
 
     /// <summary>Gets the member <c>transaction-type</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("transaction-type")]
-    public byte TransactionType { get; init; }
+    public required byte TransactionType { get; init; }
 
     /// <summary>Gets the member <c>channel</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("channel")]
@@ -643,32 +644,32 @@ public sealed partial record CxlInjectDramEventArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>CxlEventLog</c>).</summary>
     [JsonPropertyName("log")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlEventLog Log { get; init; }
+    public required CxlEventLog Log { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("flags")]
-    public byte Flags { get; init; }
+    public required byte Flags { get; init; }
 
     /// <summary>Gets the member <c>dpa</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("dpa")]
-    public ulong Dpa { get; init; }
+    public required ulong Dpa { get; init; }
 
     /// <summary>Gets the member <c>descriptor</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("descriptor")]
-    public byte Descriptor { get; init; }
+    public required byte Descriptor { get; init; }
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("type")]
-    public byte Type { get; init; }
+    public required byte Type { get; init; }
 
     /// <summary>Gets the member <c>transaction-type</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("transaction-type")]
-    public byte TransactionType { get; init; }
+    public required byte TransactionType { get; init; }
 
     /// <summary>Gets the member <c>channel</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("channel")]
@@ -708,52 +709,52 @@ public sealed partial record CxlInjectMemoryModuleEventArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>log</c> (mandatory, QAPI type <c>CxlEventLog</c>).</summary>
     [JsonPropertyName("log")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlEventLog Log { get; init; }
+    public required CxlEventLog Log { get; init; }
 
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("flags")]
-    public byte Flags { get; init; }
+    public required byte Flags { get; init; }
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("type")]
-    public byte Type { get; init; }
+    public required byte Type { get; init; }
 
     /// <summary>Gets the member <c>health-status</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("health-status")]
-    public byte HealthStatus { get; init; }
+    public required byte HealthStatus { get; init; }
 
     /// <summary>Gets the member <c>media-status</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("media-status")]
-    public byte MediaStatus { get; init; }
+    public required byte MediaStatus { get; init; }
 
     /// <summary>Gets the member <c>additional-status</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("additional-status")]
-    public byte AdditionalStatus { get; init; }
+    public required byte AdditionalStatus { get; init; }
 
     /// <summary>Gets the member <c>life-used</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("life-used")]
-    public byte LifeUsed { get; init; }
+    public required byte LifeUsed { get; init; }
 
     /// <summary>Gets the member <c>temperature</c> (mandatory, QAPI type <c>int16</c>).</summary>
     [JsonPropertyName("temperature")]
-    public short Temperature { get; init; }
+    public required short Temperature { get; init; }
 
     /// <summary>Gets the member <c>dirty-shutdown-count</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("dirty-shutdown-count")]
-    public uint DirtyShutdownCount { get; init; }
+    public required uint DirtyShutdownCount { get; init; }
 
     /// <summary>Gets the member <c>corrected-volatile-error-count</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("corrected-volatile-error-count")]
-    public uint CorrectedVolatileErrorCount { get; init; }
+    public required uint CorrectedVolatileErrorCount { get; init; }
 
     /// <summary>Gets the member <c>corrected-persistent-error-count</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("corrected-persistent-error-count")]
-    public uint CorrectedPersistentErrorCount { get; init; }
+    public required uint CorrectedPersistentErrorCount { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-poison</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
@@ -761,15 +762,15 @@ public sealed partial record CxlInjectPoisonArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>start</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("start")]
-    public ulong Start { get; init; }
+    public required ulong Start { get; init; }
 
     /// <summary>Gets the member <c>length</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("length")]
-    public ulong Length { get; init; }
+    public required ulong Length { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-uncorrectable-errors</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -777,11 +778,11 @@ public sealed partial record CxlInjectUncorrectableErrorsArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>errors</c> (mandatory, QAPI type <c>[CXLUncorErrorRecord]</c>).</summary>
     [JsonPropertyName("errors")]
-    public IReadOnlyList<CXLUncorErrorRecord> Errors { get; init; } = [];
+    public required IReadOnlyList<CXLUncorErrorRecord> Errors { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-correctable-error</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -789,12 +790,12 @@ public sealed partial record CxlInjectCorrectableErrorArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CxlCorErrorType</c>).</summary>
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlCorErrorType Type { get; init; }
+    public required CxlCorErrorType Type { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>cxl-add-dynamic-capacity</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
@@ -802,20 +803,20 @@ public sealed partial record CxlAddDynamicCapacityArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>host-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("host-id")]
-    public ushort HostId { get; init; }
+    public required ushort HostId { get; init; }
 
     /// <summary>Gets the member <c>selection-policy</c> (mandatory, QAPI type <c>CxlExtentSelectionPolicy</c>).</summary>
     [JsonPropertyName("selection-policy")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlExtentSelectionPolicy SelectionPolicy { get; init; }
+    public required CxlExtentSelectionPolicy SelectionPolicy { get; init; }
 
     /// <summary>Gets the member <c>region</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("region")]
-    public byte Region { get; init; }
+    public required byte Region { get; init; }
 
     /// <summary>Gets the member <c>tag</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("tag")]
@@ -823,7 +824,7 @@ public sealed partial record CxlAddDynamicCapacityArguments
 
     /// <summary>Gets the member <c>extents</c> (mandatory, QAPI type <c>[CxlDynamicCapacityExtent]</c>).</summary>
     [JsonPropertyName("extents")]
-    public IReadOnlyList<CxlDynamicCapacityExtent> Extents { get; init; } = [];
+    public required IReadOnlyList<CxlDynamicCapacityExtent> Extents { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>cxl-release-dynamic-capacity</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
@@ -831,16 +832,16 @@ public sealed partial record CxlReleaseDynamicCapacityArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>host-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("host-id")]
-    public ushort HostId { get; init; }
+    public required ushort HostId { get; init; }
 
     /// <summary>Gets the member <c>removal-policy</c> (mandatory, QAPI type <c>CxlExtentRemovalPolicy</c>).</summary>
     [JsonPropertyName("removal-policy")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CxlExtentRemovalPolicy RemovalPolicy { get; init; }
+    public required CxlExtentRemovalPolicy RemovalPolicy { get; init; }
 
     /// <summary>Gets the member <c>forced-removal</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("forced-removal")]
@@ -852,7 +853,7 @@ public sealed partial record CxlReleaseDynamicCapacityArguments
 
     /// <summary>Gets the member <c>region</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("region")]
-    public byte Region { get; init; }
+    public required byte Region { get; init; }
 
     /// <summary>Gets the member <c>tag</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("tag")]
@@ -860,7 +861,7 @@ public sealed partial record CxlReleaseDynamicCapacityArguments
 
     /// <summary>Gets the member <c>extents</c> (mandatory, QAPI type <c>[CxlDynamicCapacityExtent]</c>).</summary>
     [JsonPropertyName("extents")]
-    public IReadOnlyList<CxlDynamicCapacityExtent> Extents { get; init; } = [];
+    public required IReadOnlyList<CxlDynamicCapacityExtent> Extents { get; init; }
 }
 
 public readonly partial struct QapiCommands

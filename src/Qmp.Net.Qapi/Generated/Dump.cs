@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -256,11 +257,11 @@ public sealed partial record DumpGuestMemoryArguments
 {
     /// <summary>Gets the member <c>paging</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("paging")]
-    public bool Paging { get; init; }
+    public required bool Paging { get; init; }
 
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("protocol")]
-    public string Protocol { get; init; } = "";
+    public required string Protocol { get; init; }
 
     /// <summary>Gets the member <c>detach</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.6.</summary>
     [JsonPropertyName("detach")]

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -97,7 +98,7 @@ public sealed partial record RequestEbpfArguments
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>EbpfProgramID</c>).</summary>
     [JsonPropertyName("id")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public EbpfProgramID Id { get; init; }
+    public required EbpfProgramID Id { get; init; }
 }
 
 public readonly partial struct QapiCommands

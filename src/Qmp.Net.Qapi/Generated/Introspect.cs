@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -147,10 +148,10 @@ public partial record SchemaInfo
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>builtin</c> (<c>meta-type</c> = <c>builtin</c>, members of <c>SchemaInfoBuiltin</c>).</summary>
-    public sealed partial record Builtin : SchemaInfo
+    public sealed partial record BuiltinBranch : SchemaInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Builtin"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>builtin</c>.</summary>
-        public Builtin() => MetaType = SchemaMetaType.Builtin;
+        /// <summary>Initializes a new instance of the <see cref="BuiltinBranch"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>builtin</c>.</summary>
+        public BuiltinBranch() => MetaType = SchemaMetaType.Builtin;
 
         /// <summary>Gets the member <c>json-type</c> (mandatory, QAPI type <c>JSONType</c>).</summary>
         [JsonPropertyName("json-type")]
@@ -159,10 +160,10 @@ public partial record SchemaInfo
     }
 
     /// <summary>The branch <c>enum</c> (<c>meta-type</c> = <c>enum</c>, members of <c>SchemaInfoEnum</c>).</summary>
-    public sealed partial record Enum : SchemaInfo
+    public sealed partial record EnumBranch : SchemaInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Enum"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>enum</c>.</summary>
-        public Enum() => MetaType = SchemaMetaType.Enum;
+        /// <summary>Initializes a new instance of the <see cref="EnumBranch"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>enum</c>.</summary>
+        public EnumBranch() => MetaType = SchemaMetaType.Enum;
 
         /// <summary>Gets the member <c>members</c> (mandatory, QAPI type <c>[SchemaInfoEnumMember]</c>). Since QEMU 6.2.</summary>
         [JsonPropertyName("members")]
@@ -175,10 +176,10 @@ public partial record SchemaInfo
     }
 
     /// <summary>The branch <c>array</c> (<c>meta-type</c> = <c>array</c>, members of <c>SchemaInfoArray</c>).</summary>
-    public sealed partial record Array : SchemaInfo
+    public sealed partial record ArrayBranch : SchemaInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Array"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>array</c>.</summary>
-        public Array() => MetaType = SchemaMetaType.Array;
+        /// <summary>Initializes a new instance of the <see cref="ArrayBranch"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>array</c>.</summary>
+        public ArrayBranch() => MetaType = SchemaMetaType.Array;
 
         /// <summary>Gets the member <c>element-type</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("element-type")]
@@ -186,10 +187,10 @@ public partial record SchemaInfo
     }
 
     /// <summary>The branch <c>object</c> (<c>meta-type</c> = <c>object</c>, members of <c>SchemaInfoObject</c>).</summary>
-    public sealed partial record Object : SchemaInfo
+    public sealed partial record ObjectBranch : SchemaInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Object"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>object</c>.</summary>
-        public Object() => MetaType = SchemaMetaType.Object;
+        /// <summary>Initializes a new instance of the <see cref="ObjectBranch"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>object</c>.</summary>
+        public ObjectBranch() => MetaType = SchemaMetaType.Object;
 
         /// <summary>Gets the member <c>members</c> (mandatory, QAPI type <c>[SchemaInfoObjectMember]</c>).</summary>
         [JsonPropertyName("members")]
@@ -205,10 +206,10 @@ public partial record SchemaInfo
     }
 
     /// <summary>The branch <c>alternate</c> (<c>meta-type</c> = <c>alternate</c>, members of <c>SchemaInfoAlternate</c>).</summary>
-    public sealed partial record Alternate : SchemaInfo
+    public sealed partial record AlternateBranch : SchemaInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Alternate"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>alternate</c>.</summary>
-        public Alternate() => MetaType = SchemaMetaType.Alternate;
+        /// <summary>Initializes a new instance of the <see cref="AlternateBranch"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>alternate</c>.</summary>
+        public AlternateBranch() => MetaType = SchemaMetaType.Alternate;
 
         /// <summary>Gets the member <c>members</c> (mandatory, QAPI type <c>[SchemaInfoAlternateMember]</c>).</summary>
         [JsonPropertyName("members")]
@@ -216,10 +217,10 @@ public partial record SchemaInfo
     }
 
     /// <summary>The branch <c>command</c> (<c>meta-type</c> = <c>command</c>, members of <c>SchemaInfoCommand</c>).</summary>
-    public sealed partial record Command : SchemaInfo
+    public sealed partial record CommandBranch : SchemaInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Command"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>command</c>.</summary>
-        public Command() => MetaType = SchemaMetaType.Command;
+        /// <summary>Initializes a new instance of the <see cref="CommandBranch"/> record with <see cref="SchemaInfo.MetaType"/> set to <c>command</c>.</summary>
+        public CommandBranch() => MetaType = SchemaMetaType.Command;
 
         /// <summary>Gets the member <c>arg-type</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("arg-type")]
@@ -253,12 +254,12 @@ internal sealed class SchemaInfoConverter : JsonConverter<SchemaInfo>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "meta-type") switch
         {
-            "builtin" => QapiJson.Read<SchemaInfo.Builtin>(element),
-            "enum" => QapiJson.Read<SchemaInfo.Enum>(element),
-            "array" => QapiJson.Read<SchemaInfo.Array>(element),
-            "object" => QapiJson.Read<SchemaInfo.Object>(element),
-            "alternate" => QapiJson.Read<SchemaInfo.Alternate>(element),
-            "command" => QapiJson.Read<SchemaInfo.Command>(element),
+            "builtin" => QapiJson.Read<SchemaInfo.BuiltinBranch>(element),
+            "enum" => QapiJson.Read<SchemaInfo.EnumBranch>(element),
+            "array" => QapiJson.Read<SchemaInfo.ArrayBranch>(element),
+            "object" => QapiJson.Read<SchemaInfo.ObjectBranch>(element),
+            "alternate" => QapiJson.Read<SchemaInfo.AlternateBranch>(element),
+            "command" => QapiJson.Read<SchemaInfo.CommandBranch>(element),
             "event" => QapiJson.Read<SchemaInfo.EventBranch>(element),
             _ => new SchemaInfo
             {
@@ -274,22 +275,22 @@ internal sealed class SchemaInfoConverter : JsonConverter<SchemaInfo>
     {
         switch (value)
         {
-            case SchemaInfo.Builtin v:
+            case SchemaInfo.BuiltinBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SchemaInfo.Enum v:
+            case SchemaInfo.EnumBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SchemaInfo.Array v:
+            case SchemaInfo.ArrayBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SchemaInfo.Object v:
+            case SchemaInfo.ObjectBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SchemaInfo.Alternate v:
+            case SchemaInfo.AlternateBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SchemaInfo.Command v:
+            case SchemaInfo.CommandBranch v:
                 QapiJson.Write(writer, v);
                 return;
             case SchemaInfo.EventBranch v:

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -439,7 +440,7 @@ public sealed partial record JobPauseArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>job-resume</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
@@ -447,7 +448,7 @@ public sealed partial record JobResumeArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>job-cancel</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
@@ -455,7 +456,7 @@ public sealed partial record JobCancelArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>job-complete</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
@@ -463,7 +464,7 @@ public sealed partial record JobCompleteArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>job-dismiss</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
@@ -471,7 +472,7 @@ public sealed partial record JobDismissArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>job-finalize</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
@@ -479,7 +480,7 @@ public sealed partial record JobFinalizeArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The QMP event <c>JOB_STATUS_CHANGE</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>

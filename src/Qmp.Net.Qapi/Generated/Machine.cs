@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -441,10 +442,10 @@ public partial record CpuInfoFast
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>s390x</c> (<c>target</c> = <c>s390x</c>, members of <c>CpuInfoS390</c>).</summary>
-    public sealed partial record S390x : CpuInfoFast
+    public sealed partial record S390xBranch : CpuInfoFast
     {
-        /// <summary>Initializes a new instance of the <see cref="S390x"/> record with <see cref="CpuInfoFast.Target"/> set to <c>s390x</c>.</summary>
-        public S390x() => Target = SysEmuTarget.S390x;
+        /// <summary>Initializes a new instance of the <see cref="S390xBranch"/> record with <see cref="CpuInfoFast.Target"/> set to <c>s390x</c>.</summary>
+        public S390xBranch() => Target = SysEmuTarget.S390x;
 
         /// <summary>Gets the member <c>cpu-state</c> (mandatory, QAPI type <c>S390CpuState</c>).</summary>
         [JsonPropertyName("cpu-state")]
@@ -468,7 +469,7 @@ internal sealed class CpuInfoFastConverter : JsonConverter<CpuInfoFast>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "target") switch
         {
-            "s390x" => QapiJson.Read<CpuInfoFast.S390x>(element),
+            "s390x" => QapiJson.Read<CpuInfoFast.S390xBranch>(element),
             _ => new CpuInfoFast
             {
                 CpuIndex = QapiJson.Member<long>(element, "cpu-index"),
@@ -485,7 +486,7 @@ internal sealed class CpuInfoFastConverter : JsonConverter<CpuInfoFast>
     {
         switch (value)
         {
-            case CpuInfoFast.S390x v:
+            case CpuInfoFast.S390xBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -813,10 +814,10 @@ public partial record NumaOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>node</c> (<c>type</c> = <c>node</c>, members of <c>NumaNodeOptions</c>).</summary>
-    public sealed partial record Node : NumaOptions
+    public sealed partial record NodeBranch : NumaOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Node"/> record with <see cref="NumaOptions.Type"/> set to <c>node</c>.</summary>
-        public Node() => Type = NumaOptionsType.Node;
+        /// <summary>Initializes a new instance of the <see cref="NodeBranch"/> record with <see cref="NumaOptions.Type"/> set to <c>node</c>.</summary>
+        public NodeBranch() => Type = NumaOptionsType.Node;
 
         /// <summary>Gets the member <c>nodeid</c> (optional, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("nodeid")]
@@ -840,29 +841,29 @@ public partial record NumaOptions
     }
 
     /// <summary>The branch <c>dist</c> (<c>type</c> = <c>dist</c>, members of <c>NumaDistOptions</c>).</summary>
-    public sealed partial record Dist : NumaOptions
+    public sealed partial record DistBranch : NumaOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Dist"/> record with <see cref="NumaOptions.Type"/> set to <c>dist</c>.</summary>
-        public Dist() => Type = NumaOptionsType.Dist;
+        /// <summary>Initializes a new instance of the <see cref="DistBranch"/> record with <see cref="NumaOptions.Type"/> set to <c>dist</c>.</summary>
+        public DistBranch() => Type = NumaOptionsType.Dist;
 
         /// <summary>Gets the member <c>src</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("src")]
-        public ushort Src { get; init; }
+        public required ushort Src { get; init; }
 
         /// <summary>Gets the member <c>dst</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("dst")]
-        public ushort Dst { get; init; }
+        public required ushort Dst { get; init; }
 
         /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint8</c>).</summary>
         [JsonPropertyName("val")]
-        public byte Val { get; init; }
+        public required byte Val { get; init; }
     }
 
     /// <summary>The branch <c>cpu</c> (<c>type</c> = <c>cpu</c>, members of <c>NumaCpuOptions</c>).</summary>
-    public sealed partial record Cpu : NumaOptions
+    public sealed partial record CpuBranch : NumaOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Cpu"/> record with <see cref="NumaOptions.Type"/> set to <c>cpu</c>.</summary>
-        public Cpu() => Type = NumaOptionsType.Cpu;
+        /// <summary>Initializes a new instance of the <see cref="CpuBranch"/> record with <see cref="NumaOptions.Type"/> set to <c>cpu</c>.</summary>
+        public CpuBranch() => Type = NumaOptionsType.Cpu;
 
         /// <summary>Gets the member <c>node-id</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("node-id")]
@@ -902,28 +903,28 @@ public partial record NumaOptions
     }
 
     /// <summary>The branch <c>hmat-lb</c> (<c>type</c> = <c>hmat-lb</c>, members of <c>NumaHmatLBOptions</c>).</summary>
-    public sealed partial record HmatLb : NumaOptions
+    public sealed partial record HmatLbBranch : NumaOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="HmatLb"/> record with <see cref="NumaOptions.Type"/> set to <c>hmat-lb</c>.</summary>
-        public HmatLb() => Type = NumaOptionsType.HmatLb;
+        /// <summary>Initializes a new instance of the <see cref="HmatLbBranch"/> record with <see cref="NumaOptions.Type"/> set to <c>hmat-lb</c>.</summary>
+        public HmatLbBranch() => Type = NumaOptionsType.HmatLb;
 
         /// <summary>Gets the member <c>initiator</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("initiator")]
-        public ushort Initiator { get; init; }
+        public required ushort Initiator { get; init; }
 
         /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("target")]
-        public ushort Target { get; init; }
+        public required ushort Target { get; init; }
 
         /// <summary>Gets the member <c>hierarchy</c> (mandatory, QAPI type <c>HmatLBMemoryHierarchy</c>).</summary>
         [JsonPropertyName("hierarchy")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public HmatLBMemoryHierarchy Hierarchy { get; init; }
+        public required HmatLBMemoryHierarchy Hierarchy { get; init; }
 
         /// <summary>Gets the member <c>data-type</c> (mandatory, QAPI type <c>HmatLBDataType</c>).</summary>
         [JsonPropertyName("data-type")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public HmatLBDataType DataType { get; init; }
+        public required HmatLBDataType DataType { get; init; }
 
         /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("latency")]
@@ -935,36 +936,36 @@ public partial record NumaOptions
     }
 
     /// <summary>The branch <c>hmat-cache</c> (<c>type</c> = <c>hmat-cache</c>, members of <c>NumaHmatCacheOptions</c>).</summary>
-    public sealed partial record HmatCache : NumaOptions
+    public sealed partial record HmatCacheBranch : NumaOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="HmatCache"/> record with <see cref="NumaOptions.Type"/> set to <c>hmat-cache</c>.</summary>
-        public HmatCache() => Type = NumaOptionsType.HmatCache;
+        /// <summary>Initializes a new instance of the <see cref="HmatCacheBranch"/> record with <see cref="NumaOptions.Type"/> set to <c>hmat-cache</c>.</summary>
+        public HmatCacheBranch() => Type = NumaOptionsType.HmatCache;
 
         /// <summary>Gets the member <c>node-id</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("node-id")]
-        public uint NodeId { get; init; }
+        public required uint NodeId { get; init; }
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>level</c> (mandatory, QAPI type <c>uint8</c>).</summary>
         [JsonPropertyName("level")]
-        public byte Level { get; init; }
+        public required byte Level { get; init; }
 
         /// <summary>Gets the member <c>associativity</c> (mandatory, QAPI type <c>HmatCacheAssociativity</c>).</summary>
         [JsonPropertyName("associativity")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public HmatCacheAssociativity Associativity { get; init; }
+        public required HmatCacheAssociativity Associativity { get; init; }
 
         /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>HmatCacheWritePolicy</c>).</summary>
         [JsonPropertyName("policy")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public HmatCacheWritePolicy Policy { get; init; }
+        public required HmatCacheWritePolicy Policy { get; init; }
 
         /// <summary>Gets the member <c>line</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("line")]
-        public ushort Line { get; init; }
+        public required ushort Line { get; init; }
     }
 }
 
@@ -975,11 +976,11 @@ internal sealed class NumaOptionsConverter : JsonConverter<NumaOptions>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "node" => QapiJson.Read<NumaOptions.Node>(element),
-            "dist" => QapiJson.Read<NumaOptions.Dist>(element),
-            "cpu" => QapiJson.Read<NumaOptions.Cpu>(element),
-            "hmat-lb" => QapiJson.Read<NumaOptions.HmatLb>(element),
-            "hmat-cache" => QapiJson.Read<NumaOptions.HmatCache>(element),
+            "node" => QapiJson.Read<NumaOptions.NodeBranch>(element),
+            "dist" => QapiJson.Read<NumaOptions.DistBranch>(element),
+            "cpu" => QapiJson.Read<NumaOptions.CpuBranch>(element),
+            "hmat-lb" => QapiJson.Read<NumaOptions.HmatLbBranch>(element),
+            "hmat-cache" => QapiJson.Read<NumaOptions.HmatCacheBranch>(element),
             _ => new NumaOptions
             {
                 Type = QapiJson.Member<NumaOptionsType>(element, "type"),
@@ -992,19 +993,19 @@ internal sealed class NumaOptionsConverter : JsonConverter<NumaOptions>
     {
         switch (value)
         {
-            case NumaOptions.Node v:
+            case NumaOptions.NodeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case NumaOptions.Dist v:
+            case NumaOptions.DistBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case NumaOptions.Cpu v:
+            case NumaOptions.CpuBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case NumaOptions.HmatLb v:
+            case NumaOptions.HmatLbBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case NumaOptions.HmatCache v:
+            case NumaOptions.HmatCacheBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1045,15 +1046,15 @@ public sealed partial record NumaDistOptions
 {
     /// <summary>Gets the member <c>src</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("src")]
-    public ushort Src { get; init; }
+    public required ushort Src { get; init; }
 
     /// <summary>Gets the member <c>dst</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("dst")]
-    public ushort Dst { get; init; }
+    public required ushort Dst { get; init; }
 
     /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("val")]
-    public byte Val { get; init; }
+    public required byte Val { get; init; }
 }
 
 /// <summary>The QAPI struct <c>CXLFixedMemoryWindowOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
@@ -1478,21 +1479,21 @@ public sealed partial record NumaHmatLBOptions
 {
     /// <summary>Gets the member <c>initiator</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("initiator")]
-    public ushort Initiator { get; init; }
+    public required ushort Initiator { get; init; }
 
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("target")]
-    public ushort Target { get; init; }
+    public required ushort Target { get; init; }
 
     /// <summary>Gets the member <c>hierarchy</c> (mandatory, QAPI type <c>HmatLBMemoryHierarchy</c>).</summary>
     [JsonPropertyName("hierarchy")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public HmatLBMemoryHierarchy Hierarchy { get; init; }
+    public required HmatLBMemoryHierarchy Hierarchy { get; init; }
 
     /// <summary>Gets the member <c>data-type</c> (mandatory, QAPI type <c>HmatLBDataType</c>).</summary>
     [JsonPropertyName("data-type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public HmatLBDataType DataType { get; init; }
+    public required HmatLBDataType DataType { get; init; }
 
     /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("latency")]
@@ -1682,29 +1683,29 @@ public sealed partial record NumaHmatCacheOptions
 {
     /// <summary>Gets the member <c>node-id</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("node-id")]
-    public uint NodeId { get; init; }
+    public required uint NodeId { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>level</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("level")]
-    public byte Level { get; init; }
+    public required byte Level { get; init; }
 
     /// <summary>Gets the member <c>associativity</c> (mandatory, QAPI type <c>HmatCacheAssociativity</c>).</summary>
     [JsonPropertyName("associativity")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public HmatCacheAssociativity Associativity { get; init; }
+    public required HmatCacheAssociativity Associativity { get; init; }
 
     /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>HmatCacheWritePolicy</c>).</summary>
     [JsonPropertyName("policy")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public HmatCacheWritePolicy Policy { get; init; }
+    public required HmatCacheWritePolicy Policy { get; init; }
 
     /// <summary>Gets the member <c>line</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("line")]
-    public ushort Line { get; init; }
+    public required ushort Line { get; init; }
 }
 
 /// <summary>The QAPI struct <c>Memdev</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
@@ -2138,10 +2139,10 @@ public partial record MemoryDeviceInfo
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>dimm</c> (<c>type</c> = <c>dimm</c>, members of <c>PCDIMMDeviceInfoWrapper</c>).</summary>
-    public sealed partial record Dimm : MemoryDeviceInfo
+    public sealed partial record DimmBranch : MemoryDeviceInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Dimm"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>dimm</c>.</summary>
-        public Dimm() => Type = MemoryDeviceInfoKind.Dimm;
+        /// <summary>Initializes a new instance of the <see cref="DimmBranch"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>dimm</c>.</summary>
+        public DimmBranch() => Type = MemoryDeviceInfoKind.Dimm;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>PCDIMMDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
@@ -2149,10 +2150,10 @@ public partial record MemoryDeviceInfo
     }
 
     /// <summary>The branch <c>nvdimm</c> (<c>type</c> = <c>nvdimm</c>, members of <c>PCDIMMDeviceInfoWrapper</c>).</summary>
-    public sealed partial record Nvdimm : MemoryDeviceInfo
+    public sealed partial record NvdimmBranch : MemoryDeviceInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Nvdimm"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>nvdimm</c>.</summary>
-        public Nvdimm() => Type = MemoryDeviceInfoKind.Nvdimm;
+        /// <summary>Initializes a new instance of the <see cref="NvdimmBranch"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>nvdimm</c>.</summary>
+        public NvdimmBranch() => Type = MemoryDeviceInfoKind.Nvdimm;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>PCDIMMDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
@@ -2160,10 +2161,10 @@ public partial record MemoryDeviceInfo
     }
 
     /// <summary>The branch <c>virtio-pmem</c> (<c>type</c> = <c>virtio-pmem</c>, members of <c>VirtioPMEMDeviceInfoWrapper</c>).</summary>
-    public sealed partial record VirtioPmem : MemoryDeviceInfo
+    public sealed partial record VirtioPmemBranch : MemoryDeviceInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="VirtioPmem"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>virtio-pmem</c>.</summary>
-        public VirtioPmem() => Type = MemoryDeviceInfoKind.VirtioPmem;
+        /// <summary>Initializes a new instance of the <see cref="VirtioPmemBranch"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>virtio-pmem</c>.</summary>
+        public VirtioPmemBranch() => Type = MemoryDeviceInfoKind.VirtioPmem;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VirtioPMEMDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
@@ -2171,10 +2172,10 @@ public partial record MemoryDeviceInfo
     }
 
     /// <summary>The branch <c>virtio-mem</c> (<c>type</c> = <c>virtio-mem</c>, members of <c>VirtioMEMDeviceInfoWrapper</c>).</summary>
-    public sealed partial record VirtioMem : MemoryDeviceInfo
+    public sealed partial record VirtioMemBranch : MemoryDeviceInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="VirtioMem"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>virtio-mem</c>.</summary>
-        public VirtioMem() => Type = MemoryDeviceInfoKind.VirtioMem;
+        /// <summary>Initializes a new instance of the <see cref="VirtioMemBranch"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>virtio-mem</c>.</summary>
+        public VirtioMemBranch() => Type = MemoryDeviceInfoKind.VirtioMem;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VirtioMEMDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
@@ -2182,10 +2183,10 @@ public partial record MemoryDeviceInfo
     }
 
     /// <summary>The branch <c>sgx-epc</c> (<c>type</c> = <c>sgx-epc</c>, members of <c>SgxEPCDeviceInfoWrapper</c>).</summary>
-    public sealed partial record SgxEpc : MemoryDeviceInfo
+    public sealed partial record SgxEpcBranch : MemoryDeviceInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="SgxEpc"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>sgx-epc</c>.</summary>
-        public SgxEpc() => Type = MemoryDeviceInfoKind.SgxEpc;
+        /// <summary>Initializes a new instance of the <see cref="SgxEpcBranch"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>sgx-epc</c>.</summary>
+        public SgxEpcBranch() => Type = MemoryDeviceInfoKind.SgxEpc;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>SgxEPCDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
@@ -2193,10 +2194,10 @@ public partial record MemoryDeviceInfo
     }
 
     /// <summary>The branch <c>hv-balloon</c> (<c>type</c> = <c>hv-balloon</c>, members of <c>HvBalloonDeviceInfoWrapper</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record HvBalloon : MemoryDeviceInfo
+    public sealed partial record HvBalloonBranch : MemoryDeviceInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="HvBalloon"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>hv-balloon</c>.</summary>
-        public HvBalloon() => Type = MemoryDeviceInfoKind.HvBalloon;
+        /// <summary>Initializes a new instance of the <see cref="HvBalloonBranch"/> record with <see cref="MemoryDeviceInfo.Type"/> set to <c>hv-balloon</c>.</summary>
+        public HvBalloonBranch() => Type = MemoryDeviceInfoKind.HvBalloon;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>HvBalloonDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
@@ -2211,12 +2212,12 @@ internal sealed class MemoryDeviceInfoConverter : JsonConverter<MemoryDeviceInfo
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "dimm" => QapiJson.Read<MemoryDeviceInfo.Dimm>(element),
-            "nvdimm" => QapiJson.Read<MemoryDeviceInfo.Nvdimm>(element),
-            "virtio-pmem" => QapiJson.Read<MemoryDeviceInfo.VirtioPmem>(element),
-            "virtio-mem" => QapiJson.Read<MemoryDeviceInfo.VirtioMem>(element),
-            "sgx-epc" => QapiJson.Read<MemoryDeviceInfo.SgxEpc>(element),
-            "hv-balloon" => QapiJson.Read<MemoryDeviceInfo.HvBalloon>(element),
+            "dimm" => QapiJson.Read<MemoryDeviceInfo.DimmBranch>(element),
+            "nvdimm" => QapiJson.Read<MemoryDeviceInfo.NvdimmBranch>(element),
+            "virtio-pmem" => QapiJson.Read<MemoryDeviceInfo.VirtioPmemBranch>(element),
+            "virtio-mem" => QapiJson.Read<MemoryDeviceInfo.VirtioMemBranch>(element),
+            "sgx-epc" => QapiJson.Read<MemoryDeviceInfo.SgxEpcBranch>(element),
+            "hv-balloon" => QapiJson.Read<MemoryDeviceInfo.HvBalloonBranch>(element),
             _ => new MemoryDeviceInfo
             {
                 Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
@@ -2229,22 +2230,22 @@ internal sealed class MemoryDeviceInfoConverter : JsonConverter<MemoryDeviceInfo
     {
         switch (value)
         {
-            case MemoryDeviceInfo.Dimm v:
+            case MemoryDeviceInfo.DimmBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MemoryDeviceInfo.Nvdimm v:
+            case MemoryDeviceInfo.NvdimmBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MemoryDeviceInfo.VirtioPmem v:
+            case MemoryDeviceInfo.VirtioPmemBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MemoryDeviceInfo.VirtioMem v:
+            case MemoryDeviceInfo.VirtioMemBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MemoryDeviceInfo.SgxEpc v:
+            case MemoryDeviceInfo.SgxEpcBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MemoryDeviceInfo.HvBalloon v:
+            case MemoryDeviceInfo.HvBalloonBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -2469,15 +2470,15 @@ public sealed partial record MemsaveArguments
 {
     /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint64</c>).  Its type differs between versions (<c>int</c>): this is the newest.</summary>
     [JsonPropertyName("val")]
-    public ulong Val { get; init; }
+    public required ulong Val { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).  Its type differs between versions (<c>int</c>): this is the newest.</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>cpu-index</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
@@ -2489,15 +2490,15 @@ public sealed partial record PmemsaveArguments
 {
     /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint64</c>).  Its type differs between versions (<c>int</c>): this is the newest.</summary>
     [JsonPropertyName("val")]
-    public ulong Val { get; init; }
+    public required ulong Val { get; init; }
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).  Its type differs between versions (<c>int</c>): this is the newest.</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>balloon</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
@@ -2505,7 +2506,7 @@ public sealed partial record BalloonArguments
 {
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("value")]
-    public long Value { get; init; }
+    public required long Value { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>dumpdtb</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_FDT</c>.</summary>
@@ -2513,7 +2514,7 @@ public sealed partial record DumpdtbArguments
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 }
 
 /// <summary>The QMP event <c>BALLOON_CHANGE</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -15,12 +16,11 @@ public sealed partial record CpuModelInfo
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>props</c> (optional, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("props")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public JsonElement Props { get; init; }
+    public JsonNode? Props { get; init; }
 }
 
 /// <summary>The QAPI enum <c>CpuModelExpansionType</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -356,11 +356,11 @@ public sealed partial record QueryCpuModelComparisonArguments
 {
     /// <summary>Gets the member <c>modela</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("modela")]
-    public CpuModelInfo Modela { get; init; } = null!;
+    public required CpuModelInfo Modela { get; init; }
 
     /// <summary>Gets the member <c>modelb</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("modelb")]
-    public CpuModelInfo Modelb { get; init; } = null!;
+    public required CpuModelInfo Modelb { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>query-cpu-model-baseline</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
@@ -368,11 +368,11 @@ public sealed partial record QueryCpuModelBaselineArguments
 {
     /// <summary>Gets the member <c>modela</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("modela")]
-    public CpuModelInfo Modela { get; init; } = null!;
+    public required CpuModelInfo Modela { get; init; }
 
     /// <summary>Gets the member <c>modelb</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("modelb")]
-    public CpuModelInfo Modelb { get; init; } = null!;
+    public required CpuModelInfo Modelb { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>query-cpu-model-expansion</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X or TARGET_I386 or TARGET_ARM or TARGET_LOONGARCH64 or TARGET_RISCV</c>.</summary>
@@ -381,11 +381,11 @@ public sealed partial record QueryCpuModelExpansionArguments
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CpuModelExpansionType</c>).</summary>
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public CpuModelExpansionType Type { get; init; }
+    public required CpuModelExpansionType Type { get; init; }
 
     /// <summary>Gets the member <c>model</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("model")]
-    public CpuModelInfo Model { get; init; } = null!;
+    public required CpuModelInfo Model { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>set-cpu-topology</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X and CONFIG_KVM</c>.</summary>
@@ -393,7 +393,7 @@ public sealed partial record SetCpuTopologyArguments
 {
     /// <summary>Gets the member <c>core-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("core-id")]
-    public ushort CoreId { get; init; }
+    public required ushort CoreId { get; init; }
 
     /// <summary>Gets the member <c>socket-id</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("socket-id")]

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -643,11 +644,11 @@ public sealed partial record MigrationCapabilityStatus
     /// <summary>Gets the member <c>capability</c> (mandatory, QAPI type <c>MigrationCapability</c>).</summary>
     [JsonPropertyName("capability")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MigrationCapability Capability { get; init; }
+    public required MigrationCapability Capability { get; init; }
 
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("state")]
-    public bool State { get; init; }
+    public required bool State { get; init; }
 }
 
 /// <summary>The QAPI enum <c>MultiFDCompression</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -945,11 +946,11 @@ public sealed partial record BitmapMigrationBitmapAlias
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>alias</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("alias")]
-    public string Alias { get; init; } = "";
+    public required string Alias { get; init; }
 
     /// <summary>Gets the member <c>transform</c> (optional, QAPI type <c>BitmapMigrationBitmapAliasTransform</c>). Since QEMU 6.0.</summary>
     [JsonPropertyName("transform")]
@@ -961,15 +962,15 @@ public sealed partial record BitmapMigrationNodeAlias
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 
     /// <summary>Gets the member <c>alias</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("alias")]
-    public string Alias { get; init; } = "";
+    public required string Alias { get; init; }
 
     /// <summary>Gets the member <c>bitmaps</c> (mandatory, QAPI type <c>[BitmapMigrationBitmapAlias]</c>).</summary>
     [JsonPropertyName("bitmaps")]
-    public IReadOnlyList<BitmapMigrationBitmapAlias> Bitmaps { get; init; } = [];
+    public required IReadOnlyList<BitmapMigrationBitmapAlias> Bitmaps { get; init; }
 }
 
 /// <summary>The QAPI enum <c>MigrationParameter</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -2060,11 +2061,11 @@ public sealed partial record FileMigrationArgs
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("offset")]
-    public ulong Offset { get; init; }
+    public required ulong Offset { get; init; }
 }
 
 /// <summary>The QAPI struct <c>MigrationExecCommand</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -2072,7 +2073,7 @@ public sealed partial record MigrationExecCommand
 {
     /// <summary>Gets the member <c>args</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("args")]
-    public IReadOnlyList<string> Args { get; init; } = [];
+    public required IReadOnlyList<string> Args { get; init; }
 }
 
 /// <summary>The QAPI union <c>MigrationAddress</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). A union by <c>transport</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -2089,10 +2090,10 @@ public partial record MigrationAddress
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>socket</c> (<c>transport</c> = <c>socket</c>, members of <c>SocketAddress</c>).</summary>
-    public sealed partial record Socket : MigrationAddress
+    public sealed partial record SocketBranch : MigrationAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Socket"/> record with <see cref="MigrationAddress.Transport"/> set to <c>socket</c>.</summary>
-        public Socket() => Transport = MigrationAddressType.Socket;
+        /// <summary>Initializes a new instance of the <see cref="SocketBranch"/> record with <see cref="MigrationAddress.Transport"/> set to <c>socket</c>.</summary>
+        public SocketBranch() => Transport = MigrationAddressType.Socket;
 
         /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SocketAddressType</c>).</summary>
         [JsonPropertyName("type")]
@@ -2105,29 +2106,29 @@ public partial record MigrationAddress
     }
 
     /// <summary>The branch <c>exec</c> (<c>transport</c> = <c>exec</c>, members of <c>MigrationExecCommand</c>).</summary>
-    public sealed partial record Exec : MigrationAddress
+    public sealed partial record ExecBranch : MigrationAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Exec"/> record with <see cref="MigrationAddress.Transport"/> set to <c>exec</c>.</summary>
-        public Exec() => Transport = MigrationAddressType.Exec;
+        /// <summary>Initializes a new instance of the <see cref="ExecBranch"/> record with <see cref="MigrationAddress.Transport"/> set to <c>exec</c>.</summary>
+        public ExecBranch() => Transport = MigrationAddressType.Exec;
 
         /// <summary>Gets the member <c>args</c> (mandatory, QAPI type <c>[str]</c>).</summary>
         [JsonPropertyName("args")]
-        public IReadOnlyList<string> Args { get; init; } = [];
+        public required IReadOnlyList<string> Args { get; init; }
     }
 
     /// <summary>The branch <c>rdma</c> (<c>transport</c> = <c>rdma</c>, members of <c>InetSocketAddress</c>).</summary>
-    public sealed partial record Rdma : MigrationAddress
+    public sealed partial record RdmaBranch : MigrationAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Rdma"/> record with <see cref="MigrationAddress.Transport"/> set to <c>rdma</c>.</summary>
-        public Rdma() => Transport = MigrationAddressType.Rdma;
+        /// <summary>Initializes a new instance of the <see cref="RdmaBranch"/> record with <see cref="MigrationAddress.Transport"/> set to <c>rdma</c>.</summary>
+        public RdmaBranch() => Transport = MigrationAddressType.Rdma;
 
         /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("host")]
-        public string Host { get; init; } = "";
+        public required string Host { get; init; }
 
         /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("port")]
-        public string Port { get; init; } = "";
+        public required string Port { get; init; }
 
         /// <summary>Gets the member <c>numeric</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.9.</summary>
         [JsonPropertyName("numeric")]
@@ -2155,18 +2156,18 @@ public partial record MigrationAddress
     }
 
     /// <summary>The branch <c>file</c> (<c>transport</c> = <c>file</c>, members of <c>FileMigrationArgs</c>).</summary>
-    public sealed partial record File : MigrationAddress
+    public sealed partial record FileBranch : MigrationAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="File"/> record with <see cref="MigrationAddress.Transport"/> set to <c>file</c>.</summary>
-        public File() => Transport = MigrationAddressType.File;
+        /// <summary>Initializes a new instance of the <see cref="FileBranch"/> record with <see cref="MigrationAddress.Transport"/> set to <c>file</c>.</summary>
+        public FileBranch() => Transport = MigrationAddressType.File;
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
 
         /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("offset")]
-        public ulong Offset { get; init; }
+        public required ulong Offset { get; init; }
     }
 }
 
@@ -2177,10 +2178,10 @@ internal sealed class MigrationAddressConverter : JsonConverter<MigrationAddress
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "transport") switch
         {
-            "socket" => QapiJson.Read<MigrationAddress.Socket>(element),
-            "exec" => QapiJson.Read<MigrationAddress.Exec>(element),
-            "rdma" => QapiJson.Read<MigrationAddress.Rdma>(element),
-            "file" => QapiJson.Read<MigrationAddress.File>(element),
+            "socket" => QapiJson.Read<MigrationAddress.SocketBranch>(element),
+            "exec" => QapiJson.Read<MigrationAddress.ExecBranch>(element),
+            "rdma" => QapiJson.Read<MigrationAddress.RdmaBranch>(element),
+            "file" => QapiJson.Read<MigrationAddress.FileBranch>(element),
             _ => new MigrationAddress
             {
                 Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
@@ -2193,16 +2194,16 @@ internal sealed class MigrationAddressConverter : JsonConverter<MigrationAddress
     {
         switch (value)
         {
-            case MigrationAddress.Socket v:
+            case MigrationAddress.SocketBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MigrationAddress.Exec v:
+            case MigrationAddress.ExecBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MigrationAddress.Rdma v:
+            case MigrationAddress.RdmaBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case MigrationAddress.File v:
+            case MigrationAddress.FileBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -2300,11 +2301,11 @@ public sealed partial record MigrationChannel
     /// <summary>Gets the member <c>channel-type</c> (mandatory, QAPI type <c>MigrationChannelType</c>).</summary>
     [JsonPropertyName("channel-type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MigrationChannelType ChannelType { get; init; }
+    public required MigrationChannelType ChannelType { get; init; }
 
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>MigrationAddress</c>).</summary>
     [JsonPropertyName("addr")]
-    public MigrationAddress Addr { get; init; } = null!;
+    public required MigrationAddress Addr { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ReplicationStatus</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
@@ -2675,7 +2676,7 @@ public sealed partial record MigrateSetCapabilitiesArguments
 {
     /// <summary>Gets the member <c>capabilities</c> (mandatory, QAPI type <c>[MigrationCapabilityStatus]</c>).</summary>
     [JsonPropertyName("capabilities")]
-    public IReadOnlyList<MigrationCapabilityStatus> Capabilities { get; init; } = [];
+    public required IReadOnlyList<MigrationCapabilityStatus> Capabilities { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>migrate-continue</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
@@ -2684,7 +2685,7 @@ public sealed partial record MigrateContinueArguments
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>MigrationStatus</c>).</summary>
     [JsonPropertyName("state")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public MigrationStatus State { get; init; }
+    public required MigrationStatus State { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>migrate</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
@@ -2736,7 +2737,7 @@ public sealed partial record XenSaveDevicesStateArguments
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>live</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.11.</summary>
     [JsonPropertyName("live")]
@@ -2748,7 +2749,7 @@ public sealed partial record XenSetGlobalDirtyLogArguments
 {
     /// <summary>Gets the member <c>enable</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enable")]
-    public bool Enable { get; init; }
+    public required bool Enable { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>xen-load-devices-state</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
@@ -2756,7 +2757,7 @@ public sealed partial record XenLoadDevicesStateArguments
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>xen-set-replication</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
@@ -2764,11 +2765,11 @@ public sealed partial record XenSetReplicationArguments
 {
     /// <summary>Gets the member <c>enable</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enable")]
-    public bool Enable { get; init; }
+    public required bool Enable { get; init; }
 
     /// <summary>Gets the member <c>primary</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("primary")]
-    public bool Primary { get; init; }
+    public required bool Primary { get; init; }
 
     /// <summary>Gets the member <c>failover</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("failover")]
@@ -2780,7 +2781,7 @@ public sealed partial record MigrateRecoverArguments
 {
     /// <summary>Gets the member <c>uri</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("uri")]
-    public string Uri { get; init; } = "";
+    public required string Uri { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>calc-dirty-rate</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
@@ -2788,7 +2789,7 @@ public sealed partial record CalcDirtyRateArguments
 {
     /// <summary>Gets the member <c>calc-time</c> (mandatory, QAPI type <c>int64</c>).</summary>
     [JsonPropertyName("calc-time")]
-    public long CalcTime { get; init; }
+    public required long CalcTime { get; init; }
 
     /// <summary>Gets the member <c>calc-time-unit</c> (optional, QAPI type <c>TimeUnit</c>). Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("calc-time-unit")]
@@ -2820,7 +2821,7 @@ public sealed partial record SetVcpuDirtyLimitArguments
 
     /// <summary>Gets the member <c>dirty-rate</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("dirty-rate")]
-    public ulong DirtyRate { get; init; }
+    public required ulong DirtyRate { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>cancel-vcpu-dirty-limit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
@@ -2836,19 +2837,19 @@ public sealed partial record SnapshotSaveArguments
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
-    public string JobId { get; init; } = "";
+    public required string JobId { get; init; }
 
     /// <summary>Gets the member <c>tag</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("tag")]
-    public string Tag { get; init; } = "";
+    public required string Tag { get; init; }
 
     /// <summary>Gets the member <c>vmstate</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("vmstate")]
-    public string Vmstate { get; init; } = "";
+    public required string Vmstate { get; init; }
 
     /// <summary>Gets the member <c>devices</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("devices")]
-    public IReadOnlyList<string> Devices { get; init; } = [];
+    public required IReadOnlyList<string> Devices { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>snapshot-load</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
@@ -2856,19 +2857,19 @@ public sealed partial record SnapshotLoadArguments
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
-    public string JobId { get; init; } = "";
+    public required string JobId { get; init; }
 
     /// <summary>Gets the member <c>tag</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("tag")]
-    public string Tag { get; init; } = "";
+    public required string Tag { get; init; }
 
     /// <summary>Gets the member <c>vmstate</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("vmstate")]
-    public string Vmstate { get; init; } = "";
+    public required string Vmstate { get; init; }
 
     /// <summary>Gets the member <c>devices</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("devices")]
-    public IReadOnlyList<string> Devices { get; init; } = [];
+    public required IReadOnlyList<string> Devices { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>snapshot-delete</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
@@ -2876,15 +2877,15 @@ public sealed partial record SnapshotDeleteArguments
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
-    public string JobId { get; init; } = "";
+    public required string JobId { get; init; }
 
     /// <summary>Gets the member <c>tag</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("tag")]
-    public string Tag { get; init; } = "";
+    public required string Tag { get; init; }
 
     /// <summary>Gets the member <c>devices</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("devices")]
-    public IReadOnlyList<string> Devices { get; init; } = [];
+    public required IReadOnlyList<string> Devices { get; init; }
 }
 
 /// <summary>The QMP event <c>MIGRATION</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -214,11 +215,11 @@ public sealed partial record AddClientArguments
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("protocol")]
-    public string Protocol { get; init; } = "";
+    public required string Protocol { get; init; }
 
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
-    public string Fdname { get; init; } = "";
+    public required string Fdname { get; init; }
 
     /// <summary>Gets the member <c>skipauth</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("skipauth")]
@@ -234,7 +235,7 @@ public sealed partial record HumanMonitorCommandArguments
 {
     /// <summary>Gets the member <c>command-line</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("command-line")]
-    public string CommandLine { get; init; } = "";
+    public required string CommandLine { get; init; }
 
     /// <summary>Gets the member <c>cpu-index</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
@@ -246,7 +247,7 @@ public sealed partial record GetfdArguments
 {
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
-    public string Fdname { get; init; } = "";
+    public required string Fdname { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>get-win32-socket</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
@@ -254,11 +255,11 @@ public sealed partial record GetWin32SocketArguments
 {
     /// <summary>Gets the member <c>info</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("info")]
-    public string Info { get; init; } = "";
+    public required string Info { get; init; }
 
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
-    public string Fdname { get; init; } = "";
+    public required string Fdname { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>closefd</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
@@ -266,7 +267,7 @@ public sealed partial record ClosefdArguments
 {
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
-    public string Fdname { get; init; } = "";
+    public required string Fdname { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>add-fd</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
@@ -286,7 +287,7 @@ public sealed partial record RemoveFdArguments
 {
     /// <summary>Gets the member <c>fdset-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fdset-id")]
-    public long FdsetId { get; init; }
+    public required long FdsetId { get; init; }
 
     /// <summary>Gets the member <c>fd</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fd")]

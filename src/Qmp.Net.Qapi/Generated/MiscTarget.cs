@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -253,10 +254,10 @@ public partial record SevInfo
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>sev</c> (<c>sev-type</c> = <c>sev</c>, members of <c>SevGuestInfo</c>).</summary>
-    public sealed partial record Sev : SevInfo
+    public sealed partial record SevBranch : SevInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="Sev"/> record with <see cref="SevInfo.SevType"/> set to <c>sev</c>.</summary>
-        public Sev() => SevType = SevGuestType.Sev;
+        /// <summary>Initializes a new instance of the <see cref="SevBranch"/> record with <see cref="SevInfo.SevType"/> set to <c>sev</c>.</summary>
+        public SevBranch() => SevType = SevGuestType.Sev;
 
         /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("policy")]
@@ -268,10 +269,10 @@ public partial record SevInfo
     }
 
     /// <summary>The branch <c>sev-snp</c> (<c>sev-type</c> = <c>sev-snp</c>, members of <c>SevSnpGuestInfo</c>).</summary>
-    public sealed partial record SevSnp : SevInfo
+    public sealed partial record SevSnpBranch : SevInfo
     {
-        /// <summary>Initializes a new instance of the <see cref="SevSnp"/> record with <see cref="SevInfo.SevType"/> set to <c>sev-snp</c>.</summary>
-        public SevSnp() => SevType = SevGuestType.SevSnp;
+        /// <summary>Initializes a new instance of the <see cref="SevSnpBranch"/> record with <see cref="SevInfo.SevType"/> set to <c>sev-snp</c>.</summary>
+        public SevSnpBranch() => SevType = SevGuestType.SevSnp;
 
         /// <summary>Gets the member <c>snp-policy</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("snp-policy")]
@@ -286,8 +287,8 @@ internal sealed class SevInfoConverter : JsonConverter<SevInfo>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "sev-type") switch
         {
-            "sev" => QapiJson.Read<SevInfo.Sev>(element),
-            "sev-snp" => QapiJson.Read<SevInfo.SevSnp>(element),
+            "sev" => QapiJson.Read<SevInfo.SevBranch>(element),
+            "sev-snp" => QapiJson.Read<SevInfo.SevSnpBranch>(element),
             _ => new SevInfo
             {
                 Enabled = QapiJson.Member<bool>(element, "enabled"),
@@ -305,10 +306,10 @@ internal sealed class SevInfoConverter : JsonConverter<SevInfo>
     {
         switch (value)
         {
-            case SevInfo.Sev v:
+            case SevInfo.SevBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SevInfo.SevSnp v:
+            case SevInfo.SevSnpBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -568,11 +569,11 @@ public sealed partial record SevInjectLaunchSecretArguments
 {
     /// <summary>Gets the member <c>packet-header</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("packet-header")]
-    public string PacketHeader { get; init; } = "";
+    public required string PacketHeader { get; init; }
 
     /// <summary>Gets the member <c>secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("secret")]
-    public string Secret { get; init; } = "";
+    public required string Secret { get; init; }
 
     /// <summary>Gets the member <c>gpa</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("gpa")]
@@ -584,7 +585,7 @@ public sealed partial record QuerySevAttestationReportArguments
 {
     /// <summary>Gets the member <c>mnonce</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mnonce")]
-    public string Mnonce { get; init; } = "";
+    public required string Mnonce { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>dump-skeys</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
@@ -592,7 +593,7 @@ public sealed partial record DumpSkeysArguments
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>xen-event-inject</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
@@ -600,7 +601,7 @@ public sealed partial record XenEventInjectArguments
 {
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("port")]
-    public uint Port { get; init; }
+    public required uint Port { get; init; }
 }
 
 /// <summary>The QAPI struct <c>SevInfo</c>. Named <c>SevInfo</c> in QEMU 7.2. Since QEMU 2.12. In QEMU 7.2 only (not in 10.0). Only in a QEMU built with <c>TARGET_I386</c>.</summary>

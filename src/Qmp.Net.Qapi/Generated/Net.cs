@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -39,7 +40,7 @@ public sealed partial record StringType
 {
     /// <summary>Gets the member <c>str</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("str")]
-    public string Str { get; init; } = "";
+    public required string Str { get; init; }
 }
 
 /// <summary>The QAPI struct <c>NetdevUserOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
@@ -231,11 +232,11 @@ public sealed partial record NetdevL2TPv3Options
 {
     /// <summary>Gets the member <c>src</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("src")]
-    public string Src { get; init; } = "";
+    public required string Src { get; init; }
 
     /// <summary>Gets the member <c>dst</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("dst")]
-    public string Dst { get; init; } = "";
+    public required string Dst { get; init; }
 
     /// <summary>Gets the member <c>srcport</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("srcport")]
@@ -275,7 +276,7 @@ public sealed partial record NetdevL2TPv3Options
 
     /// <summary>Gets the member <c>txsession</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("txsession")]
-    public uint Txsession { get; init; }
+    public required uint Txsession { get; init; }
 
     /// <summary>Gets the member <c>rxsession</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("rxsession")]
@@ -323,7 +324,7 @@ public sealed partial record NetdevHubPortOptions
 {
     /// <summary>Gets the member <c>hubid</c> (mandatory, QAPI type <c>int32</c>).</summary>
     [JsonPropertyName("hubid")]
-    public int Hubid { get; init; }
+    public required int Hubid { get; init; }
 
     /// <summary>Gets the member <c>netdev</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("netdev")]
@@ -335,7 +336,7 @@ public sealed partial record NetdevNetmapOptions
 {
     /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
-    public string Ifname { get; init; } = "";
+    public required string Ifname { get; init; }
 
     /// <summary>Gets the member <c>devname</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("devname")]
@@ -427,7 +428,7 @@ public sealed partial record NetdevAFXDPOptions
 {
     /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
-    public string Ifname { get; init; } = "";
+    public required string Ifname { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>AFXDPMode</c>).</summary>
     [JsonPropertyName("mode")]
@@ -459,7 +460,7 @@ public sealed partial record NetdevVhostUserOptions
 {
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
-    public string Chardev { get; init; } = "";
+    public required string Chardev { get; init; }
 
     /// <summary>Gets the member <c>vhostforce</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("vhostforce")]
@@ -544,7 +545,7 @@ public sealed partial record NetdevVmnetBridgedOptions
 {
     /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
-    public string Ifname { get; init; } = "";
+    public required string Ifname { get; init; }
 
     /// <summary>Gets the member <c>isolated</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("isolated")]
@@ -556,7 +557,7 @@ public sealed partial record NetdevStreamOptions
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("addr")]
-    public SocketAddress Addr { get; init; } = null!;
+    public required SocketAddress Addr { get; init; }
 
     /// <summary>Gets the member <c>server</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("server")]
@@ -782,7 +783,7 @@ public partial record Netdev
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NetClientDriver</c>).</summary>
     [JsonPropertyName("type")]
@@ -794,10 +795,10 @@ public partial record Netdev
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>nic</c> (<c>type</c> = <c>nic</c>, members of <c>NetLegacyNicOptions</c>).</summary>
-    public sealed partial record Nic : Netdev
+    public sealed partial record NicBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Nic"/> record with <see cref="Netdev.Type"/> set to <c>nic</c>.</summary>
-        public Nic() => Type = NetClientDriver.Nic;
+        /// <summary>Initializes a new instance of the <see cref="NicBranch"/> record with <see cref="Netdev.Type"/> set to <c>nic</c>.</summary>
+        public NicBranch() => Type = NetClientDriver.Nic;
 
         /// <summary>Gets the member <c>netdev</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
@@ -821,10 +822,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>user</c> (<c>type</c> = <c>user</c>, members of <c>NetdevUserOptions</c>).</summary>
-    public sealed partial record User : Netdev
+    public sealed partial record UserBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="User"/> record with <see cref="Netdev.Type"/> set to <c>user</c>.</summary>
-        public User() => Type = NetClientDriver.User;
+        /// <summary>Initializes a new instance of the <see cref="UserBranch"/> record with <see cref="Netdev.Type"/> set to <c>user</c>.</summary>
+        public UserBranch() => Type = NetClientDriver.User;
 
         /// <summary>Gets the member <c>hostname</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("hostname")]
@@ -916,10 +917,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>tap</c> (<c>type</c> = <c>tap</c>, members of <c>NetdevTapOptions</c>).</summary>
-    public sealed partial record Tap : Netdev
+    public sealed partial record TapBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Tap"/> record with <see cref="Netdev.Type"/> set to <c>tap</c>.</summary>
-        public Tap() => Type = NetClientDriver.Tap;
+        /// <summary>Initializes a new instance of the <see cref="TapBranch"/> record with <see cref="Netdev.Type"/> set to <c>tap</c>.</summary>
+        public TapBranch() => Type = NetClientDriver.Tap;
 
         /// <summary>Gets the member <c>ifname</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("ifname")]
@@ -983,18 +984,18 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>l2tpv3</c> (<c>type</c> = <c>l2tpv3</c>, members of <c>NetdevL2TPv3Options</c>).</summary>
-    public sealed partial record L2tpv3 : Netdev
+    public sealed partial record L2tpv3Branch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="L2tpv3"/> record with <see cref="Netdev.Type"/> set to <c>l2tpv3</c>.</summary>
-        public L2tpv3() => Type = NetClientDriver.L2tpv3;
+        /// <summary>Initializes a new instance of the <see cref="L2tpv3Branch"/> record with <see cref="Netdev.Type"/> set to <c>l2tpv3</c>.</summary>
+        public L2tpv3Branch() => Type = NetClientDriver.L2tpv3;
 
         /// <summary>Gets the member <c>src</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("src")]
-        public string Src { get; init; } = "";
+        public required string Src { get; init; }
 
         /// <summary>Gets the member <c>dst</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("dst")]
-        public string Dst { get; init; } = "";
+        public required string Dst { get; init; }
 
         /// <summary>Gets the member <c>srcport</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("srcport")]
@@ -1034,7 +1035,7 @@ public partial record Netdev
 
         /// <summary>Gets the member <c>txsession</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("txsession")]
-        public uint Txsession { get; init; }
+        public required uint Txsession { get; init; }
 
         /// <summary>Gets the member <c>rxsession</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("rxsession")]
@@ -1046,10 +1047,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>socket</c> (<c>type</c> = <c>socket</c>, members of <c>NetdevSocketOptions</c>).</summary>
-    public sealed partial record Socket : Netdev
+    public sealed partial record SocketBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Socket"/> record with <see cref="Netdev.Type"/> set to <c>socket</c>.</summary>
-        public Socket() => Type = NetClientDriver.Socket;
+        /// <summary>Initializes a new instance of the <see cref="SocketBranch"/> record with <see cref="Netdev.Type"/> set to <c>socket</c>.</summary>
+        public SocketBranch() => Type = NetClientDriver.Socket;
 
         /// <summary>Gets the member <c>fd</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("fd")]
@@ -1077,14 +1078,14 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>stream</c> (<c>type</c> = <c>stream</c>, members of <c>NetdevStreamOptions</c>).</summary>
-    public sealed partial record Stream : Netdev
+    public sealed partial record StreamBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Stream"/> record with <see cref="Netdev.Type"/> set to <c>stream</c>.</summary>
-        public Stream() => Type = NetClientDriver.Stream;
+        /// <summary>Initializes a new instance of the <see cref="StreamBranch"/> record with <see cref="Netdev.Type"/> set to <c>stream</c>.</summary>
+        public StreamBranch() => Type = NetClientDriver.Stream;
 
         /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
         [JsonPropertyName("addr")]
-        public SocketAddress Addr { get; init; } = null!;
+        public required SocketAddress Addr { get; init; }
 
         /// <summary>Gets the member <c>server</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("server")]
@@ -1101,10 +1102,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>dgram</c> (<c>type</c> = <c>dgram</c>, members of <c>NetdevDgramOptions</c>).</summary>
-    public sealed partial record Dgram : Netdev
+    public sealed partial record DgramBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Dgram"/> record with <see cref="Netdev.Type"/> set to <c>dgram</c>.</summary>
-        public Dgram() => Type = NetClientDriver.Dgram;
+        /// <summary>Initializes a new instance of the <see cref="DgramBranch"/> record with <see cref="Netdev.Type"/> set to <c>dgram</c>.</summary>
+        public DgramBranch() => Type = NetClientDriver.Dgram;
 
         /// <summary>Gets the member <c>local</c> (optional, QAPI type <c>SocketAddress</c>).</summary>
         [JsonPropertyName("local")]
@@ -1116,10 +1117,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>vde</c> (<c>type</c> = <c>vde</c>, members of <c>NetdevVdeOptions</c>).</summary>
-    public sealed partial record Vde : Netdev
+    public sealed partial record VdeBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Vde"/> record with <see cref="Netdev.Type"/> set to <c>vde</c>.</summary>
-        public Vde() => Type = NetClientDriver.Vde;
+        /// <summary>Initializes a new instance of the <see cref="VdeBranch"/> record with <see cref="Netdev.Type"/> set to <c>vde</c>.</summary>
+        public VdeBranch() => Type = NetClientDriver.Vde;
 
         /// <summary>Gets the member <c>sock</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("sock")]
@@ -1139,10 +1140,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>bridge</c> (<c>type</c> = <c>bridge</c>, members of <c>NetdevBridgeOptions</c>).</summary>
-    public sealed partial record Bridge : Netdev
+    public sealed partial record BridgeBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Bridge"/> record with <see cref="Netdev.Type"/> set to <c>bridge</c>.</summary>
-        public Bridge() => Type = NetClientDriver.Bridge;
+        /// <summary>Initializes a new instance of the <see cref="BridgeBranch"/> record with <see cref="Netdev.Type"/> set to <c>bridge</c>.</summary>
+        public BridgeBranch() => Type = NetClientDriver.Bridge;
 
         /// <summary>Gets the member <c>br</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("br")]
@@ -1154,14 +1155,14 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>hubport</c> (<c>type</c> = <c>hubport</c>, members of <c>NetdevHubPortOptions</c>).</summary>
-    public sealed partial record Hubport : Netdev
+    public sealed partial record HubportBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Hubport"/> record with <see cref="Netdev.Type"/> set to <c>hubport</c>.</summary>
-        public Hubport() => Type = NetClientDriver.Hubport;
+        /// <summary>Initializes a new instance of the <see cref="HubportBranch"/> record with <see cref="Netdev.Type"/> set to <c>hubport</c>.</summary>
+        public HubportBranch() => Type = NetClientDriver.Hubport;
 
         /// <summary>Gets the member <c>hubid</c> (mandatory, QAPI type <c>int32</c>).</summary>
         [JsonPropertyName("hubid")]
-        public int Hubid { get; init; }
+        public required int Hubid { get; init; }
 
         /// <summary>Gets the member <c>netdev</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
         [JsonPropertyName("netdev")]
@@ -1169,14 +1170,14 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>netmap</c> (<c>type</c> = <c>netmap</c>, members of <c>NetdevNetmapOptions</c>).</summary>
-    public sealed partial record Netmap : Netdev
+    public sealed partial record NetmapBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="Netmap"/> record with <see cref="Netdev.Type"/> set to <c>netmap</c>.</summary>
-        public Netmap() => Type = NetClientDriver.Netmap;
+        /// <summary>Initializes a new instance of the <see cref="NetmapBranch"/> record with <see cref="Netdev.Type"/> set to <c>netmap</c>.</summary>
+        public NetmapBranch() => Type = NetClientDriver.Netmap;
 
         /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("ifname")]
-        public string Ifname { get; init; } = "";
+        public required string Ifname { get; init; }
 
         /// <summary>Gets the member <c>devname</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("devname")]
@@ -1184,14 +1185,14 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>af-xdp</c> (<c>type</c> = <c>af-xdp</c>, members of <c>NetdevAFXDPOptions</c>). In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_AF_XDP</c>.</summary>
-    public sealed partial record AfXdp : Netdev
+    public sealed partial record AfXdpBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="AfXdp"/> record with <see cref="Netdev.Type"/> set to <c>af-xdp</c>.</summary>
-        public AfXdp() => Type = NetClientDriver.AfXdp;
+        /// <summary>Initializes a new instance of the <see cref="AfXdpBranch"/> record with <see cref="Netdev.Type"/> set to <c>af-xdp</c>.</summary>
+        public AfXdpBranch() => Type = NetClientDriver.AfXdp;
 
         /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("ifname")]
-        public string Ifname { get; init; } = "";
+        public required string Ifname { get; init; }
 
         /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>AFXDPMode</c>).</summary>
         [JsonPropertyName("mode")]
@@ -1219,14 +1220,14 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>vhost-user</c> (<c>type</c> = <c>vhost-user</c>, members of <c>NetdevVhostUserOptions</c>).</summary>
-    public sealed partial record VhostUser : Netdev
+    public sealed partial record VhostUserBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="VhostUser"/> record with <see cref="Netdev.Type"/> set to <c>vhost-user</c>.</summary>
-        public VhostUser() => Type = NetClientDriver.VhostUser;
+        /// <summary>Initializes a new instance of the <see cref="VhostUserBranch"/> record with <see cref="Netdev.Type"/> set to <c>vhost-user</c>.</summary>
+        public VhostUserBranch() => Type = NetClientDriver.VhostUser;
 
         /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("chardev")]
-        public string Chardev { get; init; } = "";
+        public required string Chardev { get; init; }
 
         /// <summary>Gets the member <c>vhostforce</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("vhostforce")]
@@ -1238,10 +1239,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>vhost-vdpa</c> (<c>type</c> = <c>vhost-vdpa</c>, members of <c>NetdevVhostVDPAOptions</c>).</summary>
-    public sealed partial record VhostVdpa : Netdev
+    public sealed partial record VhostVdpaBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="VhostVdpa"/> record with <see cref="Netdev.Type"/> set to <c>vhost-vdpa</c>.</summary>
-        public VhostVdpa() => Type = NetClientDriver.VhostVdpa;
+        /// <summary>Initializes a new instance of the <see cref="VhostVdpaBranch"/> record with <see cref="Netdev.Type"/> set to <c>vhost-vdpa</c>.</summary>
+        public VhostVdpaBranch() => Type = NetClientDriver.VhostVdpa;
 
         /// <summary>Gets the member <c>vhostdev</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("vhostdev")]
@@ -1262,10 +1263,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>vmnet-host</c> (<c>type</c> = <c>vmnet-host</c>, members of <c>NetdevVmnetHostOptions</c>). Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
-    public sealed partial record VmnetHost : Netdev
+    public sealed partial record VmnetHostBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="VmnetHost"/> record with <see cref="Netdev.Type"/> set to <c>vmnet-host</c>.</summary>
-        public VmnetHost() => Type = NetClientDriver.VmnetHost;
+        /// <summary>Initializes a new instance of the <see cref="VmnetHostBranch"/> record with <see cref="Netdev.Type"/> set to <c>vmnet-host</c>.</summary>
+        public VmnetHostBranch() => Type = NetClientDriver.VmnetHost;
 
         /// <summary>Gets the member <c>start-address</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("start-address")]
@@ -1289,10 +1290,10 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>vmnet-shared</c> (<c>type</c> = <c>vmnet-shared</c>, members of <c>NetdevVmnetSharedOptions</c>). Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
-    public sealed partial record VmnetShared : Netdev
+    public sealed partial record VmnetSharedBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="VmnetShared"/> record with <see cref="Netdev.Type"/> set to <c>vmnet-shared</c>.</summary>
-        public VmnetShared() => Type = NetClientDriver.VmnetShared;
+        /// <summary>Initializes a new instance of the <see cref="VmnetSharedBranch"/> record with <see cref="Netdev.Type"/> set to <c>vmnet-shared</c>.</summary>
+        public VmnetSharedBranch() => Type = NetClientDriver.VmnetShared;
 
         /// <summary>Gets the member <c>start-address</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("start-address")]
@@ -1316,14 +1317,14 @@ public partial record Netdev
     }
 
     /// <summary>The branch <c>vmnet-bridged</c> (<c>type</c> = <c>vmnet-bridged</c>, members of <c>NetdevVmnetBridgedOptions</c>). Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
-    public sealed partial record VmnetBridged : Netdev
+    public sealed partial record VmnetBridgedBranch : Netdev
     {
-        /// <summary>Initializes a new instance of the <see cref="VmnetBridged"/> record with <see cref="Netdev.Type"/> set to <c>vmnet-bridged</c>.</summary>
-        public VmnetBridged() => Type = NetClientDriver.VmnetBridged;
+        /// <summary>Initializes a new instance of the <see cref="VmnetBridgedBranch"/> record with <see cref="Netdev.Type"/> set to <c>vmnet-bridged</c>.</summary>
+        public VmnetBridgedBranch() => Type = NetClientDriver.VmnetBridged;
 
         /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("ifname")]
-        public string Ifname { get; init; } = "";
+        public required string Ifname { get; init; }
 
         /// <summary>Gets the member <c>isolated</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("isolated")]
@@ -1338,23 +1339,23 @@ internal sealed class NetdevConverter : JsonConverter<Netdev>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "nic" => QapiJson.Read<Netdev.Nic>(element),
-            "user" => QapiJson.Read<Netdev.User>(element),
-            "tap" => QapiJson.Read<Netdev.Tap>(element),
-            "l2tpv3" => QapiJson.Read<Netdev.L2tpv3>(element),
-            "socket" => QapiJson.Read<Netdev.Socket>(element),
-            "stream" => QapiJson.Read<Netdev.Stream>(element),
-            "dgram" => QapiJson.Read<Netdev.Dgram>(element),
-            "vde" => QapiJson.Read<Netdev.Vde>(element),
-            "bridge" => QapiJson.Read<Netdev.Bridge>(element),
-            "hubport" => QapiJson.Read<Netdev.Hubport>(element),
-            "netmap" => QapiJson.Read<Netdev.Netmap>(element),
-            "af-xdp" => QapiJson.Read<Netdev.AfXdp>(element),
-            "vhost-user" => QapiJson.Read<Netdev.VhostUser>(element),
-            "vhost-vdpa" => QapiJson.Read<Netdev.VhostVdpa>(element),
-            "vmnet-host" => QapiJson.Read<Netdev.VmnetHost>(element),
-            "vmnet-shared" => QapiJson.Read<Netdev.VmnetShared>(element),
-            "vmnet-bridged" => QapiJson.Read<Netdev.VmnetBridged>(element),
+            "nic" => QapiJson.Read<Netdev.NicBranch>(element),
+            "user" => QapiJson.Read<Netdev.UserBranch>(element),
+            "tap" => QapiJson.Read<Netdev.TapBranch>(element),
+            "l2tpv3" => QapiJson.Read<Netdev.L2tpv3Branch>(element),
+            "socket" => QapiJson.Read<Netdev.SocketBranch>(element),
+            "stream" => QapiJson.Read<Netdev.StreamBranch>(element),
+            "dgram" => QapiJson.Read<Netdev.DgramBranch>(element),
+            "vde" => QapiJson.Read<Netdev.VdeBranch>(element),
+            "bridge" => QapiJson.Read<Netdev.BridgeBranch>(element),
+            "hubport" => QapiJson.Read<Netdev.HubportBranch>(element),
+            "netmap" => QapiJson.Read<Netdev.NetmapBranch>(element),
+            "af-xdp" => QapiJson.Read<Netdev.AfXdpBranch>(element),
+            "vhost-user" => QapiJson.Read<Netdev.VhostUserBranch>(element),
+            "vhost-vdpa" => QapiJson.Read<Netdev.VhostVdpaBranch>(element),
+            "vmnet-host" => QapiJson.Read<Netdev.VmnetHostBranch>(element),
+            "vmnet-shared" => QapiJson.Read<Netdev.VmnetSharedBranch>(element),
+            "vmnet-bridged" => QapiJson.Read<Netdev.VmnetBridgedBranch>(element),
             _ => new Netdev
             {
                 Id = QapiJson.Member<string>(element, "id")!,
@@ -1368,55 +1369,55 @@ internal sealed class NetdevConverter : JsonConverter<Netdev>
     {
         switch (value)
         {
-            case Netdev.Nic v:
+            case Netdev.NicBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.User v:
+            case Netdev.UserBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Tap v:
+            case Netdev.TapBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.L2tpv3 v:
+            case Netdev.L2tpv3Branch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Socket v:
+            case Netdev.SocketBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Stream v:
+            case Netdev.StreamBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Dgram v:
+            case Netdev.DgramBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Vde v:
+            case Netdev.VdeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Bridge v:
+            case Netdev.BridgeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Hubport v:
+            case Netdev.HubportBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.Netmap v:
+            case Netdev.NetmapBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.AfXdp v:
+            case Netdev.AfXdpBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.VhostUser v:
+            case Netdev.VhostUserBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.VhostVdpa v:
+            case Netdev.VhostVdpaBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.VmnetHost v:
+            case Netdev.VmnetHostBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.VmnetShared v:
+            case Netdev.VmnetSharedBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case Netdev.VmnetBridged v:
+            case Netdev.VmnetBridgedBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1576,19 +1577,19 @@ public sealed partial record AnnounceParameters
 {
     /// <summary>Gets the member <c>initial</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("initial")]
-    public long Initial { get; init; }
+    public required long Initial { get; init; }
 
     /// <summary>Gets the member <c>max</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("max")]
-    public long Max { get; init; }
+    public required long Max { get; init; }
 
     /// <summary>Gets the member <c>rounds</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("rounds")]
-    public long Rounds { get; init; }
+    public required long Rounds { get; init; }
 
     /// <summary>Gets the member <c>step</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("step")]
-    public long Step { get; init; }
+    public required long Step { get; init; }
 
     /// <summary>Gets the member <c>interfaces</c> (optional, QAPI type <c>[str]</c>). Since QEMU 4.1.</summary>
     [JsonPropertyName("interfaces")]
@@ -1604,11 +1605,11 @@ public sealed partial record SetLinkArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>up</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("up")]
-    public bool Up { get; init; }
+    public required bool Up { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>netdev_del</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
@@ -1616,7 +1617,7 @@ public sealed partial record NetdevDelArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>query-rx-filter</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>

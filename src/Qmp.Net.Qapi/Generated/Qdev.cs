@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -15,7 +16,7 @@ public sealed partial record DeviceListPropertiesArguments
 {
     /// <summary>Gets the member <c>typename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("typename")]
-    public string Typename { get; init; } = "";
+    public required string Typename { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>device_add</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
@@ -23,7 +24,7 @@ public sealed partial record DeviceAddArguments
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("driver")]
-    public string Driver { get; init; } = "";
+    public required string Driver { get; init; }
 
     /// <summary>Gets the member <c>bus</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("bus")]
@@ -34,8 +35,13 @@ public sealed partial record DeviceAddArguments
     public string? Id { get; init; }
 
     /// <summary>Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.</summary>
+    /// <remarks>A value is a string, a number (<c>int</c>, <c>long</c>, <c>double</c>, ...), a bool, a <c>JsonElement</c>, or a
+    /// <c>JsonObject</c> / <c>JsonArray</c> for a nested value: <c>Properties = new() { ["drive"] = "d1", ["removable"] = true }</c>.
+    /// Each is written with the source-generated metadata (no reflection, native-AOT safe); another type fails with
+    /// <c>NotSupportedException</c> when the arguments are serialized, before anything is sent. (A <c>JsonObject</c>
+    /// extension-data property would be written as invalid JSON by System.Text.Json, dotnet/runtime#60806.)</remarks>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Properties { get; set; }
+    public Dictionary<string, object>? Properties { get; set; }
 }
 
 /// <summary>The arguments of the QMP command <c>device_del</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
@@ -43,7 +49,7 @@ public sealed partial record DeviceDelArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>device-sync-config</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -51,7 +57,7 @@ public sealed partial record DeviceSyncConfigArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The QMP event <c>DEVICE_DELETED</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>

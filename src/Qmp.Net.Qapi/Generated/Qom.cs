@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -52,11 +53,11 @@ public sealed partial record CanHostSocketcanProperties
 {
     /// <summary>Gets the member <c>if</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("if")]
-    public string If { get; init; } = "";
+    public required string If { get; init; }
 
     /// <summary>Gets the member <c>canbus</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("canbus")]
-    public string Canbus { get; init; } = "";
+    public required string Canbus { get; init; }
 }
 
 /// <summary>The QAPI struct <c>ColoCompareProperties</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
@@ -64,19 +65,19 @@ public sealed partial record ColoCompareProperties
 {
     /// <summary>Gets the member <c>primary_in</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("primary_in")]
-    public string PrimaryIn { get; init; } = "";
+    public required string PrimaryIn { get; init; }
 
     /// <summary>Gets the member <c>secondary_in</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("secondary_in")]
-    public string SecondaryIn { get; init; } = "";
+    public required string SecondaryIn { get; init; }
 
     /// <summary>Gets the member <c>outdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("outdev")]
-    public string Outdev { get; init; } = "";
+    public required string Outdev { get; init; }
 
     /// <summary>Gets the member <c>iothread</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("iothread")]
-    public string Iothread { get; init; } = "";
+    public required string Iothread { get; init; }
 
     /// <summary>Gets the member <c>notify_dev</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("notify_dev")]
@@ -132,7 +133,7 @@ public sealed partial record CryptodevVhostUserProperties
 
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
-    public string Chardev { get; init; } = "";
+    public required string Chardev { get; init; }
 }
 
 /// <summary>The QAPI struct <c>DBusVMStateProperties</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
@@ -140,7 +141,7 @@ public sealed partial record DBusVMStateProperties
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("addr")]
-    public string Addr { get; init; } = "";
+    public required string Addr { get; init; }
 
     /// <summary>Gets the member <c>id-list</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id-list")]
@@ -232,7 +233,7 @@ public sealed partial record NetfilterProperties
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
-    public string Netdev { get; init; } = "";
+    public required string Netdev { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
     [JsonPropertyName("queue")]
@@ -256,7 +257,7 @@ public sealed partial record FilterBufferProperties
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
-    public string Netdev { get; init; } = "";
+    public required string Netdev { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
     [JsonPropertyName("queue")]
@@ -276,7 +277,7 @@ public sealed partial record FilterBufferProperties
 
     /// <summary>Gets the member <c>interval</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("interval")]
-    public uint Interval { get; init; }
+    public required uint Interval { get; init; }
 }
 
 /// <summary>The QAPI struct <c>FilterDumpProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -284,7 +285,7 @@ public sealed partial record FilterDumpProperties
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
-    public string Netdev { get; init; } = "";
+    public required string Netdev { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
     [JsonPropertyName("queue")]
@@ -304,7 +305,7 @@ public sealed partial record FilterDumpProperties
 
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("file")]
-    public string File { get; init; } = "";
+    public required string File { get; init; }
 
     /// <summary>Gets the member <c>maxlen</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("maxlen")]
@@ -316,7 +317,7 @@ public sealed partial record FilterMirrorProperties
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
-    public string Netdev { get; init; } = "";
+    public required string Netdev { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
     [JsonPropertyName("queue")]
@@ -336,7 +337,7 @@ public sealed partial record FilterMirrorProperties
 
     /// <summary>Gets the member <c>outdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("outdev")]
-    public string Outdev { get; init; } = "";
+    public required string Outdev { get; init; }
 
     /// <summary>Gets the member <c>vnet_hdr_support</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("vnet_hdr_support")]
@@ -348,7 +349,7 @@ public sealed partial record FilterRedirectorProperties
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
-    public string Netdev { get; init; } = "";
+    public required string Netdev { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
     [JsonPropertyName("queue")]
@@ -384,7 +385,7 @@ public sealed partial record FilterRewriterProperties
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
-    public string Netdev { get; init; } = "";
+    public required string Netdev { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
     [JsonPropertyName("queue")]
@@ -412,7 +413,7 @@ public sealed partial record InputBarrierProperties
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>server</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("server")]
@@ -444,7 +445,7 @@ public sealed partial record InputLinuxProperties
 {
     /// <summary>Gets the member <c>evdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("evdev")]
-    public string Evdev { get; init; } = "";
+    public required string Evdev { get; init; }
 
     /// <summary>Gets the member <c>grab_all</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("grab_all")]
@@ -560,7 +561,7 @@ public sealed partial record MemoryBackendProperties
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -608,7 +609,7 @@ public sealed partial record MemoryBackendFileProperties
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -628,7 +629,7 @@ public sealed partial record MemoryBackendFileProperties
 
     /// <summary>Gets the member <c>mem-path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mem-path")]
-    public string MemPath { get; init; } = "";
+    public required string MemPath { get; init; }
 
     /// <summary>Gets the member <c>pmem</c> (optional, QAPI type <c>bool</c>). Only in a QEMU built with <c>CONFIG_LIBPMEM</c>.</summary>
     [JsonPropertyName("pmem")]
@@ -684,7 +685,7 @@ public sealed partial record MemoryBackendMemfdProperties
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -744,7 +745,7 @@ public sealed partial record MemoryBackendShmProperties
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -792,7 +793,7 @@ public sealed partial record MemoryBackendEpcProperties
 
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
-    public ulong Size { get; init; }
+    public required ulong Size { get; init; }
 
     /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -804,7 +805,7 @@ public sealed partial record PrManagerHelperProperties
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The QAPI struct <c>QtestProperties</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
@@ -812,7 +813,7 @@ public sealed partial record QtestProperties
 {
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
-    public string Chardev { get; init; } = "";
+    public required string Chardev { get; init; }
 
     /// <summary>Gets the member <c>log</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("log")]
@@ -824,11 +825,11 @@ public sealed partial record RemoteObjectProperties
 {
     /// <summary>Gets the member <c>fd</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fd")]
-    public string Fd { get; init; } = "";
+    public required string Fd { get; init; }
 
     /// <summary>Gets the member <c>devid</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("devid")]
-    public string Devid { get; init; } = "";
+    public required string Devid { get; init; }
 }
 
 /// <summary>The QAPI struct <c>VfioUserServerProperties</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
@@ -836,11 +837,11 @@ public sealed partial record VfioUserServerProperties
 {
     /// <summary>Gets the member <c>socket</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("socket")]
-    public SocketAddress Socket { get; init; } = null!;
+    public required SocketAddress Socket { get; init; }
 
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
-    public string Device { get; init; } = "";
+    public required string Device { get; init; }
 }
 
 /// <summary>The QAPI struct <c>IOMMUFDProperties</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
@@ -856,11 +857,11 @@ public sealed partial record AcpiGenericInitiatorProperties
 {
     /// <summary>Gets the member <c>pci-dev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pci-dev")]
-    public string PciDev { get; init; } = "";
+    public required string PciDev { get; init; }
 
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("node")]
-    public uint Node { get; init; }
+    public required uint Node { get; init; }
 }
 
 /// <summary>The QAPI struct <c>AcpiGenericPortProperties</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -868,11 +869,11 @@ public sealed partial record AcpiGenericPortProperties
 {
     /// <summary>Gets the member <c>pci-bus</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pci-bus")]
-    public string PciBus { get; init; } = "";
+    public required string PciBus { get; init; }
 
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("node")]
-    public uint Node { get; init; }
+    public required uint Node { get; init; }
 }
 
 /// <summary>The QAPI struct <c>RngProperties</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -894,7 +895,7 @@ public sealed partial record RngEgdProperties
 
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
-    public string Chardev { get; init; } = "";
+    public required string Chardev { get; init; }
 }
 
 /// <summary>The QAPI struct <c>RngRandomProperties</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
@@ -943,7 +944,7 @@ public sealed partial record SevGuestProperties
 
     /// <summary>Gets the member <c>reduced-phys-bits</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("reduced-phys-bits")]
-    public uint ReducedPhysBits { get; init; }
+    public required uint ReducedPhysBits { get; init; }
 
     /// <summary>Gets the member <c>kernel-hashes</c> (optional, QAPI type <c>bool</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("kernel-hashes")]
@@ -983,7 +984,7 @@ public sealed partial record SevSnpGuestProperties
 
     /// <summary>Gets the member <c>reduced-phys-bits</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("reduced-phys-bits")]
-    public uint ReducedPhysBits { get; init; }
+    public required uint ReducedPhysBits { get; init; }
 
     /// <summary>Gets the member <c>kernel-hashes</c> (optional, QAPI type <c>bool</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("kernel-hashes")]
@@ -1454,47 +1455,47 @@ public partial record ObjectOptions
 
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>acpi-generic-initiator</c> (<c>qom-type</c> = <c>acpi-generic-initiator</c>, members of <c>AcpiGenericInitiatorProperties</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record AcpiGenericInitiator : ObjectOptions
+    public sealed partial record AcpiGenericInitiatorBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="AcpiGenericInitiator"/> record with <see cref="ObjectOptions.QomType"/> set to <c>acpi-generic-initiator</c>.</summary>
-        public AcpiGenericInitiator() => QomType = ObjectType.AcpiGenericInitiator;
+        /// <summary>Initializes a new instance of the <see cref="AcpiGenericInitiatorBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>acpi-generic-initiator</c>.</summary>
+        public AcpiGenericInitiatorBranch() => QomType = ObjectType.AcpiGenericInitiator;
 
         /// <summary>Gets the member <c>pci-dev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("pci-dev")]
-        public string PciDev { get; init; } = "";
+        public required string PciDev { get; init; }
 
         /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("node")]
-        public uint Node { get; init; }
+        public required uint Node { get; init; }
     }
 
     /// <summary>The branch <c>acpi-generic-port</c> (<c>qom-type</c> = <c>acpi-generic-port</c>, members of <c>AcpiGenericPortProperties</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record AcpiGenericPort : ObjectOptions
+    public sealed partial record AcpiGenericPortBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="AcpiGenericPort"/> record with <see cref="ObjectOptions.QomType"/> set to <c>acpi-generic-port</c>.</summary>
-        public AcpiGenericPort() => QomType = ObjectType.AcpiGenericPort;
+        /// <summary>Initializes a new instance of the <see cref="AcpiGenericPortBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>acpi-generic-port</c>.</summary>
+        public AcpiGenericPortBranch() => QomType = ObjectType.AcpiGenericPort;
 
         /// <summary>Gets the member <c>pci-bus</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("pci-bus")]
-        public string PciBus { get; init; } = "";
+        public required string PciBus { get; init; }
 
         /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("node")]
-        public uint Node { get; init; }
+        public required uint Node { get; init; }
     }
 
     /// <summary>The branch <c>authz-list</c> (<c>qom-type</c> = <c>authz-list</c>, members of <c>AuthZListProperties</c>).</summary>
-    public sealed partial record AuthzList : ObjectOptions
+    public sealed partial record AuthzListBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="AuthzList"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-list</c>.</summary>
-        public AuthzList() => QomType = ObjectType.AuthzList;
+        /// <summary>Initializes a new instance of the <see cref="AuthzListBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-list</c>.</summary>
+        public AuthzListBranch() => QomType = ObjectType.AuthzList;
 
         /// <summary>Gets the member <c>policy</c> (optional, QAPI type <c>QAuthZListPolicy</c>).</summary>
         [JsonPropertyName("policy")]
@@ -1506,14 +1507,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>authz-listfile</c> (<c>qom-type</c> = <c>authz-listfile</c>, members of <c>AuthZListFileProperties</c>).</summary>
-    public sealed partial record AuthzListfile : ObjectOptions
+    public sealed partial record AuthzListfileBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="AuthzListfile"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-listfile</c>.</summary>
-        public AuthzListfile() => QomType = ObjectType.AuthzListfile;
+        /// <summary>Initializes a new instance of the <see cref="AuthzListfileBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-listfile</c>.</summary>
+        public AuthzListfileBranch() => QomType = ObjectType.AuthzListfile;
 
         /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("filename")]
-        public string Filename { get; init; } = "";
+        public required string Filename { get; init; }
 
         /// <summary>Gets the member <c>refresh</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("refresh")]
@@ -1521,63 +1522,63 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>authz-pam</c> (<c>qom-type</c> = <c>authz-pam</c>, members of <c>AuthZPAMProperties</c>).</summary>
-    public sealed partial record AuthzPam : ObjectOptions
+    public sealed partial record AuthzPamBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="AuthzPam"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-pam</c>.</summary>
-        public AuthzPam() => QomType = ObjectType.AuthzPam;
+        /// <summary>Initializes a new instance of the <see cref="AuthzPamBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-pam</c>.</summary>
+        public AuthzPamBranch() => QomType = ObjectType.AuthzPam;
 
         /// <summary>Gets the member <c>service</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("service")]
-        public string Service { get; init; } = "";
+        public required string Service { get; init; }
     }
 
     /// <summary>The branch <c>authz-simple</c> (<c>qom-type</c> = <c>authz-simple</c>, members of <c>AuthZSimpleProperties</c>).</summary>
-    public sealed partial record AuthzSimple : ObjectOptions
+    public sealed partial record AuthzSimpleBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="AuthzSimple"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-simple</c>.</summary>
-        public AuthzSimple() => QomType = ObjectType.AuthzSimple;
+        /// <summary>Initializes a new instance of the <see cref="AuthzSimpleBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>authz-simple</c>.</summary>
+        public AuthzSimpleBranch() => QomType = ObjectType.AuthzSimple;
 
         /// <summary>Gets the member <c>identity</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("identity")]
-        public string Identity { get; init; } = "";
+        public required string Identity { get; init; }
     }
 
     /// <summary>The branch <c>can-host-socketcan</c> (<c>qom-type</c> = <c>can-host-socketcan</c>, members of <c>CanHostSocketcanProperties</c>). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-    public sealed partial record CanHostSocketcan : ObjectOptions
+    public sealed partial record CanHostSocketcanBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CanHostSocketcan"/> record with <see cref="ObjectOptions.QomType"/> set to <c>can-host-socketcan</c>.</summary>
-        public CanHostSocketcan() => QomType = ObjectType.CanHostSocketcan;
+        /// <summary>Initializes a new instance of the <see cref="CanHostSocketcanBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>can-host-socketcan</c>.</summary>
+        public CanHostSocketcanBranch() => QomType = ObjectType.CanHostSocketcan;
 
         /// <summary>Gets the member <c>if</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("if")]
-        public string If { get; init; } = "";
+        public required string If { get; init; }
 
         /// <summary>Gets the member <c>canbus</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("canbus")]
-        public string Canbus { get; init; } = "";
+        public required string Canbus { get; init; }
     }
 
     /// <summary>The branch <c>colo-compare</c> (<c>qom-type</c> = <c>colo-compare</c>, members of <c>ColoCompareProperties</c>).</summary>
-    public sealed partial record ColoCompare : ObjectOptions
+    public sealed partial record ColoCompareBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="ColoCompare"/> record with <see cref="ObjectOptions.QomType"/> set to <c>colo-compare</c>.</summary>
-        public ColoCompare() => QomType = ObjectType.ColoCompare;
+        /// <summary>Initializes a new instance of the <see cref="ColoCompareBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>colo-compare</c>.</summary>
+        public ColoCompareBranch() => QomType = ObjectType.ColoCompare;
 
         /// <summary>Gets the member <c>primary_in</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("primary_in")]
-        public string PrimaryIn { get; init; } = "";
+        public required string PrimaryIn { get; init; }
 
         /// <summary>Gets the member <c>secondary_in</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("secondary_in")]
-        public string SecondaryIn { get; init; } = "";
+        public required string SecondaryIn { get; init; }
 
         /// <summary>Gets the member <c>outdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("outdev")]
-        public string Outdev { get; init; } = "";
+        public required string Outdev { get; init; }
 
         /// <summary>Gets the member <c>iothread</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("iothread")]
-        public string Iothread { get; init; } = "";
+        public required string Iothread { get; init; }
 
         /// <summary>Gets the member <c>notify_dev</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("notify_dev")]
@@ -1601,10 +1602,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>cryptodev-backend</c> (<c>qom-type</c> = <c>cryptodev-backend</c>, members of <c>CryptodevBackendProperties</c>).</summary>
-    public sealed partial record CryptodevBackend : ObjectOptions
+    public sealed partial record CryptodevBackendBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CryptodevBackend"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-backend</c>.</summary>
-        public CryptodevBackend() => QomType = ObjectType.CryptodevBackend;
+        /// <summary>Initializes a new instance of the <see cref="CryptodevBackendBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-backend</c>.</summary>
+        public CryptodevBackendBranch() => QomType = ObjectType.CryptodevBackend;
 
         /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("queues")]
@@ -1620,10 +1621,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>cryptodev-backend-builtin</c> (<c>qom-type</c> = <c>cryptodev-backend-builtin</c>, members of <c>CryptodevBackendProperties</c>).</summary>
-    public sealed partial record CryptodevBackendBuiltin : ObjectOptions
+    public sealed partial record CryptodevBackendBuiltinBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CryptodevBackendBuiltin"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-backend-builtin</c>.</summary>
-        public CryptodevBackendBuiltin() => QomType = ObjectType.CryptodevBackendBuiltin;
+        /// <summary>Initializes a new instance of the <see cref="CryptodevBackendBuiltinBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-backend-builtin</c>.</summary>
+        public CryptodevBackendBuiltinBranch() => QomType = ObjectType.CryptodevBackendBuiltin;
 
         /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("queues")]
@@ -1639,10 +1640,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>cryptodev-backend-lkcf</c> (<c>qom-type</c> = <c>cryptodev-backend-lkcf</c>, members of <c>CryptodevBackendProperties</c>).</summary>
-    public sealed partial record CryptodevBackendLkcf : ObjectOptions
+    public sealed partial record CryptodevBackendLkcfBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CryptodevBackendLkcf"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-backend-lkcf</c>.</summary>
-        public CryptodevBackendLkcf() => QomType = ObjectType.CryptodevBackendLkcf;
+        /// <summary>Initializes a new instance of the <see cref="CryptodevBackendLkcfBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-backend-lkcf</c>.</summary>
+        public CryptodevBackendLkcfBranch() => QomType = ObjectType.CryptodevBackendLkcf;
 
         /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("queues")]
@@ -1658,10 +1659,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>cryptodev-vhost-user</c> (<c>qom-type</c> = <c>cryptodev-vhost-user</c>, members of <c>CryptodevVhostUserProperties</c>). Only in a QEMU built with <c>CONFIG_VHOST_CRYPTO</c>.</summary>
-    public sealed partial record CryptodevVhostUser : ObjectOptions
+    public sealed partial record CryptodevVhostUserBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="CryptodevVhostUser"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-vhost-user</c>.</summary>
-        public CryptodevVhostUser() => QomType = ObjectType.CryptodevVhostUser;
+        /// <summary>Initializes a new instance of the <see cref="CryptodevVhostUserBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>cryptodev-vhost-user</c>.</summary>
+        public CryptodevVhostUserBranch() => QomType = ObjectType.CryptodevVhostUser;
 
         /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("queues")]
@@ -1677,18 +1678,18 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("chardev")]
-        public string Chardev { get; init; } = "";
+        public required string Chardev { get; init; }
     }
 
     /// <summary>The branch <c>dbus-vmstate</c> (<c>qom-type</c> = <c>dbus-vmstate</c>, members of <c>DBusVMStateProperties</c>).</summary>
-    public sealed partial record DbusVmstate : ObjectOptions
+    public sealed partial record DbusVmstateBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="DbusVmstate"/> record with <see cref="ObjectOptions.QomType"/> set to <c>dbus-vmstate</c>.</summary>
-        public DbusVmstate() => QomType = ObjectType.DbusVmstate;
+        /// <summary>Initializes a new instance of the <see cref="DbusVmstateBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>dbus-vmstate</c>.</summary>
+        public DbusVmstateBranch() => QomType = ObjectType.DbusVmstate;
 
         /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("addr")]
-        public string Addr { get; init; } = "";
+        public required string Addr { get; init; }
 
         /// <summary>Gets the member <c>id-list</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("id-list")]
@@ -1696,14 +1697,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>filter-buffer</c> (<c>qom-type</c> = <c>filter-buffer</c>, members of <c>FilterBufferProperties</c>).</summary>
-    public sealed partial record FilterBuffer : ObjectOptions
+    public sealed partial record FilterBufferBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="FilterBuffer"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-buffer</c>.</summary>
-        public FilterBuffer() => QomType = ObjectType.FilterBuffer;
+        /// <summary>Initializes a new instance of the <see cref="FilterBufferBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-buffer</c>.</summary>
+        public FilterBufferBranch() => QomType = ObjectType.FilterBuffer;
 
         /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
-        public string Netdev { get; init; } = "";
+        public required string Netdev { get; init; }
 
         /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
         [JsonPropertyName("queue")]
@@ -1723,18 +1724,18 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>interval</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("interval")]
-        public uint Interval { get; init; }
+        public required uint Interval { get; init; }
     }
 
     /// <summary>The branch <c>filter-dump</c> (<c>qom-type</c> = <c>filter-dump</c>, members of <c>FilterDumpProperties</c>).</summary>
-    public sealed partial record FilterDump : ObjectOptions
+    public sealed partial record FilterDumpBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="FilterDump"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-dump</c>.</summary>
-        public FilterDump() => QomType = ObjectType.FilterDump;
+        /// <summary>Initializes a new instance of the <see cref="FilterDumpBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-dump</c>.</summary>
+        public FilterDumpBranch() => QomType = ObjectType.FilterDump;
 
         /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
-        public string Netdev { get; init; } = "";
+        public required string Netdev { get; init; }
 
         /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
         [JsonPropertyName("queue")]
@@ -1754,7 +1755,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("file")]
-        public string File { get; init; } = "";
+        public required string File { get; init; }
 
         /// <summary>Gets the member <c>maxlen</c> (optional, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("maxlen")]
@@ -1762,14 +1763,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>filter-mirror</c> (<c>qom-type</c> = <c>filter-mirror</c>, members of <c>FilterMirrorProperties</c>).</summary>
-    public sealed partial record FilterMirror : ObjectOptions
+    public sealed partial record FilterMirrorBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="FilterMirror"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-mirror</c>.</summary>
-        public FilterMirror() => QomType = ObjectType.FilterMirror;
+        /// <summary>Initializes a new instance of the <see cref="FilterMirrorBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-mirror</c>.</summary>
+        public FilterMirrorBranch() => QomType = ObjectType.FilterMirror;
 
         /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
-        public string Netdev { get; init; } = "";
+        public required string Netdev { get; init; }
 
         /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
         [JsonPropertyName("queue")]
@@ -1789,7 +1790,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>outdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("outdev")]
-        public string Outdev { get; init; } = "";
+        public required string Outdev { get; init; }
 
         /// <summary>Gets the member <c>vnet_hdr_support</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("vnet_hdr_support")]
@@ -1797,14 +1798,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>filter-redirector</c> (<c>qom-type</c> = <c>filter-redirector</c>, members of <c>FilterRedirectorProperties</c>).</summary>
-    public sealed partial record FilterRedirector : ObjectOptions
+    public sealed partial record FilterRedirectorBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="FilterRedirector"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-redirector</c>.</summary>
-        public FilterRedirector() => QomType = ObjectType.FilterRedirector;
+        /// <summary>Initializes a new instance of the <see cref="FilterRedirectorBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-redirector</c>.</summary>
+        public FilterRedirectorBranch() => QomType = ObjectType.FilterRedirector;
 
         /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
-        public string Netdev { get; init; } = "";
+        public required string Netdev { get; init; }
 
         /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
         [JsonPropertyName("queue")]
@@ -1836,14 +1837,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>filter-replay</c> (<c>qom-type</c> = <c>filter-replay</c>, members of <c>NetfilterProperties</c>).</summary>
-    public sealed partial record FilterReplay : ObjectOptions
+    public sealed partial record FilterReplayBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="FilterReplay"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-replay</c>.</summary>
-        public FilterReplay() => QomType = ObjectType.FilterReplay;
+        /// <summary>Initializes a new instance of the <see cref="FilterReplayBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-replay</c>.</summary>
+        public FilterReplayBranch() => QomType = ObjectType.FilterReplay;
 
         /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
-        public string Netdev { get; init; } = "";
+        public required string Netdev { get; init; }
 
         /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
         [JsonPropertyName("queue")]
@@ -1863,14 +1864,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>filter-rewriter</c> (<c>qom-type</c> = <c>filter-rewriter</c>, members of <c>FilterRewriterProperties</c>).</summary>
-    public sealed partial record FilterRewriter : ObjectOptions
+    public sealed partial record FilterRewriterBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="FilterRewriter"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-rewriter</c>.</summary>
-        public FilterRewriter() => QomType = ObjectType.FilterRewriter;
+        /// <summary>Initializes a new instance of the <see cref="FilterRewriterBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>filter-rewriter</c>.</summary>
+        public FilterRewriterBranch() => QomType = ObjectType.FilterRewriter;
 
         /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("netdev")]
-        public string Netdev { get; init; } = "";
+        public required string Netdev { get; init; }
 
         /// <summary>Gets the member <c>queue</c> (optional, QAPI type <c>NetFilterDirection</c>).</summary>
         [JsonPropertyName("queue")]
@@ -1894,14 +1895,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>input-barrier</c> (<c>qom-type</c> = <c>input-barrier</c>, members of <c>InputBarrierProperties</c>).</summary>
-    public sealed partial record InputBarrier : ObjectOptions
+    public sealed partial record InputBarrierBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="InputBarrier"/> record with <see cref="ObjectOptions.QomType"/> set to <c>input-barrier</c>.</summary>
-        public InputBarrier() => QomType = ObjectType.InputBarrier;
+        /// <summary>Initializes a new instance of the <see cref="InputBarrierBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>input-barrier</c>.</summary>
+        public InputBarrierBranch() => QomType = ObjectType.InputBarrier;
 
         /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("name")]
-        public string Name { get; init; } = "";
+        public required string Name { get; init; }
 
         /// <summary>Gets the member <c>server</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("server")]
@@ -1929,14 +1930,14 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>input-linux</c> (<c>qom-type</c> = <c>input-linux</c>, members of <c>InputLinuxProperties</c>). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-    public sealed partial record InputLinux : ObjectOptions
+    public sealed partial record InputLinuxBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="InputLinux"/> record with <see cref="ObjectOptions.QomType"/> set to <c>input-linux</c>.</summary>
-        public InputLinux() => QomType = ObjectType.InputLinux;
+        /// <summary>Initializes a new instance of the <see cref="InputLinuxBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>input-linux</c>.</summary>
+        public InputLinuxBranch() => QomType = ObjectType.InputLinux;
 
         /// <summary>Gets the member <c>evdev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("evdev")]
-        public string Evdev { get; init; } = "";
+        public required string Evdev { get; init; }
 
         /// <summary>Gets the member <c>grab_all</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("grab_all")]
@@ -1952,10 +1953,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>iommufd</c> (<c>qom-type</c> = <c>iommufd</c>, members of <c>IOMMUFDProperties</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record Iommufd : ObjectOptions
+    public sealed partial record IommufdBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Iommufd"/> record with <see cref="ObjectOptions.QomType"/> set to <c>iommufd</c>.</summary>
-        public Iommufd() => QomType = ObjectType.Iommufd;
+        /// <summary>Initializes a new instance of the <see cref="IommufdBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>iommufd</c>.</summary>
+        public IommufdBranch() => QomType = ObjectType.Iommufd;
 
         /// <summary>Gets the member <c>fd</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("fd")]
@@ -1994,10 +1995,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>main-loop</c> (<c>qom-type</c> = <c>main-loop</c>, members of <c>MainLoopProperties</c>).</summary>
-    public sealed partial record MainLoop : ObjectOptions
+    public sealed partial record MainLoopBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="MainLoop"/> record with <see cref="ObjectOptions.QomType"/> set to <c>main-loop</c>.</summary>
-        public MainLoop() => QomType = ObjectType.MainLoop;
+        /// <summary>Initializes a new instance of the <see cref="MainLoopBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>main-loop</c>.</summary>
+        public MainLoopBranch() => QomType = ObjectType.MainLoop;
 
         /// <summary>Gets the member <c>aio-max-batch</c> (optional, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("aio-max-batch")]
@@ -2013,10 +2014,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>memory-backend-epc</c> (<c>qom-type</c> = <c>memory-backend-epc</c>, members of <c>MemoryBackendEpcProperties</c>). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-    public sealed partial record MemoryBackendEpc : ObjectOptions
+    public sealed partial record MemoryBackendEpcBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="MemoryBackendEpc"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-epc</c>.</summary>
-        public MemoryBackendEpc() => QomType = ObjectType.MemoryBackendEpc;
+        /// <summary>Initializes a new instance of the <see cref="MemoryBackendEpcBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-epc</c>.</summary>
+        public MemoryBackendEpcBranch() => QomType = ObjectType.MemoryBackendEpc;
 
         /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("dump")]
@@ -2056,7 +2057,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -2064,10 +2065,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>memory-backend-file</c> (<c>qom-type</c> = <c>memory-backend-file</c>, members of <c>MemoryBackendFileProperties</c>).</summary>
-    public sealed partial record MemoryBackendFile : ObjectOptions
+    public sealed partial record MemoryBackendFileBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="MemoryBackendFile"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-file</c>.</summary>
-        public MemoryBackendFile() => QomType = ObjectType.MemoryBackendFile;
+        /// <summary>Initializes a new instance of the <see cref="MemoryBackendFileBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-file</c>.</summary>
+        public MemoryBackendFileBranch() => QomType = ObjectType.MemoryBackendFile;
 
         /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("dump")]
@@ -2107,7 +2108,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -2127,7 +2128,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>mem-path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("mem-path")]
-        public string MemPath { get; init; } = "";
+        public required string MemPath { get; init; }
 
         /// <summary>Gets the member <c>pmem</c> (optional, QAPI type <c>bool</c>). Only in a QEMU built with <c>CONFIG_LIBPMEM</c>.</summary>
         [JsonPropertyName("pmem")]
@@ -2143,10 +2144,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>memory-backend-memfd</c> (<c>qom-type</c> = <c>memory-backend-memfd</c>, members of <c>MemoryBackendMemfdProperties</c>). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-    public sealed partial record MemoryBackendMemfd : ObjectOptions
+    public sealed partial record MemoryBackendMemfdBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="MemoryBackendMemfd"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-memfd</c>.</summary>
-        public MemoryBackendMemfd() => QomType = ObjectType.MemoryBackendMemfd;
+        /// <summary>Initializes a new instance of the <see cref="MemoryBackendMemfdBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-memfd</c>.</summary>
+        public MemoryBackendMemfdBranch() => QomType = ObjectType.MemoryBackendMemfd;
 
         /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("dump")]
@@ -2186,7 +2187,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -2206,10 +2207,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>memory-backend-ram</c> (<c>qom-type</c> = <c>memory-backend-ram</c>, members of <c>MemoryBackendProperties</c>).</summary>
-    public sealed partial record MemoryBackendRam : ObjectOptions
+    public sealed partial record MemoryBackendRamBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="MemoryBackendRam"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-ram</c>.</summary>
-        public MemoryBackendRam() => QomType = ObjectType.MemoryBackendRam;
+        /// <summary>Initializes a new instance of the <see cref="MemoryBackendRamBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-ram</c>.</summary>
+        public MemoryBackendRamBranch() => QomType = ObjectType.MemoryBackendRam;
 
         /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("dump")]
@@ -2249,7 +2250,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -2257,10 +2258,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>memory-backend-shm</c> (<c>qom-type</c> = <c>memory-backend-shm</c>, members of <c>MemoryBackendShmProperties</c>). In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-    public sealed partial record MemoryBackendShm : ObjectOptions
+    public sealed partial record MemoryBackendShmBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="MemoryBackendShm"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-shm</c>.</summary>
-        public MemoryBackendShm() => QomType = ObjectType.MemoryBackendShm;
+        /// <summary>Initializes a new instance of the <see cref="MemoryBackendShmBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>memory-backend-shm</c>.</summary>
+        public MemoryBackendShmBranch() => QomType = ObjectType.MemoryBackendShm;
 
         /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("dump")]
@@ -2300,7 +2301,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
         [JsonPropertyName("size")]
-        public ulong Size { get; init; }
+        public required ulong Size { get; init; }
 
         /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
@@ -2308,25 +2309,25 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>pr-manager-helper</c> (<c>qom-type</c> = <c>pr-manager-helper</c>, members of <c>PrManagerHelperProperties</c>). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-    public sealed partial record PrManagerHelper : ObjectOptions
+    public sealed partial record PrManagerHelperBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="PrManagerHelper"/> record with <see cref="ObjectOptions.QomType"/> set to <c>pr-manager-helper</c>.</summary>
-        public PrManagerHelper() => QomType = ObjectType.PrManagerHelper;
+        /// <summary>Initializes a new instance of the <see cref="PrManagerHelperBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>pr-manager-helper</c>.</summary>
+        public PrManagerHelperBranch() => QomType = ObjectType.PrManagerHelper;
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
     }
 
     /// <summary>The branch <c>qtest</c> (<c>qom-type</c> = <c>qtest</c>, members of <c>QtestProperties</c>).</summary>
-    public sealed partial record Qtest : ObjectOptions
+    public sealed partial record QtestBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Qtest"/> record with <see cref="ObjectOptions.QomType"/> set to <c>qtest</c>.</summary>
-        public Qtest() => QomType = ObjectType.Qtest;
+        /// <summary>Initializes a new instance of the <see cref="QtestBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>qtest</c>.</summary>
+        public QtestBranch() => QomType = ObjectType.Qtest;
 
         /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("chardev")]
-        public string Chardev { get; init; } = "";
+        public required string Chardev { get; init; }
 
         /// <summary>Gets the member <c>log</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("log")]
@@ -2334,10 +2335,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>rng-builtin</c> (<c>qom-type</c> = <c>rng-builtin</c>, members of <c>RngProperties</c>).</summary>
-    public sealed partial record RngBuiltin : ObjectOptions
+    public sealed partial record RngBuiltinBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="RngBuiltin"/> record with <see cref="ObjectOptions.QomType"/> set to <c>rng-builtin</c>.</summary>
-        public RngBuiltin() => QomType = ObjectType.RngBuiltin;
+        /// <summary>Initializes a new instance of the <see cref="RngBuiltinBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>rng-builtin</c>.</summary>
+        public RngBuiltinBranch() => QomType = ObjectType.RngBuiltin;
 
         /// <summary>Gets the member <c>opened</c> (optional, QAPI type <c>bool</c>). Deprecated.</summary>
         [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -2346,10 +2347,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>rng-egd</c> (<c>qom-type</c> = <c>rng-egd</c>, members of <c>RngEgdProperties</c>).</summary>
-    public sealed partial record RngEgd : ObjectOptions
+    public sealed partial record RngEgdBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="RngEgd"/> record with <see cref="ObjectOptions.QomType"/> set to <c>rng-egd</c>.</summary>
-        public RngEgd() => QomType = ObjectType.RngEgd;
+        /// <summary>Initializes a new instance of the <see cref="RngEgdBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>rng-egd</c>.</summary>
+        public RngEgdBranch() => QomType = ObjectType.RngEgd;
 
         /// <summary>Gets the member <c>opened</c> (optional, QAPI type <c>bool</c>). Deprecated.</summary>
         [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -2358,14 +2359,14 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("chardev")]
-        public string Chardev { get; init; } = "";
+        public required string Chardev { get; init; }
     }
 
     /// <summary>The branch <c>rng-random</c> (<c>qom-type</c> = <c>rng-random</c>, members of <c>RngRandomProperties</c>). Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-    public sealed partial record RngRandom : ObjectOptions
+    public sealed partial record RngRandomBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="RngRandom"/> record with <see cref="ObjectOptions.QomType"/> set to <c>rng-random</c>.</summary>
-        public RngRandom() => QomType = ObjectType.RngRandom;
+        /// <summary>Initializes a new instance of the <see cref="RngRandomBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>rng-random</c>.</summary>
+        public RngRandomBranch() => QomType = ObjectType.RngRandom;
 
         /// <summary>Gets the member <c>opened</c> (optional, QAPI type <c>bool</c>). Deprecated.</summary>
         [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -2378,10 +2379,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>secret</c> (<c>qom-type</c> = <c>secret</c>, members of <c>SecretProperties</c>).</summary>
-    public sealed partial record Secret : ObjectOptions
+    public sealed partial record SecretBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Secret"/> record with <see cref="ObjectOptions.QomType"/> set to <c>secret</c>.</summary>
-        public Secret() => QomType = ObjectType.Secret;
+        /// <summary>Initializes a new instance of the <see cref="SecretBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>secret</c>.</summary>
+        public SecretBranch() => QomType = ObjectType.Secret;
 
         /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QCryptoSecretFormat</c>).</summary>
         [JsonPropertyName("format")]
@@ -2410,10 +2411,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>secret_keyring</c> (<c>qom-type</c> = <c>secret_keyring</c>, members of <c>SecretKeyringProperties</c>). Only in a QEMU built with <c>CONFIG_SECRET_KEYRING</c>.</summary>
-    public sealed partial record SecretKeyring : ObjectOptions
+    public sealed partial record SecretKeyringBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="SecretKeyring"/> record with <see cref="ObjectOptions.QomType"/> set to <c>secret_keyring</c>.</summary>
-        public SecretKeyring() => QomType = ObjectType.SecretKeyring;
+        /// <summary>Initializes a new instance of the <see cref="SecretKeyringBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>secret_keyring</c>.</summary>
+        public SecretKeyringBranch() => QomType = ObjectType.SecretKeyring;
 
         /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QCryptoSecretFormat</c>).</summary>
         [JsonPropertyName("format")]
@@ -2429,7 +2430,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>serial</c> (mandatory, QAPI type <c>int32</c>).</summary>
         [JsonPropertyName("serial")]
-        public int Serial { get; init; }
+        public required int Serial { get; init; }
 
         /// <summary>Gets the member <c>loaded</c> (optional, QAPI type <c>bool</c>). In QEMU 7.2 only (not in 10.0). Deprecated.</summary>
         [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
@@ -2438,10 +2439,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>sev-guest</c> (<c>qom-type</c> = <c>sev-guest</c>, members of <c>SevGuestProperties</c>).</summary>
-    public sealed partial record SevGuest : ObjectOptions
+    public sealed partial record SevGuestBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="SevGuest"/> record with <see cref="ObjectOptions.QomType"/> set to <c>sev-guest</c>.</summary>
-        public SevGuest() => QomType = ObjectType.SevGuest;
+        /// <summary>Initializes a new instance of the <see cref="SevGuestBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>sev-guest</c>.</summary>
+        public SevGuestBranch() => QomType = ObjectType.SevGuest;
 
         /// <summary>Gets the member <c>sev-device</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("sev-device")]
@@ -2453,7 +2454,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>reduced-phys-bits</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("reduced-phys-bits")]
-        public uint ReducedPhysBits { get; init; }
+        public required uint ReducedPhysBits { get; init; }
 
         /// <summary>Gets the member <c>kernel-hashes</c> (optional, QAPI type <c>bool</c>). Since QEMU 6.2.</summary>
         [JsonPropertyName("kernel-hashes")]
@@ -2481,10 +2482,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>sev-snp-guest</c> (<c>qom-type</c> = <c>sev-snp-guest</c>, members of <c>SevSnpGuestProperties</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record SevSnpGuest : ObjectOptions
+    public sealed partial record SevSnpGuestBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="SevSnpGuest"/> record with <see cref="ObjectOptions.QomType"/> set to <c>sev-snp-guest</c>.</summary>
-        public SevSnpGuest() => QomType = ObjectType.SevSnpGuest;
+        /// <summary>Initializes a new instance of the <see cref="SevSnpGuestBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>sev-snp-guest</c>.</summary>
+        public SevSnpGuestBranch() => QomType = ObjectType.SevSnpGuest;
 
         /// <summary>Gets the member <c>sev-device</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("sev-device")]
@@ -2496,7 +2497,7 @@ public partial record ObjectOptions
 
         /// <summary>Gets the member <c>reduced-phys-bits</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("reduced-phys-bits")]
-        public uint ReducedPhysBits { get; init; }
+        public required uint ReducedPhysBits { get; init; }
 
         /// <summary>Gets the member <c>kernel-hashes</c> (optional, QAPI type <c>bool</c>). Since QEMU 6.2.</summary>
         [JsonPropertyName("kernel-hashes")]
@@ -2532,10 +2533,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>thread-context</c> (<c>qom-type</c> = <c>thread-context</c>, members of <c>ThreadContextProperties</c>).</summary>
-    public sealed partial record ThreadContext : ObjectOptions
+    public sealed partial record ThreadContextBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="ThreadContext"/> record with <see cref="ObjectOptions.QomType"/> set to <c>thread-context</c>.</summary>
-        public ThreadContext() => QomType = ObjectType.ThreadContext;
+        /// <summary>Initializes a new instance of the <see cref="ThreadContextBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>thread-context</c>.</summary>
+        public ThreadContextBranch() => QomType = ObjectType.ThreadContext;
 
         /// <summary>Gets the member <c>cpu-affinity</c> (optional, QAPI type <c>[uint16]</c>).</summary>
         [JsonPropertyName("cpu-affinity")]
@@ -2547,10 +2548,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>throttle-group</c> (<c>qom-type</c> = <c>throttle-group</c>, members of <c>ThrottleGroupProperties</c>).</summary>
-    public sealed partial record ThrottleGroup : ObjectOptions
+    public sealed partial record ThrottleGroupBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="ThrottleGroup"/> record with <see cref="ObjectOptions.QomType"/> set to <c>throttle-group</c>.</summary>
-        public ThrottleGroup() => QomType = ObjectType.ThrottleGroup;
+        /// <summary>Initializes a new instance of the <see cref="ThrottleGroupBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>throttle-group</c>.</summary>
+        public ThrottleGroupBranch() => QomType = ObjectType.ThrottleGroup;
 
         /// <summary>Gets the member <c>limits</c> (optional, QAPI type <c>ThrottleLimits</c>).</summary>
         [JsonPropertyName("limits")]
@@ -2653,10 +2654,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>tls-creds-anon</c> (<c>qom-type</c> = <c>tls-creds-anon</c>, members of <c>TlsCredsAnonProperties</c>).</summary>
-    public sealed partial record TlsCredsAnon : ObjectOptions
+    public sealed partial record TlsCredsAnonBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="TlsCredsAnon"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-creds-anon</c>.</summary>
-        public TlsCredsAnon() => QomType = ObjectType.TlsCredsAnon;
+        /// <summary>Initializes a new instance of the <see cref="TlsCredsAnonBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-creds-anon</c>.</summary>
+        public TlsCredsAnonBranch() => QomType = ObjectType.TlsCredsAnon;
 
         /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("verify-peer")]
@@ -2681,10 +2682,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>tls-creds-psk</c> (<c>qom-type</c> = <c>tls-creds-psk</c>, members of <c>TlsCredsPskProperties</c>).</summary>
-    public sealed partial record TlsCredsPsk : ObjectOptions
+    public sealed partial record TlsCredsPskBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="TlsCredsPsk"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-creds-psk</c>.</summary>
-        public TlsCredsPsk() => QomType = ObjectType.TlsCredsPsk;
+        /// <summary>Initializes a new instance of the <see cref="TlsCredsPskBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-creds-psk</c>.</summary>
+        public TlsCredsPskBranch() => QomType = ObjectType.TlsCredsPsk;
 
         /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("verify-peer")]
@@ -2713,10 +2714,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>tls-creds-x509</c> (<c>qom-type</c> = <c>tls-creds-x509</c>, members of <c>TlsCredsX509Properties</c>).</summary>
-    public sealed partial record TlsCredsX509 : ObjectOptions
+    public sealed partial record TlsCredsX509Branch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="TlsCredsX509"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-creds-x509</c>.</summary>
-        public TlsCredsX509() => QomType = ObjectType.TlsCredsX509;
+        /// <summary>Initializes a new instance of the <see cref="TlsCredsX509Branch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-creds-x509</c>.</summary>
+        public TlsCredsX509Branch() => QomType = ObjectType.TlsCredsX509;
 
         /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("verify-peer")]
@@ -2749,10 +2750,10 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>tls-cipher-suites</c> (<c>qom-type</c> = <c>tls-cipher-suites</c>, members of <c>TlsCredsProperties</c>).</summary>
-    public sealed partial record TlsCipherSuites : ObjectOptions
+    public sealed partial record TlsCipherSuitesBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="TlsCipherSuites"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-cipher-suites</c>.</summary>
-        public TlsCipherSuites() => QomType = ObjectType.TlsCipherSuites;
+        /// <summary>Initializes a new instance of the <see cref="TlsCipherSuitesBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>tls-cipher-suites</c>.</summary>
+        public TlsCipherSuitesBranch() => QomType = ObjectType.TlsCipherSuites;
 
         /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("verify-peer")]
@@ -2772,33 +2773,33 @@ public partial record ObjectOptions
     }
 
     /// <summary>The branch <c>x-remote-object</c> (<c>qom-type</c> = <c>x-remote-object</c>, members of <c>RemoteObjectProperties</c>).</summary>
-    public sealed partial record XRemoteObject : ObjectOptions
+    public sealed partial record XRemoteObjectBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="XRemoteObject"/> record with <see cref="ObjectOptions.QomType"/> set to <c>x-remote-object</c>.</summary>
-        public XRemoteObject() => QomType = ObjectType.XRemoteObject;
+        /// <summary>Initializes a new instance of the <see cref="XRemoteObjectBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>x-remote-object</c>.</summary>
+        public XRemoteObjectBranch() => QomType = ObjectType.XRemoteObject;
 
         /// <summary>Gets the member <c>fd</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("fd")]
-        public string Fd { get; init; } = "";
+        public required string Fd { get; init; }
 
         /// <summary>Gets the member <c>devid</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("devid")]
-        public string Devid { get; init; } = "";
+        public required string Devid { get; init; }
     }
 
     /// <summary>The branch <c>x-vfio-user-server</c> (<c>qom-type</c> = <c>x-vfio-user-server</c>, members of <c>VfioUserServerProperties</c>).</summary>
-    public sealed partial record XVfioUserServer : ObjectOptions
+    public sealed partial record XVfioUserServerBranch : ObjectOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="XVfioUserServer"/> record with <see cref="ObjectOptions.QomType"/> set to <c>x-vfio-user-server</c>.</summary>
-        public XVfioUserServer() => QomType = ObjectType.XVfioUserServer;
+        /// <summary>Initializes a new instance of the <see cref="XVfioUserServerBranch"/> record with <see cref="ObjectOptions.QomType"/> set to <c>x-vfio-user-server</c>.</summary>
+        public XVfioUserServerBranch() => QomType = ObjectType.XVfioUserServer;
 
         /// <summary>Gets the member <c>socket</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
         [JsonPropertyName("socket")]
-        public SocketAddress Socket { get; init; } = null!;
+        public required SocketAddress Socket { get; init; }
 
         /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("device")]
-        public string Device { get; init; } = "";
+        public required string Device { get; init; }
     }
 }
 
@@ -2809,52 +2810,52 @@ internal sealed class ObjectOptionsConverter : JsonConverter<ObjectOptions>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "qom-type") switch
         {
-            "acpi-generic-initiator" => QapiJson.Read<ObjectOptions.AcpiGenericInitiator>(element),
-            "acpi-generic-port" => QapiJson.Read<ObjectOptions.AcpiGenericPort>(element),
-            "authz-list" => QapiJson.Read<ObjectOptions.AuthzList>(element),
-            "authz-listfile" => QapiJson.Read<ObjectOptions.AuthzListfile>(element),
-            "authz-pam" => QapiJson.Read<ObjectOptions.AuthzPam>(element),
-            "authz-simple" => QapiJson.Read<ObjectOptions.AuthzSimple>(element),
-            "can-host-socketcan" => QapiJson.Read<ObjectOptions.CanHostSocketcan>(element),
-            "colo-compare" => QapiJson.Read<ObjectOptions.ColoCompare>(element),
-            "cryptodev-backend" => QapiJson.Read<ObjectOptions.CryptodevBackend>(element),
-            "cryptodev-backend-builtin" => QapiJson.Read<ObjectOptions.CryptodevBackendBuiltin>(element),
-            "cryptodev-backend-lkcf" => QapiJson.Read<ObjectOptions.CryptodevBackendLkcf>(element),
-            "cryptodev-vhost-user" => QapiJson.Read<ObjectOptions.CryptodevVhostUser>(element),
-            "dbus-vmstate" => QapiJson.Read<ObjectOptions.DbusVmstate>(element),
-            "filter-buffer" => QapiJson.Read<ObjectOptions.FilterBuffer>(element),
-            "filter-dump" => QapiJson.Read<ObjectOptions.FilterDump>(element),
-            "filter-mirror" => QapiJson.Read<ObjectOptions.FilterMirror>(element),
-            "filter-redirector" => QapiJson.Read<ObjectOptions.FilterRedirector>(element),
-            "filter-replay" => QapiJson.Read<ObjectOptions.FilterReplay>(element),
-            "filter-rewriter" => QapiJson.Read<ObjectOptions.FilterRewriter>(element),
-            "input-barrier" => QapiJson.Read<ObjectOptions.InputBarrier>(element),
-            "input-linux" => QapiJson.Read<ObjectOptions.InputLinux>(element),
-            "iommufd" => QapiJson.Read<ObjectOptions.Iommufd>(element),
+            "acpi-generic-initiator" => QapiJson.Read<ObjectOptions.AcpiGenericInitiatorBranch>(element),
+            "acpi-generic-port" => QapiJson.Read<ObjectOptions.AcpiGenericPortBranch>(element),
+            "authz-list" => QapiJson.Read<ObjectOptions.AuthzListBranch>(element),
+            "authz-listfile" => QapiJson.Read<ObjectOptions.AuthzListfileBranch>(element),
+            "authz-pam" => QapiJson.Read<ObjectOptions.AuthzPamBranch>(element),
+            "authz-simple" => QapiJson.Read<ObjectOptions.AuthzSimpleBranch>(element),
+            "can-host-socketcan" => QapiJson.Read<ObjectOptions.CanHostSocketcanBranch>(element),
+            "colo-compare" => QapiJson.Read<ObjectOptions.ColoCompareBranch>(element),
+            "cryptodev-backend" => QapiJson.Read<ObjectOptions.CryptodevBackendBranch>(element),
+            "cryptodev-backend-builtin" => QapiJson.Read<ObjectOptions.CryptodevBackendBuiltinBranch>(element),
+            "cryptodev-backend-lkcf" => QapiJson.Read<ObjectOptions.CryptodevBackendLkcfBranch>(element),
+            "cryptodev-vhost-user" => QapiJson.Read<ObjectOptions.CryptodevVhostUserBranch>(element),
+            "dbus-vmstate" => QapiJson.Read<ObjectOptions.DbusVmstateBranch>(element),
+            "filter-buffer" => QapiJson.Read<ObjectOptions.FilterBufferBranch>(element),
+            "filter-dump" => QapiJson.Read<ObjectOptions.FilterDumpBranch>(element),
+            "filter-mirror" => QapiJson.Read<ObjectOptions.FilterMirrorBranch>(element),
+            "filter-redirector" => QapiJson.Read<ObjectOptions.FilterRedirectorBranch>(element),
+            "filter-replay" => QapiJson.Read<ObjectOptions.FilterReplayBranch>(element),
+            "filter-rewriter" => QapiJson.Read<ObjectOptions.FilterRewriterBranch>(element),
+            "input-barrier" => QapiJson.Read<ObjectOptions.InputBarrierBranch>(element),
+            "input-linux" => QapiJson.Read<ObjectOptions.InputLinuxBranch>(element),
+            "iommufd" => QapiJson.Read<ObjectOptions.IommufdBranch>(element),
             "iothread" => QapiJson.Read<ObjectOptions.IothreadBranch>(element),
-            "main-loop" => QapiJson.Read<ObjectOptions.MainLoop>(element),
-            "memory-backend-epc" => QapiJson.Read<ObjectOptions.MemoryBackendEpc>(element),
-            "memory-backend-file" => QapiJson.Read<ObjectOptions.MemoryBackendFile>(element),
-            "memory-backend-memfd" => QapiJson.Read<ObjectOptions.MemoryBackendMemfd>(element),
-            "memory-backend-ram" => QapiJson.Read<ObjectOptions.MemoryBackendRam>(element),
-            "memory-backend-shm" => QapiJson.Read<ObjectOptions.MemoryBackendShm>(element),
-            "pr-manager-helper" => QapiJson.Read<ObjectOptions.PrManagerHelper>(element),
-            "qtest" => QapiJson.Read<ObjectOptions.Qtest>(element),
-            "rng-builtin" => QapiJson.Read<ObjectOptions.RngBuiltin>(element),
-            "rng-egd" => QapiJson.Read<ObjectOptions.RngEgd>(element),
-            "rng-random" => QapiJson.Read<ObjectOptions.RngRandom>(element),
-            "secret" => QapiJson.Read<ObjectOptions.Secret>(element),
-            "secret_keyring" => QapiJson.Read<ObjectOptions.SecretKeyring>(element),
-            "sev-guest" => QapiJson.Read<ObjectOptions.SevGuest>(element),
-            "sev-snp-guest" => QapiJson.Read<ObjectOptions.SevSnpGuest>(element),
-            "thread-context" => QapiJson.Read<ObjectOptions.ThreadContext>(element),
-            "throttle-group" => QapiJson.Read<ObjectOptions.ThrottleGroup>(element),
-            "tls-creds-anon" => QapiJson.Read<ObjectOptions.TlsCredsAnon>(element),
-            "tls-creds-psk" => QapiJson.Read<ObjectOptions.TlsCredsPsk>(element),
-            "tls-creds-x509" => QapiJson.Read<ObjectOptions.TlsCredsX509>(element),
-            "tls-cipher-suites" => QapiJson.Read<ObjectOptions.TlsCipherSuites>(element),
-            "x-remote-object" => QapiJson.Read<ObjectOptions.XRemoteObject>(element),
-            "x-vfio-user-server" => QapiJson.Read<ObjectOptions.XVfioUserServer>(element),
+            "main-loop" => QapiJson.Read<ObjectOptions.MainLoopBranch>(element),
+            "memory-backend-epc" => QapiJson.Read<ObjectOptions.MemoryBackendEpcBranch>(element),
+            "memory-backend-file" => QapiJson.Read<ObjectOptions.MemoryBackendFileBranch>(element),
+            "memory-backend-memfd" => QapiJson.Read<ObjectOptions.MemoryBackendMemfdBranch>(element),
+            "memory-backend-ram" => QapiJson.Read<ObjectOptions.MemoryBackendRamBranch>(element),
+            "memory-backend-shm" => QapiJson.Read<ObjectOptions.MemoryBackendShmBranch>(element),
+            "pr-manager-helper" => QapiJson.Read<ObjectOptions.PrManagerHelperBranch>(element),
+            "qtest" => QapiJson.Read<ObjectOptions.QtestBranch>(element),
+            "rng-builtin" => QapiJson.Read<ObjectOptions.RngBuiltinBranch>(element),
+            "rng-egd" => QapiJson.Read<ObjectOptions.RngEgdBranch>(element),
+            "rng-random" => QapiJson.Read<ObjectOptions.RngRandomBranch>(element),
+            "secret" => QapiJson.Read<ObjectOptions.SecretBranch>(element),
+            "secret_keyring" => QapiJson.Read<ObjectOptions.SecretKeyringBranch>(element),
+            "sev-guest" => QapiJson.Read<ObjectOptions.SevGuestBranch>(element),
+            "sev-snp-guest" => QapiJson.Read<ObjectOptions.SevSnpGuestBranch>(element),
+            "thread-context" => QapiJson.Read<ObjectOptions.ThreadContextBranch>(element),
+            "throttle-group" => QapiJson.Read<ObjectOptions.ThrottleGroupBranch>(element),
+            "tls-creds-anon" => QapiJson.Read<ObjectOptions.TlsCredsAnonBranch>(element),
+            "tls-creds-psk" => QapiJson.Read<ObjectOptions.TlsCredsPskBranch>(element),
+            "tls-creds-x509" => QapiJson.Read<ObjectOptions.TlsCredsX509Branch>(element),
+            "tls-cipher-suites" => QapiJson.Read<ObjectOptions.TlsCipherSuitesBranch>(element),
+            "x-remote-object" => QapiJson.Read<ObjectOptions.XRemoteObjectBranch>(element),
+            "x-vfio-user-server" => QapiJson.Read<ObjectOptions.XVfioUserServerBranch>(element),
             _ => new ObjectOptions
             {
                 QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
@@ -2868,142 +2869,142 @@ internal sealed class ObjectOptionsConverter : JsonConverter<ObjectOptions>
     {
         switch (value)
         {
-            case ObjectOptions.AcpiGenericInitiator v:
+            case ObjectOptions.AcpiGenericInitiatorBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.AcpiGenericPort v:
+            case ObjectOptions.AcpiGenericPortBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.AuthzList v:
+            case ObjectOptions.AuthzListBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.AuthzListfile v:
+            case ObjectOptions.AuthzListfileBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.AuthzPam v:
+            case ObjectOptions.AuthzPamBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.AuthzSimple v:
+            case ObjectOptions.AuthzSimpleBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.CanHostSocketcan v:
+            case ObjectOptions.CanHostSocketcanBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.ColoCompare v:
+            case ObjectOptions.ColoCompareBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.CryptodevBackend v:
+            case ObjectOptions.CryptodevBackendBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.CryptodevBackendBuiltin v:
+            case ObjectOptions.CryptodevBackendBuiltinBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.CryptodevBackendLkcf v:
+            case ObjectOptions.CryptodevBackendLkcfBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.CryptodevVhostUser v:
+            case ObjectOptions.CryptodevVhostUserBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.DbusVmstate v:
+            case ObjectOptions.DbusVmstateBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.FilterBuffer v:
+            case ObjectOptions.FilterBufferBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.FilterDump v:
+            case ObjectOptions.FilterDumpBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.FilterMirror v:
+            case ObjectOptions.FilterMirrorBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.FilterRedirector v:
+            case ObjectOptions.FilterRedirectorBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.FilterReplay v:
+            case ObjectOptions.FilterReplayBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.FilterRewriter v:
+            case ObjectOptions.FilterRewriterBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.InputBarrier v:
+            case ObjectOptions.InputBarrierBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.InputLinux v:
+            case ObjectOptions.InputLinuxBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.Iommufd v:
+            case ObjectOptions.IommufdBranch v:
                 QapiJson.Write(writer, v);
                 return;
             case ObjectOptions.IothreadBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.MainLoop v:
+            case ObjectOptions.MainLoopBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.MemoryBackendEpc v:
+            case ObjectOptions.MemoryBackendEpcBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.MemoryBackendFile v:
+            case ObjectOptions.MemoryBackendFileBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.MemoryBackendMemfd v:
+            case ObjectOptions.MemoryBackendMemfdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.MemoryBackendRam v:
+            case ObjectOptions.MemoryBackendRamBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.MemoryBackendShm v:
+            case ObjectOptions.MemoryBackendShmBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.PrManagerHelper v:
+            case ObjectOptions.PrManagerHelperBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.Qtest v:
+            case ObjectOptions.QtestBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.RngBuiltin v:
+            case ObjectOptions.RngBuiltinBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.RngEgd v:
+            case ObjectOptions.RngEgdBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.RngRandom v:
+            case ObjectOptions.RngRandomBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.Secret v:
+            case ObjectOptions.SecretBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.SecretKeyring v:
+            case ObjectOptions.SecretKeyringBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.SevGuest v:
+            case ObjectOptions.SevGuestBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.SevSnpGuest v:
+            case ObjectOptions.SevSnpGuestBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.ThreadContext v:
+            case ObjectOptions.ThreadContextBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.ThrottleGroup v:
+            case ObjectOptions.ThrottleGroupBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.TlsCredsAnon v:
+            case ObjectOptions.TlsCredsAnonBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.TlsCredsPsk v:
+            case ObjectOptions.TlsCredsPskBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.TlsCredsX509 v:
+            case ObjectOptions.TlsCredsX509Branch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.TlsCipherSuites v:
+            case ObjectOptions.TlsCipherSuitesBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.XRemoteObject v:
+            case ObjectOptions.XRemoteObjectBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case ObjectOptions.XVfioUserServer v:
+            case ObjectOptions.XVfioUserServerBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -3021,7 +3022,7 @@ public sealed partial record QomListArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>qom-get</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
@@ -3029,11 +3030,11 @@ public sealed partial record QomGetArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>property</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("property")]
-    public string Property { get; init; } = "";
+    public required string Property { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>qom-set</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
@@ -3041,16 +3042,15 @@ public sealed partial record QomSetArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>property</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("property")]
-    public string Property { get; init; } = "";
+    public required string Property { get; init; }
 
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("value")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public JsonElement Value { get; init; }
+    public required JsonNode? Value { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>qom-list-types</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
@@ -3070,7 +3070,7 @@ public sealed partial record QomListPropertiesArguments
 {
     /// <summary>Gets the member <c>typename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("typename")]
-    public string Typename { get; init; } = "";
+    public required string Typename { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>object-del</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
@@ -3078,7 +3078,7 @@ public sealed partial record ObjectDelArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 public readonly partial struct QapiCommands

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -119,7 +120,7 @@ public sealed partial record ReplayBreakArguments
 {
     /// <summary>Gets the member <c>icount</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("icount")]
-    public long Icount { get; init; }
+    public required long Icount { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>replay-seek</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
@@ -127,7 +128,7 @@ public sealed partial record ReplaySeekArguments
 {
     /// <summary>Gets the member <c>icount</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("icount")]
-    public long Icount { get; init; }
+    public required long Icount { get; init; }
 }
 
 public readonly partial struct QapiCommands

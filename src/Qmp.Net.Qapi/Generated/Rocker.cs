@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -409,7 +410,7 @@ public sealed partial record QueryRockerArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>query-rocker-ports</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
@@ -417,7 +418,7 @@ public sealed partial record QueryRockerPortsArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>query-rocker-of-dpa-flows</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
@@ -425,7 +426,7 @@ public sealed partial record QueryRockerOfDpaFlowsArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>tbl-id</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("tbl-id")]
@@ -437,7 +438,7 @@ public sealed partial record QueryRockerOfDpaGroupsArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>type</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("type")]

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -898,10 +899,10 @@ public partial record GuestPanicInformation
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>hyper-v</c> (<c>type</c> = <c>hyper-v</c>, members of <c>GuestPanicInformationHyperV</c>).</summary>
-    public sealed partial record HyperV : GuestPanicInformation
+    public sealed partial record HyperVBranch : GuestPanicInformation
     {
-        /// <summary>Initializes a new instance of the <see cref="HyperV"/> record with <see cref="GuestPanicInformation.Type"/> set to <c>hyper-v</c>.</summary>
-        public HyperV() => Type = GuestPanicInformationType.HyperV;
+        /// <summary>Initializes a new instance of the <see cref="HyperVBranch"/> record with <see cref="GuestPanicInformation.Type"/> set to <c>hyper-v</c>.</summary>
+        public HyperVBranch() => Type = GuestPanicInformationType.HyperV;
 
         /// <summary>Gets the member <c>arg1</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("arg1")]
@@ -925,10 +926,10 @@ public partial record GuestPanicInformation
     }
 
     /// <summary>The branch <c>s390</c> (<c>type</c> = <c>s390</c>, members of <c>GuestPanicInformationS390</c>).</summary>
-    public sealed partial record S390 : GuestPanicInformation
+    public sealed partial record S390Branch : GuestPanicInformation
     {
-        /// <summary>Initializes a new instance of the <see cref="S390"/> record with <see cref="GuestPanicInformation.Type"/> set to <c>s390</c>.</summary>
-        public S390() => Type = GuestPanicInformationType.S390;
+        /// <summary>Initializes a new instance of the <see cref="S390Branch"/> record with <see cref="GuestPanicInformation.Type"/> set to <c>s390</c>.</summary>
+        public S390Branch() => Type = GuestPanicInformationType.S390;
 
         /// <summary>Gets the member <c>core</c> (mandatory, QAPI type <c>uint32</c>).</summary>
         [JsonPropertyName("core")]
@@ -956,8 +957,8 @@ internal sealed class GuestPanicInformationConverter : JsonConverter<GuestPanicI
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "hyper-v" => QapiJson.Read<GuestPanicInformation.HyperV>(element),
-            "s390" => QapiJson.Read<GuestPanicInformation.S390>(element),
+            "hyper-v" => QapiJson.Read<GuestPanicInformation.HyperVBranch>(element),
+            "s390" => QapiJson.Read<GuestPanicInformation.S390Branch>(element),
             _ => new GuestPanicInformation
             {
                 Type = QapiJson.Member<GuestPanicInformationType>(element, "type"),
@@ -970,10 +971,10 @@ internal sealed class GuestPanicInformationConverter : JsonConverter<GuestPanicI
     {
         switch (value)
         {
-            case GuestPanicInformation.HyperV v:
+            case GuestPanicInformation.HyperVBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case GuestPanicInformation.S390 v:
+            case GuestPanicInformation.S390Branch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -1410,7 +1411,7 @@ public sealed partial record WatchdogSetActionArguments
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>WatchdogAction</c>).</summary>
     [JsonPropertyName("action")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public WatchdogAction Action { get; init; }
+    public required WatchdogAction Action { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>set-action</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -116,11 +117,11 @@ public sealed partial record InetSocketAddressBase
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
-    public string Host { get; init; } = "";
+    public required string Host { get; init; }
 
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("port")]
-    public string Port { get; init; } = "";
+    public required string Port { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InetSocketAddress</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -128,11 +129,11 @@ public sealed partial record InetSocketAddress
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
-    public string Host { get; init; } = "";
+    public required string Host { get; init; }
 
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("port")]
-    public string Port { get; init; } = "";
+    public required string Port { get; init; }
 
     /// <summary>Gets the member <c>numeric</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.9.</summary>
     [JsonPropertyName("numeric")]
@@ -164,7 +165,7 @@ public sealed partial record UnixSocketAddress
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>abstract</c> (optional, QAPI type <c>bool</c>). Since QEMU 5.1. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     [JsonPropertyName("abstract")]
@@ -180,11 +181,11 @@ public sealed partial record VsockSocketAddress
 {
     /// <summary>Gets the member <c>cid</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("cid")]
-    public string Cid { get; init; } = "";
+    public required string Cid { get; init; }
 
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("port")]
-    public string Port { get; init; } = "";
+    public required string Port { get; init; }
 }
 
 /// <summary>The QAPI struct <c>FdSocketAddress</c>. Since QEMU 1.2. In QEMU 10.0 only (not in 7.2).</summary>
@@ -192,7 +193,7 @@ public sealed partial record FdSocketAddress
 {
     /// <summary>Gets the member <c>str</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("str")]
-    public string Str { get; init; } = "";
+    public required string Str { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InetSocketAddressWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -200,7 +201,7 @@ public sealed partial record InetSocketAddressWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InetSocketAddress</c>).</summary>
     [JsonPropertyName("data")]
-    public InetSocketAddress Data { get; init; } = null!;
+    public required InetSocketAddress Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>UnixSocketAddressWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -208,7 +209,7 @@ public sealed partial record UnixSocketAddressWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>UnixSocketAddress</c>).</summary>
     [JsonPropertyName("data")]
-    public UnixSocketAddress Data { get; init; } = null!;
+    public required UnixSocketAddress Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>VsockSocketAddressWrapper</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
@@ -216,7 +217,7 @@ public sealed partial record VsockSocketAddressWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VsockSocketAddress</c>).</summary>
     [JsonPropertyName("data")]
-    public VsockSocketAddress Data { get; init; } = null!;
+    public required VsockSocketAddress Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>FdSocketAddressWrapper</c>. Named <c>StringWrapper</c> in QEMU 7.2. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -224,7 +225,7 @@ public sealed partial record FdSocketAddressWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>FdSocketAddress</c>).  Its type differs between versions (<c>String</c>): this is the newest.</summary>
     [JsonPropertyName("data")]
-    public FdSocketAddress Data { get; init; } = null!;
+    public required FdSocketAddress Data { get; init; }
 }
 
 /// <summary>The QAPI union <c>SocketAddressLegacy</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -241,47 +242,47 @@ public partial record SocketAddressLegacy
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>inet</c> (<c>type</c> = <c>inet</c>, members of <c>InetSocketAddressWrapper</c>).</summary>
-    public sealed partial record Inet : SocketAddressLegacy
+    public sealed partial record InetBranch : SocketAddressLegacy
     {
-        /// <summary>Initializes a new instance of the <see cref="Inet"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>inet</c>.</summary>
-        public Inet() => Type = SocketAddressType.Inet;
+        /// <summary>Initializes a new instance of the <see cref="InetBranch"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>inet</c>.</summary>
+        public InetBranch() => Type = SocketAddressType.Inet;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InetSocketAddress</c>).</summary>
         [JsonPropertyName("data")]
-        public InetSocketAddress Data { get; init; } = null!;
+        public required InetSocketAddress Data { get; init; }
     }
 
     /// <summary>The branch <c>unix</c> (<c>type</c> = <c>unix</c>, members of <c>UnixSocketAddressWrapper</c>).</summary>
-    public sealed partial record Unix : SocketAddressLegacy
+    public sealed partial record UnixBranch : SocketAddressLegacy
     {
-        /// <summary>Initializes a new instance of the <see cref="Unix"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>unix</c>.</summary>
-        public Unix() => Type = SocketAddressType.Unix;
+        /// <summary>Initializes a new instance of the <see cref="UnixBranch"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>unix</c>.</summary>
+        public UnixBranch() => Type = SocketAddressType.Unix;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>UnixSocketAddress</c>).</summary>
         [JsonPropertyName("data")]
-        public UnixSocketAddress Data { get; init; } = null!;
+        public required UnixSocketAddress Data { get; init; }
     }
 
     /// <summary>The branch <c>vsock</c> (<c>type</c> = <c>vsock</c>, members of <c>VsockSocketAddressWrapper</c>).</summary>
-    public sealed partial record Vsock : SocketAddressLegacy
+    public sealed partial record VsockBranch : SocketAddressLegacy
     {
-        /// <summary>Initializes a new instance of the <see cref="Vsock"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>vsock</c>.</summary>
-        public Vsock() => Type = SocketAddressType.Vsock;
+        /// <summary>Initializes a new instance of the <see cref="VsockBranch"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>vsock</c>.</summary>
+        public VsockBranch() => Type = SocketAddressType.Vsock;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VsockSocketAddress</c>).</summary>
         [JsonPropertyName("data")]
-        public VsockSocketAddress Data { get; init; } = null!;
+        public required VsockSocketAddress Data { get; init; }
     }
 
     /// <summary>The branch <c>fd</c> (<c>type</c> = <c>fd</c>, members of <c>FdSocketAddressWrapper</c>).</summary>
-    public sealed partial record Fd : SocketAddressLegacy
+    public sealed partial record FdBranch : SocketAddressLegacy
     {
-        /// <summary>Initializes a new instance of the <see cref="Fd"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>fd</c>.</summary>
-        public Fd() => Type = SocketAddressType.Fd;
+        /// <summary>Initializes a new instance of the <see cref="FdBranch"/> record with <see cref="SocketAddressLegacy.Type"/> set to <c>fd</c>.</summary>
+        public FdBranch() => Type = SocketAddressType.Fd;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>FdSocketAddress</c>).  Its type differs between versions (<c>String</c>): this is the newest.</summary>
         [JsonPropertyName("data")]
-        public FdSocketAddress Data { get; init; } = null!;
+        public required FdSocketAddress Data { get; init; }
     }
 }
 
@@ -292,10 +293,10 @@ internal sealed class SocketAddressLegacyConverter : JsonConverter<SocketAddress
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "inet" => QapiJson.Read<SocketAddressLegacy.Inet>(element),
-            "unix" => QapiJson.Read<SocketAddressLegacy.Unix>(element),
-            "vsock" => QapiJson.Read<SocketAddressLegacy.Vsock>(element),
-            "fd" => QapiJson.Read<SocketAddressLegacy.Fd>(element),
+            "inet" => QapiJson.Read<SocketAddressLegacy.InetBranch>(element),
+            "unix" => QapiJson.Read<SocketAddressLegacy.UnixBranch>(element),
+            "vsock" => QapiJson.Read<SocketAddressLegacy.VsockBranch>(element),
+            "fd" => QapiJson.Read<SocketAddressLegacy.FdBranch>(element),
             _ => new SocketAddressLegacy
             {
                 Type = QapiJson.Member<SocketAddressType>(element, "type"),
@@ -308,16 +309,16 @@ internal sealed class SocketAddressLegacyConverter : JsonConverter<SocketAddress
     {
         switch (value)
         {
-            case SocketAddressLegacy.Inet v:
+            case SocketAddressLegacy.InetBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SocketAddressLegacy.Unix v:
+            case SocketAddressLegacy.UnixBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SocketAddressLegacy.Vsock v:
+            case SocketAddressLegacy.VsockBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SocketAddressLegacy.Fd v:
+            case SocketAddressLegacy.FdBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -437,18 +438,18 @@ public partial record SocketAddress
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>inet</c> (<c>type</c> = <c>inet</c>, members of <c>InetSocketAddress</c>).</summary>
-    public sealed partial record Inet : SocketAddress
+    public sealed partial record InetBranch : SocketAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Inet"/> record with <see cref="SocketAddress.Type"/> set to <c>inet</c>.</summary>
-        public Inet() => Type = SocketAddressType.Inet;
+        /// <summary>Initializes a new instance of the <see cref="InetBranch"/> record with <see cref="SocketAddress.Type"/> set to <c>inet</c>.</summary>
+        public InetBranch() => Type = SocketAddressType.Inet;
 
         /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("host")]
-        public string Host { get; init; } = "";
+        public required string Host { get; init; }
 
         /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("port")]
-        public string Port { get; init; } = "";
+        public required string Port { get; init; }
 
         /// <summary>Gets the member <c>numeric</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.9.</summary>
         [JsonPropertyName("numeric")]
@@ -476,14 +477,14 @@ public partial record SocketAddress
     }
 
     /// <summary>The branch <c>unix</c> (<c>type</c> = <c>unix</c>, members of <c>UnixSocketAddress</c>).</summary>
-    public sealed partial record Unix : SocketAddress
+    public sealed partial record UnixBranch : SocketAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Unix"/> record with <see cref="SocketAddress.Type"/> set to <c>unix</c>.</summary>
-        public Unix() => Type = SocketAddressType.Unix;
+        /// <summary>Initializes a new instance of the <see cref="UnixBranch"/> record with <see cref="SocketAddress.Type"/> set to <c>unix</c>.</summary>
+        public UnixBranch() => Type = SocketAddressType.Unix;
 
         /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
-        public string Path { get; init; } = "";
+        public required string Path { get; init; }
 
         /// <summary>Gets the member <c>abstract</c> (optional, QAPI type <c>bool</c>). Since QEMU 5.1. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
         [JsonPropertyName("abstract")]
@@ -495,29 +496,29 @@ public partial record SocketAddress
     }
 
     /// <summary>The branch <c>vsock</c> (<c>type</c> = <c>vsock</c>, members of <c>VsockSocketAddress</c>).</summary>
-    public sealed partial record Vsock : SocketAddress
+    public sealed partial record VsockBranch : SocketAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Vsock"/> record with <see cref="SocketAddress.Type"/> set to <c>vsock</c>.</summary>
-        public Vsock() => Type = SocketAddressType.Vsock;
+        /// <summary>Initializes a new instance of the <see cref="VsockBranch"/> record with <see cref="SocketAddress.Type"/> set to <c>vsock</c>.</summary>
+        public VsockBranch() => Type = SocketAddressType.Vsock;
 
         /// <summary>Gets the member <c>cid</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("cid")]
-        public string Cid { get; init; } = "";
+        public required string Cid { get; init; }
 
         /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("port")]
-        public string Port { get; init; } = "";
+        public required string Port { get; init; }
     }
 
     /// <summary>The branch <c>fd</c> (<c>type</c> = <c>fd</c>, members of <c>FdSocketAddress</c>).</summary>
-    public sealed partial record Fd : SocketAddress
+    public sealed partial record FdBranch : SocketAddress
     {
-        /// <summary>Initializes a new instance of the <see cref="Fd"/> record with <see cref="SocketAddress.Type"/> set to <c>fd</c>.</summary>
-        public Fd() => Type = SocketAddressType.Fd;
+        /// <summary>Initializes a new instance of the <see cref="FdBranch"/> record with <see cref="SocketAddress.Type"/> set to <c>fd</c>.</summary>
+        public FdBranch() => Type = SocketAddressType.Fd;
 
         /// <summary>Gets the member <c>str</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("str")]
-        public string Str { get; init; } = "";
+        public required string Str { get; init; }
     }
 }
 
@@ -528,10 +529,10 @@ internal sealed class SocketAddressConverter : JsonConverter<SocketAddress>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "inet" => QapiJson.Read<SocketAddress.Inet>(element),
-            "unix" => QapiJson.Read<SocketAddress.Unix>(element),
-            "vsock" => QapiJson.Read<SocketAddress.Vsock>(element),
-            "fd" => QapiJson.Read<SocketAddress.Fd>(element),
+            "inet" => QapiJson.Read<SocketAddress.InetBranch>(element),
+            "unix" => QapiJson.Read<SocketAddress.UnixBranch>(element),
+            "vsock" => QapiJson.Read<SocketAddress.VsockBranch>(element),
+            "fd" => QapiJson.Read<SocketAddress.FdBranch>(element),
             _ => new SocketAddress
             {
                 Type = QapiJson.Member<SocketAddressType>(element, "type"),
@@ -544,16 +545,16 @@ internal sealed class SocketAddressConverter : JsonConverter<SocketAddress>
     {
         switch (value)
         {
-            case SocketAddress.Inet v:
+            case SocketAddress.InetBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SocketAddress.Unix v:
+            case SocketAddress.UnixBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SocketAddress.Vsock v:
+            case SocketAddress.VsockBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case SocketAddress.Fd v:
+            case SocketAddress.FdBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -378,7 +379,7 @@ public sealed partial record StatsRequest
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public StatsProvider Provider { get; init; }
+    public required StatsProvider Provider { get; init; }
 
     /// <summary>Gets the member <c>names</c> (optional, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("names")]
@@ -411,10 +412,10 @@ public partial record StatsFilter
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>vcpu</c> (<c>target</c> = <c>vcpu</c>, members of <c>StatsVCPUFilter</c>).</summary>
-    public sealed partial record Vcpu : StatsFilter
+    public sealed partial record VcpuBranch : StatsFilter
     {
-        /// <summary>Initializes a new instance of the <see cref="Vcpu"/> record with <see cref="StatsFilter.Target"/> set to <c>vcpu</c>.</summary>
-        public Vcpu() => Target = StatsTarget.Vcpu;
+        /// <summary>Initializes a new instance of the <see cref="VcpuBranch"/> record with <see cref="StatsFilter.Target"/> set to <c>vcpu</c>.</summary>
+        public VcpuBranch() => Target = StatsTarget.Vcpu;
 
         /// <summary>Gets the member <c>vcpus</c> (optional, QAPI type <c>[str]</c>).</summary>
         [JsonPropertyName("vcpus")]
@@ -429,7 +430,7 @@ internal sealed class StatsFilterConverter : JsonConverter<StatsFilter>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "target") switch
         {
-            "vcpu" => QapiJson.Read<StatsFilter.Vcpu>(element),
+            "vcpu" => QapiJson.Read<StatsFilter.VcpuBranch>(element),
             _ => new StatsFilter
             {
                 Target = QapiJson.Member<StatsTarget>(element, "target"),
@@ -443,7 +444,7 @@ internal sealed class StatsFilterConverter : JsonConverter<StatsFilter>
     {
         switch (value)
         {
-            case StatsFilter.Vcpu v:
+            case StatsFilter.VcpuBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }

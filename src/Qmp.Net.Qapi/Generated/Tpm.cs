@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -227,10 +228,10 @@ public partial record TpmTypeOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>passthrough</c> (<c>type</c> = <c>passthrough</c>, members of <c>TPMPassthroughOptionsWrapper</c>).</summary>
-    public sealed partial record Passthrough : TpmTypeOptions
+    public sealed partial record PassthroughBranch : TpmTypeOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Passthrough"/> record with <see cref="TpmTypeOptions.Type"/> set to <c>passthrough</c>.</summary>
-        public Passthrough() => Type = TpmType.Passthrough;
+        /// <summary>Initializes a new instance of the <see cref="PassthroughBranch"/> record with <see cref="TpmTypeOptions.Type"/> set to <c>passthrough</c>.</summary>
+        public PassthroughBranch() => Type = TpmType.Passthrough;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>TPMPassthroughOptions</c>).</summary>
         [JsonPropertyName("data")]
@@ -238,10 +239,10 @@ public partial record TpmTypeOptions
     }
 
     /// <summary>The branch <c>emulator</c> (<c>type</c> = <c>emulator</c>, members of <c>TPMEmulatorOptionsWrapper</c>).</summary>
-    public sealed partial record Emulator : TpmTypeOptions
+    public sealed partial record EmulatorBranch : TpmTypeOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Emulator"/> record with <see cref="TpmTypeOptions.Type"/> set to <c>emulator</c>.</summary>
-        public Emulator() => Type = TpmType.Emulator;
+        /// <summary>Initializes a new instance of the <see cref="EmulatorBranch"/> record with <see cref="TpmTypeOptions.Type"/> set to <c>emulator</c>.</summary>
+        public EmulatorBranch() => Type = TpmType.Emulator;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>TPMEmulatorOptions</c>).</summary>
         [JsonPropertyName("data")]
@@ -256,8 +257,8 @@ internal sealed class TpmTypeOptionsConverter : JsonConverter<TpmTypeOptions>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "passthrough" => QapiJson.Read<TpmTypeOptions.Passthrough>(element),
-            "emulator" => QapiJson.Read<TpmTypeOptions.Emulator>(element),
+            "passthrough" => QapiJson.Read<TpmTypeOptions.PassthroughBranch>(element),
+            "emulator" => QapiJson.Read<TpmTypeOptions.EmulatorBranch>(element),
             _ => new TpmTypeOptions
             {
                 Type = QapiJson.Member<TpmType>(element, "type"),
@@ -270,10 +271,10 @@ internal sealed class TpmTypeOptionsConverter : JsonConverter<TpmTypeOptions>
     {
         switch (value)
         {
-            case TpmTypeOptions.Passthrough v:
+            case TpmTypeOptions.PassthroughBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TpmTypeOptions.Emulator v:
+            case TpmTypeOptions.EmulatorBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }

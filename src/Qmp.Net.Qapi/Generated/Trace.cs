@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -119,7 +120,7 @@ public sealed partial record TraceEventGetStateArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>vcpu</c> (optional, QAPI type <c>int</c>). In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("vcpu")]
@@ -131,11 +132,11 @@ public sealed partial record TraceEventSetStateArguments
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
+    public required string Name { get; init; }
 
     /// <summary>Gets the member <c>enable</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enable")]
-    public bool Enable { get; init; }
+    public required bool Enable { get; init; }
 
     /// <summary>Gets the member <c>ignore-unavailable</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("ignore-unavailable")]

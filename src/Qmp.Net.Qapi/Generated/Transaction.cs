@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -252,7 +253,7 @@ public sealed partial record AbortWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>Abort</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.Abort Data { get; init; } = null!;
+    public required Abort Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapAddWrapper</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -260,7 +261,7 @@ public sealed partial record BlockDirtyBitmapAddWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmapAdd</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.BlockDirtyBitmapAdd Data { get; init; } = null!;
+    public required BlockDirtyBitmapAdd Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapWrapper</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -268,7 +269,7 @@ public sealed partial record BlockDirtyBitmapWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmap</c>).</summary>
     [JsonPropertyName("data")]
-    public BlockDirtyBitmap Data { get; init; } = null!;
+    public required BlockDirtyBitmap Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapMergeWrapper</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
@@ -276,7 +277,7 @@ public sealed partial record BlockDirtyBitmapMergeWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmapMerge</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.BlockDirtyBitmapMerge Data { get; init; } = null!;
+    public required BlockDirtyBitmapMerge Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevBackupWrapper</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
@@ -284,7 +285,7 @@ public sealed partial record BlockdevBackupWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevBackup</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.BlockdevBackup Data { get; init; } = null!;
+    public required BlockdevBackup Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotWrapper</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -292,7 +293,7 @@ public sealed partial record BlockdevSnapshotWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshot</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.BlockdevSnapshot Data { get; init; } = null!;
+    public required BlockdevSnapshot Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotInternalWrapper</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
@@ -300,7 +301,7 @@ public sealed partial record BlockdevSnapshotInternalWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshotInternal</c>).</summary>
     [JsonPropertyName("data")]
-    public BlockdevSnapshotInternal Data { get; init; } = null!;
+    public required BlockdevSnapshotInternal Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotSyncWrapper</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
@@ -308,7 +309,7 @@ public sealed partial record BlockdevSnapshotSyncWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshotSync</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.BlockdevSnapshotSync Data { get; init; } = null!;
+    public required BlockdevSnapshotSync Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>DriveBackupWrapper</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
@@ -316,7 +317,7 @@ public sealed partial record DriveBackupWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>DriveBackup</c>).</summary>
     [JsonPropertyName("data")]
-    public global::Qmp.Net.Qapi.DriveBackup Data { get; init; } = null!;
+    public required DriveBackup Data { get; init; }
 }
 
 /// <summary>The QAPI union <c>TransactionAction</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -333,135 +334,135 @@ public partial record TransactionAction
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>abort</c> (<c>type</c> = <c>abort</c>, members of <c>AbortWrapper</c>).</summary>
-    public sealed partial record Abort : TransactionAction
+    public sealed partial record AbortBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="Abort"/> record with <see cref="TransactionAction.Type"/> set to <c>abort</c>.</summary>
-        public Abort() => Type = TransactionActionKind.Abort;
+        /// <summary>Initializes a new instance of the <see cref="AbortBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>abort</c>.</summary>
+        public AbortBranch() => Type = TransactionActionKind.Abort;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>Abort</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.Abort Data { get; init; } = null!;
+        public required Abort Data { get; init; }
     }
 
     /// <summary>The branch <c>block-dirty-bitmap-add</c> (<c>type</c> = <c>block-dirty-bitmap-add</c>, members of <c>BlockDirtyBitmapAddWrapper</c>).</summary>
-    public sealed partial record BlockDirtyBitmapAdd : TransactionAction
+    public sealed partial record BlockDirtyBitmapAddBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapAdd"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-add</c>.</summary>
-        public BlockDirtyBitmapAdd() => Type = TransactionActionKind.BlockDirtyBitmapAdd;
+        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapAddBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-add</c>.</summary>
+        public BlockDirtyBitmapAddBranch() => Type = TransactionActionKind.BlockDirtyBitmapAdd;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmapAdd</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.BlockDirtyBitmapAdd Data { get; init; } = null!;
+        public required BlockDirtyBitmapAdd Data { get; init; }
     }
 
     /// <summary>The branch <c>block-dirty-bitmap-remove</c> (<c>type</c> = <c>block-dirty-bitmap-remove</c>, members of <c>BlockDirtyBitmapWrapper</c>).</summary>
-    public sealed partial record BlockDirtyBitmapRemove : TransactionAction
+    public sealed partial record BlockDirtyBitmapRemoveBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapRemove"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-remove</c>.</summary>
-        public BlockDirtyBitmapRemove() => Type = TransactionActionKind.BlockDirtyBitmapRemove;
+        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapRemoveBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-remove</c>.</summary>
+        public BlockDirtyBitmapRemoveBranch() => Type = TransactionActionKind.BlockDirtyBitmapRemove;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmap</c>).</summary>
         [JsonPropertyName("data")]
-        public BlockDirtyBitmap Data { get; init; } = null!;
+        public required BlockDirtyBitmap Data { get; init; }
     }
 
     /// <summary>The branch <c>block-dirty-bitmap-clear</c> (<c>type</c> = <c>block-dirty-bitmap-clear</c>, members of <c>BlockDirtyBitmapWrapper</c>).</summary>
-    public sealed partial record BlockDirtyBitmapClear : TransactionAction
+    public sealed partial record BlockDirtyBitmapClearBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapClear"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-clear</c>.</summary>
-        public BlockDirtyBitmapClear() => Type = TransactionActionKind.BlockDirtyBitmapClear;
+        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapClearBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-clear</c>.</summary>
+        public BlockDirtyBitmapClearBranch() => Type = TransactionActionKind.BlockDirtyBitmapClear;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmap</c>).</summary>
         [JsonPropertyName("data")]
-        public BlockDirtyBitmap Data { get; init; } = null!;
+        public required BlockDirtyBitmap Data { get; init; }
     }
 
     /// <summary>The branch <c>block-dirty-bitmap-enable</c> (<c>type</c> = <c>block-dirty-bitmap-enable</c>, members of <c>BlockDirtyBitmapWrapper</c>).</summary>
-    public sealed partial record BlockDirtyBitmapEnable : TransactionAction
+    public sealed partial record BlockDirtyBitmapEnableBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapEnable"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-enable</c>.</summary>
-        public BlockDirtyBitmapEnable() => Type = TransactionActionKind.BlockDirtyBitmapEnable;
+        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapEnableBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-enable</c>.</summary>
+        public BlockDirtyBitmapEnableBranch() => Type = TransactionActionKind.BlockDirtyBitmapEnable;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmap</c>).</summary>
         [JsonPropertyName("data")]
-        public BlockDirtyBitmap Data { get; init; } = null!;
+        public required BlockDirtyBitmap Data { get; init; }
     }
 
     /// <summary>The branch <c>block-dirty-bitmap-disable</c> (<c>type</c> = <c>block-dirty-bitmap-disable</c>, members of <c>BlockDirtyBitmapWrapper</c>).</summary>
-    public sealed partial record BlockDirtyBitmapDisable : TransactionAction
+    public sealed partial record BlockDirtyBitmapDisableBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapDisable"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-disable</c>.</summary>
-        public BlockDirtyBitmapDisable() => Type = TransactionActionKind.BlockDirtyBitmapDisable;
+        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapDisableBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-disable</c>.</summary>
+        public BlockDirtyBitmapDisableBranch() => Type = TransactionActionKind.BlockDirtyBitmapDisable;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmap</c>).</summary>
         [JsonPropertyName("data")]
-        public BlockDirtyBitmap Data { get; init; } = null!;
+        public required BlockDirtyBitmap Data { get; init; }
     }
 
     /// <summary>The branch <c>block-dirty-bitmap-merge</c> (<c>type</c> = <c>block-dirty-bitmap-merge</c>, members of <c>BlockDirtyBitmapMergeWrapper</c>).</summary>
-    public sealed partial record BlockDirtyBitmapMerge : TransactionAction
+    public sealed partial record BlockDirtyBitmapMergeBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapMerge"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-merge</c>.</summary>
-        public BlockDirtyBitmapMerge() => Type = TransactionActionKind.BlockDirtyBitmapMerge;
+        /// <summary>Initializes a new instance of the <see cref="BlockDirtyBitmapMergeBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>block-dirty-bitmap-merge</c>.</summary>
+        public BlockDirtyBitmapMergeBranch() => Type = TransactionActionKind.BlockDirtyBitmapMerge;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmapMerge</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.BlockDirtyBitmapMerge Data { get; init; } = null!;
+        public required BlockDirtyBitmapMerge Data { get; init; }
     }
 
     /// <summary>The branch <c>blockdev-backup</c> (<c>type</c> = <c>blockdev-backup</c>, members of <c>BlockdevBackupWrapper</c>).</summary>
-    public sealed partial record BlockdevBackup : TransactionAction
+    public sealed partial record BlockdevBackupBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockdevBackup"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-backup</c>.</summary>
-        public BlockdevBackup() => Type = TransactionActionKind.BlockdevBackup;
+        /// <summary>Initializes a new instance of the <see cref="BlockdevBackupBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-backup</c>.</summary>
+        public BlockdevBackupBranch() => Type = TransactionActionKind.BlockdevBackup;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevBackup</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.BlockdevBackup Data { get; init; } = null!;
+        public required BlockdevBackup Data { get; init; }
     }
 
     /// <summary>The branch <c>blockdev-snapshot</c> (<c>type</c> = <c>blockdev-snapshot</c>, members of <c>BlockdevSnapshotWrapper</c>).</summary>
-    public sealed partial record BlockdevSnapshot : TransactionAction
+    public sealed partial record BlockdevSnapshotBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockdevSnapshot"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-snapshot</c>.</summary>
-        public BlockdevSnapshot() => Type = TransactionActionKind.BlockdevSnapshot;
+        /// <summary>Initializes a new instance of the <see cref="BlockdevSnapshotBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-snapshot</c>.</summary>
+        public BlockdevSnapshotBranch() => Type = TransactionActionKind.BlockdevSnapshot;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshot</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.BlockdevSnapshot Data { get; init; } = null!;
+        public required BlockdevSnapshot Data { get; init; }
     }
 
     /// <summary>The branch <c>blockdev-snapshot-internal-sync</c> (<c>type</c> = <c>blockdev-snapshot-internal-sync</c>, members of <c>BlockdevSnapshotInternalWrapper</c>).</summary>
-    public sealed partial record BlockdevSnapshotInternalSync : TransactionAction
+    public sealed partial record BlockdevSnapshotInternalSyncBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockdevSnapshotInternalSync"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-snapshot-internal-sync</c>.</summary>
-        public BlockdevSnapshotInternalSync() => Type = TransactionActionKind.BlockdevSnapshotInternalSync;
+        /// <summary>Initializes a new instance of the <see cref="BlockdevSnapshotInternalSyncBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-snapshot-internal-sync</c>.</summary>
+        public BlockdevSnapshotInternalSyncBranch() => Type = TransactionActionKind.BlockdevSnapshotInternalSync;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshotInternal</c>).</summary>
         [JsonPropertyName("data")]
-        public BlockdevSnapshotInternal Data { get; init; } = null!;
+        public required BlockdevSnapshotInternal Data { get; init; }
     }
 
     /// <summary>The branch <c>blockdev-snapshot-sync</c> (<c>type</c> = <c>blockdev-snapshot-sync</c>, members of <c>BlockdevSnapshotSyncWrapper</c>).</summary>
-    public sealed partial record BlockdevSnapshotSync : TransactionAction
+    public sealed partial record BlockdevSnapshotSyncBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockdevSnapshotSync"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-snapshot-sync</c>.</summary>
-        public BlockdevSnapshotSync() => Type = TransactionActionKind.BlockdevSnapshotSync;
+        /// <summary>Initializes a new instance of the <see cref="BlockdevSnapshotSyncBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>blockdev-snapshot-sync</c>.</summary>
+        public BlockdevSnapshotSyncBranch() => Type = TransactionActionKind.BlockdevSnapshotSync;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshotSync</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.BlockdevSnapshotSync Data { get; init; } = null!;
+        public required BlockdevSnapshotSync Data { get; init; }
     }
 
     /// <summary>The branch <c>drive-backup</c> (<c>type</c> = <c>drive-backup</c>, members of <c>DriveBackupWrapper</c>).</summary>
-    public sealed partial record DriveBackup : TransactionAction
+    public sealed partial record DriveBackupBranch : TransactionAction
     {
-        /// <summary>Initializes a new instance of the <see cref="DriveBackup"/> record with <see cref="TransactionAction.Type"/> set to <c>drive-backup</c>.</summary>
-        public DriveBackup() => Type = TransactionActionKind.DriveBackup;
+        /// <summary>Initializes a new instance of the <see cref="DriveBackupBranch"/> record with <see cref="TransactionAction.Type"/> set to <c>drive-backup</c>.</summary>
+        public DriveBackupBranch() => Type = TransactionActionKind.DriveBackup;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>DriveBackup</c>).</summary>
         [JsonPropertyName("data")]
-        public global::Qmp.Net.Qapi.DriveBackup Data { get; init; } = null!;
+        public required DriveBackup Data { get; init; }
     }
 }
 
@@ -472,18 +473,18 @@ internal sealed class TransactionActionConverter : JsonConverter<TransactionActi
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "abort" => QapiJson.Read<TransactionAction.Abort>(element),
-            "block-dirty-bitmap-add" => QapiJson.Read<TransactionAction.BlockDirtyBitmapAdd>(element),
-            "block-dirty-bitmap-remove" => QapiJson.Read<TransactionAction.BlockDirtyBitmapRemove>(element),
-            "block-dirty-bitmap-clear" => QapiJson.Read<TransactionAction.BlockDirtyBitmapClear>(element),
-            "block-dirty-bitmap-enable" => QapiJson.Read<TransactionAction.BlockDirtyBitmapEnable>(element),
-            "block-dirty-bitmap-disable" => QapiJson.Read<TransactionAction.BlockDirtyBitmapDisable>(element),
-            "block-dirty-bitmap-merge" => QapiJson.Read<TransactionAction.BlockDirtyBitmapMerge>(element),
-            "blockdev-backup" => QapiJson.Read<TransactionAction.BlockdevBackup>(element),
-            "blockdev-snapshot" => QapiJson.Read<TransactionAction.BlockdevSnapshot>(element),
-            "blockdev-snapshot-internal-sync" => QapiJson.Read<TransactionAction.BlockdevSnapshotInternalSync>(element),
-            "blockdev-snapshot-sync" => QapiJson.Read<TransactionAction.BlockdevSnapshotSync>(element),
-            "drive-backup" => QapiJson.Read<TransactionAction.DriveBackup>(element),
+            "abort" => QapiJson.Read<TransactionAction.AbortBranch>(element),
+            "block-dirty-bitmap-add" => QapiJson.Read<TransactionAction.BlockDirtyBitmapAddBranch>(element),
+            "block-dirty-bitmap-remove" => QapiJson.Read<TransactionAction.BlockDirtyBitmapRemoveBranch>(element),
+            "block-dirty-bitmap-clear" => QapiJson.Read<TransactionAction.BlockDirtyBitmapClearBranch>(element),
+            "block-dirty-bitmap-enable" => QapiJson.Read<TransactionAction.BlockDirtyBitmapEnableBranch>(element),
+            "block-dirty-bitmap-disable" => QapiJson.Read<TransactionAction.BlockDirtyBitmapDisableBranch>(element),
+            "block-dirty-bitmap-merge" => QapiJson.Read<TransactionAction.BlockDirtyBitmapMergeBranch>(element),
+            "blockdev-backup" => QapiJson.Read<TransactionAction.BlockdevBackupBranch>(element),
+            "blockdev-snapshot" => QapiJson.Read<TransactionAction.BlockdevSnapshotBranch>(element),
+            "blockdev-snapshot-internal-sync" => QapiJson.Read<TransactionAction.BlockdevSnapshotInternalSyncBranch>(element),
+            "blockdev-snapshot-sync" => QapiJson.Read<TransactionAction.BlockdevSnapshotSyncBranch>(element),
+            "drive-backup" => QapiJson.Read<TransactionAction.DriveBackupBranch>(element),
             _ => new TransactionAction
             {
                 Type = QapiJson.Member<TransactionActionKind>(element, "type"),
@@ -496,40 +497,40 @@ internal sealed class TransactionActionConverter : JsonConverter<TransactionActi
     {
         switch (value)
         {
-            case TransactionAction.Abort v:
+            case TransactionAction.AbortBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockDirtyBitmapAdd v:
+            case TransactionAction.BlockDirtyBitmapAddBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockDirtyBitmapRemove v:
+            case TransactionAction.BlockDirtyBitmapRemoveBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockDirtyBitmapClear v:
+            case TransactionAction.BlockDirtyBitmapClearBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockDirtyBitmapEnable v:
+            case TransactionAction.BlockDirtyBitmapEnableBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockDirtyBitmapDisable v:
+            case TransactionAction.BlockDirtyBitmapDisableBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockDirtyBitmapMerge v:
+            case TransactionAction.BlockDirtyBitmapMergeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockdevBackup v:
+            case TransactionAction.BlockdevBackupBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockdevSnapshot v:
+            case TransactionAction.BlockdevSnapshotBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockdevSnapshotInternalSync v:
+            case TransactionAction.BlockdevSnapshotInternalSyncBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.BlockdevSnapshotSync v:
+            case TransactionAction.BlockdevSnapshotSyncBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case TransactionAction.DriveBackup v:
+            case TransactionAction.DriveBackupBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -554,7 +555,7 @@ public sealed partial record TransactionArguments
 {
     /// <summary>Gets the member <c>actions</c> (mandatory, QAPI type <c>[TransactionAction]</c>).</summary>
     [JsonPropertyName("actions")]
-    public IReadOnlyList<TransactionAction> Actions { get; init; } = [];
+    public required IReadOnlyList<TransactionAction> Actions { get; init; }
 
     /// <summary>Gets the member <c>properties</c> (optional, QAPI type <c>TransactionProperties</c>).</summary>
     [JsonPropertyName("properties")]

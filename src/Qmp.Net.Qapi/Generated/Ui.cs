@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -188,7 +189,7 @@ public partial record SetPasswordOptions
 
     /// <summary>Gets the member <c>password</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("password")]
-    public string Password { get; init; } = "";
+    public required string Password { get; init; }
 
     /// <summary>Gets the member <c>connected</c> (optional, QAPI type <c>SetPasswordAction</c>).</summary>
     [JsonPropertyName("connected")]
@@ -199,10 +200,10 @@ public partial record SetPasswordOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>vnc</c> (<c>protocol</c> = <c>vnc</c>, members of <c>SetPasswordOptionsVnc</c>).</summary>
-    public sealed partial record Vnc : SetPasswordOptions
+    public sealed partial record VncBranch : SetPasswordOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vnc"/> record with <see cref="SetPasswordOptions.Protocol"/> set to <c>vnc</c>.</summary>
-        public Vnc() => Protocol = DisplayProtocol.Vnc;
+        /// <summary>Initializes a new instance of the <see cref="VncBranch"/> record with <see cref="SetPasswordOptions.Protocol"/> set to <c>vnc</c>.</summary>
+        public VncBranch() => Protocol = DisplayProtocol.Vnc;
 
         /// <summary>Gets the member <c>display</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("display")]
@@ -217,7 +218,7 @@ internal sealed class SetPasswordOptionsConverter : JsonConverter<SetPasswordOpt
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "protocol") switch
         {
-            "vnc" => QapiJson.Read<SetPasswordOptions.Vnc>(element),
+            "vnc" => QapiJson.Read<SetPasswordOptions.VncBranch>(element),
             _ => new SetPasswordOptions
             {
                 Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
@@ -232,7 +233,7 @@ internal sealed class SetPasswordOptionsConverter : JsonConverter<SetPasswordOpt
     {
         switch (value)
         {
-            case SetPasswordOptions.Vnc v:
+            case SetPasswordOptions.VncBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -265,17 +266,17 @@ public partial record ExpirePasswordOptions
 
     /// <summary>Gets the member <c>time</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("time")]
-    public string Time { get; init; } = "";
+    public required string Time { get; init; }
 
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>vnc</c> (<c>protocol</c> = <c>vnc</c>, members of <c>ExpirePasswordOptionsVnc</c>).</summary>
-    public sealed partial record Vnc : ExpirePasswordOptions
+    public sealed partial record VncBranch : ExpirePasswordOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vnc"/> record with <see cref="ExpirePasswordOptions.Protocol"/> set to <c>vnc</c>.</summary>
-        public Vnc() => Protocol = DisplayProtocol.Vnc;
+        /// <summary>Initializes a new instance of the <see cref="VncBranch"/> record with <see cref="ExpirePasswordOptions.Protocol"/> set to <c>vnc</c>.</summary>
+        public VncBranch() => Protocol = DisplayProtocol.Vnc;
 
         /// <summary>Gets the member <c>display</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("display")]
@@ -290,7 +291,7 @@ internal sealed class ExpirePasswordOptionsConverter : JsonConverter<ExpirePassw
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "protocol") switch
         {
-            "vnc" => QapiJson.Read<ExpirePasswordOptions.Vnc>(element),
+            "vnc" => QapiJson.Read<ExpirePasswordOptions.VncBranch>(element),
             _ => new ExpirePasswordOptions
             {
                 Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
@@ -304,7 +305,7 @@ internal sealed class ExpirePasswordOptionsConverter : JsonConverter<ExpirePassw
     {
         switch (value)
         {
-            case ExpirePasswordOptions.Vnc v:
+            case ExpirePasswordOptions.VncBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -2329,7 +2330,7 @@ public sealed partial record IntWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("data")]
-    public long Data { get; init; }
+    public required long Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>QKeyCodeWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -2338,7 +2339,7 @@ public sealed partial record QKeyCodeWrapper
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QKeyCode</c>).</summary>
     [JsonPropertyName("data")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public QKeyCode Data { get; init; }
+    public required QKeyCode Data { get; init; }
 }
 
 /// <summary>The QAPI union <c>KeyValue</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -2355,26 +2356,26 @@ public partial record KeyValue
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>number</c> (<c>type</c> = <c>number</c>, members of <c>IntWrapper</c>).</summary>
-    public sealed partial record Number : KeyValue
+    public sealed partial record NumberBranch : KeyValue
     {
-        /// <summary>Initializes a new instance of the <see cref="Number"/> record with <see cref="KeyValue.Type"/> set to <c>number</c>.</summary>
-        public Number() => Type = KeyValueKind.Number;
+        /// <summary>Initializes a new instance of the <see cref="NumberBranch"/> record with <see cref="KeyValue.Type"/> set to <c>number</c>.</summary>
+        public NumberBranch() => Type = KeyValueKind.Number;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("data")]
-        public long Data { get; init; }
+        public required long Data { get; init; }
     }
 
     /// <summary>The branch <c>qcode</c> (<c>type</c> = <c>qcode</c>, members of <c>QKeyCodeWrapper</c>).</summary>
-    public sealed partial record Qcode : KeyValue
+    public sealed partial record QcodeBranch : KeyValue
     {
-        /// <summary>Initializes a new instance of the <see cref="Qcode"/> record with <see cref="KeyValue.Type"/> set to <c>qcode</c>.</summary>
-        public Qcode() => Type = KeyValueKind.Qcode;
+        /// <summary>Initializes a new instance of the <see cref="QcodeBranch"/> record with <see cref="KeyValue.Type"/> set to <c>qcode</c>.</summary>
+        public QcodeBranch() => Type = KeyValueKind.Qcode;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QKeyCode</c>).</summary>
         [JsonPropertyName("data")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-        public QKeyCode Data { get; init; }
+        public required QKeyCode Data { get; init; }
     }
 }
 
@@ -2385,8 +2386,8 @@ internal sealed class KeyValueConverter : JsonConverter<KeyValue>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "number" => QapiJson.Read<KeyValue.Number>(element),
-            "qcode" => QapiJson.Read<KeyValue.Qcode>(element),
+            "number" => QapiJson.Read<KeyValue.NumberBranch>(element),
+            "qcode" => QapiJson.Read<KeyValue.QcodeBranch>(element),
             _ => new KeyValue
             {
                 Type = QapiJson.Member<KeyValueKind>(element, "type"),
@@ -2399,10 +2400,10 @@ internal sealed class KeyValueConverter : JsonConverter<KeyValue>
     {
         switch (value)
         {
-            case KeyValue.Number v:
+            case KeyValue.NumberBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case KeyValue.Qcode v:
+            case KeyValue.QcodeBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -2736,11 +2737,11 @@ public sealed partial record InputKeyEvent
 {
     /// <summary>Gets the member <c>key</c> (mandatory, QAPI type <c>KeyValue</c>).</summary>
     [JsonPropertyName("key")]
-    public KeyValue Key { get; init; } = null!;
+    public required KeyValue Key { get; init; }
 
     /// <summary>Gets the member <c>down</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("down")]
-    public bool Down { get; init; }
+    public required bool Down { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InputBtnEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
@@ -2749,11 +2750,11 @@ public sealed partial record InputBtnEvent
     /// <summary>Gets the member <c>button</c> (mandatory, QAPI type <c>InputButton</c>).</summary>
     [JsonPropertyName("button")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public InputButton Button { get; init; }
+    public required InputButton Button { get; init; }
 
     /// <summary>Gets the member <c>down</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("down")]
-    public bool Down { get; init; }
+    public required bool Down { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InputMoveEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
@@ -2762,11 +2763,11 @@ public sealed partial record InputMoveEvent
     /// <summary>Gets the member <c>axis</c> (mandatory, QAPI type <c>InputAxis</c>).</summary>
     [JsonPropertyName("axis")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public InputAxis Axis { get; init; }
+    public required InputAxis Axis { get; init; }
 
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("value")]
-    public long Value { get; init; }
+    public required long Value { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InputMultiTouchEvent</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
@@ -2775,24 +2776,24 @@ public sealed partial record InputMultiTouchEvent
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>InputMultiTouchType</c>).</summary>
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public InputMultiTouchType Type { get; init; }
+    public required InputMultiTouchType Type { get; init; }
 
     /// <summary>Gets the member <c>slot</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("slot")]
-    public long Slot { get; init; }
+    public required long Slot { get; init; }
 
     /// <summary>Gets the member <c>tracking-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("tracking-id")]
-    public long TrackingId { get; init; }
+    public required long TrackingId { get; init; }
 
     /// <summary>Gets the member <c>axis</c> (mandatory, QAPI type <c>InputAxis</c>).</summary>
     [JsonPropertyName("axis")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public InputAxis Axis { get; init; }
+    public required InputAxis Axis { get; init; }
 
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("value")]
-    public long Value { get; init; }
+    public required long Value { get; init; }
 }
 
 /// <summary>The QAPI enum <c>InputEventKind</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
@@ -2901,7 +2902,7 @@ public sealed partial record InputKeyEventWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputKeyEvent</c>).</summary>
     [JsonPropertyName("data")]
-    public InputKeyEvent Data { get; init; } = null!;
+    public required InputKeyEvent Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InputBtnEventWrapper</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
@@ -2909,7 +2910,7 @@ public sealed partial record InputBtnEventWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputBtnEvent</c>).</summary>
     [JsonPropertyName("data")]
-    public InputBtnEvent Data { get; init; } = null!;
+    public required InputBtnEvent Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InputMoveEventWrapper</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
@@ -2917,7 +2918,7 @@ public sealed partial record InputMoveEventWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMoveEvent</c>).</summary>
     [JsonPropertyName("data")]
-    public InputMoveEvent Data { get; init; } = null!;
+    public required InputMoveEvent Data { get; init; }
 }
 
 /// <summary>The QAPI struct <c>InputMultiTouchEventWrapper</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
@@ -2925,7 +2926,7 @@ public sealed partial record InputMultiTouchEventWrapper
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMultiTouchEvent</c>).</summary>
     [JsonPropertyName("data")]
-    public InputMultiTouchEvent Data { get; init; } = null!;
+    public required InputMultiTouchEvent Data { get; init; }
 }
 
 /// <summary>The QAPI union <c>InputEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -2942,58 +2943,58 @@ public partial record InputEvent
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>key</c> (<c>type</c> = <c>key</c>, members of <c>InputKeyEventWrapper</c>).</summary>
-    public sealed partial record Key : InputEvent
+    public sealed partial record KeyBranch : InputEvent
     {
-        /// <summary>Initializes a new instance of the <see cref="Key"/> record with <see cref="InputEvent.Type"/> set to <c>key</c>.</summary>
-        public Key() => Type = InputEventKind.Key;
+        /// <summary>Initializes a new instance of the <see cref="KeyBranch"/> record with <see cref="InputEvent.Type"/> set to <c>key</c>.</summary>
+        public KeyBranch() => Type = InputEventKind.Key;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputKeyEvent</c>).</summary>
         [JsonPropertyName("data")]
-        public InputKeyEvent Data { get; init; } = null!;
+        public required InputKeyEvent Data { get; init; }
     }
 
     /// <summary>The branch <c>btn</c> (<c>type</c> = <c>btn</c>, members of <c>InputBtnEventWrapper</c>).</summary>
-    public sealed partial record Btn : InputEvent
+    public sealed partial record BtnBranch : InputEvent
     {
-        /// <summary>Initializes a new instance of the <see cref="Btn"/> record with <see cref="InputEvent.Type"/> set to <c>btn</c>.</summary>
-        public Btn() => Type = InputEventKind.Btn;
+        /// <summary>Initializes a new instance of the <see cref="BtnBranch"/> record with <see cref="InputEvent.Type"/> set to <c>btn</c>.</summary>
+        public BtnBranch() => Type = InputEventKind.Btn;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputBtnEvent</c>).</summary>
         [JsonPropertyName("data")]
-        public InputBtnEvent Data { get; init; } = null!;
+        public required InputBtnEvent Data { get; init; }
     }
 
     /// <summary>The branch <c>rel</c> (<c>type</c> = <c>rel</c>, members of <c>InputMoveEventWrapper</c>).</summary>
-    public sealed partial record Rel : InputEvent
+    public sealed partial record RelBranch : InputEvent
     {
-        /// <summary>Initializes a new instance of the <see cref="Rel"/> record with <see cref="InputEvent.Type"/> set to <c>rel</c>.</summary>
-        public Rel() => Type = InputEventKind.Rel;
+        /// <summary>Initializes a new instance of the <see cref="RelBranch"/> record with <see cref="InputEvent.Type"/> set to <c>rel</c>.</summary>
+        public RelBranch() => Type = InputEventKind.Rel;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMoveEvent</c>).</summary>
         [JsonPropertyName("data")]
-        public InputMoveEvent Data { get; init; } = null!;
+        public required InputMoveEvent Data { get; init; }
     }
 
     /// <summary>The branch <c>abs</c> (<c>type</c> = <c>abs</c>, members of <c>InputMoveEventWrapper</c>).</summary>
-    public sealed partial record Abs : InputEvent
+    public sealed partial record AbsBranch : InputEvent
     {
-        /// <summary>Initializes a new instance of the <see cref="Abs"/> record with <see cref="InputEvent.Type"/> set to <c>abs</c>.</summary>
-        public Abs() => Type = InputEventKind.Abs;
+        /// <summary>Initializes a new instance of the <see cref="AbsBranch"/> record with <see cref="InputEvent.Type"/> set to <c>abs</c>.</summary>
+        public AbsBranch() => Type = InputEventKind.Abs;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMoveEvent</c>).</summary>
         [JsonPropertyName("data")]
-        public InputMoveEvent Data { get; init; } = null!;
+        public required InputMoveEvent Data { get; init; }
     }
 
     /// <summary>The branch <c>mtt</c> (<c>type</c> = <c>mtt</c>, members of <c>InputMultiTouchEventWrapper</c>). In QEMU 10.0 only (not in 7.2).</summary>
-    public sealed partial record Mtt : InputEvent
+    public sealed partial record MttBranch : InputEvent
     {
-        /// <summary>Initializes a new instance of the <see cref="Mtt"/> record with <see cref="InputEvent.Type"/> set to <c>mtt</c>.</summary>
-        public Mtt() => Type = InputEventKind.Mtt;
+        /// <summary>Initializes a new instance of the <see cref="MttBranch"/> record with <see cref="InputEvent.Type"/> set to <c>mtt</c>.</summary>
+        public MttBranch() => Type = InputEventKind.Mtt;
 
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMultiTouchEvent</c>).</summary>
         [JsonPropertyName("data")]
-        public InputMultiTouchEvent Data { get; init; } = null!;
+        public required InputMultiTouchEvent Data { get; init; }
     }
 }
 
@@ -3004,11 +3005,11 @@ internal sealed class InputEventConverter : JsonConverter<InputEvent>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "key" => QapiJson.Read<InputEvent.Key>(element),
-            "btn" => QapiJson.Read<InputEvent.Btn>(element),
-            "rel" => QapiJson.Read<InputEvent.Rel>(element),
-            "abs" => QapiJson.Read<InputEvent.Abs>(element),
-            "mtt" => QapiJson.Read<InputEvent.Mtt>(element),
+            "key" => QapiJson.Read<InputEvent.KeyBranch>(element),
+            "btn" => QapiJson.Read<InputEvent.BtnBranch>(element),
+            "rel" => QapiJson.Read<InputEvent.RelBranch>(element),
+            "abs" => QapiJson.Read<InputEvent.AbsBranch>(element),
+            "mtt" => QapiJson.Read<InputEvent.MttBranch>(element),
             _ => new InputEvent
             {
                 Type = QapiJson.Member<InputEventKind>(element, "type"),
@@ -3021,19 +3022,19 @@ internal sealed class InputEventConverter : JsonConverter<InputEvent>
     {
         switch (value)
         {
-            case InputEvent.Key v:
+            case InputEvent.KeyBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case InputEvent.Btn v:
+            case InputEvent.BtnBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case InputEvent.Rel v:
+            case InputEvent.RelBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case InputEvent.Abs v:
+            case InputEvent.AbsBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case InputEvent.Mtt v:
+            case InputEvent.MttBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -3473,10 +3474,10 @@ public partial record DisplayOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>gtk</c> (<c>type</c> = <c>gtk</c>, members of <c>DisplayGTK</c>). Only in a QEMU built with <c>CONFIG_GTK</c>.</summary>
-    public sealed partial record Gtk : DisplayOptions
+    public sealed partial record GtkBranch : DisplayOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Gtk"/> record with <see cref="DisplayOptions.Type"/> set to <c>gtk</c>.</summary>
-        public Gtk() => Type = DisplayType.Gtk;
+        /// <summary>Initializes a new instance of the <see cref="GtkBranch"/> record with <see cref="DisplayOptions.Type"/> set to <c>gtk</c>.</summary>
+        public GtkBranch() => Type = DisplayType.Gtk;
 
         /// <summary>Gets the member <c>grab-on-hover</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("grab-on-hover")]
@@ -3496,10 +3497,10 @@ public partial record DisplayOptions
     }
 
     /// <summary>The branch <c>cocoa</c> (<c>type</c> = <c>cocoa</c>, members of <c>DisplayCocoa</c>). Only in a QEMU built with <c>CONFIG_COCOA</c>.</summary>
-    public sealed partial record Cocoa : DisplayOptions
+    public sealed partial record CocoaBranch : DisplayOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Cocoa"/> record with <see cref="DisplayOptions.Type"/> set to <c>cocoa</c>.</summary>
-        public Cocoa() => Type = DisplayType.Cocoa;
+        /// <summary>Initializes a new instance of the <see cref="CocoaBranch"/> record with <see cref="DisplayOptions.Type"/> set to <c>cocoa</c>.</summary>
+        public CocoaBranch() => Type = DisplayType.Cocoa;
 
         /// <summary>Gets the member <c>left-command-key</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("left-command-key")]
@@ -3523,10 +3524,10 @@ public partial record DisplayOptions
     }
 
     /// <summary>The branch <c>curses</c> (<c>type</c> = <c>curses</c>, members of <c>DisplayCurses</c>). Only in a QEMU built with <c>CONFIG_CURSES</c>.</summary>
-    public sealed partial record Curses : DisplayOptions
+    public sealed partial record CursesBranch : DisplayOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Curses"/> record with <see cref="DisplayOptions.Type"/> set to <c>curses</c>.</summary>
-        public Curses() => Type = DisplayType.Curses;
+        /// <summary>Initializes a new instance of the <see cref="CursesBranch"/> record with <see cref="DisplayOptions.Type"/> set to <c>curses</c>.</summary>
+        public CursesBranch() => Type = DisplayType.Curses;
 
         /// <summary>Gets the member <c>charset</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("charset")]
@@ -3534,10 +3535,10 @@ public partial record DisplayOptions
     }
 
     /// <summary>The branch <c>egl-headless</c> (<c>type</c> = <c>egl-headless</c>, members of <c>DisplayEGLHeadless</c>). Only in a QEMU built with <c>CONFIG_OPENGL</c>.</summary>
-    public sealed partial record EglHeadless : DisplayOptions
+    public sealed partial record EglHeadlessBranch : DisplayOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="EglHeadless"/> record with <see cref="DisplayOptions.Type"/> set to <c>egl-headless</c>.</summary>
-        public EglHeadless() => Type = DisplayType.EglHeadless;
+        /// <summary>Initializes a new instance of the <see cref="EglHeadlessBranch"/> record with <see cref="DisplayOptions.Type"/> set to <c>egl-headless</c>.</summary>
+        public EglHeadlessBranch() => Type = DisplayType.EglHeadless;
 
         /// <summary>Gets the member <c>rendernode</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("rendernode")]
@@ -3545,10 +3546,10 @@ public partial record DisplayOptions
     }
 
     /// <summary>The branch <c>dbus</c> (<c>type</c> = <c>dbus</c>, members of <c>DisplayDBus</c>). Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
-    public sealed partial record Dbus : DisplayOptions
+    public sealed partial record DbusBranch : DisplayOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Dbus"/> record with <see cref="DisplayOptions.Type"/> set to <c>dbus</c>.</summary>
-        public Dbus() => Type = DisplayType.Dbus;
+        /// <summary>Initializes a new instance of the <see cref="DbusBranch"/> record with <see cref="DisplayOptions.Type"/> set to <c>dbus</c>.</summary>
+        public DbusBranch() => Type = DisplayType.Dbus;
 
         /// <summary>Gets the member <c>rendernode</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("rendernode")]
@@ -3568,10 +3569,10 @@ public partial record DisplayOptions
     }
 
     /// <summary>The branch <c>sdl</c> (<c>type</c> = <c>sdl</c>, members of <c>DisplaySDL</c>). Only in a QEMU built with <c>CONFIG_SDL</c>.</summary>
-    public sealed partial record Sdl : DisplayOptions
+    public sealed partial record SdlBranch : DisplayOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Sdl"/> record with <see cref="DisplayOptions.Type"/> set to <c>sdl</c>.</summary>
-        public Sdl() => Type = DisplayType.Sdl;
+        /// <summary>Initializes a new instance of the <see cref="SdlBranch"/> record with <see cref="DisplayOptions.Type"/> set to <c>sdl</c>.</summary>
+        public SdlBranch() => Type = DisplayType.Sdl;
 
         /// <summary>Gets the member <c>grab-mod</c> (optional, QAPI type <c>HotKeyMod</c>).</summary>
         [JsonPropertyName("grab-mod")]
@@ -3586,12 +3587,12 @@ internal sealed class DisplayOptionsConverter : JsonConverter<DisplayOptions>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "gtk" => QapiJson.Read<DisplayOptions.Gtk>(element),
-            "cocoa" => QapiJson.Read<DisplayOptions.Cocoa>(element),
-            "curses" => QapiJson.Read<DisplayOptions.Curses>(element),
-            "egl-headless" => QapiJson.Read<DisplayOptions.EglHeadless>(element),
-            "dbus" => QapiJson.Read<DisplayOptions.Dbus>(element),
-            "sdl" => QapiJson.Read<DisplayOptions.Sdl>(element),
+            "gtk" => QapiJson.Read<DisplayOptions.GtkBranch>(element),
+            "cocoa" => QapiJson.Read<DisplayOptions.CocoaBranch>(element),
+            "curses" => QapiJson.Read<DisplayOptions.CursesBranch>(element),
+            "egl-headless" => QapiJson.Read<DisplayOptions.EglHeadlessBranch>(element),
+            "dbus" => QapiJson.Read<DisplayOptions.DbusBranch>(element),
+            "sdl" => QapiJson.Read<DisplayOptions.SdlBranch>(element),
             _ => new DisplayOptions
             {
                 Type = QapiJson.Member<DisplayType>(element, "type"),
@@ -3608,22 +3609,22 @@ internal sealed class DisplayOptionsConverter : JsonConverter<DisplayOptions>
     {
         switch (value)
         {
-            case DisplayOptions.Gtk v:
+            case DisplayOptions.GtkBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case DisplayOptions.Cocoa v:
+            case DisplayOptions.CocoaBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case DisplayOptions.Curses v:
+            case DisplayOptions.CursesBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case DisplayOptions.EglHeadless v:
+            case DisplayOptions.EglHeadlessBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case DisplayOptions.Dbus v:
+            case DisplayOptions.DbusBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case DisplayOptions.Sdl v:
+            case DisplayOptions.SdlBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -3734,10 +3735,10 @@ public partial record DisplayReloadOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>vnc</c> (<c>type</c> = <c>vnc</c>, members of <c>DisplayReloadOptionsVNC</c>).</summary>
-    public sealed partial record Vnc : DisplayReloadOptions
+    public sealed partial record VncBranch : DisplayReloadOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vnc"/> record with <see cref="DisplayReloadOptions.Type"/> set to <c>vnc</c>.</summary>
-        public Vnc() => Type = DisplayReloadType.Vnc;
+        /// <summary>Initializes a new instance of the <see cref="VncBranch"/> record with <see cref="DisplayReloadOptions.Type"/> set to <c>vnc</c>.</summary>
+        public VncBranch() => Type = DisplayReloadType.Vnc;
 
         /// <summary>Gets the member <c>tls-certs</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("tls-certs")]
@@ -3752,7 +3753,7 @@ internal sealed class DisplayReloadOptionsConverter : JsonConverter<DisplayReloa
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "vnc" => QapiJson.Read<DisplayReloadOptions.Vnc>(element),
+            "vnc" => QapiJson.Read<DisplayReloadOptions.VncBranch>(element),
             _ => new DisplayReloadOptions
             {
                 Type = QapiJson.Member<DisplayReloadType>(element, "type"),
@@ -3765,7 +3766,7 @@ internal sealed class DisplayReloadOptionsConverter : JsonConverter<DisplayReloa
     {
         switch (value)
         {
-            case DisplayReloadOptions.Vnc v:
+            case DisplayReloadOptions.VncBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -3872,10 +3873,10 @@ public partial record DisplayUpdateOptions
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>vnc</c> (<c>type</c> = <c>vnc</c>, members of <c>DisplayUpdateOptionsVNC</c>).</summary>
-    public sealed partial record Vnc : DisplayUpdateOptions
+    public sealed partial record VncBranch : DisplayUpdateOptions
     {
-        /// <summary>Initializes a new instance of the <see cref="Vnc"/> record with <see cref="DisplayUpdateOptions.Type"/> set to <c>vnc</c>.</summary>
-        public Vnc() => Type = DisplayUpdateType.Vnc;
+        /// <summary>Initializes a new instance of the <see cref="VncBranch"/> record with <see cref="DisplayUpdateOptions.Type"/> set to <c>vnc</c>.</summary>
+        public VncBranch() => Type = DisplayUpdateType.Vnc;
 
         /// <summary>Gets the member <c>addresses</c> (optional, QAPI type <c>[SocketAddress]</c>).</summary>
         [JsonPropertyName("addresses")]
@@ -3890,7 +3891,7 @@ internal sealed class DisplayUpdateOptionsConverter : JsonConverter<DisplayUpdat
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "vnc" => QapiJson.Read<DisplayUpdateOptions.Vnc>(element),
+            "vnc" => QapiJson.Read<DisplayUpdateOptions.VncBranch>(element),
             _ => new DisplayUpdateOptions
             {
                 Type = QapiJson.Member<DisplayUpdateType>(element, "type"),
@@ -3903,7 +3904,7 @@ internal sealed class DisplayUpdateOptionsConverter : JsonConverter<DisplayUpdat
     {
         switch (value)
         {
-            case DisplayUpdateOptions.Vnc v:
+            case DisplayUpdateOptions.VncBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -3920,7 +3921,7 @@ public sealed partial record ScreendumpArguments
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
-    public string Filename { get; init; } = "";
+    public required string Filename { get; init; }
 
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("device")]
@@ -3940,7 +3941,7 @@ public sealed partial record ChangeVncPasswordArguments
 {
     /// <summary>Gets the member <c>password</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("password")]
-    public string Password { get; init; } = "";
+    public required string Password { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>send-key</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
@@ -3948,7 +3949,7 @@ public sealed partial record SendKeyArguments
 {
     /// <summary>Gets the member <c>keys</c> (mandatory, QAPI type <c>[KeyValue]</c>).</summary>
     [JsonPropertyName("keys")]
-    public IReadOnlyList<KeyValue> Keys { get; init; } = [];
+    public required IReadOnlyList<KeyValue> Keys { get; init; }
 
     /// <summary>Gets the member <c>hold-time</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("hold-time")]
@@ -3968,7 +3969,7 @@ public sealed partial record InputSendEventArguments
 
     /// <summary>Gets the member <c>events</c> (mandatory, QAPI type <c>[InputEvent]</c>).</summary>
     [JsonPropertyName("events")]
-    public IReadOnlyList<InputEvent> Events { get; init; } = [];
+    public required IReadOnlyList<InputEvent> Events { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>client_migrate_info</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
@@ -3976,11 +3977,11 @@ public sealed partial record ClientMigrateInfoArguments
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("protocol")]
-    public string Protocol { get; init; } = "";
+    public required string Protocol { get; init; }
 
     /// <summary>Gets the member <c>hostname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("hostname")]
-    public string Hostname { get; init; } = "";
+    public required string Hostname { get; init; }
 
     /// <summary>Gets the member <c>port</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("port")]

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -599,7 +600,7 @@ public sealed partial record XQueryVirtioStatusArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>x-query-virtio-queue-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
@@ -607,11 +608,11 @@ public sealed partial record XQueryVirtioQueueStatusArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("queue")]
-    public ushort Queue { get; init; }
+    public required ushort Queue { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>x-query-virtio-vhost-queue-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
@@ -619,11 +620,11 @@ public sealed partial record XQueryVirtioVhostQueueStatusArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("queue")]
-    public ushort Queue { get; init; }
+    public required ushort Queue { get; init; }
 }
 
 /// <summary>The arguments of the QMP command <c>x-query-virtio-queue-element</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
@@ -631,11 +632,11 @@ public sealed partial record XQueryVirtioQueueElementArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>queue</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("queue")]
-    public ushort Queue { get; init; }
+    public required ushort Queue { get; init; }
 
     /// <summary>Gets the member <c>index</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("index")]

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 
@@ -102,7 +103,7 @@ public sealed partial record YankInstanceBlockNode
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
-    public string NodeName { get; init; } = "";
+    public required string NodeName { get; init; }
 }
 
 /// <summary>The QAPI struct <c>YankInstanceChardev</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
@@ -110,7 +111,7 @@ public sealed partial record YankInstanceChardev
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
-    public string Id { get; init; } = "";
+    public required string Id { get; init; }
 }
 
 /// <summary>The QAPI union <c>YankInstance</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
@@ -127,25 +128,25 @@ public partial record YankInstance
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>block-node</c> (<c>type</c> = <c>block-node</c>, members of <c>YankInstanceBlockNode</c>).</summary>
-    public sealed partial record BlockNode : YankInstance
+    public sealed partial record BlockNodeBranch : YankInstance
     {
-        /// <summary>Initializes a new instance of the <see cref="BlockNode"/> record with <see cref="YankInstance.Type"/> set to <c>block-node</c>.</summary>
-        public BlockNode() => Type = YankInstanceType.BlockNode;
+        /// <summary>Initializes a new instance of the <see cref="BlockNodeBranch"/> record with <see cref="YankInstance.Type"/> set to <c>block-node</c>.</summary>
+        public BlockNodeBranch() => Type = YankInstanceType.BlockNode;
 
         /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("node-name")]
-        public string NodeName { get; init; } = "";
+        public required string NodeName { get; init; }
     }
 
     /// <summary>The branch <c>chardev</c> (<c>type</c> = <c>chardev</c>, members of <c>YankInstanceChardev</c>).</summary>
-    public sealed partial record Chardev : YankInstance
+    public sealed partial record ChardevBranch : YankInstance
     {
-        /// <summary>Initializes a new instance of the <see cref="Chardev"/> record with <see cref="YankInstance.Type"/> set to <c>chardev</c>.</summary>
-        public Chardev() => Type = YankInstanceType.Chardev;
+        /// <summary>Initializes a new instance of the <see cref="ChardevBranch"/> record with <see cref="YankInstance.Type"/> set to <c>chardev</c>.</summary>
+        public ChardevBranch() => Type = YankInstanceType.Chardev;
 
         /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("id")]
-        public string Id { get; init; } = "";
+        public required string Id { get; init; }
     }
 }
 
@@ -156,8 +157,8 @@ internal sealed class YankInstanceConverter : JsonConverter<YankInstance>
         var element = JsonElement.ParseValue(ref reader);
         return QapiJson.Tag(element, "type") switch
         {
-            "block-node" => QapiJson.Read<YankInstance.BlockNode>(element),
-            "chardev" => QapiJson.Read<YankInstance.Chardev>(element),
+            "block-node" => QapiJson.Read<YankInstance.BlockNodeBranch>(element),
+            "chardev" => QapiJson.Read<YankInstance.ChardevBranch>(element),
             _ => new YankInstance
             {
                 Type = QapiJson.Member<YankInstanceType>(element, "type"),
@@ -170,10 +171,10 @@ internal sealed class YankInstanceConverter : JsonConverter<YankInstance>
     {
         switch (value)
         {
-            case YankInstance.BlockNode v:
+            case YankInstance.BlockNodeBranch v:
                 QapiJson.Write(writer, v);
                 return;
-            case YankInstance.Chardev v:
+            case YankInstance.ChardevBranch v:
                 QapiJson.Write(writer, v);
                 return;
         }
@@ -190,7 +191,7 @@ public sealed partial record YankArguments
 {
     /// <summary>Gets the member <c>instances</c> (mandatory, QAPI type <c>[YankInstance]</c>).</summary>
     [JsonPropertyName("instances")]
-    public IReadOnlyList<YankInstance> Instances { get; init; } = [];
+    public required IReadOnlyList<YankInstance> Instances { get; init; }
 }
 
 public readonly partial struct QapiCommands

@@ -7,9 +7,17 @@ namespace Qmp.Net.Qapi.Serialization;
 internal static class QapiJson
 {
     /// <summary>The metadata of a generated type (or of a built-in, list or nullable form of one).</summary>
-    public static JsonTypeInfo<T> Info<T>() =>
-        (JsonTypeInfo<T>)(QapiJsonContext.Default.GetTypeInfo(typeof(T))
-            ?? throw new InvalidOperationException($"{typeof(T)} is not in {nameof(QapiJsonContext)}."));
+    public static JsonTypeInfo<T> Info<T>() => Cache<T>.Info;
+
+    /// <summary>The options all reading and writing goes through (<see cref="QapiTolerantResolver"/>).</summary>
+    public static JsonSerializerOptions Options => s_options;
+
+    private static readonly JsonSerializerOptions s_options = QapiTolerantResolver.Options(QapiJsonContext.Default);
+
+    private static class Cache<T>
+    {
+        public static readonly JsonTypeInfo<T> Info = (JsonTypeInfo<T>)s_options.GetTypeInfo(typeof(T));
+    }
 
     /// <summary>The string value of a union's discriminator, wherever it is in the object (QEMU sends members in hash
     /// order); <see langword="null"/> when it is missing or not a string.</summary>

@@ -9,9 +9,17 @@ namespace Qmp.Net.Qapi.Serialization;
 internal static class QgaJson
 {
     /// <summary>The metadata of a generated guest agent type (or of a built-in, list or nullable form of one).</summary>
-    public static JsonTypeInfo<T> Info<T>() =>
-        (JsonTypeInfo<T>)(QgaJsonContext.Default.GetTypeInfo(typeof(T))
-            ?? throw new InvalidOperationException($"{typeof(T)} is not in {nameof(QgaJsonContext)}."));
+    public static JsonTypeInfo<T> Info<T>() => Cache<T>.Info;
+
+    /// <summary>The options all reading and writing goes through (<see cref="QapiTolerantResolver"/>).</summary>
+    public static JsonSerializerOptions Options => s_options;
+
+    private static readonly JsonSerializerOptions s_options = QapiTolerantResolver.Options(QgaJsonContext.Default);
+
+    private static class Cache<T>
+    {
+        public static readonly JsonTypeInfo<T> Info = (JsonTypeInfo<T>)s_options.GetTypeInfo(typeof(T));
+    }
 
     public static string? Tag(JsonElement element, string name) => QapiJson.Tag(element, name);
 

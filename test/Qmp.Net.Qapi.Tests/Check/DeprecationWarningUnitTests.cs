@@ -69,7 +69,7 @@ public class DeprecationWarningUnitTests
     [Test]
     public async Task A_deprecated_member_of_a_union_branch_warns_with_its_path()
     {
-        await _client.Commands.ObjectAddAsync(new ObjectOptions.RngRandom { Id = "rng0", Opened = false });
+        await _client.Commands.ObjectAddAsync(new ObjectOptions.RngRandomBranch { Id = "rng0", Opened = false });
 
         Assert.That(Warnings.Select(w => (w.Id.Id, Member: w.StructuredState!.Single(s => s.Key == "Member").Value)),
             Is.EqualTo(new[] { (QapiEventId.DeprecatedMember, (string?)"opened") }));
@@ -87,7 +87,7 @@ public class DeprecationWarningUnitTests
     [Test]
     public async Task A_deprecated_enum_value_deep_in_a_list_warns_once_naming_value_and_path()
     {
-        var backup = new TransactionAction.DriveBackup { Data = new DriveBackup { Device = "d0", Target = "t.qcow2", Sync = MirrorSyncMode.Full } };
+        var backup = new TransactionAction.DriveBackupBranch { Data = new DriveBackup { Device = "d0", Target = "t.qcow2", Sync = MirrorSyncMode.Full } };
         await _client.Commands.TransactionAsync(new TransactionArguments { Actions = [backup, backup] });
 
         Assert.That(Warnings, Has.Count.EqualTo(1));

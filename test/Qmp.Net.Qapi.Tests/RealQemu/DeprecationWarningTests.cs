@@ -34,7 +34,7 @@ public class DeprecationWarningTests(QemuUnderTest qemu) : DeprecationWarningFix
 
         try
         {
-            await process.Client.Commands.ObjectAddAsync(new ObjectOptions.RngRandom { Id = "rng0", Filename = "/dev/urandom", Opened = false });
+            await process.Client.Commands.ObjectAddAsync(new ObjectOptions.RngRandomBranch { Id = "rng0", Filename = "/dev/urandom", Opened = false });
         }
         catch (QmpErrorException)
         {
@@ -76,7 +76,7 @@ public class DeprecationWarningOnQemu10Tests : DeprecationWarningFixture
         await process.Client.Commands.ChardevAddAsync(new ChardevAddArguments
         {
             Id = "c0",
-            Backend = new ChardevBackend.Socket { Data = new ChardevSocket { Addr = new SocketAddressLegacy.Unix { Data = new UnixSocketAddress { Path = socket } }, Server = false, Reconnect = 1 } },
+            Backend = new ChardevBackend.SocketBranch { Data = new ChardevSocket { Addr = new SocketAddressLegacy.UnixBranch { Data = new UnixSocketAddress { Path = socket } }, Server = false, Reconnect = 1 } },
         });
 
         Assert.That(Warnings, Is.EqualTo(new[] { (QapiEventId.DeprecatedMember, (string?)"backend.data.reconnect", (string?)null) }));

@@ -102,15 +102,15 @@ public class TypedFlowTests(QemuUnderTest qemu)
             await using var process = await qemu.StartAsync();
             var commands = process.Client.Commands;
 
-            await commands.BlockdevAddAsync(new BlockdevOptions.Qcow2 { NodeName = "disk0", File = new BlockdevOptions.FileBranch { Filename = image } });
-            await commands.BlockdevAddAsync(new BlockdevOptions.NullCo { NodeName = "null0", Size = 1 << 20 });
+            await commands.BlockdevAddAsync(new BlockdevOptions.Qcow2Branch { NodeName = "disk0", File = new BlockdevOptions.FileBranch { Filename = image } });
+            await commands.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "null0", Size = 1 << 20 });
 
             var nodes = await commands.QueryNamedBlockNodesAsync(new QueryNamedBlockNodesArguments { Flat = true });
             Assert.That(nodes.Select(n => n.NodeName), Does.Contain("disk0").And.Contain("null0"));
             var disk = nodes.Single(n => n.NodeName == "disk0");
             Assert.That(disk.Drv, Is.EqualTo("qcow2"));
             Assert.That(disk.Image.VirtualSize, Is.EqualTo(64L << 20));
-            Assert.That(disk.Image.FormatSpecific, Is.TypeOf<ImageInfoSpecific.Qcow2>());
+            Assert.That(disk.Image.FormatSpecific, Is.TypeOf<ImageInfoSpecific.Qcow2Branch>());
 
             await commands.BlockdevDelAsync(new BlockdevDelArguments { NodeName = "null0" });
             Assert.That((await commands.QueryNamedBlockNodesAsync(new QueryNamedBlockNodesArguments { Flat = true })).Select(n => n.NodeName), Does.Not.Contain("null0"));
@@ -133,8 +133,8 @@ public class TypedFlowTests(QemuUnderTest qemu)
             QemuImg("create", "-f", "qcow2", target, "64M");
             await using var process = await qemu.StartAsync();
             var client = process.Client;
-            await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2 { NodeName = "src", File = new BlockdevOptions.FileBranch { Filename = source } });
-            await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2 { NodeName = "tgt", File = new BlockdevOptions.FileBranch { Filename = target } });
+            await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2Branch { NodeName = "src", File = new BlockdevOptions.FileBranch { Filename = source } });
+            await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2Branch { NodeName = "tgt", File = new BlockdevOptions.FileBranch { Filename = target } });
 
             using var events = client.SubscribeEvents(e => e.Name is "JOB_STATUS_CHANGE" or "BLOCK_JOB_READY" or "BLOCK_JOB_COMPLETED");
             await client.Commands.BlockdevMirrorAsync(new BlockdevMirrorArguments { JobId = "job0", Device = "src", Target = "tgt", Sync = MirrorSyncMode.Full });
@@ -197,14 +197,14 @@ public class TypedFlowTests(QemuUnderTest qemu)
     {
         await using var process = await qemu.StartAsync("-machine", "pc", "-device", "qemu-xhci,id=xhci");
         var client = process.Client;
-        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCo { NodeName = "usbdisk" });
+        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "usbdisk" });
 
         await client.Commands.DeviceAddAsync(new DeviceAddArguments
         {
             Driver = "usb-storage",
             Id = "usb0",
             Bus = "xhci.0",
-            Properties = new() { ["drive"] = JsonSerializer.SerializeToElement("usbdisk", QapiJsonContext.Default.String) },
+            Properties = new() { ["drive"] = "usbdisk" },
         });
         var deleted = client.WaitForEventAsync<DeviceDeletedEvent>(d => d.Device == "usb0");
         await client.Commands.DeviceDelAsync(new DeviceDelArguments { Id = "usb0" });

@@ -12,8 +12,8 @@ public class UnionTests
 
         var cpu = JsonSerializer.Deserialize(json, QapiJson.Info<CpuInfoFast>());
 
-        Assert.That(cpu, Is.TypeOf<CpuInfoFast.S390x>());
-        var s390 = (CpuInfoFast.S390x)cpu!;
+        Assert.That(cpu, Is.TypeOf<CpuInfoFast.S390xBranch>());
+        var s390 = (CpuInfoFast.S390xBranch)cpu!;
         Assert.That(s390.CpuState, Is.EqualTo(S390CpuState.Operating));
         Assert.That(s390.ThreadId, Is.EqualTo(42));
         Assert.That(s390.Target, Is.EqualTo(SysEmuTarget.S390x));
@@ -48,7 +48,7 @@ public class UnionTests
     [Test]
     public void A_branch_record_writes_its_tag_and_members_and_no_null_members()
     {
-        var options = new BlockdevOptions.Qcow2 { NodeName = "disk0", File = "file0" };
+        var options = new BlockdevOptions.Qcow2Branch { NodeName = "disk0", File = "file0" };
 
         var json = JsonSerializer.Serialize<BlockdevOptions>(options, QapiJson.Info<BlockdevOptions>());
 
@@ -64,7 +64,7 @@ public class UnionTests
     {
         var json = """{"driver":"qcow2","node-name":"top","file":{"driver":"file","filename":"/tmp/x.qcow2"}}""";
 
-        var options = (BlockdevOptions.Qcow2)JsonSerializer.Deserialize(json, QapiJson.Info<BlockdevOptions>())!;
+        var options = (BlockdevOptions.Qcow2Branch)JsonSerializer.Deserialize(json, QapiJson.Info<BlockdevOptions>())!;
 
         Assert.That(options.File.Definition, Is.TypeOf<BlockdevOptions.FileBranch>());
         Assert.That(((BlockdevOptions.FileBranch)options.File.Definition!).Filename, Is.EqualTo("/tmp/x.qcow2"));

@@ -42,7 +42,7 @@ public class ValueTests
 
         Assert.That(reference.Reference, Is.EqualTo("node0"));
         Assert.That(reference.Definition, Is.Null);
-        Assert.That(definition.Definition, Is.TypeOf<BlockdevOptions.NullCo>());
+        Assert.That(definition.Definition, Is.TypeOf<BlockdevOptions.NullCoBranch>());
     }
 
     [Test]

@@ -145,6 +145,11 @@ internal sealed class ArgumentSampler
             return Convert.ChangeType(1, type, System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (type == typeof(System.Text.Json.Nodes.JsonNode))
+        {
+            return System.Text.Json.Nodes.JsonValue.Create(1);
+        }
+
         if (type == typeof(JsonElement))
         {
             return JsonSerializer.SerializeToElement(1, QapiJsonContext.Default.Int32);

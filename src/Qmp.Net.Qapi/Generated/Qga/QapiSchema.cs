@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 using Qmp.Net.Qga;
@@ -477,11 +478,11 @@ public sealed partial record GuestLogicalProcessor
 {
     /// <summary>Gets the member <c>logical-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("logical-id")]
-    public long LogicalId { get; init; }
+    public required long LogicalId { get; init; }
 
     /// <summary>Gets the member <c>online</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("online")]
-    public bool Online { get; init; }
+    public required bool Online { get; init; }
 
     /// <summary>Gets the member <c>can-offline</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("can-offline")]
@@ -889,10 +890,10 @@ public partial record GuestDiskSmart
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>nvme</c> (<c>type</c> = <c>nvme</c>, members of <c>GuestNVMeSmart</c>).</summary>
-    public sealed partial record Nvme : GuestDiskSmart
+    public sealed partial record NvmeBranch : GuestDiskSmart
     {
-        /// <summary>Initializes a new instance of the <see cref="Nvme"/> record with <see cref="GuestDiskSmart.Type"/> set to <c>nvme</c>.</summary>
-        public Nvme() => Type = GuestDiskBusType.Nvme;
+        /// <summary>Initializes a new instance of the <see cref="NvmeBranch"/> record with <see cref="GuestDiskSmart.Type"/> set to <c>nvme</c>.</summary>
+        public NvmeBranch() => Type = GuestDiskBusType.Nvme;
 
         /// <summary>Gets the member <c>critical-warning</c> (mandatory, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("critical-warning")]
@@ -1003,7 +1004,7 @@ internal sealed class GuestDiskSmartConverter : JsonConverter<GuestDiskSmart>
         var element = JsonElement.ParseValue(ref reader);
         return QgaJson.Tag(element, "type") switch
         {
-            "nvme" => QgaJson.Read<GuestDiskSmart.Nvme>(element),
+            "nvme" => QgaJson.Read<GuestDiskSmart.NvmeBranch>(element),
             _ => new GuestDiskSmart
             {
                 Type = QgaJson.Member<GuestDiskBusType>(element, "type"),
@@ -1016,7 +1017,7 @@ internal sealed class GuestDiskSmartConverter : JsonConverter<GuestDiskSmart>
     {
         switch (value)
         {
-            case GuestDiskSmart.Nvme v:
+            case GuestDiskSmart.NvmeBranch v:
                 QgaJson.Write(writer, v);
                 return;
         }
@@ -1093,11 +1094,11 @@ public sealed partial record GuestMemoryBlock
 {
     /// <summary>Gets the member <c>phys-index</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("phys-index")]
-    public ulong PhysIndex { get; init; }
+    public required ulong PhysIndex { get; init; }
 
     /// <summary>Gets the member <c>online</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("online")]
-    public bool Online { get; init; }
+    public required bool Online { get; init; }
 
     /// <summary>Gets the member <c>can-offline</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("can-offline")]
@@ -1589,10 +1590,10 @@ public partial record GuestDeviceId
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>pci</c> (<c>type</c> = <c>pci</c>, members of <c>GuestDeviceIdPCI</c>).</summary>
-    public sealed partial record Pci : GuestDeviceId
+    public sealed partial record PciBranch : GuestDeviceId
     {
-        /// <summary>Initializes a new instance of the <see cref="Pci"/> record with <see cref="GuestDeviceId.Type"/> set to <c>pci</c>.</summary>
-        public Pci() => Type = GuestDeviceType.Pci;
+        /// <summary>Initializes a new instance of the <see cref="PciBranch"/> record with <see cref="GuestDeviceId.Type"/> set to <c>pci</c>.</summary>
+        public PciBranch() => Type = GuestDeviceType.Pci;
 
         /// <summary>Gets the member <c>vendor-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("vendor-id")]
@@ -1611,7 +1612,7 @@ internal sealed class GuestDeviceIdConverter : JsonConverter<GuestDeviceId>
         var element = JsonElement.ParseValue(ref reader);
         return QgaJson.Tag(element, "type") switch
         {
-            "pci" => QgaJson.Read<GuestDeviceId.Pci>(element),
+            "pci" => QgaJson.Read<GuestDeviceId.PciBranch>(element),
             _ => new GuestDeviceId
             {
                 Type = QgaJson.Member<GuestDeviceType>(element, "type"),
@@ -1624,7 +1625,7 @@ internal sealed class GuestDeviceIdConverter : JsonConverter<GuestDeviceId>
     {
         switch (value)
         {
-            case GuestDeviceId.Pci v:
+            case GuestDeviceId.PciBranch v:
                 QgaJson.Write(writer, v);
                 return;
         }
@@ -1891,10 +1892,10 @@ public partial record GuestCpuStats
     public JsonElement? RawJson { get; init; }
 
     /// <summary>The branch <c>linux</c> (<c>type</c> = <c>linux</c>, members of <c>GuestLinuxCpuStats</c>).</summary>
-    public sealed partial record Linux : GuestCpuStats
+    public sealed partial record LinuxBranch : GuestCpuStats
     {
-        /// <summary>Initializes a new instance of the <see cref="Linux"/> record with <see cref="GuestCpuStats.Type"/> set to <c>linux</c>.</summary>
-        public Linux() => Type = GuestCpuStatsType.Linux;
+        /// <summary>Initializes a new instance of the <see cref="LinuxBranch"/> record with <see cref="GuestCpuStats.Type"/> set to <c>linux</c>.</summary>
+        public LinuxBranch() => Type = GuestCpuStatsType.Linux;
 
         /// <summary>Gets the member <c>cpu</c> (mandatory, QAPI type <c>int</c>).</summary>
         [JsonPropertyName("cpu")]
@@ -1949,7 +1950,7 @@ internal sealed class GuestCpuStatsConverter : JsonConverter<GuestCpuStats>
         var element = JsonElement.ParseValue(ref reader);
         return QgaJson.Tag(element, "type") switch
         {
-            "linux" => QgaJson.Read<GuestCpuStats.Linux>(element),
+            "linux" => QgaJson.Read<GuestCpuStats.LinuxBranch>(element),
             _ => new GuestCpuStats
             {
                 Type = QgaJson.Member<GuestCpuStatsType>(element, "type"),
@@ -1962,7 +1963,7 @@ internal sealed class GuestCpuStatsConverter : JsonConverter<GuestCpuStats>
     {
         switch (value)
         {
-            case GuestCpuStats.Linux v:
+            case GuestCpuStats.LinuxBranch v:
                 QgaJson.Write(writer, v);
                 return;
         }
@@ -2063,7 +2064,7 @@ public sealed partial record GuestSyncDelimitedArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("id")]
-    public long Id { get; init; }
+    public required long Id { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-sync</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
@@ -2071,7 +2072,7 @@ public sealed partial record GuestSyncArguments
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("id")]
-    public long Id { get; init; }
+    public required long Id { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-set-time</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
@@ -2095,7 +2096,7 @@ public sealed partial record GuestFileOpenArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mode")]
@@ -2107,7 +2108,7 @@ public sealed partial record GuestFileCloseArguments
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
-    public long Handle { get; init; }
+    public required long Handle { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-file-read</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
@@ -2115,7 +2116,7 @@ public sealed partial record GuestFileReadArguments
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
-    public long Handle { get; init; }
+    public required long Handle { get; init; }
 
     /// <summary>Gets the member <c>count</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("count")]
@@ -2127,11 +2128,11 @@ public sealed partial record GuestFileWriteArguments
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
-    public long Handle { get; init; }
+    public required long Handle { get; init; }
 
     /// <summary>Gets the member <c>buf-b64</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("buf-b64")]
-    public string BufB64 { get; init; } = "";
+    public required string BufB64 { get; init; }
 
     /// <summary>Gets the member <c>count</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("count")]
@@ -2143,15 +2144,15 @@ public sealed partial record GuestFileSeekArguments
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
-    public long Handle { get; init; }
+    public required long Handle { get; init; }
 
     /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("offset")]
-    public long Offset { get; init; }
+    public required long Offset { get; init; }
 
     /// <summary>Gets the member <c>whence</c> (mandatory, QAPI type <c>GuestFileWhence</c>).</summary>
     [JsonPropertyName("whence")]
-    public GuestFileWhence Whence { get; init; } = null!;
+    public required GuestFileWhence Whence { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-file-flush</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
@@ -2159,7 +2160,7 @@ public sealed partial record GuestFileFlushArguments
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
-    public long Handle { get; init; }
+    public required long Handle { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-fsfreeze-freeze-list</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>.</summary>
@@ -2183,7 +2184,7 @@ public sealed partial record GuestSetVcpusArguments
 {
     /// <summary>Gets the member <c>vcpus</c> (mandatory, QAPI type <c>[GuestLogicalProcessor]</c>).</summary>
     [JsonPropertyName("vcpus")]
-    public IReadOnlyList<GuestLogicalProcessor> Vcpus { get; init; } = [];
+    public required IReadOnlyList<GuestLogicalProcessor> Vcpus { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-set-user-password</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX or CONFIG_FREEBSD</c>.</summary>
@@ -2191,15 +2192,15 @@ public sealed partial record GuestSetUserPasswordArguments
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
-    public string Username { get; init; } = "";
+    public required string Username { get; init; }
 
     /// <summary>Gets the member <c>password</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("password")]
-    public string Password { get; init; } = "";
+    public required string Password { get; init; }
 
     /// <summary>Gets the member <c>crypted</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("crypted")]
-    public bool Crypted { get; init; }
+    public required bool Crypted { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-set-memory-blocks</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
@@ -2207,7 +2208,7 @@ public sealed partial record GuestSetMemoryBlocksArguments
 {
     /// <summary>Gets the member <c>mem-blks</c> (mandatory, QAPI type <c>[GuestMemoryBlock]</c>).</summary>
     [JsonPropertyName("mem-blks")]
-    public IReadOnlyList<GuestMemoryBlock> MemBlks { get; init; } = [];
+    public required IReadOnlyList<GuestMemoryBlock> MemBlks { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-exec-status</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -2215,7 +2216,7 @@ public sealed partial record GuestExecStatusArguments
 {
     /// <summary>Gets the member <c>pid</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("pid")]
-    public long Pid { get; init; }
+    public required long Pid { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-exec</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
@@ -2223,7 +2224,7 @@ public sealed partial record GuestExecArguments
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
-    public string Path { get; init; } = "";
+    public required string Path { get; init; }
 
     /// <summary>Gets the member <c>arg</c> (optional, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("arg")]
@@ -2247,7 +2248,7 @@ public sealed partial record GuestSshGetAuthorizedKeysArguments
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
-    public string Username { get; init; } = "";
+    public required string Username { get; init; }
 }
 
 /// <summary>The arguments of the guest agent command <c>guest-ssh-add-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
@@ -2255,11 +2256,11 @@ public sealed partial record GuestSshAddAuthorizedKeysArguments
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
-    public string Username { get; init; } = "";
+    public required string Username { get; init; }
 
     /// <summary>Gets the member <c>keys</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("keys")]
-    public IReadOnlyList<string> Keys { get; init; } = [];
+    public required IReadOnlyList<string> Keys { get; init; }
 
     /// <summary>Gets the member <c>reset</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("reset")]
@@ -2271,11 +2272,11 @@ public sealed partial record GuestSshRemoveAuthorizedKeysArguments
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
-    public string Username { get; init; } = "";
+    public required string Username { get; init; }
 
     /// <summary>Gets the member <c>keys</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("keys")]
-    public IReadOnlyList<string> Keys { get; init; } = [];
+    public required IReadOnlyList<string> Keys { get; init; }
 }
 
 public readonly partial struct QgaCommands

@@ -5,6 +5,7 @@
 
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Qmp.Net.Qapi.Serialization;
 using Qmp.Net.Qga;
@@ -16,15 +17,18 @@ namespace Qmp.Net.Qapi.Qga;
 /// <summary>The System.Text.Json metadata of every generated type (source generation: native-AOT safe).</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(JsonNode))]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonArray))]
 [JsonSerializable(typeof(GuestAgentCommandInfo))]
 [JsonSerializable(typeof(GuestAgentInfo))]
 [JsonSerializable(typeof(GuestAuthorizedKeys))]
 [JsonSerializable(typeof(GuestCCWAddress))]
 [JsonSerializable(typeof(GuestCpuStats))]
-[JsonSerializable(typeof(GuestCpuStats.Linux), TypeInfoPropertyName = "GuestCpuStatsLinuxBranch")]
+[JsonSerializable(typeof(GuestCpuStats.LinuxBranch), TypeInfoPropertyName = "GuestCpuStatsLinuxBranch")]
 [JsonSerializable(typeof(GuestCpuStatsType))]
 [JsonSerializable(typeof(GuestDeviceId))]
-[JsonSerializable(typeof(GuestDeviceId.Pci), TypeInfoPropertyName = "GuestDeviceIdPciBranch")]
+[JsonSerializable(typeof(GuestDeviceId.PciBranch), TypeInfoPropertyName = "GuestDeviceIdPciBranch")]
 [JsonSerializable(typeof(GuestDeviceIdPCI))]
 [JsonSerializable(typeof(GuestDeviceInfo))]
 [JsonSerializable(typeof(GuestDeviceType))]
@@ -32,7 +36,7 @@ namespace Qmp.Net.Qapi.Qga;
 [JsonSerializable(typeof(GuestDiskBusType))]
 [JsonSerializable(typeof(GuestDiskInfo))]
 [JsonSerializable(typeof(GuestDiskSmart))]
-[JsonSerializable(typeof(GuestDiskSmart.Nvme), TypeInfoPropertyName = "GuestDiskSmartNvmeBranch")]
+[JsonSerializable(typeof(GuestDiskSmart.NvmeBranch), TypeInfoPropertyName = "GuestDiskSmartNvmeBranch")]
 [JsonSerializable(typeof(GuestDiskStats))]
 [JsonSerializable(typeof(GuestDiskStatsInfo))]
 [JsonSerializable(typeof(GuestExec))]
