@@ -91,7 +91,7 @@ public sealed class StorageDaemonSnippets
         #region backup
         await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2
         {
-            NodeName = "backup0", File = new BlockdevOptions.File { Filename = target },
+            NodeName = "backup0", File = new BlockdevOptions.FileBranch { Filename = target },
         });
 
         // subscribe first: JOB_STATUS_CHANGE created/running come before the reply to blockdev-backup
@@ -100,9 +100,12 @@ public sealed class StorageDaemonSnippets
         {
             JobId = "job0", Device = "disk0", Target = "backup0", Sync = MirrorSyncMode.Full, AutoDismiss = false,
         });
-        while ((await jobEvents.ReadAsync()).Decode() is not JobStatusChangeEvent { Id: "job0", Status.Kind: JobStatus.Known.Concluded })
+        JobStatusChangeEvent? change;
+        do
         {
+            change = (await jobEvents.ReadAsync()).Decode() as JobStatusChangeEvent;
         }
+        while (change is not { Id: "job0", Status.Kind: JobStatus.Known.Concluded });
 
         var job = (await client.Commands.QueryJobsAsync()).Single(j => j.Id == "job0");
         if (job.Error is not null)
@@ -128,6 +131,7 @@ public sealed class StorageDaemonSnippets
             NbdServer = $"addr.type=unix,addr.path={socket}",
             Exports = ["type=nbd,id=export0,node-name=disk0,name=disk0"],
         });
+        using var nbdClient = StartNbdClient(socket);                // a qemu-io that stays connected to the export
         var client = daemon.Client;
         #region export-del
         try
@@ -145,6 +149,26 @@ public sealed class StorageDaemonSnippets
         #endregion
 
         Assert.That(await client.Commands.QueryBlockExportsAsync(), Is.Empty);
+        await nbdClient.StandardInput.WriteLineAsync("read 0 512");
+        nbdClient.StandardInput.Close();
+        Assert.That(await nbdClient.StandardOutput.ReadToEndAsync(), Does.Contain("read failed"), "the client was dropped");
+    }
+
+    /// <summary>Starts qemu-io on the export and waits until it has read from it (so it is connected).</summary>
+    private static Process StartNbdClient(string socket)
+    {
+        var info = new ProcessStartInfo("qemu-io") { RedirectStandardInput = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-r", "-f", "raw", $"nbd+unix:///disk0?socket={socket}" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info)!;
+        process.StandardInput.WriteLine("read 0 512");
+        process.StandardInput.Flush();
+        var first = process.StandardOutput.ReadLine();
+        Assert.That(first, Does.Contain("read 512/512 bytes"));
+        return process;
     }
 
     private async Task<string> CreateImageAsync(string name)

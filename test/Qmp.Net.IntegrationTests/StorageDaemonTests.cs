@@ -11,7 +11,7 @@ namespace Qmp.Net.IntegrationTests;
 /// a qcow2 image served over NBD and read and written by qemu-io/qemu-img in other processes, a vhost-user-blk export
 /// that a real QEMU VM uses as its disk, a backup job inside the daemon, and export removal with a client connected.</summary>
 [TestFixtureSource(typeof(StorageDaemonGeneration), nameof(StorageDaemonGeneration.All))]
-public sealed class StorageDaemonTests(StorageDaemonGeneration generation)
+public sealed partial class StorageDaemonTests(StorageDaemonGeneration generation)
 {
     private string _dir = null!;
     private string _image = null!;
@@ -107,7 +107,7 @@ public sealed class StorageDaemonTests(StorageDaemonGeneration generation)
             cancellationToken);
 
         var blocks = await vm.Client.Commands.QueryBlockAsync(cancellationToken);
-        Assert.That(blocks.Select(b => b.Qdev), Has.None.Contains("vdisk0"), "query-block lists no vhost-user disk");
+        Assert.That(blocks.Select(b => b.Qdev), Has.No.Member("vdisk0"), "query-block lists no vhost-user disk");
 
         var pci = await vm.Client.ExecuteAsync("query-pci", cancellationToken: cancellationToken);
         var disk = pci.EnumerateArray().SelectMany(bus => bus.GetProperty("devices").EnumerateArray())
@@ -143,7 +143,7 @@ public sealed class StorageDaemonTests(StorageDaemonGeneration generation)
 
         var commands = daemon.Client.Commands;
         await commands.BlockdevAddAsync(
-            new BlockdevOptions.Qcow2 { NodeName = "backup0", File = new BlockdevOptions.File { Filename = target } }, cancellationToken);
+            new BlockdevOptions.Qcow2 { NodeName = "backup0", File = new BlockdevOptions.FileBranch { Filename = target } }, cancellationToken);
         var statuses = await RunJobAsync(
             daemon.Client,
             "job0",

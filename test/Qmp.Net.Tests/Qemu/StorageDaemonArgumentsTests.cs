@@ -53,10 +53,12 @@ public class StorageDaemonArgumentsTests
 
     [TestCase("qemu-system-x86_64")]
     [TestCase("/usr/bin/qemu-img")]
-    public void A_binary_that_is_not_the_storage_daemon_is_refused_before_anything_starts(string binary) =>
-        Assert.That(
-            () => StorageDaemonProcess.StartAsync(new StorageDaemonStartOptions { Binary = binary }),
-            Throws.ArgumentException.With.Message.Contain("not a qemu-storage-daemon"));
+    public void A_binary_that_is_not_the_storage_daemon_is_refused_before_anything_starts(string binary)
+    {
+        var refused = Assert.ThrowsAsync<ArgumentException>(() => StorageDaemonProcess.StartAsync(new StorageDaemonStartOptions { Binary = binary }));
+
+        Assert.That(refused!.Message, Does.Contain("not a qemu-storage-daemon"));
+    }
 
     [Test]
     public void A_daemon_binary_by_path_is_accepted() =>
