@@ -59,6 +59,33 @@ public sealed partial class StorageDaemonTests(StorageDaemonGeneration generatio
         Assert.That(await RunOkAsync("qemu-io", cancellationToken, "-r", "-f", "qcow2", "-c", "read -P 0xa5 4M 64k", _image), Does.Contain("read 65536/65536 bytes"));
     }
 
+    /// <summary>The committed snapshot (src/Qmp.Net.QapiGen/StorageDaemonSchemas, which the typed-layer coverage test
+    /// counts against) is this daemon's schema: same version, same commands and events.</summary>
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task The_committed_schema_snapshot_is_the_daemons_own(CancellationToken cancellationToken)
+    {
+        await using var daemon = await generation.StartAsync(new StorageDaemonStartOptions(), cancellationToken);
+        var live = await daemon.Client.ExecuteAsync("query-qmp-schema", cancellationToken: cancellationToken);
+
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Qmp.Net.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Qmp.Net.sln not found above the test binaries");
+        }
+
+        var file = Path.Combine(root, "src", "Qmp.Net.QapiGen", "StorageDaemonSchemas", $"qemu-storage-daemon-{generation.Label}.json");
+        using var snapshot = JsonDocument.Parse(await File.ReadAllTextAsync(file, cancellationToken));
+        Assert.That(snapshot.RootElement.GetProperty("qemu").GetString(), Is.EqualTo($"{daemon.Version.Major}.{daemon.Version.Minor}.{daemon.Version.Micro}"));
+        foreach (var kind in new[] { "command", "event" })
+        {
+            Assert.That(Names(live, kind), Is.EquivalentTo(Names(snapshot.RootElement.GetProperty("schema"), kind)), kind + "s");
+        }
+
+        static IEnumerable<string> Names(JsonElement schema, string kind) =>
+            schema.EnumerateArray().Where(e => e.GetProperty("meta-type").GetString() == kind).Select(e => e.GetProperty("name").GetString()!);
+    }
+
     [Test]
     [CancelAfter(30_000)]
     public void A_block_node_the_daemon_cannot_open_fails_the_start_with_its_reason(CancellationToken cancellationToken)

@@ -66,7 +66,7 @@ public sealed class StorageDaemonProcess : IAsyncDisposable
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 
     /// <inheritdoc/>
-    public override string ToString() => "qemu-storage-daemon " + Process;
+    public override string ToString() => "StorageDaemonProcess(" + Process + ")";
 
     /// <summary>The daemon's command line before the monitor arguments: the caller's arguments, then every
     /// <c>--blockdev</c>, the <c>--nbd-server</c> and every <c>--export</c> (the daemon processes them in order).</summary>
