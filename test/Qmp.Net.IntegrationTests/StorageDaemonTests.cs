@@ -86,6 +86,20 @@ public sealed partial class StorageDaemonTests(StorageDaemonGeneration generatio
             schema.EnumerateArray().Where(e => e.GetProperty("meta-type").GetString() == kind).Select(e => e.GetProperty("name").GetString()!);
     }
 
+    /// <summary>The typed layer checks against the connected server's own schema: a VM command the daemon lacks is
+    /// refused before it is sent, while a daemon command goes through the same client.</summary>
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task A_VM_command_is_refused_by_the_typed_check_before_it_reaches_the_daemon(CancellationToken cancellationToken)
+    {
+        await using var daemon = await generation.StartAsync(new StorageDaemonStartOptions { BlockDevs = Qcow2Nodes(_image) }, cancellationToken);
+
+        var refused = Assert.ThrowsAsync<QapiUnsupportedException>(() => daemon.Client.Commands.QueryStatusAsync(cancellationToken));
+        Assert.That(refused!.Command, Is.EqualTo("query-status"));
+        var nodes = await daemon.Client.Commands.QueryNamedBlockNodesAsync(cancellationToken: cancellationToken);
+        Assert.That(nodes.Select(n => n.NodeName), Is.SupersetOf(new[] { "file0", "disk0" }));
+    }
+
     [Test]
     [CancelAfter(30_000)]
     public void A_block_node_the_daemon_cannot_open_fails_the_start_with_its_reason(CancellationToken cancellationToken)
