@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI step of the typed QAPI layer (issue 8), run by .ci/run before the tests:
-#  fetches the second QEMU generation (QEMU 10.0.2, .ci/qemu10.sh) for the integration tests and installs qemu-img
-#     (qemu-utils) for their images when missing;
+#  fetches the second QEMU generation (QEMU 10.0.2, .ci/qemu10.sh, which also unpacks qemu-storage-daemon 10.0.2 through
+#     .ci/storage10.sh) for the integration tests and installs qemu-img (qemu-utils) for their images when missing;
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
