@@ -4,7 +4,6 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Qmp.Net;
-using Qmp.Net.Qapi;
 using Qmp.Net.Testing;
 
 namespace Snippets;
@@ -49,10 +48,13 @@ public sealed class DependencyInjectionSnippets
         await using var serviceProvider = services.BuildServiceProvider();
         var client = serviceProvider.GetRequiredService<QmpClient>();
         await client.ConnectAsync();
-        var status = await client.Commands.QueryStatusAsync();
+        var status = await client.ExecuteAsync("query-status");
         #endregion
 
-        Assert.That(status.Status, Is.EqualTo(RunState.Prelaunch).Or.EqualTo(RunState.Paused).Or.EqualTo(RunState.Running));
+        Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("prelaunch"));
+
+        await serviceProvider.DisposeAsync();                   // the test server takes one client at a time
+        Assert.That(client.State, Is.EqualTo(QmpState.Disconnected), "the container disposed the client");
 
         // The same container, with a provider of the test's own beside the console: the client logged through it.
         var withCollector = new ServiceCollection();

@@ -27,7 +27,7 @@ public sealed class GettingStartedSnippets
 
         // A typed command: query-status, answered with a StatusInfo record.
         StatusInfo status = await client.Commands.QueryStatusAsync();
-        Console.WriteLine($"The VM is {status.Status}");                 // Prelaunch: started with -S
+        Console.WriteLine($"The VM is {status.Status}");                 // prelaunch: started with -S
 
         // An event: wait for RESUME (started before the command, so it cannot be missed), then resume the VM.
         Task<ResumeEvent> resumed = client.WaitForEventAsync<ResumeEvent>();
