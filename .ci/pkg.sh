@@ -17,28 +17,48 @@ case "$MODE" in all|packages|docs) ;; *) echo "usage: .ci/pkg.sh [packages|docs]
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The docs site: API reference from the XML docs of every project under src/, the guides of docs/, the landing page.
-# A broken link, a toc entry without its page or an unresolved cross-reference is a warning, and a warning fails.
+# The docs site (docs/packaging.md, "The docs site"): API reference from the XML docs of every project under src/, the
+# guides of docs/, the landing page. A broken link, a toc entry without its page or an unresolved cross-reference is a
+# warning, and a warning fails. Steps: docfx metadata; the API side bar grouped by .ci/docs/api-toc.py; docfx build with
+# the version in every page's footer; wire names into the search index and source maps out (.ci/docs/postprocess.py);
+# the pages that must exist; then the browser check (.ci/docs-browser.sh: headless Chromium loads pages and searches).
 if [ "$MODE" = all ] || [ "$MODE" = docs ]; then
     docs_start=$(date +%s)
+    if ! python3 -c 'import yaml' 2>/dev/null; then
+        echo "docs: installing python3-yaml"
+        SUDO=""
+        if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-yaml
+    fi
     dotnet tool restore
     rm -rf artifacts/docs
-    dotnet docfx docs/docfx.json --warningsAsErrors
-    for page in index.html guides/protocol.html api/Qmp.Net.QmpClient.html api/Qmp.Net.Testing.QmpTestServer.html; do
+    docs_version=$(dotnet msbuild src/Qmp.Net/Qmp.Net.csproj -getProperty:Version)
+    docs_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    dotnet docfx metadata docs/docfx.json --warningsAsErrors
+    python3 .ci/docs/api-toc.py artifacts/docs
+    dotnet docfx build docs/docfx.json --warningsAsErrors \
+        --metadata _appFooter="Qmp.Net $docs_version · commit $docs_commit · MIT licence"
+    python3 .ci/docs/postprocess.py artifacts/docs
+    for page in index.html guides/getting-started.html guides/howto-events.html guides/changelog.html api/index.html \
+        api/Qmp.Net.QmpClient.html api/Qmp.Net.Testing.QmpTestServer.html api/Qmp.Net.Qapi.QapiCommands.html; do
         if [ ! -s "artifacts/docs/site/$page" ]; then
             echo "docs: artifacts/docs/site/$page was not built" >&2
             exit 1
         fi
     done
-    # The landing page starts with the README's two commands, word for word.
-    for command in "dotnet run --project samples/QuickStart" "dotnet test Qmp.Net.sln"; do
-        readme_line=$(grep -m1 "^$command " README.md || true)
-        if [ -z "$readme_line" ] || ! grep -qxF "$readme_line" docs/site/index.md; then
-            echo "docs: docs/site/index.md does not show the README's command line '$command' as the README does" >&2
-            exit 1
-        fi
-    done
-    echo "docs: site built in $(( $(date +%s) - docs_start )) s: artifacts/docs/site/index.html"
+    # Every page names the version it documents.
+    if ! grep -q "Qmp.Net $docs_version · commit" artifacts/docs/site/guides/getting-started.html; then
+        echo "docs: the pages' footer does not name version $docs_version" >&2
+        exit 1
+    fi
+    # The landing page leads to Getting started.
+    if ! grep -q 'href="guides/getting-started.html"' artifacts/docs/site/index.html; then
+        echo "docs: the landing page has no link to Getting started" >&2
+        exit 1
+    fi
+    echo "docs: site built in $(( $(date +%s) - docs_start )) s, $(du -sm artifacts/docs/site | cut -f1) MB: artifacts/docs/site/index.html"
+    bash .ci/docs-browser.sh artifacts/docs/site
 fi
 if [ "$MODE" = docs ]; then
     exit 0
