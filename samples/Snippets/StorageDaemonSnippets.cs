@@ -37,9 +37,9 @@ public sealed class StorageDaemonSnippets
         var socket = Path.Combine(dir, "nbd.sock");
         await commands.NbdServerStartAsync(new NbdServerOptionsLegacy
         {
-            Addr = new SocketAddressLegacy.Unix { Data = new UnixSocketAddress { Path = socket } },
+            Addr = new SocketAddressLegacy.UnixBranch { Data = new UnixSocketAddress { Path = socket } },
         });
-        await commands.BlockExportAddAsync(new BlockExportOptions.Nbd
+        await commands.BlockExportAddAsync(new BlockExportOptions.NbdBranch
         {
             Id = "export0", NodeName = "disk0", Name = "disk0", Writable = true,
         });
@@ -89,7 +89,7 @@ public sealed class StorageDaemonSnippets
         });
         var client = daemon.Client;
         #region backup
-        await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2
+        await client.Commands.BlockdevAddAsync(new BlockdevOptions.Qcow2Branch
         {
             NodeName = "backup0", File = new BlockdevOptions.FileBranch { Filename = target },
         });

@@ -38,8 +38,8 @@ public sealed partial class StorageDaemonTests(StorageDaemonGeneration generatio
         var nbd = Path.Combine(_dir, "nbd.sock");
         var commands = daemon.Client.Commands;
 
-        await commands.NbdServerStartAsync(new NbdServerOptionsLegacy { Addr = new SocketAddressLegacy.Unix { Data = new UnixSocketAddress { Path = nbd } } }, cancellationToken);
-        await commands.BlockExportAddAsync(new BlockExportOptions.Nbd { Id = "export0", NodeName = "disk0", Name = "disk0", Writable = true }, cancellationToken);
+        await commands.NbdServerStartAsync(new NbdServerOptionsLegacy { Addr = new SocketAddressLegacy.UnixBranch { Data = new UnixSocketAddress { Path = nbd } } }, cancellationToken);
+        await commands.BlockExportAddAsync(new BlockExportOptions.NbdBranch { Id = "export0", NodeName = "disk0", Name = "disk0", Writable = true }, cancellationToken);
         var uri = NbdUri(nbd, "disk0");
 
         var exports = await commands.QueryBlockExportsAsync(cancellationToken);
@@ -184,7 +184,7 @@ public sealed partial class StorageDaemonTests(StorageDaemonGeneration generatio
 
         var commands = daemon.Client.Commands;
         await commands.BlockdevAddAsync(
-            new BlockdevOptions.Qcow2 { NodeName = "backup0", File = new BlockdevOptions.FileBranch { Filename = target } }, cancellationToken);
+            new BlockdevOptions.Qcow2Branch { NodeName = "backup0", File = new BlockdevOptions.FileBranch { Filename = target } }, cancellationToken);
         var statuses = await RunJobAsync(
             daemon.Client,
             "job0",
@@ -235,7 +235,7 @@ public sealed partial class StorageDaemonTests(StorageDaemonGeneration generatio
         Assert.That(await client.RunAsync("read 0 512", cancellationToken), Does.Contain("read failed"), "the client was dropped");
 
         // An idle export goes in safe mode, and its event is already there when the answer arrives.
-        await commands.BlockExportAddAsync(new BlockExportOptions.Nbd { Id = "export1", NodeName = "disk0", Name = "disk1" }, cancellationToken);
+        await commands.BlockExportAddAsync(new BlockExportOptions.NbdBranch { Id = "export1", NodeName = "disk0", Name = "disk1" }, cancellationToken);
         using var events = daemon.Client.SubscribeEvents(e => e.Name == BlockExportDeletedEvent.EventName);
         await commands.BlockExportDelAsync(new BlockExportDelArguments { Id = "export1" }, cancellationToken);
         Assert.That(events.TryRead(out var early), Is.True, "BLOCK_EXPORT_DELETED comes before the answer to a safe block-export-del");
