@@ -25,6 +25,7 @@ public sealed class QmpJob : IAsyncDisposable
     private readonly List<Channel<QmpJobProgress>> _watchers = [];
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private Activity? _activity;
+    private int _ended;
     private QmpJobStatus _status;
     private string _type;
     private long _current;
@@ -422,9 +423,11 @@ public sealed class QmpJob : IAsyncDisposable
 
     internal void Fail(Exception reason, string outcome)
     {
-        if (_completion.TrySetException(reason))
+        if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
-            Ended(outcome, reason.Message);
+            Record(outcome, reason.Message);
+            _completion.TrySetException(reason);
+            Ended();
         }
     }
 
@@ -483,9 +486,11 @@ public sealed class QmpJob : IAsyncDisposable
 
         if (error is null && !cancelled && known)
         {
-            if (_completion.TrySetResult())
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
             {
-                Ended("success", null);
+                Record("success", null);
+                _completion.TrySetResult();
+                Ended();
             }
 
             return;
@@ -494,18 +499,33 @@ public sealed class QmpJob : IAsyncDisposable
         Fail(new QmpJobException(Id, type, status, error, cancelled), cancelled ? "cancelled" : "failed");
     }
 
-    private void Ended(string outcome, string? error)
+    // Telemetry first, then Completion: a caller who awaited Completion always finds the activity stopped and the job counted.
+    private void Record(string outcome, string? error)
+    {
+        string type;
+        lock (_lock)
+        {
+            type = _type;
+        }
+
+        var tags = new TagList { { "qmp.job.type", type }, { "qmp.outcome", outcome } };
+        WorkflowTelemetry.Jobs.Add(1, tags);
+        WorkflowTelemetry.JobDuration.Record(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, tags);
+        _activity?.SetTag("qmp.job.type", type);
+        WorkflowTelemetry.Finish(_activity, outcome, error);
+        _activity = null;
+    }
+
+    private void Ended()
     {
         List<(Func<bool>, TaskCompletionSource)> waiters;
         List<Channel<QmpJobProgress>> watchers;
-        string type;
         lock (_lock)
         {
             waiters = [.. _waiters];
             _waiters.Clear();
             watchers = [.. _watchers];
             _watchers.Clear();
-            type = _type;
         }
 
         foreach (var (condition, signal) in waiters)
@@ -527,12 +547,6 @@ public sealed class QmpJob : IAsyncDisposable
             watcher.Writer.TryComplete();
         }
 
-        var tags = new TagList { { "qmp.job.type", type }, { "qmp.outcome", outcome } };
-        WorkflowTelemetry.Jobs.Add(1, tags);
-        WorkflowTelemetry.JobDuration.Record(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, tags);
-        _activity?.SetTag("qmp.job.type", type);
-        WorkflowTelemetry.Finish(_activity, outcome, error);
-        _activity = null;
         _manager.Forget(this);
     }
 

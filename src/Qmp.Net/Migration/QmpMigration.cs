@@ -30,6 +30,7 @@ public sealed class QmpMigration : IAsyncDisposable
     private readonly TaskCompletionSource<QmpMigrationStatus> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _start = Stopwatch.GetTimestamp();
     private Activity? _activity;
+    private int _finished;
     private Task _loop = Task.CompletedTask;
     private int _status;
     private int _disposed;
@@ -340,8 +341,9 @@ public sealed class QmpMigration : IAsyncDisposable
 
     private void Finish(QmpMigrationStatus? status, Exception? error, string outcome)
     {
-        var done = status is { } s ? _completion.TrySetResult(s) : _completion.TrySetException(error!);
-        if (!done)
+        // The first outcome wins. Its telemetry is recorded before Completion completes, so that a caller who awaited
+        // Completion always finds the activity stopped and the migration counted.
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
         {
             return;
         }
@@ -351,6 +353,7 @@ public sealed class QmpMigration : IAsyncDisposable
         WorkflowTelemetry.MigrationDuration.Record(Stopwatch.GetElapsedTime(_start).TotalSeconds, tags);
         WorkflowTelemetry.Finish(_activity, outcome, error?.Message);
         _activity = null;
+        _ = status is { } s ? _completion.TrySetResult(s) : _completion.TrySetException(error!);
     }
 
     private async IAsyncEnumerable<QmpMigrationProgress> WatchCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
