@@ -1,4 +1,4 @@
-# Sourced by .ci/qemu10.sh and src/Qmp.Net.QapiGen/refresh-schema.sh: a private apt configuration (its own sources
+# Sourced by .ci/qemu10.sh, .ci/storage10.sh and src/Qmp.Net.QapiGen/refresh-schema.sh: a private apt configuration (its own sources
 # list, state and cache folders) so that fetching packages never changes the machine's apt sources or lists.
 #
 #   private_apt_init DIR          creates DIR/{sources.list,state,cache} and sets PRIVATE_APT (the apt-get options)
@@ -47,4 +47,26 @@ private_apt_init() {
         -o "Debug::NoLocking=true"
         -o "APT::Sandbox::User=$(id -un)"
     )
+}
+
+# backports_unpack NAME PARTIAL PACKAGE=VERSION...
+#   downloads the packages from bookworm-backports through a private apt configuration and unpacks them all (dpkg -x)
+#   into the fresh folder PARTIAL; NAME prefixes the progress messages (stderr). The caller checks PARTIAL, then moves it.
+backports_unpack() {
+    local name=$1 partial=$2 mirror work deb
+    shift 2
+    mirror=$(debian_mirror)
+    work=$(mktemp -d)
+    private_apt_init "$work/apt"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main" > "$work/apt/sources.list"
+    echo "$name: fetching the package lists of bookworm-backports (private apt configuration)" >&2
+    apt-get "${PRIVATE_APT[@]}" -qq update >&2
+    mkdir -p "$work/debs"
+    (cd "$work/debs" && apt-get "${PRIVATE_APT[@]}" -qq download "$@" >&2)
+    rm -rf "$partial"
+    mkdir -p "$partial"
+    for deb in "$work"/debs/*.deb; do
+        dpkg -x "$deb" "$partial"
+    done
+    rm -rf "$work"
 }

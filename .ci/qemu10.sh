@@ -22,23 +22,9 @@ fi
 
 # shellcheck source=.ci/private-apt.sh
 . "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
-mirror=$(debian_mirror)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-private_apt_init "$work/apt"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main" > "$work/apt/sources.list"
-echo "qemu10: fetching the package lists of bookworm-backports (private apt configuration)" >&2
-apt-get "${PRIVATE_APT[@]}" -qq update >&2
-mkdir -p "$work/debs"
-(cd "$work/debs" && apt-get "${PRIVATE_APT[@]}" -qq download \
-    "qemu-system-x86=$VERSION" "qemu-system-common=$VERSION" "qemu-system-data=$VERSION" >&2)
-
 mkdir -p "$CACHE"
-rm -rf "$DEST.partial"
-mkdir -p "$DEST.partial"
-for deb in "$work"/debs/*.deb; do
-    dpkg -x "$deb" "$DEST.partial"
-done
+backports_unpack qemu10 "$DEST.partial" \
+    "qemu-system-x86=$VERSION" "qemu-system-common=$VERSION" "qemu-system-data=$VERSION"
 rm -rf "$DEST"
 mv "$DEST.partial" "$DEST"
 "$BIN" -L "$DEST/usr/share/qemu" --version | head -n 1 >&2

@@ -24,22 +24,8 @@ fi
 
 # shellcheck source=.ci/private-apt.sh
 . "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
-mirror=$(debian_mirror)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-private_apt_init "$work/apt"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm-backports main" > "$work/apt/sources.list"
-echo "storage10: fetching the package lists of bookworm-backports (private apt configuration)" >&2
-apt-get "${PRIVATE_APT[@]}" -qq update >&2
-mkdir -p "$work/debs"
-(cd "$work/debs" && apt-get "${PRIVATE_APT[@]}" -qq download "qemu-utils=$VERSION" >&2)
-
 mkdir -p "$CACHE"
-rm -rf "$DEST.partial"
-mkdir -p "$DEST.partial"
-for deb in "$work"/debs/*.deb; do
-    dpkg -x "$deb" "$DEST.partial"
-done
+backports_unpack storage10 "$DEST.partial" "qemu-utils=$VERSION"
 missing=$(for b in qemu-storage-daemon qemu-img qemu-io qemu-nbd; do ldd "$DEST.partial/usr/bin/$b"; done | grep "not found" | sort -u || true)
 if [ -n "$missing" ]; then
     echo "storage10: libraries missing for the 10.0.2 tools:" >&2
