@@ -149,17 +149,23 @@ public class InteractiveTerminalTests
         var tool = children.Single(p => p.Name == "dotnet");
         var qemu = children.Single(p => p.Name.StartsWith("qemu-system", StringComparison.Ordinal));
 
-        Process.GetProcessById(tool.Pid).Kill(entireProcessTree: false);
-        Assert.That(await tmux.WaitForExitAsync(), Is.Not.Zero, "SIGKILL is the control: nothing can clean up after it");
-        Assert.That(ProcessTree.IsAlive(qemu.Pid), Is.True, "a QEMU outlives a killed shell, so the SIGTERM case below can fail");
-        // The orphan is ours to clean up: kill it and delete the private socket directory QemuProcess made for it.
         // The monitor socket is named in -chardev socket,...,path=P (accept mode, the default) or -qmp unix:P (connect mode).
         var socketPath = File.ReadAllText($"/proc/{qemu.Pid}/cmdline").Split('\0')
             .Select(a => a.StartsWith("unix:", StringComparison.Ordinal) ? a["unix:".Length..].Split(',')[0]
                 : a.Split(',').FirstOrDefault(part => part.StartsWith("path=", StringComparison.Ordinal))?["path=".Length..])
             .First(path => path is not null && path.EndsWith("qmp.sock", StringComparison.Ordinal))!;
-        Process.GetProcessById(qemu.Pid).Kill();
-        Directory.Delete(Path.GetDirectoryName(socketPath)!, recursive: true);
+        using var orphan = Process.GetProcessById(qemu.Pid);
+
+        Process.GetProcessById(tool.Pid).Kill(entireProcessTree: false);
+        Assert.That(await tmux.WaitForExitAsync(), Is.Not.Zero, "SIGKILL: nothing in the shell can clean up after it");
+        // QemuProcess binds a QEMU to its owner (docs/qemu-process.md): the kernel's parent-death signal ends it even when
+        // the owner dies by SIGKILL. What it cannot do is remove the private socket directory: that is ours to delete.
+        await orphan.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(ProcessTree.IsAlive(qemu.Pid), Is.False, "QEMU ended with its SIGKILLed owner");
+        if (Directory.Exists(Path.GetDirectoryName(socketPath)))
+        {
+            Directory.Delete(Path.GetDirectoryName(socketPath)!, recursive: true);
+        }
 
         await using var second = await TmuxSession.StartAsync(["--launch"], Environment());
         await second.WaitForLastLineAsync("qemu [prelaunch]>");
