@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Running;
 using Qmp.Net.Benchmarks;
 
-// `--scale`, `--interleaved` and `--hosts` run the measurements that are not BenchmarkDotNet benchmarks (see
-// docs/performance.md); `--cpu-child`, `--hop-child` and `--first-command` are the client processes `--hosts` starts. Anything else goes to
+// `--scale`, `--interleaved`, `--hosts` and `--fleet` run the measurements that are not BenchmarkDotNet benchmarks (see
+// docs/performance.md); `--cpu-child`, `--hop-child` and `--first-command` are the client processes `--hosts` starts (`--fleet-responder` the one `--fleet` starts). Anything else goes to
 // BenchmarkDotNet. The exit code is 1 when a benchmark failed, so that CI's dry run catches one that throws.
 var mainTimestamp = Stopwatch.GetTimestamp();
 return args switch
@@ -15,6 +15,8 @@ return args switch
     ["--io-thread-cost", ..] => HopLab.IoThreadCost(),
     ["--hosts", ..] => await HostLoadMode.RunAsync(args),
     ["--scale", ..] => await ScaleMode.RunAsync(),
+    ["--fleet", ..] => await FleetMode.RunAsync(args),
+    ["--fleet-responder", ..] => await FleetMode.ResponderAsync(),
     ["--interleaved", ..] => await InterleavedMode.RunAsync(),
     _ => BenchmarkDotNetRunner.Run(args),
 };

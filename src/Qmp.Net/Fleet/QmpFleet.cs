@@ -25,6 +25,7 @@ public sealed class QmpFleet : IAsyncDisposable
     /// <summary>Initializes a new instance of the <see cref="QmpFleet"/> class.</summary>
     /// <param name="options">Settings; <see langword="null"/> means <see cref="QmpFleetOptions.Default"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="IOException">The transcript directory cannot be created.</exception>
     public QmpFleet(QmpFleetOptions? options = null)
     {
         _options = options ?? QmpFleetOptions.Default;
@@ -32,6 +33,18 @@ public sealed class QmpFleet : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.EventCapacity, 1, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.TranscriptMaxBytes, 4096, nameof(options));
+        if (_options.TranscriptDirectory is { } directory)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
         _events = Channel.CreateBounded<QmpFleetEvent>(
             new BoundedChannelOptions(_options.EventCapacity) { FullMode = BoundedChannelFullMode.DropOldest },
             _ => Interlocked.Increment(ref _dropped));
@@ -65,7 +78,7 @@ public sealed class QmpFleet : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_order)
         {
-            if (!_members.TryAdd(name, new Member(name, endpoint)))
+            if (!_members.TryAdd(name, new Member(name, endpoint, CreateTranscript(name))))
             {
                 throw new ArgumentException($"The fleet already has a VM named '{name}'.", nameof(name));
             }
@@ -142,6 +155,13 @@ public sealed class QmpFleet : IAsyncDisposable
     /// <returns>The tagged events.</returns>
     public IAsyncEnumerable<QmpFleetEvent> ReadEventsAsync(CancellationToken cancellationToken = default) => _events.Reader.ReadAllAsync(cancellationToken);
 
+    /// <summary>Gets the path of a VM's transcript file, or <see langword="null"/> without transcripts.</summary>
+    /// <param name="name">The VM's name.</param>
+    /// <returns>The path.</returns>
+    /// <exception cref="KeyNotFoundException">No VM has that name.</exception>
+    public string? GetTranscriptPath(string name) =>
+        _members.TryGetValue(name, out var member) ? member.Transcript?.Path : throw new KeyNotFoundException($"The fleet has no VM named '{name}'.");
+
     /// <summary>Closes every connection and ends the event stream. Idempotent; never throws.</summary>
     /// <returns>A task that completes when every connection is closed.</returns>
     public async ValueTask DisposeAsync()
@@ -162,6 +182,8 @@ public sealed class QmpFleet : IAsyncDisposable
             {
                 await pump.ConfigureAwait(false);
             }
+
+            member.Transcript?.Dispose();
         }
 
         _events.Writer.TryComplete();
@@ -169,6 +191,25 @@ public sealed class QmpFleet : IAsyncDisposable
 
     /// <summary>Gets how many connections the fleet has made to a VM (for the tests: a timeout must not cost a reconnect).</summary>
     internal int ConnectionsMade(string name) => _members[name].ConnectionsMade;
+
+    private WireTranscript? CreateTranscript(string name)
+    {
+        if (_options.TranscriptDirectory is not { } directory)
+        {
+            return null;
+        }
+
+        // A VM's name is the caller's; a file name must not leave the directory or hit a reserved character.
+        var invalid = Path.GetInvalidFileNameChars();
+        var file = string.Concat(name.Select(c => Array.IndexOf(invalid, c) >= 0 || c == '\\' || c == '/' ? '_' : c));
+        if (file is "." or "..")
+        {
+            file = file.Replace('.', '_');
+        }
+
+        var clientOptions = _options.ClientOptions ?? QmpClientOptions.Default;
+        return new WireTranscript(Path.Combine(directory, file + ".jsonl"), _options.TranscriptMaxBytes, _options.TimeProvider, clientOptions.LoggerFactory);
+    }
 
     private async Task<QmpClient> ConnectAsync(Member member, CancellationToken cancellationToken)
     {
@@ -190,7 +231,10 @@ public sealed class QmpFleet : IAsyncDisposable
                 await old.DisposeAsync().ConfigureAwait(false);
             }
 
-            var client = await QmpClient.ConnectAsync(member.Endpoint, _options.ClientOptions, cancellationToken).ConfigureAwait(false);
+            var clientOptions = member.Transcript is { } transcript
+                ? (_options.ClientOptions ?? QmpClientOptions.Default) with { LoggerFactory = transcript }
+                : _options.ClientOptions;
+            var client = await QmpClient.ConnectAsync(member.Endpoint, clientOptions, cancellationToken).ConfigureAwait(false);
             member.ConnectionsMade++;
             member.Pump = PumpAsync(member.Name, client);
             member.Client = client;
@@ -217,8 +261,10 @@ public sealed class QmpFleet : IAsyncDisposable
         }
     }
 
-    private sealed class Member(string name, QmpEndpoint endpoint)
+    private sealed class Member(string name, QmpEndpoint endpoint, WireTranscript? transcript)
     {
+        public WireTranscript? Transcript { get; } = transcript;
+
         public string Name { get; } = name;
 
         public QmpEndpoint Endpoint { get; } = endpoint;

@@ -29,4 +29,16 @@ public sealed record QmpFleetOptions
     /// <summary>Gets the clock of the command timeouts.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Gets the directory of the per-VM wire transcripts, for post-mortems: each VM's messages, sent and received,
+    /// as JSON lines (<c>time</c>, <c>dir</c>, <c>msg</c>) in <c>NAME.jsonl</c>, with secrets masked as in the library's
+    /// logs. When the file passes half of <see cref="TranscriptMaxBytes"/> it is renamed <c>NAME.jsonl.1</c> (replacing the
+    /// older one), so a VM's transcript never takes more than the bound.</summary>
+    /// <value>The default value is <see langword="null"/>: no transcripts. The directory is created (0700) if missing.</value>
+    public string? TranscriptDirectory { get; init; }
+
+    /// <summary>Gets the bound of one VM's transcript (its two files together). A single message larger than half the bound
+    /// is written as its size (<c>truncatedBytes</c>) instead of its text.</summary>
+    /// <value>The default value is 4 MiB; at least 4 KiB.</value>
+    public long TranscriptMaxBytes { get; init; } = 4 * 1024 * 1024;
 }
