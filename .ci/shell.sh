@@ -125,7 +125,24 @@ expect_exit 0 "$qmp" -e "unix:$sock" cont
 printf 'stop\ncont\n' | "$qmp" -e "unix:$sock" >"$work/out" 2>"$work/err" || fail "-e with stdin failed: $(cat "$work/err")"
 [ "$(grep -o '"event":"[A-Z]*"' "$work/out" | tr '\n' ' ')" = '"event":"STOP" "event":"RESUME" ' ] || fail "-e with stdin printed: $(cat "$work/out")"
 
-echo "shell: the installed qmp passed the one-shot checks (success, error 1, refused 2, bad input 2, events --count, HMP, -H, -p, -v, size suffix, -e)"
+# wait (issue 17): a mirror between two qemu-img images started with one one-shot and awaited with 'wait job --complete'
+# (JSON lines when piped, exit 0); a mirror to a too-small target is accepted, then fails: 'wait' exits 1 with QEMU's text.
+qemu-img create -q -f qcow2 "$work/src.qcow2" 8M
+qemu-img create -q -f qcow2 "$work/dst.qcow2" 8M
+qemu-img create -q -f qcow2 "$work/small.qcow2" 1M
+for node in src dst small; do
+    expect_exit 0 "$qmp" "unix:$sock" --json "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\",\"node-name\":\"$node\",\"file\":{\"driver\":\"file\",\"filename\":\"$work/$node.qcow2\"}}}"
+done
+expect_exit 0 "$qmp" "unix:$sock" blockdev-mirror job-id=m0 device=src target=dst sync=full
+expect_exit 0 timeout 120 "$qmp" "unix:$sock" wait job m0 --complete
+tail -n 1 "$work/out" | grep -q '"job":"m0","type":"mirror".*"outcome":"success"' || fail "wait job m0 printed: $(cat "$work/out")"
+expect_exit 0 "$qmp" "unix:$sock" blockdev-mirror job-id=m1 device=src target=small sync=full auto-dismiss=false
+expect_exit 1 timeout 120 "$qmp" "unix:$sock" wait job m1
+grep -q "job 'm1' failed: .*different sizes" "$work/err" || fail "wait job m1 said: $(cat "$work/err")"
+expect_exit 1 "$qmp" "unix:$sock" wait migration
+grep -q "no migration" "$work/err" || fail "wait migration without one said: $(cat "$work/err")"
+
+echo "shell: the installed qmp passed the one-shot checks (success, error 1, refused 2, bad input 2, events --count, HMP, -H, -p, -v, size suffix, -e, wait)"
 
 # qemu-storage-daemon: the same tool on the daemon's monitor (one-shot, size suffix, -v, --until, an HMP line refused).
 check_storage_daemon() {

@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using Qmp.Net;
+using Qmp.Net.Jobs;
+using Qmp.Net.Migration;
 using Qmp.Net.Qapi;
 using Qmp.Net.Qemu;
 
@@ -73,10 +76,28 @@ public sealed class ReadmeSnippets
 
         // Out-of-band commands overtake queued in-band ones (needs the negotiated "oob" capability, on by default).
         var yank = await client.Commands.QueryYankAsync(outOfBand: true);
+        // A block job: the manager subscribes before it sends, follows the events, and throws QmpJobException with QEMU's text.
+        await client.Commands.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "null1", Size = 1 << 20 });
+        await using var jobs = new QmpJobManager(client);
+        var mirror = await jobs.StartAsync("blockdev-mirror", new JsonObject { ["job-id"] = "m0", ["device"] = "null0", ["target"] = "null1", ["sync"] = "full" });
+        await mirror.CompleteAsync();                                       // waits for READY (blips too), then job-complete
+        await mirror.Completion;
+
+        // Live migration to a second QEMU started with -incoming defer; the helper turns on the "events" capability.
+        await using var target = await QemuProcess.StartAsync(new QemuStartOptions
+        {
+            Arguments = ["-machine", "none", "-nodefaults", "-display", "none", "-incoming", "defer"],
+        });
+        var uri = "unix:" + Path.Combine(Path.GetTempPath(), $"tour-{Guid.NewGuid():N}.sock");
+        await using var incoming = await QmpMigration.StartIncomingAsync(target.Client, uri);
+        await using var outgoing = await QmpMigration.StartAsync(client, uri);
+        Console.WriteLine(await outgoing.WaitAsync());                      // Completed (QmpMigrationException on failure)
         #endregion
 
         Assert.That(nodes.Select(n => n.NodeName), Does.Contain("null0"));
-        Assert.That((await client.Commands.QueryStatusAsync()).Status, Is.EqualTo(RunState.Running));
+        Assert.That(mirror.Status, Is.EqualTo(QmpJobStatus.Null).Or.EqualTo(QmpJobStatus.Concluded));
+        Assert.That(await incoming.Completion, Is.EqualTo(QmpMigrationStatus.Completed));
+        Assert.That((await client.Commands.QueryStatusAsync()).Status, Is.EqualTo(RunState.Postmigrate));
         Assert.That(yank, Is.Not.Null);
         Assert.That(output.ToString(), Does.Contain("CommandNotFound: The command no-such-command has not been found"));
         Assert.That(output.ToString(), client.Greeting!.Version.Major < 8

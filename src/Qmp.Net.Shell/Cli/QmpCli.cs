@@ -19,10 +19,11 @@ internal static class QmpCli
           qmp ENDPOINT --json '{"execute": ...}'    run one raw JSON command
           qmp ENDPOINT events [--count N] [--name NAME]   print events as JSON lines
           qmp ENDPOINT schema [COMMAND|EVENT|TYPE]  describe what the connected QEMU accepts
+          qmp ENDPOINT wait job ID [--complete] | wait migration   wait for a job or a migration to end
           qmp --launch [COMMAND ...] [-- QEMU-ARGUMENTS]  start QEMU (default: -machine none -nodefaults -display none -S)
 
         ENDPOINT: unix:/path, /path, tcp:host:port, host:port or [::1]:port.
-        Exit codes: 0 success, 1 QEMU answered with an error, 2 wrong input or no connection.
+        Exit codes: 0 success, 1 QEMU answered with an error (or the awaited job or migration failed), 2 wrong input or no connection.
         """;
 
     /// <summary>Runs the tool.</summary>
@@ -96,9 +97,16 @@ internal static class QmpCli
             Description = "A command, event or type, with tag=value words to pick a union branch; none for an overview.",
         };
 
+        var waitWhat = new Argument<string[]>("WHAT")
+        {
+            Arity = new ArgumentArity(1, 2),
+            Description = "'job ID' or 'migration'.",
+        };
+        var complete = new Option<bool>("--complete") { Description = "Complete the job (job-complete) when it is ready, e.g. a mirror's pivot." };
+        var wait = new Command("wait", "Wait for a job ('wait job ID') or a migration ('wait migration') to end: a progress line on a terminal, JSON lines when piped; exit 0 on success, 1 when it failed or was cancelled.") { waitWhat, complete };
         var events = new Command("events", "Print events as JSON lines in QEMU's own shape until Ctrl+C, --count events, or the end of the connection.") { count, name };
         var schema = new Command("schema", "Describe a command, event or type from the connected QEMU's schema.") { schemaName };
-        var root = new RootCommand(Usage) { endpoint, words, json, launch, qemu, hmp, verbose, pretty, compact, followEvents, until, linger, noColor, noValidate, timeout, events, schema };
+        var root = new RootCommand(Usage) { endpoint, words, json, launch, qemu, hmp, verbose, pretty, compact, followEvents, until, linger, noColor, noValidate, timeout, events, schema, wait };
 
         // Usage rules that System.CommandLine cannot say by arity alone; each becomes a parse error like its own. They are
         // checked on whichever command runs (the root or a subcommand).
@@ -152,6 +160,29 @@ internal static class QmpCli
         root.Validators.Add(Validate);
         events.Validators.Add(Validate);
         schema.Validators.Add(Validate);
+        wait.Validators.Add(Validate);
+        wait.Validators.Add(r =>
+        {
+            var what = r.GetValue(waitWhat) ?? [];
+            switch (what)
+            {
+                case ["job", _]:
+                    break;
+                case ["migration"]:
+                    if (r.GetValue(complete))
+                    {
+                        r.AddError("--complete is for jobs");
+                    }
+
+                    break;
+                case ["job"]:
+                    r.AddError("'wait job' needs the job's ID");
+                    break;
+                default:
+                    r.AddError($"wait for what? 'wait job ID' or 'wait migration', not '{string.Join(' ', what)}'");
+                    break;
+            }
+        });
 
         ShellOptions Options(ParseResult result, ShellMode mode)
         {
@@ -174,6 +205,8 @@ internal static class QmpCli
                 Json = result.GetValue(json),
                 Count = result.GetValue(count),
                 EventNames = result.GetValue(name) ?? [],
+                WaitId = mode == ShellMode.Wait && result.GetValue(waitWhat) is ["job", var jobId] ? jobId : null,
+                WaitComplete = result.GetValue(complete),
                 SchemaName = result.GetValue(schemaName) is { Length: > 0 } n ? string.Join(' ', n) : null,
                 NoColor = result.GetValue(noColor),
                 NoValidate = result.GetValue(noValidate),
@@ -190,6 +223,7 @@ internal static class QmpCli
         root.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Commands), io, cancellationToken));
         events.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Events), io, cancellationToken));
         schema.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Schema), io, cancellationToken));
+        wait.SetAction((result, cancellationToken) => DispatchAsync(Options(result, ShellMode.Wait), io, cancellationToken));
 
         var parse = root.Parse(ownArgs, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
@@ -242,7 +276,7 @@ internal static class QmpCli
         if (mode != ShellMode.Commands && words.Count > 0)
         {
             // System.CommandLine has put words before the subcommand into COMMAND: only ENDPOINT may come first.
-            await io.Error.WriteLineAsync(Reporter.Error($"'{words[0]}' is out of place: {(mode == ShellMode.Events ? "events" : "schema")} follows the ENDPOINT directly", errPalette)).ConfigureAwait(false);
+            await io.Error.WriteLineAsync(Reporter.Error($"'{words[0]}' is out of place: {mode.ToString().ToLowerInvariant()} follows the ENDPOINT directly", errPalette)).ConfigureAwait(false);
             await io.Error.WriteLineAsync("Try 'qmp --help'.").ConfigureAwait(false);
             return ExitCodes.UsageOrConnection;
         }
@@ -309,6 +343,8 @@ internal static class QmpCli
             {
                 case ShellMode.Events:
                     return await EventsMode.RunAsync(session, options, io, outPalette, cancellationToken).ConfigureAwait(false);
+                case ShellMode.Wait:
+                    return await WaitMode.RunAsync(session, options, io, outPalette, errPalette, cancellationToken).ConfigureAwait(false);
                 case ShellMode.Schema:
                     using (echo?.Mute())
                     {

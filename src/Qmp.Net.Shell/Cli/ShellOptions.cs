@@ -42,6 +42,12 @@ internal sealed record ShellOptions
     /// <summary>Gets the name given to <c>schema</c>, with its <c>tag=value</c> words, or <see langword="null"/>.</summary>
     public string? SchemaName { get; init; }
 
+    /// <summary>Gets the job id given to <c>wait job</c>, or <see langword="null"/> for <c>wait migration</c>.</summary>
+    public string? WaitId { get; init; }
+
+    /// <summary>Gets whether <c>wait job</c> completes the job (<c>job-complete</c>) when it is ready (<c>--complete</c>).</summary>
+    public bool WaitComplete { get; init; }
+
     /// <summary>Gets whether every command is a human monitor (HMP) command (<c>-H</c>).</summary>
     public bool Hmp { get; init; }
 
@@ -74,4 +80,7 @@ internal enum ShellMode
 
     /// <summary><c>schema</c>: describe the schema.</summary>
     Schema,
+
+    /// <summary><c>wait</c>: wait for a job or a migration to end.</summary>
+    Wait,
 }

@@ -129,6 +129,52 @@ public sealed class QmpMigration : IAsyncDisposable
         return StartCoreAsync(client, options, incoming: true, "migrate-incoming", new JsonObject { ["channels"] = channels.DeepClone() }, null, cancellationToken);
     }
 
+    /// <summary>Follows a migration this client did not start (another program's, or one started before a reconnect):
+    /// turns on the <c>events</c> capability when QEMU still allows it, then reads <c>query-migrate</c>. A migration that
+    /// has already ended is ended at once; when the capability could not be turned on (QEMU refuses capability changes
+    /// while a migration runs), <see cref="WatchAsync"/> and <see cref="WaitAsync"/> with a progress receiver notice the
+    /// end from <c>query-migrate</c>, so wait with a progress receiver.</summary>
+    /// <param name="client">The QEMU's client.</param>
+    /// <param name="incoming">Whether this QEMU is the destination (for the exception's text only).</param>
+    /// <param name="options">Polling intervals; capabilities and parameters are not applied.</param>
+    /// <param name="cancellationToken">Cancels the set-up commands.</param>
+    /// <returns>The migration handle.</returns>
+    /// <exception cref="InvalidOperationException">QEMU has no migration (<c>query-migrate</c> has no status).</exception>
+    public static async Task<QmpMigration> AttachAsync(QmpClient client, bool incoming = false, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var migration = new QmpMigration(client, options ?? QmpMigrationOptions.Default, incoming);
+        try
+        {
+            try
+            {
+                await client.ExecuteAsync("migrate-set-capabilities", new JsonObject { ["capabilities"] = new JsonArray { (JsonNode)Capability("events", true) } }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (QmpErrorException)
+            {
+                // A migration is in progress: the end is seen by polling instead.
+            }
+
+            migration._loop = Task.Run(migration.RunAsync, CancellationToken.None);
+            var info = await client.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
+            var progress = Parse(info);
+            if (progress.Status == QmpMigrationStatus.Unknown)
+            {
+                throw new InvalidOperationException("QEMU has no migration to follow: query-migrate shows none.");
+            }
+
+            await migration.OnStatusAsync(progress.Status, ErrorDesc(info)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            migration.Finish(null, e, "failed");
+            await migration.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return migration;
+    }
+
     /// <summary>Reads the progress from <c>query-migrate</c> now.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The progress.</returns>
@@ -284,32 +330,8 @@ public sealed class QmpMigration : IAsyncDisposable
                 var name = e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String
                     ? s.GetString()
                     : null;
-                var status = QmpMigrationStatusNames.Parse(name);
-                Volatile.Write(ref _status, (int)status);
                 _activity?.AddEvent(new ActivityEvent("status " + name));
-                switch (status)
-                {
-                    case QmpMigrationStatus.Completed:
-                    case QmpMigrationStatus.Cancelled:
-                        Finish(status, null, status == QmpMigrationStatus.Completed ? "success" : "cancelled");
-                        _subscription.Dispose();
-                        break;
-                    case QmpMigrationStatus.Failed:
-                        string? error = null;
-                        try
-                        {
-                            var info = await _client.ExecuteAsync("query-migrate").ConfigureAwait(false);
-                            error = info.ValueKind == JsonValueKind.Object && info.TryGetProperty("error-desc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-                        }
-                        catch (Exception)
-                        {
-                            // The text is lost with the connection; the status still says failed.
-                        }
-
-                        Finish(null, new QmpMigrationException(status, error, IsIncoming), "failed");
-                        _subscription.Dispose();
-                        break;
-                }
+                await OnStatusAsync(QmpMigrationStatusNames.Parse(name), null).ConfigureAwait(false);
             }
         }
         catch (Exception)
@@ -338,6 +360,38 @@ public sealed class QmpMigration : IAsyncDisposable
             Finish(null, e, "connection-lost");
         }
     }
+
+    private async Task OnStatusAsync(QmpMigrationStatus status, string? error)
+    {
+        Volatile.Write(ref _status, (int)status);
+        switch (status)
+        {
+            case QmpMigrationStatus.Completed:
+            case QmpMigrationStatus.Cancelled:
+                Finish(status, null, status == QmpMigrationStatus.Completed ? "success" : "cancelled");
+                _subscription.Dispose();
+                break;
+            case QmpMigrationStatus.Failed:
+                if (error is null)
+                {
+                    try
+                    {
+                        error = ErrorDesc(await _client.ExecuteAsync("query-migrate").ConfigureAwait(false));
+                    }
+                    catch (Exception)
+                    {
+                        // The text is lost with the connection; the status still says failed.
+                    }
+                }
+
+                Finish(null, new QmpMigrationException(status, error, IsIncoming), "failed");
+                _subscription.Dispose();
+                break;
+        }
+    }
+
+    private static string? ErrorDesc(JsonElement info) =>
+        info.ValueKind == JsonValueKind.Object && info.TryGetProperty("error-desc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
 
     private void Finish(QmpMigrationStatus? status, Exception? error, string outcome)
     {
@@ -386,6 +440,11 @@ public sealed class QmpMigration : IAsyncDisposable
             if (progress is { } p)
             {
                 yield return p;
+                if (p.Status is QmpMigrationStatus.Completed or QmpMigrationStatus.Cancelled or QmpMigrationStatus.Failed)
+                {
+                    // Without the events capability (an attached migration) the poll is what sees the end.
+                    await OnStatusAsync(p.Status, null).ConfigureAwait(false);
+                }
             }
 
             if (_completion.Task.IsCompleted)
