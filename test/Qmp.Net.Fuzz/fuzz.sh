@@ -77,9 +77,20 @@ run_target() {
   seeds="$(mktemp -d)"
   find "corpus/$(corpus_of "$target")" -type f ! -name '*.md' -exec cp {} "$seeds/" \;
   # -t: generous per-input limit (ms), so that a loaded machine is not mistaken for a hang; a real hang still is one.
-  ${FUZZ_NICE:+nice -n "$FUZZ_NICE"} afl-fuzz -i "$seeds" -o "$out" -x qmp.dict -V "$seconds" -t 10000 -m none \
-    -- dotnet "$inst/Qmp.Net.Fuzz.dll" --target "$target" "$seeds" > "$out/afl.log" 2>&1 || {
-    tail -20 "$out/afl.log"; echo "afl-fuzz failed for $target"; return 2; }
+  # AFL++ once aborted its dry run of the encoder target with "No instrumentation detected" while three targets started at
+  # once on a loaded 2-core machine (1 of 3 CI runs on 2026-12-07; the cause is not traced yet, docs/reliability.md): an
+  # abort at the dry run, before any input was fuzzed, is retried once and reported; any other failure is not.
+  local attempt
+  for attempt in 1 2; do
+    ${FUZZ_NICE:+nice -n "$FUZZ_NICE"} afl-fuzz -i "$seeds" -o "$out" -x qmp.dict -V "$seconds" -t 10000 -m none \
+      -- dotnet "$inst/Qmp.Net.Fuzz.dll" --target "$target" "$seeds" > "$out/afl.log" 2>&1 && break
+    if [ "$attempt" = 1 ] && grep -q "PROGRAM ABORT" "$out/afl.log" && grep -q "perform_dry_run" "$out/afl.log"; then
+      echo "fuzzing $target: afl-fuzz aborted its dry run ($(grep -o 'PROGRAM ABORT.*' "$out/afl.log" | head -1 | sed 's/\x1b\[[0-9;]*m//g')); trying once more"
+      rm -rf "$out"; mkdir -p "$out"
+      continue
+    fi
+    tail -20 "$out/afl.log"; echo "afl-fuzz failed for $target"; return 2
+  done
   rm -rf "$seeds"
 }
 

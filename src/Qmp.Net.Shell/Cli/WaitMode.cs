@@ -35,7 +35,7 @@ internal static class WaitMode
             await printer.EndLineAsync().ConfigureAwait(false);
             return ExitCodes.UsageOrConnection;
         }
-        catch (Exception e) when (e is QmpConnectionClosedException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is QmpConnectionClosedException or QmpCommunicationException or QmpConnectionException or IOException or ObjectDisposedException)
         {
             await printer.EndLineAsync().ConfigureAwait(false);
             await io.Error.WriteLineAsync(Reporter.Error("the connection to QEMU ended before the end: " + e.Message, errPalette)).ConfigureAwait(false);

@@ -114,6 +114,7 @@ public sealed class QmpJobManager : IAsyncDisposable
     /// reading <c>query-jobs</c>. Jobs already followed keep their handles; a concluded job is concluded at once.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>A handle for every job QEMU lists.</returns>
+    /// <exception cref="QmpException">The connection ended before or while the jobs were read.</exception>
     public async Task<IReadOnlyList<QmpJob>> AttachAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -124,6 +125,13 @@ public sealed class QmpJobManager : IAsyncDisposable
             QmpJob job;
             lock (_lock)
             {
+                // The connection may have ended while query-jobs was answered: the event loop has failed every handle it
+                // knew, and a handle added now would never complete.
+                if (_ended is not null)
+                {
+                    throw _ended;
+                }
+
                 if (!_jobs.TryGetValue(info.Id, out job!))
                 {
                     job = new QmpJob(this, info.Id, info.Type, info.Status);

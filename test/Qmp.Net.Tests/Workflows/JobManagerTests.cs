@@ -258,6 +258,41 @@ public class JobManagerTests
     }
 
     [Test]
+    public async Task Attach_racing_the_connections_end_never_hands_out_a_handle_that_cannot_complete()
+    {
+        // The server closes right after query-jobs reaches it: the reply may or may not arrive, and the manager's event
+        // loop may see the end before AttachAsync registers the listed job. Either AttachAsync fails with the connection's
+        // error, or every handle it returns ends with it; before the fix a handle registered after the end never completed.
+        for (var round = 0; round < 60; round++)
+        {
+            await using var server = await QmpTestServer.StartAsync();
+            server.NeverReply("query-jobs");
+            await using var client = await TestSupport.ConnectAsync(server);
+            await using var jobs = new QmpJobManager(client);
+
+            var attach = jobs.AttachAsync();
+            await server.WaitForCommandAsync("query-jobs").Bounded();
+            // The reply and the end in one go, so that the client reads both at once.
+            await server.SendRawAsync(new JsonObject { ["return"] = new JsonArray { (JsonNode)JobInfo("m0", "running") } }.ToJsonString() + "\r\n").Bounded();
+            await server.CloseConnectionAsync().Bounded();
+            IReadOnlyList<QmpJob> handles;
+            try
+            {
+                handles = await attach.Bounded();
+            }
+            catch (QmpException)
+            {
+                continue;
+            }
+
+            foreach (var handle in handles)
+            {
+                Assert.ThrowsAsync(Is.InstanceOf<QmpException>(), async () => await handle.Completion.Bounded(), $"round {round}: the handle of a job attached as the connection ended must fail with the connection's error");
+            }
+        }
+    }
+
+    [Test]
     public async Task WatchAsync_polls_query_jobs_on_the_fake_clock_and_ends_with_the_job()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
