@@ -28,8 +28,14 @@ SERVER_PID=""
 BROWSER_PID=""
 cleanup() {
     if [ -n "$BROWSER_PID" ]; then kill "$BROWSER_PID" 2>/dev/null || true; wait "$BROWSER_PID" 2>/dev/null || true; fi
+    # Chromium's helper processes (zygote, renderers, crashpad) outlive the main one for a moment and still write into the
+    # profile: a CI run failed here with "rm: cannot remove .../profile/Default: Directory not empty" after the check
+    # itself had passed. End them all, then remove the folder; a folder left in /tmp never fails the check.
+    pkill -f -- "$WORK/profile" 2>/dev/null || true
+    for _ in $(seq 50); do pgrep -f -- "$WORK/profile" >/dev/null 2>&1 || break; sleep 0.1; done
+    pkill -KILL -f -- "$WORK/profile" 2>/dev/null || true
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
+    rm -rf "$WORK" 2>/dev/null || { sleep 0.5; rm -rf "$WORK" 2>/dev/null; } || echo "docs-browser: could not remove $WORK" >&2
 }
 trap cleanup EXIT
 
