@@ -15,9 +15,7 @@ public sealed partial class QmpClient
     /// <returns>The subscription; dispose it to stop delivery. After the connection has ended it is already complete.</returns>
     public QmpEventSubscription SubscribeEvents(Func<QmpEvent, bool>? filter = null)
     {
-        var subscription = new QmpEventSubscription(_protocol.Events, filter, _options.EventBufferCapacity, _logger);
-        _protocol.Events.Add(subscription);
-        return subscription;
+        return _connection.Protocol.Subscribe(filter, _options.EventBufferCapacity, _logger);
     }
 
     /// <summary>Waits for the next event with the given name (and, optionally, matching a condition) that arrives after the call.</summary>
@@ -40,7 +38,7 @@ public sealed partial class QmpClient
     public Task<QmpEvent> WaitForEventAsync(string name, Func<QmpEvent, bool>? match = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return _protocol.Events.WaitAsync(name, match, static () => ExceptionFactory.Closed(), cancellationToken);
+        return _connection.Protocol.WaitForEventAsync(name, match, Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken);
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> for the next event with the given name (and, optionally, matching a
@@ -64,7 +62,7 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ValidateWaitTimeout(timeout);
-        return _protocol.Events.WaitAsync(name, match, timeout, _options.TimeProvider, static () => ExceptionFactory.Closed(), cancellationToken);
+        return _connection.Protocol.WaitForEventAsync(name, match, timeout, _options.TimeProvider, cancellationToken);
     }
 
     /// <summary>Gets the clock of the client's timeouts (for the typed waits of Qmp.Net.Qapi).</summary>
@@ -72,7 +70,7 @@ public sealed partial class QmpClient
 
     /// <summary>Gets the event hub's live registrations (for tests): the subscriptions whose filter sees every event,
     /// the typed waits' name queues, and the one-shot waiters.</summary>
-    internal (int EveryEvent, int ByName, int Waiters) EventRegistrations => _protocol.Events.Registrations;
+    internal (int EveryEvent, int ByName, int Waiters) EventRegistrations => _connection.Protocol.EventRegistrations;
 
     /// <summary>Throws when a wait's timeout is neither positive nor infinite.</summary>
     /// <param name="timeout">The timeout.</param>
@@ -88,5 +86,5 @@ public sealed partial class QmpClient
     /// matches them on the caller's side (Qmp.Net.Qapi); dispose it to unregister.</summary>
     /// <exception cref="InvalidOperationException">65,536 waits are pending already.</exception>
     internal EventNameQueue OpenEventQueue(string name) =>
-        _protocol.Events.OpenQueue(name, _options.EventBufferCapacity, static () => ExceptionFactory.Closed());
+        _connection.Protocol.OpenEventQueue(name, _options.EventBufferCapacity);
 }

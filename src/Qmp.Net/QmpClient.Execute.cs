@@ -160,7 +160,7 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         ThrowIfOobUnavailable();
-        var id = _protocol.NextId(oob: true);
+        var id = _connection.Protocol.NextId(oob: true);
         var payload = CommandEncoder.Encode(command, true, id, arguments, _json);
         return Enqueue<JsonElement>(command, payload, id, true, null, cancellationToken);
     }
@@ -181,28 +181,14 @@ public sealed partial class QmpClient
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(resultTypeInfo);
         ThrowIfOobUnavailable();
-        var id = _protocol.NextId(oob: true);
+        var id = _connection.Protocol.NextId(oob: true);
         var payload = CommandEncoder.Encode(command, true, id, arguments, _json);
         return Enqueue(command, payload, id, true, resultTypeInfo, cancellationToken);
     }
 
-    private long NextInBandId() => _protocol.NextId(oob: false);
+    private long NextInBandId() => _connection.Protocol.NextId(oob: false);
 
-    private void ThrowIfOobUnavailable()
-    {
-        lock (_sync)
-        {
-            if (!_terminated && _state is QmpState.Disconnected or QmpState.Connecting or QmpState.AwaitingGreeting or QmpState.Negotiating)
-            {
-                ExceptionFactory.ThrowNotConnected(_state);
-            }
-
-            if (!_oobEnabled && !_terminated)
-            {
-                ExceptionFactory.ThrowOobNotNegotiated();
-            }
-        }
-    }
+    private void ThrowIfOobUnavailable() => _connection.ThrowIfOobUnavailable();
 
     private Task<T> Enqueue<T>(string command, byte[] payload, long id, bool oob, JsonTypeInfo<T>? resultType, CancellationToken cancellationToken, bool negotiation = false, DescriptorLease? descriptors = null)
     {
@@ -224,7 +210,7 @@ public sealed partial class QmpClient
             throw;
         }
 
-        _protocol.Events.Activities.Add(tracker.Activity);
+        _connection.Protocol.TrackActivity(tracker.Activity);
         return TrackAsync(task, tracker);
     }
 
@@ -238,7 +224,7 @@ public sealed partial class QmpClient
         }
         finally
         {
-            _protocol.Events.Activities.Remove(tracker.Activity);
+            _connection.Protocol.UntrackActivity(tracker.Activity);
             tracker.Finish(task);
         }
     }
@@ -251,7 +237,7 @@ public sealed partial class QmpClient
             return Task.FromCanceled<T>(cancellationToken);
         }
 
-        var pending = new PendingCommand<T>(_protocol.Commands, command, payload, id, oob, resultType) { Descriptors = descriptors };
+        var pending = new PendingCommand<T>(command, payload, id, oob, resultType) { Descriptors = descriptors };
         if (descriptors is not null)
         {
             // The command holds the descriptors until its task ends, however it ends.
@@ -261,142 +247,7 @@ public sealed partial class QmpClient
         // Registered before the command is published, so that whatever ends it (an answer, the end of the connection)
         // finds the registration to dispose.
         pending.RegisterCancellation(cancellationToken);
-        bool inline;
-        lock (_sync)
-        {
-            if (_terminated || _state == QmpState.Closing)
-            {
-                pending.Fail(ExceptionFactory.Closed());
-                return pending.TypedTask;
-            }
-
-            if (!negotiation && _state is not (QmpState.Idle or QmpState.Busy))
-            {
-                pending.ReleaseRegistration();
-                ExceptionFactory.ThrowNotConnected(_state);
-            }
-
-            // Under the client's lock (the table's lock nests inside it), so that the state check and the queueing are one
-            // step: a command is either refused as closing or accepted and drained by DisconnectAsync.
-            switch (_protocol.Commands.Add(pending, out inline))
-            {
-                case PendingCommandTable.AddOutcome.Closed:
-                    pending.Fail(ExceptionFactory.Closed());
-                    return pending.TypedTask;
-                case PendingCommandTable.AddOutcome.Cancelled:
-                    return pending.TypedTask;
-            }
-
-            if (_state == QmpState.Idle)
-            {
-                SetStateLocked(QmpState.Busy);
-            }
-        }
-
-        RaiseStateChanges();
-        ScheduleWrite(inline);
+        _connection.Submit(pending, negotiation);
         return pending.TypedTask;
-    }
-
-    /// <summary>No command is live any more (answered, or cancelled before it was written): Busy becomes Idle, and a
-    /// graceful disconnect may go on. Called by the engine with no lock held; the count may have risen again meanwhile.</summary>
-    private void OnNoCommandsLive()
-    {
-        lock (_sync)
-        {
-            if (_terminated || _protocol.Commands.LiveCount != 0)
-            {
-                return;
-            }
-
-            if (_state == QmpState.Busy)
-            {
-                SetStateLocked(QmpState.Idle);
-            }
-            else if (_state == QmpState.Closing)
-            {
-                _drained?.TrySetResult();
-            }
-        }
-
-        RaiseStateChanges();
-    }
-
-    /// <summary>Makes sure a writer runs when there is something to write. The caller that finds no writer active becomes the
-    /// writer; concurrent callers' commands are coalesced into the active writer's next send. With <paramref name="inline"/>
-    /// it writes at once on the caller's thread, so a lone or sequential command goes out without a thread hop. Without it
-    /// (a command issued in reply to an answer while others are pending, so the server is busy anyway), the writer starts
-    /// from the thread pool, so that the commands the other answered callers issue meanwhile leave in the same send.</summary>
-    /// <param name="inline">Whether to write on the calling thread.</param>
-    private void ScheduleWrite(bool inline = true)
-    {
-        if (Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0)
-        {
-            // Deferred writes go to the thread pool, never to the caller's SynchronizationContext.
-            _ = inline ? WriteLoopAsync() : Task.Run(WriteLoopAsync, CancellationToken.None);
-        }
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                var transport = Volatile.Read(ref _transport);
-                if (transport is null || IsTerminated)
-                {
-                    Volatile.Write(ref _writerActive, 0);
-                    return;
-                }
-
-                if (!_protocol.TryTakeWrite(out var data, out var descriptors))
-                {
-                    // Give up the writer's role, then look again: a command queued between the take and the release found
-                    // the role taken and left its write to this writer.
-                    Volatile.Write(ref _writerActive, 0);
-                    if (!_protocol.Commands.HasWritable || Interlocked.CompareExchange(ref _writerActive, 1, 0) != 0)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                if (descriptors is not null && transport is IQmpDescriptorTransport passing && descriptors.TryAcquire())
-                {
-                    try
-                    {
-                        await passing.SendAsync(data, descriptors.Descriptors, CancellationToken.None).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        descriptors.Release();
-                    }
-                }
-                else
-                {
-                    // No descriptors, or the command's caller gave up (cancelled) after it was taken and the lease ended:
-                    // its answer is dropped anyway, and without the descriptors QEMU refuses it harmlessly.
-                    await transport.SendAsync(data, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                if (Telemetry.BytesSent.Enabled)
-                {
-                    Telemetry.BytesSent.Add(data.Length);
-                }
-            }
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            Volatile.Write(ref _writerActive, 0);
-
-            // After `quit` the server may close before reading what follows; the read loop sees the close and ends the
-            // connection gracefully, failing what was written after `quit` with QmpConnectionClosedException.
-            if (!IsTerminated && !_protocol.Commands.QuitWritten)
-            {
-                Break(ExceptionFactory.WriteFailed(e));
-            }
-        }
     }
 }

@@ -25,21 +25,9 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly Func<QmpEndpoint, CancellationToken, ValueTask<IQmpTransport>> _connector;
     private readonly ILogger _logger;
     private readonly JsonSerializerOptions _json;
-    private readonly object _sync = new();
-    private readonly Queue<(QmpState Old, QmpState New)> _stateChanges = new();
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<QmpGreeting> _greetingReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly QmpProtocol _protocol;
-
-    private QmpState _state;
-    private bool _started;
-    private bool _notifying;
-    private bool _terminated;
+    private readonly QmpConnection _connection;
+    private readonly TaskCompletionSource _connectEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
-    private IQmpTransport? _transport;
-    private Task _readLoop = Task.CompletedTask;
-    private QmpGreeting? _greeting;
-    private IReadOnlyList<string> _negotiated = s_noCapabilities;
 
     /// <summary>Initializes a new client for the given endpoint. Nothing is connected until
     /// <see cref="ConnectAsync(CancellationToken)"/> is called.</summary>
@@ -64,9 +52,8 @@ public sealed partial class QmpClient : IAsyncDisposable
         _options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Qmp.Net.QmpClient");
         _json = options.SerializerOptions ?? QmpJson.DefaultOptions;
-        _protocol = new QmpProtocol(options.TimeProvider, options.TransactionTimeout, options.SendCommandIds, _logger, new ProtocolObserver(this));
-        Events = new QmpEventSubscription(_protocol.Events, null, options.EventBufferCapacity, _logger);
-        _protocol.Events.Add(Events);
+        _connection = new QmpConnection(endpoint, options, _logger, new StateDispatch(this));
+        Events = _connection.Protocol.Subscribe(null, options.EventBufferCapacity, _logger);
     }
 
     /// <summary>Occurs when <see cref="State"/> changes. Every change is reported once, in order, with no lock of the client
@@ -79,34 +66,16 @@ public sealed partial class QmpClient : IAsyncDisposable
     public QmpEndpoint Endpoint { get; }
 
     /// <summary>Gets the server's greeting (version and offered capabilities), once it has arrived; otherwise <see langword="null"/>.</summary>
-    public QmpGreeting? Greeting => Volatile.Read(ref _greeting);
+    public QmpGreeting? Greeting => _connection.Greeting;
 
     /// <summary>Gets the capabilities enabled by the negotiation; empty until it has succeeded.</summary>
-    public IReadOnlyList<string> NegotiatedCapabilities => Volatile.Read(ref _negotiated);
+    public IReadOnlyList<string> NegotiatedCapabilities => _connection.OobEnabled ? s_oobCapability : s_noCapabilities;
 
     /// <summary>Gets the connection's state.</summary>
-    public QmpState State
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _state;
-            }
-        }
-    }
+    public QmpState State => _connection.State;
 
     /// <summary>Gets a value indicating whether the greeting has been received and the connection is up.</summary>
-    public bool IsConnected
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _greeting is not null && !_terminated;
-            }
-        }
-    }
+    public bool IsConnected => _connection.IsConnected;
 
     /// <summary>Gets a value indicating whether the connection is active: <see cref="State"/> is not <see cref="QmpState.Disconnected"/>.</summary>
     public bool IsConnectionActive => State != QmpState.Disconnected;
@@ -115,7 +84,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <see cref="Abort"/>, <see cref="DisposeAsync"/> or a server close between messages; faulted with the cause when the
     /// connection broke (<see cref="QmpCommunicationException"/>) or connecting failed (<see cref="QmpConnectionException"/>,
     /// or the <see cref="QmpErrorException"/> of a failed negotiation).</summary>
-    public Task Completion => _completion.Task;
+    public Task Completion => _connection.Completion;
 
     /// <summary>Connects to the endpoint, reads the greeting and negotiates capabilities, returning a ready client.</summary>
     /// <param name="endpoint">Where the server listens.</param>
@@ -133,7 +102,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <see cref="QmpConnectionClosedException"/>; a <see cref="ConnectAsync(CancellationToken)"/> in progress (a retry delay
     /// included) ends with <see cref="QmpConnectionClosedException"/> and makes no further attempt. <see cref="Completion"/>
     /// completes successfully. Safe to call at any time, from any thread, any number of times.</summary>
-    public void Abort() => Break(null);
+    public void Abort() => _connection.Break(null);
 
     /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped: a connect in
     /// progress has ended and the read loop has finished. Idempotent.</summary>
@@ -145,32 +114,14 @@ public sealed partial class QmpClient : IAsyncDisposable
             return;
         }
 
-        Break(null);
-        bool started;
-        lock (_sync)
+        _connection.Break(null);
+        if (_connection.Started)
         {
-            started = _started;
+            // Connecting stops at once (the teardown cancelled it); its end publishes the read loop, if it started one.
+            await _connectEnded.Task.ConfigureAwait(false);
         }
 
-        try
-        {
-            // Connecting stops at once (Terminate cancelled it); its end publishes the read loop, if it started one.
-            if (started)
-            {
-                await _connectEnded.Task.ConfigureAwait(false);
-            }
-
-            await Volatile.Read(ref _readLoop).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // The read loop reports through Completion; nothing more to do here.
-        }
-
-        // The lifetime token source is not disposed: the teardown may still be running on a thread the user does not own
-        // (a transaction timeout's timer thread, which reaches `_lifetimeCts.Cancel()` last), and a Cancel on a disposed
-        // source throws there, ending the process. It has no timer, so leaving it to the GC releases nothing late.
-        _protocol.Dispose();
+        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -189,55 +140,20 @@ public sealed partial class QmpClient : IAsyncDisposable
         OptionChecks.Clock(options.TimeProvider);
     }
 
-    private void SetStateLocked(QmpState state)
+    /// <summary>The client's <see cref="StateChanged"/> dispatch, as the connection knows it.</summary>
+    private sealed class StateDispatch(QmpClient client) : IConnectionListener
     {
-        if (_state == state)
+        public bool WantsStateChanges => client.StateChanged is not null;
+
+        public void OnStateChanged(QmpState oldState, QmpState newState)
         {
-            return;
-        }
-
-        var old = _state;
-        _state = state;
-        if (StateChanged is not null)
-        {
-            _stateChanges.Enqueue((old, state));
-        }
-    }
-
-    /// <summary>Reports queued state changes to the handlers, in order, with no lock held. One thread reports at a time:
-    /// a thread that changes the state while another is reporting leaves its change to that one and returns at once, so
-    /// a handler may wait for another thread that uses the client.</summary>
-    private void RaiseStateChanges()
-    {
-        lock (_sync)
-        {
-            if (_notifying || _stateChanges.Count == 0)
-            {
-                return;
-            }
-
-            _notifying = true;
-        }
-
-        while (true)
-        {
-            (QmpState Old, QmpState New) change;
-            lock (_sync)
-            {
-                if (!_stateChanges.TryDequeue(out change))
-                {
-                    _notifying = false;
-                    return;
-                }
-            }
-
             try
             {
-                StateChanged?.Invoke(this, new QmpStateChangedEventArgs(change.Old, change.New));
+                client.StateChanged?.Invoke(client, new QmpStateChangedEventArgs(oldState, newState));
             }
             catch (Exception e)
             {
-                Log.StateChangedHandlerFailed(_logger, change.New, e);
+                Log.StateChangedHandlerFailed(client._logger, newState, e);
             }
         }
     }

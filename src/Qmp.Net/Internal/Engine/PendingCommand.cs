@@ -12,18 +12,24 @@ internal abstract class PendingCommand
 
     private int _stage;
     private CancellationTokenRegistration _registration;
+    private ICommandOwner? _owner;
 
-    protected PendingCommand(ICommandOwner owner, string command, byte[] payload, long id, bool isOob)
+    protected PendingCommand(ICommandOwner? owner, string command, byte[] payload, long id, bool isOob)
     {
-        Owner = owner;
+        _owner = owner;
         Command = command;
         Payload = payload;
         Id = id;
         IsOob = isOob;
     }
 
-    /// <summary>Gets the table that holds the command (an engine interface: a command never refers to the client).</summary>
-    public ICommandOwner Owner { get; }
+    /// <summary>Gets or sets the table that holds the command (an engine interface: a command never refers to the client);
+    /// set by the table when the command is submitted, before it looks at the command's stage.</summary>
+    public ICommandOwner? Owner
+    {
+        get => Volatile.Read(ref _owner);
+        set => Volatile.Write(ref _owner, value);
+    }
 
     public string Command { get; }
 
@@ -100,7 +106,9 @@ internal abstract class PendingCommand
         if (Interlocked.CompareExchange(ref _stage, CancelledBeforeWrite, Queued) == Queued)
         {
             SetCanceled(token);
-            Owner.OnCancelledBeforeWrite(this);
+
+            // No owner yet: the table has not looked at the stage, and will find the command cancelled.
+            Owner?.OnCancelledBeforeWrite(this);
         }
         else
         {
@@ -115,8 +123,15 @@ internal sealed class PendingCommand<T> : PendingCommand
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly JsonTypeInfo<T>? _resultType;
 
-    public PendingCommand(ICommandOwner owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
+    public PendingCommand(ICommandOwner? owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
         : base(owner, command, payload, id, isOob)
+    {
+        _resultType = resultType;
+    }
+
+    /// <summary>A command whose owner is set when it is submitted.</summary>
+    public PendingCommand(string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
+        : base(null, command, payload, id, isOob)
     {
         _resultType = resultType;
     }

@@ -61,18 +61,6 @@ internal sealed class PendingCommandTable : ICommandOwner
         }
     }
 
-    /// <summary>Gets a value indicating whether an answer is expected: a command has been written and not answered.</summary>
-    public bool ExpectingAnswer
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inFlight.Count + _oobInFlight.Count > 0;
-            }
-        }
-    }
-
     /// <summary>Gets a value indicating whether <c>quit</c> has been written.</summary>
     public bool QuitWritten
     {
@@ -112,6 +100,9 @@ internal sealed class PendingCommandTable : ICommandOwner
     public AddOutcome Add(PendingCommand command, out bool writeInline)
     {
         writeInline = false;
+
+        // Before the stage is read: a cancellation that comes after this finds the table to tell.
+        command.Owner ??= this;
         lock (_lock)
         {
             if (_closed)

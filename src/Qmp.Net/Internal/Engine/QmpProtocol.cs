@@ -53,6 +53,42 @@ internal sealed class QmpProtocol : IDisposable
     /// sent), 0 (sent without one) otherwise.</summary>
     public long NextId(bool oob) => oob || _sendIds ? Interlocked.Increment(ref _lastId) : 0;
 
+    /// <summary>Gets the number of live commands (queued or written, not yet answered).</summary>
+    public int LiveCount => Commands.LiveCount;
+
+    /// <summary>Gets a value indicating whether <c>quit</c> has been written (a close after it is the expected end).</summary>
+    public bool QuitWritten => Commands.QuitWritten;
+
+    /// <summary>Gets a value indicating whether <see cref="TryTakeWrite(out ReadOnlyMemory{byte})"/> may find something.</summary>
+    public bool HasWritable => Commands.HasWritable;
+
+    /// <summary>Gets the event hub's live registrations (for tests).</summary>
+    public (int EveryEvent, int ByName, int Waiters) EventRegistrations => Events.Registrations;
+
+    /// <summary>Queues a command; see <see cref="PendingCommandTable.Add"/>.</summary>
+    public PendingCommandTable.AddOutcome Submit(PendingCommand command, out bool writeInline) => Commands.Add(command, out writeInline);
+
+    /// <summary>Creates an event subscription and registers it (completed at once after <see cref="Close"/>).</summary>
+    public QmpEventSubscription Subscribe(Func<QmpEvent, bool>? filter, int capacity, ILogger logger)
+    {
+        var subscription = new QmpEventSubscription(Events, filter, capacity, logger);
+        Events.Add(subscription);
+        return subscription;
+    }
+
+    /// <summary>Waits for the next event with the name that the predicate accepts; see <see cref="EventHub.WaitAsync(string, Func{QmpEvent, bool}?, TimeSpan, TimeProvider, Func{Exception}, CancellationToken)"/>.</summary>
+    public Task<QmpEvent> WaitForEventAsync(string name, Func<QmpEvent, bool>? match, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        Events.WaitAsync(name, match, timeout, time, static () => ExceptionFactory.Closed(), cancellationToken);
+
+    /// <summary>Opens a queue of the events with the given name that arrive from now on.</summary>
+    public EventNameQueue OpenEventQueue(string name, int capacity) => Events.OpenQueue(name, capacity, static () => ExceptionFactory.Closed());
+
+    /// <summary>Adds a traced command's activity, which the events that arrive meanwhile are added to.</summary>
+    public void TrackActivity(System.Diagnostics.Activity? activity) => Events.Activities.Add(activity);
+
+    /// <summary>Removes a traced command's activity.</summary>
+    public void UntrackActivity(System.Diagnostics.Activity? activity) => Events.Activities.Remove(activity);
+
     /// <summary>The negotiation enabled <c>oob</c>: QEMU reads ahead at most 8 in-band commands.</summary>
     public void EnableOob() => Commands.SetWindow(PendingCommandTable.OobReadAheadLimit);
 
