@@ -23,9 +23,7 @@ public sealed partial class QmpClient
     public Task<JsonElement> ExecuteAsync(string command, object? arguments = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
-        var id = NextInBandId();
-        var payload = CommandEncoder.Encode(command, false, id, arguments, _json);
-        return Enqueue<JsonElement>(command, payload, id, false, null, cancellationToken);
+        return Send<JsonElement>(command, arguments, oob: false, null, cancellationToken);
     }
 
     /// <summary>Executes a command and deserializes its result with <see cref="QmpClientOptions.SerializerOptions"/>.</summary>
@@ -41,10 +39,7 @@ public sealed partial class QmpClient
     public Task<TResult> ExecuteAsync<TResult>(string command, object? arguments = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
-        var resultType = (JsonTypeInfo<TResult>)_json.GetTypeInfo(typeof(TResult));
-        var id = NextInBandId();
-        var payload = CommandEncoder.Encode(command, false, id, arguments, _json);
-        return Enqueue(command, payload, id, false, resultType, cancellationToken);
+        return Send(command, arguments, oob: false, (JsonTypeInfo<TResult>)_json.GetTypeInfo(typeof(TResult)), cancellationToken);
     }
 
     /// <summary>Executes a command and deserializes its result with the given metadata (source generation; native AOT safe
@@ -61,11 +56,8 @@ public sealed partial class QmpClient
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<TResult> ExecuteAsync<TResult>(string command, object? arguments, JsonTypeInfo<TResult> resultTypeInfo, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(command);
-        ArgumentNullException.ThrowIfNull(resultTypeInfo);
-        var id = NextInBandId();
-        var payload = CommandEncoder.Encode(command, false, id, arguments, _json);
-        return Enqueue(command, payload, id, false, resultTypeInfo, cancellationToken);
+        ExecuteChecks.Typed(command, resultTypeInfo);
+        return Send(command, arguments, oob: false, resultTypeInfo, cancellationToken);
     }
 
     /// <summary>Executes a command whose arguments and result are serialized with the given metadata (source generation;
@@ -89,12 +81,9 @@ public sealed partial class QmpClient
         JsonTypeInfo<TResult> resultTypeInfo,
         CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(command);
-        ArgumentNullException.ThrowIfNull(argumentsTypeInfo);
-        ArgumentNullException.ThrowIfNull(resultTypeInfo);
+        ExecuteChecks.Typed(command, argumentsTypeInfo, resultTypeInfo);
         var id = NextInBandId();
-        var payload = CommandEncoder.Encode(command, false, id, arguments, argumentsTypeInfo);
-        return Enqueue(command, payload, id, false, resultTypeInfo, cancellationToken);
+        return Enqueue(command, CommandEncoder.Encode(command, false, id, arguments, argumentsTypeInfo), id, false, resultTypeInfo, cancellationToken);
     }
 
     /// <summary>Executes a command with file descriptors attached (<c>SCM_RIGHTS</c>), for the commands that take them:
@@ -160,9 +149,7 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         ThrowIfOobUnavailable();
-        var id = _connection.Protocol.NextId(oob: true);
-        var payload = CommandEncoder.Encode(command, true, id, arguments, _json);
-        return Enqueue<JsonElement>(command, payload, id, true, null, cancellationToken);
+        return Send<JsonElement>(command, arguments, oob: true, null, cancellationToken);
     }
 
     /// <summary>Executes a command out of band and deserializes its result with the given metadata.</summary>
@@ -178,15 +165,19 @@ public sealed partial class QmpClient
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<TResult> ExecuteOobAsync<TResult>(string command, object? arguments, JsonTypeInfo<TResult> resultTypeInfo, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(command);
-        ArgumentNullException.ThrowIfNull(resultTypeInfo);
+        ExecuteChecks.Typed(command, resultTypeInfo);
         ThrowIfOobUnavailable();
-        var id = _connection.Protocol.NextId(oob: true);
-        var payload = CommandEncoder.Encode(command, true, id, arguments, _json);
-        return Enqueue(command, payload, id, true, resultTypeInfo, cancellationToken);
+        return Send(command, arguments, oob: true, resultTypeInfo, cancellationToken);
     }
 
     private long NextInBandId() => _connection.Protocol.NextId(oob: false);
+
+    /// <summary>Takes the next id, encodes the command with the client's serializer options and enqueues it.</summary>
+    private Task<T> Send<T>(string command, object? arguments, bool oob, JsonTypeInfo<T>? resultType, CancellationToken cancellationToken)
+    {
+        var id = _connection.Protocol.NextId(oob);
+        return Enqueue(command, CommandEncoder.Encode(command, oob, id, arguments, _json), id, oob, resultType, cancellationToken);
+    }
 
     private void ThrowIfOobUnavailable() => _connection.ThrowIfOobUnavailable();
 

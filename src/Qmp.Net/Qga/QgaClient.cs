@@ -169,8 +169,7 @@ public sealed class QgaClient : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<TResult> ExecuteAsync<TResult>(string command, object? arguments, JsonTypeInfo<TResult> resultTypeInfo, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(command);
-        ArgumentNullException.ThrowIfNull(resultTypeInfo);
+        ExecuteChecks.Typed(command, resultTypeInfo);
         var id = NextId();
         return RunAsync(command, CommandEncoder.Encode(command, false, id, arguments, _json), id, value => Deserialize(command, value, resultTypeInfo), cancellationToken);
     }
@@ -194,9 +193,7 @@ public sealed class QgaClient : IAsyncDisposable
         JsonTypeInfo<TResult> resultTypeInfo,
         CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(command);
-        ArgumentNullException.ThrowIfNull(argumentsTypeInfo);
-        ArgumentNullException.ThrowIfNull(resultTypeInfo);
+        ExecuteChecks.Typed(command, argumentsTypeInfo, resultTypeInfo);
         var id = NextId();
         return RunAsync(command, CommandEncoder.Encode(command, false, id, arguments, argumentsTypeInfo), id, value => Deserialize(command, value, resultTypeInfo), cancellationToken);
     }

@@ -43,45 +43,29 @@ internal static class CommandEncoder
         return encoded;
     }
 
-    private static byte[] EncodeCore(string command, bool oob, long id, object? arguments, JsonSerializerOptions options)
-    {
-        var state = Rent();
-        try
-        {
-            var writer = state.Begin(command, oob);
-            if (arguments is not null)
-            {
-                writer.WritePropertyName(s_arguments);
-                writer.Flush();
-                var argumentsStart = state.Buffer.WrittenCount;
-                WriteArguments(writer, arguments, options);
-                writer.Flush();
-                CheckObject(state.Buffer, argumentsStart, arguments.GetType());
-            }
-
-            return state.End(id);
-        }
-        finally
-        {
-            Return(state);
-        }
-    }
+    private static byte[] EncodeCore(string command, bool oob, long id, object? arguments, JsonSerializerOptions options) =>
+        EncodeWith(command, oob, id, arguments, arguments?.GetType(), options, static (writer, value, o) => WriteArguments(writer, value!, o));
 
     /// <summary>Encodes a command whose arguments are serialized with source-generated metadata.</summary>
-    public static byte[] Encode<TArguments>(string command, bool oob, long id, TArguments arguments, JsonTypeInfo<TArguments> argumentsType)
+    public static byte[] Encode<TArguments>(string command, bool oob, long id, TArguments arguments, JsonTypeInfo<TArguments> argumentsType) =>
+        EncodeWith(command, oob, id, arguments, arguments is null ? null : typeof(TArguments), argumentsType, static (writer, value, type) => JsonSerializer.Serialize(writer, value, type!));
+
+    /// <summary>The one encoding path: <c>execute</c> or <c>exec-oob</c>, the arguments (when <paramref name="argumentsType"/>
+    /// is set: written by <paramref name="write"/> and checked to be one JSON object), then the id.</summary>
+    private static byte[] EncodeWith<TArguments, TContext>(string command, bool oob, long id, TArguments arguments, Type? argumentsType, TContext context, Action<Utf8JsonWriter, TArguments, TContext> write)
     {
         var state = Rent();
         try
         {
             var writer = state.Begin(command, oob);
-            if (arguments is not null)
+            if (argumentsType is not null)
             {
                 writer.WritePropertyName(s_arguments);
                 writer.Flush();
                 var argumentsStart = state.Buffer.WrittenCount;
-                JsonSerializer.Serialize(writer, arguments, argumentsType);
+                write(writer, arguments, context);
                 writer.Flush();
-                CheckObject(state.Buffer, argumentsStart, typeof(TArguments));
+                CheckObject(state.Buffer, argumentsStart, argumentsType);
             }
 
             return state.End(id);
