@@ -29,6 +29,55 @@ public class UserCodeOutsideLocksTests
     }
 
     [Test]
+    [Repeat(20)]
+    public async Task A_caller_that_blocks_after_its_answer_does_not_stall_the_read_loop()
+    {
+        // The answered caller may resume on the thread the read loop was on (the loop has posted its next receive and
+        // left it): its code must still never hold up the next message.
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("query-status", _ => null);
+        await using var client = await TestSupport.ConnectAsync(server);
+        var eventDelivered = false;
+
+        async Task CallerAsync()
+        {
+            await client.ExecuteAsync("query-status");
+            var ping = client.WaitForEventAsync("PING");
+            var emitted = server.EmitEventAsync("PING");
+
+            // Blocks this thread until the read loop has delivered the event: it deadlocks if the loop waits for it.
+            eventDelivered = ping.Wait(OtherThreadBound);
+            await emitted;
+        }
+
+        await CallerAsync().Bounded();
+
+        Assert.That(eventDelivered, Is.True, "the read loop waited for the caller's code");
+    }
+
+    [Test]
+    [Repeat(20)]
+    public async Task A_caller_that_blocks_after_its_answer_does_not_stall_the_answers_of_other_commands()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("query-status", _ => null);
+        server.Handle("query-name", _ => null);
+        await using var client = await TestSupport.ConnectAsync(server);
+        var otherAnswered = false;
+
+        async Task CallerAsync()
+        {
+            await client.ExecuteAsync("query-status");
+            var other = client.ExecuteAsync("query-name");
+            otherAnswered = ((IAsyncResult)other).AsyncWaitHandle.WaitOne(OtherThreadBound);
+        }
+
+        await CallerAsync().Bounded();
+
+        Assert.That(otherAnswered, Is.True, "the read loop waited for the caller's code");
+    }
+
+    [Test]
     public async Task A_WaitForEventAsync_predicate_can_execute_a_command_and_wait_for_it_to_be_written()
     {
         await using var server = await QmpTestServer.StartAsync();

@@ -11,8 +11,11 @@ internal abstract class PendingCommand
     internal const int CancelledBeforeWrite = 2;
 
     private int _stage;
+    private int _decided;
     private CancellationTokenRegistration _registration;
     private ICommandOwner? _owner;
+    private Exception? _error;
+    private CancellationToken? _cancelledBy;
 
     protected PendingCommand(ICommandOwner? owner, string command, byte[] payload, long id, bool isOob)
     {
@@ -67,61 +70,135 @@ internal abstract class PendingCommand
     /// <summary>Moves the command from the queue to the wire; false when its caller cancelled it first.</summary>
     public bool TryMarkWritten() => Interlocked.CompareExchange(ref _stage, Written, Queued) == Queued;
 
-    /// <summary>Completes the caller's task from the <c>return</c> value's bytes.</summary>
-    public void Complete(ReadOnlySpan<byte> returnValue)
+    /// <summary>Gets a value indicating whether the outcome is decided (answered, failed or cancelled); a later outcome is
+    /// dropped.</summary>
+    public bool IsDecided => Volatile.Read(ref _decided) != 0;
+
+    /// <summary>Decides the outcome from the <c>return</c> value's bytes (read now: the bytes are valid only during the
+    /// call) and, with <paramref name="publish"/>, publishes it at once (<see cref="Publish(bool)"/>, not inline).</summary>
+    /// <returns>False when the outcome was decided before (the caller cancelled): the answer is dropped.</returns>
+    public bool Complete(ReadOnlySpan<byte> returnValue, bool publish = true)
     {
+        if (!TryDecide())
+        {
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(returnValue, new JsonReaderOptions { MaxDepth = MessageReader.MaxDepth });
             reader.Read();
-            SetResult(ref reader);
+            StoreResult(ref reader);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Whatever the result type's deserialization throws (a converter, a constructor or setter that validates)
             // fails this command only: the command has left the queues, so an escaping exception would leave its task
             // unfinished and break the connection.
-            SetException(new JsonException($"The result of QMP command '{Command}' could not be read as the requested type: {e.Message}", e));
+            _error = new JsonException($"The result of QMP command '{Command}' could not be read as the requested type: {e.Message}", e);
         }
         finally
         {
             _registration.Unregister();
         }
+
+        if (publish)
+        {
+            Publish(inline: false);
+        }
+
+        return true;
     }
 
-    public void Fail(Exception exception)
+    /// <summary>Decides that the command failed and, with <paramref name="publish"/>, publishes it at once (not inline).</summary>
+    /// <returns>False when the outcome was decided before.</returns>
+    public bool Fail(Exception exception, bool publish = true)
     {
-        SetException(exception);
+        if (!TryDecide())
+        {
+            return false;
+        }
+
+        _error = exception;
         _registration.Unregister();
+        if (publish)
+        {
+            Publish(inline: false);
+        }
+
+        return true;
     }
 
-    protected abstract void SetResult(ref Utf8JsonReader reader);
+    /// <summary>Completes the caller's task with the decided outcome. <paramref name="inline"/>: the caller's continuation
+    /// may run on this thread, now (the read loop does this only once its next receive is pending, so the loop is not
+    /// on this thread any more). Otherwise the task's state is set now and continuations that <c>await</c> it are queued
+    /// to the thread pool, as <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> would.</summary>
+    public void Publish(bool inline)
+    {
+        if (inline)
+        {
+            SetOutcome();
+            return;
+        }
 
-    protected abstract void SetException(Exception exception);
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(NoInlineContext.Instance);
+        try
+        {
+            SetOutcome();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
 
-    protected abstract void SetCanceled(CancellationToken cancellationToken);
+    /// <summary>Reads and keeps the result (the outcome is decided).</summary>
+    protected abstract void StoreResult(ref Utf8JsonReader reader);
+
+    /// <summary>Sets the task from the decided outcome: <see cref="Error"/>, <see cref="CancelledBy"/> or the stored result.</summary>
+    protected abstract void SetOutcome();
+
+    /// <summary>Gets the decided failure, if the outcome is one.</summary>
+    protected Exception? Error => _error;
+
+    /// <summary>Gets the token that cancelled the command, if the outcome is a cancellation.</summary>
+    protected CancellationToken? CancelledBy => _cancelledBy;
+
+    private bool TryDecide() => Interlocked.Exchange(ref _decided, 1) == 0;
 
     private void OnCancellationRequested(CancellationToken token)
     {
-        if (Interlocked.CompareExchange(ref _stage, CancelledBeforeWrite, Queued) == Queued)
+        var beforeWrite = Interlocked.CompareExchange(ref _stage, CancelledBeforeWrite, Queued) == Queued;
+        if (TryDecide())
         {
-            SetCanceled(token);
+            // Before the write nothing was sent; after it the caller stops waiting, and the response is still consumed in
+            // order and dropped.
+            _cancelledBy = token;
+            Publish(inline: false);
+        }
 
+        if (beforeWrite)
+        {
             // No owner yet: the table has not looked at the stage, and will find the command cancelled.
             Owner?.OnCancelledBeforeWrite(this);
         }
-        else
-        {
-            // Already written: the caller stops waiting, the response is still consumed in order and dropped.
-            SetCanceled(token);
-        }
+    }
+
+    /// <summary>A context under which a completing task queues its <c>await</c> continuations instead of running them
+    /// inline: the runtime inlines a continuation only where the current context is the default one.</summary>
+    private sealed class NoInlineContext : SynchronizationContext
+    {
+        public static readonly NoInlineContext Instance = new();
     }
 }
 
 internal sealed class PendingCommand<T> : PendingCommand
 {
-    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Without RunContinuationsAsynchronously: whoever publishes decides where the continuations run (see Publish).
+    private readonly TaskCompletionSource<T> _completion = new();
     private readonly JsonTypeInfo<T>? _resultType;
+    private T? _value;
 
     public PendingCommand(ICommandOwner? owner, string command, byte[] payload, long id, bool isOob, JsonTypeInfo<T>? resultType)
         : base(owner, command, payload, id, isOob)
@@ -140,27 +217,24 @@ internal sealed class PendingCommand<T> : PendingCommand
 
     public Task<T> TypedTask => _completion.Task;
 
-    protected override void SetResult(ref Utf8JsonReader reader)
+    protected override void StoreResult(ref Utf8JsonReader reader)
     {
-        if (_completion.Task.IsCompleted)
-        {
-            return;
-        }
+        _value = _resultType is null ? (T)(object)JsonElement.ParseValue(ref reader) : JsonSerializer.Deserialize(ref reader, _resultType)!;
+    }
 
-        T value;
-        if (_resultType is null)
+    protected override void SetOutcome()
+    {
+        if (Error is { } error)
         {
-            value = (T)(object)JsonElement.ParseValue(ref reader);
+            _completion.TrySetException(error);
+        }
+        else if (CancelledBy is { } token)
+        {
+            _completion.TrySetCanceled(token);
         }
         else
         {
-            value = JsonSerializer.Deserialize(ref reader, _resultType)!;
+            _completion.TrySetResult(_value!);
         }
-
-        _completion.TrySetResult(value);
     }
-
-    protected override void SetException(Exception exception) => _completion.TrySetException(exception);
-
-    protected override void SetCanceled(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
 }

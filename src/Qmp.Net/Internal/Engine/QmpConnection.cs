@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Qmp.Net.Internal;
@@ -48,7 +49,10 @@ internal sealed class QmpConnection : IAsyncDisposable
         _logger = logger;
         _listener = listener;
         _maxMessageBytes = options.MaxMessageBytes;
-        _protocol = new QmpProtocol(options.TimeProvider, options.TransactionTimeout, options.SendCommandIds, logger, new Observer(this));
+        _protocol = new QmpProtocol(options.TimeProvider, options.TransactionTimeout, options.SendCommandIds, logger, new Observer(this))
+        {
+            DeferAnswers = true,
+        };
     }
 
     /// <summary>Gets the protocol core (its surface: ids, commands, subscriptions, waits).</summary>
@@ -487,12 +491,23 @@ internal sealed class QmpConnection : IAsyncDisposable
         using var reader = new MessageReader(_maxMessageBytes);
         try
         {
+            var receive = ReceiveAsync(transport, reader);
             while (true)
             {
                 int received;
                 try
                 {
-                    received = await transport.ReceiveAsync(reader.GetReceiveBuffer(), CancellationToken.None).ConfigureAwait(false);
+                    if (receive.IsCompleted || !_protocol.HasAnswered)
+                    {
+                        PublishAnswered(inline: false);
+                        received = await receive.ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // The swap: the next receive is pending, so the loop now waits in the socket engine, not on this
+                        // thread; the answered caller runs here once the loop's continuation is registered.
+                        received = await new PublishWhenPending(receive.ConfigureAwait(false).GetAwaiter(), _protocol.TakeAnswered());
+                    }
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
                 {
@@ -525,6 +540,8 @@ internal sealed class QmpConnection : IAsyncDisposable
                 {
                     break;
                 }
+
+                receive = ReceiveAsync(transport, reader);
             }
         }
         catch (QmpException e)
@@ -538,6 +555,9 @@ internal sealed class QmpConnection : IAsyncDisposable
             error = ExceptionFactory.InternalError(e);
         }
 
+        // Answers decided before the loop ended (a later message of the same read may have broken the protocol) reach their
+        // callers before anything fails.
+        PublishAnswered(inline: false);
         if (error is null && _protocol.Greeting is null && !_terminated)
         {
             // Connecting failed: the server hung up before it said anything (a TLS server that rejects the client's
@@ -551,6 +571,75 @@ internal sealed class QmpConnection : IAsyncDisposable
         }
 
         Break(error, serverClosed: error is null);
+    }
+
+    private static ValueTask<int> ReceiveAsync(IQmpTransport transport, MessageReader reader)
+    {
+        try
+        {
+            return transport.ReceiveAsync(reader.GetReceiveBuffer(), CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+    }
+
+    /// <summary>Publishes the commands answered since the last call.</summary>
+    private void PublishAnswered(bool inline)
+    {
+        if (_protocol.HasAnswered)
+        {
+            Publish(_protocol.TakeAnswered(), inline);
+        }
+    }
+
+    /// <summary>Publishes a batch of answered commands, in order; only a lone answer is published inline (a batch would run
+    /// its callers one after another on this thread).</summary>
+    private static void Publish((PendingCommand? First, PendingCommand[]? More) answered, bool inline)
+    {
+        answered.First?.Publish(inline && answered.More is null);
+        if (answered.More is { } more)
+        {
+            foreach (var command in more)
+            {
+                command.Publish(inline: false);
+            }
+        }
+    }
+
+    /// <summary>Awaits a pending receive; when it is not complete yet, registers the loop's continuation first and then
+    /// publishes the answered commands on this thread, which the loop has left.</summary>
+    private struct PublishWhenPending(ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter receive, (PendingCommand? First, PendingCommand[]? More) answered) : ICriticalNotifyCompletion
+    {
+        private (PendingCommand? First, PendingCommand[]? More) _answered = answered;
+
+        public readonly bool IsCompleted => receive.IsCompleted;
+
+        public readonly PublishWhenPending GetAwaiter() => this;
+
+        public int GetResult()
+        {
+            // Completed before it was awaited: nothing was published yet, and the loop goes on on this thread.
+            Publish(Take(), inline: false);
+            return receive.GetResult();
+        }
+
+        public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
+
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            var answered = Take();
+            receive.UnsafeOnCompleted(continuation);
+            Publish(answered, inline: true);
+        }
+
+        private (PendingCommand? First, PendingCommand[]? More) Take()
+        {
+            var answered = _answered;
+            _answered = default;
+            return answered;
+        }
     }
 
     private void OnGreeting(QmpGreeting greeting)

@@ -26,6 +26,8 @@ internal sealed class QmpProtocol : IDisposable
     private byte[] _sendBuffer = [];
     private QmpGreeting? _greeting;
     private long _lastId;
+    private PendingCommand? _answeredOne;
+    private List<PendingCommand>? _answeredMore;
 
     public QmpProtocol(TimeProvider time, TimeSpan transactionTimeout, bool sendIds, ILogger logger, IProtocolObserver observer)
     {
@@ -52,6 +54,26 @@ internal sealed class QmpProtocol : IDisposable
     /// <summary>Gets the id for the next command: a fresh one for out-of-band commands (and for every command when ids are
     /// sent), 0 (sent without one) otherwise.</summary>
     public long NextId(bool oob) => oob || _sendIds ? Interlocked.Increment(ref _lastId) : 0;
+
+    /// <summary>Gets or sets a value indicating whether answers are decided during <see cref="Receive(MessageReader)"/> but
+    /// published only when the driver takes them (<see cref="TakeAnswered"/>), so that it can first post its next receive;
+    /// otherwise (the default, for a synchronous driver) they are published at once.</summary>
+    public bool DeferAnswers { get; set; }
+
+    /// <summary>Gets a value indicating whether answered commands wait to be published.</summary>
+    public bool HasAnswered => _answeredOne is not null;
+
+    /// <summary>Takes the commands answered since the last call, in the order of their answers (a deferring driver
+    /// publishes them with <see cref="PendingCommand.Publish(bool)"/>). The receiving thread only.</summary>
+    /// <returns>The first, and the others (or <see langword="null"/>), as a batch no later receive touches.</returns>
+    public (PendingCommand? First, PendingCommand[]? More) TakeAnswered()
+    {
+        var first = _answeredOne;
+        var more = _answeredMore is { Count: > 0 } list ? list.ToArray() : null;
+        _answeredOne = null;
+        _answeredMore?.Clear();
+        return (first, more);
+    }
 
     /// <summary>Gets the number of live commands (queued or written, not yet answered).</summary>
     public int LiveCount => Commands.LiveCount;
@@ -214,13 +236,13 @@ internal sealed class QmpProtocol : IDisposable
 
         if (message.Kind == QmpMessageKind.Return)
         {
-            if (command.Task.IsCompleted)
+            if (!command.Complete(json[message.Body], publish: !DeferAnswers))
             {
                 Log.ResponseDropped(_logger, command.Command);
                 return;
             }
 
-            command.Complete(json[message.Body]);
+            Answered(command);
             Log.CommandSucceeded(_logger, command.Command);
             return;
         }
@@ -236,7 +258,28 @@ internal sealed class QmpProtocol : IDisposable
             Log.CommandFailed(_logger, command.Command, errorClass, description);
         }
 
-        command.Fail(new QmpErrorException(errorClass, description, command.Command));
+        if (command.Fail(new QmpErrorException(errorClass, description, command.Command), publish: !DeferAnswers))
+        {
+            Answered(command);
+        }
+    }
+
+    /// <summary>Keeps an answered command for <see cref="TakeAnswered"/> when answers are deferred.</summary>
+    private void Answered(PendingCommand command)
+    {
+        if (!DeferAnswers)
+        {
+            return;
+        }
+
+        if (_answeredOne is null)
+        {
+            _answeredOne = command;
+        }
+        else
+        {
+            (_answeredMore ??= []).Add(command);
+        }
     }
 
     private void DeliverEvent(QmpMessage message, ReadOnlySpan<byte> json)
