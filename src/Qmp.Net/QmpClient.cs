@@ -105,7 +105,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     public void Abort() => _connection.Break(null);
 
     /// <summary>Aborts the connection (<see cref="Abort"/>) and waits until the client's I/O has stopped: a connect in
-    /// progress has ended and the read loop has finished. Idempotent.</summary>
+    /// progress has ended and the read and write loops have finished. Idempotent.</summary>
     /// <returns>A task that completes when the client has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
