@@ -182,8 +182,14 @@ internal sealed class PendingCommandTable : ICommandOwner
                 }
             }
 
-            _timer?.Update(_inFlight.Count + _oobInFlight.Count > 0);
-            return batch.Count > 0;
+            if (batch.Count == 0)
+            {
+                // Nothing went in flight: whether an answer is expected has not changed.
+                return false;
+            }
+
+            _timer?.Start();
+            return true;
         }
     }
 
