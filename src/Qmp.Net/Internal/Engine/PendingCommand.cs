@@ -135,6 +135,11 @@ internal abstract class PendingCommand
     /// to the thread pool, as <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> would.</summary>
     public void Publish(bool inline)
     {
+        if (Task.IsCompleted)
+        {
+            return;
+        }
+
         if (inline)
         {
             SetOutcome();

@@ -620,7 +620,9 @@ internal sealed class QmpConnection : IAsyncDisposable
 
         public int GetResult()
         {
-            // Completed before it was awaited: nothing was published yet, and the loop goes on on this thread.
+            // Completed before it was awaited: nothing was published yet, and the loop goes on on this thread. After a
+            // suspension this may be a copy taken before UnsafeOnCompleted emptied its own (the compiler stores the awaiter
+            // before it registers): publishing is idempotent (TrySet*), so the second call only finds the tasks done.
             Publish(Take(), inline: false);
             return receive.GetResult();
         }
