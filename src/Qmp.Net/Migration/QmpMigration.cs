@@ -175,6 +175,20 @@ public sealed class QmpMigration : IAsyncDisposable
         return migration;
     }
 
+    /// <summary>Reads a QEMU's migration state from <c>query-migrate</c> without following it and without changing
+    /// anything (no capability is set): for a display that only looks.</summary>
+    /// <param name="client">The QEMU's client.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>The progress; its status is <see cref="QmpMigrationStatus.Unknown"/> when QEMU has had no migration, and
+    /// <see cref="QmpMigrationProgress.ErrorDescription"/> holds QEMU's text after a failure.</returns>
+    /// <exception cref="QmpErrorException">QEMU has no <c>query-migrate</c> (qemu-storage-daemon).</exception>
+    public static async Task<QmpMigrationProgress> QueryAsync(QmpClient client, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var info = await client.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
+        return Parse(info) with { ErrorDescription = ErrorDesc(info) };
+    }
+
     /// <summary>Reads the progress from <c>query-migrate</c> now.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The progress.</returns>
