@@ -87,6 +87,45 @@ public class MigrationFakeServerTests
         Assert.That(error, Is.InstanceOf<QmpException>().And.Not.InstanceOf<QmpMigrationException>());
     }
 
+    [Test]
+    public async Task Attach_racing_the_connections_end_never_hands_out_a_migration_that_cannot_complete()
+    {
+        // As for QmpJobManager.AttachAsync: the server answers query-migrate and closes in one go, so the event loop may see
+        // the end before AttachAsync has read the status. Either AttachAsync fails with the connection's error, or the handle
+        // it returns ends with it; it must never hang.
+        var handedOut = 0;
+        for (var round = 0; round < 60; round++)
+        {
+            await using var server = await QmpTestServer.StartAsync();
+            server.Handle("migrate-set-capabilities", _ => new { });
+            server.NeverReply("query-migrate");
+            await using var client = await TestSupport.ConnectAsync(server);
+
+            var attach = QmpMigration.AttachAsync(client);
+            await server.WaitForCommandAsync("query-migrate").Bounded();
+            await server.SendRawAsync(new JsonObject { ["return"] = new JsonObject { ["status"] = "active" } }.ToJsonString() + "\r\n").Bounded();
+            await server.CloseConnectionAsync().Bounded();
+            QmpMigration migration;
+            try
+            {
+                migration = await attach.Bounded();
+            }
+            catch (QmpException)
+            {
+                continue;
+            }
+
+            handedOut++;
+            await using (migration)
+            {
+                var error = await TestSupport.ErrorOf(migration.Completion.Bounded());
+                Assert.That(error, Is.InstanceOf<QmpException>().And.Not.InstanceOf<QmpMigrationException>(), $"round {round}: a migration attached as the connection ended must fail with the connection's error");
+            }
+        }
+
+        TestContext.Out.WriteLine($"{handedOut} of 60 rounds handed out a migration before failing it");
+    }
+
     /// <summary>The second query-migrate is answered only after the client's 1 s bound has passed and it asked again (QEMU
     /// busy at switchover): the stream skips it, the late reply is dropped, and the migration still completes.</summary>
     private static async Task<(QmpMigrationStatus Status, QmpMigrationStatus[] Items)> LateQueryRoundAsync()
