@@ -80,6 +80,9 @@ public sealed class QmpMigration : IAsyncDisposable
     /// <param name="options">Capabilities and parameters.</param>
     /// <param name="cancellationToken">Cancels the set-up commands.</param>
     /// <returns>The migration, started.</returns>
+    /// <exception cref="NotSupportedException">QEMU is older than 8.2 and does not know <c>channels</c> (its
+    /// <see cref="QmpErrorException"/> is the inner exception).</exception>
+    /// <exception cref="QmpErrorException">QEMU refused a capability, a parameter or the migration.</exception>
     public static Task<QmpMigration> StartAsync(QmpClient client, JsonArray channels, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -118,10 +121,14 @@ public sealed class QmpMigration : IAsyncDisposable
 
     /// <summary>Starts the incoming side over <c>channels</c> (QEMU 8.2+).</summary>
     /// <param name="client">The destination QEMU's client.</param>
-    /// <param name="channels">The <c>channels</c> argument.</param>
+    /// <param name="channels">The <c>channels</c> argument, e.g.
+    /// <c>[{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":"/run/m.sock"}}]</c>.</param>
     /// <param name="options">Capabilities and parameters.</param>
     /// <param name="cancellationToken">Cancels the set-up commands.</param>
     /// <returns>The incoming migration, listening.</returns>
+    /// <exception cref="NotSupportedException">QEMU is older than 8.2 and does not know <c>channels</c> (its
+    /// <see cref="QmpErrorException"/> is the inner exception).</exception>
+    /// <exception cref="QmpErrorException">QEMU refused a capability, a parameter or the listening.</exception>
     public static Task<QmpMigration> StartIncomingAsync(QmpClient client, JsonArray channels, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -280,6 +287,16 @@ public sealed class QmpMigration : IAsyncDisposable
             migration._loop = Task.Run(migration.RunAsync, CancellationToken.None);
             await client.ExecuteAsync(command, arguments, cancellationToken).ConfigureAwait(false);
         }
+        catch (QmpErrorException e) when (arguments?.ContainsKey("channels") == true && e.Command == command && IsChannelsRefusal(e))
+        {
+            var version = client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "of unknown version";
+            var unsupported = new NotSupportedException(
+                $"This QEMU ({version}) does not accept the 'channels' argument of {command} (QEMU 8.2 added it); give a URI instead (it answered: {e.Description}).",
+                e);
+            migration.Finish(null, unsupported, "failed");
+            await migration.DisposeAsync().ConfigureAwait(false);
+            throw unsupported;
+        }
         catch (Exception e)
         {
             migration.Finish(null, e, "failed");
@@ -289,6 +306,12 @@ public sealed class QmpMigration : IAsyncDisposable
 
         return migration;
     }
+
+    /// <summary>Whether QEMU refused <c>channels</c> for not knowing it: before 8.2, <c>migrate</c> and
+    /// <c>migrate-incoming</c> answer "Parameter 'uri' is missing" (QEMU 7.2), or name <c>channels</c> as unexpected.</summary>
+    private static bool IsChannelsRefusal(QmpErrorException e) =>
+        e.ErrorClass == "GenericError"
+        && (e.Description.Contains("'uri' is missing", StringComparison.Ordinal) || e.Description.Contains("'channels' is unexpected", StringComparison.Ordinal));
 
     private static JsonArray Capabilities(QmpMigrationOptions options)
     {

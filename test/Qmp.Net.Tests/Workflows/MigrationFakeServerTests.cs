@@ -126,6 +126,26 @@ public class MigrationFakeServerTests
         TestContext.Out.WriteLine($"{handedOut} of 60 rounds handed out a migration before failing it");
     }
 
+    [TestCase("Parameter 'uri' is missing")]
+    [TestCase("Parameter 'channels' is unexpected")]
+    public async Task Channels_refused_by_a_QEMU_before_8_2_is_a_NotSupportedException_carrying_QEMUs_answer(string answer)
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("migrate-set-capabilities", _ => new { });
+        server.HandleError("migrate-incoming", "GenericError", answer);
+        await using var client = await TestSupport.ConnectAsync(server);
+        var channels = new JsonArray { new JsonObject { ["channel-type"] = "main", ["addr"] = new JsonObject { ["transport"] = "socket", ["type"] = "unix", ["path"] = "/tmp/m.sock" } } };
+
+        var refused = Assert.ThrowsAsync<NotSupportedException>(() => QmpMigration.StartIncomingAsync(client, channels).Bounded());
+
+        Assert.That(refused!.Message, Does.Contain("'channels' argument of migrate-incoming").And.Contain("8.2").And.Contain(answer));
+        Assert.That(refused.InnerException, Is.InstanceOf<QmpErrorException>());
+
+        // A URI refused with the same words is QEMU's own error, untranslated.
+        server.HandleError("migrate-incoming", "GenericError", answer);
+        Assert.ThrowsAsync<QmpErrorException>(() => QmpMigration.StartIncomingAsync(client, "unix:/tmp/m.sock").Bounded());
+    }
+
     /// <summary>The second query-migrate is answered only after the client's 1 s bound has passed and it asked again (QEMU
     /// busy at switchover): the stream skips it, the late reply is dropped, and the migration still completes.</summary>
     private static async Task<(QmpMigrationStatus Status, QmpMigrationStatus[] Items)> LateQueryRoundAsync()
