@@ -29,6 +29,8 @@ public sealed class QmpMigration : IAsyncDisposable
     private readonly QmpEventSubscription _subscription;
     private readonly TaskCompletionSource<QmpMigrationStatus> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly object _waitersLock = new();
+    private readonly List<(QmpMigrationStatus Status, TaskCompletionSource Signal)> _waiters = [];
     private Activity? _activity;
     private int _finished;
     private Task _loop = Task.CompletedTask;
@@ -245,6 +247,79 @@ public sealed class QmpMigration : IAsyncDisposable
         return await _completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Waits until the migration is in the given status (from its <c>MIGRATION</c> events), e.g.
+    /// <see cref="QmpMigrationStatus.PostcopyActive"/> before breaking a channel, or
+    /// <see cref="QmpMigrationStatus.PostcopyPaused"/> before <see cref="RecoverPostcopyAsync"/>.</summary>
+    /// <param name="status">The status to wait for.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the status is reached (at once if it is the current one).</returns>
+    /// <exception cref="InvalidOperationException">The migration ended without reaching <paramref name="status"/>.</exception>
+    /// <exception cref="QmpMigrationException">The migration failed first (or the connection's error when it was lost).</exception>
+    public async Task WaitForStatusAsync(QmpMigrationStatus status, CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource signal;
+        lock (_waitersLock)
+        {
+            if (Status == status)
+            {
+                return;
+            }
+
+            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_completion.Task.IsCompleted)
+            {
+                _waiters.Add((status, signal));
+            }
+        }
+
+        if (_completion.Task.IsCompleted && !signal.Task.IsCompleted)
+        {
+            FailWaiter(signal, status);
+        }
+
+        try
+        {
+            await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_waitersLock)
+            {
+                _waiters.RemoveAll(w => w.Signal == signal);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Breaks a postcopy migration's channel on purpose (<c>migrate-pause</c>): both ends go to
+    /// <see cref="QmpMigrationStatus.PostcopyPaused"/>, as after a network failure, and <see cref="RecoverPostcopyAsync"/>
+    /// resumes. Sent out of band when the connection negotiated <c>oob</c>.</summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when QEMU has accepted the command.</returns>
+    /// <exception cref="QmpErrorException">QEMU refused (the migration is not in postcopy).</exception>
+    public Task PausePostcopyAsync(CancellationToken cancellationToken = default) =>
+        ExecutePreferringOobAsync("migrate-pause", null, cancellationToken);
+
+    /// <summary>Resumes a postcopy migration that is <see cref="QmpMigrationStatus.PostcopyPaused"/> (its channel broke, or
+    /// <see cref="PausePostcopyAsync"/>), over a new channel. On the destination this sends <c>migrate-recover</c> with
+    /// <paramref name="uri"/> to listen on, out of band when the connection negotiated <c>oob</c> (the destination's main
+    /// thread may be stuck on a guest page fault that only the source can serve); then, on the source, <c>migrate</c> with
+    /// the same URI and <c>resume: true</c>. Call it on the destination first. The handles stay the same: their
+    /// <see cref="Completion"/> ends when the resumed migration does.</summary>
+    /// <param name="uri">The new channel: where the destination listens and the source connects (<c>unix:</c>, <c>tcp:</c>).</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when QEMU has accepted the command (wait for <see cref="Completion"/> after).</returns>
+    /// <exception cref="ArgumentException"><paramref name="uri"/> is empty.</exception>
+    /// <exception cref="QmpErrorException">QEMU refused (not paused, or the URI is wrong).</exception>
+    public Task RecoverPostcopyAsync(string uri, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return IsIncoming
+            ? ExecutePreferringOobAsync("migrate-recover", new JsonObject { ["uri"] = uri }, cancellationToken)
+            : _client.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri, ["resume"] = true }, cancellationToken);
+    }
+
     /// <summary>Switches a running migration to postcopy (<c>migrate-start-postcopy</c>); both ends need
     /// <see cref="QmpMigrationOptions.PostcopyRam"/>.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
@@ -263,6 +338,58 @@ public sealed class QmpMigration : IAsyncDisposable
 
         _subscription.Dispose();
         await _loop.ConfigureAwait(false);
+    }
+
+    private async Task ExecutePreferringOobAsync(string command, JsonObject? arguments, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.ExecuteOobAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (InvalidOperationException) when (_client.IsConnected)
+        {
+            // oob was not negotiated on this connection: in band, then.
+        }
+
+        await _client.ExecuteAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void FailWaiter(TaskCompletionSource signal, QmpMigrationStatus status)
+    {
+        var failure = _completion.Task.Exception?.InnerException;
+        if (failure is not null)
+        {
+            signal.TrySetException(failure);
+        }
+        else
+        {
+            signal.TrySetException(new InvalidOperationException($"The migration ended ({Status}) without reaching {status}."));
+        }
+    }
+
+    private void SignalWaiters(QmpMigrationStatus status)
+    {
+        List<TaskCompletionSource>? reached = null;
+        lock (_waitersLock)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Status == status)
+                {
+                    (reached ??= []).Add(_waiters[i].Signal);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        if (reached is not null)
+        {
+            foreach (var signal in reached)
+            {
+                signal.TrySetResult();
+            }
+        }
     }
 
     private static async Task<QmpMigration> StartCoreAsync(QmpClient client, QmpMigrationOptions? options, bool incoming, string command, JsonObject? arguments, SafeHandle? descriptor, CancellationToken cancellationToken)
@@ -400,7 +527,12 @@ public sealed class QmpMigration : IAsyncDisposable
 
     private async Task OnStatusAsync(QmpMigrationStatus status, string? error)
     {
-        Volatile.Write(ref _status, (int)status);
+        lock (_waitersLock)
+        {
+            Volatile.Write(ref _status, (int)status);
+        }
+
+        SignalWaiters(status);
         switch (status)
         {
             case QmpMigrationStatus.Completed:
@@ -445,6 +577,17 @@ public sealed class QmpMigration : IAsyncDisposable
         WorkflowTelemetry.Finish(_activity, outcome, error?.Message);
         _activity = null;
         _ = status is { } s ? _completion.TrySetResult(s) : _completion.TrySetException(error!);
+        List<(QmpMigrationStatus Status, TaskCompletionSource Signal)> waiters;
+        lock (_waitersLock)
+        {
+            waiters = [.. _waiters];
+            _waiters.Clear();
+        }
+
+        foreach (var (awaited, signal) in waiters)
+        {
+            FailWaiter(signal, awaited);
+        }
     }
 
     private async IAsyncEnumerable<QmpMigrationProgress> WatchCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
