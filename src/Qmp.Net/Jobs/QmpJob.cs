@@ -422,6 +422,13 @@ public sealed class QmpJob : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops a handle that was never handed out nor registered: its activity ends unrecorded.</summary>
+    internal void Discard()
+    {
+        _activity?.Dispose();
+        _activity = null;
+    }
+
     internal void Fail(Exception reason, string outcome)
     {
         if (Interlocked.Exchange(ref _ended, 1) == 0)

@@ -391,17 +391,36 @@ public sealed class QmpJobManager : IAsyncDisposable
         QmpJob? job;
         lock (_lock)
         {
-            if (!_jobs.TryGetValue(key, out job))
+            _jobs.TryGetValue(key, out job);
+        }
+
+        if (job is null)
+        {
+            // An observer follows every job it sees, except one whose first sign is its end (already gone).
+            if (!Options.ObserveOnly || (e.Name == "JOB_STATUS_CHANGE" && QmpJobStatusNames.Parse(String(data, "status")) == QmpJobStatus.Null))
             {
-                // An observer follows every job it sees, except one whose first sign is its end (already gone).
-                if (!Options.ObserveOnly || _ended is not null || Volatile.Read(ref _disposed) != 0
-                    || (e.Name == "JOB_STATUS_CHANGE" && QmpJobStatusNames.Parse(String(data, "status")) == QmpJobStatus.Null))
+                return;
+            }
+
+            // Created outside the lock: the handle starts its activity, and activity listeners are user code.
+            var seen = new QmpJob(this, key, String(data, "type") ?? "", QmpJobStatus.Undefined);
+            lock (_lock)
+            {
+                if (_ended is null && Volatile.Read(ref _disposed) == 0 && !_jobs.TryGetValue(key, out job))
+                {
+                    _jobs.Add(key, seen);
+                    job = seen;
+                }
+            }
+
+            if (!ReferenceEquals(job, seen))
+            {
+                // The connection ended meanwhile, or AttachAsync took the job first.
+                seen.Discard();
+                if (job is null)
                 {
                     return;
                 }
-
-                job = new QmpJob(this, key, String(data, "type") ?? "", QmpJobStatus.Undefined);
-                _jobs.Add(key, job);
             }
         }
 
