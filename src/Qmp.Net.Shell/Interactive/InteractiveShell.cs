@@ -45,7 +45,7 @@ internal sealed class InteractiveShell
     private readonly LineEditor _editor;
     private readonly PromptState _prompt = new();
     private readonly ShellContext _context;
-    private readonly JobTracker _jobs;
+    private readonly JobWatcher _jobs;
     private int _statusRefreshes;
     private int _pumpBusy;
     private TaskCompletionSource _pumpProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,7 +64,7 @@ internal sealed class InteractiveShell
 
         // HMP command lines are not QMP: the schema's completion would offer the wrong words.
         _editor = new LineEditor(_history, hmp ? null : context.Completer);
-        _jobs = new JobTracker(_client);
+        _jobs = new JobWatcher(_client);
     }
 
     /// <summary>Runs the shell until Ctrl+D, <c>exit</c>, the end of the connection, or a termination signal.</summary>
@@ -133,6 +133,7 @@ internal sealed class InteractiveShell
 
         await stop.CancelAsync().ConfigureAwait(false);
         await events.ConfigureAwait(false);
+        await _jobs.DisposeAsync().ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
@@ -239,7 +240,7 @@ internal sealed class InteractiveShell
             return true;
         }
 
-        var startsJob = JobTracker.StartsJob(request.Command);
+        var startsJob = JobWatcher.StartsJob(request.Command);
         var before = startsJob ? await _jobs.SnapshotIdsAsync(cancellationToken).ConfigureAwait(false) : null;
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var interrupt = WatchForInterruptAsync(wait);
@@ -320,14 +321,14 @@ internal sealed class InteractiveShell
 
     private async Task ShowProgressAsync(QmpRequest request, IReadOnlySet<string> before, CancellationToken cancellationToken)
     {
-        var ids = await _jobs.NewJobsAsync(request, before, cancellationToken).ConfigureAwait(false);
-        if (ids.Count == 0)
+        var jobs = await _jobs.NewJobsAsync(request, before, cancellationToken).ConfigureAwait(false);
+        if (jobs.Count == 0)
         {
             return;
         }
 
         var display = new ProgressDisplay(_terminal, _palette, _keys);
-        await display.RunAsync(ids.Select(id => (IProgressSource)new JobProgressSource(_jobs, id)).ToList(), cancellationToken).ConfigureAwait(false);
+        await display.RunAsync(jobs.Select(job => (IProgressSource)new JobProgressSource(_jobs, job)).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ShowMigrationAsync(CancellationToken cancellationToken)

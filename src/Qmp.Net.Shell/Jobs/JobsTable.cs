@@ -1,4 +1,5 @@
 using System.Globalization;
+using Qmp.Net.Migration;
 using Qmp.Net.Shell.Output;
 using Spectre.Console;
 
@@ -10,26 +11,25 @@ internal static class JobsTable
 {
     /// <summary>Asks QEMU and renders the table.</summary>
     /// <param name="client">The client.</param>
-    /// <param name="tracker">The job tracker (updated too).</param>
+    /// <param name="watcher">The observing job manager (reconciled with <c>query-jobs</c> too).</param>
     /// <param name="palette">The colours.</param>
     /// <param name="width">The terminal width.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The text.</returns>
-    public static async Task<string> RenderAsync(QmpClient client, JobTracker tracker, Palette palette, int width, CancellationToken cancellationToken)
+    public static async Task<string> RenderAsync(QmpClient client, JobWatcher watcher, Palette palette, int width, CancellationToken cancellationToken)
     {
-        var jobs = await tracker.PollAsync(cancellationToken).ConfigureAwait(false);
+        var jobs = await watcher.Manager.AttachAsync(cancellationToken).ConfigureAwait(false);
         ProgressSnapshot? migration = null;
         try
         {
-            var info = await client.ExecuteAsync("query-migrate", cancellationToken: cancellationToken).ConfigureAwait(false);
-            migration = MigrationProgressSource.FromQueryMigrate(info);
+            migration = MigrationProgressSource.FromProgress(await QmpMigration.QueryAsync(client, cancellationToken).ConfigureAwait(false));
         }
         catch (QmpErrorException)
         {
             // A server without migration (qemu-storage-daemon).
         }
 
-        var rows = jobs.Select(j => new ProgressSnapshot(j.Id, j.Type, j.Status, j.Current, j.Total, j.Settled, j.Error)).ToList();
+        var rows = jobs.Select(JobProgressSource.Snapshot).ToList();
         if (migration is { Status: not "none" })
         {
             rows.Add(migration);
@@ -51,7 +51,7 @@ internal static class JobsTable
                 Markup.Escape(row.Status),
                 "[green]" + new string('#', filled) + "[/]" + new string('.', 20 - filled) + string.Create(CultureInfo.InvariantCulture, $" {percent,3}%"),
                 Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{row.Current}/{row.Total}")),
-                Markup.Escape(row.Note ?? string.Empty));
+                Markup.Escape(row.Note is { } note && note.StartsWith("failed: ", StringComparison.Ordinal) ? note["failed: ".Length..] : string.Empty));
         }
 
         return Ui.Render(table, palette, width);

@@ -1,8 +1,9 @@
-using System.Text.Json;
+using Qmp.Net.Migration;
 
 namespace Qmp.Net.Shell.Jobs;
 
-/// <summary>The progress of an outgoing migration, from <c>query-migrate</c> (RAM transferred of the total).</summary>
+/// <summary>The progress of an outgoing migration, read with the library's <see cref="QmpMigration.QueryAsync"/> (RAM
+/// transferred of the total); it only looks, and sets no capability.</summary>
 internal sealed class MigrationProgressSource : IProgressSource
 {
     private readonly QmpClient _client;
@@ -11,42 +12,46 @@ internal sealed class MigrationProgressSource : IProgressSource
 
     public Task Changed => Task.Delay(Timeout.Infinite);
 
-    public async Task<ProgressSnapshot> PollAsync(CancellationToken cancellationToken)
+    public async Task<ProgressSnapshot> PollAsync(CancellationToken cancellationToken) =>
+        FromProgress(await QmpMigration.QueryAsync(_client, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>What to show of a migration's progress.</summary>
+    /// <param name="progress">The progress.</param>
+    /// <returns>The snapshot.</returns>
+    public static ProgressSnapshot FromProgress(QmpMigrationProgress progress)
     {
-        var info = await _client.ExecuteAsync("query-migrate", cancellationToken: cancellationToken).ConfigureAwait(false);
-        return FromQueryMigrate(info);
-    }
+        var status = progress.Status is QmpMigrationStatus.Unknown or QmpMigrationStatus.None ? "none" : QemuName(progress.Status);
+        var total = progress.TotalBytes;
 
-    /// <summary>Reads <c>query-migrate</c>'s answer.</summary>
-    /// <param name="info">The answer.</param>
-    /// <returns>The progress.</returns>
-    public static ProgressSnapshot FromQueryMigrate(JsonElement info)
-    {
-        var status = info.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "none";
-        long transferred = 0, total = 0;
-        if (info.TryGetProperty("ram", out var ram) && ram.ValueKind == JsonValueKind.Object)
+        // transferred counts pages sent again; what is left is the better measure of how far it is.
+        var done = progress.Status == QmpMigrationStatus.Completed ? total
+            : total > 0 ? Math.Max(0, total - progress.RemainingBytes)
+            : progress.TransferredBytes;
+        var finished = progress.Status is QmpMigrationStatus.Completed or QmpMigrationStatus.Failed or QmpMigrationStatus.Cancelled or QmpMigrationStatus.Unknown or QmpMigrationStatus.None;
+        var note = progress.Status switch
         {
-            transferred = ram.TryGetProperty("transferred", out var t) && t.TryGetInt64(out var tv) ? tv : 0;
-            total = ram.TryGetProperty("total", out var a) && a.TryGetInt64(out var av) ? av : 0;
-            if (ram.TryGetProperty("remaining", out var r) && r.TryGetInt64(out var remaining) && total > 0)
-            {
-                // transferred counts pages sent again; what is left is the better measure of how far it is.
-                transferred = Math.Max(0, total - remaining);
-            }
-        }
-
-        var finished = status is "completed" or "failed" or "cancelled" or "none";
-        if (status == "completed")
-        {
-            transferred = total;
-        }
-
-        var note = status switch
-        {
-            "failed" => "failed" + (info.TryGetProperty("error-desc", out var e) ? ": " + e.GetString() : string.Empty),
-            "none" => "no migration is running",
+            QmpMigrationStatus.Failed => "failed" + (progress.ErrorDescription is { } e ? ": " + e : string.Empty),
+            QmpMigrationStatus.Unknown or QmpMigrationStatus.None => "no migration is running",
             _ => null,
         };
-        return new ProgressSnapshot("migration", "migrate", status, transferred, total, finished, note);
+        return new ProgressSnapshot("migration", "migrate", status, done, total, finished, note);
+    }
+
+    /// <summary>QEMU's name of a status: <see cref="QmpMigrationStatus.PostcopyActive"/> is <c>postcopy-active</c>.</summary>
+    private static string QemuName(QmpMigrationStatus status)
+    {
+        var name = status.ToString();
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && text.Length > 0)
+            {
+                text.Append('-');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
     }
 }

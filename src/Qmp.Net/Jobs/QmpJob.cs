@@ -277,7 +277,8 @@ public sealed class QmpJob : IAsyncDisposable
     public Task ResumeAsync(CancellationToken cancellationToken = default) =>
         _manager.Client.ExecuteAsync("job-resume", new JsonObject { ["id"] = Id }, cancellationToken);
 
-    /// <summary>Stops tracking the job: dismisses it if it concluded and was not dismissed; a running job is left running.</summary>
+    /// <summary>Stops tracking the job: dismisses it if it concluded and was not dismissed (not when its manager only
+    /// observes, <see cref="QmpJobOptions.ObserveOnly"/>); a running job is left running.</summary>
     /// <returns>A task that completes when done; it never throws.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -290,7 +291,7 @@ public sealed class QmpJob : IAsyncDisposable
         bool dismiss;
         lock (_lock)
         {
-            dismiss = _status == QmpJobStatus.Concluded && !_dismissed;
+            dismiss = _status == QmpJobStatus.Concluded && !_dismissed && !_manager.Options.ObserveOnly;
         }
 
         if (dismiss)
@@ -421,6 +422,13 @@ public sealed class QmpJob : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops a handle that was never handed out nor registered: its activity ends unrecorded.</summary>
+    internal void Discard()
+    {
+        _activity?.Dispose();
+        _activity = null;
+    }
+
     internal void Fail(Exception reason, string outcome)
     {
         if (Interlocked.Exchange(ref _ended, 1) == 0)
@@ -442,7 +450,7 @@ public sealed class QmpJob : IAsyncDisposable
                 Update(info);
             }
 
-            if (_manager.Options.DismissConcludedJobs && found is not null)
+            if (_manager.Options.DismissConcludedJobs && !_manager.Options.ObserveOnly && found is not null)
             {
                 try
                 {
@@ -547,7 +555,7 @@ public sealed class QmpJob : IAsyncDisposable
             watcher.Writer.TryComplete();
         }
 
-        _manager.Forget(this);
+        _manager.OnEnded(this);
     }
 
     private void Notify()

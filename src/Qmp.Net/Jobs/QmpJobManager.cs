@@ -12,6 +12,10 @@ namespace Qmp.Net.Jobs;
 /// <para>When the connection is lost or QEMU exits, every unfinished handle fails at once with the connection's error
 /// (<see cref="QmpClient.Completion"/>'s exception, or <see cref="QmpConnectionClosedException"/> after a clean close).
 /// Disposing the manager fails unfinished handles with <see cref="ObjectDisposedException"/>; it cancels no job.</para>
+/// <para>With <see cref="QmpJobOptions.ObserveOnly"/> the manager starts nothing and changes nothing: it gives a handle to
+/// every job whose event it sees and to every job <see cref="AttachAsync"/> finds, follows each one through all its
+/// states to its end, and never dismisses, finalizes or cancels a job on its own. A monitoring tool or an interactive
+/// shell, whose user starts jobs by hand, uses this mode.</para>
 /// </remarks>
 public sealed class QmpJobManager : IAsyncDisposable
 {
@@ -45,7 +49,8 @@ public sealed class QmpJobManager : IAsyncDisposable
     /// <summary>Gets the options.</summary>
     public QmpJobOptions Options { get; }
 
-    /// <summary>Gets the jobs being followed (started here or attached, not yet ended).</summary>
+    /// <summary>Gets the jobs being followed (started here or attached, not yet ended; when the manager only observes,
+    /// also the ended jobs QEMU still has).</summary>
     public IReadOnlyList<QmpJob> Jobs
     {
         get { lock (_lock) { return [.. _jobs.Values]; } }
@@ -63,11 +68,17 @@ public sealed class QmpJobManager : IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="command"/> is empty, or the job id is already followed here.</exception>
     /// <exception cref="QmpErrorException">QEMU refused the command (the job was not created).</exception>
     /// <exception cref="ObjectDisposedException">The manager was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The manager only observes (<see cref="QmpJobOptions.ObserveOnly"/>).</exception>
     public async Task<QmpJob> StartAsync(string command, JsonObject arguments, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(arguments);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Options.ObserveOnly)
+        {
+            throw new InvalidOperationException("This job manager only observes (QmpJobOptions.ObserveOnly): send the command yourself; the manager follows the job it creates.");
+        }
+
         var sent = (JsonObject)arguments.DeepClone();
         if (sent["job-id"] is not JsonValue idValue || !idValue.TryGetValue<string>(out var id) || id.Length == 0)
         {
@@ -111,7 +122,10 @@ public sealed class QmpJobManager : IAsyncDisposable
     }
 
     /// <summary>Attaches to the jobs QEMU already has (after a reconnect, or when another program started them), by
-    /// reading <c>query-jobs</c>. Jobs already followed keep their handles; a concluded job is concluded at once.</summary>
+    /// reading <c>query-jobs</c>. Jobs already followed keep their handles; a concluded job is concluded at once. With
+    /// <see cref="QmpJobOptions.ObserveOnly"/> this also reconciles: a followed job that QEMU no longer lists is gone
+    /// (dismissed by someone, or by QEMU itself with <c>auto-dismiss</c>); it ends with what its events told and leaves
+    /// <see cref="Jobs"/>.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>A handle for every job QEMU lists.</returns>
     /// <exception cref="QmpException">The connection ended before or while the jobs were read.</exception>
@@ -142,6 +156,11 @@ public sealed class QmpJobManager : IAsyncDisposable
             job.Update(info);
             job.OnConcludedAtAttach();
             handles.Add(job);
+        }
+
+        if (Options.ObserveOnly)
+        {
+            ForgetUnlisted(listed);
         }
 
         return handles;
@@ -199,6 +218,16 @@ public sealed class QmpJobManager : IAsyncDisposable
     internal static bool IsJobEvent(string name) => name is "JOB_STATUS_CHANGE" or "BLOCK_JOB_READY" or "BLOCK_JOB_COMPLETED"
         or "BLOCK_JOB_CANCELLED" or "BLOCK_JOB_ERROR" or "BLOCK_JOB_PENDING";
 
+    /// <summary>Called when a handle has ended: it leaves the table, except in observe mode while QEMU still has the
+    /// job (concluded, not dismissed), so that it can still be listed.</summary>
+    internal void OnEnded(QmpJob job)
+    {
+        if (!Options.ObserveOnly || job.Status == QmpJobStatus.Null)
+        {
+            Forget(job);
+        }
+    }
+
     internal void Forget(QmpJob job)
     {
         lock (_lock)
@@ -229,6 +258,30 @@ public sealed class QmpJobManager : IAsyncDisposable
         lock (_lock)
         {
             return _ended ?? thrown;
+        }
+    }
+
+    private void ForgetUnlisted(List<QmpJobInfo> listed)
+    {
+        var ids = new HashSet<string>(listed.Select(i => i.Id), StringComparer.Ordinal);
+        List<QmpJob> gone;
+        lock (_lock)
+        {
+            gone = [.. _jobs.Values.Where(j => !ids.Contains(j.Id))];
+        }
+
+        foreach (var job in gone)
+        {
+            if (job.Completion.IsCompleted)
+            {
+                Forget(job);
+            }
+            else if (_subscription.Count == 0)
+            {
+                // No job event is waiting to be handled (an event sent before query-jobs' answer is buffered by then), so
+                // the job really went away unseen: it ends as a null status would end it. Otherwise the next look decides.
+                job.OnStatus(QmpJobStatus.Null);
+            }
         }
     }
 
@@ -330,12 +383,44 @@ public sealed class QmpJobManager : IAsyncDisposable
         }
 
         var key = e.Name is "JOB_STATUS_CHANGE" or "BLOCK_JOB_PENDING" ? String(data, "id") : String(data, "device");
+        if (key is null)
+        {
+            return;
+        }
+
         QmpJob? job;
         lock (_lock)
         {
-            if (key is null || !_jobs.TryGetValue(key, out job))
+            _jobs.TryGetValue(key, out job);
+        }
+
+        if (job is null)
+        {
+            // An observer follows every job it sees, except one whose first sign is its end (already gone).
+            if (!Options.ObserveOnly || (e.Name == "JOB_STATUS_CHANGE" && QmpJobStatusNames.Parse(String(data, "status")) == QmpJobStatus.Null))
             {
                 return;
+            }
+
+            // Created outside the lock: the handle starts its activity, and activity listeners are user code.
+            var seen = new QmpJob(this, key, String(data, "type") ?? "", QmpJobStatus.Undefined);
+            lock (_lock)
+            {
+                if (_ended is null && Volatile.Read(ref _disposed) == 0 && !_jobs.TryGetValue(key, out job))
+                {
+                    _jobs.Add(key, seen);
+                    job = seen;
+                }
+            }
+
+            if (!ReferenceEquals(job, seen))
+            {
+                // The connection ended meanwhile, or AttachAsync took the job first.
+                seen.Discard();
+                if (job is null)
+                {
+                    return;
+                }
             }
         }
 
@@ -353,6 +438,12 @@ public sealed class QmpJobManager : IAsyncDisposable
             case "BLOCK_JOB_CANCELLED":
                 job.OnCancelledEvent();
                 break;
+        }
+
+        if (Options.ObserveOnly && job.Completion.IsCompleted && job.Status == QmpJobStatus.Null)
+        {
+            // Dismissed after its end was read: QEMU no longer has it.
+            Forget(job);
         }
     }
 

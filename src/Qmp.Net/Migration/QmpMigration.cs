@@ -29,6 +29,8 @@ public sealed class QmpMigration : IAsyncDisposable
     private readonly QmpEventSubscription _subscription;
     private readonly TaskCompletionSource<QmpMigrationStatus> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly object _waitersLock = new();
+    private readonly List<(QmpMigrationStatus Status, TaskCompletionSource Signal)> _waiters = [];
     private Activity? _activity;
     private int _finished;
     private Task _loop = Task.CompletedTask;
@@ -80,6 +82,9 @@ public sealed class QmpMigration : IAsyncDisposable
     /// <param name="options">Capabilities and parameters.</param>
     /// <param name="cancellationToken">Cancels the set-up commands.</param>
     /// <returns>The migration, started.</returns>
+    /// <exception cref="NotSupportedException">QEMU is older than 8.2 and does not know <c>channels</c> (its
+    /// <see cref="QmpErrorException"/> is the inner exception).</exception>
+    /// <exception cref="QmpErrorException">QEMU refused a capability, a parameter or the migration.</exception>
     public static Task<QmpMigration> StartAsync(QmpClient client, JsonArray channels, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -118,10 +123,14 @@ public sealed class QmpMigration : IAsyncDisposable
 
     /// <summary>Starts the incoming side over <c>channels</c> (QEMU 8.2+).</summary>
     /// <param name="client">The destination QEMU's client.</param>
-    /// <param name="channels">The <c>channels</c> argument.</param>
+    /// <param name="channels">The <c>channels</c> argument, e.g.
+    /// <c>[{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":"/run/m.sock"}}]</c>.</param>
     /// <param name="options">Capabilities and parameters.</param>
     /// <param name="cancellationToken">Cancels the set-up commands.</param>
     /// <returns>The incoming migration, listening.</returns>
+    /// <exception cref="NotSupportedException">QEMU is older than 8.2 and does not know <c>channels</c> (its
+    /// <see cref="QmpErrorException"/> is the inner exception).</exception>
+    /// <exception cref="QmpErrorException">QEMU refused a capability, a parameter or the listening.</exception>
     public static Task<QmpMigration> StartIncomingAsync(QmpClient client, JsonArray channels, QmpMigrationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -175,6 +184,20 @@ public sealed class QmpMigration : IAsyncDisposable
         return migration;
     }
 
+    /// <summary>Reads a QEMU's migration state from <c>query-migrate</c> without following it and without changing
+    /// anything (no capability is set): for a display that only looks.</summary>
+    /// <param name="client">The QEMU's client.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>The progress; its status is <see cref="QmpMigrationStatus.Unknown"/> when QEMU has had no migration, and
+    /// <see cref="QmpMigrationProgress.ErrorDescription"/> holds QEMU's text after a failure.</returns>
+    /// <exception cref="QmpErrorException">QEMU has no <c>query-migrate</c> (qemu-storage-daemon).</exception>
+    public static async Task<QmpMigrationProgress> QueryAsync(QmpClient client, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var info = await client.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
+        return Parse(info) with { ErrorDescription = ErrorDesc(info) };
+    }
+
     /// <summary>Reads the progress from <c>query-migrate</c> now.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The progress.</returns>
@@ -224,6 +247,79 @@ public sealed class QmpMigration : IAsyncDisposable
         return await _completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Waits until the migration is in the given status (from its <c>MIGRATION</c> events), e.g.
+    /// <see cref="QmpMigrationStatus.PostcopyActive"/> before breaking a channel, or
+    /// <see cref="QmpMigrationStatus.PostcopyPaused"/> before <see cref="RecoverPostcopyAsync"/>.</summary>
+    /// <param name="status">The status to wait for.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the status is reached (at once if it is the current one).</returns>
+    /// <exception cref="InvalidOperationException">The migration ended without reaching <paramref name="status"/>.</exception>
+    /// <exception cref="QmpMigrationException">The migration failed first (or the connection's error when it was lost).</exception>
+    public async Task WaitForStatusAsync(QmpMigrationStatus status, CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource signal;
+        lock (_waitersLock)
+        {
+            if (Status == status)
+            {
+                return;
+            }
+
+            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_completion.Task.IsCompleted)
+            {
+                _waiters.Add((status, signal));
+            }
+        }
+
+        if (_completion.Task.IsCompleted && !signal.Task.IsCompleted)
+        {
+            FailWaiter(signal, status);
+        }
+
+        try
+        {
+            await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_waitersLock)
+            {
+                _waiters.RemoveAll(w => w.Signal == signal);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Breaks a postcopy migration's channel on purpose (<c>migrate-pause</c>): both ends go to
+    /// <see cref="QmpMigrationStatus.PostcopyPaused"/>, as after a network failure, and <see cref="RecoverPostcopyAsync"/>
+    /// resumes. Sent out of band when the connection negotiated <c>oob</c>.</summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when QEMU has accepted the command.</returns>
+    /// <exception cref="QmpErrorException">QEMU refused (the migration is not in postcopy).</exception>
+    public Task PausePostcopyAsync(CancellationToken cancellationToken = default) =>
+        ExecutePreferringOobAsync("migrate-pause", null, cancellationToken);
+
+    /// <summary>Resumes a postcopy migration that is <see cref="QmpMigrationStatus.PostcopyPaused"/> (its channel broke, or
+    /// <see cref="PausePostcopyAsync"/>), over a new channel. On the destination this sends <c>migrate-recover</c> with
+    /// <paramref name="uri"/> to listen on, out of band when the connection negotiated <c>oob</c> (the destination's main
+    /// thread may be stuck on a guest page fault that only the source can serve); then, on the source, <c>migrate</c> with
+    /// the same URI and <c>resume: true</c>. Call it on the destination first. The handles stay the same: their
+    /// <see cref="Completion"/> ends when the resumed migration does.</summary>
+    /// <param name="uri">The new channel: where the destination listens and the source connects (<c>unix:</c>, <c>tcp:</c>).</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when QEMU has accepted the command (wait for <see cref="Completion"/> after).</returns>
+    /// <exception cref="ArgumentException"><paramref name="uri"/> is empty.</exception>
+    /// <exception cref="QmpErrorException">QEMU refused (not paused, or the URI is wrong).</exception>
+    public Task RecoverPostcopyAsync(string uri, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return IsIncoming
+            ? ExecutePreferringOobAsync("migrate-recover", new JsonObject { ["uri"] = uri }, cancellationToken)
+            : _client.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri, ["resume"] = true }, cancellationToken);
+    }
+
     /// <summary>Switches a running migration to postcopy (<c>migrate-start-postcopy</c>); both ends need
     /// <see cref="QmpMigrationOptions.PostcopyRam"/>.</summary>
     /// <param name="cancellationToken">Cancels the command.</param>
@@ -242,6 +338,58 @@ public sealed class QmpMigration : IAsyncDisposable
 
         _subscription.Dispose();
         await _loop.ConfigureAwait(false);
+    }
+
+    private async Task ExecutePreferringOobAsync(string command, JsonObject? arguments, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.ExecuteOobAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (InvalidOperationException) when (_client.IsConnected)
+        {
+            // oob was not negotiated on this connection: in band, then.
+        }
+
+        await _client.ExecuteAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void FailWaiter(TaskCompletionSource signal, QmpMigrationStatus status)
+    {
+        var failure = _completion.Task.Exception?.InnerException;
+        if (failure is not null)
+        {
+            signal.TrySetException(failure);
+        }
+        else
+        {
+            signal.TrySetException(new InvalidOperationException($"The migration ended ({Status}) without reaching {status}."));
+        }
+    }
+
+    private void SignalWaiters(QmpMigrationStatus status)
+    {
+        List<TaskCompletionSource>? reached = null;
+        lock (_waitersLock)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Status == status)
+                {
+                    (reached ??= []).Add(_waiters[i].Signal);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        if (reached is not null)
+        {
+            foreach (var signal in reached)
+            {
+                signal.TrySetResult();
+            }
+        }
     }
 
     private static async Task<QmpMigration> StartCoreAsync(QmpClient client, QmpMigrationOptions? options, bool incoming, string command, JsonObject? arguments, SafeHandle? descriptor, CancellationToken cancellationToken)
@@ -266,6 +414,16 @@ public sealed class QmpMigration : IAsyncDisposable
             migration._loop = Task.Run(migration.RunAsync, CancellationToken.None);
             await client.ExecuteAsync(command, arguments, cancellationToken).ConfigureAwait(false);
         }
+        catch (QmpErrorException e) when (arguments?.ContainsKey("channels") == true && e.Command == command && IsChannelsRefusal(e))
+        {
+            var version = client.Greeting?.Version is { } v ? $"{v.Major}.{v.Minor}.{v.Micro}" : "of unknown version";
+            var unsupported = new NotSupportedException(
+                $"This QEMU ({version}) does not accept the 'channels' argument of {command} (QEMU 8.2 added it); give a URI instead (it answered: {e.Description}).",
+                e);
+            migration.Finish(null, unsupported, "failed");
+            await migration.DisposeAsync().ConfigureAwait(false);
+            throw unsupported;
+        }
         catch (Exception e)
         {
             migration.Finish(null, e, "failed");
@@ -275,6 +433,12 @@ public sealed class QmpMigration : IAsyncDisposable
 
         return migration;
     }
+
+    /// <summary>Whether QEMU refused <c>channels</c> for not knowing it: before 8.2, <c>migrate</c> and
+    /// <c>migrate-incoming</c> answer "Parameter 'uri' is missing" (QEMU 7.2), or name <c>channels</c> as unexpected.</summary>
+    private static bool IsChannelsRefusal(QmpErrorException e) =>
+        e.ErrorClass == "GenericError"
+        && (e.Description.Contains("'uri' is missing", StringComparison.Ordinal) || e.Description.Contains("'channels' is unexpected", StringComparison.Ordinal));
 
     private static JsonArray Capabilities(QmpMigrationOptions options)
     {
@@ -363,7 +527,12 @@ public sealed class QmpMigration : IAsyncDisposable
 
     private async Task OnStatusAsync(QmpMigrationStatus status, string? error)
     {
-        Volatile.Write(ref _status, (int)status);
+        lock (_waitersLock)
+        {
+            Volatile.Write(ref _status, (int)status);
+        }
+
+        SignalWaiters(status);
         switch (status)
         {
             case QmpMigrationStatus.Completed:
@@ -408,6 +577,17 @@ public sealed class QmpMigration : IAsyncDisposable
         WorkflowTelemetry.Finish(_activity, outcome, error?.Message);
         _activity = null;
         _ = status is { } s ? _completion.TrySetResult(s) : _completion.TrySetException(error!);
+        List<(QmpMigrationStatus Status, TaskCompletionSource Signal)> waiters;
+        lock (_waitersLock)
+        {
+            waiters = [.. _waiters];
+            _waiters.Clear();
+        }
+
+        foreach (var (awaited, signal) in waiters)
+        {
+            FailWaiter(signal, awaited);
+        }
     }
 
     private async IAsyncEnumerable<QmpMigrationProgress> WatchCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -15,4 +15,8 @@ public readonly record struct QmpMigrationProgress(
     long TotalBytes,
     long DirtyPagesRate,
     long ExpectedDowntimeMilliseconds,
-    long TotalTimeMilliseconds);
+    long TotalTimeMilliseconds)
+{
+    /// <summary>Gets QEMU's text for a failed migration (<c>error-desc</c>), or <see langword="null"/>.</summary>
+    public string? ErrorDescription { get; init; }
+}

@@ -37,6 +37,50 @@ public sealed class JobTests(QemuGeneration generation)
     }
 
     [Test]
+    public async Task An_observing_manager_follows_mirrors_started_by_hand_to_their_outcome_and_dismisses_neither()
+    {
+        await using var vm = new WorkflowQemu(generation);
+        var source = await vm.CreateImageAsync("src.qcow2", "qcow2", "16M", fill: "1M");
+        var target = await vm.CreateImageAsync("tgt.qcow2", "qcow2", "16M");
+        var small = await vm.CreateImageAsync("small.qcow2", "qcow2", "8M");
+        var qemu = await vm.StartMonitorOnlyAsync();
+        var client = qemu.Client;
+        await client.ExecuteAsync("blockdev-add", WorkflowQemu.Node("src", source));
+        await client.ExecuteAsync("blockdev-add", WorkflowQemu.Node("tgt", target));
+        await client.ExecuteAsync("blockdev-add", WorkflowQemu.Node("small", small));
+        await using var observer = new QmpJobManager(client, new QmpJobOptions { ObserveOnly = true });
+
+        // Started by hand, as a person in the shell would; the observer only watches.
+        await client.ExecuteAsync("blockdev-mirror", new JsonObject { ["job-id"] = "m1", ["device"] = "src", ["target"] = "tgt", ["sync"] = "full", ["auto-dismiss"] = false });
+        var mirror = (await observer.AttachAsync()).Single(j => j.Id == "m1");
+        await mirror.WaitForStatusAsync(QmpJobStatus.Ready);
+        await client.ExecuteAsync("job-complete", new JsonObject { ["id"] = "m1" });
+        await mirror.Completion;
+
+        // A too-small target: accepted, then aborted; the error text comes from query-jobs.
+        await client.ExecuteAsync("blockdev-mirror", new JsonObject { ["job-id"] = "m2", ["device"] = "src", ["target"] = "small", ["sync"] = "full", ["auto-dismiss"] = false });
+        var failing = (await observer.AttachAsync()).Single(j => j.Id == "m2");
+        var failure = Assert.ThrowsAsync<QmpJobException>(async () => await failing.Completion);
+
+        var listed = await client.ExecuteAsync("query-jobs");
+        Assert.Multiple(() =>
+        {
+            Assert.That(mirror.Type, Is.EqualTo("mirror"));
+            Assert.That(mirror.Status, Is.EqualTo(QmpJobStatus.Concluded), "not dismissed by the observer");
+            Assert.That(failure!.QemuError, Does.Contain("different sizes"));
+            Assert.That(listed.EnumerateArray().Select(j => (j.GetProperty("id").GetString(), j.GetProperty("status").GetString())),
+                Is.EquivalentTo(new[] { ("m1", "concluded"), ("m2", "concluded") }));
+            Assert.That(observer.Jobs, Is.EquivalentTo(new[] { mirror, failing }));
+        });
+
+        // Their owner dismisses them; the next look forgets them.
+        await client.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = "m1" });
+        await client.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = "m2" });
+        Assert.That(await observer.AttachAsync(), Is.Empty);
+        Assert.That(observer.Jobs, Is.Empty);
+    }
+
+    [Test]
     public async Task Backup_stream_and_commit_succeed_and_report_progress()
     {
         await using var vm = new WorkflowQemu(generation);

@@ -224,6 +224,40 @@ public class InteractiveTerminalTests
         await tmux.WaitForAsync(s => s.Split('\n').Any(l => l.Contains("m0", StringComparison.Ordinal) && l.Contains("100%", StringComparison.Ordinal) && l.Contains("mirror", StringComparison.Ordinal)), "the jobs table");
     }
 
+    [Test]
+    public async Task A_mirror_started_by_hand_on_another_monitor_shows_in_the_jobs_table_and_is_never_dismissed()
+    {
+        await using var qemu = await TestQemu.StartAsync();
+        await using var tmux = await TmuxSession.StartAsync([qemu.ToolEndpoint], Environment());
+        await tmux.WaitForLastLineAsync(Prompt.TrimEnd());
+
+        // Null block devices: nothing on disk; without read-zeroes their data is not known to be zero, so it is copied.
+        foreach (var node in new[] { "src", "dst" })
+        {
+            await qemu.Control.ExecuteAsync("blockdev-add", new System.Text.Json.Nodes.JsonObject { ["driver"] = "null-co", ["node-name"] = node, ["size"] = 4 * 1024 * 1024 });
+        }
+
+        await qemu.Control.ExecuteAsync("blockdev-mirror", new System.Text.Json.Nodes.JsonObject
+        {
+            ["job-id"] = "hand0", ["device"] = "src", ["target"] = "dst", ["sync"] = "full", ["auto-dismiss"] = false,
+        });
+        await tmux.WaitForAsync(s => s.Split('\n').Any(l => l.Contains("JOB_STATUS_CHANGE", StringComparison.Ordinal) && l.Contains("ready", StringComparison.Ordinal)), "the ready event");
+
+        await tmux.TypeAsync("jobs");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForAsync(s => s.Split('\n').Any(l => l.Contains("hand0", StringComparison.Ordinal) && l.Contains("mirror", StringComparison.Ordinal) && l.Contains("ready", StringComparison.Ordinal)), "the jobs table with the ready mirror");
+
+        await qemu.Control.ExecuteAsync("job-complete", new System.Text.Json.Nodes.JsonObject { ["id"] = "hand0" });
+        await tmux.WaitForAsync(s => s.Split('\n').Any(l => l.Contains("JOB_STATUS_CHANGE", StringComparison.Ordinal) && l.Contains("concluded", StringComparison.Ordinal)), "the concluded event");
+        await tmux.TypeAsync("jobs");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForAsync(s => s.Split('\n').Any(l => l.Contains("hand0", StringComparison.Ordinal) && l.Contains("concluded", StringComparison.Ordinal) && l.Contains("100%", StringComparison.Ordinal)), "the jobs table with the concluded mirror");
+
+        // The shell watched it end and left it alone: it is still there for its owner to dismiss.
+        var jobs = await qemu.Control.ExecuteAsync("query-jobs");
+        Assert.That(jobs.EnumerateArray().Single().GetProperty("status").GetString(), Is.EqualTo("concluded"));
+    }
+
     private static async Task QemuImgAsync(params string[] arguments)
     {
         var info = new ProcessStartInfo("qemu-img") { RedirectStandardOutput = true, RedirectStandardError = true };
