@@ -21,6 +21,17 @@ internal static class Generator
         var set = new Superset(LoadSchemas(schemaDir));
         var model = ModelBuilder.Build(set);
         var files = Emitter.Emit(model);
+        if (StorageDaemonTarget.Load(schemaDir) is { Count: > 0 } daemonVersions)
+        {
+            var daemon = StorageDaemonTarget.Build(model, daemonVersions);
+            foreach (var (name, content) in Emitter.EmitStorageDaemon(model, daemon))
+            {
+                files[name] = content;
+            }
+
+            Console.WriteLine(string.Join("\n", daemonVersions.Select(v => $"qemu-storage-daemon {v.Label} ({v.Qemu}): {v.Commands.Count} commands, {v.Events.Count} events")));
+        }
+
         Console.WriteLine(Emitter.Counts(set));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Values.Sum(f => f.Count(c => c == '\n'))} lines; {model.SentTypes} types a user sends ({model.RequiredMembers} required members)"));
         if (AgentGenerator.Load(schemaDir) is { } agent)
