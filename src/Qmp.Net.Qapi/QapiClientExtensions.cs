@@ -10,6 +10,10 @@ public static class QapiClientExtensions
         /// <summary>Gets the typed QMP commands of this client, e.g. <c>client.Commands.QueryStatusAsync()</c>.</summary>
         public QapiCommands Commands => new(client);
 
+        /// <summary>Gets the typed commands of the qemu-storage-daemon this client is connected to (only the daemon's
+        /// commands), e.g. <c>client.StorageDaemonCommands.QueryBlockExportsAsync()</c>.</summary>
+        public StorageDaemonCommands StorageDaemonCommands => new(client);
+
         /// <summary>Gets the schema check options of this client (<see cref="QapiCheckOptions.Default"/> unless set).</summary>
         public QapiCheckOptions QapiCheck => QapiSchemaCheck.OptionsOf(client);
     }

@@ -2,131 +2,49 @@ using System.Globalization;
 
 namespace Qmp.Net.QapiGen;
 
-/// <summary>Writes the C# of the superset: one file per QAPI module (its types, commands and events), the event
-/// decoder and the JsonSerializerContext.</summary>
-internal sealed partial class Emitter
+/// <summary>Prints an <see cref="ApiModel"/> from templates: one file per type or event under a folder per QAPI
+/// module (<c>Block/BlockdevOptions.cs</c>), one file per module for its commands, and the event decoder, the
+/// catalog and the JsonSerializerContext at the root. It decides nothing: names, types and prose come from the
+/// model.</summary>
+internal static class Emitter
 {
-    private const string ExperimentalId = "QMPQAPI001";
-
-    private static readonly Dictionary<string, string> s_builtins = new(StringComparer.Ordinal)
-    {
-        ["str"] = "string", ["number"] = "double", ["int"] = "long", ["int8"] = "sbyte", ["int16"] = "short",
-        ["int32"] = "int", ["int64"] = "long", ["uint8"] = "byte", ["uint16"] = "ushort", ["uint32"] = "uint",
-        ["uint64"] = "ulong", ["size"] = "ulong", ["bool"] = "bool", ["any"] = "JsonElement", ["null"] = "JsonElement",
-        ["QType"] = "string",
-    };
-
-    private static readonly HashSet<string> s_valueTypes = ["double", "long", "sbyte", "short", "int", "byte", "ushort", "uint", "ulong", "bool", "JsonElement"];
-
-    /// <summary>Member names every record has (object's and a record's own members).</summary>
-    private static readonly string[] s_reservedMembers = ["EqualityContract", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "PrintMembers", "Deconstruct"];
-
-    private readonly Superset _set;
-    private readonly EmitterProfile _profile;
-    private readonly string[] _versions; // oldest first, for prose
-    private readonly HashSet<string> _nestedNames = new(StringComparer.Ordinal);
-    private readonly Dictionary<SuperType, Dictionary<string, string>> _valueNames = [];
-    private readonly Dictionary<SuperType, Dictionary<string, string>> _branchNames = [];
-    private readonly Dictionary<(SuperType, string), string> _propertyNames = [];
-    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
-    private readonly List<(string Type, string? PropertyName)> _contextTypes = [];
-    private readonly Dictionary<string, string> _commandNames = new(StringComparer.Ordinal);
-    private readonly HashSet<SuperType> _sent = [];
-
-    /// <summary>Gets how many types a user sends (command arguments and what they reach).</summary>
-    public int SentTypes => _sent.Count;
-
-    /// <summary>Gets how many members were emitted <c>required</c> (after <see cref="Emit"/>).</summary>
-    public int RequiredMembers { get; private set; }
-
-    public Emitter(Superset set, EmitterProfile? profile = null)
-    {
-        _set = set;
-        _profile = profile ?? EmitterProfile.Qmp;
-        _versions = [.. set.Versions.Reverse()];
-        AssignNames();
-        FindSentTypes();
-    }
-
-    /// <summary>The files to write: name → content.</summary>
-    public SortedDictionary<string, string> Emit()
+    /// <summary>The files to write: path relative to the output folder (with <c>/</c>) → content.</summary>
+    public static SortedDictionary<string, string> Emit(ApiModel model)
     {
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var modules = new SortedDictionary<string, List<object>>(StringComparer.Ordinal);
-        void Add(string module, object item)
+        var p = model.Profile;
+        foreach (var t in model.Types)
         {
-            if (!modules.TryGetValue(module, out var list))
-            {
-                modules[module] = list = [];
-            }
-
-            list.Add(item);
+            files[$"{Folder(t.Module)}/{t.CsName}.cs"] = File(model, t.Module, Type(p, t));
         }
 
-        foreach (var t in _set.Types.Values.Where(t => !t.IsSynthetic || t.Name.StartsWith(":args:", StringComparison.Ordinal)))
+        foreach (var e in model.Events)
         {
-            Add(t.Newest.Module, t);
+            files[$"{Folder(e.Module)}/{e.CsName}.cs"] = File(model, e.Module, Event(p, e));
         }
 
-        foreach (var c in _set.Commands)
+        foreach (var module in model.Commands.GroupBy(c => c.Module))
         {
-            Add(c.Newest.Module, c);
-        }
-
-        foreach (var e in _set.Events)
-        {
-            Add(e.Newest.Module, e);
-        }
-
-        foreach (var (module, items) in modules)
-        {
-            var w = Header(module);
-            var commands = items.OfType<SuperType>().Where(i => i.Kind == DefKind.Command).ToList();
-            foreach (var t in items.OfType<SuperType>().Where(i => i.Kind is not (DefKind.Command or DefKind.Event)))
-            {
-                EmitType(w, t);
-                w.Line();
-            }
-
-            foreach (var e in items.OfType<SuperType>().Where(i => i.Kind == DefKind.Event))
-            {
-                EmitEvent(w, e);
-                w.Line();
-            }
-
-            if (commands.Count > 0)
-            {
-                w.Open($"public readonly partial struct {_profile.CommandsType}");
-                var first = true;
-                foreach (var c in commands)
+            var methods = string.Join("\n\n", module.Select(c => p.IsGuestAgent ? AgentCommand(c) : Command(c)));
+            files[$"{Folder(module.Key)}/{p.CommandsType}.{Folder(module.Key)}.cs"] = File(model, module.Key, $$"""
+                public readonly partial struct {{p.CommandsType}}
                 {
-                    if (!first)
-                    {
-                        w.Line();
-                    }
-
-                    first = false;
-                    EmitCommand(w, c);
+                {{Indent(methods)}}
                 }
-
-                w.Close();
-            }
-
-            files[Naming.Pascal(module) + ".cs"] = Trim(w.ToString());
+                """);
         }
 
-        if (_profile.IsGuestAgent)
+        files[p.JsonContext + ".cs"] = File(model, "(all)", Context(model));
+        if (p.IsGuestAgent)
         {
-            files[_profile.JsonContext + ".cs"] = EmitContext();
             return files;
         }
 
-        files["QapiEventDecoder.cs"] = EmitDecoder();
-        files["QapiJsonContext.cs"] = EmitContext();
-        files["QapiCatalog.cs"] = EmitCatalog();
+        files["QapiEventDecoder.cs"] = File(model, "(all)", Decoder(model));
+        files["QapiCatalog.cs"] = File(model, "(all)", Catalog(model));
         files[".editorconfig"] = """
             # The generated surface (about 40,000 public symbols) is tracked by the generated files themselves, which CI checks
-            # for reproducibility (.ci/qapi.sh): PublicAPI.*.txt track the hand-written surface of Qmp.Net.Qapi.
+            # for reproducibility (test Generator/SupersetTests): PublicAPI.*.txt track the hand-written surface of Qmp.Net.Qapi.
             [*.cs]
             dotnet_diagnostic.RS0016.severity = none
             dotnet_diagnostic.RS0036.severity = none
@@ -136,896 +54,589 @@ internal sealed partial class Emitter
         return files;
     }
 
-    private static string Trim(string text) => text.TrimEnd('\n') + "\n";
+    /// <summary>The folder of a QAPI module: its name in PascalCase (<c>block-core</c> → <c>BlockCore</c>).</summary>
+    public static string Folder(string module) => Naming.Pascal(module);
 
-    private CodeWriter Header(string module)
+    private static string File(ApiModel model, string module, string body) => Source(model, "QAPI module " + module, body);
+
+    private static string Source(ApiModel model, string what, string body)
     {
-        var w = new CodeWriter();
-        w.Line("// <auto-generated/>");
-        w.Line($"// Generated by Qmp.Net.QapiGen from the fact-only {_profile.Source} {string.Join(" and ", _versions)}: QAPI module {module}.");
-        w.Line("// Do not edit: change the generator or the snapshots and regenerate (docs/qapi.md).");
-        w.Line("#nullable enable");
-        w.Line();
-        w.Line("using System.Diagnostics.CodeAnalysis;");
-        w.Line("using System.Text.Json;");
-        w.Line("using System.Text.Json.Nodes;");
-        w.Line("using System.Text.Json.Serialization;");
-        w.Line("using Qmp.Net.Qapi.Serialization;");
-        if (_profile.IsGuestAgent)
-        {
-            w.Line("using Qmp.Net.Qga;");
-        }
+        var agentUsing = model.Profile.IsGuestAgent ? "using Qmp.Net.Qga;\n" : "";
+        return $$"""
+            // <auto-generated/>
+            // Generated by Qmp.Net.QapiGen from the fact-only {{model.Profile.Source}} {{string.Join(" and ", model.Versions)}}: {{what}}.
+            // Do not edit: change the generator or the snapshots and regenerate (docs/qapi.md).
+            #nullable enable
 
-        w.Line();
-        w.Line($"namespace {_profile.Namespace};");
-        w.Line();
-        return w;
-    }
+            using System.Diagnostics.CodeAnalysis;
+            using System.Text.Json;
+            using System.Text.Json.Nodes;
+            using System.Text.Json.Serialization;
+            using Qmp.Net.Qapi.Serialization;
+            {{agentUsing}}
+            namespace {{model.Profile.Namespace}};
 
-    // ---- names ----
+            {{body}}
 
-    private void AssignNames()
-    {
-        var taken = new HashSet<string>([.. Naming.ReservedTypeNames, .. _profile.ReservedTypeNames], StringComparer.Ordinal);
-        foreach (var t in _set.Types.Values.OrderBy(t => t.IsSynthetic).ThenBy(t => t.Name, StringComparer.Ordinal))
-        {
-            t.CsName = Naming.Unique(Naming.TypeName(t.Name), taken, "Type");
-        }
-
-        foreach (var t in _set.Types.Values)
-        {
-            if (t.Kind == DefKind.Enum)
-            {
-                var used = new HashSet<string>(["Value", "Kind", "Known", "Equals", "GetHashCode", "ToString", "GetType", "Unknown", "Parse", t.CsName], StringComparer.Ordinal);
-                _valueNames[t] = t.Values.ToDictionary(v => v.Name, v => Naming.Unique(Naming.Pascal(v.Name), used), StringComparer.Ordinal);
-            }
-        }
-
-        var eventData = _set.Events.Select(e => e.EventData).OfType<SuperType>().ToHashSet();
-        foreach (var t in _set.Types.Values)
-        {
-            // A member may not take the record's own name or a member it inherits: QapiEvent.Event for an event's
-            // record, RawJson for a union.
-            var own = new HashSet<string>([t.CsName, .. s_reservedMembers], StringComparer.Ordinal);
-            if (eventData.Contains(t))
-            {
-                own.Add("Event");
-            }
-
-            if (t.Kind == DefKind.Union)
-            {
-                own.Add("RawJson");
-            }
-
-            if (t.Kind == DefKind.Alternate)
-            {
-                own.UnionWith(["IsNull", "Null"]);
-                foreach (var b in t.Branches.Where(b => b.Type!.Name != "null"))
-                {
-                    _propertyNames[(t, b.Name)] = Naming.Unique(Naming.Pascal(b.Name), own);
-                }
-
-                continue;
-            }
-
-            foreach (var m in t.Members)
-            {
-                _propertyNames[(t, m.Name)] = Naming.Unique(Naming.Pascal(m.Name), own);
-            }
-
-            if (t.Kind == DefKind.Union)
-            {
-                // A branch's nested type must not clash with any member of the base or of any branch (a derived
-                // record's property would hide it).
-                var all = new HashSet<string>(own, StringComparer.Ordinal);
-                foreach (var b in t.Branches)
-                {
-                    if (BranchType(b) is { } bt)
-                    {
-                        all.UnionWith(bt.Members.Select(m => Naming.Pascal(m.Name)));
-                    }
-                }
-
-                var names = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var b in t.Branches)
-                {
-                    names[b.Name] = Naming.Unique(Naming.Pascal(b.Name) + "Branch", all, "Branch");
-                    _nestedNames.Add(names[b.Name]);
-                }
-
-                _branchNames[t] = names;
-            }
-        }
-
-        var commandTaken = new HashSet<string>(["Equals", "GetHashCode", "ToString", "GetType", "Client", "ExecuteAsync"], StringComparer.Ordinal);
-        foreach (var c in _set.Commands)
-        {
-            _commandNames[c.Name] = Naming.Unique(Naming.Pascal(c.Name) + "Async", commandTaken, "Command");
-        }
-
-        foreach (var e in _set.Events)
-        {
-            e.CsName = e.EventData!.CsName;
-        }
-    }
-
-    /// <summary>The types a user constructs to send: command arguments and every type reachable from them (members,
-    /// union and alternate branches, list elements). Their mandatory members are <c>required</c>.</summary>
-    private void FindSentTypes()
-    {
-        var stack = new Stack<SuperType>(_set.Commands.Select(c => c.Arguments).OfType<SuperType>());
-        while (stack.Count > 0)
-        {
-            var t = stack.Pop();
-            if (!_sent.Add(t))
-            {
-                continue;
-            }
-
-            foreach (var r in t.Members.Select(m => m.Type).Concat(t.Branches.Select(b => b.Type)))
-            {
-                if (r is not null && _set.Types.TryGetValue(r.Name, out var next))
-                {
-                    stack.Push(next);
-                }
-            }
-        }
-    }
-
-    /// <summary>Whether a member is C# <c>required</c>: a mandatory member (not nullable) of a type a user sends,
-    /// except a union's tag, which each branch's constructor sets.</summary>
-    private bool IsRequired(SuperType owner, Merged<Member> m, bool nullable) =>
-        !nullable && _sent.Contains(owner) && !(owner.Kind == DefKind.Union && m.Name == owner.Newest.Discriminator);
-
-    private SuperType? BranchType(Merged<Branch> b) =>
-        b.Type is { IsArray: false } bt && _set.Types.TryGetValue(bt.Name, out var t) ? t : null;
-
-    private string PropertyName(SuperType owner, string member) => _propertyNames[(owner, member)];
-
-    private string CsType(TypeRef type, bool nullable, ISet<string>? scope = null)
-    {
-        string element;
-        bool valueType;
-        if (s_builtins.TryGetValue(type.Name, out var builtin))
-        {
-            element = builtin;
-            valueType = s_valueTypes.Contains(builtin);
-        }
-        else
-        {
-            var t = _set.Types[type.Name];
-            element = t.CsName;
-            if (_nestedNames.Contains(element) || (scope?.Contains(element) ?? false))
-            {
-                element = "global::" + _profile.Namespace + "." + element;
-            }
-
-            valueType = t.Kind == DefKind.Enum;
-        }
-
-        var text = type.IsArray ? $"IReadOnlyList<{element}>" : element;
-        Register(type.IsArray ? text : element);
-        if (nullable)
-        {
-            text += "?";
-            if (valueType && !type.IsArray)
-            {
-                Register(text);
-            }
-        }
-
-        return text;
-    }
-
-    private void Register(string type, string? propertyName = null)
-    {
-        type = type.Replace("global::" + _profile.Namespace + ".", "", StringComparison.Ordinal);
-        if (_registered.Add(type))
-        {
-            _contextTypes.Add((type, propertyName));
-        }
-    }
-
-    // ---- facts as prose ----
-
-    private string VersionsText(IEnumerable<string> have)
-    {
-        var set = have.ToHashSet(StringComparer.Ordinal);
-        var present = _versions.Where(set.Contains).ToList();
-        var absent = _versions.Where(v => !set.Contains(v)).ToList();
-        var text = "QEMU " + string.Join(" and ", present);
-        return absent.Count == 0 ? text : text + " only (not in " + string.Join(" or ", absent) + ")";
-    }
-
-    private string FactsText<T>(IReadOnlyDictionary<string, T> perVersion, IEnumerable<string>? ownerVersions)
-        where T : Facts
-    {
-        var parts = new List<string>();
-        var newest = perVersion.Values.First();
-        var since = perVersion.Values.Select(f => f.Since).FirstOrDefault(s => s is not null);
-        if (since is not null)
-        {
-            parts.Add($"Since QEMU {since}.");
-        }
-
-        if (ownerVersions is null || perVersion.Count != ownerVersions.Count())
-        {
-            parts.Add($"In {VersionsText(perVersion.Keys)}.");
-        }
-
-        var condition = perVersion.Values.Select(f => f.Condition).FirstOrDefault(c => c is not null);
-        if (condition is not null)
-        {
-            parts.Add($"Only in a QEMU built with <c>{CodeWriter.Xml(condition)}</c>.");
-        }
-
-        if (newest.IsDeprecated)
-        {
-            parts.Add("Deprecated.");
-        }
-
-        if (newest.IsUnstable)
-        {
-            parts.Add("Unstable.");
-        }
-
-        return string.Join(" ", parts);
-    }
-
-    private static string Join(params string[] parts) => string.Join(" ", parts.Where(p => p.Length > 0));
-
-    private void Attributes<T>(CodeWriter w, IReadOnlyDictionary<string, T> perVersion)
-        where T : Facts
-    {
-        var newest = perVersion.Values.First();
-        var version = perVersion.Keys.First();
-        if (newest.IsDeprecated)
-        {
-            w.Line($"[Obsolete(\"Deprecated in QEMU {version} (QAPI feature 'deprecated').\")]");
-        }
-
-        if (newest.IsUnstable)
-        {
-            w.Line($"[Experimental(\"{ExperimentalId}\")]");
-        }
-    }
-
-    private string KindText(SuperType t) => t.Kind switch
-    {
-        DefKind.Enum => "enum",
-        DefKind.Struct => "struct",
-        DefKind.Union => "union",
-        DefKind.Alternate => "alternate",
-        _ => t.Kind.ToString().ToLowerInvariant(),
-    };
-
-    private string NamesText(SuperType t)
-    {
-        var names = t.PerVersion.Select(kv => (kv.Key, kv.Value.Name)).Where(p => p.Name != t.Name).ToList();
-        return names.Count == 0 ? "" : string.Join(" ", names.Select(n => $"Named <c>{n.Name}</c> in QEMU {n.Key}."));
+            """;
     }
 
     // ---- types ----
 
-    private void EmitType(CodeWriter w, SuperType t)
+    private static string Type(EmitterProfile p, TypeModel t) => t switch
     {
-        switch (t.Kind)
-        {
-            case DefKind.Enum:
-                EmitEnum(w, t);
-                break;
-            case DefKind.Struct:
-                EmitStruct(w, t);
-                break;
-            case DefKind.Union:
-                EmitUnion(w, t);
-                break;
-            case DefKind.Alternate:
-                EmitAlternate(w, t);
-                break;
-        }
-    }
-
-    private string TypeSummary(SuperType t)
-    {
-        if (t.Name.StartsWith(":args:", StringComparison.Ordinal))
-        {
-            var command = t.Name[6..];
-            return Join($"The arguments of the {_profile.Protocol} command <c>{command}</c>.", FactsText(t.PerVersion, null));
-        }
-
-        return Join($"The QAPI {KindText(t)} <c>{t.Name.Split('@')[0]}</c>.", NamesText(t), FactsText(t.PerVersion, null));
-    }
-
-    private void EmitEnum(CodeWriter w, SuperType t)
-    {
-        var names = _valueNames[t];
-        var name = t.CsName;
-        w.Summary(Join(TypeSummary(t), "An open set: a value this library does not know is kept, with <see cref=\"Kind\"/> <see cref=\"Known.Unknown\"/>."));
-        Attributes(w, t.PerVersion);
-        w.Line($"[JsonConverter(typeof(QapiEnumConverter<{name}>))]");
-        w.Open($"public readonly partial struct {name} : IEquatable<{name}>, IQapiEnum<{name}>");
-        w.Line($"private readonly string? _value;");
-        w.Line();
-        w.Summary($"Initializes a new instance of the <see cref=\"{name}\"/> struct from its wire form; an unknown value is kept.");
-        w.Line("/// <param name=\"value\">The value as QEMU spells it.</param>");
-        w.Open($"public {name}(string value)");
-        w.Line("ArgumentNullException.ThrowIfNull(value);");
-        w.Line("_value = value;");
-        w.Line("Kind = Parse(value);");
-        w.Close();
-        w.Line();
-        w.Open($"private {name}(string value, Known kind)");
-        w.Line("_value = value;");
-        w.Line("Kind = kind;");
-        w.Close();
-        w.Line();
-        w.Summary($"The known values of <see cref=\"{name}\"/>.");
-        w.Open("public enum Known");
-        w.Summary("A value this version of Qmp.Net.Qapi does not know (or the default value).");
-        w.Line("Unknown,");
-        foreach (var v in t.Values)
-        {
-            w.Line();
-            w.Summary(Join($"<c>{CodeWriter.Xml(v.Name)}</c>.", FactsText(v.PerVersion, t.PerVersion.Keys)));
-            Attributes(w, v.PerVersion);
-            w.Line(names[v.Name] + ",");
-        }
-
-        w.Close();
-        w.Line();
-        w.Summary("Gets the value as QEMU spells it (empty for the default value).");
-        w.Line("public string Value => _value ?? \"\";");
-        w.Line();
-        w.Summary("Gets which known value this is, or <see cref=\"Known.Unknown\"/>.");
-        w.Line("public Known Kind { get; }");
-        foreach (var v in t.Values)
-        {
-            w.Line();
-            w.Summary(Join($"The value <c>{CodeWriter.Xml(v.Name)}</c>.", FactsText(v.PerVersion, t.PerVersion.Keys)));
-            Attributes(w, v.PerVersion);
-            w.Line($"public static {name} {names[v.Name]} => new({CodeWriter.Literal(v.Name)}, Known.{names[v.Name]});");
-        }
-
-        w.Line();
-        w.Summary("Compares two values by their wire form.");
-        w.Line("/// <param name=\"left\">The first value.</param>");
-        w.Line("/// <param name=\"right\">The second value.</param>");
-        w.Line("/// <returns>Whether they are equal.</returns>");
-        w.Line($"public static bool operator ==({name} left, {name} right) => left.Equals(right);");
-        w.Line();
-        w.Summary("Compares two values by their wire form.");
-        w.Line("/// <param name=\"left\">The first value.</param>");
-        w.Line("/// <param name=\"right\">The second value.</param>");
-        w.Line("/// <returns>Whether they differ.</returns>");
-        w.Line($"public static bool operator !=({name} left, {name} right) => !left.Equals(right);");
-        w.Line();
-        w.Line($"static {name} IQapiEnum<{name}>.FromValue(string value) => new(value);");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public bool Equals({name} other) => string.Equals(Value, other.Value, StringComparison.Ordinal);");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override bool Equals(object? obj) => obj is {name} other && Equals(other);");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line("public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line("public override string ToString() => Value;");
-        w.Line();
-        w.Open("private static Known Parse(string value) => value switch");
-        foreach (var v in t.Values)
-        {
-            w.Line($"{CodeWriter.Literal(v.Name)} => Known.{names[v.Name]},");
-        }
-
-        w.Line("_ => Known.Unknown,");
-        w.Close("};");
-        w.Close();
-    }
-
-    /// <summary>Whether a member is an open value a user builds (<c>any</c> in a type a user sends): a
-    /// <see cref="System.Text.Json.Nodes.JsonNode"/>, which converts implicitly from strings, numbers and bools and
-    /// nests as <c>JsonObject</c>/<c>JsonArray</c>, with no reflection.</summary>
-    private bool IsOpenValue(SuperType owner, Merged<Member> m) => m.Type is { Name: "any", IsArray: false } && _sent.Contains(owner);
-
-    /// <summary>The C# type of a member as the union converters read and write it.</summary>
-    private string ConverterType(SuperType t, Merged<Member> m) =>
-        IsOpenValue(t, m) ? "JsonNode?" : CsType(m.Type!, IsNullable(t, m) && m.Type!.Name != "any", Scope(t, t.Members));
-
-    private bool IsNullable(SuperType owner, Merged<Member> m) =>
-        m.PerVersion.Values.Any(f => f.Optional || f.Condition is not null) || m.PerVersion.Count < owner.PerVersion.Count;
-
-    private void EmitProperties(CodeWriter w, SuperType owner, IEnumerable<Merged<Member>> members, ISet<string> scope, bool first = true)
-    {
-        foreach (var m in members)
-        {
-            if (!first)
-            {
-                w.Line();
-            }
-
-            first = false;
-            var node = IsOpenValue(owner, m);
-            var isAny = m.Type is { Name: "any", IsArray: false } && !node;
-            var nullable = (IsNullable(owner, m) && !isAny) || node;
-            var type = node ? "JsonNode?" : CsType(m.Type!, nullable, scope);
-            var optional = m.PerVersion.Values.Any(f => f.Optional) ? "optional" : "mandatory";
-            var other = m.OtherTypes.Count > 0 ? $" Its type differs between versions ({string.Join(", ", m.OtherTypes.Select(o => "<c>" + CodeWriter.Xml(o) + "</c>"))}): this is the newest." : "";
-            w.Summary(Join($"Gets the member <c>{m.Name}</c> ({optional}, QAPI type <c>{CodeWriter.Xml(QapiTypeText(m.Type!))}</c>).", other, FactsText(m.PerVersion, owner.PerVersion.Keys)));
-            Attributes(w, m.PerVersion);
-            w.Line($"[JsonPropertyName({CodeWriter.Literal(m.Name)})]");
-            if (isAny || (!nullable && IsEnum(m.Type!)))
-            {
-                // JSON null is a value of 'any' (absent is the default JsonElement); a missing mandatory enum stays unwritten.
-                w.Line("[JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]");
-            }
-
-            var required = IsRequired(owner, m, IsNullable(owner, m));
-            RequiredMembers += required ? 1 : 0;
-            var init = nullable || required ? "" : m.Type!.IsArray ? " = [];" : type is "string" ? " = \"\";" : s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : " = null!;";
-            w.Line($"public {(required ? "required " : "")}{type} {PropertyName(owner, m.Name)} {{ get; init; }}{init}");
-        }
-    }
-
-    private string QapiTypeText(TypeRef type)
-    {
-        var name = s_builtins.ContainsKey(type.Name) ? type.Name : _set.Types[type.Name].Name.Split('@')[0];
-        return type.IsArray ? $"[{name}]" : name;
-    }
-
-    private bool IsEnum(TypeRef type) => !type.IsArray && _set.Types.TryGetValue(type.Name, out var t) && t.Kind == DefKind.Enum;
-
-    private HashSet<string> Scope(SuperType t, IEnumerable<Merged<Member>> members) =>
-        new(members.Select(m => PropertyName(t, m.Name)).Append(t.CsName), StringComparer.Ordinal);
-
-    private void EmitStruct(CodeWriter w, SuperType t)
-    {
-        w.Summary(TypeSummary(t));
-        Attributes(w, t.PerVersion);
-        w.Open($"public sealed partial record {t.CsName}");
-        EmitProperties(w, t, t.Members, Scope(t, t.Members));
-        if (t.Name.StartsWith(":args:", StringComparison.Ordinal) && _set.Commands.First(c => c.Arguments == t).PerVersion.Values.Any(d => !d.Gen))
-        {
-            w.Line();
-            w.Summary("Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.");
-            w.Line("/// <remarks>A value is a string, a number (<c>int</c>, <c>long</c>, <c>double</c>, ...), a bool, a <c>JsonElement</c>, or a");
-            w.Line("/// <c>JsonObject</c> / <c>JsonArray</c> for a nested value: <c>Properties = new() { [\"drive\"] = \"d1\", [\"removable\"] = true }</c>.");
-            w.Line("/// Each is written with the source-generated metadata (no reflection, native-AOT safe); another type fails with");
-            w.Line("/// <c>NotSupportedException</c> when the arguments are serialized, before anything is sent. (A <c>JsonObject</c>");
-            w.Line("/// extension-data property would be written as invalid JSON by System.Text.Json, dotnet/runtime#60806.)</remarks>");
-            w.Line("[JsonExtensionData]");
-            w.Line("public Dictionary<string, object>? Properties { get; set; }");
-        }
-
-        w.Close();
-    }
-
-    private void EmitUnion(CodeWriter w, SuperType t)
-    {
-        var tag = t.Members.First(m => m.Name == t.Newest.Discriminator);
-        var tagType = _set.Types[tag.Type!.Name];
-        var scope = Scope(t, t.Members);
-        w.Summary(Join(TypeSummary(t), $"A union by <c>{t.Newest.Discriminator}</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref=\"RawJson\"/>."));
-        Attributes(w, t.PerVersion);
-        w.Line($"[JsonConverter(typeof({t.CsName}Converter))]");
-        w.Open($"public partial record {t.CsName}");
-        EmitProperties(w, t, t.Members, scope);
-        w.Line();
-        w.Summary("Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).");
-        w.Line("[JsonIgnore]");
-        w.Line("public JsonElement? RawJson { get; init; }");
-        foreach (var b in t.Branches)
-        {
-            if (BranchType(b) is not { } bt)
-            {
-                continue;
-            }
-
-            var nested = _branchNames[t][b.Name];
-            w.Line();
-            w.Summary(Join($"The branch <c>{b.Name}</c> (<c>{CodeWriter.Xml(t.Newest.Discriminator!)}</c> = <c>{b.Name}</c>, members of <c>{bt.Name.Split('@')[0]}</c>).", FactsText(b.PerVersion, t.PerVersion.Keys)));
-            Attributes(w, b.PerVersion);
-            w.Open($"public sealed partial record {nested} : {t.CsName}");
-            w.Summary($"Initializes a new instance of the <see cref=\"{nested}\"/> record with <see cref=\"{t.CsName}.{PropertyName(t, tag.Name)}\"/> set to <c>{b.Name}</c>.");
-            w.Line($"public {nested}() => {PropertyName(t, tag.Name)} = {EnumValue(tagType, b.Name)};");
-            var members = bt.Kind == DefKind.Union ? bt.Members : bt.Members;
-            var branchScope = new HashSet<string>(scope, StringComparer.Ordinal);
-            branchScope.UnionWith(members.Select(m => PropertyName(bt, m.Name)));
-            branchScope.Add(nested);
-            foreach (var m in members)
-            {
-                _propertyNames.TryAdd((bt, m.Name), PropertyName(bt, m.Name));
-            }
-
-            if (members.Count > 0)
-            {
-                w.Line();
-            }
-
-            EmitProperties(w, bt, members, branchScope);
-            if (bt.Kind == DefKind.Union)
-            {
-                w.Line();
-                w.Summary($"Gets the members of the <c>{bt.Name}</c> branch beyond its common ones.");
-                w.Line("[JsonExtensionData]");
-                w.Line("public Dictionary<string, JsonElement>? BranchMembers { get; set; }");
-            }
-
-            w.Close();
-            Register(t.CsName + "." + nested, t.CsName + nested);
-        }
-
-        w.Close();
-        w.Line();
-        EmitUnionConverter(w, t, tag);
-    }
-
-    private string EnumValue(SuperType enumType, string value) =>
-        _valueNames[enumType].TryGetValue(value, out var name)
-            ? $"{Qualified(enumType)}.{name}"
-            : $"new {Qualified(enumType)}({CodeWriter.Literal(value)})";
-
-    private string Qualified(SuperType t) => _nestedNames.Contains(t.CsName) ? "global::" + _profile.Namespace + "." + t.CsName : t.CsName;
-
-    private void EmitUnionConverter(CodeWriter w, SuperType t, Merged<Member> tag)
-    {
-        var name = t.CsName;
-        w.Open($"internal sealed class {name}Converter : JsonConverter<{name}>");
-        w.Open($"public override {name}? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)");
-        w.Line("var element = JsonElement.ParseValue(ref reader);");
-        w.Open($"return {_profile.JsonHelper}.Tag(element, {CodeWriter.Literal(tag.Name)}) switch");
-        foreach (var b in t.Branches.Where(b => BranchType(b) is not null))
-        {
-            var nested = _branchNames[t][b.Name];
-            w.Line($"{CodeWriter.Literal(b.Name)} => {_profile.JsonHelper}.Read<{name}.{nested}>(element),");
-        }
-
-        w.Open($"_ => new {name}");
-        foreach (var m in t.Members)
-        {
-            var nullable = (IsNullable(t, m) && m.Type!.Name != "any") || IsOpenValue(t, m);
-            var type = ConverterType(t, m);
-            w.Line($"{PropertyName(t, m.Name)} = {_profile.JsonHelper}.Member<{type}>(element, {CodeWriter.Literal(m.Name)}){(nullable || s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : "!")},");
-        }
-
-        w.Line("RawJson = element,");
-        w.Close("},");
-        w.Close("};");
-        w.Close();
-        w.Line();
-        w.Open($"public override void Write(Utf8JsonWriter writer, {name} value, JsonSerializerOptions options)");
-        w.Open("switch (value)");
-        foreach (var b in t.Branches.Where(b => BranchType(b) is not null))
-        {
-            var nested = _branchNames[t][b.Name];
-            w.Line($"case {name}.{nested} v:");
-            w.Line($"    {_profile.JsonHelper}.Write(writer, v);");
-            w.Line("    return;");
-        }
-
-        w.Close();
-        w.Line();
-        w.Line("writer.WriteStartObject();");
-        foreach (var m in t.Members)
-        {
-            var type = ConverterType(t, m);
-            w.Line($"{_profile.JsonHelper}.WriteMember<{type}>(writer, {CodeWriter.Literal(m.Name)}, value.{PropertyName(t, m.Name)});");
-        }
-
-        w.Line($"{_profile.JsonHelper}.WriteOtherMembers(writer, value.RawJson, [{string.Join(", ", t.Members.Select(m => CodeWriter.Literal(m.Name)))}]);");
-        w.Line("writer.WriteEndObject();");
-        w.Close();
-        w.Close();
-    }
-
-    private void EmitAlternate(CodeWriter w, SuperType t)
-    {
-        var name = t.CsName;
-        var hasNull = t.Branches.Any(b => b.Type!.Name == "null");
-        w.Summary(Join(TypeSummary(t), "An alternate: exactly one branch is set, chosen by the kind of JSON value."));
-        Attributes(w, t.PerVersion);
-        w.Line($"[JsonConverter(typeof({name}Converter))]");
-        w.Open($"public sealed partial record {name}");
-        var first = true;
-        foreach (var b in t.Branches.Where(b => b.Type!.Name != "null"))
-        {
-            if (!first)
-            {
-                w.Line();
-            }
-
-            first = false;
-            var type = CsType(b.Type!, true);
-            w.Summary(Join($"Gets the branch <c>{b.Name}</c> (QAPI type <c>{CodeWriter.Xml(QapiTypeText(b.Type!))}</c>, a JSON {JsonKind(b.Type!)}), or <see langword=\"null\"/> when another branch is set.", FactsText(b.PerVersion, t.PerVersion.Keys)));
-            w.Line($"public {type} {PropertyName(t, b.Name)} {{ get; init; }}");
-        }
-
-        if (hasNull)
-        {
-            w.Line();
-            w.Summary("Gets a value indicating whether this is JSON <c>null</c> (the null branch).");
-            w.Line("public bool IsNull { get; init; }");
-            w.Line();
-            w.Summary("Gets the JSON <c>null</c> value (distinct from an absent member, which is a <see langword=\"null\"/> reference).");
-            w.Line($"public static {name} Null {{ get; }} = new() {{ IsNull = true }};");
-        }
-
-        foreach (var b in t.Branches.Where(b => b.Type!.Name != "null" && !b.Type!.IsArray))
-        {
-            var type = CsType(b.Type!, false);
-            w.Line();
-            w.Summary($"Converts a value of the <c>{b.Name}</c> branch.");
-            w.Line("/// <param name=\"value\">The value.</param>");
-            w.Line($"public static implicit operator {name}({type} value) => new() {{ {PropertyName(t, b.Name)} = value }};");
-        }
-
-        w.Close();
-        w.Line();
-        w.Open($"internal sealed class {name}Converter : JsonConverter<{name}>");
-        if (hasNull)
-        {
-            w.Line("public override bool HandleNull => true;");
-            w.Line();
-        }
-
-        w.Open($"public override {name}? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch");
-        foreach (var b in t.Branches)
-        {
-            if (b.Type!.Name == "null")
-            {
-                w.Line($"JsonTokenType.Null => {name}.Null,");
-                continue;
-            }
-
-            var type = CsType(b.Type!, false);
-            foreach (var token in Tokens(b.Type!))
-            {
-                w.Line($"JsonTokenType.{token} => new {name} {{ {PropertyName(t, b.Name)} = {_profile.JsonHelper}.Read<{type}>(ref reader) }},");
-            }
-        }
-
-        w.Line($"_ => throw new JsonException(\"No branch of {t.Name} takes a JSON \" + reader.TokenType + \".\"),");
-        w.Close("};");
-        w.Line();
-        w.Open($"public override void Write(Utf8JsonWriter writer, {name} value, JsonSerializerOptions options)");
-        var firstBranch = true;
-        foreach (var b in t.Branches.Where(b => b.Type!.Name != "null"))
-        {
-            var type = CsType(b.Type!, false);
-            w.Open($"{(firstBranch ? "" : "else ")}if (value.{PropertyName(t, b.Name)} is {{ }} {Naming.Pascal(b.Name).ToLowerInvariant()}Value)");
-            w.Line($"{_profile.JsonHelper}.Write<{type}>(writer, {Naming.Pascal(b.Name).ToLowerInvariant()}Value);");
-            w.Close();
-            firstBranch = false;
-        }
-
-        if (hasNull)
-        {
-            w.Open("else if (value.IsNull)");
-            w.Line("writer.WriteNullValue();");
-            w.Close();
-        }
-
-        w.Open("else");
-        w.Line($"throw new JsonException(\"No branch of {t.Name} is set.\");");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
-
-    private IEnumerable<string> Tokens(TypeRef type)
-    {
-        if (type.IsArray)
-        {
-            return ["StartArray"];
-        }
-
-        if (s_builtins.TryGetValue(type.Name, out var b))
-        {
-            return b switch
-            {
-                "string" => ["String"],
-                "bool" => ["True", "False"],
-                _ => ["Number"],
-            };
-        }
-
-        return _set.Types[type.Name].Kind == DefKind.Enum ? ["String"] : ["StartObject"];
-    }
-
-    private string JsonKind(TypeRef type) => Tokens(type).First() switch
-    {
-        "StartArray" => "array",
-        "String" => "string",
-        "True" => "boolean",
-        "Number" => "number",
-        _ => "object",
+        EnumModel e => Enum(e),
+        StructModel s => Struct(s),
+        UnionModel u => Union(p, u),
+        AlternateModel a => Alternate(p, a),
+        _ => throw new InvalidOperationException(t.GetType().Name),
     };
 
-    // ---- events ----
-
-    private void EmitEvent(CodeWriter w, SuperType e)
+    private static string Enum(EnumModel t)
     {
-        var data = e.EventData!;
-        var name = data.CsName;
-        w.Summary(Join($"The QMP event <c>{e.Name}</c>.", FactsText(e.PerVersion, null)));
-        w.Line($"/// <seealso href=\"{_profile.ReferenceUrl}#event-QMP-{e.Newest.Module}.{e.Name}\">QEMU's QMP reference</seealso>");
-        Attributes(w, e.PerVersion);
-        w.Open($"public sealed partial record {name} : QapiEvent, IQapiEvent<{name}>");
-        w.Summary($"Gets the event's name on the wire, <c>{e.Name}</c>.");
-        w.Line($"public static string EventName => {CodeWriter.Literal(e.Name)};");
-        w.Line();
-        w.Line($"static System.Text.Json.Serialization.Metadata.JsonTypeInfo<{name}> IQapiEvent<{name}>.JsonTypeInfo => {_profile.JsonHelper}.Info<{name}>();");
-        if (data.Members.Count > 0)
-        {
-            w.Line();
-        }
+        var known = string.Concat(t.Values.Select(v => $$"""
 
-        EmitProperties(w, data, data.Members, Scope(data, data.Members));
-        w.Close();
-        Register(name);
+
+            {{Summary(Join($"<c>{CodeWriter.Xml(v.Wire)}</c>.", v.Facts))}}
+            {{Lines(v.Attributes)}}{{v.CsName}},
+            """));
+        var statics = string.Concat(t.Values.Select(v => $$"""
+
+
+            {{Summary(Join($"The value <c>{CodeWriter.Xml(v.Wire)}</c>.", v.Facts))}}
+            {{Lines(v.Attributes)}}public static {{t.CsName}} {{v.CsName}} => new({{CodeWriter.Literal(v.Wire)}}, Known.{{v.CsName}});
+            """));
+        var parse = string.Concat(t.Values.Select(v => $"\n{CodeWriter.Literal(v.Wire)} => Known.{v.CsName},"));
+        return $$"""
+            {{Summary(t.Summary)}}
+            {{Lines(t.Attributes)}}[JsonConverter(typeof(QapiEnumConverter<{{t.CsName}}>))]
+            public readonly partial struct {{t.CsName}} : IEquatable<{{t.CsName}}>, IQapiEnum<{{t.CsName}}>
+            {
+                private readonly string? _value;
+
+                /// <summary>Initializes a new instance of the <see cref="{{t.CsName}}"/> struct from its wire form; an unknown value is kept.</summary>
+                /// <param name="value">The value as QEMU spells it.</param>
+                public {{t.CsName}}(string value)
+                {
+                    ArgumentNullException.ThrowIfNull(value);
+                    _value = value;
+                    Kind = Parse(value);
+                }
+
+                private {{t.CsName}}(string value, Known kind)
+                {
+                    _value = value;
+                    Kind = kind;
+                }
+
+                /// <summary>The known values of <see cref="{{t.CsName}}"/>.</summary>
+                public enum Known
+                {
+                    /// <summary>A value this version of Qmp.Net.Qapi does not know (or the default value).</summary>
+                    Unknown,{{Indent(known, 2)}}
+                }
+
+                /// <summary>Gets the value as QEMU spells it (empty for the default value).</summary>
+                public string Value => _value ?? "";
+
+                /// <summary>Gets which known value this is, or <see cref="Known.Unknown"/>.</summary>
+                public Known Kind { get; }{{Indent(statics)}}
+
+            {{Indent(EnumEquality(t.CsName))}}
+
+                private static Known Parse(string value) => value switch
+                {{{Indent(parse, 2)}}
+                    _ => Known.Unknown,
+                };
+            }
+            """;
     }
 
-    private string EmitDecoder()
+    /// <summary>The equality members every enum struct has, the same for each but its name.</summary>
+    private static string EnumEquality(string name) => $$"""
+        /// <summary>Compares two values by their wire form.</summary>
+        /// <param name="left">The first value.</param>
+        /// <param name="right">The second value.</param>
+        /// <returns>Whether they are equal.</returns>
+        public static bool operator ==({{name}} left, {{name}} right) => left.Equals(right);
+
+        /// <summary>Compares two values by their wire form.</summary>
+        /// <param name="left">The first value.</param>
+        /// <param name="right">The second value.</param>
+        /// <returns>Whether they differ.</returns>
+        public static bool operator !=({{name}} left, {{name}} right) => !left.Equals(right);
+
+        static {{name}} IQapiEnum<{{name}}>.FromValue(string value) => new(value);
+
+        /// <inheritdoc/>
+        public bool Equals({{name}} other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+
+        /// <inheritdoc/>
+        public override bool Equals(object? obj) => obj is {{name}} other && Equals(other);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+
+        /// <inheritdoc/>
+        public override string ToString() => Value;
+        """;
+
+    private static string Properties(IReadOnlyList<MemberModel> members) => string.Join("\n\n", members.Select(m =>
     {
-        var w = Header("(all)");
-        w.Line("#pragma warning disable CS0618, CS0612 // Decoding a deprecated event is not a use of it.");
-        w.Line();
-        w.Line("internal static partial class QapiEventDecoder");
-        w.Line("{");
-        w.Line("    private static QapiEvent? DecodeKnown(QmpEvent e) => e.Name switch");
-        w.Line("    {");
-        foreach (var e in _set.Events)
+        var ignore = m.IgnoreWhenDefault ? "[JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]\n" : "";
+        return $$"""
+            {{Summary(m.Summary)}}
+            {{Lines(m.Attributes)}}[JsonPropertyName({{CodeWriter.Literal(m.Wire)}})]
+            {{ignore}}public {{(m.Required ? "required " : "")}}{{m.Type}} {{m.Property}} { get; init; }{{m.Initializer}}
+            """;
+    }));
+
+    private static string Struct(StructModel t)
+    {
+        var body = Properties(t.Members);
+        if (t.OpenArguments)
         {
-            w.Line($"        {CodeWriter.Literal(e.Name)} => {_profile.JsonHelper}.ReadEvent<{e.EventData!.CsName}>(e.Data),");
+            body += (body.Length > 0 ? "\n\n" : "") + """
+                /// <summary>Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.</summary>
+                /// <remarks>A value is a string, a number (<c>int</c>, <c>long</c>, <c>double</c>, ...), a bool, a <c>JsonElement</c>, or a
+                /// <c>JsonObject</c> / <c>JsonArray</c> for a nested value: <c>Properties = new() { ["drive"] = "d1", ["removable"] = true }</c>.
+                /// Each is written with the source-generated metadata (no reflection, native-AOT safe); another type fails with
+                /// <c>NotSupportedException</c> when the arguments are serialized, before anything is sent. (A <c>JsonObject</c>
+                /// extension-data property would be written as invalid JSON by System.Text.Json, dotnet/runtime#60806.)</remarks>
+                [JsonExtensionData]
+                public Dictionary<string, object>? Properties { get; set; }
+                """;
         }
 
-        w.Line("        _ => null,");
-        w.Line("    };");
-        w.Line("}");
-        return Trim(w.ToString());
+        return $$"""
+            {{Summary(t.Summary)}}
+            {{Lines(t.Attributes)}}public sealed partial record {{t.CsName}}
+            {{{Block(body)}}}
+            """;
     }
 
-    // ---- commands ----
-
-    private void EmitCommand(CodeWriter w, SuperType c)
+    private static string Union(EmitterProfile p, UnionModel t)
     {
-        if (_profile.IsGuestAgent)
+        var branches = string.Concat(t.Branches.Select(b =>
         {
-            EmitAgentCommand(w, c);
-            return;
+            var members = Properties(b.Members);
+            var extra = b.IsUnion
+                ? $$"""
+
+
+                    /// <summary>Gets the members of the <c>{{b.BranchTypeName}}</c> branch beyond its common ones.</summary>
+                    [JsonExtensionData]
+                    public Dictionary<string, JsonElement>? BranchMembers { get; set; }
+                    """
+                : "";
+            return $$"""
+
+
+                {{Summary(b.Summary)}}
+                {{Lines(b.Attributes)}}public sealed partial record {{b.CsName}} : {{t.CsName}}
+                {
+                    /// <summary>Initializes a new instance of the <see cref="{{b.CsName}}"/> record with <see cref="{{t.CsName}}.{{b.TagProperty}}"/> set to <c>{{b.Wire}}</c>.</summary>
+                    public {{b.CsName}}() => {{b.TagProperty}} = {{b.TagValue}};{{(members.Length > 0 ? "\n\n" + Indent(members) : "")}}{{Indent(extra)}}
+                }
+                """;
+        }));
+        var reads = string.Concat(t.Branches.Select(b => $"\n{CodeWriter.Literal(b.Wire)} => {p.JsonHelper}.Read<{t.CsName}.{b.CsName}>(element),"));
+        var baseRead = string.Concat(t.Members.Select(m => $"\n{m.Property} = {p.JsonHelper}.Member<{m.ConverterType}>(element, {CodeWriter.Literal(m.Wire)}){(m.ConverterNullForgiving ? "!" : "")},"));
+        var writes = string.Concat(t.Branches.Select(b => $$"""
+
+            case {{t.CsName}}.{{b.CsName}} v:
+                {{p.JsonHelper}}.Write(writer, v);
+                return;
+            """));
+        var baseWrite = string.Concat(t.Members.Select(m => $"\n{p.JsonHelper}.WriteMember<{m.ConverterType}>(writer, {CodeWriter.Literal(m.Wire)}, value.{m.Property});"));
+        var known = string.Join(", ", t.Members.Select(m => CodeWriter.Literal(m.Wire)));
+        return $$"""
+            {{Summary(t.Summary)}}
+            {{Lines(t.Attributes)}}[JsonConverter(typeof({{t.CsName}}Converter))]
+            public partial record {{t.CsName}}
+            {
+            {{Indent(Properties(t.Members))}}
+
+                /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
+                [JsonIgnore]
+                public JsonElement? RawJson { get; init; }{{Indent(branches)}}
+            }
+
+            internal sealed class {{t.CsName}}Converter : JsonConverter<{{t.CsName}}>
+            {
+                public override {{t.CsName}}? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+                {
+                    var element = JsonElement.ParseValue(ref reader);
+                    return {{p.JsonHelper}}.Tag(element, {{CodeWriter.Literal(t.Tag)}}) switch
+                    {{{Indent(reads, 3)}}
+                        _ => new {{t.CsName}}
+                        {{{Indent(baseRead, 4)}}
+                            RawJson = element,
+                        },
+                    };
+                }
+
+                public override void Write(Utf8JsonWriter writer, {{t.CsName}} value, JsonSerializerOptions options)
+                {
+                    switch (value)
+                    {{{Indent(writes, 3)}}
+                    }
+
+                    writer.WriteStartObject();{{Indent(baseWrite, 2)}}
+                    {{p.JsonHelper}}.WriteOtherMembers(writer, value.RawJson, [{{known}}]);
+                    writer.WriteEndObject();
+                }
+            }
+            """;
+    }
+
+    private static string Alternate(EmitterProfile p, AlternateModel t)
+    {
+        var name = t.CsName;
+        var properties = string.Join("\n\n", t.Branches.Select(b => $$"""
+            {{Summary(b.Summary)}}
+            public {{b.PropertyType}} {{b.Property}} { get; init; }
+            """));
+        var nullMembers = t.HasNull
+            ? $$"""
+
+
+                /// <summary>Gets a value indicating whether this is JSON <c>null</c> (the null branch).</summary>
+                public bool IsNull { get; init; }
+
+                /// <summary>Gets the JSON <c>null</c> value (distinct from an absent member, which is a <see langword="null"/> reference).</summary>
+                public static {{name}} Null { get; } = new() { IsNull = true };
+                """
+            : "";
+        var conversions = string.Concat(t.Branches.Where(b => !b.IsArray).Select(b => $$"""
+
+
+            /// <summary>Converts a value of the <c>{{b.Wire}}</c> branch.</summary>
+            /// <param name="value">The value.</param>
+            public static implicit operator {{name}}({{b.ValueType}} value) => new() { {{b.Property}} = value };
+            """));
+        var handleNull = t.HasNull ? "\n    public override bool HandleNull => true;\n" : "";
+        var reads = (t.HasNull ? $"\nJsonTokenType.Null => {name}.Null," : "") + string.Concat(t.Branches.SelectMany(b => b.Tokens.Select(token =>
+            $"\nJsonTokenType.{token} => new {name} {{ {b.Property} = {p.JsonHelper}.Read<{b.ValueType}>(ref reader) }},")));
+        var writes = string.Concat(t.Branches.Select((b, i) =>
+        {
+            var local = b.Property.ToLowerInvariant() + "Value";
+            return $$"""
+
+                {{(i == 0 ? "" : "else ")}}if (value.{{b.Property}} is { } {{local}})
+                {
+                    {{p.JsonHelper}}.Write<{{b.ValueType}}>(writer, {{local}});
+                }
+                """;
+        }));
+        if (t.HasNull)
+        {
+            writes += """
+
+                else if (value.IsNull)
+                {
+                    writer.WriteNullValue();
+                }
+                """;
         }
 
-        var newest = c.Newest;
-        var method = _commandNames[c.Name];
-        var args = c.Arguments;
-        var allOptional = args is not null && args.Kind == DefKind.Struct && args.Members.All(m => IsNullable(args, m));
-        var resultType = c.Returns is null ? null : CsType(c.Returns, false);
-        var oob = c.PerVersion.Values.Any(d => d.AllowOob);
-        var facts = new List<string>();
-        w.Summary(Join($"Runs the QMP command <c>{c.Name}</c>.", FactsText(c.PerVersion, null), oob ? "QEMU allows it out of band." : ""));
-        if (args is not null)
+        return $$"""
+            {{Summary(t.Summary)}}
+            {{Lines(t.Attributes)}}[JsonConverter(typeof({{name}}Converter))]
+            public sealed partial record {{name}}
+            {
+            {{Indent(properties)}}{{Indent(nullMembers)}}{{Indent(conversions)}}
+            }
+
+            internal sealed class {{name}}Converter : JsonConverter<{{name}}>
+            {{{handleNull}}
+                public override {{name}}? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+                {{{Indent(reads, 2)}}
+                    _ => throw new JsonException("No branch of {{t.QapiName}} takes a JSON " + reader.TokenType + "."),
+                };
+
+                public override void Write(Utf8JsonWriter writer, {{name}} value, JsonSerializerOptions options)
+                {{{Indent(writes, 2)}}
+                    else
+                    {
+                        throw new JsonException("No branch of {{t.QapiName}} is set.");
+                    }
+                }
+            }
+            """;
+    }
+
+    // ---- events and commands ----
+
+    private static string Event(EmitterProfile p, EventModel e)
+    {
+        var members = Properties(e.Members);
+        return $$"""
+            {{Summary(e.Summary)}}
+            /// <seealso href="{{e.ReferenceUrl}}">QEMU's QMP reference</seealso>
+            {{Lines(e.Attributes)}}public sealed partial record {{e.CsName}} : QapiEvent, IQapiEvent<{{e.CsName}}>
+            {
+                /// <summary>Gets the event's name on the wire, <c>{{e.Name}}</c>.</summary>
+                public static string EventName => {{CodeWriter.Literal(e.Name)}};
+
+                static System.Text.Json.Serialization.Metadata.JsonTypeInfo<{{e.CsName}}> IQapiEvent<{{e.CsName}}>.JsonTypeInfo => {{p.JsonHelper}}.Info<{{e.CsName}}>();{{(members.Length > 0 ? "\n\n" + Indent(members) : "")}}
+            }
+            """;
+    }
+
+    private static string Command(CommandModel c)
+    {
+        var docs = new List<string> { Summary(c.Summary) };
+        if (c.ArgumentsType is not null)
         {
-            w.Line($"/// <param name=\"arguments\">The arguments (QAPI <c>{CodeWriter.Xml(args.IsSynthetic ? "implicit" : args.Name.Split('@')[0])}</c>){(allOptional ? "; every member is optional, so this may be null" : "")}.</param>");
+            docs.Add($"/// <param name=\"arguments\">The arguments (QAPI <c>{c.ArgumentsDoc}</c>){(c.ArgumentsOptional ? "; every member is optional, so this may be null" : "")}.</param>");
         }
 
-        if (oob)
+        if (c.OutOfBand)
         {
-            w.Line("/// <param name=\"outOfBand\">Whether to run it out of band (<c>exec-oob</c>; needs the negotiated <c>oob</c> capability).</param>");
+            docs.Add("/// <param name=\"outOfBand\">Whether to run it out of band (<c>exec-oob</c>; needs the negotiated <c>oob</c> capability).</param>");
         }
 
-        w.Line("/// <param name=\"cancellationToken\">Cancels the wait.</param>");
-        w.Line(resultType is null
+        docs.Add("/// <param name=\"cancellationToken\">Cancels the wait.</param>");
+        docs.Add(c.ResultType is null
             ? "/// <returns>A task that completes when QEMU has answered.</returns>"
-            : $"/// <returns>The result (QAPI <c>{CodeWriter.Xml(QapiTypeText(c.Returns!))}</c>).</returns>");
-        w.Line("/// <exception cref=\"QapiUnsupportedException\">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>");
-        w.Line("/// <exception cref=\"QmpErrorException\">QEMU answered with an error.</exception>");
-        w.Line($"/// <seealso href=\"{_profile.ReferenceUrl}#command-QMP-{newest.Module}.{c.Name}\">QEMU's QMP reference</seealso>");
-        Attributes(w, c.PerVersion);
+            : $"/// <returns>The result (QAPI <c>{c.ResultDoc}</c>).</returns>");
+        docs.Add("/// <exception cref=\"QapiUnsupportedException\">The connected QEMU lacks the command, a member or an enum value used (checked before sending).</exception>");
+        docs.Add("/// <exception cref=\"QmpErrorException\">QEMU answered with an error.</exception>");
+        docs.Add($"/// <seealso href=\"{c.ReferenceUrl}\">QEMU's QMP reference</seealso>");
         var parameters = new List<string>();
-        if (args is not null)
+        var callArgs = new List<string> { CodeWriter.Literal(c.Name) };
+        var generic = new List<string>();
+        if (c.ArgumentsType is not null)
         {
-            var argType = CsType(new TypeRef(args.Name, false), false);
-            parameters.Add(allOptional ? $"{argType}? arguments = null" : $"{argType} arguments");
+            parameters.Add(c.ArgumentsOptional ? $"{c.ArgumentsType}? arguments = null" : $"{c.ArgumentsType} arguments");
+            callArgs.Add("arguments");
+            generic.Add(c.ArgumentsType);
         }
 
-        if (oob)
+        if (c.OutOfBand)
         {
             parameters.Add("bool outOfBand = false");
         }
 
         parameters.Add("CancellationToken cancellationToken = default");
-        var returnType = resultType is null ? "Task" : $"Task<{resultType}>";
-        var call = resultType is null ? "ExecuteVoidAsync" : "ExecuteAsync";
-        var callArgs = new List<string> { CodeWriter.Literal(c.Name) };
-        if (args is not null)
+        callArgs.Add(c.OutOfBand ? "outOfBand" : "false");
+        callArgs.Add("cancellationToken");
+        if (c.ResultType is not null)
         {
+            generic.Add(c.ResultType);
+        }
+
+        return Method(docs, c, c.ResultType is null ? "ExecuteVoidAsync" : "ExecuteAsync", generic, parameters, callArgs);
+    }
+
+    private static string AgentCommand(CommandModel c)
+    {
+        var docs = new List<string> { Summary(c.Summary) };
+        if (c.ArgumentsType is not null)
+        {
+            docs.Add($"/// <param name=\"arguments\">The arguments (QAPI <c>{c.ArgumentsDoc}</c>){(c.ArgumentsOptional ? "; every member is optional, so this may be null" : "")}.</param>");
+        }
+
+        docs.Add("/// <param name=\"cancellationToken\">Cancels the wait.</param>");
+        docs.Add(c.Fire
+            ? "/// <returns>A task that completes when the command was written.</returns>"
+            : c.ResultType is null
+                ? "/// <returns>A task that completes when the agent has answered.</returns>"
+                : $"/// <returns>The result (QAPI <c>{c.ResultDoc}</c>).</returns>");
+        if (!c.Fire)
+        {
+            docs.Add("/// <exception cref=\"QmpErrorException\">The agent answered with an error (<c>CommandNotFound</c> when the command is disabled or unknown to it).</exception>");
+            docs.Add("/// <exception cref=\"QgaTimeoutException\">The agent did not answer in time.</exception>");
+        }
+
+        docs.Add("/// <exception cref=\"QmpException\">The connection was closed or failed.</exception>");
+        docs.Add($"/// <seealso href=\"{c.ReferenceUrl}\">QEMU's guest agent reference</seealso>");
+        var parameters = new List<string>();
+        var generic = new List<string>();
+        var callArgs = new List<string> { CodeWriter.Literal(c.Name) };
+        if (c.ArgumentsType is not null)
+        {
+            parameters.Add(c.ArgumentsOptional ? $"{c.ArgumentsType}? arguments = null" : $"{c.ArgumentsType} arguments");
+            generic.Add(c.ArgumentsType);
             callArgs.Add("arguments");
         }
 
-        callArgs.Add(oob ? "outOfBand" : "false");
+        parameters.Add("CancellationToken cancellationToken = default");
         callArgs.Add("cancellationToken");
-        var generic = new List<string>();
-        if (args is not null)
+        if (c.ResultType is not null)
         {
-            generic.Add(CsType(new TypeRef(args.Name, false), false));
+            generic.Add(c.ResultType);
         }
 
-        if (resultType is not null)
-        {
-            generic.Add(resultType);
-        }
+        return Method(docs, c, c.Fire ? "FireAsync" : c.ResultType is null ? "ExecuteVoidAsync" : "ExecuteAsync", generic, parameters, callArgs);
+    }
 
+    private static string Method(List<string> docs, CommandModel c, string call, List<string> generic, List<string> parameters, List<string> callArgs)
+    {
         var genericText = generic.Count > 0 ? "<" + string.Join(", ", generic) + ">" : "";
-        w.Line($"public {returnType} {method}({string.Join(", ", parameters)}) =>");
-        w.Line($"    {call}{genericText}({string.Join(", ", callArgs)});");
+        var returnType = c.ResultType is null ? "Task" : $"Task<{c.ResultType}>";
+        return $$"""
+            {{string.Join("\n", docs)}}
+            {{Lines(c.Attributes)}}public {{returnType}} {{c.Method}}({{string.Join(", ", parameters)}}) =>
+                {{call}}{{genericText}}({{string.Join(", ", callArgs)}});
+            """;
     }
 
-    // ---- context ----
+    // ---- the storage daemon ----
 
-    private string EmitContext()
+    /// <summary>The storage daemon's files (under <c>StorageDaemon/</c>): its commands struct, whose methods run the
+    /// QMP layer's (same arguments and results), and its catalog of which daemon version has each command and event.</summary>
+    public static SortedDictionary<string, string> EmitStorageDaemon(ApiModel qmp, StorageDaemonModel daemon)
     {
-        var w = Header("(all)");
-        w.Line("#pragma warning disable CS0618, CS0612 // The serializer must know the deprecated types too.");
-        w.Line();
-        w.Summary("The System.Text.Json metadata of every generated type (source generation: native-AOT safe).");
-        w.Line("[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]");
-        w.Line("[JsonSerializable(typeof(JsonElement))]");
-        w.Line("[JsonSerializable(typeof(JsonNode))]");
-        w.Line("[JsonSerializable(typeof(JsonObject))]");
-        w.Line("[JsonSerializable(typeof(JsonArray))]");
-        foreach (var t in _set.Types.Values.Where(t => !t.IsSynthetic || t.Name.StartsWith(":args:", StringComparison.Ordinal)).OrderBy(t => t.CsName, StringComparer.Ordinal))
+        var what = "the commands and events of qemu-storage-daemon " + string.Join(" and ", daemon.Versions.Select(v => v.Qemu)) + " (their query-qmp-schema, StorageDaemonSchemas/)";
+        var methods = string.Join("\n\n", daemon.Commands.Select(d => DaemonCommand(daemon, d)));
+        static string Versions(IReadOnlyList<string> versions) => "[" + string.Join(", ", versions.Select(CodeWriter.Literal)) + "]";
+        var commands = string.Concat(daemon.Commands.Select(d => $"\n[{CodeWriter.Literal(d.Command.Name)}] = {Versions(d.Versions)},"));
+        var events = string.Concat(daemon.Events.Select(d => $"\n[{CodeWriter.Literal(d.Event.Name)}] = {Versions(d.Versions)},"));
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            Register(t.CsName);
-        }
+            [$"{StorageDaemonTarget.Folder}/StorageDaemonCommands.cs"] = Source(qmp, what, $$"""
+                public readonly partial struct StorageDaemonCommands
+                {
+                {{Indent(methods)}}
+                }
+                """),
+            [$"{StorageDaemonTarget.Folder}/StorageDaemonCatalog.cs"] = Source(qmp, what, $$"""
+                internal static partial class StorageDaemonCatalog
+                {
+                    private static Dictionary<string, string[]> CreateCommands() => new(StringComparer.Ordinal)
+                    {{{Indent(commands, 2)}}
+                    };
 
-        foreach (var (type, property) in _contextTypes.OrderBy(c => c.Type, StringComparer.Ordinal))
-        {
-            w.Line(property is null
-                ? $"[JsonSerializable(typeof({type}))]"
-                : $"[JsonSerializable(typeof({type}), TypeInfoPropertyName = {CodeWriter.Literal(property)})]");
-        }
-
-        w.Line($"internal sealed partial class {_profile.JsonContext} : JsonSerializerContext;");
-        return Trim(w.ToString());
+                    private static Dictionary<string, string[]> CreateEvents() => new(StringComparer.Ordinal)
+                    {{{Indent(events, 2)}}
+                    };
+                }
+                """),
+        };
     }
 
-    private string EmitCatalog()
+    private static string DaemonCommand(StorageDaemonModel daemon, DaemonCommand d)
     {
-        var w = Header("(all)");
-        w.Line("#pragma warning disable CS0618, CS0612 // The catalog lists the deprecated entries too.");
-        w.Line();
-        w.Line("internal static partial class QapiCatalog");
-        w.Line("{");
-        w.Line("    private static Dictionary<string, QapiCatalogEntry> CreateCommands() => new(StringComparer.Ordinal)");
-        w.Line("    {");
-        foreach (var c in _set.Commands)
+        var c = d.Command;
+        var words = Join(
+            daemon.VersionsText(d.Versions),
+            c.Attributes.Any(a => a.StartsWith("[Obsolete", StringComparison.Ordinal)) ? "Deprecated." : "",
+            c.Attributes.Any(a => a.StartsWith("[Experimental", StringComparison.Ordinal)) ? "Unstable." : "",
+            c.OutOfBand ? "The daemon allows it out of band." : "");
+        var docs = new List<string> { Summary($"Runs the QMP command <c>{c.Name}</c> on a qemu-storage-daemon. {words}") };
+        var parameters = new List<string>();
+        var callArgs = new List<string>();
+        if (c.ArgumentsType is not null)
         {
-            var result = c.Returns is null ? "null" : $"typeof({CsType(c.Returns, false)})";
-            var args = c.Arguments is null ? "null" : $"typeof({c.Arguments.CsName})";
-            var open = c.PerVersion.Values.Any(d => !d.Gen) ? ") { OpenArguments = true }," : "),";
-            w.Line($"        [{CodeWriter.Literal(c.Name)}] = new({Versions(c)}, {Condition(c)}, {result}, {args}{open}");
+            docs.Add($"/// <param name=\"arguments\">The arguments (QAPI <c>{c.ArgumentsDoc}</c>){(c.ArgumentsOptional ? "; every member is optional, so this may be null" : "")}.</param>");
+            parameters.Add(c.ArgumentsOptional ? $"{c.ArgumentsType}? arguments = null" : $"{c.ArgumentsType} arguments");
+            callArgs.Add("arguments");
         }
 
-        w.Line("    };");
-        w.Line();
-        w.Line("    private static Dictionary<string, QapiCatalogEntry> CreateEvents() => new(StringComparer.Ordinal)");
-        w.Line("    {");
-        foreach (var e in _set.Events)
+        if (c.OutOfBand)
         {
-            w.Line($"        [{CodeWriter.Literal(e.Name)}] = new({Versions(e)}, {Condition(e)}, typeof({e.EventData!.CsName}), null),");
+            docs.Add("/// <param name=\"outOfBand\">Whether to run it out of band (<c>exec-oob</c>; needs the negotiated <c>oob</c> capability).</param>");
+            parameters.Add("bool outOfBand = false");
+            callArgs.Add("outOfBand");
         }
 
-        w.Line("    };");
-        w.Line("}");
-        return Trim(w.ToString());
+        docs.Add("/// <param name=\"cancellationToken\">Cancels the wait.</param>");
+        parameters.Add("CancellationToken cancellationToken = default");
+        callArgs.Add("cancellationToken");
+        docs.Add(c.ResultType is null
+            ? "/// <returns>A task that completes when the daemon has answered.</returns>"
+            : $"/// <returns>The result (QAPI <c>{c.ResultDoc}</c>).</returns>");
+        docs.Add("/// <exception cref=\"QapiUnsupportedException\">The connected daemon lacks the command, a member or an enum value used (checked before sending).</exception>");
+        docs.Add("/// <exception cref=\"QmpErrorException\">The daemon answered with an error.</exception>");
+        docs.Add($"/// <seealso cref=\"QapiCommands.{c.Method}\"/>");
+        docs.Add($"/// <seealso href=\"{c.ReferenceUrl}\">QEMU's QMP reference</seealso>");
+        var returnType = c.ResultType is null ? "Task" : $"Task<{c.ResultType}>";
+        return $$"""
+            {{string.Join("\n", docs)}}
+            {{Lines(c.Attributes)}}public {{returnType}} {{c.Method}}({{string.Join(", ", parameters)}}) =>
+                new QapiCommands(Client).{{c.Method}}({{string.Join(", ", callArgs)}});
+            """;
     }
 
-    private string Versions(SuperType t) => "[" + string.Join(", ", _versions.Where(t.PerVersion.ContainsKey).Select(CodeWriter.Literal)) + "]";
+    // ---- the tables at the root ----
 
-    private static string Condition(SuperType t) =>
-        t.PerVersion.Values.Select(d => d.Condition).FirstOrDefault(c => c is not null) is { } c ? CodeWriter.Literal(c) : "null";
+    private static string Decoder(ApiModel model)
+    {
+        var cases = string.Concat(model.Events.Select(e => $"\n{CodeWriter.Literal(e.Name)} => {model.Profile.JsonHelper}.ReadEvent<{e.CsName}>(e.Data),"));
+        return $$"""
+            #pragma warning disable CS0618, CS0612 // Decoding a deprecated event is not a use of it.
+
+            internal static partial class QapiEventDecoder
+            {
+                private static QapiEvent? DecodeKnown(QmpEvent e) => e.Name switch
+                {{{Indent(cases, 2)}}
+                    _ => null,
+                };
+            }
+            """;
+    }
+
+    private static string Context(ApiModel model)
+    {
+        var entries = string.Concat(model.ContextTypes.Select(c => c.PropertyName is null
+            ? $"\n[JsonSerializable(typeof({c.Type}))]"
+            : $"\n[JsonSerializable(typeof({c.Type}), TypeInfoPropertyName = {CodeWriter.Literal(c.PropertyName)})]"));
+        return $$"""
+            #pragma warning disable CS0618, CS0612 // The serializer must know the deprecated types too.
+
+            /// <summary>The System.Text.Json metadata of every generated type (source generation: native-AOT safe).</summary>
+            [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+            [JsonSerializable(typeof(JsonElement))]
+            [JsonSerializable(typeof(JsonNode))]
+            [JsonSerializable(typeof(JsonObject))]
+            [JsonSerializable(typeof(JsonArray))]{{entries}}
+            internal sealed partial class {{model.Profile.JsonContext}} : JsonSerializerContext;
+            """;
+    }
+
+    private static string Catalog(ApiModel model)
+    {
+        static string Versions(IReadOnlyList<string> versions) => "[" + string.Join(", ", versions.Select(CodeWriter.Literal)) + "]";
+        static string Condition(string? condition) => condition is null ? "null" : CodeWriter.Literal(condition);
+        var commands = string.Concat(model.Commands.Select(c =>
+            $"\n[{CodeWriter.Literal(c.Name)}] = new({Versions(c.Versions)}, {Condition(c.Condition)}, {(c.CatalogResultType is null ? "null" : $"typeof({c.CatalogResultType})")}, {(c.ArgumentsType is null ? "null" : $"typeof({c.ArgumentsType})")}{(c.OpenArguments ? ") { OpenArguments = true }," : "),")}"));
+        var events = string.Concat(model.Events.Select(e => $"\n[{CodeWriter.Literal(e.Name)}] = new({Versions(e.Versions)}, {Condition(e.Condition)}, typeof({e.CsName}), null),"));
+        return $$"""
+            #pragma warning disable CS0618, CS0612 // The catalog lists the deprecated entries too.
+
+            internal static partial class QapiCatalog
+            {
+                private static Dictionary<string, QapiCatalogEntry> CreateCommands() => new(StringComparer.Ordinal)
+                {{{Indent(commands, 2)}}
+                };
+
+                private static Dictionary<string, QapiCatalogEntry> CreateEvents() => new(StringComparer.Ordinal)
+                {{{Indent(events, 2)}}
+                };
+            }
+            """;
+    }
+
+    // ---- layout helpers ----
+
+    /// <summary>Indents every non-empty line of a block by <paramref name="levels"/> × 4 spaces.</summary>
+    private static string Indent(string block, int levels = 1)
+    {
+        var pad = new string(' ', levels * 4);
+        return string.Join("\n", block.Split('\n').Select(l => l.Length == 0 ? l : pad + l));
+    }
+
+    /// <summary>A block's body: indented, on lines of its own, or nothing for an empty block.</summary>
+    private static string Block(string body) => body.Length == 0 ? "\n" : "\n" + Indent(body) + "\n";
+
+    /// <summary>Attribute lines, each followed by a line break.</summary>
+    private static string Lines(IReadOnlyList<string> lines) => string.Concat(lines.Select(l => l + "\n"));
+
+    private static string Summary(string text) => $"/// <summary>{text}</summary>";
+
+    private static string Join(params string[] parts) => string.Join(" ", parts.Where(p => p.Length > 0));
 
     /// <summary>Counts for the report.</summary>
     public static string Counts(Superset set)

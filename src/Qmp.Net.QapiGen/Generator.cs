@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 
 namespace Qmp.Net.QapiGen;
 
-/// <summary>Runs the generation: snapshots in, C# files out.</summary>
+/// <summary>Runs the generation: snapshots in, a model per layer (<see cref="ModelBuilder"/>), C# files out
+/// (<see cref="Emitter"/>).</summary>
 internal static class Generator
 {
     /// <summary>Loads the QMP snapshots (<c>qemu-VERSION.json</c>) of a folder, newest version first.</summary>
@@ -14,29 +15,67 @@ internal static class Generator
             .Select(p => Schema.Load(p.Version, JsonNode.Parse(File.ReadAllText(p.File))!.AsObject()))
             .ToList();
 
-    /// <summary>Generates every file into <paramref name="outDir"/>, removing generated files that are no longer produced.</summary>
+    /// <summary>Every generated file, QMP and guest agent: path relative to the output folder (with <c>/</c>) → content.</summary>
+    public static SortedDictionary<string, string> Files(string schemaDir)
+    {
+        var set = new Superset(LoadSchemas(schemaDir));
+        var model = ModelBuilder.Build(set);
+        var files = Emitter.Emit(model);
+        if (StorageDaemonTarget.Load(schemaDir) is { Count: > 0 } daemonVersions)
+        {
+            var daemon = StorageDaemonTarget.Build(model, daemonVersions);
+            foreach (var (name, content) in Emitter.EmitStorageDaemon(model, daemon))
+            {
+                files[name] = content;
+            }
+
+            Console.WriteLine(string.Join("\n", daemonVersions.Select(v => $"qemu-storage-daemon {v.Label} ({v.Qemu}): {v.Commands.Count} commands, {v.Events.Count} events")));
+        }
+
+        Console.WriteLine(Emitter.Counts(set));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Values.Sum(f => f.Count(c => c == '\n'))} lines; {model.SentTypes} types a user sends ({model.RequiredMembers} required members)"));
+        if (AgentGenerator.Load(schemaDir) is { } agent)
+        {
+            foreach (var (name, content) in Emitter.Emit(ModelBuilder.Build(agent, EmitterProfile.Qga)))
+            {
+                files[AgentGenerator.Folder + "/" + name] = content;
+            }
+
+            Console.WriteLine("guest agent " + Emitter.Counts(agent).Replace("\n", "\nguest agent ", StringComparison.Ordinal));
+        }
+
+        return files;
+    }
+
+    /// <summary>Generates every file into <paramref name="outDir"/>, removing files and folders that are no longer produced.</summary>
     /// <returns>The number of files written.</returns>
     public static int Run(string schemaDir, string outDir)
     {
-        var set = new Superset(LoadSchemas(schemaDir));
-        var emitter = new Emitter(set);
-        var files = emitter.Emit();
+        var files = Files(schemaDir);
         Directory.CreateDirectory(outDir);
-        foreach (var stale in Directory.GetFiles(outDir, "*.cs"))
+        foreach (var stale in Directory.GetFiles(outDir, "*", SearchOption.AllDirectories))
         {
-            if (!files.ContainsKey(Path.GetFileName(stale)))
+            if (!files.ContainsKey(Path.GetRelativePath(outDir, stale).Replace('\\', '/')))
             {
                 File.Delete(stale);
             }
         }
 
-        foreach (var (name, content) in files)
+        foreach (var dir in Directory.GetDirectories(outDir, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
         {
-            File.WriteAllText(Path.Combine(outDir, name), content);
+            if (!Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Directory.Delete(dir);
+            }
         }
 
-        Console.WriteLine(Emitter.Counts(set));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Values.Sum(f => f.Count(c => c == '\n'))} lines; {emitter.SentTypes} types a user sends ({emitter.RequiredMembers} required members)"));
-        return files.Count + AgentGenerator.Run(schemaDir, outDir);
+        foreach (var (name, content) in files)
+        {
+            var path = Path.Combine(outDir, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, content);
+        }
+
+        return files.Count;
     }
 }

@@ -25,8 +25,6 @@ internal sealed class SuperType(DefKind kind, string name)
     /// <summary>The QAPI name (the newest version's), or a synthetic one (<c>:args:cmd</c>, <c>:event:NAME</c>).</summary>
     public string Name { get; } = name;
 
-    public string CsName { get; set; } = "";
-
     /// <summary>The definition per version label, newest first.</summary>
     public Dictionary<string, Definition> PerVersion { get; } = new(StringComparer.Ordinal);
 

@@ -29,7 +29,7 @@ public sealed class QgaGeneratorTests
     [TestCase(nameof(QgaCommands.GuestSuspendHybridAsync), "guest-suspend-hybrid")]
     public void A_command_without_a_success_response_is_fired_and_returns_a_plain_task(string method, string command)
     {
-        var source = File.ReadAllText(Path.Combine(RepositoryPaths.Generated, AgentGenerator.Folder, "QapiSchema.cs"));
+        var source = File.ReadAllText(Path.Combine(RepositoryPaths.Generated, AgentGenerator.Folder, "QapiSchema", "QgaCommands.QapiSchema.cs"));
 
         Assert.That(s_set.Value.Commands.Single(c => c.Name == command).PerVersion.Values.All(d => !d.SuccessResponse), Is.True);
         Assert.That(typeof(QgaCommands).GetMethod(method)!.ReturnType, Is.EqualTo(typeof(Task)));
@@ -39,7 +39,7 @@ public sealed class QgaGeneratorTests
     [Test]
     public void Commands_with_a_reply_wait_for_it()
     {
-        var source = File.ReadAllText(Path.Combine(RepositoryPaths.Generated, AgentGenerator.Folder, "QapiSchema.cs"));
+        var source = File.ReadAllText(Path.Combine(RepositoryPaths.Generated, AgentGenerator.Folder, "QapiSchema", "QgaCommands.QapiSchema.cs"));
 
         Assert.That(typeof(QgaCommands).GetMethod(nameof(QgaCommands.GuestGetOsinfoAsync))!.ReturnType, Is.EqualTo(typeof(Task<GuestOSInfo>)));
         Assert.That(source, Does.Contain("ExecuteAsync<GuestOSInfo>(\"guest-get-osinfo\", cancellationToken)"));

@@ -3,7 +3,8 @@
 # 7.2 of Debian's qemu-system-common (/usr/bin/qemu-storage-daemon) and 10.0.2 of bookworm-backports' qemu-utils
 # (.ci/storage10.sh). Each file holds the daemon's version, its package string and the schema exactly as the daemon
 # returns it (type names masked as the daemon masks them), one entity per line so that a change reads as a diff.
-# The generator does not read this folder yet; test/Qmp.Net.Qapi.Tests/StorageDaemon counts the typed layer against it.
+# The generator reads this folder (StorageDaemonTarget: client.StorageDaemonCommands and StorageDaemonCatalog, docs/qapi.md);
+# test/Qmp.Net.Qapi.Tests/StorageDaemon counts the typed layer against it and against the running daemons.
 #   usage: record.sh [DAEMON_7_2 [DAEMON_10_0]]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

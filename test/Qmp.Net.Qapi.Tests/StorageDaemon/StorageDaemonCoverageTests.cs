@@ -4,8 +4,10 @@ using Qmp.Net.Qapi.Tests.Support;
 namespace Qmp.Net.Qapi.Tests.StorageDaemon;
 
 /// <summary>Each qemu-storage-daemon's commands and events (its committed query-qmp-schema, recorded by
-/// src/Qmp.Net.QapiGen/StorageDaemonSchemas/record.sh) against the typed layer, which is generated from the system
-/// emulator's schema: every one of them must have its typed method or record, marked for the same QEMU version.</summary>
+/// src/Qmp.Net.QapiGen/StorageDaemonSchemas/record.sh) against the typed layer: every one of them must have its typed
+/// method or record, marked for the same QEMU version, and <see cref="StorageDaemonCommands"/> must have exactly the
+/// daemon's commands, each marked for the daemon versions that have it. (StorageDaemonTypedTests counts the same
+/// against the running daemons.)</summary>
 [TestFixture("7.2", 74, 13)]
 [TestFixture("10.0", 76, 13)]
 public class StorageDaemonCoverageTests(string version, int commandCount, int eventCount)
@@ -43,6 +45,28 @@ public class StorageDaemonCoverageTests(string version, int commandCount, int ev
         TestContext.Out.WriteLine($"qemu-storage-daemon {version}: {events.Count} events, {events.Count - missing.Count} typed");
         Assert.That(events, Has.Count.EqualTo(eventCount), "the snapshot changed: update the expected count");
         Assert.That(missing, Is.Empty);
+    }
+
+    [Test]
+    public void StorageDaemonCommands_has_a_method_for_each_command_of_the_daemon_marked_for_this_version()
+    {
+        var methods = StorageDaemonSurface.Methods;
+        var commands = _names["command"];
+        var missing = commands.Where(c => !methods.ContainsKey(c) || !StorageDaemonCatalog.Commands[c].Contains(version)).ToList();
+        var extra = StorageDaemonCatalog.Commands.Where(kv => kv.Value.Contains(version) && !commands.Contains(kv.Key)).Select(kv => kv.Key).ToList();
+
+        TestContext.Out.WriteLine($"qemu-storage-daemon {version}: {commands.Count} commands, {commands.Count - missing.Count} on StorageDaemonCommands ({100.0 * (commands.Count - missing.Count) / commands.Count:0.#} %)");
+        Assert.That(missing, Is.Empty, "a command of the daemon without its method");
+        Assert.That(extra, Is.Empty, "a method marked for this version that the daemon lacks");
+        Assert.That(methods.Keys, Is.EquivalentTo(StorageDaemonCatalog.Commands.Keys), "one method per catalogued command");
+    }
+
+    [Test]
+    public void The_catalog_marks_each_event_of_the_daemon_for_this_version()
+    {
+        var events = _names["event"];
+
+        Assert.That(StorageDaemonCatalog.Events.Where(kv => kv.Value.Contains(version)).Select(kv => kv.Key), Is.EquivalentTo(events));
     }
 
     [Test]
