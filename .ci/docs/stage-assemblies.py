@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Before `docfx metadata`: puts the built assemblies that the API reference documents, and what they reference, in one
+folder, and prints the key under which their metadata may be cached.
+
+docfx reads the API from the assemblies (docs/docfx.json, `metadata`) instead of compiling the projects a second time
+with Roslyn (docs/packaging.md, "Site size and build time"). It resolves an assembly's references from the assembly's own
+folder first, so ARTIFACTS_DOCS_DIR/bin gets:
+  - each project of docs/api.slnf: its Release build for net10.0 and the XML docs beside it (copied);
+  - the NuGet packages those projects compile against (their compile assets, from obj/project.assets.json; linked);
+  - the .NET reference pack with its XML docs (linked), so that `<inheritdoc/>` on an override of a framework member
+    (ToString, Equals) finds its text, as it did when docfx compiled the projects.
+The key (printed, and written to ARTIFACTS_DOCS_DIR/metadata.key) is a SHA-256 over what the metadata depends on: each
+project's reference assembly (its public and internal surface, not its method bodies, so a change inside a method does
+not change the key) and XML docs, the packages and the reference pack by name and version, the docfx version and the
+metadata configuration and scripts. Same key, same metadata.
+Usage: stage-assemblies.py ARTIFACTS_DOCS_DIR
+"""
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+TFM = "net10.0"
+CONFIGURATION = "Release"
+# Files whose content shapes the metadata: a change to any of them changes the key.
+CONFIG_FILES = ("docs/docfx.json", "docs/filterConfig.yml", "docs/api.slnf", ".config/dotnet-tools.json",
+                ".ci/docs/stage-assemblies.py", ".ci/docs/metadata-fixes.py")
+
+
+def fail(message):
+    sys.exit(f"stage-assemblies: {message}")
+
+
+def dotnet_root():
+    dotnet = shutil.which("dotnet")
+    if dotnet is None:
+        fail("dotnet is not on PATH")
+    return os.path.dirname(os.path.realpath(dotnet))
+
+
+def reference_pack():
+    """The newest installed Microsoft.NETCore.App.Ref for TFM, as (version, folder)."""
+    packs = os.path.join(dotnet_root(), "packs", "Microsoft.NETCore.App.Ref")
+    major = TFM[len("net"):] + "."
+    versions = [v for v in os.listdir(packs) if v.startswith(major)] if os.path.isdir(packs) else []
+    if not versions:
+        fail(f"no .NET reference pack for {TFM} under {packs}")
+    version = max(versions, key=lambda v: [int(p) if p.isdigit() else p for p in v.replace("-", ".").split(".")])
+    return version, os.path.join(packs, version, "ref", TFM)
+
+
+def link(source, folder):
+    target = os.path.join(folder, os.path.basename(source))
+    if not os.path.lexists(target):
+        os.symlink(source, target)
+
+
+def main():
+    root = os.path.abspath(sys.argv[1])
+    out = os.path.join(root, "bin")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    with open("docs/api.slnf", encoding="utf-8") as f:
+        projects = json.load(f)["solution"]["projects"]
+
+    key = hashlib.sha256()
+    packages = {}
+    for project in projects:
+        folder, name = os.path.dirname(project), os.path.splitext(os.path.basename(project))[0]
+        built = os.path.join(folder, "bin", CONFIGURATION, TFM)
+        for ext in (".dll", ".xml"):
+            path = os.path.join(built, name + ext)
+            if not os.path.exists(path):
+                fail(f"{path} is missing: build first (dotnet build docs/api.slnf -c {CONFIGURATION})")
+            shutil.copy2(path, out)
+        surface = os.path.join(folder, "obj", CONFIGURATION, TFM, "ref", name + ".dll")
+        for path in (surface if os.path.exists(surface) else os.path.join(built, name + ".dll"),
+                     os.path.join(built, name + ".xml")):
+            with open(path, "rb") as f:
+                key.update(name.encode() + b"\0" + hashlib.sha256(f.read()).digest())
+        with open(os.path.join(folder, "obj", "project.assets.json"), encoding="utf-8") as f:
+            assets = json.load(f)
+        package_folders = list(assets["packageFolders"])
+        for library, entry in assets["targets"][TFM].items():
+            if entry.get("type") != "package":
+                continue
+            for asset in entry.get("compile", {}):
+                if asset.endswith(".dll"):
+                    lib_name, lib_version = library.split("/")
+                    packages[library] = next(
+                        (os.path.join(p, lib_name.lower(), lib_version, asset) for p in package_folders
+                         if os.path.exists(os.path.join(p, lib_name.lower(), lib_version, asset))), None)
+                    if packages[library] is None:
+                        fail(f"{library} ({asset}) is not in the package folders {package_folders}: restore first")
+    for library in sorted(packages):
+        link(packages[library], out)
+        key.update(library.encode() + b"\0")
+
+    version, pack = reference_pack()
+    for name in sorted(os.listdir(pack)):
+        if name.endswith((".dll", ".xml")):
+            link(os.path.join(pack, name), out)
+    key.update(f"Microsoft.NETCore.App.Ref/{version}\0".encode())
+
+    for path in CONFIG_FILES:
+        with open(path, "rb") as f:
+            key.update(path.encode() + b"\0" + hashlib.sha256(f.read()).digest())
+
+    digest = key.hexdigest()
+    with open(os.path.join(root, "metadata.key"), "w", encoding="utf-8") as f:
+        f.write(digest + "\n")
+    print(digest)
+
+
+if __name__ == "__main__":
+    main()
