@@ -11,14 +11,16 @@ folder first, so ARTIFACTS_DOCS_DIR/bin gets:
     (ToString, Equals) finds its text, as it did when docfx compiled the projects.
 The key (printed, and written to ARTIFACTS_DOCS_DIR/metadata.key) is a SHA-256 over what the metadata depends on: each
 project's reference assembly (its public and internal surface, not its method bodies, so a change inside a method does
-not change the key) and XML docs, the packages and the reference pack by name and version, the docfx version and the
+not change the key; the commit that every build writes into it is left out) and XML docs, the packages and the reference pack by name and version, the docfx version and the
 metadata configuration and scripts. Same key, same metadata.
 Usage: stage-assemblies.py ARTIFACTS_DOCS_DIR
 """
 import hashlib
 import json
 import os
+import re
 import shutil
+import struct
 import sys
 
 TFM = "net10.0"
@@ -50,6 +52,39 @@ def reference_pack():
     return version, os.path.join(packs, version, "ref", TFM)
 
 
+def surface_digest(path):
+    """SHA-256 of an assembly with what changes at every commit blanked out: the commit in its informational version
+    (0.1.0+<commit>, SourceLink), and what a deterministic build derives from the whole content (the PE time stamp and
+    the module version id). What remains are the assembly's types, members, signatures and attributes."""
+    data = bytearray(re.sub(rb"\+[0-9a-f]{40}", b"+" + b"0" * 40, open(path, "rb").read()))
+    pe = struct.unpack_from("<I", data, 0x3C)[0]
+    data[pe + 8:pe + 12] = bytes(4)                                   # COFF TimeDateStamp
+    sections, optional = struct.unpack_from("<H", data, pe + 6)[0], pe + 24
+    directories = optional + (96 if struct.unpack_from("<H", data, optional)[0] == 0x10B else 112)
+    table = optional + struct.unpack_from("<H", data, pe + 20)[0]
+
+    def offset(rva):
+        for i in range(sections):
+            size, address, raw_size, raw = struct.unpack_from("<IIII", data, table + 40 * i + 8)
+            if address <= rva < address + max(size, raw_size):
+                return rva - address + raw
+        fail(f"{path}: RVA {rva:#x} is in no section")
+
+    cli = offset(struct.unpack_from("<I", data, directories + 14 * 8)[0])
+    root = offset(struct.unpack_from("<I", data, cli + 8)[0])
+    if data[root:root + 4] != b"BSJB":
+        fail(f"{path}: no metadata root")
+    at = root + 16 + struct.unpack_from("<I", data, root + 12)[0] + 2
+    streams, at = struct.unpack_from("<H", data, at)[0], at + 2
+    for _ in range(streams):
+        start, size = struct.unpack_from("<II", data, at)
+        end = data.index(b"\0", at + 8)
+        if data[at + 8:end] == b"#GUID":                               # the module version id
+            data[root + start:root + start + size] = bytes(size)
+        at = (end + 4) & ~3
+    return hashlib.sha256(data).digest()
+
+
 def link(source, folder):
     target = os.path.join(folder, os.path.basename(source))
     if not os.path.lexists(target):
@@ -75,10 +110,10 @@ def main():
                 fail(f"{path} is missing: build first (dotnet build docs/api.slnf -c {CONFIGURATION})")
             shutil.copy2(path, out)
         surface = os.path.join(folder, "obj", CONFIGURATION, TFM, "ref", name + ".dll")
-        for path in (surface if os.path.exists(surface) else os.path.join(built, name + ".dll"),
-                     os.path.join(built, name + ".xml")):
-            with open(path, "rb") as f:
-                key.update(name.encode() + b"\0" + hashlib.sha256(f.read()).digest())
+        if not os.path.exists(surface):
+            fail(f"{surface} is missing: the key needs the reference assembly (ProduceReferenceAssembly)")
+        with open(os.path.join(built, name + ".xml"), "rb") as f:
+            key.update(name.encode() + b"\0" + surface_digest(surface) + hashlib.sha256(f.read()).digest())
         with open(os.path.join(folder, "obj", "project.assets.json"), encoding="utf-8") as f:
             assets = json.load(f)
         package_folders = list(assets["packageFolders"])
