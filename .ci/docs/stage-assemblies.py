@@ -54,14 +54,21 @@ def reference_pack():
 
 def surface_digest(path):
     """SHA-256 of an assembly with what changes at every commit blanked out: the commit in its informational version
-    (0.1.0+<commit>, SourceLink), and what a deterministic build derives from the whole content (the PE time stamp and
-    the module version id). What remains are the assembly's types, members, signatures and attributes."""
-    data = bytearray(re.sub(rb"\+[0-9a-f]{40}", b"+" + b"0" * 40, open(path, "rb").read()))
+    (0.1.0+<commit>, SourceLink; in UTF-8 in the metadata, in UTF-16 in the version resource), and what a deterministic
+    build derives from the whole content (the PE and debug directory time stamps, the module version id and its copy in
+    a reference assembly's .mvid section). What remains are the assembly's types, members, signatures and attributes."""
+    data = re.sub(rb"\+[0-9a-f]{40}", b"+" + b"0" * 40, open(path, "rb").read())
+    data = bytearray(re.sub(rb"\+\0(?:[0-9a-f]\0){40}", ("+" + "0" * 40).encode("utf-16-le"), data))
     pe = struct.unpack_from("<I", data, 0x3C)[0]
     data[pe + 8:pe + 12] = bytes(4)                                   # COFF TimeDateStamp
     sections, optional = struct.unpack_from("<H", data, pe + 6)[0], pe + 24
     directories = optional + (96 if struct.unpack_from("<H", data, optional)[0] == 0x10B else 112)
     table = optional + struct.unpack_from("<H", data, pe + 20)[0]
+
+    for i in range(sections):
+        name, (size, address, raw_size, raw) = data[table + 40 * i:table + 40 * i + 8], struct.unpack_from("<IIII", data, table + 40 * i + 8)
+        if name.rstrip(b"\0") == b".mvid":
+            data[raw:raw + raw_size] = bytes(raw_size)
 
     def offset(rva):
         for i in range(sections):
@@ -70,6 +77,10 @@ def surface_digest(path):
                 return rva - address + raw
         fail(f"{path}: RVA {rva:#x} is in no section")
 
+    debug, debug_size = struct.unpack_from("<II", data, directories + 6 * 8)
+    if debug:
+        for entry in range(offset(debug), offset(debug) + debug_size, 28):
+            data[entry + 4:entry + 8] = bytes(4)                       # each debug entry's TimeDateStamp
     cli = offset(struct.unpack_from("<I", data, directories + 14 * 8)[0])
     root = offset(struct.unpack_from("<I", data, cli + 8)[0])
     if data[root:root + 4] != b"BSJB":
