@@ -17,11 +17,15 @@ case "$MODE" in all|packages|docs) ;; *) echo "usage: .ci/pkg.sh [packages|docs]
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The docs site (docs/packaging.md, "The docs site"): API reference from the XML docs of every project under src/, the
+# The docs site (docs/packaging.md, "The docs site"): API reference from the XML docs of the packages' projects, the
 # guides of docs/, the landing page. A broken link, a toc entry without its page or an unresolved cross-reference is a
-# warning, and a warning fails. Steps: docfx metadata; the API side bar grouped by .ci/docs/api-toc.py; docfx build with
-# the version in every page's footer; wire names into the search index and source maps out (.ci/docs/postprocess.py);
-# the pages that must exist; then the browser check (.ci/docs-browser.sh: headless Chromium loads pages and searches).
+# warning, and a warning fails. Steps: the Release build of docs/api.slnf (nothing to do when the packages were packed
+# just before, as in .ci/run); docfx metadata from those assemblies (.ci/docs/stage-assemblies.py puts them and their
+# references in one folder; .ci/docs/metadata-fixes.py corrects what an assembly says less well than the source), or the
+# same metadata from the cache when the assemblies' API, XML docs and the configuration are unchanged; the API side bar
+# grouped by .ci/docs/api-toc.py; docfx build with the version in every page's footer; wire names into the search index
+# and source maps out (.ci/docs/postprocess.py); the pages that must exist; then the browser check (.ci/docs-browser.sh:
+# headless Chromium loads pages and searches). QMP_DOCS_METADATA_CACHE=off skips the cache (reads and writes).
 if [ "$MODE" = all ] || [ "$MODE" = docs ]; then
     docs_start=$(date +%s)
     if ! python3 -c 'import yaml' 2>/dev/null; then
@@ -33,13 +37,42 @@ if [ "$MODE" = all ] || [ "$MODE" = docs ]; then
     fi
     dotnet tool restore
     rm -rf artifacts/docs
+    # docfx allocates a lot and briefly: a 256 MB first GC generation, no background GC and no profile-guided
+    # re-JIT save about a fifth of its CPU time (measured in docs/packaging.md, "Site size and build time").
+    docfx_env=(env DOTNET_GCgen0size=0x10000000 DOTNET_gcConcurrent=0 DOTNET_TieredPGO=0)
+    docs_phase() { echo "docs: $1 $(( ($(date +%s%N) - docs_mark) / 1000000 )) ms"; docs_mark=$(date +%s%N); }
+    docs_mark=$(date +%s%N)
     docs_version=$(dotnet msbuild src/Qmp.Net/Qmp.Net.csproj -getProperty:Version)
     docs_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-    dotnet docfx metadata docs/docfx.json --warningsAsErrors
+    dotnet build docs/api.slnf -c Release -v:q -nologo
+    docs_phase "Release build of docs/api.slnf:"
+    docs_key=$(python3 .ci/docs/stage-assemblies.py artifacts/docs)
+    docs_cache="${QMP_CACHE_DIR:-/var/cache/qmp-net}/docs-metadata"
+    if [ "${QMP_DOCS_METADATA_CACHE:-on}" != off ] && [ -s "$docs_cache/$docs_key/api/toc.yml" ] \
+        && [ -s "$docs_cache/$docs_key/api-qapi/toc.yml" ]; then
+        cp -r "$docs_cache/$docs_key/api" "$docs_cache/$docs_key/api-qapi" artifacts/docs/
+        docs_phase "API metadata from the cache ($docs_cache/$docs_key):"
+    else
+        "${docfx_env[@]}" dotnet docfx metadata docs/docfx.json --warningsAsErrors
+        python3 .ci/docs/metadata-fixes.py artifacts/docs
+        docs_phase "API metadata from the assemblies (docfx metadata, metadata-fixes.py):"
+        # Kept for the next build with the same key (written whole, then renamed; the 4 newest keys stay). A cache that
+        # cannot be written only costs the next build this step again.
+        if [ "${QMP_DOCS_METADATA_CACHE:-on}" != off ] && mkdir -p "$docs_cache" 2>/dev/null; then
+            docs_tmp=$(mktemp -d "$docs_cache/.new.XXXXXX" 2>/dev/null) \
+                && cp -r artifacts/docs/api artifacts/docs/api-qapi "$docs_tmp/" \
+                && { mv -T "$docs_tmp" "$docs_cache/$docs_key" 2>/dev/null || rm -rf "$docs_tmp"; } \
+                || echo "docs: could not write the metadata cache $docs_cache (not an error)"
+            ls -1dt "$docs_cache"/*/ 2>/dev/null | tail -n +5 | xargs -r rm -rf
+        fi
+    fi
     python3 .ci/docs/api-toc.py artifacts/docs
-    dotnet docfx build docs/docfx.json --warningsAsErrors \
+    docs_phase "side bar (api-toc.py):"
+    "${docfx_env[@]}" dotnet docfx build docs/docfx.json --warningsAsErrors \
         --metadata _appFooter="Qmp.Net $docs_version · commit $docs_commit · MIT licence"
+    docs_phase "docfx build:"
     python3 .ci/docs/postprocess.py artifacts/docs
+    docs_phase "postprocess.py:"
     for page in index.html guides/getting-started.html guides/howto-events.html guides/changelog.html api/index.html \
         api/Qmp.Net.QmpClient.html api/Qmp.Net.Testing.QmpTestServer.html api/Qmp.Net.Qapi.QapiCommands.html; do
         if [ ! -s "artifacts/docs/site/$page" ]; then
