@@ -51,6 +51,26 @@ public sealed class StorageDaemonSnippets
     }
 
     [Test]
+    public async Task Use_the_daemon_typed_surface()
+    {
+        await using var daemon = await StorageDaemonProcess.StartAsync(new StorageDaemonStartOptions());
+        var socket = Path.Combine(_dir, "typed-nbd.sock");
+        #region typed
+        var qsd = daemon.Client.StorageDaemonCommands;               // only the daemon's commands
+        await qsd.BlockdevAddAsync(new BlockdevOptions.NullCoBranch { NodeName = "null0", Size = 1 << 20 });
+        await qsd.NbdServerStartAsync(new NbdServerOptionsLegacy
+        {
+            Addr = new SocketAddressLegacy.UnixBranch { Data = new UnixSocketAddress { Path = socket } },
+        });
+        await qsd.BlockExportAddAsync(new BlockExportOptions.NbdBranch { Id = "export0", NodeName = "null0", Name = "disk" });
+        IReadOnlyList<BlockExportInfo> exports = await qsd.QueryBlockExportsAsync();
+        #endregion
+
+        Assert.That(exports.Select(e => e.Id), Is.EqualTo(new[] { "export0" }));
+        Assert.That(await RunAsync("qemu-img", "info", $"nbd+unix:///disk?socket={socket}"), Does.Contain("virtual size: 1 MiB"));
+    }
+
+    [Test]
     public async Task Give_a_VM_a_vhost_user_blk_disk()
     {
         var image = await CreateImageAsync("disk.qcow2");
