@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Qmp.Net.Introspection;
@@ -10,15 +9,13 @@ namespace Qmp.Net.Qapi;
 /// once per member path for a deprecated argument member or enum value.</summary>
 internal static partial class QapiSchemaCheck
 {
-    private static readonly ConditionalWeakTable<QmpClient, State> s_states = [];
+    public static void Configure(QmpClient client, QapiCheckOptions options) => client.Attachments.SetTyped(new State(options));
 
-    public static void Configure(QmpClient client, QapiCheckOptions options) => s_states.AddOrUpdate(client, new State(options));
-
-    public static QapiCheckOptions OptionsOf(QmpClient client) => s_states.TryGetValue(client, out var state) ? state.Options : QapiCheckOptions.Default;
+    public static QapiCheckOptions OptionsOf(QmpClient client) => client.Attachments.TypedOrNull<State>()?.Options ?? QapiCheckOptions.Default;
 
     public static async Task CheckAsync(QmpClient client, string command, JsonElement? arguments, CancellationToken cancellationToken)
     {
-        var state = s_states.GetValue(client, _ => new State(QapiCheckOptions.Default));
+        var state = client.Attachments.GetOrCreateTyped(static () => new State(QapiCheckOptions.Default));
         if (!state.Options.Enabled)
         {
             return;

@@ -1,3 +1,4 @@
+using Qmp.Net.Internal.Client;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,6 +29,10 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly QmpConnection _connection;
     private readonly TaskCompletionSource _connectEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
+
+    /// <summary>Per-connection state of the layers above (the schema, the typed layer's check): owned here, not in
+    /// process-wide weak tables.</summary>
+    internal ClientAttachments Attachments { get; } = new();
 
     /// <summary>Initializes a new client for the given endpoint. Nothing is connected until
     /// <see cref="ConnectAsync(CancellationToken)"/> is called.</summary>

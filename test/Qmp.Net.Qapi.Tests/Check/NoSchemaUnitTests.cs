@@ -56,4 +56,29 @@ public class NoSchemaUnitTests
         Assert.That(_server.Commands.Count(c => c.Name == "blockdev-mirror"), Is.EqualTo(2));
         Assert.That(_server.Commands.Count(c => c.Name == "query-qmp-schema"), Is.EqualTo(2), "asked once per client");
     }
+
+    [Test]
+    public async Task The_check_state_belongs_to_each_client()
+    {
+        // two servers: like a QEMU monitor, the test server serves one client at a time
+        await using var other = await QmpTestServer.StartAsync();
+        other.Handle("query-status", _ => JsonDocument.Parse("""{"status": "running", "singlestep": false, "running": true}""").RootElement.Clone());
+        await using var first = await QmpClient.ConnectAsync(other.Endpoint);
+        await using var second = await QmpClient.ConnectAsync(_server.Endpoint);
+        first.SetQapiCheck(QapiCheckOptions.Default with { Enabled = false });
+
+        await first.Commands.QueryStatusAsync();                     // unchecked: no query-qmp-schema
+        await second.Commands.QueryStatusAsync();                    // checked: asks for the schema, finds none, warns
+        second.SetQapiCheck(QapiCheckOptions.Default with { LoggerFactory = _factory });
+        await second.Commands.QueryStatusAsync();                    // a new configuration starts a new state
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.QapiCheck.Enabled, Is.False);
+            Assert.That(second.QapiCheck.Enabled, Is.True);
+            Assert.That(other.Commands.Count(c => c.Name == "query-qmp-schema"), Is.Zero, "the first client's check is off");
+            Assert.That(_server.Commands.Count(c => c.Name == "query-qmp-schema"), Is.EqualTo(2), "once per state of the second client: a refused query is not kept");
+            Assert.That(Warnings, Has.Count.EqualTo(1), "the warning of the new configuration");
+        });
+    }
 }
