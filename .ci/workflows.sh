@@ -23,7 +23,7 @@ trap cleanup EXIT
 wait_socket() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 # Runs a sample with a bound of 300 s. A sample that is still running then is a hang (one was seen in CI on 7 December
-# 2026, after migrate.cs had printed its result: not reproduced in 81 runs since, not traced): before it is killed, the
+# 2026, after migrate.cs had printed its result: not reproduced in 58 runs since, not traced): before it is killed, the
 # managed stacks of every .NET process it started are printed with dotnet-stack (installed once into the cache), so the
 # next failure says where it hangs. The step still fails.
 run_bounded() {
