@@ -413,7 +413,10 @@ internal sealed class QmpConnection : IAsyncDisposable
     /// <summary>Gives up the writer's role; once the connection has ended, tells a waiting <see cref="DisposeAsync"/>.</summary>
     private void ReleaseWriter()
     {
-        Volatile.Write(ref _writerActive, 0);
+        // A full fence between giving up the role and reading _terminated: DisposeAsync does the mirror image (sets
+        // _terminated, then tries to take the role), so with a plain store the load could be ordered before it (the CPU's
+        // store buffer), each side would read the other's old value, and DisposeAsync would wait for a signal never sent.
+        Interlocked.Exchange(ref _writerActive, 0);
         if (_terminated)
         {
             _writerStopped.TrySetResult();
