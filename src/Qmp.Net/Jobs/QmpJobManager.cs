@@ -30,6 +30,14 @@ public sealed class QmpJobManager : IAsyncDisposable
     private int _disposed;
     private Exception? _ended;
 
+    // Job events let through the subscription's filter, and those the loop has finished handling: their difference (less
+    // the events the subscription dropped) is what is queued or being handled, which a look at query-jobs must wait for.
+    private long _eventsQueued;
+    private long _eventsHandled;
+
+    /// <summary>Tests only: runs on the manager's loop after it takes an event off its queue, before handling it.</summary>
+    internal Action<QmpEvent>? EventTaken;
+
     /// <summary>Creates a manager for the jobs of one connected client and subscribes to their events.</summary>
     /// <param name="client">The client; it should be connected.</param>
     /// <param name="options">The options; <see langword="null"/> for <see cref="QmpJobOptions.Default"/>.</param>
@@ -39,7 +47,16 @@ public sealed class QmpJobManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(client);
         Client = client;
         Options = options ?? QmpJobOptions.Default;
-        _subscription = client.SubscribeEvents(static e => IsJobEvent(e.Name));
+        _subscription = client.SubscribeEvents(e =>
+        {
+            if (!IsJobEvent(e.Name))
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref _eventsQueued);
+            return true;
+        });
         _loop = Task.Run(RunAsync);
     }
 
@@ -276,13 +293,22 @@ public sealed class QmpJobManager : IAsyncDisposable
             {
                 Forget(job);
             }
-            else if (_subscription.Count == 0)
+            else if (!EventsOutstanding())
             {
-                // No job event is waiting to be handled (an event sent before query-jobs' answer is buffered by then), so
-                // the job really went away unseen: it ends as a null status would end it. Otherwise the next look decides.
+                // No job event is queued or being handled (an event sent before query-jobs' answer has passed the filter by
+                // then), so the job really went away unseen: it ends as a null status would end it. Otherwise the next look
+                // decides. Not the queue's count alone: the loop may have taken an event of this job and not yet handled it.
                 job.OnStatus(QmpJobStatus.Null);
             }
         }
+    }
+
+    private bool EventsOutstanding()
+    {
+        // Handled first: read the other way round, an event handled between the two reads would look outstanding, which
+        // only delays the decision; this way round one counted as handled is also counted as queued.
+        var handled = Interlocked.Read(ref _eventsHandled);
+        return Interlocked.Read(ref _eventsQueued) - _subscription.DroppedCount - handled > 0;
     }
 
     private async Task<List<QmpJobInfo>> QueryJobsAsync(CancellationToken cancellationToken)
@@ -334,7 +360,15 @@ public sealed class QmpJobManager : IAsyncDisposable
         {
             await foreach (var e in _subscription.ConfigureAwait(false))
             {
-                Dispatch(e);
+                try
+                {
+                    EventTaken?.Invoke(e);
+                    Dispatch(e);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _eventsHandled);
+                }
             }
         }
         catch (Exception)

@@ -133,4 +133,44 @@ public class ObserveModeTests
         // Events are handled in order: the null status of "old" was handled before "new" ran.
         Assert.That(jobs.Jobs.Select(j => j.Id), Is.EqualTo(new[] { "new" }));
     }
+    [Test]
+    [Repeat(5)]
+    public async Task A_job_whose_event_is_read_but_not_yet_handled_is_not_reported_gone_by_a_look_at_that_moment()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        var listed = new JsonArray { Info("c1", "running") };
+        server.Handle("query-jobs", _ => listed.DeepClone());
+        await using var client = await TestSupport.ConnectAsync(server);
+        await using var jobs = new QmpJobManager(client, new QmpJobOptions { ObserveOnly = true });
+        var job = (await jobs.AttachAsync().Bounded()).Single();
+
+        // The manager's loop has taken the job's completion event (with QEMU's error) off its queue and is about to handle
+        // it, when a look at query-jobs finds the job gone (its owner dismissed it).
+        using var taken = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        jobs.EventTaken = e =>
+        {
+            if (e.Name == "BLOCK_JOB_COMPLETED")
+            {
+                taken.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+        };
+        await server.EmitEventAsync("BLOCK_JOB_COMPLETED", new { device = "c1", type = "commit", len = 1, offset = 0, speed = 0, error = "Input/output error" });
+        try
+        {
+            Assert.That(await Task.Run(() => taken.Wait(TimeSpan.FromSeconds(10))), Is.True);
+            listed = [];
+            await jobs.AttachAsync().Bounded();
+            Assert.That(job.Completion.IsCompleted, Is.False, "an event of the job was still being handled: the look must not end it");
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("c1", "null"));
+        var failure = Assert.ThrowsAsync<QmpJobException>(async () => await job.Completion.Bounded());
+        Assert.That(failure!.QemuError, Is.EqualTo("Input/output error"));
+    }
 }
