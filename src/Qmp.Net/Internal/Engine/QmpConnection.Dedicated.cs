@@ -50,8 +50,18 @@ internal sealed partial class QmpConnection
         /// <summary>Starts the first reader thread.</summary>
         public void Start()
         {
-            StartThread();
+            // Watched before the thread starts, so that a thread that ends at once is removed after it was added.
             ReaderWatchdog.Add(this);
+            try
+            {
+                StartThread();
+            }
+            catch
+            {
+                ReaderWatchdog.Remove(this);
+                _reader.Dispose();
+                throw;
+            }
         }
 
         /// <summary>The watchdog's tick: when the role has been free (a caller's code running) since the last tick, it goes
