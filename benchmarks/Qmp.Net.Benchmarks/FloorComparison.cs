@@ -14,7 +14,7 @@ public static class FloorComparison
     {
         var rows = new List<string>();
         using var qemu = Qemu.Start(monitors: 3);
-        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemu.Sockets[0]));
+        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemu.Sockets[0]), BenchIo.Options);
         using var blocking = BlockingQmpConnection.Connect(qemu.Sockets[1]);
         using var native = NativeFloorClient.IsAvailable ? NativeFloorClient.Start(qemu.Sockets[2]) : null;
 
@@ -43,7 +43,7 @@ public static class FloorComparison
         using var qemuForClient = Qemu.Start(monitors: 1);
         using var qemuForBlocking = Qemu.Start(monitors: 1);
         using var qemuForNative = Qemu.Start(monitors: 1);
-        await using var eventClient = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemuForClient.Sockets[0]));
+        await using var eventClient = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemuForClient.Sockets[0]), BenchIo.Options);
         using var blockingEvents = BlockingQmpConnection.Connect(qemuForBlocking.Sockets[0]);
         using var nativeEvents = native is null ? null : NativeFloorClient.Start(qemuForNative.Sockets[0]);
         rows.Add(await CompareAsync(

@@ -21,11 +21,20 @@ namespace Qmp.Net.Benchmarks;
 /// caller's continuation on the thread it is on: no second hop, and caller code never delays the read loop.</item>
 /// <item><c>thread-reader</c>: a dedicated thread per connection reads with blocking <c>Receive</c> (no epoll thread) and
 /// completes the caller asynchronously (one pool hop); the caller sends with blocking <c>Send</c>.</item>
-/// <item><c>qmp.net</c>: <see cref="QmpClient.ExecuteAsync(string, System.Threading.CancellationToken)"/> itself.</item>
+/// <item><c>thread-inline</c>: a dedicated reader thread per connection in blocking <c>Receive</c> that runs the answered
+/// caller's continuation on itself (no pool hop; caller code delays reading while it runs); the caller sends with
+/// blocking <c>Send</c>.</item>
+/// <item><c>thread-leader</c>: the same, but the reader gives up the reader role before it runs the continuation and takes
+/// it back when the continuation returns; a process-wide watchdog (a 1 ms tick) hands the role to a standby thread when a
+/// continuation has held the thread for a whole tick, so caller code delays reading by at most about two ticks.</item>
+/// <item><c>thread-handoff</c>: leader/followers with two threads per connection: the reader passes the reader role to
+/// the other thread (a signal) before it runs the continuation, then waits to be handed the role back.</item>
+/// <item><c>qmp.net</c>: <see cref="QmpClient.ExecuteAsync(string, System.Threading.CancellationToken)"/> itself (default
+/// options); <c>qmp.net-dedicated</c>: the same with <see cref="QmpIoMode.DedicatedThread"/>.</item>
 /// </list></summary>
 public static class HopLab
 {
-    public static readonly string[] Variants = ["blocking", "raw-async", "loop-async", "loop-inline", "loop-swap", "thread-reader", "qmp.net"];
+    public static readonly string[] Variants = ["blocking", "raw-async", "loop-async", "loop-inline", "loop-swap", "thread-reader", "thread-inline", "thread-leader", "thread-handoff", "qmp.net", "qmp.net-dedicated"];
 
     /// <summary>Runs <paramref name="count"/> sequential <c>query-status</c> with the given variant.</summary>
     public static async Task<Func<int, Task>> ConnectAsync(string variant, string socketPath)
@@ -48,8 +57,8 @@ public static class HopLab
                         await raw.RoundTripAsync(RawQmpConnection.QueryStatus);
                     }
                 };
-            case "qmp.net":
-                var qmp = await QmpClient.ConnectAsync(QmpEndpoint.Unix(socketPath));
+            case "qmp.net" or "qmp.net-dedicated":
+                var qmp = await QmpClient.ConnectAsync(QmpEndpoint.Unix(socketPath), new QmpClientOptions { IoMode = variant == "qmp.net" ? QmpIoMode.ThreadPool : QmpIoMode.DedicatedThread });
                 return async n =>
                 {
                     for (var i = 0; i < n; i++)
@@ -76,7 +85,14 @@ public static class HopLab
         private readonly string _variant;
         private readonly Queue<TaskCompletionSource> _pending = new();
         private readonly byte[] _buffer = new byte[65536];
+        private readonly object _standby = new();
         private SocketAsyncEventArgs? _args;
+        private SemaphoreSlim? _token;
+        private int _role;
+        private long _ticket;
+        private long _seenTicket = -1;
+        private int _parked;
+        private bool _promoted;
 
         private LineClient(Socket socket, string variant)
         {
@@ -116,8 +132,17 @@ public static class HopLab
                     client._args.Completed += (_, _) => client.OnReceived();
                     client.PostReceiveThenComplete(null);
                     break;
-                case "thread-reader":
+                case "thread-reader" or "thread-inline":
                     new Thread(client.ReadThread) { IsBackground = true, Name = "hop-lab reader" }.Start();
+                    break;
+                case "thread-leader":
+                    Watchdog.Add(client);
+                    new Thread(client.LeaderThread) { IsBackground = true, Name = "hop-lab leader" }.Start();
+                    break;
+                case "thread-handoff":
+                    client._token = new SemaphoreSlim(1);
+                    new Thread(client.HandoffThread) { IsBackground = true, Name = "hop-lab handoff" }.Start();
+                    new Thread(client.HandoffThread) { IsBackground = true, Name = "hop-lab handoff" }.Start();
                     break;
                 default:
                     throw new ArgumentException($"Unknown variant {variant}.", nameof(variant));
@@ -129,14 +154,14 @@ public static class HopLab
 
         public Task ExecuteAsync(byte[] command)
         {
-            var answer = new TaskCompletionSource(_variant is "loop-inline" or "loop-swap" ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+            var answer = new TaskCompletionSource(_variant is "loop-inline" or "loop-swap" or "thread-inline" or "thread-leader" or "thread-handoff" ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_pending)
             {
                 _pending.Enqueue(answer);
             }
 
             // The writer is idle in a sequential run: write from the caller (a non-blocking Unix socket send of 26 bytes).
-            if (_variant == "thread-reader")
+            if (_variant.StartsWith("thread-", StringComparison.Ordinal))
             {
                 _socket.Send(command);
             }
@@ -183,6 +208,119 @@ public static class HopLab
                 }
 
                 Complete(_buffer.AsSpan(0, received).Count((byte)'\n'));
+            }
+        }
+
+        /// <summary>thread-leader: read while holding the role (0 = held, 1 = free); give it up around the continuations.</summary>
+        private void LeaderThread()
+        {
+            while (true)
+            {
+                var received = _socket.Receive(_buffer);
+                if (received == 0)
+                {
+                    return;
+                }
+
+                var lines = _buffer.AsSpan(0, received).Count((byte)'\n');
+                Interlocked.Increment(ref _ticket);
+                Volatile.Write(ref _role, 1);
+                Complete(lines);
+                if (Interlocked.CompareExchange(ref _role, 0, 1) != 1)
+                {
+                    // The watchdog gave the role to a standby meanwhile: become the standby until it hands the role back.
+                    lock (_standby)
+                    {
+                        _parked++;
+                        while (!_promoted)
+                        {
+                            Monitor.Wait(_standby);
+                        }
+
+                        _promoted = false;
+                        _parked--;
+                    }
+                }
+            }
+        }
+
+        /// <summary>thread-leader's watchdog: the role has been free since the last tick (the same ticket): promote a
+        /// standby (a parked thread, or a new one).</summary>
+        private void Check()
+        {
+            var ticket = Volatile.Read(ref _ticket);
+            if (Volatile.Read(ref _role) == 1 && ticket == _seenTicket && Interlocked.CompareExchange(ref _role, 0, 1) == 1)
+            {
+                lock (_standby)
+                {
+                    if (_parked > 0)
+                    {
+                        _promoted = true;
+                        Monitor.Pulse(_standby);
+                        return;
+                    }
+                }
+
+                new Thread(LeaderThread) { IsBackground = true, Name = "hop-lab leader" }.Start();
+            }
+
+            _seenTicket = ticket;
+        }
+
+        /// <summary>thread-handoff: wait for the role, read, pass the role on, run the continuations.</summary>
+        private void HandoffThread()
+        {
+            while (true)
+            {
+                _token!.Wait();
+                int received;
+                while ((received = _socket.Receive(_buffer)) > 0)
+                {
+                    var lines = _buffer.AsSpan(0, received).Count((byte)'\n');
+                    if (lines > 0)
+                    {
+                        break;
+                    }
+                }
+
+                if (received == 0)
+                {
+                    _token.Release();
+                    return;
+                }
+
+                var count = _buffer.AsSpan(0, received).Count((byte)'\n');
+                _token.Release();
+                Complete(count);
+            }
+        }
+
+        private static class Watchdog
+        {
+            private static readonly List<LineClient> s_clients = [];
+
+            public static void Add(LineClient client)
+            {
+                lock (s_clients)
+                {
+                    s_clients.Add(client);
+                    if (s_clients.Count == 1)
+                    {
+                        new Thread(Run) { IsBackground = true, Name = "hop-lab watchdog" }.Start();
+                    }
+                }
+            }
+
+            private static void Run()
+            {
+                while (true)
+                {
+                    Thread.Sleep(1);
+                    lock (s_clients)
+                    {
+                        s_clients.ForEach(c => c.Check());
+                    }
+                }
             }
         }
 

@@ -20,7 +20,8 @@ namespace Qmp.Net.Benchmarks;
 /// of <see cref="s_coldSettings"/>.</item>
 /// </list>
 /// <c>--quick</c> makes every count small (a bounded smoke run: the figures mean nothing); <c>--busy-only</c> and
-/// <c>--quiet-only</c> run one host; environment variables (e.g. <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>) set for
+/// <c>--quiet-only</c> run one host; <c>--io-mode dedicated</c> measures Qmp.Net with <see cref="QmpIoMode.DedicatedThread"/>
+/// (the hand-off lab has a row for each mode anyway); <c>--hops-only</c> runs the hand-off lab alone; environment variables (e.g. <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>) set for
 /// the harness reach its client processes too, and are printed in the header.</summary>
 public static class HostLoadMode
 {
@@ -37,6 +38,7 @@ public static class HostLoadMode
 
     public static async Task<int> RunAsync(string[] args)
     {
+        BenchIo.Apply(args);
         var quick = args.Contains("--quick");
         var rounds = Option(args, "--rounds") ?? (quick ? 2 : 20);
         var block = Option(args, "--block") ?? (quick ? 50 : 500);
@@ -49,6 +51,7 @@ public static class HostLoadMode
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} processors; .NET {Environment.Version}; load average at start {LoadAverage()}; QEMU {(Qemu.IsAvailable ? Qemu.Binary : "not found")}; C floor {(NativeFloorClient.IsAvailable ? NativeFloorClient.Compiler : "not built (no C compiler)")}."));
         var knobs = Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_CLI", StringComparison.Ordinal) && k != "DOTNET_ROOT").Order().ToList();
         Console.WriteLine(knobs.Count == 0 ? "No DOTNET_* runtime settings." : "Runtime settings: " + string.Join(", ", knobs.Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")) + ".");
+        Console.WriteLine($"Qmp.Net's I/O mode (QmpClientOptions.IoMode, --io-mode) outside the hand-off lab: {BenchIo.Mode}.");
 
         foreach (var busy in new[] { false, true })
         {
@@ -61,6 +64,15 @@ public static class HostLoadMode
             var hostName = busy ? "Busy host (two CPU-bound processes of the harness beside it)" : "Quiet host (no load of the harness's own)";
             Console.WriteLine();
             Console.WriteLine($"## {hostName}");
+
+            if (args.Contains("--hops-only") && Qemu.IsAvailable)
+            {
+                // The hand-off lab alone (a quicker run for comparing shapes).
+                await HopTableAsync(rounds, block);
+                Console.WriteLine();
+                Console.WriteLine($"Load average at the end: {LoadAverage()}");
+                continue;
+            }
 
             var roundTrip = await InProcessRoundTripAsync(rounds, block * 4);
             Console.WriteLine();
@@ -111,7 +123,7 @@ public static class HostLoadMode
             Console.WriteLine($"Load average at the end: {LoadAverage()}");
         }
 
-        if (Qemu.IsAvailable && !args.Contains("--busy-only"))
+        if (Qemu.IsAvailable && !args.Contains("--busy-only") && !args.Contains("--hops-only"))
         {
             await ColdStartAsync(coldRuns);
         }
@@ -126,7 +138,7 @@ public static class HostLoadMode
         var events = args[2] == "events";
         var shortRun = int.Parse(args[3], CultureInfo.InvariantCulture);
         var longRun = int.Parse(args[4], CultureInfo.InvariantCulture);
-        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]));
+        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]), BenchIo.Options);
         await RunAsync(client, events, shortRun);
         var threadsBefore = ThreadSwitches();
         Console.WriteLine("usage " + ProcessUsage.Self().Format());
@@ -160,7 +172,7 @@ public static class HostLoadMode
     /// milliseconds from the process's start and from <c>Main</c> to the reply, and exits.</summary>
     public static async Task<int> FirstCommandAsync(string[] args, long mainTimestamp)
     {
-        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]));
+        await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(args[1]), BenchIo.Options);
         await client.ExecuteAsync("query-status");
         var fromMain = Stopwatch.GetElapsedTime(mainTimestamp);
         using var self = Process.GetCurrentProcess();
@@ -219,7 +231,7 @@ public static class HostLoadMode
     {
         await using var server = QmpResponder.Start(Transport.Unix);
         using var raw = await RawQmpConnection.ConnectAsync(server.SocketEndPoint, RawQmpConnection.Capabilities);
-        await using var client = await QmpClient.ConnectAsync(server.Endpoint);
+        await using var client = await QmpClient.ConnectAsync(server.Endpoint, BenchIo.Options);
         return await InterleavedMode.CompareAsync("In-process responder, Unix (target ≤ 1.10)", raw, client, rounds, block);
     }
 

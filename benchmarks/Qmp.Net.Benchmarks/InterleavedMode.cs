@@ -18,7 +18,7 @@ public static class InterleavedMode
         {
             await using var server = QmpResponder.Start(transport);
             using var raw = await RawQmpConnection.ConnectAsync(server.SocketEndPoint, RawQmpConnection.Capabilities);
-            await using var client = await QmpClient.ConnectAsync(server.Endpoint);
+            await using var client = await QmpClient.ConnectAsync(server.Endpoint, BenchIo.Options);
             rows.Add(await CompareAsync($"In-process responder, {transport}", raw, client, rounds: 20, block: 2000));
         }
 
@@ -28,7 +28,7 @@ public static class InterleavedMode
             floorRows = await FloorComparison.RunAsync();
             using var qemu = Qemu.Start(monitors: 2);
             using var raw = await RawQmpConnection.ConnectAsync(new UnixDomainSocketEndPoint(qemu.Sockets[1]), RawQmpConnection.CapabilitiesWithOob);
-            await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemu.Sockets[0]));
+            await using var client = await QmpClient.ConnectAsync(QmpEndpoint.Unix(qemu.Sockets[0]), BenchIo.Options);
             rows.Add(await CompareAsync("Real QEMU, Unix", raw, client, rounds: 10, block: 500));
         }
         else

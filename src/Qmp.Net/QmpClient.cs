@@ -143,6 +143,7 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
 
         OptionChecks.Clock(options.TimeProvider);
+        OptionChecks.IoMode(options.IoMode);
     }
 
     /// <summary>The client's <see cref="StateChanged"/> dispatch, as the connection knows it.</summary>

@@ -65,4 +65,10 @@ public sealed record QmpClientOptions
     /// For native AOT, pass options whose <see cref="JsonSerializerOptions.TypeInfoResolver"/> is a source-generated context,
     /// or use the overloads taking a <see cref="System.Text.Json.Serialization.Metadata.JsonTypeInfo{T}"/>.</value>
     public JsonSerializerOptions? SerializerOptions { get; init; }
+
+    /// <summary>Gets which threads read the connection and resume answered callers. <see cref="QmpIoMode.DedicatedThread"/>
+    /// reads on a thread of the connection's own and resumes the answered caller there without a thread-pool hop, which keeps
+    /// round trips fast when the host's cores are taken (see <see cref="QmpIoMode"/> for what it costs).</summary>
+    /// <value>The default value is <see cref="QmpIoMode.ThreadPool"/>.</value>
+    public QmpIoMode IoMode { get; init; }
 }

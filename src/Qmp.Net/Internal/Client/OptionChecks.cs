@@ -24,6 +24,16 @@ internal static class OptionChecks
         }
     }
 
+    /// <summary>Throws unless <paramref name="mode"/> is one of <see cref="QmpIoMode"/>'s values.</summary>
+    /// <param name="mode">The I/O mode.</param>
+    public static void IoMode(QmpIoMode mode)
+    {
+        if (mode is not (QmpIoMode.ThreadPool or QmpIoMode.DedicatedThread))
+        {
+            throw new ArgumentOutOfRangeException("options", mode, "IoMode must be QmpIoMode.ThreadPool or QmpIoMode.DedicatedThread.");
+        }
+    }
+
     /// <summary>Throws unless the clock is set.</summary>
     /// <param name="time">The clock.</param>
     public static void Clock(TimeProvider? time) => ArgumentNullException.ThrowIfNull(time, "TimeProvider");

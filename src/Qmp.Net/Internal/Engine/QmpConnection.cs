@@ -15,7 +15,7 @@ namespace Qmp.Net.Internal;
 /// a time and with no lock held.</para>
 /// <para>The protocol core reports to it through <see cref="IProtocolObserver"/>; nothing here calls into the client.</para>
 /// </remarks>
-internal sealed class QmpConnection : IAsyncDisposable
+internal sealed partial class QmpConnection : IAsyncDisposable
 {
     private readonly object _lock = new();
     private readonly QmpProtocol _protocol;
@@ -23,6 +23,7 @@ internal sealed class QmpConnection : IAsyncDisposable
     private readonly QmpEndpoint _endpoint;
     private readonly ILogger _logger;
     private readonly int _maxMessageBytes;
+    private readonly QmpIoMode _ioMode;
     private readonly Queue<(QmpState Old, QmpState New)> _stateChanges = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<QmpGreeting> _greetingReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,6 +50,7 @@ internal sealed class QmpConnection : IAsyncDisposable
         _logger = logger;
         _listener = listener;
         _maxMessageBytes = options.MaxMessageBytes;
+        _ioMode = options.IoMode;
         _protocol = new QmpProtocol(options.TimeProvider, options.TransactionTimeout, options.SendCommandIds, logger, new Observer(this))
         {
             DeferAnswers = true,
@@ -145,11 +147,32 @@ internal sealed class QmpConnection : IAsyncDisposable
             // Published with the transport, so that a dispose that sees the transport also waits for the read loop. On the
             // thread pool, whatever the caller's SynchronizationContext: a UI thread blocked on ConnectAsync must not be
             // where the read loop waits to run.
-            _readLoop = Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
+            _readLoop = StartReading(transport);
             queued = SetStateLocked(QmpState.AwaitingGreeting);
         }
 
         RaiseStateChanges(queued);
+    }
+
+    /// <summary>Starts reading <paramref name="transport"/> in the connection's I/O mode; returns the task that ends with
+    /// reading.</summary>
+    private Task StartReading(IQmpTransport transport)
+    {
+        if ((ForcedIoMode ?? _ioMode) == QmpIoMode.DedicatedThread)
+        {
+            var reader = new DedicatedReader(this, transport);
+            try
+            {
+                reader.Start();
+                return reader.Stopped;
+            }
+            catch (OutOfMemoryException)
+            {
+                // No thread to be had: read on the thread pool instead.
+            }
+        }
+
+        return Task.Run(() => ReadLoopAsync(transport), CancellationToken.None);
     }
 
     /// <summary>The negotiation succeeded: commands may be executed.</summary>
@@ -558,6 +581,13 @@ internal sealed class QmpConnection : IAsyncDisposable
             error = ExceptionFactory.InternalError(e);
         }
 
+        EndReading(error);
+    }
+
+    /// <summary>Reading has ended, with <paramref name="error"/> or gracefully: publishes what was answered, then ends the
+    /// connection with the reason.</summary>
+    private void EndReading(Exception? error)
+    {
         // Answers decided before the loop ended (a later message of the same read may have broken the protocol) reach their
         // callers before anything fails.
         PublishAnswered(inline: false);

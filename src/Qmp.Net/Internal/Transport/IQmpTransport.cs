@@ -12,6 +12,13 @@ internal interface IQmpTransport : IDisposable
     /// <summary>Receives at most <paramref name="buffer"/>'s length; 0 means the peer closed the connection.</summary>
     ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
+    /// <summary>Receives at most <paramref name="buffer"/>'s length, blocking this thread until something arrives; 0 means
+    /// the peer closed the connection. Used by a connection's dedicated reader thread (<see cref="QmpIoMode.DedicatedThread"/>);
+    /// <see cref="Abort"/> ends a receive in progress with an error.</summary>
+    /// <remarks>This default waits for <see cref="ReceiveAsync"/> (on a thread of the connection's own, which is there to
+    /// block); a transport that can block in the receive itself does so.</remarks>
+    int Receive(Memory<byte> buffer) => ReceiveAsync(buffer, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
     /// <summary>Sends all of <paramref name="data"/>.</summary>
     ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 

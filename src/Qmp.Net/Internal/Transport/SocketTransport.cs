@@ -90,6 +90,15 @@ internal sealed class SocketTransport : IQmpTransport, IQmpDescriptorTransport
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
+    public int Receive(Memory<byte> buffer)
+    {
+        // The socket is non-blocking once it has been used asynchronously (the connect), and a synchronous Receive on it
+        // would wait through the runtime's socket engine: one more thread woken per read. poll(2) waits on this thread, and
+        // the Receive after it finds the bytes there. Disposing the socket shuts it down, which ends the poll.
+        _socket.Poll(-1, SelectMode.SelectRead);
+        return _socket.Receive(buffer.Span, SocketFlags.None);
+    }
+
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);

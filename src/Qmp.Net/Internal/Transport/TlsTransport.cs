@@ -48,6 +48,9 @@ internal sealed class TlsTransport : IQmpTransport
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _stream.ReadAsync(buffer, cancellationToken);
 
+    // The stream may hold decrypted bytes already, so no poll first: a blocking read (through the runtime's socket engine).
+    public int Receive(Memory<byte> buffer) => _stream.Read(buffer.Span);
+
     /// <summary>Writes the data as one TLS record, then a record holding a single space.</summary>
     /// <remarks>QEMU (measured on 7.2) consumes a TLS record's bytes only up to where its monitor stops reading and leaves the
     /// rest in the TLS layer until another record arrives, so a command alone in its record is never answered. The second
