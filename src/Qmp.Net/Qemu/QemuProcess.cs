@@ -790,7 +790,8 @@ public sealed class QemuProcess : IAsyncDisposable
         var infinite = options.StartTimeout == Timeout.InfiniteTimeSpan;
 
         // Each attempt gets a short budget and attempts repeat until StartTimeout: QEMU 7.2 has a start-up race in which a
-        // client that connects while the monitor is still being set up gets the greeting twice, sees the connection close
+        // client that connects while the monitor is still being set up gets the greeting twice, gets an event (RESUME) before
+        // the greeting, sees the connection close
         // after the greeting, or never gets an answer to qmp_capabilities (seen here about once in 150 starts with ten
         // QEMUs starting at once). QEMU is alive then, and its monitor works on the next connection.
         var attemptTimeout = infinite || options.StartTimeout > s_attemptTimeout ? s_attemptTimeout : options.StartTimeout;
