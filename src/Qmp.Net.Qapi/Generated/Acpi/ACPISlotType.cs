@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ACPISlotType</c>. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ACPISlotType>))]
-public readonly partial struct ACPISlotType : IEquatable<ACPISlotType>, IQapiEnum<ACPISlotType>
+public readonly partial struct ACPISlotType : IEquatable<ACPISlotType>, IQapiEnum<ACPISlotType>, IQapiJson<ACPISlotType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct ACPISlotType : IEquatable<ACPISlotType>, IQapiEnu
     public static bool operator !=(ACPISlotType left, ACPISlotType right) => !left.Equals(right);
 
     static ACPISlotType IQapiEnum<ACPISlotType>.FromValue(string value) => new(value);
+
+    static ACPISlotType IQapiJson<ACPISlotType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ACPISlotType>(element);
+
+    static void IQapiJson<ACPISlotType>.WriteJson(Utf8JsonWriter writer, ACPISlotType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ACPISlotType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>AudioFormat</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<AudioFormat>))]
-public readonly partial struct AudioFormat : IEquatable<AudioFormat>, IQapiEnum<AudioFormat>
+public readonly partial struct AudioFormat : IEquatable<AudioFormat>, IQapiEnum<AudioFormat>, IQapiJson<AudioFormat>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct AudioFormat : IEquatable<AudioFormat>, IQapiEnum<
     public static bool operator !=(AudioFormat left, AudioFormat right) => !left.Equals(right);
 
     static AudioFormat IQapiEnum<AudioFormat>.FromValue(string value) => new(value);
+
+    static AudioFormat IQapiJson<AudioFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<AudioFormat>(element);
+
+    static void IQapiJson<AudioFormat>.WriteJson(Utf8JsonWriter writer, AudioFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(AudioFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>AudiodevDriver</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<AudiodevDriver>))]
-public readonly partial struct AudiodevDriver : IEquatable<AudiodevDriver>, IQapiEnum<AudiodevDriver>
+public readonly partial struct AudiodevDriver : IEquatable<AudiodevDriver>, IQapiEnum<AudiodevDriver>, IQapiJson<AudiodevDriver>
 {
     private readonly string? _value;
 
@@ -136,6 +136,10 @@ public readonly partial struct AudiodevDriver : IEquatable<AudiodevDriver>, IQap
     public static bool operator !=(AudiodevDriver left, AudiodevDriver right) => !left.Equals(right);
 
     static AudiodevDriver IQapiEnum<AudiodevDriver>.FromValue(string value) => new(value);
+
+    static AudiodevDriver IQapiJson<AudiodevDriver>.ReadJson(JsonElement element) => QapiJson.ReadEnum<AudiodevDriver>(element);
+
+    static void IQapiJson<AudiodevDriver>.WriteJson(Utf8JsonWriter writer, AudiodevDriver value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(AudiodevDriver other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QAuthZListFormat</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QAuthZListFormat>))]
-public readonly partial struct QAuthZListFormat : IEquatable<QAuthZListFormat>, IQapiEnum<QAuthZListFormat>
+public readonly partial struct QAuthZListFormat : IEquatable<QAuthZListFormat>, IQapiEnum<QAuthZListFormat>, IQapiJson<QAuthZListFormat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QAuthZListFormat : IEquatable<QAuthZListFormat>, 
     public static bool operator !=(QAuthZListFormat left, QAuthZListFormat right) => !left.Equals(right);
 
     static QAuthZListFormat IQapiEnum<QAuthZListFormat>.FromValue(string value) => new(value);
+
+    static QAuthZListFormat IQapiJson<QAuthZListFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QAuthZListFormat>(element);
+
+    static void IQapiJson<QAuthZListFormat>.WriteJson(Utf8JsonWriter writer, QAuthZListFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QAuthZListFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QAuthZListPolicy</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QAuthZListPolicy>))]
-public readonly partial struct QAuthZListPolicy : IEquatable<QAuthZListPolicy>, IQapiEnum<QAuthZListPolicy>
+public readonly partial struct QAuthZListPolicy : IEquatable<QAuthZListPolicy>, IQapiEnum<QAuthZListPolicy>, IQapiJson<QAuthZListPolicy>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QAuthZListPolicy : IEquatable<QAuthZListPolicy>, 
     public static bool operator !=(QAuthZListPolicy left, QAuthZListPolicy right) => !left.Equals(right);
 
     static QAuthZListPolicy IQapiEnum<QAuthZListPolicy>.FromValue(string value) => new(value);
+
+    static QAuthZListPolicy IQapiJson<QAuthZListPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QAuthZListPolicy>(element);
+
+    static void IQapiJson<QAuthZListPolicy>.WriteJson(Utf8JsonWriter writer, QAuthZListPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QAuthZListPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BiosAtaTranslation</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BiosAtaTranslation>))]
-public readonly partial struct BiosAtaTranslation : IEquatable<BiosAtaTranslation>, IQapiEnum<BiosAtaTranslation>
+public readonly partial struct BiosAtaTranslation : IEquatable<BiosAtaTranslation>, IQapiEnum<BiosAtaTranslation>, IQapiJson<BiosAtaTranslation>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct BiosAtaTranslation : IEquatable<BiosAtaTranslatio
     public static bool operator !=(BiosAtaTranslation left, BiosAtaTranslation right) => !left.Equals(right);
 
     static BiosAtaTranslation IQapiEnum<BiosAtaTranslation>.FromValue(string value) => new(value);
+
+    static BiosAtaTranslation IQapiJson<BiosAtaTranslation>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BiosAtaTranslation>(element);
+
+    static void IQapiJson<BiosAtaTranslation>.WriteJson(Utf8JsonWriter writer, BiosAtaTranslation value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BiosAtaTranslation other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

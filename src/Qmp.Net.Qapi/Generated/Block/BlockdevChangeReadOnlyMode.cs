@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevChangeReadOnlyMode</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevChangeReadOnlyMode>))]
-public readonly partial struct BlockdevChangeReadOnlyMode : IEquatable<BlockdevChangeReadOnlyMode>, IQapiEnum<BlockdevChangeReadOnlyMode>
+public readonly partial struct BlockdevChangeReadOnlyMode : IEquatable<BlockdevChangeReadOnlyMode>, IQapiEnum<BlockdevChangeReadOnlyMode>, IQapiJson<BlockdevChangeReadOnlyMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct BlockdevChangeReadOnlyMode : IEquatable<BlockdevC
     public static bool operator !=(BlockdevChangeReadOnlyMode left, BlockdevChangeReadOnlyMode right) => !left.Equals(right);
 
     static BlockdevChangeReadOnlyMode IQapiEnum<BlockdevChangeReadOnlyMode>.FromValue(string value) => new(value);
+
+    static BlockdevChangeReadOnlyMode IQapiJson<BlockdevChangeReadOnlyMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevChangeReadOnlyMode>(element);
+
+    static void IQapiJson<BlockdevChangeReadOnlyMode>.WriteJson(Utf8JsonWriter writer, BlockdevChangeReadOnlyMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevChangeReadOnlyMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

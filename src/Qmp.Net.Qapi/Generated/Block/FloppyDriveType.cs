@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>FloppyDriveType</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<FloppyDriveType>))]
-public readonly partial struct FloppyDriveType : IEquatable<FloppyDriveType>, IQapiEnum<FloppyDriveType>
+public readonly partial struct FloppyDriveType : IEquatable<FloppyDriveType>, IQapiEnum<FloppyDriveType>, IQapiJson<FloppyDriveType>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct FloppyDriveType : IEquatable<FloppyDriveType>, IQ
     public static bool operator !=(FloppyDriveType left, FloppyDriveType right) => !left.Equals(right);
 
     static FloppyDriveType IQapiEnum<FloppyDriveType>.FromValue(string value) => new(value);
+
+    static FloppyDriveType IQapiJson<FloppyDriveType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<FloppyDriveType>(element);
+
+    static void IQapiJson<FloppyDriveType>.WriteJson(Utf8JsonWriter writer, FloppyDriveType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(FloppyDriveType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BitmapSyncMode</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BitmapSyncMode>))]
-public readonly partial struct BitmapSyncMode : IEquatable<BitmapSyncMode>, IQapiEnum<BitmapSyncMode>
+public readonly partial struct BitmapSyncMode : IEquatable<BitmapSyncMode>, IQapiEnum<BitmapSyncMode>, IQapiJson<BitmapSyncMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct BitmapSyncMode : IEquatable<BitmapSyncMode>, IQap
     public static bool operator !=(BitmapSyncMode left, BitmapSyncMode right) => !left.Equals(right);
 
     static BitmapSyncMode IQapiEnum<BitmapSyncMode>.FromValue(string value) => new(value);
+
+    static BitmapSyncMode IQapiJson<BitmapSyncMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BitmapSyncMode>(element);
+
+    static void IQapiJson<BitmapSyncMode>.WriteJson(Utf8JsonWriter writer, BitmapSyncMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BitmapSyncMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

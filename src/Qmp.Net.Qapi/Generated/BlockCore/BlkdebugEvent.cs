@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlkdebugEvent</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlkdebugEvent>))]
-public readonly partial struct BlkdebugEvent : IEquatable<BlkdebugEvent>, IQapiEnum<BlkdebugEvent>
+public readonly partial struct BlkdebugEvent : IEquatable<BlkdebugEvent>, IQapiEnum<BlkdebugEvent>, IQapiJson<BlkdebugEvent>
 {
     private readonly string? _value;
 
@@ -346,6 +346,10 @@ public readonly partial struct BlkdebugEvent : IEquatable<BlkdebugEvent>, IQapiE
     public static bool operator !=(BlkdebugEvent left, BlkdebugEvent right) => !left.Equals(right);
 
     static BlkdebugEvent IQapiEnum<BlkdebugEvent>.FromValue(string value) => new(value);
+
+    static BlkdebugEvent IQapiJson<BlkdebugEvent>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlkdebugEvent>(element);
+
+    static void IQapiJson<BlkdebugEvent>.WriteJson(Utf8JsonWriter writer, BlkdebugEvent value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlkdebugEvent other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

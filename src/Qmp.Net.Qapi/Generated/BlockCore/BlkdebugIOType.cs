@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlkdebugIOType</c>. Since QEMU 4.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlkdebugIOType>))]
-public readonly partial struct BlkdebugIOType : IEquatable<BlkdebugIOType>, IQapiEnum<BlkdebugIOType>
+public readonly partial struct BlkdebugIOType : IEquatable<BlkdebugIOType>, IQapiEnum<BlkdebugIOType>, IQapiJson<BlkdebugIOType>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct BlkdebugIOType : IEquatable<BlkdebugIOType>, IQap
     public static bool operator !=(BlkdebugIOType left, BlkdebugIOType right) => !left.Equals(right);
 
     static BlkdebugIOType IQapiEnum<BlkdebugIOType>.FromValue(string value) => new(value);
+
+    static BlkdebugIOType IQapiJson<BlkdebugIOType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlkdebugIOType>(element);
+
+    static void IQapiJson<BlkdebugIOType>.WriteJson(Utf8JsonWriter writer, BlkdebugIOType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlkdebugIOType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockDeviceIoStatus</c>. Since QEMU 1.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockDeviceIoStatus>))]
-public readonly partial struct BlockDeviceIoStatus : IEquatable<BlockDeviceIoStatus>, IQapiEnum<BlockDeviceIoStatus>
+public readonly partial struct BlockDeviceIoStatus : IEquatable<BlockDeviceIoStatus>, IQapiEnum<BlockDeviceIoStatus>, IQapiJson<BlockDeviceIoStatus>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct BlockDeviceIoStatus : IEquatable<BlockDeviceIoSta
     public static bool operator !=(BlockDeviceIoStatus left, BlockDeviceIoStatus right) => !left.Equals(right);
 
     static BlockDeviceIoStatus IQapiEnum<BlockDeviceIoStatus>.FromValue(string value) => new(value);
+
+    static BlockDeviceIoStatus IQapiJson<BlockDeviceIoStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockDeviceIoStatus>(element);
+
+    static void IQapiJson<BlockDeviceIoStatus>.WriteJson(Utf8JsonWriter writer, BlockDeviceIoStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockDeviceIoStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockErrorAction</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockErrorAction>))]
-public readonly partial struct BlockErrorAction : IEquatable<BlockErrorAction>, IQapiEnum<BlockErrorAction>
+public readonly partial struct BlockErrorAction : IEquatable<BlockErrorAction>, IQapiEnum<BlockErrorAction>, IQapiJson<BlockErrorAction>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct BlockErrorAction : IEquatable<BlockErrorAction>, 
     public static bool operator !=(BlockErrorAction left, BlockErrorAction right) => !left.Equals(right);
 
     static BlockErrorAction IQapiEnum<BlockErrorAction>.FromValue(string value) => new(value);
+
+    static BlockErrorAction IQapiJson<BlockErrorAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockErrorAction>(element);
+
+    static void IQapiJson<BlockErrorAction>.WriteJson(Utf8JsonWriter writer, BlockErrorAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockErrorAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

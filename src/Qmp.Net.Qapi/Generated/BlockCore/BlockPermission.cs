@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockPermission</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockPermission>))]
-public readonly partial struct BlockPermission : IEquatable<BlockPermission>, IQapiEnum<BlockPermission>
+public readonly partial struct BlockPermission : IEquatable<BlockPermission>, IQapiEnum<BlockPermission>, IQapiJson<BlockPermission>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct BlockPermission : IEquatable<BlockPermission>, IQ
     public static bool operator !=(BlockPermission left, BlockPermission right) => !left.Equals(right);
 
     static BlockPermission IQapiEnum<BlockPermission>.FromValue(string value) => new(value);
+
+    static BlockPermission IQapiJson<BlockPermission>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockPermission>(element);
+
+    static void IQapiJson<BlockPermission>.WriteJson(Utf8JsonWriter writer, BlockPermission value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockPermission other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevAioOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevAioOptions>))]
-public readonly partial struct BlockdevAioOptions : IEquatable<BlockdevAioOptions>, IQapiEnum<BlockdevAioOptions>
+public readonly partial struct BlockdevAioOptions : IEquatable<BlockdevAioOptions>, IQapiEnum<BlockdevAioOptions>, IQapiJson<BlockdevAioOptions>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct BlockdevAioOptions : IEquatable<BlockdevAioOption
     public static bool operator !=(BlockdevAioOptions left, BlockdevAioOptions right) => !left.Equals(right);
 
     static BlockdevAioOptions IQapiEnum<BlockdevAioOptions>.FromValue(string value) => new(value);
+
+    static BlockdevAioOptions IQapiJson<BlockdevAioOptions>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevAioOptions>(element);
+
+    static void IQapiJson<BlockdevAioOptions>.WriteJson(Utf8JsonWriter writer, BlockdevAioOptions value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevAioOptions other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevDetectZeroesOptions</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevDetectZeroesOptions>))]
-public readonly partial struct BlockdevDetectZeroesOptions : IEquatable<BlockdevDetectZeroesOptions>, IQapiEnum<BlockdevDetectZeroesOptions>
+public readonly partial struct BlockdevDetectZeroesOptions : IEquatable<BlockdevDetectZeroesOptions>, IQapiEnum<BlockdevDetectZeroesOptions>, IQapiJson<BlockdevDetectZeroesOptions>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct BlockdevDetectZeroesOptions : IEquatable<Blockdev
     public static bool operator !=(BlockdevDetectZeroesOptions left, BlockdevDetectZeroesOptions right) => !left.Equals(right);
 
     static BlockdevDetectZeroesOptions IQapiEnum<BlockdevDetectZeroesOptions>.FromValue(string value) => new(value);
+
+    static BlockdevDetectZeroesOptions IQapiJson<BlockdevDetectZeroesOptions>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevDetectZeroesOptions>(element);
+
+    static void IQapiJson<BlockdevDetectZeroesOptions>.WriteJson(Utf8JsonWriter writer, BlockdevDetectZeroesOptions value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevDetectZeroesOptions other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

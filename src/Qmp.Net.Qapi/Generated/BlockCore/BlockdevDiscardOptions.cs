@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevDiscardOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevDiscardOptions>))]
-public readonly partial struct BlockdevDiscardOptions : IEquatable<BlockdevDiscardOptions>, IQapiEnum<BlockdevDiscardOptions>
+public readonly partial struct BlockdevDiscardOptions : IEquatable<BlockdevDiscardOptions>, IQapiEnum<BlockdevDiscardOptions>, IQapiJson<BlockdevDiscardOptions>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct BlockdevDiscardOptions : IEquatable<BlockdevDisca
     public static bool operator !=(BlockdevDiscardOptions left, BlockdevDiscardOptions right) => !left.Equals(right);
 
     static BlockdevDiscardOptions IQapiEnum<BlockdevDiscardOptions>.FromValue(string value) => new(value);
+
+    static BlockdevDiscardOptions IQapiJson<BlockdevDiscardOptions>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevDiscardOptions>(element);
+
+    static void IQapiJson<BlockdevDiscardOptions>.WriteJson(Utf8JsonWriter writer, BlockdevDiscardOptions value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevDiscardOptions other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

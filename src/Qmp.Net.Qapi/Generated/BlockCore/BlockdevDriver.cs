@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevDriver</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevDriver>))]
-public readonly partial struct BlockdevDriver : IEquatable<BlockdevDriver>, IQapiEnum<BlockdevDriver>
+public readonly partial struct BlockdevDriver : IEquatable<BlockdevDriver>, IQapiEnum<BlockdevDriver>, IQapiJson<BlockdevDriver>
 {
     private readonly string? _value;
 
@@ -342,6 +342,10 @@ public readonly partial struct BlockdevDriver : IEquatable<BlockdevDriver>, IQap
     public static bool operator !=(BlockdevDriver left, BlockdevDriver right) => !left.Equals(right);
 
     static BlockdevDriver IQapiEnum<BlockdevDriver>.FromValue(string value) => new(value);
+
+    static BlockdevDriver IQapiJson<BlockdevDriver>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevDriver>(element);
+
+    static void IQapiJson<BlockdevDriver>.WriteJson(Utf8JsonWriter writer, BlockdevDriver value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevDriver other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

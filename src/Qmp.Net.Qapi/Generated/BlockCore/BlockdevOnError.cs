@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevOnError</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevOnError>))]
-public readonly partial struct BlockdevOnError : IEquatable<BlockdevOnError>, IQapiEnum<BlockdevOnError>
+public readonly partial struct BlockdevOnError : IEquatable<BlockdevOnError>, IQapiEnum<BlockdevOnError>, IQapiJson<BlockdevOnError>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct BlockdevOnError : IEquatable<BlockdevOnError>, IQ
     public static bool operator !=(BlockdevOnError left, BlockdevOnError right) => !left.Equals(right);
 
     static BlockdevOnError IQapiEnum<BlockdevOnError>.FromValue(string value) => new(value);
+
+    static BlockdevOnError IQapiJson<BlockdevOnError>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevOnError>(element);
+
+    static void IQapiJson<BlockdevOnError>.WriteJson(Utf8JsonWriter writer, BlockdevOnError value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevOnError other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevQcow2Version</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevQcow2Version>))]
-public readonly partial struct BlockdevQcow2Version : IEquatable<BlockdevQcow2Version>, IQapiEnum<BlockdevQcow2Version>
+public readonly partial struct BlockdevQcow2Version : IEquatable<BlockdevQcow2Version>, IQapiEnum<BlockdevQcow2Version>, IQapiJson<BlockdevQcow2Version>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct BlockdevQcow2Version : IEquatable<BlockdevQcow2Ve
     public static bool operator !=(BlockdevQcow2Version left, BlockdevQcow2Version right) => !left.Equals(right);
 
     static BlockdevQcow2Version IQapiEnum<BlockdevQcow2Version>.FromValue(string value) => new(value);
+
+    static BlockdevQcow2Version IQapiJson<BlockdevQcow2Version>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevQcow2Version>(element);
+
+    static void IQapiJson<BlockdevQcow2Version>.WriteJson(Utf8JsonWriter writer, BlockdevQcow2Version value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevQcow2Version other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevQcowEncryptionFormat</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevQcowEncryptionFormat>))]
-public readonly partial struct BlockdevQcowEncryptionFormat : IEquatable<BlockdevQcowEncryptionFormat>, IQapiEnum<BlockdevQcowEncryptionFormat>
+public readonly partial struct BlockdevQcowEncryptionFormat : IEquatable<BlockdevQcowEncryptionFormat>, IQapiEnum<BlockdevQcowEncryptionFormat>, IQapiJson<BlockdevQcowEncryptionFormat>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct BlockdevQcowEncryptionFormat : IEquatable<Blockde
     public static bool operator !=(BlockdevQcowEncryptionFormat left, BlockdevQcowEncryptionFormat right) => !left.Equals(right);
 
     static BlockdevQcowEncryptionFormat IQapiEnum<BlockdevQcowEncryptionFormat>.FromValue(string value) => new(value);
+
+    static BlockdevQcowEncryptionFormat IQapiJson<BlockdevQcowEncryptionFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevQcowEncryptionFormat>(element);
+
+    static void IQapiJson<BlockdevQcowEncryptionFormat>.WriteJson(Utf8JsonWriter writer, BlockdevQcowEncryptionFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevQcowEncryptionFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

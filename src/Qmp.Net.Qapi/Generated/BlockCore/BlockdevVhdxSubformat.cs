@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVhdxSubformat</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVhdxSubformat>))]
-public readonly partial struct BlockdevVhdxSubformat : IEquatable<BlockdevVhdxSubformat>, IQapiEnum<BlockdevVhdxSubformat>
+public readonly partial struct BlockdevVhdxSubformat : IEquatable<BlockdevVhdxSubformat>, IQapiEnum<BlockdevVhdxSubformat>, IQapiJson<BlockdevVhdxSubformat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct BlockdevVhdxSubformat : IEquatable<BlockdevVhdxSu
     public static bool operator !=(BlockdevVhdxSubformat left, BlockdevVhdxSubformat right) => !left.Equals(right);
 
     static BlockdevVhdxSubformat IQapiEnum<BlockdevVhdxSubformat>.FromValue(string value) => new(value);
+
+    static BlockdevVhdxSubformat IQapiJson<BlockdevVhdxSubformat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVhdxSubformat>(element);
+
+    static void IQapiJson<BlockdevVhdxSubformat>.WriteJson(Utf8JsonWriter writer, BlockdevVhdxSubformat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevVhdxSubformat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

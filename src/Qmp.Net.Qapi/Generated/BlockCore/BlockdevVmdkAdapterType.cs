@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVmdkAdapterType</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVmdkAdapterType>))]
-public readonly partial struct BlockdevVmdkAdapterType : IEquatable<BlockdevVmdkAdapterType>, IQapiEnum<BlockdevVmdkAdapterType>
+public readonly partial struct BlockdevVmdkAdapterType : IEquatable<BlockdevVmdkAdapterType>, IQapiEnum<BlockdevVmdkAdapterType>, IQapiJson<BlockdevVmdkAdapterType>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct BlockdevVmdkAdapterType : IEquatable<BlockdevVmdk
     public static bool operator !=(BlockdevVmdkAdapterType left, BlockdevVmdkAdapterType right) => !left.Equals(right);
 
     static BlockdevVmdkAdapterType IQapiEnum<BlockdevVmdkAdapterType>.FromValue(string value) => new(value);
+
+    static BlockdevVmdkAdapterType IQapiJson<BlockdevVmdkAdapterType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVmdkAdapterType>(element);
+
+    static void IQapiJson<BlockdevVmdkAdapterType>.WriteJson(Utf8JsonWriter writer, BlockdevVmdkAdapterType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevVmdkAdapterType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

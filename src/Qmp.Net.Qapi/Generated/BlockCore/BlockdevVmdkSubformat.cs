@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVmdkSubformat</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVmdkSubformat>))]
-public readonly partial struct BlockdevVmdkSubformat : IEquatable<BlockdevVmdkSubformat>, IQapiEnum<BlockdevVmdkSubformat>
+public readonly partial struct BlockdevVmdkSubformat : IEquatable<BlockdevVmdkSubformat>, IQapiEnum<BlockdevVmdkSubformat>, IQapiJson<BlockdevVmdkSubformat>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct BlockdevVmdkSubformat : IEquatable<BlockdevVmdkSu
     public static bool operator !=(BlockdevVmdkSubformat left, BlockdevVmdkSubformat right) => !left.Equals(right);
 
     static BlockdevVmdkSubformat IQapiEnum<BlockdevVmdkSubformat>.FromValue(string value) => new(value);
+
+    static BlockdevVmdkSubformat IQapiJson<BlockdevVmdkSubformat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVmdkSubformat>(element);
+
+    static void IQapiJson<BlockdevVmdkSubformat>.WriteJson(Utf8JsonWriter writer, BlockdevVmdkSubformat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevVmdkSubformat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

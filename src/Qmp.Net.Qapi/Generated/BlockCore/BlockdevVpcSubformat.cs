@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVpcSubformat</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVpcSubformat>))]
-public readonly partial struct BlockdevVpcSubformat : IEquatable<BlockdevVpcSubformat>, IQapiEnum<BlockdevVpcSubformat>
+public readonly partial struct BlockdevVpcSubformat : IEquatable<BlockdevVpcSubformat>, IQapiEnum<BlockdevVpcSubformat>, IQapiJson<BlockdevVpcSubformat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct BlockdevVpcSubformat : IEquatable<BlockdevVpcSubf
     public static bool operator !=(BlockdevVpcSubformat left, BlockdevVpcSubformat right) => !left.Equals(right);
 
     static BlockdevVpcSubformat IQapiEnum<BlockdevVpcSubformat>.FromValue(string value) => new(value);
+
+    static BlockdevVpcSubformat IQapiJson<BlockdevVpcSubformat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVpcSubformat>(element);
+
+    static void IQapiJson<BlockdevVpcSubformat>.WriteJson(Utf8JsonWriter writer, BlockdevVpcSubformat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockdevVpcSubformat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ImageInfoSpecificKind</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ImageInfoSpecificKind>))]
-public readonly partial struct ImageInfoSpecificKind : IEquatable<ImageInfoSpecificKind>, IQapiEnum<ImageInfoSpecificKind>
+public readonly partial struct ImageInfoSpecificKind : IEquatable<ImageInfoSpecificKind>, IQapiEnum<ImageInfoSpecificKind>, IQapiJson<ImageInfoSpecificKind>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct ImageInfoSpecificKind : IEquatable<ImageInfoSpeci
     public static bool operator !=(ImageInfoSpecificKind left, ImageInfoSpecificKind right) => !left.Equals(right);
 
     static ImageInfoSpecificKind IQapiEnum<ImageInfoSpecificKind>.FromValue(string value) => new(value);
+
+    static ImageInfoSpecificKind IQapiJson<ImageInfoSpecificKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ImageInfoSpecificKind>(element);
+
+    static void IQapiJson<ImageInfoSpecificKind>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ImageInfoSpecificKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>IscsiHeaderDigest</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<IscsiHeaderDigest>))]
-public readonly partial struct IscsiHeaderDigest : IEquatable<IscsiHeaderDigest>, IQapiEnum<IscsiHeaderDigest>
+public readonly partial struct IscsiHeaderDigest : IEquatable<IscsiHeaderDigest>, IQapiEnum<IscsiHeaderDigest>, IQapiJson<IscsiHeaderDigest>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct IscsiHeaderDigest : IEquatable<IscsiHeaderDigest>
     public static bool operator !=(IscsiHeaderDigest left, IscsiHeaderDigest right) => !left.Equals(right);
 
     static IscsiHeaderDigest IQapiEnum<IscsiHeaderDigest>.FromValue(string value) => new(value);
+
+    static IscsiHeaderDigest IQapiJson<IscsiHeaderDigest>.ReadJson(JsonElement element) => QapiJson.ReadEnum<IscsiHeaderDigest>(element);
+
+    static void IQapiJson<IscsiHeaderDigest>.WriteJson(Utf8JsonWriter writer, IscsiHeaderDigest value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(IscsiHeaderDigest other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>IscsiTransport</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<IscsiTransport>))]
-public readonly partial struct IscsiTransport : IEquatable<IscsiTransport>, IQapiEnum<IscsiTransport>
+public readonly partial struct IscsiTransport : IEquatable<IscsiTransport>, IQapiEnum<IscsiTransport>, IQapiJson<IscsiTransport>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct IscsiTransport : IEquatable<IscsiTransport>, IQap
     public static bool operator !=(IscsiTransport left, IscsiTransport right) => !left.Equals(right);
 
     static IscsiTransport IQapiEnum<IscsiTransport>.FromValue(string value) => new(value);
+
+    static IscsiTransport IQapiJson<IscsiTransport>.ReadJson(JsonElement element) => QapiJson.ReadEnum<IscsiTransport>(element);
+
+    static void IQapiJson<IscsiTransport>.WriteJson(Utf8JsonWriter writer, IscsiTransport value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(IscsiTransport other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

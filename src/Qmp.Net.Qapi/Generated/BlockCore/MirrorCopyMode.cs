@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MirrorCopyMode</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MirrorCopyMode>))]
-public readonly partial struct MirrorCopyMode : IEquatable<MirrorCopyMode>, IQapiEnum<MirrorCopyMode>
+public readonly partial struct MirrorCopyMode : IEquatable<MirrorCopyMode>, IQapiEnum<MirrorCopyMode>, IQapiJson<MirrorCopyMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct MirrorCopyMode : IEquatable<MirrorCopyMode>, IQap
     public static bool operator !=(MirrorCopyMode left, MirrorCopyMode right) => !left.Equals(right);
 
     static MirrorCopyMode IQapiEnum<MirrorCopyMode>.FromValue(string value) => new(value);
+
+    static MirrorCopyMode IQapiJson<MirrorCopyMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MirrorCopyMode>(element);
+
+    static void IQapiJson<MirrorCopyMode>.WriteJson(Utf8JsonWriter writer, MirrorCopyMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MirrorCopyMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

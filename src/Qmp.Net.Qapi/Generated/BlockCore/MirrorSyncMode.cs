@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MirrorSyncMode</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MirrorSyncMode>))]
-public readonly partial struct MirrorSyncMode : IEquatable<MirrorSyncMode>, IQapiEnum<MirrorSyncMode>
+public readonly partial struct MirrorSyncMode : IEquatable<MirrorSyncMode>, IQapiEnum<MirrorSyncMode>, IQapiJson<MirrorSyncMode>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct MirrorSyncMode : IEquatable<MirrorSyncMode>, IQap
     public static bool operator !=(MirrorSyncMode left, MirrorSyncMode right) => !left.Equals(right);
 
     static MirrorSyncMode IQapiEnum<MirrorSyncMode>.FromValue(string value) => new(value);
+
+    static MirrorSyncMode IQapiJson<MirrorSyncMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MirrorSyncMode>(element);
+
+    static void IQapiJson<MirrorSyncMode>.WriteJson(Utf8JsonWriter writer, MirrorSyncMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MirrorSyncMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

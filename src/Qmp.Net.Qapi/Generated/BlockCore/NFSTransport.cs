@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NFSTransport</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NFSTransport>))]
-public readonly partial struct NFSTransport : IEquatable<NFSTransport>, IQapiEnum<NFSTransport>
+public readonly partial struct NFSTransport : IEquatable<NFSTransport>, IQapiEnum<NFSTransport>, IQapiJson<NFSTransport>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct NFSTransport : IEquatable<NFSTransport>, IQapiEnu
     public static bool operator !=(NFSTransport left, NFSTransport right) => !left.Equals(right);
 
     static NFSTransport IQapiEnum<NFSTransport>.FromValue(string value) => new(value);
+
+    static NFSTransport IQapiJson<NFSTransport>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NFSTransport>(element);
+
+    static void IQapiJson<NFSTransport>.WriteJson(Utf8JsonWriter writer, NFSTransport value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NFSTransport other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

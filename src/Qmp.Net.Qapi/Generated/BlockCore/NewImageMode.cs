@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NewImageMode</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NewImageMode>))]
-public readonly partial struct NewImageMode : IEquatable<NewImageMode>, IQapiEnum<NewImageMode>
+public readonly partial struct NewImageMode : IEquatable<NewImageMode>, IQapiEnum<NewImageMode>, IQapiJson<NewImageMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct NewImageMode : IEquatable<NewImageMode>, IQapiEnu
     public static bool operator !=(NewImageMode left, NewImageMode right) => !left.Equals(right);
 
     static NewImageMode IQapiEnum<NewImageMode>.FromValue(string value) => new(value);
+
+    static NewImageMode IQapiJson<NewImageMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NewImageMode>(element);
+
+    static void IQapiJson<NewImageMode>.WriteJson(Utf8JsonWriter writer, NewImageMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NewImageMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

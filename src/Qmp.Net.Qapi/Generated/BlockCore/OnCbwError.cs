@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OnCbwError</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OnCbwError>))]
-public readonly partial struct OnCbwError : IEquatable<OnCbwError>, IQapiEnum<OnCbwError>
+public readonly partial struct OnCbwError : IEquatable<OnCbwError>, IQapiEnum<OnCbwError>, IQapiJson<OnCbwError>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct OnCbwError : IEquatable<OnCbwError>, IQapiEnum<On
     public static bool operator !=(OnCbwError left, OnCbwError right) => !left.Equals(right);
 
     static OnCbwError IQapiEnum<OnCbwError>.FromValue(string value) => new(value);
+
+    static OnCbwError IQapiJson<OnCbwError>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OnCbwError>(element);
+
+    static void IQapiJson<OnCbwError>.WriteJson(Utf8JsonWriter writer, OnCbwError value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(OnCbwError other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PreallocMode</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PreallocMode>))]
-public readonly partial struct PreallocMode : IEquatable<PreallocMode>, IQapiEnum<PreallocMode>
+public readonly partial struct PreallocMode : IEquatable<PreallocMode>, IQapiEnum<PreallocMode>, IQapiJson<PreallocMode>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct PreallocMode : IEquatable<PreallocMode>, IQapiEnu
     public static bool operator !=(PreallocMode left, PreallocMode right) => !left.Equals(right);
 
     static PreallocMode IQapiEnum<PreallocMode>.FromValue(string value) => new(value);
+
+    static PreallocMode IQapiJson<PreallocMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PreallocMode>(element);
+
+    static void IQapiJson<PreallocMode>.WriteJson(Utf8JsonWriter writer, PreallocMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(PreallocMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

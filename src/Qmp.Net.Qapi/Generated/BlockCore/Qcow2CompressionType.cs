@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>Qcow2CompressionType</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<Qcow2CompressionType>))]
-public readonly partial struct Qcow2CompressionType : IEquatable<Qcow2CompressionType>, IQapiEnum<Qcow2CompressionType>
+public readonly partial struct Qcow2CompressionType : IEquatable<Qcow2CompressionType>, IQapiEnum<Qcow2CompressionType>, IQapiJson<Qcow2CompressionType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct Qcow2CompressionType : IEquatable<Qcow2Compressio
     public static bool operator !=(Qcow2CompressionType left, Qcow2CompressionType right) => !left.Equals(right);
 
     static Qcow2CompressionType IQapiEnum<Qcow2CompressionType>.FromValue(string value) => new(value);
+
+    static Qcow2CompressionType IQapiJson<Qcow2CompressionType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<Qcow2CompressionType>(element);
+
+    static void IQapiJson<Qcow2CompressionType>.WriteJson(Utf8JsonWriter writer, Qcow2CompressionType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(Qcow2CompressionType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

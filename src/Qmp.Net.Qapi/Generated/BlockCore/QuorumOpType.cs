@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QuorumOpType</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QuorumOpType>))]
-public readonly partial struct QuorumOpType : IEquatable<QuorumOpType>, IQapiEnum<QuorumOpType>
+public readonly partial struct QuorumOpType : IEquatable<QuorumOpType>, IQapiEnum<QuorumOpType>, IQapiJson<QuorumOpType>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct QuorumOpType : IEquatable<QuorumOpType>, IQapiEnu
     public static bool operator !=(QuorumOpType left, QuorumOpType right) => !left.Equals(right);
 
     static QuorumOpType IQapiEnum<QuorumOpType>.FromValue(string value) => new(value);
+
+    static QuorumOpType IQapiJson<QuorumOpType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QuorumOpType>(element);
+
+    static void IQapiJson<QuorumOpType>.WriteJson(Utf8JsonWriter writer, QuorumOpType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QuorumOpType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QuorumReadPattern</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QuorumReadPattern>))]
-public readonly partial struct QuorumReadPattern : IEquatable<QuorumReadPattern>, IQapiEnum<QuorumReadPattern>
+public readonly partial struct QuorumReadPattern : IEquatable<QuorumReadPattern>, IQapiEnum<QuorumReadPattern>, IQapiJson<QuorumReadPattern>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QuorumReadPattern : IEquatable<QuorumReadPattern>
     public static bool operator !=(QuorumReadPattern left, QuorumReadPattern right) => !left.Equals(right);
 
     static QuorumReadPattern IQapiEnum<QuorumReadPattern>.FromValue(string value) => new(value);
+
+    static QuorumReadPattern IQapiJson<QuorumReadPattern>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QuorumReadPattern>(element);
+
+    static void IQapiJson<QuorumReadPattern>.WriteJson(Utf8JsonWriter writer, QuorumReadPattern value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QuorumReadPattern other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

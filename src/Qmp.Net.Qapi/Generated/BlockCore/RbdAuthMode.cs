@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RbdAuthMode</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RbdAuthMode>))]
-public readonly partial struct RbdAuthMode : IEquatable<RbdAuthMode>, IQapiEnum<RbdAuthMode>
+public readonly partial struct RbdAuthMode : IEquatable<RbdAuthMode>, IQapiEnum<RbdAuthMode>, IQapiJson<RbdAuthMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct RbdAuthMode : IEquatable<RbdAuthMode>, IQapiEnum<
     public static bool operator !=(RbdAuthMode left, RbdAuthMode right) => !left.Equals(right);
 
     static RbdAuthMode IQapiEnum<RbdAuthMode>.FromValue(string value) => new(value);
+
+    static RbdAuthMode IQapiJson<RbdAuthMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RbdAuthMode>(element);
+
+    static void IQapiJson<RbdAuthMode>.WriteJson(Utf8JsonWriter writer, RbdAuthMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RbdAuthMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

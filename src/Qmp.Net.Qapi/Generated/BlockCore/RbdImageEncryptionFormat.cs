@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RbdImageEncryptionFormat</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RbdImageEncryptionFormat>))]
-public readonly partial struct RbdImageEncryptionFormat : IEquatable<RbdImageEncryptionFormat>, IQapiEnum<RbdImageEncryptionFormat>
+public readonly partial struct RbdImageEncryptionFormat : IEquatable<RbdImageEncryptionFormat>, IQapiEnum<RbdImageEncryptionFormat>, IQapiJson<RbdImageEncryptionFormat>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct RbdImageEncryptionFormat : IEquatable<RbdImageEnc
     public static bool operator !=(RbdImageEncryptionFormat left, RbdImageEncryptionFormat right) => !left.Equals(right);
 
     static RbdImageEncryptionFormat IQapiEnum<RbdImageEncryptionFormat>.FromValue(string value) => new(value);
+
+    static RbdImageEncryptionFormat IQapiJson<RbdImageEncryptionFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RbdImageEncryptionFormat>(element);
+
+    static void IQapiJson<RbdImageEncryptionFormat>.WriteJson(Utf8JsonWriter writer, RbdImageEncryptionFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RbdImageEncryptionFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ReplicationMode</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ReplicationMode>))]
-public readonly partial struct ReplicationMode : IEquatable<ReplicationMode>, IQapiEnum<ReplicationMode>
+public readonly partial struct ReplicationMode : IEquatable<ReplicationMode>, IQapiEnum<ReplicationMode>, IQapiJson<ReplicationMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct ReplicationMode : IEquatable<ReplicationMode>, IQ
     public static bool operator !=(ReplicationMode left, ReplicationMode right) => !left.Equals(right);
 
     static ReplicationMode IQapiEnum<ReplicationMode>.FromValue(string value) => new(value);
+
+    static ReplicationMode IQapiJson<ReplicationMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ReplicationMode>(element);
+
+    static void IQapiJson<ReplicationMode>.WriteJson(Utf8JsonWriter writer, ReplicationMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ReplicationMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SshHostKeyCheckHashType</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SshHostKeyCheckHashType>))]
-public readonly partial struct SshHostKeyCheckHashType : IEquatable<SshHostKeyCheckHashType>, IQapiEnum<SshHostKeyCheckHashType>
+public readonly partial struct SshHostKeyCheckHashType : IEquatable<SshHostKeyCheckHashType>, IQapiEnum<SshHostKeyCheckHashType>, IQapiJson<SshHostKeyCheckHashType>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct SshHostKeyCheckHashType : IEquatable<SshHostKeyCh
     public static bool operator !=(SshHostKeyCheckHashType left, SshHostKeyCheckHashType right) => !left.Equals(right);
 
     static SshHostKeyCheckHashType IQapiEnum<SshHostKeyCheckHashType>.FromValue(string value) => new(value);
+
+    static SshHostKeyCheckHashType IQapiJson<SshHostKeyCheckHashType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SshHostKeyCheckHashType>(element);
+
+    static void IQapiJson<SshHostKeyCheckHashType>.WriteJson(Utf8JsonWriter writer, SshHostKeyCheckHashType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SshHostKeyCheckHashType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SshHostKeyCheckMode</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SshHostKeyCheckMode>))]
-public readonly partial struct SshHostKeyCheckMode : IEquatable<SshHostKeyCheckMode>, IQapiEnum<SshHostKeyCheckMode>
+public readonly partial struct SshHostKeyCheckMode : IEquatable<SshHostKeyCheckMode>, IQapiEnum<SshHostKeyCheckMode>, IQapiJson<SshHostKeyCheckMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct SshHostKeyCheckMode : IEquatable<SshHostKeyCheckM
     public static bool operator !=(SshHostKeyCheckMode left, SshHostKeyCheckMode right) => !left.Equals(right);
 
     static SshHostKeyCheckMode IQapiEnum<SshHostKeyCheckMode>.FromValue(string value) => new(value);
+
+    static SshHostKeyCheckMode IQapiJson<SshHostKeyCheckMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SshHostKeyCheckMode>(element);
+
+    static void IQapiJson<SshHostKeyCheckMode>.WriteJson(Utf8JsonWriter writer, SshHostKeyCheckMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SshHostKeyCheckMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

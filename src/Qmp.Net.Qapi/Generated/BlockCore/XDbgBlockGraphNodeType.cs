@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>XDbgBlockGraphNodeType</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<XDbgBlockGraphNodeType>))]
-public readonly partial struct XDbgBlockGraphNodeType : IEquatable<XDbgBlockGraphNodeType>, IQapiEnum<XDbgBlockGraphNodeType>
+public readonly partial struct XDbgBlockGraphNodeType : IEquatable<XDbgBlockGraphNodeType>, IQapiEnum<XDbgBlockGraphNodeType>, IQapiJson<XDbgBlockGraphNodeType>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct XDbgBlockGraphNodeType : IEquatable<XDbgBlockGrap
     public static bool operator !=(XDbgBlockGraphNodeType left, XDbgBlockGraphNodeType right) => !left.Equals(right);
 
     static XDbgBlockGraphNodeType IQapiEnum<XDbgBlockGraphNodeType>.FromValue(string value) => new(value);
+
+    static XDbgBlockGraphNodeType IQapiJson<XDbgBlockGraphNodeType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<XDbgBlockGraphNodeType>(element);
+
+    static void IQapiJson<XDbgBlockGraphNodeType>.WriteJson(Utf8JsonWriter writer, XDbgBlockGraphNodeType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(XDbgBlockGraphNodeType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

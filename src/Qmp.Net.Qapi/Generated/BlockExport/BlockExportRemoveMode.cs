@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockExportRemoveMode</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockExportRemoveMode>))]
-public readonly partial struct BlockExportRemoveMode : IEquatable<BlockExportRemoveMode>, IQapiEnum<BlockExportRemoveMode>
+public readonly partial struct BlockExportRemoveMode : IEquatable<BlockExportRemoveMode>, IQapiEnum<BlockExportRemoveMode>, IQapiJson<BlockExportRemoveMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct BlockExportRemoveMode : IEquatable<BlockExportRem
     public static bool operator !=(BlockExportRemoveMode left, BlockExportRemoveMode right) => !left.Equals(right);
 
     static BlockExportRemoveMode IQapiEnum<BlockExportRemoveMode>.FromValue(string value) => new(value);
+
+    static BlockExportRemoveMode IQapiJson<BlockExportRemoveMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockExportRemoveMode>(element);
+
+    static void IQapiJson<BlockExportRemoveMode>.WriteJson(Utf8JsonWriter writer, BlockExportRemoveMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockExportRemoveMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockExportType</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockExportType>))]
-public readonly partial struct BlockExportType : IEquatable<BlockExportType>, IQapiEnum<BlockExportType>
+public readonly partial struct BlockExportType : IEquatable<BlockExportType>, IQapiEnum<BlockExportType>, IQapiJson<BlockExportType>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct BlockExportType : IEquatable<BlockExportType>, IQ
     public static bool operator !=(BlockExportType left, BlockExportType right) => !left.Equals(right);
 
     static BlockExportType IQapiEnum<BlockExportType>.FromValue(string value) => new(value);
+
+    static BlockExportType IQapiJson<BlockExportType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockExportType>(element);
+
+    static void IQapiJson<BlockExportType>.WriteJson(Utf8JsonWriter writer, BlockExportType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(BlockExportType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

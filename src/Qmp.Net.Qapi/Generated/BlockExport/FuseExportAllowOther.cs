@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>FuseExportAllowOther</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<FuseExportAllowOther>))]
-public readonly partial struct FuseExportAllowOther : IEquatable<FuseExportAllowOther>, IQapiEnum<FuseExportAllowOther>
+public readonly partial struct FuseExportAllowOther : IEquatable<FuseExportAllowOther>, IQapiEnum<FuseExportAllowOther>, IQapiJson<FuseExportAllowOther>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct FuseExportAllowOther : IEquatable<FuseExportAllow
     public static bool operator !=(FuseExportAllowOther left, FuseExportAllowOther right) => !left.Equals(right);
 
     static FuseExportAllowOther IQapiEnum<FuseExportAllowOther>.FromValue(string value) => new(value);
+
+    static FuseExportAllowOther IQapiJson<FuseExportAllowOther>.ReadJson(JsonElement element) => QapiJson.ReadEnum<FuseExportAllowOther>(element);
+
+    static void IQapiJson<FuseExportAllowOther>.WriteJson(Utf8JsonWriter writer, FuseExportAllowOther value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(FuseExportAllowOther other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

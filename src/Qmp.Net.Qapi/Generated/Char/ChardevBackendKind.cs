@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ChardevBackendKind</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ChardevBackendKind>))]
-public readonly partial struct ChardevBackendKind : IEquatable<ChardevBackendKind>, IQapiEnum<ChardevBackendKind>
+public readonly partial struct ChardevBackendKind : IEquatable<ChardevBackendKind>, IQapiEnum<ChardevBackendKind>, IQapiJson<ChardevBackendKind>
 {
     private readonly string? _value;
 
@@ -198,6 +198,10 @@ public readonly partial struct ChardevBackendKind : IEquatable<ChardevBackendKin
     public static bool operator !=(ChardevBackendKind left, ChardevBackendKind right) => !left.Equals(right);
 
     static ChardevBackendKind IQapiEnum<ChardevBackendKind>.FromValue(string value) => new(value);
+
+    static ChardevBackendKind IQapiJson<ChardevBackendKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ChardevBackendKind>(element);
+
+    static void IQapiJson<ChardevBackendKind>.WriteJson(Utf8JsonWriter writer, ChardevBackendKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ChardevBackendKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

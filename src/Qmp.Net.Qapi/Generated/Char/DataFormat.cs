@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DataFormat</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DataFormat>))]
-public readonly partial struct DataFormat : IEquatable<DataFormat>, IQapiEnum<DataFormat>
+public readonly partial struct DataFormat : IEquatable<DataFormat>, IQapiEnum<DataFormat>, IQapiJson<DataFormat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct DataFormat : IEquatable<DataFormat>, IQapiEnum<Da
     public static bool operator !=(DataFormat left, DataFormat right) => !left.Equals(right);
 
     static DataFormat IQapiEnum<DataFormat>.FromValue(string value) => new(value);
+
+    static DataFormat IQapiJson<DataFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DataFormat>(element);
+
+    static void IQapiJson<DataFormat>.WriteJson(Utf8JsonWriter writer, DataFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DataFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

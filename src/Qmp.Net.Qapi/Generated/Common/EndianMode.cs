@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>EndianMode</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<EndianMode>))]
-public readonly partial struct EndianMode : IEquatable<EndianMode>, IQapiEnum<EndianMode>
+public readonly partial struct EndianMode : IEquatable<EndianMode>, IQapiEnum<EndianMode>, IQapiJson<EndianMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct EndianMode : IEquatable<EndianMode>, IQapiEnum<En
     public static bool operator !=(EndianMode left, EndianMode right) => !left.Equals(right);
 
     static EndianMode IQapiEnum<EndianMode>.FromValue(string value) => new(value);
+
+    static EndianMode IQapiJson<EndianMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<EndianMode>(element);
+
+    static void IQapiJson<EndianMode>.WriteJson(Utf8JsonWriter writer, EndianMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(EndianMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GrabToggleKeys</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GrabToggleKeys>))]
-public readonly partial struct GrabToggleKeys : IEquatable<GrabToggleKeys>, IQapiEnum<GrabToggleKeys>
+public readonly partial struct GrabToggleKeys : IEquatable<GrabToggleKeys>, IQapiEnum<GrabToggleKeys>, IQapiJson<GrabToggleKeys>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct GrabToggleKeys : IEquatable<GrabToggleKeys>, IQap
     public static bool operator !=(GrabToggleKeys left, GrabToggleKeys right) => !left.Equals(right);
 
     static GrabToggleKeys IQapiEnum<GrabToggleKeys>.FromValue(string value) => new(value);
+
+    static GrabToggleKeys IQapiJson<GrabToggleKeys>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GrabToggleKeys>(element);
+
+    static void IQapiJson<GrabToggleKeys>.WriteJson(Utf8JsonWriter writer, GrabToggleKeys value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GrabToggleKeys other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

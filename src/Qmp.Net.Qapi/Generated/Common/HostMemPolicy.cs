@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HostMemPolicy</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HostMemPolicy>))]
-public readonly partial struct HostMemPolicy : IEquatable<HostMemPolicy>, IQapiEnum<HostMemPolicy>
+public readonly partial struct HostMemPolicy : IEquatable<HostMemPolicy>, IQapiEnum<HostMemPolicy>, IQapiJson<HostMemPolicy>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct HostMemPolicy : IEquatable<HostMemPolicy>, IQapiE
     public static bool operator !=(HostMemPolicy left, HostMemPolicy right) => !left.Equals(right);
 
     static HostMemPolicy IQapiEnum<HostMemPolicy>.FromValue(string value) => new(value);
+
+    static HostMemPolicy IQapiJson<HostMemPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HostMemPolicy>(element);
+
+    static void IQapiJson<HostMemPolicy>.WriteJson(Utf8JsonWriter writer, HostMemPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(HostMemPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

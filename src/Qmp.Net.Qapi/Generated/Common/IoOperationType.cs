@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>IoOperationType</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<IoOperationType>))]
-public readonly partial struct IoOperationType : IEquatable<IoOperationType>, IQapiEnum<IoOperationType>
+public readonly partial struct IoOperationType : IEquatable<IoOperationType>, IQapiEnum<IoOperationType>, IQapiJson<IoOperationType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct IoOperationType : IEquatable<IoOperationType>, IQ
     public static bool operator !=(IoOperationType left, IoOperationType right) => !left.Equals(right);
 
     static IoOperationType IQapiEnum<IoOperationType>.FromValue(string value) => new(value);
+
+    static IoOperationType IQapiJson<IoOperationType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<IoOperationType>(element);
+
+    static void IQapiJson<IoOperationType>.WriteJson(Utf8JsonWriter writer, IoOperationType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(IoOperationType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetFilterDirection</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetFilterDirection>))]
-public readonly partial struct NetFilterDirection : IEquatable<NetFilterDirection>, IQapiEnum<NetFilterDirection>
+public readonly partial struct NetFilterDirection : IEquatable<NetFilterDirection>, IQapiEnum<NetFilterDirection>, IQapiJson<NetFilterDirection>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct NetFilterDirection : IEquatable<NetFilterDirectio
     public static bool operator !=(NetFilterDirection left, NetFilterDirection right) => !left.Equals(right);
 
     static NetFilterDirection IQapiEnum<NetFilterDirection>.FromValue(string value) => new(value);
+
+    static NetFilterDirection IQapiJson<NetFilterDirection>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetFilterDirection>(element);
+
+    static void IQapiJson<NetFilterDirection>.WriteJson(Utf8JsonWriter writer, NetFilterDirection value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NetFilterDirection other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OffAutoPCIBAR</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OffAutoPCIBAR>))]
-public readonly partial struct OffAutoPCIBAR : IEquatable<OffAutoPCIBAR>, IQapiEnum<OffAutoPCIBAR>
+public readonly partial struct OffAutoPCIBAR : IEquatable<OffAutoPCIBAR>, IQapiEnum<OffAutoPCIBAR>, IQapiJson<OffAutoPCIBAR>
 {
     private readonly string? _value;
 
@@ -106,6 +106,10 @@ public readonly partial struct OffAutoPCIBAR : IEquatable<OffAutoPCIBAR>, IQapiE
     public static bool operator !=(OffAutoPCIBAR left, OffAutoPCIBAR right) => !left.Equals(right);
 
     static OffAutoPCIBAR IQapiEnum<OffAutoPCIBAR>.FromValue(string value) => new(value);
+
+    static OffAutoPCIBAR IQapiJson<OffAutoPCIBAR>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OffAutoPCIBAR>(element);
+
+    static void IQapiJson<OffAutoPCIBAR>.WriteJson(Utf8JsonWriter writer, OffAutoPCIBAR value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(OffAutoPCIBAR other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OnOffAuto</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OnOffAuto>))]
-public readonly partial struct OnOffAuto : IEquatable<OnOffAuto>, IQapiEnum<OnOffAuto>
+public readonly partial struct OnOffAuto : IEquatable<OnOffAuto>, IQapiEnum<OnOffAuto>, IQapiJson<OnOffAuto>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct OnOffAuto : IEquatable<OnOffAuto>, IQapiEnum<OnOf
     public static bool operator !=(OnOffAuto left, OnOffAuto right) => !left.Equals(right);
 
     static OnOffAuto IQapiEnum<OnOffAuto>.FromValue(string value) => new(value);
+
+    static OnOffAuto IQapiJson<OnOffAuto>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OnOffAuto>(element);
+
+    static void IQapiJson<OnOffAuto>.WriteJson(Utf8JsonWriter writer, OnOffAuto value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(OnOffAuto other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

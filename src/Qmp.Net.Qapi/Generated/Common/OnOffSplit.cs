@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OnOffSplit</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OnOffSplit>))]
-public readonly partial struct OnOffSplit : IEquatable<OnOffSplit>, IQapiEnum<OnOffSplit>
+public readonly partial struct OnOffSplit : IEquatable<OnOffSplit>, IQapiEnum<OnOffSplit>, IQapiJson<OnOffSplit>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct OnOffSplit : IEquatable<OnOffSplit>, IQapiEnum<On
     public static bool operator !=(OnOffSplit left, OnOffSplit right) => !left.Equals(right);
 
     static OnOffSplit IQapiEnum<OnOffSplit>.FromValue(string value) => new(value);
+
+    static OnOffSplit IQapiJson<OnOffSplit>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OnOffSplit>(element);
+
+    static void IQapiJson<OnOffSplit>.WriteJson(Utf8JsonWriter writer, OnOffSplit value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(OnOffSplit other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PCIELinkSpeed</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PCIELinkSpeed>))]
-public readonly partial struct PCIELinkSpeed : IEquatable<PCIELinkSpeed>, IQapiEnum<PCIELinkSpeed>
+public readonly partial struct PCIELinkSpeed : IEquatable<PCIELinkSpeed>, IQapiEnum<PCIELinkSpeed>, IQapiJson<PCIELinkSpeed>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct PCIELinkSpeed : IEquatable<PCIELinkSpeed>, IQapiE
     public static bool operator !=(PCIELinkSpeed left, PCIELinkSpeed right) => !left.Equals(right);
 
     static PCIELinkSpeed IQapiEnum<PCIELinkSpeed>.FromValue(string value) => new(value);
+
+    static PCIELinkSpeed IQapiJson<PCIELinkSpeed>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PCIELinkSpeed>(element);
+
+    static void IQapiJson<PCIELinkSpeed>.WriteJson(Utf8JsonWriter writer, PCIELinkSpeed value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(PCIELinkSpeed other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

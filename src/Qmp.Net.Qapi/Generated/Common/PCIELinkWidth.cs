@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PCIELinkWidth</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PCIELinkWidth>))]
-public readonly partial struct PCIELinkWidth : IEquatable<PCIELinkWidth>, IQapiEnum<PCIELinkWidth>
+public readonly partial struct PCIELinkWidth : IEquatable<PCIELinkWidth>, IQapiEnum<PCIELinkWidth>, IQapiJson<PCIELinkWidth>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct PCIELinkWidth : IEquatable<PCIELinkWidth>, IQapiE
     public static bool operator !=(PCIELinkWidth left, PCIELinkWidth right) => !left.Equals(right);
 
     static PCIELinkWidth IQapiEnum<PCIELinkWidth>.FromValue(string value) => new(value);
+
+    static PCIELinkWidth IQapiJson<PCIELinkWidth>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PCIELinkWidth>(element);
+
+    static void IQapiJson<PCIELinkWidth>.WriteJson(Utf8JsonWriter writer, PCIELinkWidth value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(PCIELinkWidth other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CompatPolicyInput</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CompatPolicyInput>))]
-public readonly partial struct CompatPolicyInput : IEquatable<CompatPolicyInput>, IQapiEnum<CompatPolicyInput>
+public readonly partial struct CompatPolicyInput : IEquatable<CompatPolicyInput>, IQapiEnum<CompatPolicyInput>, IQapiJson<CompatPolicyInput>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct CompatPolicyInput : IEquatable<CompatPolicyInput>
     public static bool operator !=(CompatPolicyInput left, CompatPolicyInput right) => !left.Equals(right);
 
     static CompatPolicyInput IQapiEnum<CompatPolicyInput>.FromValue(string value) => new(value);
+
+    static CompatPolicyInput IQapiJson<CompatPolicyInput>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CompatPolicyInput>(element);
+
+    static void IQapiJson<CompatPolicyInput>.WriteJson(Utf8JsonWriter writer, CompatPolicyInput value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CompatPolicyInput other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CompatPolicyOutput</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CompatPolicyOutput>))]
-public readonly partial struct CompatPolicyOutput : IEquatable<CompatPolicyOutput>, IQapiEnum<CompatPolicyOutput>
+public readonly partial struct CompatPolicyOutput : IEquatable<CompatPolicyOutput>, IQapiEnum<CompatPolicyOutput>, IQapiJson<CompatPolicyOutput>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct CompatPolicyOutput : IEquatable<CompatPolicyOutpu
     public static bool operator !=(CompatPolicyOutput left, CompatPolicyOutput right) => !left.Equals(right);
 
     static CompatPolicyOutput IQapiEnum<CompatPolicyOutput>.FromValue(string value) => new(value);
+
+    static CompatPolicyOutput IQapiJson<CompatPolicyOutput>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CompatPolicyOutput>(element);
+
+    static void IQapiJson<CompatPolicyOutput>.WriteJson(Utf8JsonWriter writer, CompatPolicyOutput value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CompatPolicyOutput other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MonitorMode</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MonitorMode>))]
-public readonly partial struct MonitorMode : IEquatable<MonitorMode>, IQapiEnum<MonitorMode>
+public readonly partial struct MonitorMode : IEquatable<MonitorMode>, IQapiEnum<MonitorMode>, IQapiJson<MonitorMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct MonitorMode : IEquatable<MonitorMode>, IQapiEnum<
     public static bool operator !=(MonitorMode left, MonitorMode right) => !left.Equals(right);
 
     static MonitorMode IQapiEnum<MonitorMode>.FromValue(string value) => new(value);
+
+    static MonitorMode IQapiJson<MonitorMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MonitorMode>(element);
+
+    static void IQapiJson<MonitorMode>.WriteJson(Utf8JsonWriter writer, MonitorMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MonitorMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QMPCapability</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QMPCapability>))]
-public readonly partial struct QMPCapability : IEquatable<QMPCapability>, IQapiEnum<QMPCapability>
+public readonly partial struct QMPCapability : IEquatable<QMPCapability>, IQapiEnum<QMPCapability>, IQapiJson<QMPCapability>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct QMPCapability : IEquatable<QMPCapability>, IQapiE
     public static bool operator !=(QMPCapability left, QMPCapability right) => !left.Equals(right);
 
     static QMPCapability IQapiEnum<QMPCapability>.FromValue(string value) => new(value);
+
+    static QMPCapability IQapiJson<QMPCapability>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QMPCapability>(element);
+
+    static void IQapiJson<QMPCapability>.WriteJson(Utf8JsonWriter writer, QMPCapability value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QMPCapability other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

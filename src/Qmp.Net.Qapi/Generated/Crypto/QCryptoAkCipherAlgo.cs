@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoAkCipherAlgo</c>. Since QEMU 7.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoAkCipherAlgo>))]
-public readonly partial struct QCryptoAkCipherAlgo : IEquatable<QCryptoAkCipherAlgo>, IQapiEnum<QCryptoAkCipherAlgo>
+public readonly partial struct QCryptoAkCipherAlgo : IEquatable<QCryptoAkCipherAlgo>, IQapiEnum<QCryptoAkCipherAlgo>, IQapiJson<QCryptoAkCipherAlgo>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct QCryptoAkCipherAlgo : IEquatable<QCryptoAkCipherA
     public static bool operator !=(QCryptoAkCipherAlgo left, QCryptoAkCipherAlgo right) => !left.Equals(right);
 
     static QCryptoAkCipherAlgo IQapiEnum<QCryptoAkCipherAlgo>.FromValue(string value) => new(value);
+
+    static QCryptoAkCipherAlgo IQapiJson<QCryptoAkCipherAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoAkCipherAlgo>(element);
+
+    static void IQapiJson<QCryptoAkCipherAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoAkCipherAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoAkCipherAlgorithm</c>. Since QEMU 7.1. In QEMU 7.2 only (not in 10.0). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoAkCipherAlgorithm>))]
-public readonly partial struct QCryptoAkCipherAlgorithm : IEquatable<QCryptoAkCipherAlgorithm>, IQapiEnum<QCryptoAkCipherAlgorithm>
+public readonly partial struct QCryptoAkCipherAlgorithm : IEquatable<QCryptoAkCipherAlgorithm>, IQapiEnum<QCryptoAkCipherAlgorithm>, IQapiJson<QCryptoAkCipherAlgorithm>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct QCryptoAkCipherAlgorithm : IEquatable<QCryptoAkCi
     public static bool operator !=(QCryptoAkCipherAlgorithm left, QCryptoAkCipherAlgorithm right) => !left.Equals(right);
 
     static QCryptoAkCipherAlgorithm IQapiEnum<QCryptoAkCipherAlgorithm>.FromValue(string value) => new(value);
+
+    static QCryptoAkCipherAlgorithm IQapiJson<QCryptoAkCipherAlgorithm>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoAkCipherAlgorithm>(element);
+
+    static void IQapiJson<QCryptoAkCipherAlgorithm>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherAlgorithm value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoAkCipherAlgorithm other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoAkCipherKeyType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoAkCipherKeyType>))]
-public readonly partial struct QCryptoAkCipherKeyType : IEquatable<QCryptoAkCipherKeyType>, IQapiEnum<QCryptoAkCipherKeyType>
+public readonly partial struct QCryptoAkCipherKeyType : IEquatable<QCryptoAkCipherKeyType>, IQapiEnum<QCryptoAkCipherKeyType>, IQapiJson<QCryptoAkCipherKeyType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoAkCipherKeyType : IEquatable<QCryptoAkCiph
     public static bool operator !=(QCryptoAkCipherKeyType left, QCryptoAkCipherKeyType right) => !left.Equals(right);
 
     static QCryptoAkCipherKeyType IQapiEnum<QCryptoAkCipherKeyType>.FromValue(string value) => new(value);
+
+    static QCryptoAkCipherKeyType IQapiJson<QCryptoAkCipherKeyType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoAkCipherKeyType>(element);
+
+    static void IQapiJson<QCryptoAkCipherKeyType>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherKeyType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoAkCipherKeyType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoBlockFormat</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoBlockFormat>))]
-public readonly partial struct QCryptoBlockFormat : IEquatable<QCryptoBlockFormat>, IQapiEnum<QCryptoBlockFormat>
+public readonly partial struct QCryptoBlockFormat : IEquatable<QCryptoBlockFormat>, IQapiEnum<QCryptoBlockFormat>, IQapiJson<QCryptoBlockFormat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoBlockFormat : IEquatable<QCryptoBlockForma
     public static bool operator !=(QCryptoBlockFormat left, QCryptoBlockFormat right) => !left.Equals(right);
 
     static QCryptoBlockFormat IQapiEnum<QCryptoBlockFormat>.FromValue(string value) => new(value);
+
+    static QCryptoBlockFormat IQapiJson<QCryptoBlockFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoBlockFormat>(element);
+
+    static void IQapiJson<QCryptoBlockFormat>.WriteJson(Utf8JsonWriter writer, QCryptoBlockFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoBlockFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

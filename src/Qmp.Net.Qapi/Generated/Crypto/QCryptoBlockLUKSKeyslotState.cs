@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoBlockLUKSKeyslotState</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoBlockLUKSKeyslotState>))]
-public readonly partial struct QCryptoBlockLUKSKeyslotState : IEquatable<QCryptoBlockLUKSKeyslotState>, IQapiEnum<QCryptoBlockLUKSKeyslotState>
+public readonly partial struct QCryptoBlockLUKSKeyslotState : IEquatable<QCryptoBlockLUKSKeyslotState>, IQapiEnum<QCryptoBlockLUKSKeyslotState>, IQapiJson<QCryptoBlockLUKSKeyslotState>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoBlockLUKSKeyslotState : IEquatable<QCrypto
     public static bool operator !=(QCryptoBlockLUKSKeyslotState left, QCryptoBlockLUKSKeyslotState right) => !left.Equals(right);
 
     static QCryptoBlockLUKSKeyslotState IQapiEnum<QCryptoBlockLUKSKeyslotState>.FromValue(string value) => new(value);
+
+    static QCryptoBlockLUKSKeyslotState IQapiJson<QCryptoBlockLUKSKeyslotState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoBlockLUKSKeyslotState>(element);
+
+    static void IQapiJson<QCryptoBlockLUKSKeyslotState>.WriteJson(Utf8JsonWriter writer, QCryptoBlockLUKSKeyslotState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoBlockLUKSKeyslotState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoCipherAlgo</c>. Named <c>QCryptoCipherAlgorithm</c> in QEMU 7.2. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoCipherAlgo>))]
-public readonly partial struct QCryptoCipherAlgo : IEquatable<QCryptoCipherAlgo>, IQapiEnum<QCryptoCipherAlgo>
+public readonly partial struct QCryptoCipherAlgo : IEquatable<QCryptoCipherAlgo>, IQapiEnum<QCryptoCipherAlgo>, IQapiJson<QCryptoCipherAlgo>
 {
     private readonly string? _value;
 
@@ -136,6 +136,10 @@ public readonly partial struct QCryptoCipherAlgo : IEquatable<QCryptoCipherAlgo>
     public static bool operator !=(QCryptoCipherAlgo left, QCryptoCipherAlgo right) => !left.Equals(right);
 
     static QCryptoCipherAlgo IQapiEnum<QCryptoCipherAlgo>.FromValue(string value) => new(value);
+
+    static QCryptoCipherAlgo IQapiJson<QCryptoCipherAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoCipherAlgo>(element);
+
+    static void IQapiJson<QCryptoCipherAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoCipherAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoCipherAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

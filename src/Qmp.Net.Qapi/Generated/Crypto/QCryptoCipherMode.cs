@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoCipherMode</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoCipherMode>))]
-public readonly partial struct QCryptoCipherMode : IEquatable<QCryptoCipherMode>, IQapiEnum<QCryptoCipherMode>
+public readonly partial struct QCryptoCipherMode : IEquatable<QCryptoCipherMode>, IQapiEnum<QCryptoCipherMode>, IQapiJson<QCryptoCipherMode>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct QCryptoCipherMode : IEquatable<QCryptoCipherMode>
     public static bool operator !=(QCryptoCipherMode left, QCryptoCipherMode right) => !left.Equals(right);
 
     static QCryptoCipherMode IQapiEnum<QCryptoCipherMode>.FromValue(string value) => new(value);
+
+    static QCryptoCipherMode IQapiJson<QCryptoCipherMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoCipherMode>(element);
+
+    static void IQapiJson<QCryptoCipherMode>.WriteJson(Utf8JsonWriter writer, QCryptoCipherMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoCipherMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

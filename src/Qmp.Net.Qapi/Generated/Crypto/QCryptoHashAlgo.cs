@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoHashAlgo</c>. Named <c>QCryptoHashAlgorithm</c> in QEMU 7.2. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoHashAlgo>))]
-public readonly partial struct QCryptoHashAlgo : IEquatable<QCryptoHashAlgo>, IQapiEnum<QCryptoHashAlgo>
+public readonly partial struct QCryptoHashAlgo : IEquatable<QCryptoHashAlgo>, IQapiEnum<QCryptoHashAlgo>, IQapiJson<QCryptoHashAlgo>
 {
     private readonly string? _value;
 
@@ -106,6 +106,10 @@ public readonly partial struct QCryptoHashAlgo : IEquatable<QCryptoHashAlgo>, IQ
     public static bool operator !=(QCryptoHashAlgo left, QCryptoHashAlgo right) => !left.Equals(right);
 
     static QCryptoHashAlgo IQapiEnum<QCryptoHashAlgo>.FromValue(string value) => new(value);
+
+    static QCryptoHashAlgo IQapiJson<QCryptoHashAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoHashAlgo>(element);
+
+    static void IQapiJson<QCryptoHashAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoHashAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoHashAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoIVGenAlgo</c>. Named <c>QCryptoIVGenAlgorithm</c> in QEMU 7.2. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoIVGenAlgo>))]
-public readonly partial struct QCryptoIVGenAlgo : IEquatable<QCryptoIVGenAlgo>, IQapiEnum<QCryptoIVGenAlgo>
+public readonly partial struct QCryptoIVGenAlgo : IEquatable<QCryptoIVGenAlgo>, IQapiEnum<QCryptoIVGenAlgo>, IQapiJson<QCryptoIVGenAlgo>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct QCryptoIVGenAlgo : IEquatable<QCryptoIVGenAlgo>, 
     public static bool operator !=(QCryptoIVGenAlgo left, QCryptoIVGenAlgo right) => !left.Equals(right);
 
     static QCryptoIVGenAlgo IQapiEnum<QCryptoIVGenAlgo>.FromValue(string value) => new(value);
+
+    static QCryptoIVGenAlgo IQapiJson<QCryptoIVGenAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoIVGenAlgo>(element);
+
+    static void IQapiJson<QCryptoIVGenAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoIVGenAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoIVGenAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoRSAPaddingAlgo</c>. Since QEMU 7.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoRSAPaddingAlgo>))]
-public readonly partial struct QCryptoRSAPaddingAlgo : IEquatable<QCryptoRSAPaddingAlgo>, IQapiEnum<QCryptoRSAPaddingAlgo>
+public readonly partial struct QCryptoRSAPaddingAlgo : IEquatable<QCryptoRSAPaddingAlgo>, IQapiEnum<QCryptoRSAPaddingAlgo>, IQapiJson<QCryptoRSAPaddingAlgo>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoRSAPaddingAlgo : IEquatable<QCryptoRSAPadd
     public static bool operator !=(QCryptoRSAPaddingAlgo left, QCryptoRSAPaddingAlgo right) => !left.Equals(right);
 
     static QCryptoRSAPaddingAlgo IQapiEnum<QCryptoRSAPaddingAlgo>.FromValue(string value) => new(value);
+
+    static QCryptoRSAPaddingAlgo IQapiJson<QCryptoRSAPaddingAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoRSAPaddingAlgo>(element);
+
+    static void IQapiJson<QCryptoRSAPaddingAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoRSAPaddingAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoRSAPaddingAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoRSAPaddingAlgorithm</c>. Since QEMU 7.1. In QEMU 7.2 only (not in 10.0). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoRSAPaddingAlgorithm>))]
-public readonly partial struct QCryptoRSAPaddingAlgorithm : IEquatable<QCryptoRSAPaddingAlgorithm>, IQapiEnum<QCryptoRSAPaddingAlgorithm>
+public readonly partial struct QCryptoRSAPaddingAlgorithm : IEquatable<QCryptoRSAPaddingAlgorithm>, IQapiEnum<QCryptoRSAPaddingAlgorithm>, IQapiJson<QCryptoRSAPaddingAlgorithm>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoRSAPaddingAlgorithm : IEquatable<QCryptoRS
     public static bool operator !=(QCryptoRSAPaddingAlgorithm left, QCryptoRSAPaddingAlgorithm right) => !left.Equals(right);
 
     static QCryptoRSAPaddingAlgorithm IQapiEnum<QCryptoRSAPaddingAlgorithm>.FromValue(string value) => new(value);
+
+    static QCryptoRSAPaddingAlgorithm IQapiJson<QCryptoRSAPaddingAlgorithm>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoRSAPaddingAlgorithm>(element);
+
+    static void IQapiJson<QCryptoRSAPaddingAlgorithm>.WriteJson(Utf8JsonWriter writer, QCryptoRSAPaddingAlgorithm value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoRSAPaddingAlgorithm other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoSecretFormat</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoSecretFormat>))]
-public readonly partial struct QCryptoSecretFormat : IEquatable<QCryptoSecretFormat>, IQapiEnum<QCryptoSecretFormat>
+public readonly partial struct QCryptoSecretFormat : IEquatable<QCryptoSecretFormat>, IQapiEnum<QCryptoSecretFormat>, IQapiJson<QCryptoSecretFormat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoSecretFormat : IEquatable<QCryptoSecretFor
     public static bool operator !=(QCryptoSecretFormat left, QCryptoSecretFormat right) => !left.Equals(right);
 
     static QCryptoSecretFormat IQapiEnum<QCryptoSecretFormat>.FromValue(string value) => new(value);
+
+    static QCryptoSecretFormat IQapiJson<QCryptoSecretFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoSecretFormat>(element);
+
+    static void IQapiJson<QCryptoSecretFormat>.WriteJson(Utf8JsonWriter writer, QCryptoSecretFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoSecretFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoTLSCredsEndpoint</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoTLSCredsEndpoint>))]
-public readonly partial struct QCryptoTLSCredsEndpoint : IEquatable<QCryptoTLSCredsEndpoint>, IQapiEnum<QCryptoTLSCredsEndpoint>
+public readonly partial struct QCryptoTLSCredsEndpoint : IEquatable<QCryptoTLSCredsEndpoint>, IQapiEnum<QCryptoTLSCredsEndpoint>, IQapiJson<QCryptoTLSCredsEndpoint>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptoTLSCredsEndpoint : IEquatable<QCryptoTLSCr
     public static bool operator !=(QCryptoTLSCredsEndpoint left, QCryptoTLSCredsEndpoint right) => !left.Equals(right);
 
     static QCryptoTLSCredsEndpoint IQapiEnum<QCryptoTLSCredsEndpoint>.FromValue(string value) => new(value);
+
+    static QCryptoTLSCredsEndpoint IQapiJson<QCryptoTLSCredsEndpoint>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoTLSCredsEndpoint>(element);
+
+    static void IQapiJson<QCryptoTLSCredsEndpoint>.WriteJson(Utf8JsonWriter writer, QCryptoTLSCredsEndpoint value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptoTLSCredsEndpoint other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptodevBackendAlgoType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptodevBackendAlgoType>))]
-public readonly partial struct QCryptodevBackendAlgoType : IEquatable<QCryptodevBackendAlgoType>, IQapiEnum<QCryptodevBackendAlgoType>
+public readonly partial struct QCryptodevBackendAlgoType : IEquatable<QCryptodevBackendAlgoType>, IQapiEnum<QCryptodevBackendAlgoType>, IQapiJson<QCryptodevBackendAlgoType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct QCryptodevBackendAlgoType : IEquatable<QCryptodev
     public static bool operator !=(QCryptodevBackendAlgoType left, QCryptodevBackendAlgoType right) => !left.Equals(right);
 
     static QCryptodevBackendAlgoType IQapiEnum<QCryptodevBackendAlgoType>.FromValue(string value) => new(value);
+
+    static QCryptodevBackendAlgoType IQapiJson<QCryptodevBackendAlgoType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptodevBackendAlgoType>(element);
+
+    static void IQapiJson<QCryptodevBackendAlgoType>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendAlgoType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptodevBackendAlgoType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

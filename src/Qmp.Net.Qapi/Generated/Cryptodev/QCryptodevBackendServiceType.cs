@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptodevBackendServiceType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptodevBackendServiceType>))]
-public readonly partial struct QCryptodevBackendServiceType : IEquatable<QCryptodevBackendServiceType>, IQapiEnum<QCryptodevBackendServiceType>
+public readonly partial struct QCryptodevBackendServiceType : IEquatable<QCryptodevBackendServiceType>, IQapiEnum<QCryptodevBackendServiceType>, IQapiJson<QCryptodevBackendServiceType>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct QCryptodevBackendServiceType : IEquatable<QCrypto
     public static bool operator !=(QCryptodevBackendServiceType left, QCryptodevBackendServiceType right) => !left.Equals(right);
 
     static QCryptodevBackendServiceType IQapiEnum<QCryptodevBackendServiceType>.FromValue(string value) => new(value);
+
+    static QCryptodevBackendServiceType IQapiJson<QCryptodevBackendServiceType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptodevBackendServiceType>(element);
+
+    static void IQapiJson<QCryptodevBackendServiceType>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendServiceType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptodevBackendServiceType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptodevBackendType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptodevBackendType>))]
-public readonly partial struct QCryptodevBackendType : IEquatable<QCryptodevBackendType>, IQapiEnum<QCryptodevBackendType>
+public readonly partial struct QCryptodevBackendType : IEquatable<QCryptodevBackendType>, IQapiEnum<QCryptodevBackendType>, IQapiJson<QCryptodevBackendType>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct QCryptodevBackendType : IEquatable<QCryptodevBack
     public static bool operator !=(QCryptodevBackendType left, QCryptodevBackendType right) => !left.Equals(right);
 
     static QCryptodevBackendType IQapiEnum<QCryptodevBackendType>.FromValue(string value) => new(value);
+
+    static QCryptodevBackendType IQapiJson<QCryptodevBackendType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptodevBackendType>(element);
+
+    static void IQapiJson<QCryptodevBackendType>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QCryptodevBackendType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

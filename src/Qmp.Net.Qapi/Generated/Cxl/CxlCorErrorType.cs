@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlCorErrorType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlCorErrorType>))]
-public readonly partial struct CxlCorErrorType : IEquatable<CxlCorErrorType>, IQapiEnum<CxlCorErrorType>
+public readonly partial struct CxlCorErrorType : IEquatable<CxlCorErrorType>, IQapiEnum<CxlCorErrorType>, IQapiJson<CxlCorErrorType>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct CxlCorErrorType : IEquatable<CxlCorErrorType>, IQ
     public static bool operator !=(CxlCorErrorType left, CxlCorErrorType right) => !left.Equals(right);
 
     static CxlCorErrorType IQapiEnum<CxlCorErrorType>.FromValue(string value) => new(value);
+
+    static CxlCorErrorType IQapiJson<CxlCorErrorType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlCorErrorType>(element);
+
+    static void IQapiJson<CxlCorErrorType>.WriteJson(Utf8JsonWriter writer, CxlCorErrorType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CxlCorErrorType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlEventLog</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlEventLog>))]
-public readonly partial struct CxlEventLog : IEquatable<CxlEventLog>, IQapiEnum<CxlEventLog>
+public readonly partial struct CxlEventLog : IEquatable<CxlEventLog>, IQapiEnum<CxlEventLog>, IQapiJson<CxlEventLog>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct CxlEventLog : IEquatable<CxlEventLog>, IQapiEnum<
     public static bool operator !=(CxlEventLog left, CxlEventLog right) => !left.Equals(right);
 
     static CxlEventLog IQapiEnum<CxlEventLog>.FromValue(string value) => new(value);
+
+    static CxlEventLog IQapiJson<CxlEventLog>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlEventLog>(element);
+
+    static void IQapiJson<CxlEventLog>.WriteJson(Utf8JsonWriter writer, CxlEventLog value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CxlEventLog other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlExtentRemovalPolicy</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlExtentRemovalPolicy>))]
-public readonly partial struct CxlExtentRemovalPolicy : IEquatable<CxlExtentRemovalPolicy>, IQapiEnum<CxlExtentRemovalPolicy>
+public readonly partial struct CxlExtentRemovalPolicy : IEquatable<CxlExtentRemovalPolicy>, IQapiEnum<CxlExtentRemovalPolicy>, IQapiJson<CxlExtentRemovalPolicy>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct CxlExtentRemovalPolicy : IEquatable<CxlExtentRemo
     public static bool operator !=(CxlExtentRemovalPolicy left, CxlExtentRemovalPolicy right) => !left.Equals(right);
 
     static CxlExtentRemovalPolicy IQapiEnum<CxlExtentRemovalPolicy>.FromValue(string value) => new(value);
+
+    static CxlExtentRemovalPolicy IQapiJson<CxlExtentRemovalPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlExtentRemovalPolicy>(element);
+
+    static void IQapiJson<CxlExtentRemovalPolicy>.WriteJson(Utf8JsonWriter writer, CxlExtentRemovalPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CxlExtentRemovalPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlExtentSelectionPolicy</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlExtentSelectionPolicy>))]
-public readonly partial struct CxlExtentSelectionPolicy : IEquatable<CxlExtentSelectionPolicy>, IQapiEnum<CxlExtentSelectionPolicy>
+public readonly partial struct CxlExtentSelectionPolicy : IEquatable<CxlExtentSelectionPolicy>, IQapiEnum<CxlExtentSelectionPolicy>, IQapiJson<CxlExtentSelectionPolicy>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct CxlExtentSelectionPolicy : IEquatable<CxlExtentSe
     public static bool operator !=(CxlExtentSelectionPolicy left, CxlExtentSelectionPolicy right) => !left.Equals(right);
 
     static CxlExtentSelectionPolicy IQapiEnum<CxlExtentSelectionPolicy>.FromValue(string value) => new(value);
+
+    static CxlExtentSelectionPolicy IQapiJson<CxlExtentSelectionPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlExtentSelectionPolicy>(element);
+
+    static void IQapiJson<CxlExtentSelectionPolicy>.WriteJson(Utf8JsonWriter writer, CxlExtentSelectionPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CxlExtentSelectionPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

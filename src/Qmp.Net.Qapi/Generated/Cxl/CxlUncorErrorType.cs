@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlUncorErrorType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlUncorErrorType>))]
-public readonly partial struct CxlUncorErrorType : IEquatable<CxlUncorErrorType>, IQapiEnum<CxlUncorErrorType>
+public readonly partial struct CxlUncorErrorType : IEquatable<CxlUncorErrorType>, IQapiEnum<CxlUncorErrorType>, IQapiJson<CxlUncorErrorType>
 {
     private readonly string? _value;
 
@@ -148,6 +148,10 @@ public readonly partial struct CxlUncorErrorType : IEquatable<CxlUncorErrorType>
     public static bool operator !=(CxlUncorErrorType left, CxlUncorErrorType right) => !left.Equals(right);
 
     static CxlUncorErrorType IQapiEnum<CxlUncorErrorType>.FromValue(string value) => new(value);
+
+    static CxlUncorErrorType IQapiJson<CxlUncorErrorType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlUncorErrorType>(element);
+
+    static void IQapiJson<CxlUncorErrorType>.WriteJson(Utf8JsonWriter writer, CxlUncorErrorType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CxlUncorErrorType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

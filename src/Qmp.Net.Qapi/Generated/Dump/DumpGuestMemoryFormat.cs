@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DumpGuestMemoryFormat</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DumpGuestMemoryFormat>))]
-public readonly partial struct DumpGuestMemoryFormat : IEquatable<DumpGuestMemoryFormat>, IQapiEnum<DumpGuestMemoryFormat>
+public readonly partial struct DumpGuestMemoryFormat : IEquatable<DumpGuestMemoryFormat>, IQapiEnum<DumpGuestMemoryFormat>, IQapiJson<DumpGuestMemoryFormat>
 {
     private readonly string? _value;
 
@@ -106,6 +106,10 @@ public readonly partial struct DumpGuestMemoryFormat : IEquatable<DumpGuestMemor
     public static bool operator !=(DumpGuestMemoryFormat left, DumpGuestMemoryFormat right) => !left.Equals(right);
 
     static DumpGuestMemoryFormat IQapiEnum<DumpGuestMemoryFormat>.FromValue(string value) => new(value);
+
+    static DumpGuestMemoryFormat IQapiJson<DumpGuestMemoryFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DumpGuestMemoryFormat>(element);
+
+    static void IQapiJson<DumpGuestMemoryFormat>.WriteJson(Utf8JsonWriter writer, DumpGuestMemoryFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DumpGuestMemoryFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

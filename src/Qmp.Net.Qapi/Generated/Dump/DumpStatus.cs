@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DumpStatus</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DumpStatus>))]
-public readonly partial struct DumpStatus : IEquatable<DumpStatus>, IQapiEnum<DumpStatus>
+public readonly partial struct DumpStatus : IEquatable<DumpStatus>, IQapiEnum<DumpStatus>, IQapiJson<DumpStatus>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct DumpStatus : IEquatable<DumpStatus>, IQapiEnum<Du
     public static bool operator !=(DumpStatus left, DumpStatus right) => !left.Equals(right);
 
     static DumpStatus IQapiEnum<DumpStatus>.FromValue(string value) => new(value);
+
+    static DumpStatus IQapiJson<DumpStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DumpStatus>(element);
+
+    static void IQapiJson<DumpStatus>.WriteJson(Utf8JsonWriter writer, DumpStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DumpStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

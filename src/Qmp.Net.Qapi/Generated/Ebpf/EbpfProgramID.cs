@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>EbpfProgramID</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_EBPF</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<EbpfProgramID>))]
-public readonly partial struct EbpfProgramID : IEquatable<EbpfProgramID>, IQapiEnum<EbpfProgramID>
+public readonly partial struct EbpfProgramID : IEquatable<EbpfProgramID>, IQapiEnum<EbpfProgramID>, IQapiJson<EbpfProgramID>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct EbpfProgramID : IEquatable<EbpfProgramID>, IQapiE
     public static bool operator !=(EbpfProgramID left, EbpfProgramID right) => !left.Equals(right);
 
     static EbpfProgramID IQapiEnum<EbpfProgramID>.FromValue(string value) => new(value);
+
+    static EbpfProgramID IQapiJson<EbpfProgramID>.ReadJson(JsonElement element) => QapiJson.ReadEnum<EbpfProgramID>(element);
+
+    static void IQapiJson<EbpfProgramID>.WriteJson(Utf8JsonWriter writer, EbpfProgramID value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(EbpfProgramID other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QapiErrorClass</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QapiErrorClass>))]
-public readonly partial struct QapiErrorClass : IEquatable<QapiErrorClass>, IQapiEnum<QapiErrorClass>
+public readonly partial struct QapiErrorClass : IEquatable<QapiErrorClass>, IQapiEnum<QapiErrorClass>, IQapiJson<QapiErrorClass>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct QapiErrorClass : IEquatable<QapiErrorClass>, IQap
     public static bool operator !=(QapiErrorClass left, QapiErrorClass right) => !left.Equals(right);
 
     static QapiErrorClass IQapiEnum<QapiErrorClass>.FromValue(string value) => new(value);
+
+    static QapiErrorClass IQapiJson<QapiErrorClass>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QapiErrorClass>(element);
+
+    static void IQapiJson<QapiErrorClass>.WriteJson(Utf8JsonWriter writer, QapiErrorClass value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QapiErrorClass other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

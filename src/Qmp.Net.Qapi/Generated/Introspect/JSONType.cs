@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JSONType</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JSONType>))]
-public readonly partial struct JSONType : IEquatable<JSONType>, IQapiEnum<JSONType>
+public readonly partial struct JSONType : IEquatable<JSONType>, IQapiEnum<JSONType>, IQapiJson<JSONType>
 {
     private readonly string? _value;
 
@@ -106,6 +106,10 @@ public readonly partial struct JSONType : IEquatable<JSONType>, IQapiEnum<JSONTy
     public static bool operator !=(JSONType left, JSONType right) => !left.Equals(right);
 
     static JSONType IQapiEnum<JSONType>.FromValue(string value) => new(value);
+
+    static JSONType IQapiJson<JSONType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JSONType>(element);
+
+    static void IQapiJson<JSONType>.WriteJson(Utf8JsonWriter writer, JSONType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(JSONType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

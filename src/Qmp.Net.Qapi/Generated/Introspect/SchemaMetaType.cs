@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SchemaMetaType</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SchemaMetaType>))]
-public readonly partial struct SchemaMetaType : IEquatable<SchemaMetaType>, IQapiEnum<SchemaMetaType>
+public readonly partial struct SchemaMetaType : IEquatable<SchemaMetaType>, IQapiEnum<SchemaMetaType>, IQapiJson<SchemaMetaType>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct SchemaMetaType : IEquatable<SchemaMetaType>, IQap
     public static bool operator !=(SchemaMetaType left, SchemaMetaType right) => !left.Equals(right);
 
     static SchemaMetaType IQapiEnum<SchemaMetaType>.FromValue(string value) => new(value);
+
+    static SchemaMetaType IQapiJson<SchemaMetaType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SchemaMetaType>(element);
+
+    static void IQapiJson<SchemaMetaType>.WriteJson(Utf8JsonWriter writer, SchemaMetaType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SchemaMetaType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

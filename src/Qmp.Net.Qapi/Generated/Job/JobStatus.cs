@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JobStatus</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JobStatus>))]
-public readonly partial struct JobStatus : IEquatable<JobStatus>, IQapiEnum<JobStatus>
+public readonly partial struct JobStatus : IEquatable<JobStatus>, IQapiEnum<JobStatus>, IQapiJson<JobStatus>
 {
     private readonly string? _value;
 
@@ -124,6 +124,10 @@ public readonly partial struct JobStatus : IEquatable<JobStatus>, IQapiEnum<JobS
     public static bool operator !=(JobStatus left, JobStatus right) => !left.Equals(right);
 
     static JobStatus IQapiEnum<JobStatus>.FromValue(string value) => new(value);
+
+    static JobStatus IQapiJson<JobStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JobStatus>(element);
+
+    static void IQapiJson<JobStatus>.WriteJson(Utf8JsonWriter writer, JobStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(JobStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JobType</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JobType>))]
-public readonly partial struct JobType : IEquatable<JobType>, IQapiEnum<JobType>
+public readonly partial struct JobType : IEquatable<JobType>, IQapiEnum<JobType>, IQapiJson<JobType>
 {
     private readonly string? _value;
 
@@ -112,6 +112,10 @@ public readonly partial struct JobType : IEquatable<JobType>, IQapiEnum<JobType>
     public static bool operator !=(JobType left, JobType right) => !left.Equals(right);
 
     static JobType IQapiEnum<JobType>.FromValue(string value) => new(value);
+
+    static JobType IQapiJson<JobType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JobType>(element);
+
+    static void IQapiJson<JobType>.WriteJson(Utf8JsonWriter writer, JobType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(JobType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JobVerb</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JobVerb>))]
-public readonly partial struct JobVerb : IEquatable<JobVerb>, IQapiEnum<JobVerb>
+public readonly partial struct JobVerb : IEquatable<JobVerb>, IQapiEnum<JobVerb>, IQapiJson<JobVerb>
 {
     private readonly string? _value;
 
@@ -106,6 +106,10 @@ public readonly partial struct JobVerb : IEquatable<JobVerb>, IQapiEnum<JobVerb>
     public static bool operator !=(JobVerb left, JobVerb right) => !left.Equals(right);
 
     static JobVerb IQapiEnum<JobVerb>.FromValue(string value) => new(value);
+
+    static JobVerb IQapiJson<JobVerb>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JobVerb>(element);
+
+    static void IQapiJson<JobVerb>.WriteJson(Utf8JsonWriter writer, JobVerb value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(JobVerb other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

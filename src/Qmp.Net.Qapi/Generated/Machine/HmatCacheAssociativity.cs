@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatCacheAssociativity</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatCacheAssociativity>))]
-public readonly partial struct HmatCacheAssociativity : IEquatable<HmatCacheAssociativity>, IQapiEnum<HmatCacheAssociativity>
+public readonly partial struct HmatCacheAssociativity : IEquatable<HmatCacheAssociativity>, IQapiEnum<HmatCacheAssociativity>, IQapiJson<HmatCacheAssociativity>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct HmatCacheAssociativity : IEquatable<HmatCacheAsso
     public static bool operator !=(HmatCacheAssociativity left, HmatCacheAssociativity right) => !left.Equals(right);
 
     static HmatCacheAssociativity IQapiEnum<HmatCacheAssociativity>.FromValue(string value) => new(value);
+
+    static HmatCacheAssociativity IQapiJson<HmatCacheAssociativity>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatCacheAssociativity>(element);
+
+    static void IQapiJson<HmatCacheAssociativity>.WriteJson(Utf8JsonWriter writer, HmatCacheAssociativity value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(HmatCacheAssociativity other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatCacheWritePolicy</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatCacheWritePolicy>))]
-public readonly partial struct HmatCacheWritePolicy : IEquatable<HmatCacheWritePolicy>, IQapiEnum<HmatCacheWritePolicy>
+public readonly partial struct HmatCacheWritePolicy : IEquatable<HmatCacheWritePolicy>, IQapiEnum<HmatCacheWritePolicy>, IQapiJson<HmatCacheWritePolicy>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct HmatCacheWritePolicy : IEquatable<HmatCacheWriteP
     public static bool operator !=(HmatCacheWritePolicy left, HmatCacheWritePolicy right) => !left.Equals(right);
 
     static HmatCacheWritePolicy IQapiEnum<HmatCacheWritePolicy>.FromValue(string value) => new(value);
+
+    static HmatCacheWritePolicy IQapiJson<HmatCacheWritePolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatCacheWritePolicy>(element);
+
+    static void IQapiJson<HmatCacheWritePolicy>.WriteJson(Utf8JsonWriter writer, HmatCacheWritePolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(HmatCacheWritePolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

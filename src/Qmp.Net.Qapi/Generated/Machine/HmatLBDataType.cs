@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatLBDataType</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatLBDataType>))]
-public readonly partial struct HmatLBDataType : IEquatable<HmatLBDataType>, IQapiEnum<HmatLBDataType>
+public readonly partial struct HmatLBDataType : IEquatable<HmatLBDataType>, IQapiEnum<HmatLBDataType>, IQapiJson<HmatLBDataType>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct HmatLBDataType : IEquatable<HmatLBDataType>, IQap
     public static bool operator !=(HmatLBDataType left, HmatLBDataType right) => !left.Equals(right);
 
     static HmatLBDataType IQapiEnum<HmatLBDataType>.FromValue(string value) => new(value);
+
+    static HmatLBDataType IQapiJson<HmatLBDataType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatLBDataType>(element);
+
+    static void IQapiJson<HmatLBDataType>.WriteJson(Utf8JsonWriter writer, HmatLBDataType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(HmatLBDataType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

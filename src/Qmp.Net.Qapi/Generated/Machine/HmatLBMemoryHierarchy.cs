@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatLBMemoryHierarchy</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatLBMemoryHierarchy>))]
-public readonly partial struct HmatLBMemoryHierarchy : IEquatable<HmatLBMemoryHierarchy>, IQapiEnum<HmatLBMemoryHierarchy>
+public readonly partial struct HmatLBMemoryHierarchy : IEquatable<HmatLBMemoryHierarchy>, IQapiEnum<HmatLBMemoryHierarchy>, IQapiJson<HmatLBMemoryHierarchy>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct HmatLBMemoryHierarchy : IEquatable<HmatLBMemoryHi
     public static bool operator !=(HmatLBMemoryHierarchy left, HmatLBMemoryHierarchy right) => !left.Equals(right);
 
     static HmatLBMemoryHierarchy IQapiEnum<HmatLBMemoryHierarchy>.FromValue(string value) => new(value);
+
+    static HmatLBMemoryHierarchy IQapiJson<HmatLBMemoryHierarchy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatLBMemoryHierarchy>(element);
+
+    static void IQapiJson<HmatLBMemoryHierarchy>.WriteJson(Utf8JsonWriter writer, HmatLBMemoryHierarchy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(HmatLBMemoryHierarchy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>LostTickPolicy</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<LostTickPolicy>))]
-public readonly partial struct LostTickPolicy : IEquatable<LostTickPolicy>, IQapiEnum<LostTickPolicy>
+public readonly partial struct LostTickPolicy : IEquatable<LostTickPolicy>, IQapiEnum<LostTickPolicy>, IQapiJson<LostTickPolicy>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct LostTickPolicy : IEquatable<LostTickPolicy>, IQap
     public static bool operator !=(LostTickPolicy left, LostTickPolicy right) => !left.Equals(right);
 
     static LostTickPolicy IQapiEnum<LostTickPolicy>.FromValue(string value) => new(value);
+
+    static LostTickPolicy IQapiJson<LostTickPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<LostTickPolicy>(element);
+
+    static void IQapiJson<LostTickPolicy>.WriteJson(Utf8JsonWriter writer, LostTickPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(LostTickPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

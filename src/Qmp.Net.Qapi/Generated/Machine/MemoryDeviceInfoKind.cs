@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MemoryDeviceInfoKind</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MemoryDeviceInfoKind>))]
-public readonly partial struct MemoryDeviceInfoKind : IEquatable<MemoryDeviceInfoKind>, IQapiEnum<MemoryDeviceInfoKind>
+public readonly partial struct MemoryDeviceInfoKind : IEquatable<MemoryDeviceInfoKind>, IQapiEnum<MemoryDeviceInfoKind>, IQapiJson<MemoryDeviceInfoKind>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct MemoryDeviceInfoKind : IEquatable<MemoryDeviceInf
     public static bool operator !=(MemoryDeviceInfoKind left, MemoryDeviceInfoKind right) => !left.Equals(right);
 
     static MemoryDeviceInfoKind IQapiEnum<MemoryDeviceInfoKind>.FromValue(string value) => new(value);
+
+    static MemoryDeviceInfoKind IQapiJson<MemoryDeviceInfoKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MemoryDeviceInfoKind>(element);
+
+    static void IQapiJson<MemoryDeviceInfoKind>.WriteJson(Utf8JsonWriter writer, MemoryDeviceInfoKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MemoryDeviceInfoKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

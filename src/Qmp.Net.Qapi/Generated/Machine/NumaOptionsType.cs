@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NumaOptionsType</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NumaOptionsType>))]
-public readonly partial struct NumaOptionsType : IEquatable<NumaOptionsType>, IQapiEnum<NumaOptionsType>
+public readonly partial struct NumaOptionsType : IEquatable<NumaOptionsType>, IQapiEnum<NumaOptionsType>, IQapiJson<NumaOptionsType>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct NumaOptionsType : IEquatable<NumaOptionsType>, IQ
     public static bool operator !=(NumaOptionsType left, NumaOptionsType right) => !left.Equals(right);
 
     static NumaOptionsType IQapiEnum<NumaOptionsType>.FromValue(string value) => new(value);
+
+    static NumaOptionsType IQapiJson<NumaOptionsType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NumaOptionsType>(element);
+
+    static void IQapiJson<NumaOptionsType>.WriteJson(Utf8JsonWriter writer, NumaOptionsType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NumaOptionsType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

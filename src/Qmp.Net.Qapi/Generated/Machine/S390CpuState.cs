@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CpuState</c>. Named <c>CpuS390State</c> in QEMU 7.2. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CpuState>))]
-public readonly partial struct S390CpuState : IEquatable<S390CpuState>, IQapiEnum<S390CpuState>
+public readonly partial struct S390CpuState : IEquatable<S390CpuState>, IQapiEnum<S390CpuState>, IQapiJson<S390CpuState>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct S390CpuState : IEquatable<S390CpuState>, IQapiEnu
     public static bool operator !=(S390CpuState left, S390CpuState right) => !left.Equals(right);
 
     static S390CpuState IQapiEnum<S390CpuState>.FromValue(string value) => new(value);
+
+    static S390CpuState IQapiJson<S390CpuState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CpuState>(element);
+
+    static void IQapiJson<S390CpuState>.WriteJson(Utf8JsonWriter writer, S390CpuState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(S390CpuState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

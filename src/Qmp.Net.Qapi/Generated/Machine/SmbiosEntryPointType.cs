@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SmbiosEntryPointType</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SmbiosEntryPointType>))]
-public readonly partial struct SmbiosEntryPointType : IEquatable<SmbiosEntryPointType>, IQapiEnum<SmbiosEntryPointType>
+public readonly partial struct SmbiosEntryPointType : IEquatable<SmbiosEntryPointType>, IQapiEnum<SmbiosEntryPointType>, IQapiJson<SmbiosEntryPointType>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct SmbiosEntryPointType : IEquatable<SmbiosEntryPoin
     public static bool operator !=(SmbiosEntryPointType left, SmbiosEntryPointType right) => !left.Equals(right);
 
     static SmbiosEntryPointType IQapiEnum<SmbiosEntryPointType>.FromValue(string value) => new(value);
+
+    static SmbiosEntryPointType IQapiJson<SmbiosEntryPointType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SmbiosEntryPointType>(element);
+
+    static void IQapiJson<SmbiosEntryPointType>.WriteJson(Utf8JsonWriter writer, SmbiosEntryPointType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SmbiosEntryPointType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SysEmuTarget</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SysEmuTarget>))]
-public readonly partial struct SysEmuTarget : IEquatable<SysEmuTarget>, IQapiEnum<SysEmuTarget>
+public readonly partial struct SysEmuTarget : IEquatable<SysEmuTarget>, IQapiEnum<SysEmuTarget>, IQapiJson<SysEmuTarget>
 {
     private readonly string? _value;
 
@@ -244,6 +244,10 @@ public readonly partial struct SysEmuTarget : IEquatable<SysEmuTarget>, IQapiEnu
     public static bool operator !=(SysEmuTarget left, SysEmuTarget right) => !left.Equals(right);
 
     static SysEmuTarget IQapiEnum<SysEmuTarget>.FromValue(string value) => new(value);
+
+    static SysEmuTarget IQapiJson<SysEmuTarget>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SysEmuTarget>(element);
+
+    static void IQapiJson<SysEmuTarget>.WriteJson(Utf8JsonWriter writer, SysEmuTarget value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SysEmuTarget other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

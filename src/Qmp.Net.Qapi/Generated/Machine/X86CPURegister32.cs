@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>X86CPURegister32</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<X86CPURegister32>))]
-public readonly partial struct X86CPURegister32 : IEquatable<X86CPURegister32>, IQapiEnum<X86CPURegister32>
+public readonly partial struct X86CPURegister32 : IEquatable<X86CPURegister32>, IQapiEnum<X86CPURegister32>, IQapiJson<X86CPURegister32>
 {
     private readonly string? _value;
 
@@ -106,6 +106,10 @@ public readonly partial struct X86CPURegister32 : IEquatable<X86CPURegister32>, 
     public static bool operator !=(X86CPURegister32 left, X86CPURegister32 right) => !left.Equals(right);
 
     static X86CPURegister32 IQapiEnum<X86CPURegister32>.FromValue(string value) => new(value);
+
+    static X86CPURegister32 IQapiJson<X86CPURegister32>.ReadJson(JsonElement element) => QapiJson.ReadEnum<X86CPURegister32>(element);
+
+    static void IQapiJson<X86CPURegister32>.WriteJson(Utf8JsonWriter writer, X86CPURegister32 value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(X86CPURegister32 other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

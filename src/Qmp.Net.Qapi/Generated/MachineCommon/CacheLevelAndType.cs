@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CacheLevelAndType</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CacheLevelAndType>))]
-public readonly partial struct CacheLevelAndType : IEquatable<CacheLevelAndType>, IQapiEnum<CacheLevelAndType>
+public readonly partial struct CacheLevelAndType : IEquatable<CacheLevelAndType>, IQapiEnum<CacheLevelAndType>, IQapiJson<CacheLevelAndType>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct CacheLevelAndType : IEquatable<CacheLevelAndType>
     public static bool operator !=(CacheLevelAndType left, CacheLevelAndType right) => !left.Equals(right);
 
     static CacheLevelAndType IQapiEnum<CacheLevelAndType>.FromValue(string value) => new(value);
+
+    static CacheLevelAndType IQapiJson<CacheLevelAndType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CacheLevelAndType>(element);
+
+    static void IQapiJson<CacheLevelAndType>.WriteJson(Utf8JsonWriter writer, CacheLevelAndType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CacheLevelAndType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

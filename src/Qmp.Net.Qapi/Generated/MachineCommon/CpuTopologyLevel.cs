@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CpuTopologyLevel</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CpuTopologyLevel>))]
-public readonly partial struct CpuTopologyLevel : IEquatable<CpuTopologyLevel>, IQapiEnum<CpuTopologyLevel>
+public readonly partial struct CpuTopologyLevel : IEquatable<CpuTopologyLevel>, IQapiEnum<CpuTopologyLevel>, IQapiJson<CpuTopologyLevel>
 {
     private readonly string? _value;
 
@@ -112,6 +112,10 @@ public readonly partial struct CpuTopologyLevel : IEquatable<CpuTopologyLevel>, 
     public static bool operator !=(CpuTopologyLevel left, CpuTopologyLevel right) => !left.Equals(right);
 
     static CpuTopologyLevel IQapiEnum<CpuTopologyLevel>.FromValue(string value) => new(value);
+
+    static CpuTopologyLevel IQapiJson<CpuTopologyLevel>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CpuTopologyLevel>(element);
+
+    static void IQapiJson<CpuTopologyLevel>.WriteJson(Utf8JsonWriter writer, CpuTopologyLevel value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CpuTopologyLevel other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CpuEntitlement</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CpuEntitlement>))]
-public readonly partial struct S390CpuEntitlement : IEquatable<S390CpuEntitlement>, IQapiEnum<S390CpuEntitlement>
+public readonly partial struct S390CpuEntitlement : IEquatable<S390CpuEntitlement>, IQapiEnum<S390CpuEntitlement>, IQapiJson<S390CpuEntitlement>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct S390CpuEntitlement : IEquatable<S390CpuEntitlemen
     public static bool operator !=(S390CpuEntitlement left, S390CpuEntitlement right) => !left.Equals(right);
 
     static S390CpuEntitlement IQapiEnum<S390CpuEntitlement>.FromValue(string value) => new(value);
+
+    static S390CpuEntitlement IQapiJson<S390CpuEntitlement>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CpuEntitlement>(element);
+
+    static void IQapiJson<S390CpuEntitlement>.WriteJson(Utf8JsonWriter writer, S390CpuEntitlement value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(S390CpuEntitlement other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CpuModelCompareResult</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CpuModelCompareResult>))]
-public readonly partial struct CpuModelCompareResult : IEquatable<CpuModelCompareResult>, IQapiEnum<CpuModelCompareResult>
+public readonly partial struct CpuModelCompareResult : IEquatable<CpuModelCompareResult>, IQapiEnum<CpuModelCompareResult>, IQapiJson<CpuModelCompareResult>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct CpuModelCompareResult : IEquatable<CpuModelCompar
     public static bool operator !=(CpuModelCompareResult left, CpuModelCompareResult right) => !left.Equals(right);
 
     static CpuModelCompareResult IQapiEnum<CpuModelCompareResult>.FromValue(string value) => new(value);
+
+    static CpuModelCompareResult IQapiJson<CpuModelCompareResult>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CpuModelCompareResult>(element);
+
+    static void IQapiJson<CpuModelCompareResult>.WriteJson(Utf8JsonWriter writer, CpuModelCompareResult value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CpuModelCompareResult other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

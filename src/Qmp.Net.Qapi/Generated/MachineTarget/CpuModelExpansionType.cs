@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CpuModelExpansionType</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CpuModelExpansionType>))]
-public readonly partial struct CpuModelExpansionType : IEquatable<CpuModelExpansionType>, IQapiEnum<CpuModelExpansionType>
+public readonly partial struct CpuModelExpansionType : IEquatable<CpuModelExpansionType>, IQapiEnum<CpuModelExpansionType>, IQapiJson<CpuModelExpansionType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct CpuModelExpansionType : IEquatable<CpuModelExpans
     public static bool operator !=(CpuModelExpansionType left, CpuModelExpansionType right) => !left.Equals(right);
 
     static CpuModelExpansionType IQapiEnum<CpuModelExpansionType>.FromValue(string value) => new(value);
+
+    static CpuModelExpansionType IQapiJson<CpuModelExpansionType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CpuModelExpansionType>(element);
+
+    static void IQapiJson<CpuModelExpansionType>.WriteJson(Utf8JsonWriter writer, CpuModelExpansionType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CpuModelExpansionType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CpuPolarization</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CpuPolarization>))]
-public readonly partial struct S390CpuPolarization : IEquatable<S390CpuPolarization>, IQapiEnum<S390CpuPolarization>
+public readonly partial struct S390CpuPolarization : IEquatable<S390CpuPolarization>, IQapiEnum<S390CpuPolarization>, IQapiJson<S390CpuPolarization>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct S390CpuPolarization : IEquatable<S390CpuPolarizat
     public static bool operator !=(S390CpuPolarization left, S390CpuPolarization right) => !left.Equals(right);
 
     static S390CpuPolarization IQapiEnum<S390CpuPolarization>.FromValue(string value) => new(value);
+
+    static S390CpuPolarization IQapiJson<S390CpuPolarization>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CpuPolarization>(element);
+
+    static void IQapiJson<S390CpuPolarization>.WriteJson(Utf8JsonWriter writer, S390CpuPolarization value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(S390CpuPolarization other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

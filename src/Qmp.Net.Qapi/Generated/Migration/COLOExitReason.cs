@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>COLOExitReason</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<COLOExitReason>))]
-public readonly partial struct COLOExitReason : IEquatable<COLOExitReason>, IQapiEnum<COLOExitReason>
+public readonly partial struct COLOExitReason : IEquatable<COLOExitReason>, IQapiEnum<COLOExitReason>, IQapiJson<COLOExitReason>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct COLOExitReason : IEquatable<COLOExitReason>, IQap
     public static bool operator !=(COLOExitReason left, COLOExitReason right) => !left.Equals(right);
 
     static COLOExitReason IQapiEnum<COLOExitReason>.FromValue(string value) => new(value);
+
+    static COLOExitReason IQapiJson<COLOExitReason>.ReadJson(JsonElement element) => QapiJson.ReadEnum<COLOExitReason>(element);
+
+    static void IQapiJson<COLOExitReason>.WriteJson(Utf8JsonWriter writer, COLOExitReason value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(COLOExitReason other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>COLOMessage</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<COLOMessage>))]
-public readonly partial struct COLOMessage : IEquatable<COLOMessage>, IQapiEnum<COLOMessage>
+public readonly partial struct COLOMessage : IEquatable<COLOMessage>, IQapiEnum<COLOMessage>, IQapiJson<COLOMessage>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct COLOMessage : IEquatable<COLOMessage>, IQapiEnum<
     public static bool operator !=(COLOMessage left, COLOMessage right) => !left.Equals(right);
 
     static COLOMessage IQapiEnum<COLOMessage>.FromValue(string value) => new(value);
+
+    static COLOMessage IQapiJson<COLOMessage>.ReadJson(JsonElement element) => QapiJson.ReadEnum<COLOMessage>(element);
+
+    static void IQapiJson<COLOMessage>.WriteJson(Utf8JsonWriter writer, COLOMessage value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(COLOMessage other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>COLOMode</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<COLOMode>))]
-public readonly partial struct COLOMode : IEquatable<COLOMode>, IQapiEnum<COLOMode>
+public readonly partial struct COLOMode : IEquatable<COLOMode>, IQapiEnum<COLOMode>, IQapiJson<COLOMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct COLOMode : IEquatable<COLOMode>, IQapiEnum<COLOMo
     public static bool operator !=(COLOMode left, COLOMode right) => !left.Equals(right);
 
     static COLOMode IQapiEnum<COLOMode>.FromValue(string value) => new(value);
+
+    static COLOMode IQapiJson<COLOMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<COLOMode>(element);
+
+    static void IQapiJson<COLOMode>.WriteJson(Utf8JsonWriter writer, COLOMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(COLOMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DirtyRateMeasureMode</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DirtyRateMeasureMode>))]
-public readonly partial struct DirtyRateMeasureMode : IEquatable<DirtyRateMeasureMode>, IQapiEnum<DirtyRateMeasureMode>
+public readonly partial struct DirtyRateMeasureMode : IEquatable<DirtyRateMeasureMode>, IQapiEnum<DirtyRateMeasureMode>, IQapiJson<DirtyRateMeasureMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct DirtyRateMeasureMode : IEquatable<DirtyRateMeasur
     public static bool operator !=(DirtyRateMeasureMode left, DirtyRateMeasureMode right) => !left.Equals(right);
 
     static DirtyRateMeasureMode IQapiEnum<DirtyRateMeasureMode>.FromValue(string value) => new(value);
+
+    static DirtyRateMeasureMode IQapiJson<DirtyRateMeasureMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DirtyRateMeasureMode>(element);
+
+    static void IQapiJson<DirtyRateMeasureMode>.WriteJson(Utf8JsonWriter writer, DirtyRateMeasureMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DirtyRateMeasureMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DirtyRateStatus</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DirtyRateStatus>))]
-public readonly partial struct DirtyRateStatus : IEquatable<DirtyRateStatus>, IQapiEnum<DirtyRateStatus>
+public readonly partial struct DirtyRateStatus : IEquatable<DirtyRateStatus>, IQapiEnum<DirtyRateStatus>, IQapiJson<DirtyRateStatus>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct DirtyRateStatus : IEquatable<DirtyRateStatus>, IQ
     public static bool operator !=(DirtyRateStatus left, DirtyRateStatus right) => !left.Equals(right);
 
     static DirtyRateStatus IQapiEnum<DirtyRateStatus>.FromValue(string value) => new(value);
+
+    static DirtyRateStatus IQapiJson<DirtyRateStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DirtyRateStatus>(element);
+
+    static void IQapiJson<DirtyRateStatus>.WriteJson(Utf8JsonWriter writer, DirtyRateStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DirtyRateStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

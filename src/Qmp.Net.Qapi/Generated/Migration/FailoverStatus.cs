@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>FailoverStatus</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<FailoverStatus>))]
-public readonly partial struct FailoverStatus : IEquatable<FailoverStatus>, IQapiEnum<FailoverStatus>
+public readonly partial struct FailoverStatus : IEquatable<FailoverStatus>, IQapiEnum<FailoverStatus>, IQapiJson<FailoverStatus>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct FailoverStatus : IEquatable<FailoverStatus>, IQap
     public static bool operator !=(FailoverStatus left, FailoverStatus right) => !left.Equals(right);
 
     static FailoverStatus IQapiEnum<FailoverStatus>.FromValue(string value) => new(value);
+
+    static FailoverStatus IQapiJson<FailoverStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<FailoverStatus>(element);
+
+    static void IQapiJson<FailoverStatus>.WriteJson(Utf8JsonWriter writer, FailoverStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(FailoverStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigMode</c>. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigMode>))]
-public readonly partial struct MigMode : IEquatable<MigMode>, IQapiEnum<MigMode>
+public readonly partial struct MigMode : IEquatable<MigMode>, IQapiEnum<MigMode>, IQapiJson<MigMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct MigMode : IEquatable<MigMode>, IQapiEnum<MigMode>
     public static bool operator !=(MigMode left, MigMode right) => !left.Equals(right);
 
     static MigMode IQapiEnum<MigMode>.FromValue(string value) => new(value);
+
+    static MigMode IQapiJson<MigMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigMode>(element);
+
+    static void IQapiJson<MigMode>.WriteJson(Utf8JsonWriter writer, MigMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MigMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationAddressType</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationAddressType>))]
-public readonly partial struct MigrationAddressType : IEquatable<MigrationAddressType>, IQapiEnum<MigrationAddressType>
+public readonly partial struct MigrationAddressType : IEquatable<MigrationAddressType>, IQapiEnum<MigrationAddressType>, IQapiJson<MigrationAddressType>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct MigrationAddressType : IEquatable<MigrationAddres
     public static bool operator !=(MigrationAddressType left, MigrationAddressType right) => !left.Equals(right);
 
     static MigrationAddressType IQapiEnum<MigrationAddressType>.FromValue(string value) => new(value);
+
+    static MigrationAddressType IQapiJson<MigrationAddressType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationAddressType>(element);
+
+    static void IQapiJson<MigrationAddressType>.WriteJson(Utf8JsonWriter writer, MigrationAddressType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MigrationAddressType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationCapability</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationCapability>))]
-public readonly partial struct MigrationCapability : IEquatable<MigrationCapability>, IQapiEnum<MigrationCapability>
+public readonly partial struct MigrationCapability : IEquatable<MigrationCapability>, IQapiEnum<MigrationCapability>, IQapiJson<MigrationCapability>
 {
     private readonly string? _value;
 
@@ -208,6 +208,10 @@ public readonly partial struct MigrationCapability : IEquatable<MigrationCapabil
     public static bool operator !=(MigrationCapability left, MigrationCapability right) => !left.Equals(right);
 
     static MigrationCapability IQapiEnum<MigrationCapability>.FromValue(string value) => new(value);
+
+    static MigrationCapability IQapiJson<MigrationCapability>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationCapability>(element);
+
+    static void IQapiJson<MigrationCapability>.WriteJson(Utf8JsonWriter writer, MigrationCapability value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MigrationCapability other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

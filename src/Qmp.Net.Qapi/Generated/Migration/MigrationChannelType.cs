@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationChannelType</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationChannelType>))]
-public readonly partial struct MigrationChannelType : IEquatable<MigrationChannelType>, IQapiEnum<MigrationChannelType>
+public readonly partial struct MigrationChannelType : IEquatable<MigrationChannelType>, IQapiEnum<MigrationChannelType>, IQapiJson<MigrationChannelType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct MigrationChannelType : IEquatable<MigrationChanne
     public static bool operator !=(MigrationChannelType left, MigrationChannelType right) => !left.Equals(right);
 
     static MigrationChannelType IQapiEnum<MigrationChannelType>.FromValue(string value) => new(value);
+
+    static MigrationChannelType IQapiJson<MigrationChannelType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationChannelType>(element);
+
+    static void IQapiJson<MigrationChannelType>.WriteJson(Utf8JsonWriter writer, MigrationChannelType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MigrationChannelType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

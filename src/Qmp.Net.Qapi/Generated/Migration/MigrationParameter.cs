@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationParameter</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationParameter>))]
-public readonly partial struct MigrationParameter : IEquatable<MigrationParameter>, IQapiEnum<MigrationParameter>
+public readonly partial struct MigrationParameter : IEquatable<MigrationParameter>, IQapiEnum<MigrationParameter>, IQapiJson<MigrationParameter>
 {
     private readonly string? _value;
 
@@ -266,6 +266,10 @@ public readonly partial struct MigrationParameter : IEquatable<MigrationParamete
     public static bool operator !=(MigrationParameter left, MigrationParameter right) => !left.Equals(right);
 
     static MigrationParameter IQapiEnum<MigrationParameter>.FromValue(string value) => new(value);
+
+    static MigrationParameter IQapiJson<MigrationParameter>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationParameter>(element);
+
+    static void IQapiJson<MigrationParameter>.WriteJson(Utf8JsonWriter writer, MigrationParameter value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MigrationParameter other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

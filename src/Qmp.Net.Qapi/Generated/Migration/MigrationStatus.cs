@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationStatus</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationStatus>))]
-public readonly partial struct MigrationStatus : IEquatable<MigrationStatus>, IQapiEnum<MigrationStatus>
+public readonly partial struct MigrationStatus : IEquatable<MigrationStatus>, IQapiEnum<MigrationStatus>, IQapiJson<MigrationStatus>
 {
     private readonly string? _value;
 
@@ -148,6 +148,10 @@ public readonly partial struct MigrationStatus : IEquatable<MigrationStatus>, IQ
     public static bool operator !=(MigrationStatus left, MigrationStatus right) => !left.Equals(right);
 
     static MigrationStatus IQapiEnum<MigrationStatus>.FromValue(string value) => new(value);
+
+    static MigrationStatus IQapiJson<MigrationStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationStatus>(element);
+
+    static void IQapiJson<MigrationStatus>.WriteJson(Utf8JsonWriter writer, MigrationStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MigrationStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

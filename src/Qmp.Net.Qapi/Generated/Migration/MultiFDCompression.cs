@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MultiFDCompression</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MultiFDCompression>))]
-public readonly partial struct MultiFDCompression : IEquatable<MultiFDCompression>, IQapiEnum<MultiFDCompression>
+public readonly partial struct MultiFDCompression : IEquatable<MultiFDCompression>, IQapiEnum<MultiFDCompression>, IQapiJson<MultiFDCompression>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct MultiFDCompression : IEquatable<MultiFDCompressio
     public static bool operator !=(MultiFDCompression left, MultiFDCompression right) => !left.Equals(right);
 
     static MultiFDCompression IQapiEnum<MultiFDCompression>.FromValue(string value) => new(value);
+
+    static MultiFDCompression IQapiJson<MultiFDCompression>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MultiFDCompression>(element);
+
+    static void IQapiJson<MultiFDCompression>.WriteJson(Utf8JsonWriter writer, MultiFDCompression value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MultiFDCompression other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TimeUnit</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TimeUnit>))]
-public readonly partial struct TimeUnit : IEquatable<TimeUnit>, IQapiEnum<TimeUnit>
+public readonly partial struct TimeUnit : IEquatable<TimeUnit>, IQapiEnum<TimeUnit>, IQapiJson<TimeUnit>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct TimeUnit : IEquatable<TimeUnit>, IQapiEnum<TimeUn
     public static bool operator !=(TimeUnit left, TimeUnit right) => !left.Equals(right);
 
     static TimeUnit IQapiEnum<TimeUnit>.FromValue(string value) => new(value);
+
+    static TimeUnit IQapiJson<TimeUnit>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TimeUnit>(element);
+
+    static void IQapiJson<TimeUnit>.WriteJson(Utf8JsonWriter writer, TimeUnit value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(TimeUnit other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

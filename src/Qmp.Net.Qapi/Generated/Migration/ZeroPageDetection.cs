@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ZeroPageDetection</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ZeroPageDetection>))]
-public readonly partial struct ZeroPageDetection : IEquatable<ZeroPageDetection>, IQapiEnum<ZeroPageDetection>
+public readonly partial struct ZeroPageDetection : IEquatable<ZeroPageDetection>, IQapiEnum<ZeroPageDetection>, IQapiJson<ZeroPageDetection>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct ZeroPageDetection : IEquatable<ZeroPageDetection>
     public static bool operator !=(ZeroPageDetection left, ZeroPageDetection right) => !left.Equals(right);
 
     static ZeroPageDetection IQapiEnum<ZeroPageDetection>.FromValue(string value) => new(value);
+
+    static ZeroPageDetection IQapiJson<ZeroPageDetection>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ZeroPageDetection>(element);
+
+    static void IQapiJson<ZeroPageDetection>.WriteJson(Utf8JsonWriter writer, ZeroPageDetection value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ZeroPageDetection other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CommandLineParameterType</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CommandLineParameterType>))]
-public readonly partial struct CommandLineParameterType : IEquatable<CommandLineParameterType>, IQapiEnum<CommandLineParameterType>
+public readonly partial struct CommandLineParameterType : IEquatable<CommandLineParameterType>, IQapiEnum<CommandLineParameterType>, IQapiJson<CommandLineParameterType>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct CommandLineParameterType : IEquatable<CommandLine
     public static bool operator !=(CommandLineParameterType left, CommandLineParameterType right) => !left.Equals(right);
 
     static CommandLineParameterType IQapiEnum<CommandLineParameterType>.FromValue(string value) => new(value);
+
+    static CommandLineParameterType IQapiJson<CommandLineParameterType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CommandLineParameterType>(element);
+
+    static void IQapiJson<CommandLineParameterType>.WriteJson(Utf8JsonWriter writer, CommandLineParameterType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(CommandLineParameterType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>EvtchnPortType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<EvtchnPortType>))]
-public readonly partial struct EvtchnPortType : IEquatable<EvtchnPortType>, IQapiEnum<EvtchnPortType>
+public readonly partial struct EvtchnPortType : IEquatable<EvtchnPortType>, IQapiEnum<EvtchnPortType>, IQapiJson<EvtchnPortType>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct EvtchnPortType : IEquatable<EvtchnPortType>, IQap
     public static bool operator !=(EvtchnPortType left, EvtchnPortType right) => !left.Equals(right);
 
     static EvtchnPortType IQapiEnum<EvtchnPortType>.FromValue(string value) => new(value);
+
+    static EvtchnPortType IQapiJson<EvtchnPortType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<EvtchnPortType>(element);
+
+    static void IQapiJson<EvtchnPortType>.WriteJson(Utf8JsonWriter writer, EvtchnPortType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(EvtchnPortType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SevGuestType</c>. Since QEMU 6.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SevGuestType>))]
-public readonly partial struct SevGuestType : IEquatable<SevGuestType>, IQapiEnum<SevGuestType>
+public readonly partial struct SevGuestType : IEquatable<SevGuestType>, IQapiEnum<SevGuestType>, IQapiJson<SevGuestType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct SevGuestType : IEquatable<SevGuestType>, IQapiEnu
     public static bool operator !=(SevGuestType left, SevGuestType right) => !left.Equals(right);
 
     static SevGuestType IQapiEnum<SevGuestType>.FromValue(string value) => new(value);
+
+    static SevGuestType IQapiJson<SevGuestType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SevGuestType>(element);
+
+    static void IQapiJson<SevGuestType>.WriteJson(Utf8JsonWriter writer, SevGuestType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SevGuestType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SevState</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SevState>))]
-public readonly partial struct SevState : IEquatable<SevState>, IQapiEnum<SevState>
+public readonly partial struct SevState : IEquatable<SevState>, IQapiEnum<SevState>, IQapiJson<SevState>
 {
     private readonly string? _value;
 
@@ -94,6 +94,10 @@ public readonly partial struct SevState : IEquatable<SevState>, IQapiEnum<SevSta
     public static bool operator !=(SevState left, SevState right) => !left.Equals(right);
 
     static SevState IQapiEnum<SevState>.FromValue(string value) => new(value);
+
+    static SevState IQapiJson<SevState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SevState>(element);
+
+    static void IQapiJson<SevState>.WriteJson(Utf8JsonWriter writer, SevState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SevState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

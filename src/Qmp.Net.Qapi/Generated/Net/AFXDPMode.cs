@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>AFXDPMode</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_AF_XDP</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<AFXDPMode>))]
-public readonly partial struct AFXDPMode : IEquatable<AFXDPMode>, IQapiEnum<AFXDPMode>
+public readonly partial struct AFXDPMode : IEquatable<AFXDPMode>, IQapiEnum<AFXDPMode>, IQapiJson<AFXDPMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct AFXDPMode : IEquatable<AFXDPMode>, IQapiEnum<AFXD
     public static bool operator !=(AFXDPMode left, AFXDPMode right) => !left.Equals(right);
 
     static AFXDPMode IQapiEnum<AFXDPMode>.FromValue(string value) => new(value);
+
+    static AFXDPMode IQapiJson<AFXDPMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<AFXDPMode>(element);
+
+    static void IQapiJson<AFXDPMode>.WriteJson(Utf8JsonWriter writer, AFXDPMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(AFXDPMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

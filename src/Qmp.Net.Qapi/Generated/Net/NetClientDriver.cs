@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetClientDriver</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetClientDriver>))]
-public readonly partial struct NetClientDriver : IEquatable<NetClientDriver>, IQapiEnum<NetClientDriver>
+public readonly partial struct NetClientDriver : IEquatable<NetClientDriver>, IQapiEnum<NetClientDriver>, IQapiJson<NetClientDriver>
 {
     private readonly string? _value;
 
@@ -166,6 +166,10 @@ public readonly partial struct NetClientDriver : IEquatable<NetClientDriver>, IQ
     public static bool operator !=(NetClientDriver left, NetClientDriver right) => !left.Equals(right);
 
     static NetClientDriver IQapiEnum<NetClientDriver>.FromValue(string value) => new(value);
+
+    static NetClientDriver IQapiJson<NetClientDriver>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetClientDriver>(element);
+
+    static void IQapiJson<NetClientDriver>.WriteJson(Utf8JsonWriter writer, NetClientDriver value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NetClientDriver other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RxState</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RxState>))]
-public readonly partial struct RxState : IEquatable<RxState>, IQapiEnum<RxState>
+public readonly partial struct RxState : IEquatable<RxState>, IQapiEnum<RxState>, IQapiJson<RxState>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct RxState : IEquatable<RxState>, IQapiEnum<RxState>
     public static bool operator !=(RxState left, RxState right) => !left.Equals(right);
 
     static RxState IQapiEnum<RxState>.FromValue(string value) => new(value);
+
+    static RxState IQapiJson<RxState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RxState>(element);
+
+    static void IQapiJson<RxState>.WriteJson(Utf8JsonWriter writer, RxState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RxState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

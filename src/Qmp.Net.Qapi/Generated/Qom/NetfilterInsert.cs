@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetfilterInsert</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetfilterInsert>))]
-public readonly partial struct NetfilterInsert : IEquatable<NetfilterInsert>, IQapiEnum<NetfilterInsert>
+public readonly partial struct NetfilterInsert : IEquatable<NetfilterInsert>, IQapiEnum<NetfilterInsert>, IQapiJson<NetfilterInsert>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct NetfilterInsert : IEquatable<NetfilterInsert>, IQ
     public static bool operator !=(NetfilterInsert left, NetfilterInsert right) => !left.Equals(right);
 
     static NetfilterInsert IQapiEnum<NetfilterInsert>.FromValue(string value) => new(value);
+
+    static NetfilterInsert IQapiJson<NetfilterInsert>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetfilterInsert>(element);
+
+    static void IQapiJson<NetfilterInsert>.WriteJson(Utf8JsonWriter writer, NetfilterInsert value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NetfilterInsert other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ObjectType</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ObjectType>))]
-public readonly partial struct ObjectType : IEquatable<ObjectType>, IQapiEnum<ObjectType>
+public readonly partial struct ObjectType : IEquatable<ObjectType>, IQapiEnum<ObjectType>, IQapiJson<ObjectType>
 {
     private readonly string? _value;
 
@@ -356,6 +356,10 @@ public readonly partial struct ObjectType : IEquatable<ObjectType>, IQapiEnum<Ob
     public static bool operator !=(ObjectType left, ObjectType right) => !left.Equals(right);
 
     static ObjectType IQapiEnum<ObjectType>.FromValue(string value) => new(value);
+
+    static ObjectType IQapiJson<ObjectType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ObjectType>(element);
+
+    static void IQapiJson<ObjectType>.WriteJson(Utf8JsonWriter writer, ObjectType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ObjectType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

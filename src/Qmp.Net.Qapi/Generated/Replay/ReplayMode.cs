@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ReplayMode</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ReplayMode>))]
-public readonly partial struct ReplayMode : IEquatable<ReplayMode>, IQapiEnum<ReplayMode>
+public readonly partial struct ReplayMode : IEquatable<ReplayMode>, IQapiEnum<ReplayMode>, IQapiJson<ReplayMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct ReplayMode : IEquatable<ReplayMode>, IQapiEnum<Re
     public static bool operator !=(ReplayMode left, ReplayMode right) => !left.Equals(right);
 
     static ReplayMode IQapiEnum<ReplayMode>.FromValue(string value) => new(value);
+
+    static ReplayMode IQapiJson<ReplayMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ReplayMode>(element);
+
+    static void IQapiJson<ReplayMode>.WriteJson(Utf8JsonWriter writer, ReplayMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ReplayMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

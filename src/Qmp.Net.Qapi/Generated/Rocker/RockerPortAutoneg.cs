@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RockerPortAutoneg</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RockerPortAutoneg>))]
-public readonly partial struct RockerPortAutoneg : IEquatable<RockerPortAutoneg>, IQapiEnum<RockerPortAutoneg>
+public readonly partial struct RockerPortAutoneg : IEquatable<RockerPortAutoneg>, IQapiEnum<RockerPortAutoneg>, IQapiJson<RockerPortAutoneg>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct RockerPortAutoneg : IEquatable<RockerPortAutoneg>
     public static bool operator !=(RockerPortAutoneg left, RockerPortAutoneg right) => !left.Equals(right);
 
     static RockerPortAutoneg IQapiEnum<RockerPortAutoneg>.FromValue(string value) => new(value);
+
+    static RockerPortAutoneg IQapiJson<RockerPortAutoneg>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RockerPortAutoneg>(element);
+
+    static void IQapiJson<RockerPortAutoneg>.WriteJson(Utf8JsonWriter writer, RockerPortAutoneg value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RockerPortAutoneg other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RockerPortDuplex</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RockerPortDuplex>))]
-public readonly partial struct RockerPortDuplex : IEquatable<RockerPortDuplex>, IQapiEnum<RockerPortDuplex>
+public readonly partial struct RockerPortDuplex : IEquatable<RockerPortDuplex>, IQapiEnum<RockerPortDuplex>, IQapiJson<RockerPortDuplex>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct RockerPortDuplex : IEquatable<RockerPortDuplex>, 
     public static bool operator !=(RockerPortDuplex left, RockerPortDuplex right) => !left.Equals(right);
 
     static RockerPortDuplex IQapiEnum<RockerPortDuplex>.FromValue(string value) => new(value);
+
+    static RockerPortDuplex IQapiJson<RockerPortDuplex>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RockerPortDuplex>(element);
+
+    static void IQapiJson<RockerPortDuplex>.WriteJson(Utf8JsonWriter writer, RockerPortDuplex value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RockerPortDuplex other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

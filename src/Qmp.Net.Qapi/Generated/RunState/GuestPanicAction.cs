@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GuestPanicAction</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestPanicAction>))]
-public readonly partial struct GuestPanicAction : IEquatable<GuestPanicAction>, IQapiEnum<GuestPanicAction>
+public readonly partial struct GuestPanicAction : IEquatable<GuestPanicAction>, IQapiEnum<GuestPanicAction>, IQapiJson<GuestPanicAction>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct GuestPanicAction : IEquatable<GuestPanicAction>, 
     public static bool operator !=(GuestPanicAction left, GuestPanicAction right) => !left.Equals(right);
 
     static GuestPanicAction IQapiEnum<GuestPanicAction>.FromValue(string value) => new(value);
+
+    static GuestPanicAction IQapiJson<GuestPanicAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestPanicAction>(element);
+
+    static void IQapiJson<GuestPanicAction>.WriteJson(Utf8JsonWriter writer, GuestPanicAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestPanicAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GuestPanicInformationType</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestPanicInformationType>))]
-public readonly partial struct GuestPanicInformationType : IEquatable<GuestPanicInformationType>, IQapiEnum<GuestPanicInformationType>
+public readonly partial struct GuestPanicInformationType : IEquatable<GuestPanicInformationType>, IQapiEnum<GuestPanicInformationType>, IQapiJson<GuestPanicInformationType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct GuestPanicInformationType : IEquatable<GuestPanic
     public static bool operator !=(GuestPanicInformationType left, GuestPanicInformationType right) => !left.Equals(right);
 
     static GuestPanicInformationType IQapiEnum<GuestPanicInformationType>.FromValue(string value) => new(value);
+
+    static GuestPanicInformationType IQapiJson<GuestPanicInformationType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestPanicInformationType>(element);
+
+    static void IQapiJson<GuestPanicInformationType>.WriteJson(Utf8JsonWriter writer, GuestPanicInformationType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestPanicInformationType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

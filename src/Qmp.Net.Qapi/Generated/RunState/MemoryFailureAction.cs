@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MemoryFailureAction</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MemoryFailureAction>))]
-public readonly partial struct MemoryFailureAction : IEquatable<MemoryFailureAction>, IQapiEnum<MemoryFailureAction>
+public readonly partial struct MemoryFailureAction : IEquatable<MemoryFailureAction>, IQapiEnum<MemoryFailureAction>, IQapiJson<MemoryFailureAction>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct MemoryFailureAction : IEquatable<MemoryFailureAct
     public static bool operator !=(MemoryFailureAction left, MemoryFailureAction right) => !left.Equals(right);
 
     static MemoryFailureAction IQapiEnum<MemoryFailureAction>.FromValue(string value) => new(value);
+
+    static MemoryFailureAction IQapiJson<MemoryFailureAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MemoryFailureAction>(element);
+
+    static void IQapiJson<MemoryFailureAction>.WriteJson(Utf8JsonWriter writer, MemoryFailureAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MemoryFailureAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

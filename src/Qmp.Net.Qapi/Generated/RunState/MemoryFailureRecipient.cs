@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MemoryFailureRecipient</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MemoryFailureRecipient>))]
-public readonly partial struct MemoryFailureRecipient : IEquatable<MemoryFailureRecipient>, IQapiEnum<MemoryFailureRecipient>
+public readonly partial struct MemoryFailureRecipient : IEquatable<MemoryFailureRecipient>, IQapiEnum<MemoryFailureRecipient>, IQapiJson<MemoryFailureRecipient>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct MemoryFailureRecipient : IEquatable<MemoryFailure
     public static bool operator !=(MemoryFailureRecipient left, MemoryFailureRecipient right) => !left.Equals(right);
 
     static MemoryFailureRecipient IQapiEnum<MemoryFailureRecipient>.FromValue(string value) => new(value);
+
+    static MemoryFailureRecipient IQapiJson<MemoryFailureRecipient>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MemoryFailureRecipient>(element);
+
+    static void IQapiJson<MemoryFailureRecipient>.WriteJson(Utf8JsonWriter writer, MemoryFailureRecipient value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(MemoryFailureRecipient other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

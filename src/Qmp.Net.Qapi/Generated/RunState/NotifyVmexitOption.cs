@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NotifyVmexitOption</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NotifyVmexitOption>))]
-public readonly partial struct NotifyVmexitOption : IEquatable<NotifyVmexitOption>, IQapiEnum<NotifyVmexitOption>
+public readonly partial struct NotifyVmexitOption : IEquatable<NotifyVmexitOption>, IQapiEnum<NotifyVmexitOption>, IQapiJson<NotifyVmexitOption>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct NotifyVmexitOption : IEquatable<NotifyVmexitOptio
     public static bool operator !=(NotifyVmexitOption left, NotifyVmexitOption right) => !left.Equals(right);
 
     static NotifyVmexitOption IQapiEnum<NotifyVmexitOption>.FromValue(string value) => new(value);
+
+    static NotifyVmexitOption IQapiJson<NotifyVmexitOption>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NotifyVmexitOption>(element);
+
+    static void IQapiJson<NotifyVmexitOption>.WriteJson(Utf8JsonWriter writer, NotifyVmexitOption value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NotifyVmexitOption other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

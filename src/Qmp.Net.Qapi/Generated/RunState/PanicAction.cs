@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PanicAction</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PanicAction>))]
-public readonly partial struct PanicAction : IEquatable<PanicAction>, IQapiEnum<PanicAction>
+public readonly partial struct PanicAction : IEquatable<PanicAction>, IQapiEnum<PanicAction>, IQapiJson<PanicAction>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct PanicAction : IEquatable<PanicAction>, IQapiEnum<
     public static bool operator !=(PanicAction left, PanicAction right) => !left.Equals(right);
 
     static PanicAction IQapiEnum<PanicAction>.FromValue(string value) => new(value);
+
+    static PanicAction IQapiJson<PanicAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PanicAction>(element);
+
+    static void IQapiJson<PanicAction>.WriteJson(Utf8JsonWriter writer, PanicAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(PanicAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RebootAction</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RebootAction>))]
-public readonly partial struct RebootAction : IEquatable<RebootAction>, IQapiEnum<RebootAction>
+public readonly partial struct RebootAction : IEquatable<RebootAction>, IQapiEnum<RebootAction>, IQapiJson<RebootAction>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct RebootAction : IEquatable<RebootAction>, IQapiEnu
     public static bool operator !=(RebootAction left, RebootAction right) => !left.Equals(right);
 
     static RebootAction IQapiEnum<RebootAction>.FromValue(string value) => new(value);
+
+    static RebootAction IQapiJson<RebootAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RebootAction>(element);
+
+    static void IQapiJson<RebootAction>.WriteJson(Utf8JsonWriter writer, RebootAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RebootAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RunState</c>. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RunState>))]
-public readonly partial struct RunState : IEquatable<RunState>, IQapiEnum<RunState>
+public readonly partial struct RunState : IEquatable<RunState>, IQapiEnum<RunState>, IQapiJson<RunState>
 {
     private readonly string? _value;
 
@@ -154,6 +154,10 @@ public readonly partial struct RunState : IEquatable<RunState>, IQapiEnum<RunSta
     public static bool operator !=(RunState left, RunState right) => !left.Equals(right);
 
     static RunState IQapiEnum<RunState>.FromValue(string value) => new(value);
+
+    static RunState IQapiJson<RunState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RunState>(element);
+
+    static void IQapiJson<RunState>.WriteJson(Utf8JsonWriter writer, RunState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(RunState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

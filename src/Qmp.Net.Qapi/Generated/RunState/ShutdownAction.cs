@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ShutdownAction</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ShutdownAction>))]
-public readonly partial struct ShutdownAction : IEquatable<ShutdownAction>, IQapiEnum<ShutdownAction>
+public readonly partial struct ShutdownAction : IEquatable<ShutdownAction>, IQapiEnum<ShutdownAction>, IQapiJson<ShutdownAction>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct ShutdownAction : IEquatable<ShutdownAction>, IQap
     public static bool operator !=(ShutdownAction left, ShutdownAction right) => !left.Equals(right);
 
     static ShutdownAction IQapiEnum<ShutdownAction>.FromValue(string value) => new(value);
+
+    static ShutdownAction IQapiJson<ShutdownAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ShutdownAction>(element);
+
+    static void IQapiJson<ShutdownAction>.WriteJson(Utf8JsonWriter writer, ShutdownAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ShutdownAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ShutdownCause</c>. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ShutdownCause>))]
-public readonly partial struct ShutdownCause : IEquatable<ShutdownCause>, IQapiEnum<ShutdownCause>
+public readonly partial struct ShutdownCause : IEquatable<ShutdownCause>, IQapiEnum<ShutdownCause>, IQapiJson<ShutdownCause>
 {
     private readonly string? _value;
 
@@ -124,6 +124,10 @@ public readonly partial struct ShutdownCause : IEquatable<ShutdownCause>, IQapiE
     public static bool operator !=(ShutdownCause left, ShutdownCause right) => !left.Equals(right);
 
     static ShutdownCause IQapiEnum<ShutdownCause>.FromValue(string value) => new(value);
+
+    static ShutdownCause IQapiJson<ShutdownCause>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ShutdownCause>(element);
+
+    static void IQapiJson<ShutdownCause>.WriteJson(Utf8JsonWriter writer, ShutdownCause value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ShutdownCause other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>WatchdogAction</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<WatchdogAction>))]
-public readonly partial struct WatchdogAction : IEquatable<WatchdogAction>, IQapiEnum<WatchdogAction>
+public readonly partial struct WatchdogAction : IEquatable<WatchdogAction>, IQapiEnum<WatchdogAction>, IQapiJson<WatchdogAction>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct WatchdogAction : IEquatable<WatchdogAction>, IQap
     public static bool operator !=(WatchdogAction left, WatchdogAction right) => !left.Equals(right);
 
     static WatchdogAction IQapiEnum<WatchdogAction>.FromValue(string value) => new(value);
+
+    static WatchdogAction IQapiJson<WatchdogAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<WatchdogAction>(element);
+
+    static void IQapiJson<WatchdogAction>.WriteJson(Utf8JsonWriter writer, WatchdogAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(WatchdogAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

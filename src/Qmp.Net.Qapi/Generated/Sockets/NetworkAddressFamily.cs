@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetworkAddressFamily</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetworkAddressFamily>))]
-public readonly partial struct NetworkAddressFamily : IEquatable<NetworkAddressFamily>, IQapiEnum<NetworkAddressFamily>
+public readonly partial struct NetworkAddressFamily : IEquatable<NetworkAddressFamily>, IQapiEnum<NetworkAddressFamily>, IQapiJson<NetworkAddressFamily>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct NetworkAddressFamily : IEquatable<NetworkAddressF
     public static bool operator !=(NetworkAddressFamily left, NetworkAddressFamily right) => !left.Equals(right);
 
     static NetworkAddressFamily IQapiEnum<NetworkAddressFamily>.FromValue(string value) => new(value);
+
+    static NetworkAddressFamily IQapiJson<NetworkAddressFamily>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetworkAddressFamily>(element);
+
+    static void IQapiJson<NetworkAddressFamily>.WriteJson(Utf8JsonWriter writer, NetworkAddressFamily value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(NetworkAddressFamily other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

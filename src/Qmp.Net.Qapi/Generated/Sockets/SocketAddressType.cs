@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SocketAddressType</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SocketAddressType>))]
-public readonly partial struct SocketAddressType : IEquatable<SocketAddressType>, IQapiEnum<SocketAddressType>
+public readonly partial struct SocketAddressType : IEquatable<SocketAddressType>, IQapiEnum<SocketAddressType>, IQapiJson<SocketAddressType>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct SocketAddressType : IEquatable<SocketAddressType>
     public static bool operator !=(SocketAddressType left, SocketAddressType right) => !left.Equals(right);
 
     static SocketAddressType IQapiEnum<SocketAddressType>.FromValue(string value) => new(value);
+
+    static SocketAddressType IQapiJson<SocketAddressType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SocketAddressType>(element);
+
+    static void IQapiJson<SocketAddressType>.WriteJson(Utf8JsonWriter writer, SocketAddressType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SocketAddressType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

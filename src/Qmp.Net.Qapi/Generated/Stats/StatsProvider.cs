@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsProvider</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsProvider>))]
-public readonly partial struct StatsProvider : IEquatable<StatsProvider>, IQapiEnum<StatsProvider>
+public readonly partial struct StatsProvider : IEquatable<StatsProvider>, IQapiEnum<StatsProvider>, IQapiJson<StatsProvider>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct StatsProvider : IEquatable<StatsProvider>, IQapiE
     public static bool operator !=(StatsProvider left, StatsProvider right) => !left.Equals(right);
 
     static StatsProvider IQapiEnum<StatsProvider>.FromValue(string value) => new(value);
+
+    static StatsProvider IQapiJson<StatsProvider>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsProvider>(element);
+
+    static void IQapiJson<StatsProvider>.WriteJson(Utf8JsonWriter writer, StatsProvider value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(StatsProvider other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

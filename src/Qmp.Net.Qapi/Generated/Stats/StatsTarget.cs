@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsTarget</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsTarget>))]
-public readonly partial struct StatsTarget : IEquatable<StatsTarget>, IQapiEnum<StatsTarget>
+public readonly partial struct StatsTarget : IEquatable<StatsTarget>, IQapiEnum<StatsTarget>, IQapiJson<StatsTarget>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct StatsTarget : IEquatable<StatsTarget>, IQapiEnum<
     public static bool operator !=(StatsTarget left, StatsTarget right) => !left.Equals(right);
 
     static StatsTarget IQapiEnum<StatsTarget>.FromValue(string value) => new(value);
+
+    static StatsTarget IQapiJson<StatsTarget>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsTarget>(element);
+
+    static void IQapiJson<StatsTarget>.WriteJson(Utf8JsonWriter writer, StatsTarget value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(StatsTarget other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsType>))]
-public readonly partial struct StatsType : IEquatable<StatsType>, IQapiEnum<StatsType>
+public readonly partial struct StatsType : IEquatable<StatsType>, IQapiEnum<StatsType>, IQapiJson<StatsType>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct StatsType : IEquatable<StatsType>, IQapiEnum<Stat
     public static bool operator !=(StatsType left, StatsType right) => !left.Equals(right);
 
     static StatsType IQapiEnum<StatsType>.FromValue(string value) => new(value);
+
+    static StatsType IQapiJson<StatsType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsType>(element);
+
+    static void IQapiJson<StatsType>.WriteJson(Utf8JsonWriter writer, StatsType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(StatsType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

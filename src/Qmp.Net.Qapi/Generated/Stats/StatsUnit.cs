@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsUnit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsUnit>))]
-public readonly partial struct StatsUnit : IEquatable<StatsUnit>, IQapiEnum<StatsUnit>
+public readonly partial struct StatsUnit : IEquatable<StatsUnit>, IQapiEnum<StatsUnit>, IQapiJson<StatsUnit>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct StatsUnit : IEquatable<StatsUnit>, IQapiEnum<Stat
     public static bool operator !=(StatsUnit left, StatsUnit right) => !left.Equals(right);
 
     static StatsUnit IQapiEnum<StatsUnit>.FromValue(string value) => new(value);
+
+    static StatsUnit IQapiJson<StatsUnit>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsUnit>(element);
+
+    static void IQapiJson<StatsUnit>.WriteJson(Utf8JsonWriter writer, StatsUnit value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(StatsUnit other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TpmModel</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TpmModel>))]
-public readonly partial struct TpmModel : IEquatable<TpmModel>, IQapiEnum<TpmModel>
+public readonly partial struct TpmModel : IEquatable<TpmModel>, IQapiEnum<TpmModel>, IQapiJson<TpmModel>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct TpmModel : IEquatable<TpmModel>, IQapiEnum<TpmMod
     public static bool operator !=(TpmModel left, TpmModel right) => !left.Equals(right);
 
     static TpmModel IQapiEnum<TpmModel>.FromValue(string value) => new(value);
+
+    static TpmModel IQapiJson<TpmModel>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TpmModel>(element);
+
+    static void IQapiJson<TpmModel>.WriteJson(Utf8JsonWriter writer, TpmModel value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(TpmModel other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

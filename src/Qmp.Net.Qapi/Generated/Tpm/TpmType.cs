@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TpmType</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TpmType>))]
-public readonly partial struct TpmType : IEquatable<TpmType>, IQapiEnum<TpmType>
+public readonly partial struct TpmType : IEquatable<TpmType>, IQapiEnum<TpmType>, IQapiJson<TpmType>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct TpmType : IEquatable<TpmType>, IQapiEnum<TpmType>
     public static bool operator !=(TpmType left, TpmType right) => !left.Equals(right);
 
     static TpmType IQapiEnum<TpmType>.FromValue(string value) => new(value);
+
+    static TpmType IQapiJson<TpmType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TpmType>(element);
+
+    static void IQapiJson<TpmType>.WriteJson(Utf8JsonWriter writer, TpmType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(TpmType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

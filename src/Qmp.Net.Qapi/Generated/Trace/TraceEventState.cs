@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TraceEventState</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TraceEventState>))]
-public readonly partial struct TraceEventState : IEquatable<TraceEventState>, IQapiEnum<TraceEventState>
+public readonly partial struct TraceEventState : IEquatable<TraceEventState>, IQapiEnum<TraceEventState>, IQapiJson<TraceEventState>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct TraceEventState : IEquatable<TraceEventState>, IQ
     public static bool operator !=(TraceEventState left, TraceEventState right) => !left.Equals(right);
 
     static TraceEventState IQapiEnum<TraceEventState>.FromValue(string value) => new(value);
+
+    static TraceEventState IQapiJson<TraceEventState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TraceEventState>(element);
+
+    static void IQapiJson<TraceEventState>.WriteJson(Utf8JsonWriter writer, TraceEventState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(TraceEventState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ActionCompletionMode</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ActionCompletionMode>))]
-public readonly partial struct ActionCompletionMode : IEquatable<ActionCompletionMode>, IQapiEnum<ActionCompletionMode>
+public readonly partial struct ActionCompletionMode : IEquatable<ActionCompletionMode>, IQapiEnum<ActionCompletionMode>, IQapiJson<ActionCompletionMode>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct ActionCompletionMode : IEquatable<ActionCompletio
     public static bool operator !=(ActionCompletionMode left, ActionCompletionMode right) => !left.Equals(right);
 
     static ActionCompletionMode IQapiEnum<ActionCompletionMode>.FromValue(string value) => new(value);
+
+    static ActionCompletionMode IQapiJson<ActionCompletionMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ActionCompletionMode>(element);
+
+    static void IQapiJson<ActionCompletionMode>.WriteJson(Utf8JsonWriter writer, ActionCompletionMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ActionCompletionMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

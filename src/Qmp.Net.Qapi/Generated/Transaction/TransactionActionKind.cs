@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TransactionActionKind</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TransactionActionKind>))]
-public readonly partial struct TransactionActionKind : IEquatable<TransactionActionKind>, IQapiEnum<TransactionActionKind>
+public readonly partial struct TransactionActionKind : IEquatable<TransactionActionKind>, IQapiEnum<TransactionActionKind>, IQapiJson<TransactionActionKind>
 {
     private readonly string? _value;
 
@@ -132,6 +132,10 @@ public readonly partial struct TransactionActionKind : IEquatable<TransactionAct
     public static bool operator !=(TransactionActionKind left, TransactionActionKind right) => !left.Equals(right);
 
     static TransactionActionKind IQapiEnum<TransactionActionKind>.FromValue(string value) => new(value);
+
+    static TransactionActionKind IQapiJson<TransactionActionKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TransactionActionKind>(element);
+
+    static void IQapiJson<TransactionActionKind>.WriteJson(Utf8JsonWriter writer, TransactionActionKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(TransactionActionKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

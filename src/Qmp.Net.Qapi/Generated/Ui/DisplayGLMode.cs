@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayGLMode</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayGLMode>))]
-public readonly partial struct DisplayGLMode : IEquatable<DisplayGLMode>, IQapiEnum<DisplayGLMode>
+public readonly partial struct DisplayGLMode : IEquatable<DisplayGLMode>, IQapiEnum<DisplayGLMode>, IQapiJson<DisplayGLMode>
 {
     private readonly string? _value;
 
@@ -82,6 +82,10 @@ public readonly partial struct DisplayGLMode : IEquatable<DisplayGLMode>, IQapiE
     public static bool operator !=(DisplayGLMode left, DisplayGLMode right) => !left.Equals(right);
 
     static DisplayGLMode IQapiEnum<DisplayGLMode>.FromValue(string value) => new(value);
+
+    static DisplayGLMode IQapiJson<DisplayGLMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayGLMode>(element);
+
+    static void IQapiJson<DisplayGLMode>.WriteJson(Utf8JsonWriter writer, DisplayGLMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DisplayGLMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayProtocol</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayProtocol>))]
-public readonly partial struct DisplayProtocol : IEquatable<DisplayProtocol>, IQapiEnum<DisplayProtocol>
+public readonly partial struct DisplayProtocol : IEquatable<DisplayProtocol>, IQapiEnum<DisplayProtocol>, IQapiJson<DisplayProtocol>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct DisplayProtocol : IEquatable<DisplayProtocol>, IQ
     public static bool operator !=(DisplayProtocol left, DisplayProtocol right) => !left.Equals(right);
 
     static DisplayProtocol IQapiEnum<DisplayProtocol>.FromValue(string value) => new(value);
+
+    static DisplayProtocol IQapiJson<DisplayProtocol>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayProtocol>(element);
+
+    static void IQapiJson<DisplayProtocol>.WriteJson(Utf8JsonWriter writer, DisplayProtocol value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DisplayProtocol other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayReloadType</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayReloadType>))]
-public readonly partial struct DisplayReloadType : IEquatable<DisplayReloadType>, IQapiEnum<DisplayReloadType>
+public readonly partial struct DisplayReloadType : IEquatable<DisplayReloadType>, IQapiEnum<DisplayReloadType>, IQapiJson<DisplayReloadType>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct DisplayReloadType : IEquatable<DisplayReloadType>
     public static bool operator !=(DisplayReloadType left, DisplayReloadType right) => !left.Equals(right);
 
     static DisplayReloadType IQapiEnum<DisplayReloadType>.FromValue(string value) => new(value);
+
+    static DisplayReloadType IQapiJson<DisplayReloadType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayReloadType>(element);
+
+    static void IQapiJson<DisplayReloadType>.WriteJson(Utf8JsonWriter writer, DisplayReloadType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DisplayReloadType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayType</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayType>))]
-public readonly partial struct DisplayType : IEquatable<DisplayType>, IQapiEnum<DisplayType>
+public readonly partial struct DisplayType : IEquatable<DisplayType>, IQapiEnum<DisplayType>, IQapiJson<DisplayType>
 {
     private readonly string? _value;
 
@@ -112,6 +112,10 @@ public readonly partial struct DisplayType : IEquatable<DisplayType>, IQapiEnum<
     public static bool operator !=(DisplayType left, DisplayType right) => !left.Equals(right);
 
     static DisplayType IQapiEnum<DisplayType>.FromValue(string value) => new(value);
+
+    static DisplayType IQapiJson<DisplayType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayType>(element);
+
+    static void IQapiJson<DisplayType>.WriteJson(Utf8JsonWriter writer, DisplayType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DisplayType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayUpdateType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayUpdateType>))]
-public readonly partial struct DisplayUpdateType : IEquatable<DisplayUpdateType>, IQapiEnum<DisplayUpdateType>
+public readonly partial struct DisplayUpdateType : IEquatable<DisplayUpdateType>, IQapiEnum<DisplayUpdateType>, IQapiJson<DisplayUpdateType>
 {
     private readonly string? _value;
 
@@ -64,6 +64,10 @@ public readonly partial struct DisplayUpdateType : IEquatable<DisplayUpdateType>
     public static bool operator !=(DisplayUpdateType left, DisplayUpdateType right) => !left.Equals(right);
 
     static DisplayUpdateType IQapiEnum<DisplayUpdateType>.FromValue(string value) => new(value);
+
+    static DisplayUpdateType IQapiJson<DisplayUpdateType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayUpdateType>(element);
+
+    static void IQapiJson<DisplayUpdateType>.WriteJson(Utf8JsonWriter writer, DisplayUpdateType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(DisplayUpdateType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

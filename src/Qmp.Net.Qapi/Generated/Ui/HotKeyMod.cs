@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HotKeyMod</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HotKeyMod>))]
-public readonly partial struct HotKeyMod : IEquatable<HotKeyMod>, IQapiEnum<HotKeyMod>
+public readonly partial struct HotKeyMod : IEquatable<HotKeyMod>, IQapiEnum<HotKeyMod>, IQapiJson<HotKeyMod>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct HotKeyMod : IEquatable<HotKeyMod>, IQapiEnum<HotK
     public static bool operator !=(HotKeyMod left, HotKeyMod right) => !left.Equals(right);
 
     static HotKeyMod IQapiEnum<HotKeyMod>.FromValue(string value) => new(value);
+
+    static HotKeyMod IQapiJson<HotKeyMod>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HotKeyMod>(element);
+
+    static void IQapiJson<HotKeyMod>.WriteJson(Utf8JsonWriter writer, HotKeyMod value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(HotKeyMod other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ImageFormat</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ImageFormat>))]
-public readonly partial struct ImageFormat : IEquatable<ImageFormat>, IQapiEnum<ImageFormat>
+public readonly partial struct ImageFormat : IEquatable<ImageFormat>, IQapiEnum<ImageFormat>, IQapiJson<ImageFormat>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct ImageFormat : IEquatable<ImageFormat>, IQapiEnum<
     public static bool operator !=(ImageFormat left, ImageFormat right) => !left.Equals(right);
 
     static ImageFormat IQapiEnum<ImageFormat>.FromValue(string value) => new(value);
+
+    static ImageFormat IQapiJson<ImageFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ImageFormat>(element);
+
+    static void IQapiJson<ImageFormat>.WriteJson(Utf8JsonWriter writer, ImageFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(ImageFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

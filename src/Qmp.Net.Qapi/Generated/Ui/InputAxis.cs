@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputAxis</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputAxis>))]
-public readonly partial struct InputAxis : IEquatable<InputAxis>, IQapiEnum<InputAxis>
+public readonly partial struct InputAxis : IEquatable<InputAxis>, IQapiEnum<InputAxis>, IQapiJson<InputAxis>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct InputAxis : IEquatable<InputAxis>, IQapiEnum<Inpu
     public static bool operator !=(InputAxis left, InputAxis right) => !left.Equals(right);
 
     static InputAxis IQapiEnum<InputAxis>.FromValue(string value) => new(value);
+
+    static InputAxis IQapiJson<InputAxis>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputAxis>(element);
+
+    static void IQapiJson<InputAxis>.WriteJson(Utf8JsonWriter writer, InputAxis value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(InputAxis other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

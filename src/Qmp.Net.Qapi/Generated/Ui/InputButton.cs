@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputButton</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputButton>))]
-public readonly partial struct InputButton : IEquatable<InputButton>, IQapiEnum<InputButton>
+public readonly partial struct InputButton : IEquatable<InputButton>, IQapiEnum<InputButton>, IQapiJson<InputButton>
 {
     private readonly string? _value;
 
@@ -118,6 +118,10 @@ public readonly partial struct InputButton : IEquatable<InputButton>, IQapiEnum<
     public static bool operator !=(InputButton left, InputButton right) => !left.Equals(right);
 
     static InputButton IQapiEnum<InputButton>.FromValue(string value) => new(value);
+
+    static InputButton IQapiJson<InputButton>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputButton>(element);
+
+    static void IQapiJson<InputButton>.WriteJson(Utf8JsonWriter writer, InputButton value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(InputButton other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputEventKind</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputEventKind>))]
-public readonly partial struct InputEventKind : IEquatable<InputEventKind>, IQapiEnum<InputEventKind>
+public readonly partial struct InputEventKind : IEquatable<InputEventKind>, IQapiEnum<InputEventKind>, IQapiJson<InputEventKind>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct InputEventKind : IEquatable<InputEventKind>, IQap
     public static bool operator !=(InputEventKind left, InputEventKind right) => !left.Equals(right);
 
     static InputEventKind IQapiEnum<InputEventKind>.FromValue(string value) => new(value);
+
+    static InputEventKind IQapiJson<InputEventKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputEventKind>(element);
+
+    static void IQapiJson<InputEventKind>.WriteJson(Utf8JsonWriter writer, InputEventKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(InputEventKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

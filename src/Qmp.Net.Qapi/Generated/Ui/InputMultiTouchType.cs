@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputMultiTouchType</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputMultiTouchType>))]
-public readonly partial struct InputMultiTouchType : IEquatable<InputMultiTouchType>, IQapiEnum<InputMultiTouchType>
+public readonly partial struct InputMultiTouchType : IEquatable<InputMultiTouchType>, IQapiEnum<InputMultiTouchType>, IQapiJson<InputMultiTouchType>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct InputMultiTouchType : IEquatable<InputMultiTouchT
     public static bool operator !=(InputMultiTouchType left, InputMultiTouchType right) => !left.Equals(right);
 
     static InputMultiTouchType IQapiEnum<InputMultiTouchType>.FromValue(string value) => new(value);
+
+    static InputMultiTouchType IQapiJson<InputMultiTouchType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputMultiTouchType>(element);
+
+    static void IQapiJson<InputMultiTouchType>.WriteJson(Utf8JsonWriter writer, InputMultiTouchType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(InputMultiTouchType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>KeyValueKind</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<KeyValueKind>))]
-public readonly partial struct KeyValueKind : IEquatable<KeyValueKind>, IQapiEnum<KeyValueKind>
+public readonly partial struct KeyValueKind : IEquatable<KeyValueKind>, IQapiEnum<KeyValueKind>, IQapiJson<KeyValueKind>
 {
     private readonly string? _value;
 
@@ -70,6 +70,10 @@ public readonly partial struct KeyValueKind : IEquatable<KeyValueKind>, IQapiEnu
     public static bool operator !=(KeyValueKind left, KeyValueKind right) => !left.Equals(right);
 
     static KeyValueKind IQapiEnum<KeyValueKind>.FromValue(string value) => new(value);
+
+    static KeyValueKind IQapiJson<KeyValueKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<KeyValueKind>(element);
+
+    static void IQapiJson<KeyValueKind>.WriteJson(Utf8JsonWriter writer, KeyValueKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(KeyValueKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

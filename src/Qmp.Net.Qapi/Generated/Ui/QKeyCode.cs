@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QKeyCode</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QKeyCode>))]
-public readonly partial struct QKeyCode : IEquatable<QKeyCode>, IQapiEnum<QKeyCode>
+public readonly partial struct QKeyCode : IEquatable<QKeyCode>, IQapiEnum<QKeyCode>, IQapiJson<QKeyCode>
 {
     private readonly string? _value;
 
@@ -1030,6 +1030,10 @@ public readonly partial struct QKeyCode : IEquatable<QKeyCode>, IQapiEnum<QKeyCo
     public static bool operator !=(QKeyCode left, QKeyCode right) => !left.Equals(right);
 
     static QKeyCode IQapiEnum<QKeyCode>.FromValue(string value) => new(value);
+
+    static QKeyCode IQapiJson<QKeyCode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QKeyCode>(element);
+
+    static void IQapiJson<QKeyCode>.WriteJson(Utf8JsonWriter writer, QKeyCode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QKeyCode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

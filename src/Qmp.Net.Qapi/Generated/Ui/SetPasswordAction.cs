@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SetPasswordAction</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SetPasswordAction>))]
-public readonly partial struct SetPasswordAction : IEquatable<SetPasswordAction>, IQapiEnum<SetPasswordAction>
+public readonly partial struct SetPasswordAction : IEquatable<SetPasswordAction>, IQapiEnum<SetPasswordAction>, IQapiJson<SetPasswordAction>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct SetPasswordAction : IEquatable<SetPasswordAction>
     public static bool operator !=(SetPasswordAction left, SetPasswordAction right) => !left.Equals(right);
 
     static SetPasswordAction IQapiEnum<SetPasswordAction>.FromValue(string value) => new(value);
+
+    static SetPasswordAction IQapiJson<SetPasswordAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SetPasswordAction>(element);
+
+    static void IQapiJson<SetPasswordAction>.WriteJson(Utf8JsonWriter writer, SetPasswordAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SetPasswordAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SpiceQueryMouseMode</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SpiceQueryMouseMode>))]
-public readonly partial struct SpiceQueryMouseMode : IEquatable<SpiceQueryMouseMode>, IQapiEnum<SpiceQueryMouseMode>
+public readonly partial struct SpiceQueryMouseMode : IEquatable<SpiceQueryMouseMode>, IQapiEnum<SpiceQueryMouseMode>, IQapiJson<SpiceQueryMouseMode>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct SpiceQueryMouseMode : IEquatable<SpiceQueryMouseM
     public static bool operator !=(SpiceQueryMouseMode left, SpiceQueryMouseMode right) => !left.Equals(right);
 
     static SpiceQueryMouseMode IQapiEnum<SpiceQueryMouseMode>.FromValue(string value) => new(value);
+
+    static SpiceQueryMouseMode IQapiJson<SpiceQueryMouseMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SpiceQueryMouseMode>(element);
+
+    static void IQapiJson<SpiceQueryMouseMode>.WriteJson(Utf8JsonWriter writer, SpiceQueryMouseMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(SpiceQueryMouseMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>VncPrimaryAuth</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<VncPrimaryAuth>))]
-public readonly partial struct VncPrimaryAuth : IEquatable<VncPrimaryAuth>, IQapiEnum<VncPrimaryAuth>
+public readonly partial struct VncPrimaryAuth : IEquatable<VncPrimaryAuth>, IQapiEnum<VncPrimaryAuth>, IQapiJson<VncPrimaryAuth>
 {
     private readonly string? _value;
 
@@ -112,6 +112,10 @@ public readonly partial struct VncPrimaryAuth : IEquatable<VncPrimaryAuth>, IQap
     public static bool operator !=(VncPrimaryAuth left, VncPrimaryAuth right) => !left.Equals(right);
 
     static VncPrimaryAuth IQapiEnum<VncPrimaryAuth>.FromValue(string value) => new(value);
+
+    static VncPrimaryAuth IQapiJson<VncPrimaryAuth>.ReadJson(JsonElement element) => QapiJson.ReadEnum<VncPrimaryAuth>(element);
+
+    static void IQapiJson<VncPrimaryAuth>.WriteJson(Utf8JsonWriter writer, VncPrimaryAuth value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(VncPrimaryAuth other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>VncVencryptSubAuth</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<VncVencryptSubAuth>))]
-public readonly partial struct VncVencryptSubAuth : IEquatable<VncVencryptSubAuth>, IQapiEnum<VncVencryptSubAuth>
+public readonly partial struct VncVencryptSubAuth : IEquatable<VncVencryptSubAuth>, IQapiEnum<VncVencryptSubAuth>, IQapiJson<VncVencryptSubAuth>
 {
     private readonly string? _value;
 
@@ -112,6 +112,10 @@ public readonly partial struct VncVencryptSubAuth : IEquatable<VncVencryptSubAut
     public static bool operator !=(VncVencryptSubAuth left, VncVencryptSubAuth right) => !left.Equals(right);
 
     static VncVencryptSubAuth IQapiEnum<VncVencryptSubAuth>.FromValue(string value) => new(value);
+
+    static VncVencryptSubAuth IQapiJson<VncVencryptSubAuth>.ReadJson(JsonElement element) => QapiJson.ReadEnum<VncVencryptSubAuth>(element);
+
+    static void IQapiJson<VncVencryptSubAuth>.WriteJson(Utf8JsonWriter writer, VncVencryptSubAuth value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(VncVencryptSubAuth other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QapiVfioMigrationState</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QapiVfioMigrationState>))]
-public readonly partial struct QapiVfioMigrationState : IEquatable<QapiVfioMigrationState>, IQapiEnum<QapiVfioMigrationState>
+public readonly partial struct QapiVfioMigrationState : IEquatable<QapiVfioMigrationState>, IQapiEnum<QapiVfioMigrationState>, IQapiJson<QapiVfioMigrationState>
 {
     private readonly string? _value;
 
@@ -100,6 +100,10 @@ public readonly partial struct QapiVfioMigrationState : IEquatable<QapiVfioMigra
     public static bool operator !=(QapiVfioMigrationState left, QapiVfioMigrationState right) => !left.Equals(right);
 
     static QapiVfioMigrationState IQapiEnum<QapiVfioMigrationState>.FromValue(string value) => new(value);
+
+    static QapiVfioMigrationState IQapiJson<QapiVfioMigrationState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QapiVfioMigrationState>(element);
+
+    static void IQapiJson<QapiVfioMigrationState>.WriteJson(Utf8JsonWriter writer, QapiVfioMigrationState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QapiVfioMigrationState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GranuleMode</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GranuleMode>))]
-public readonly partial struct GranuleMode : IEquatable<GranuleMode>, IQapiEnum<GranuleMode>
+public readonly partial struct GranuleMode : IEquatable<GranuleMode>, IQapiEnum<GranuleMode>, IQapiJson<GranuleMode>
 {
     private readonly string? _value;
 
@@ -88,6 +88,10 @@ public readonly partial struct GranuleMode : IEquatable<GranuleMode>, IQapiEnum<
     public static bool operator !=(GranuleMode left, GranuleMode right) => !left.Equals(right);
 
     static GranuleMode IQapiEnum<GranuleMode>.FromValue(string value) => new(value);
+
+    static GranuleMode IQapiJson<GranuleMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GranuleMode>(element);
+
+    static void IQapiJson<GranuleMode>.WriteJson(Utf8JsonWriter writer, GranuleMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GranuleMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

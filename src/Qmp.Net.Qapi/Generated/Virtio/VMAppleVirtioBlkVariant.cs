@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>VMAppleVirtioBlkVariant</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<VMAppleVirtioBlkVariant>))]
-public readonly partial struct VMAppleVirtioBlkVariant : IEquatable<VMAppleVirtioBlkVariant>, IQapiEnum<VMAppleVirtioBlkVariant>
+public readonly partial struct VMAppleVirtioBlkVariant : IEquatable<VMAppleVirtioBlkVariant>, IQapiEnum<VMAppleVirtioBlkVariant>, IQapiJson<VMAppleVirtioBlkVariant>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct VMAppleVirtioBlkVariant : IEquatable<VMAppleVirti
     public static bool operator !=(VMAppleVirtioBlkVariant left, VMAppleVirtioBlkVariant right) => !left.Equals(right);
 
     static VMAppleVirtioBlkVariant IQapiEnum<VMAppleVirtioBlkVariant>.FromValue(string value) => new(value);
+
+    static VMAppleVirtioBlkVariant IQapiJson<VMAppleVirtioBlkVariant>.ReadJson(JsonElement element) => QapiJson.ReadEnum<VMAppleVirtioBlkVariant>(element);
+
+    static void IQapiJson<VMAppleVirtioBlkVariant>.WriteJson(Utf8JsonWriter writer, VMAppleVirtioBlkVariant value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(VMAppleVirtioBlkVariant other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

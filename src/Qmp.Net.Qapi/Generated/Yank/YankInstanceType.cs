@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>YankInstanceType</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<YankInstanceType>))]
-public readonly partial struct YankInstanceType : IEquatable<YankInstanceType>, IQapiEnum<YankInstanceType>
+public readonly partial struct YankInstanceType : IEquatable<YankInstanceType>, IQapiEnum<YankInstanceType>, IQapiJson<YankInstanceType>
 {
     private readonly string? _value;
 
@@ -76,6 +76,10 @@ public readonly partial struct YankInstanceType : IEquatable<YankInstanceType>, 
     public static bool operator !=(YankInstanceType left, YankInstanceType right) => !left.Equals(right);
 
     static YankInstanceType IQapiEnum<YankInstanceType>.FromValue(string value) => new(value);
+
+    static YankInstanceType IQapiJson<YankInstanceType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<YankInstanceType>(element);
+
+    static void IQapiJson<YankInstanceType>.WriteJson(Utf8JsonWriter writer, YankInstanceType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(YankInstanceType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

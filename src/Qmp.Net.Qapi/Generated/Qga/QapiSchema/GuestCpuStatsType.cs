@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestCpuStatsType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestCpuStatsType>))]
-public readonly partial struct GuestCpuStatsType : IEquatable<GuestCpuStatsType>, IQapiEnum<GuestCpuStatsType>
+public readonly partial struct GuestCpuStatsType : IEquatable<GuestCpuStatsType>, IQapiEnum<GuestCpuStatsType>, IQapiJson<GuestCpuStatsType>
 {
     private readonly string? _value;
 
@@ -65,6 +65,10 @@ public readonly partial struct GuestCpuStatsType : IEquatable<GuestCpuStatsType>
     public static bool operator !=(GuestCpuStatsType left, GuestCpuStatsType right) => !left.Equals(right);
 
     static GuestCpuStatsType IQapiEnum<GuestCpuStatsType>.FromValue(string value) => new(value);
+
+    static GuestCpuStatsType IQapiJson<GuestCpuStatsType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestCpuStatsType>(element);
+
+    static void IQapiJson<GuestCpuStatsType>.WriteJson(Utf8JsonWriter writer, GuestCpuStatsType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestCpuStatsType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestDeviceType</c>. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestDeviceType>))]
-public readonly partial struct GuestDeviceType : IEquatable<GuestDeviceType>, IQapiEnum<GuestDeviceType>
+public readonly partial struct GuestDeviceType : IEquatable<GuestDeviceType>, IQapiEnum<GuestDeviceType>, IQapiJson<GuestDeviceType>
 {
     private readonly string? _value;
 
@@ -65,6 +65,10 @@ public readonly partial struct GuestDeviceType : IEquatable<GuestDeviceType>, IQ
     public static bool operator !=(GuestDeviceType left, GuestDeviceType right) => !left.Equals(right);
 
     static GuestDeviceType IQapiEnum<GuestDeviceType>.FromValue(string value) => new(value);
+
+    static GuestDeviceType IQapiJson<GuestDeviceType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestDeviceType>(element);
+
+    static void IQapiJson<GuestDeviceType>.WriteJson(Utf8JsonWriter writer, GuestDeviceType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestDeviceType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestDiskBusType</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestDiskBusType>))]
-public readonly partial struct GuestDiskBusType : IEquatable<GuestDiskBusType>, IQapiEnum<GuestDiskBusType>
+public readonly partial struct GuestDiskBusType : IEquatable<GuestDiskBusType>, IQapiEnum<GuestDiskBusType>, IQapiJson<GuestDiskBusType>
 {
     private readonly string? _value;
 
@@ -179,6 +179,10 @@ public readonly partial struct GuestDiskBusType : IEquatable<GuestDiskBusType>, 
     public static bool operator !=(GuestDiskBusType left, GuestDiskBusType right) => !left.Equals(right);
 
     static GuestDiskBusType IQapiEnum<GuestDiskBusType>.FromValue(string value) => new(value);
+
+    static GuestDiskBusType IQapiJson<GuestDiskBusType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestDiskBusType>(element);
+
+    static void IQapiJson<GuestDiskBusType>.WriteJson(Utf8JsonWriter writer, GuestDiskBusType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestDiskBusType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestExecCaptureOutputMode</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestExecCaptureOutputMode>))]
-public readonly partial struct GuestExecCaptureOutputMode : IEquatable<GuestExecCaptureOutputMode>, IQapiEnum<GuestExecCaptureOutputMode>
+public readonly partial struct GuestExecCaptureOutputMode : IEquatable<GuestExecCaptureOutputMode>, IQapiEnum<GuestExecCaptureOutputMode>, IQapiJson<GuestExecCaptureOutputMode>
 {
     private readonly string? _value;
 
@@ -89,6 +89,10 @@ public readonly partial struct GuestExecCaptureOutputMode : IEquatable<GuestExec
     public static bool operator !=(GuestExecCaptureOutputMode left, GuestExecCaptureOutputMode right) => !left.Equals(right);
 
     static GuestExecCaptureOutputMode IQapiEnum<GuestExecCaptureOutputMode>.FromValue(string value) => new(value);
+
+    static GuestExecCaptureOutputMode IQapiJson<GuestExecCaptureOutputMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestExecCaptureOutputMode>(element);
+
+    static void IQapiJson<GuestExecCaptureOutputMode>.WriteJson(Utf8JsonWriter writer, GuestExecCaptureOutputMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestExecCaptureOutputMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

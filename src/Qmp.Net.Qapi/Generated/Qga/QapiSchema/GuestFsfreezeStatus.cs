@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestFsfreezeStatus</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestFsfreezeStatus>))]
-public readonly partial struct GuestFsfreezeStatus : IEquatable<GuestFsfreezeStatus>, IQapiEnum<GuestFsfreezeStatus>
+public readonly partial struct GuestFsfreezeStatus : IEquatable<GuestFsfreezeStatus>, IQapiEnum<GuestFsfreezeStatus>, IQapiJson<GuestFsfreezeStatus>
 {
     private readonly string? _value;
 
@@ -71,6 +71,10 @@ public readonly partial struct GuestFsfreezeStatus : IEquatable<GuestFsfreezeSta
     public static bool operator !=(GuestFsfreezeStatus left, GuestFsfreezeStatus right) => !left.Equals(right);
 
     static GuestFsfreezeStatus IQapiEnum<GuestFsfreezeStatus>.FromValue(string value) => new(value);
+
+    static GuestFsfreezeStatus IQapiJson<GuestFsfreezeStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestFsfreezeStatus>(element);
+
+    static void IQapiJson<GuestFsfreezeStatus>.WriteJson(Utf8JsonWriter writer, GuestFsfreezeStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestFsfreezeStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

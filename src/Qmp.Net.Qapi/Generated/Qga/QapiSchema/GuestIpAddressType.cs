@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestIpAddressType</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_GETIFADDRS</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestIpAddressType>))]
-public readonly partial struct GuestIpAddressType : IEquatable<GuestIpAddressType>, IQapiEnum<GuestIpAddressType>
+public readonly partial struct GuestIpAddressType : IEquatable<GuestIpAddressType>, IQapiEnum<GuestIpAddressType>, IQapiJson<GuestIpAddressType>
 {
     private readonly string? _value;
 
@@ -71,6 +71,10 @@ public readonly partial struct GuestIpAddressType : IEquatable<GuestIpAddressTyp
     public static bool operator !=(GuestIpAddressType left, GuestIpAddressType right) => !left.Equals(right);
 
     static GuestIpAddressType IQapiEnum<GuestIpAddressType>.FromValue(string value) => new(value);
+
+    static GuestIpAddressType IQapiJson<GuestIpAddressType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestIpAddressType>(element);
+
+    static void IQapiJson<GuestIpAddressType>.WriteJson(Utf8JsonWriter writer, GuestIpAddressType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestIpAddressType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

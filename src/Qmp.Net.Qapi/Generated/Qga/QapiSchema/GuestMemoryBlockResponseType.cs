@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestMemoryBlockResponseType</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestMemoryBlockResponseType>))]
-public readonly partial struct GuestMemoryBlockResponseType : IEquatable<GuestMemoryBlockResponseType>, IQapiEnum<GuestMemoryBlockResponseType>
+public readonly partial struct GuestMemoryBlockResponseType : IEquatable<GuestMemoryBlockResponseType>, IQapiEnum<GuestMemoryBlockResponseType>, IQapiJson<GuestMemoryBlockResponseType>
 {
     private readonly string? _value;
 
@@ -83,6 +83,10 @@ public readonly partial struct GuestMemoryBlockResponseType : IEquatable<GuestMe
     public static bool operator !=(GuestMemoryBlockResponseType left, GuestMemoryBlockResponseType right) => !left.Equals(right);
 
     static GuestMemoryBlockResponseType IQapiEnum<GuestMemoryBlockResponseType>.FromValue(string value) => new(value);
+
+    static GuestMemoryBlockResponseType IQapiJson<GuestMemoryBlockResponseType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestMemoryBlockResponseType>(element);
+
+    static void IQapiJson<GuestMemoryBlockResponseType>.WriteJson(Utf8JsonWriter writer, GuestMemoryBlockResponseType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(GuestMemoryBlockResponseType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>QGASeek</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QGASeek>))]
-public readonly partial struct QGASeek : IEquatable<QGASeek>, IQapiEnum<QGASeek>
+public readonly partial struct QGASeek : IEquatable<QGASeek>, IQapiEnum<QGASeek>, IQapiJson<QGASeek>
 {
     private readonly string? _value;
 
@@ -77,6 +77,10 @@ public readonly partial struct QGASeek : IEquatable<QGASeek>, IQapiEnum<QGASeek>
     public static bool operator !=(QGASeek left, QGASeek right) => !left.Equals(right);
 
     static QGASeek IQapiEnum<QGASeek>.FromValue(string value) => new(value);
+
+    static QGASeek IQapiJson<QGASeek>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QGASeek>(element);
+
+    static void IQapiJson<QGASeek>.WriteJson(Utf8JsonWriter writer, QGASeek value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public bool Equals(QGASeek other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
