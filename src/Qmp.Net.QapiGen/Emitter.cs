@@ -109,7 +109,7 @@ internal static class Emitter
         return $$"""
             {{Summary(t.Summary)}}
             {{Lines(t.Attributes)}}[JsonConverter(typeof(QapiEnumConverter<{{t.CsName}}>))]
-            public readonly partial struct {{t.CsName}} : IEquatable<{{t.CsName}}>, IQapiEnum<{{t.CsName}}>, IQapiJson<{{t.CsName}}>
+            public readonly partial record struct {{t.CsName}} : IQapiEnum<{{t.CsName}}>, IQapiJson<{{t.CsName}}>
             {
                 private readonly string? _value;
 
@@ -118,7 +118,7 @@ internal static class Emitter
                 public {{t.CsName}}(string value)
                 {
                     ArgumentNullException.ThrowIfNull(value);
-                    _value = value;
+                    _value = value.Length == 0 ? null : value;
                     Kind = Parse(value);
                 }
 
@@ -151,34 +151,15 @@ internal static class Emitter
             """;
     }
 
-    /// <summary>The equality members every enum struct has, the same for each but its name.</summary>
+    /// <summary>The interface members every enum struct has, the same for each but its name. Equality (<c>==</c>,
+    /// <c>!=</c>, <c>IEquatable&lt;T&gt;</c>, <c>GetHashCode</c>) is the compiler's, of a <c>record struct</c>: by the
+    /// wire form (<c>_value</c>, empty kept as null; <c>Kind</c> follows from it).</summary>
     private static string EnumEquality(string name) => $$"""
-        /// <summary>Compares two values by their wire form.</summary>
-        /// <param name="left">The first value.</param>
-        /// <param name="right">The second value.</param>
-        /// <returns>Whether they are equal.</returns>
-        public static bool operator ==({{name}} left, {{name}} right) => left.Equals(right);
-
-        /// <summary>Compares two values by their wire form.</summary>
-        /// <param name="left">The first value.</param>
-        /// <param name="right">The second value.</param>
-        /// <returns>Whether they differ.</returns>
-        public static bool operator !=({{name}} left, {{name}} right) => !left.Equals(right);
-
         static {{name}} IQapiEnum<{{name}}>.FromValue(string value) => new(value);
 
         static {{name}} IQapiJson<{{name}}>.ReadJson(JsonElement element) => QapiJson.ReadEnum<{{name}}>(element);
 
         static void IQapiJson<{{name}}>.WriteJson(Utf8JsonWriter writer, {{name}} value) => writer.WriteStringValue(value.Value);
-
-        /// <inheritdoc/>
-        public bool Equals({{name}} other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
-
-        /// <inheritdoc/>
-        public override bool Equals(object? obj) => obj is {{name}} other && Equals(other);
-
-        /// <inheritdoc/>
-        public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
 
         /// <inheritdoc/>
         public override string ToString() => Value;

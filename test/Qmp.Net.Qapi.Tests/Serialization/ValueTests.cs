@@ -115,4 +115,18 @@ public class ValueTests
         Assert.That(ex!.Message, Does.Contain("bool").And.Contain("\"yes\""));
         Assert.That(() => QapiJson.Read<StatusInfo>(JsonDocument.Parse("[1]").RootElement), Throws.TypeOf<JsonException>().With.Message.Contains("JSON object"));
     }
+
+    [Test]
+    public void Enum_values_are_equal_by_their_wire_form()
+    {
+        Assert.That(MirrorSyncMode.Full == new MirrorSyncMode("full"), Is.True);
+        Assert.That(MirrorSyncMode.Full.GetHashCode(), Is.EqualTo(new MirrorSyncMode("full").GetHashCode()));
+        Assert.That(MirrorSyncMode.Full != MirrorSyncMode.Top, Is.True);
+        var future = new MirrorSyncMode("future-mode");
+        Assert.That(future == new MirrorSyncMode("future-mode"), Is.True);
+        Assert.That(future, Is.Not.EqualTo(MirrorSyncMode.Full));
+        Assert.That(default(MirrorSyncMode), Is.EqualTo(new MirrorSyncMode("")), "the default value is the empty wire form");
+        Assert.That(((object)MirrorSyncMode.Full).Equals(MirrorSyncMode.Full), Is.True);
+        Assert.That(MirrorSyncMode.Full.ToString(), Is.EqualTo("full"));
+    }
 }
