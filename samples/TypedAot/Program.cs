@@ -3,7 +3,7 @@ using Qmp.Net.Qapi;
 using Qmp.Net.Qemu;
 
 // Typed QMP in a native-AOT binary (samples/TypedAot/README.md): every step goes through Qmp.Net.Qapi's generated
-// records and its source-generated JSON metadata, with the schema check against the connected QEMU on.
+// records and their generated readers and writers (no reflection), with the schema check against the connected QEMU on.
 //   TypedAot                          starts qemu-system-x86_64 from PATH (-machine pc, paused)
 //   TypedAot --qemu BINARY [-L DIR]   starts that QEMU binary (-L: its firmware directory)
 //   TypedAot --socket PATH            connects to a QMP monitor that listens on a Unix socket
@@ -121,7 +121,7 @@ static async Task RunAsync(QmpClient client, CancellationToken ct)
     await commands.BlockdevDelAsync(new BlockdevDelArguments { NodeName = "aot-null0" }, ct);
 
     // device_add is open (QAPI 'gen': false): the device's own properties go in Properties (strings, numbers, bools,
-    // JsonObject/JsonArray for nested values), written with the source-generated metadata, no reflection. qom-get
+    // JsonObject/JsonArray for nested values), written by the generated writer, no reflection. qom-get
     // reads one back.
     await commands.DeviceAddAsync(
         new DeviceAddArguments

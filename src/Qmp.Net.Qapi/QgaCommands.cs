@@ -28,23 +28,24 @@ public readonly partial struct QgaCommands
 
     private QgaClient Agent => Client ?? throw new InvalidOperationException("This QgaCommands has no client (a default value).");
 
-    private Task<TResult> ExecuteAsync<TArguments, TResult>(string command, TArguments? arguments, CancellationToken cancellationToken) =>
+    // Each generated method passes its own type's writer and its result's reader (emitted by the generator).
+    private Task<TResult> ExecuteAsync<TArguments, TResult>(string command, TArguments? arguments, Action<Utf8JsonWriter, TArguments> write, Func<JsonElement, TResult> read, CancellationToken cancellationToken) =>
         arguments is null
-            ? Agent.ExecuteAsync(command, null, QgaJson.Info<TResult>(), cancellationToken)
-            : Agent.ExecuteAsync(command, arguments, QgaJson.Info<TArguments>(), QgaJson.Info<TResult>(), cancellationToken);
+            ? Agent.ExecuteAsync(command, null, QapiJson.ResultInfo(read), cancellationToken)
+            : Agent.ExecuteAsync(command, (object)QapiJson.ToElement(arguments, write), QapiJson.ResultInfo(read), cancellationToken);
 
-    private Task<TResult> ExecuteAsync<TResult>(string command, CancellationToken cancellationToken) =>
-        Agent.ExecuteAsync(command, null, QgaJson.Info<TResult>(), cancellationToken);
+    private Task<TResult> ExecuteAsync<TResult>(string command, Func<JsonElement, TResult> read, CancellationToken cancellationToken) =>
+        Agent.ExecuteAsync(command, null, QapiJson.ResultInfo(read), cancellationToken);
 
-    private Task ExecuteVoidAsync<TArguments>(string command, TArguments? arguments, CancellationToken cancellationToken) =>
-        ExecuteAsync<TArguments, JsonElement>(command, arguments, cancellationToken);
+    private Task ExecuteVoidAsync<TArguments>(string command, TArguments? arguments, Action<Utf8JsonWriter, TArguments> write, CancellationToken cancellationToken) =>
+        ExecuteAsync(command, arguments, write, QapiJson.ReadAny, cancellationToken);
 
     private Task ExecuteVoidAsync(string command, CancellationToken cancellationToken) =>
-        ExecuteAsync<JsonElement>(command, cancellationToken);
+        ExecuteAsync(command, QapiJson.ReadAny, cancellationToken);
 
-    // The arguments are serialized here with the generated metadata (native AOT safe); the client writes a JsonElement as it is.
-    private Task FireAsync<TArguments>(string command, TArguments? arguments, CancellationToken cancellationToken) =>
-        Agent.FireAsync(command, arguments is null ? null : JsonSerializer.SerializeToElement(arguments, QgaJson.Info<TArguments>()), cancellationToken);
+    // The arguments are written by the generated code (native AOT safe); the client writes a JsonElement as it is.
+    private Task FireAsync<TArguments>(string command, TArguments? arguments, Action<Utf8JsonWriter, TArguments> write, CancellationToken cancellationToken) =>
+        Agent.FireAsync(command, arguments is null ? null : QapiJson.ToElement(arguments, write), cancellationToken);
 
     private Task FireAsync(string command, CancellationToken cancellationToken) =>
         Agent.FireAsync(command, null, cancellationToken);

@@ -7,7 +7,6 @@ namespace Qmp.Net.QapiGen;
 /// <param name="Types">The types (enums, structs, argument records, unions, alternates), in superset order.</param>
 /// <param name="Events">The events.</param>
 /// <param name="Commands">The commands.</param>
-/// <param name="ContextTypes">The types the JsonSerializerContext lists, ordered by C# text.</param>
 /// <param name="SentTypes">How many types a user sends (command arguments and what they reach).</param>
 /// <param name="RequiredMembers">How many members are printed <c>required</c> (a branch type's members count once
 /// for the type and once per union branch that holds them).</param>
@@ -17,7 +16,6 @@ internal sealed record ApiModel(
     IReadOnlyList<TypeModel> Types,
     IReadOnlyList<EventModel> Events,
     IReadOnlyList<CommandModel> Commands,
-    IReadOnlyList<ContextEntry> ContextTypes,
     int SentTypes,
     int RequiredMembers)
 {
@@ -31,10 +29,42 @@ internal sealed record ApiModel(
     public EventModel Event(string name) => Events.Single(e => e.Name == name);
 }
 
-/// <summary>One <c>[JsonSerializable]</c> entry of the context.</summary>
-/// <param name="Type">The C# type, relative to the layer's namespace.</param>
-/// <param name="PropertyName">The <c>TypeInfoPropertyName</c> (a union branch's nested record), or null.</param>
-internal sealed record ContextEntry(string Type, string? PropertyName);
+/// <summary>How the emitted code reads and writes a value of one type (docs/qapi.md, "How a type is read and
+/// written"): a generated type through its own <c>IQapiJson</c> methods, a built-in one through a <c>QapiJson</c>
+/// helper, a list through the helpers of its element type.</summary>
+/// <param name="Element">The C# element type (of a list: its items).</param>
+/// <param name="Reader">The method group that reads one element from a <c>JsonElement</c>.</param>
+/// <param name="Writer">The method group that writes one element to a <c>Utf8JsonWriter</c>.</param>
+/// <param name="IsList">Whether the value is a list of elements.</param>
+/// <param name="IsValueType">Whether the element is a C# value type.</param>
+/// <param name="IsGenerated">Whether the element is a generated type.</param>
+internal sealed record JsonCodec(string Element, string Reader, string Writer, bool IsList, bool IsValueType, bool IsGenerated)
+{
+    /// <summary>The expression that reads the value from the <c>JsonElement</c> <paramref name="value"/>.</summary>
+    public string Read(string value) => IsList ? $"QapiJson.ReadList({value}, {Reader})" : $"{Reader}({value})";
+
+    /// <summary>The statement (without <c>;</c>) that writes <paramref name="value"/> to <paramref name="writer"/>.</summary>
+    public string Write(string writer, string value) => IsList ? $"QapiJson.WriteList({writer}, {value}, {Writer})" : $"{Writer}({writer}, {value})";
+
+    /// <summary>A <c>Func&lt;JsonElement, T&gt;</c> expression that reads the value.</summary>
+    public string ReaderFunction => IsList ? $"static element => QapiJson.ReadList(element, {Reader})" : Reader;
+}
+
+/// <summary>When a member is written.</summary>
+internal enum WriteGuard
+{
+    /// <summary>Always (a non-nullable number or bool).</summary>
+    Always,
+
+    /// <summary>Unless it is <see langword="null"/> (optional members are never written as null).</summary>
+    NotNull,
+
+    /// <summary>Unless it is the default enum value (a mandatory enum left unset stays unwritten, so QEMU names it).</summary>
+    NotDefaultEnum,
+
+    /// <summary>Unless it is the undefined <c>JsonElement</c> (an absent <c>any</c>; JSON null is a value).</summary>
+    NotUndefined,
+}
 
 /// <summary>A generated type.</summary>
 /// <param name="QapiName">The superset name (a command's implicit arguments: <c>:args:NAME</c>).</param>
@@ -89,7 +119,8 @@ internal sealed record AlternateModel(string QapiName, string CsName, string Mod
 /// <param name="IsArray">Whether the branch is a list (no implicit conversion).</param>
 /// <param name="Tokens">The JSON tokens that select it.</param>
 /// <param name="Summary">The doc summary.</param>
-internal sealed record AlternativeModel(string Wire, string Property, string PropertyType, string ValueType, bool IsArray, IReadOnlyList<string> Tokens, string Summary);
+/// <param name="Codec">How the branch's value is read and written.</param>
+internal sealed record AlternativeModel(string Wire, string Property, string PropertyType, string ValueType, bool IsArray, IReadOnlyList<string> Tokens, string Summary, JsonCodec Codec);
 
 /// <summary>A member of a record, as printed in one place (a branch's members take the scope of their union).</summary>
 /// <param name="Wire">The JSON name.</param>
@@ -100,9 +131,10 @@ internal sealed record AlternativeModel(string Wire, string Property, string Pro
 /// <param name="IgnoreWhenDefault">Whether it is written only when not default (<c>any</c>, a mandatory enum).</param>
 /// <param name="Required">Whether it is C# <c>required</c>.</param>
 /// <param name="Initializer">The initializer text after the accessors (<c> = "";</c>, or empty).</param>
-/// <param name="ConverterType">The C# type a union converter reads and writes it as.</param>
-/// <param name="ConverterNullForgiving">Whether the union converter's read needs <c>!</c>.</param>
-internal sealed record MemberModel(string Wire, string Property, string Type, string Summary, IReadOnlyList<string> Attributes, bool IgnoreWhenDefault, bool Required, string Initializer, string ConverterType, bool ConverterNullForgiving);
+/// <param name="Codec">How its value is read and written.</param>
+/// <param name="Read">The expression that reads it from the object <c>element</c> (absent or null: its default).</param>
+/// <param name="Guard">When it is written.</param>
+internal sealed record MemberModel(string Wire, string Property, string Type, string Summary, IReadOnlyList<string> Attributes, bool IgnoreWhenDefault, bool Required, string Initializer, JsonCodec Codec, string Read, WriteGuard Guard);
 
 /// <summary>An event: a record deriving from <c>QapiEvent</c>.</summary>
 internal sealed record EventModel(string Name, string CsName, string Module, string Summary, string ReferenceUrl, IReadOnlyList<string> Attributes, IReadOnlyList<MemberModel> Members, IReadOnlyList<string> Versions, string? Condition);
@@ -125,6 +157,7 @@ internal sealed record EventModel(string Name, string CsName, string Module, str
 /// <param name="OpenArguments">Whether it takes members beyond its schema.</param>
 /// <param name="Versions">The versions that have it, oldest first.</param>
 /// <param name="Condition">Its build condition, or null.</param>
+/// <param name="Result">How its result is read, or null.</param>
 internal sealed record CommandModel(
     string Name,
     string Method,
@@ -142,4 +175,5 @@ internal sealed record CommandModel(
     string? CatalogResultType,
     bool OpenArguments,
     IReadOnlyList<string> Versions,
-    string? Condition);
+    string? Condition,
+    JsonCodec? Result);

@@ -34,7 +34,6 @@ internal static class Emitter
                 """);
         }
 
-        files[p.JsonContext + ".cs"] = File(model, "(all)", Context(model));
         if (p.IsGuestAgent)
         {
             return files;
@@ -110,7 +109,7 @@ internal static class Emitter
         return $$"""
             {{Summary(t.Summary)}}
             {{Lines(t.Attributes)}}[JsonConverter(typeof(QapiEnumConverter<{{t.CsName}}>))]
-            public readonly partial struct {{t.CsName}} : IEquatable<{{t.CsName}}>, IQapiEnum<{{t.CsName}}>
+            public readonly partial record struct {{t.CsName}} : IQapiEnum<{{t.CsName}}>, IQapiJson<{{t.CsName}}>
             {
                 private readonly string? _value;
 
@@ -119,7 +118,7 @@ internal static class Emitter
                 public {{t.CsName}}(string value)
                 {
                     ArgumentNullException.ThrowIfNull(value);
-                    _value = value;
+                    _value = value.Length == 0 ? null : value;
                     Kind = Parse(value);
                 }
 
@@ -152,30 +151,15 @@ internal static class Emitter
             """;
     }
 
-    /// <summary>The equality members every enum struct has, the same for each but its name.</summary>
+    /// <summary>The interface members every enum struct has, the same for each but its name. Equality (<c>==</c>,
+    /// <c>!=</c>, <c>IEquatable&lt;T&gt;</c>, <c>GetHashCode</c>) is the compiler's, of a <c>record struct</c>: by the
+    /// wire form (<c>_value</c>, empty kept as null; <c>Kind</c> follows from it).</summary>
     private static string EnumEquality(string name) => $$"""
-        /// <summary>Compares two values by their wire form.</summary>
-        /// <param name="left">The first value.</param>
-        /// <param name="right">The second value.</param>
-        /// <returns>Whether they are equal.</returns>
-        public static bool operator ==({{name}} left, {{name}} right) => left.Equals(right);
-
-        /// <summary>Compares two values by their wire form.</summary>
-        /// <param name="left">The first value.</param>
-        /// <param name="right">The second value.</param>
-        /// <returns>Whether they differ.</returns>
-        public static bool operator !=({{name}} left, {{name}} right) => !left.Equals(right);
-
         static {{name}} IQapiEnum<{{name}}>.FromValue(string value) => new(value);
 
-        /// <inheritdoc/>
-        public bool Equals({{name}} other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+        static {{name}} IQapiJson<{{name}}>.ReadJson(JsonElement element) => QapiJson.ReadEnum<{{name}}>(element);
 
-        /// <inheritdoc/>
-        public override bool Equals(object? obj) => obj is {{name}} other && Equals(other);
-
-        /// <inheritdoc/>
-        public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+        static void IQapiJson<{{name}}>.WriteJson(Utf8JsonWriter writer, {{name}} value) => writer.WriteStringValue(value.Value);
 
         /// <inheritdoc/>
         public override string ToString() => Value;
@@ -200,20 +184,79 @@ internal static class Emitter
                 /// <summary>Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.</summary>
                 /// <remarks>A value is a string, a number (<c>int</c>, <c>long</c>, <c>double</c>, ...), a bool, a <c>JsonElement</c>, or a
                 /// <c>JsonObject</c> / <c>JsonArray</c> for a nested value: <c>Properties = new() { ["drive"] = "d1", ["removable"] = true }</c>.
-                /// Each is written with the source-generated metadata (no reflection, native-AOT safe); another type fails with
-                /// <c>NotSupportedException</c> when the arguments are serialized, before anything is sent. (A <c>JsonObject</c>
-                /// extension-data property would be written as invalid JSON by System.Text.Json, dotnet/runtime#60806.)</remarks>
+                /// Each is written without reflection (native-AOT safe); another type fails with <c>NotSupportedException</c> when
+                /// the arguments are serialized, before anything is sent.</remarks>
                 [JsonExtensionData]
                 public Dictionary<string, object>? Properties { get; set; }
                 """;
         }
 
+        var known = string.Join(", ", t.Members.Select(m => CodeWriter.Literal(m.Wire)));
+        var reads = MemberReads(t.Members) + (t.OpenArguments ? $"\nProperties = QapiJson.OpenMembers(element, [{known}])," : "");
+        var writes = MemberWrites(t.Members, "value") + (t.OpenArguments ? "\nQapiJson.WriteOpenMembers(writer, value.Properties);" : "");
+        body += (body.Length > 0 ? "\n\n" : "") + RecordJson(t.CsName, reads, writes);
         return $$"""
             {{Summary(t.Summary)}}
-            {{Lines(t.Attributes)}}public sealed partial record {{t.CsName}}
+            {{Lines(t.Attributes)}}public sealed partial record {{t.CsName}} : IQapiJson<{{t.CsName}}>
             {{{Block(body)}}}
             """;
     }
+
+    /// <summary>A record's <c>IQapiJson</c> methods: read every member by name (absent: its default), write the set ones.</summary>
+    private static string RecordJson(string type, string reads, string writes) => $$"""
+        static {{type}} IQapiJson<{{type}}>.ReadJson(JsonElement element)
+        {
+            QapiJson.ExpectObject(element, {{CodeWriter.Literal(type)}});
+            return new()
+            {{{Indent(reads, 2)}}
+            };
+        }
+
+        static void IQapiJson<{{type}}>.WriteJson(Utf8JsonWriter writer, {{type}} value)
+        {
+            writer.WriteStartObject();{{Indent(writes)}}
+            writer.WriteEndObject();
+        }
+        """;
+
+    /// <summary>The object-initializer lines that read <paramref name="members"/> from <c>element</c>.</summary>
+    private static string MemberReads(IEnumerable<MemberModel> members) =>
+        string.Concat(members.Select(m => $"\n{m.Property} = {m.Read},"));
+
+    /// <summary>The statements that write <paramref name="members"/> of <paramref name="owner"/> to <c>writer</c>.</summary>
+    private static string MemberWrites(IEnumerable<MemberModel> members, string owner, string prefix = "m") => string.Concat(members.Select((m, i) =>
+    {
+        var wire = CodeWriter.Literal(m.Wire);
+        var local = prefix + i.ToString(CultureInfo.InvariantCulture);
+        return m.Guard switch
+        {
+            WriteGuard.Always => $"\nwriter.WritePropertyName({wire});\n{m.Codec.Write("writer", $"{owner}.{m.Property}")};",
+            WriteGuard.NotNull => $$"""
+
+                if ({{owner}}.{{m.Property}} is { } {{local}})
+                {
+                    writer.WritePropertyName({{wire}});
+                    {{m.Codec.Write("writer", local)}};
+                }
+                """,
+            WriteGuard.NotDefaultEnum => $$"""
+
+                if ({{owner}}.{{m.Property}}.Value.Length > 0)
+                {
+                    writer.WritePropertyName({{wire}});
+                    {{m.Codec.Write("writer", $"{owner}.{m.Property}")}};
+                }
+                """,
+            _ => $$"""
+
+                if ({{owner}}.{{m.Property}}.ValueKind != JsonValueKind.Undefined)
+                {
+                    writer.WritePropertyName({{wire}});
+                    {{m.Codec.Write("writer", $"{owner}.{m.Property}")}};
+                }
+                """,
+        };
+    }));
 
     private static string Union(EmitterProfile p, UnionModel t)
     {
@@ -240,55 +283,70 @@ internal static class Emitter
                 }
                 """;
         }));
-        var reads = string.Concat(t.Branches.Select(b => $"\n{CodeWriter.Literal(b.Wire)} => {p.JsonHelper}.Read<{t.CsName}.{b.CsName}>(element),"));
-        var baseRead = string.Concat(t.Members.Select(m => $"\n{m.Property} = {p.JsonHelper}.Member<{m.ConverterType}>(element, {CodeWriter.Literal(m.Wire)}){(m.ConverterNullForgiving ? "!" : "")},"));
-        var writes = string.Concat(t.Branches.Select(b => $$"""
+        var baseReads = MemberReads(t.Members);
+        var reads = string.Concat(t.Branches.Select(b =>
+        {
+            var known = string.Join(", ", t.Members.Concat(b.Members).Select(m => CodeWriter.Literal(m.Wire)));
+            var extra = b.IsUnion ? $"\nBranchMembers = QapiJson.OtherMembers(element, [{known}])," : "";
+            return $$"""
 
-            case {{t.CsName}}.{{b.CsName}} v:
-                {{p.JsonHelper}}.Write(writer, v);
-                return;
+                {{CodeWriter.Literal(b.Wire)}} => new {{b.CsName}}
+                {{{Indent(baseReads + MemberReads(b.Members) + extra)}}
+                },
+                """;
+        }));
+        var writes = string.Concat(t.Branches.Select((b, i) => $$"""
+
+            case {{b.CsName}} branch{{i}}:{{Indent(MemberWrites(b.Members, "branch" + i, $"b{i}m") + (b.IsUnion ? $"\nQapiJson.WriteOtherMembers(writer, branch{i}.BranchMembers);" : ""))}}
+                break;
             """));
-        var baseWrite = string.Concat(t.Members.Select(m => $"\n{p.JsonHelper}.WriteMember<{m.ConverterType}>(writer, {CodeWriter.Literal(m.Wire)}, value.{m.Property});"));
-        var known = string.Join(", ", t.Members.Select(m => CodeWriter.Literal(m.Wire)));
+        var baseKnown = string.Join(", ", t.Members.Select(m => CodeWriter.Literal(m.Wire)));
         return $$"""
             {{Summary(t.Summary)}}
-            {{Lines(t.Attributes)}}[JsonConverter(typeof({{t.CsName}}Converter))]
-            public partial record {{t.CsName}}
+            {{Lines(t.Attributes)}}[JsonConverter(typeof(QapiConverter<{{t.CsName}}>))]
+            public partial record {{t.CsName}} : IQapiJson<{{t.CsName}}>
             {
             {{Indent(Properties(t.Members))}}
 
                 /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
                 [JsonIgnore]
-                public JsonElement? RawJson { get; init; }{{Indent(branches)}}
-            }
+                public JsonElement? RawJson { get; init; }
 
-            internal sealed class {{t.CsName}}Converter : JsonConverter<{{t.CsName}}>
-            {
-                public override {{t.CsName}}? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+                static {{t.CsName}} IQapiJson<{{t.CsName}}>.ReadJson(JsonElement element)
                 {
-                    var element = JsonElement.ParseValue(ref reader);
-                    return {{p.JsonHelper}}.Tag(element, {{CodeWriter.Literal(t.Tag)}}) switch
+                    QapiJson.ExpectObject(element, {{CodeWriter.Literal(t.CsName)}});
+                    return QapiJson.Tag(element, {{CodeWriter.Literal(t.Tag)}}) switch
                     {{{Indent(reads, 3)}}
                         _ => new {{t.CsName}}
-                        {{{Indent(baseRead, 4)}}
-                            RawJson = element,
+                        {{{Indent(baseReads, 4)}}
+                            RawJson = element.Clone(),
                         },
                     };
                 }
 
-                public override void Write(Utf8JsonWriter writer, {{t.CsName}} value, JsonSerializerOptions options)
+                static void IQapiJson<{{t.CsName}}>.WriteJson(Utf8JsonWriter writer, {{t.CsName}} value)
                 {
+                    writer.WriteStartObject();{{Indent(MemberWrites(t.Members, "value"), 2)}}
                     switch (value)
                     {{{Indent(writes, 3)}}
+                        default:
+                            QapiJson.WriteOtherMembers(writer, value.RawJson, [{{baseKnown}}]);
+                            break;
                     }
 
-                    writer.WriteStartObject();{{Indent(baseWrite, 2)}}
-                    {{p.JsonHelper}}.WriteOtherMembers(writer, value.RawJson, [{{known}}]);
                     writer.WriteEndObject();
-                }
+                }{{Indent(branches)}}
             }
             """;
     }
+
+    /// <summary>The <c>JsonValueKind</c> of each JSON token an alternate's branch is chosen by.</summary>
+    private static string ValueKind(string token) => token switch
+    {
+        "StartObject" => "Object",
+        "StartArray" => "Array",
+        _ => token,
+    };
 
     private static string Alternate(EmitterProfile p, AlternateModel t)
     {
@@ -315,9 +373,8 @@ internal static class Emitter
             /// <param name="value">The value.</param>
             public static implicit operator {{name}}({{b.ValueType}} value) => new() { {{b.Property}} = value };
             """));
-        var handleNull = t.HasNull ? "\n    public override bool HandleNull => true;\n" : "";
-        var reads = (t.HasNull ? $"\nJsonTokenType.Null => {name}.Null," : "") + string.Concat(t.Branches.SelectMany(b => b.Tokens.Select(token =>
-            $"\nJsonTokenType.{token} => new {name} {{ {b.Property} = {p.JsonHelper}.Read<{b.ValueType}>(ref reader) }},")));
+        var reads = (t.HasNull ? $"\nJsonValueKind.Null => {name}.Null," : "") + string.Concat(t.Branches.SelectMany(b => b.Tokens.Select(ValueKind).Distinct().Select(kind =>
+            $"\nJsonValueKind.{kind} => new {name} {{ {b.Property} = {b.Codec.Read("element")} }},")));
         var writes = string.Concat(t.Branches.Select((b, i) =>
         {
             var local = b.Property.ToLowerInvariant() + "Value";
@@ -325,7 +382,7 @@ internal static class Emitter
 
                 {{(i == 0 ? "" : "else ")}}if (value.{{b.Property}} is { } {{local}})
                 {
-                    {{p.JsonHelper}}.Write<{{b.ValueType}}>(writer, {{local}});
+                    {{b.Codec.Write("writer", local)}};
                 }
                 """;
         }));
@@ -340,28 +397,29 @@ internal static class Emitter
                 """;
         }
 
+        var readsNull = t.HasNull ? $"\n\nstatic bool IQapiJson<{name}>.ReadsNull => true;" : "";
+        var json = $$"""
+            static {{name}} IQapiJson<{{name}}>.ReadJson(JsonElement element) => element.ValueKind switch
+            {{{Indent(reads)}}
+                _ => throw new JsonException("No branch of {{t.QapiName}} takes a JSON " + element.ValueKind + "."),
+            };
+
+            static void IQapiJson<{{name}}>.WriteJson(Utf8JsonWriter writer, {{name}} value)
+            {{{Indent(writes)}}
+                else
+                {
+                    throw new JsonException("No branch of {{t.QapiName}} is set.");
+                }
+            }{{readsNull}}
+            """;
         return $$"""
             {{Summary(t.Summary)}}
-            {{Lines(t.Attributes)}}[JsonConverter(typeof({{name}}Converter))]
-            public sealed partial record {{name}}
+            {{Lines(t.Attributes)}}[JsonConverter(typeof(QapiConverter<{{name}}>))]
+            public sealed partial record {{name}} : IQapiJson<{{name}}>
             {
             {{Indent(properties)}}{{Indent(nullMembers)}}{{Indent(conversions)}}
-            }
 
-            internal sealed class {{name}}Converter : JsonConverter<{{name}}>
-            {{{handleNull}}
-                public override {{name}}? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
-                {{{Indent(reads, 2)}}
-                    _ => throw new JsonException("No branch of {{t.QapiName}} takes a JSON " + reader.TokenType + "."),
-                };
-
-                public override void Write(Utf8JsonWriter writer, {{name}} value, JsonSerializerOptions options)
-                {{{Indent(writes, 2)}}
-                    else
-                    {
-                        throw new JsonException("No branch of {{t.QapiName}} is set.");
-                    }
-                }
+            {{Indent(json)}}
             }
             """;
     }
@@ -374,12 +432,14 @@ internal static class Emitter
         return $$"""
             {{Summary(e.Summary)}}
             /// <seealso href="{{e.ReferenceUrl}}">QEMU's QMP reference</seealso>
-            {{Lines(e.Attributes)}}public sealed partial record {{e.CsName}} : QapiEvent, IQapiEvent<{{e.CsName}}>
+            {{Lines(e.Attributes)}}public sealed partial record {{e.CsName}} : QapiEvent, IQapiEvent<{{e.CsName}}>, IQapiJson<{{e.CsName}}>
             {
                 /// <summary>Gets the event's name on the wire, <c>{{e.Name}}</c>.</summary>
                 public static string EventName => {{CodeWriter.Literal(e.Name)}};
 
-                static System.Text.Json.Serialization.Metadata.JsonTypeInfo<{{e.CsName}}> IQapiEvent<{{e.CsName}}>.JsonTypeInfo => {{p.JsonHelper}}.Info<{{e.CsName}}>();{{(members.Length > 0 ? "\n\n" + Indent(members) : "")}}
+                static System.Text.Json.Serialization.Metadata.JsonTypeInfo<{{e.CsName}}> IQapiEvent<{{e.CsName}}>.JsonTypeInfo => QapiJson.Info<{{e.CsName}}>();{{(members.Length > 0 ? "\n\n" + Indent(members) : "")}}
+
+            {{Indent(RecordJson(e.CsName, MemberReads(e.Members), MemberWrites(e.Members, "value")))}}
             }
             """;
     }
@@ -411,7 +471,13 @@ internal static class Emitter
         {
             parameters.Add(c.ArgumentsOptional ? $"{c.ArgumentsType}? arguments = null" : $"{c.ArgumentsType} arguments");
             callArgs.Add("arguments");
+            callArgs.Add($"QapiJson.Write<{c.ArgumentsType}>");
             generic.Add(c.ArgumentsType);
+        }
+
+        if (c.Result is not null)
+        {
+            callArgs.Add(c.Result.ReaderFunction);
         }
 
         if (c.OutOfBand)
@@ -460,6 +526,12 @@ internal static class Emitter
             parameters.Add(c.ArgumentsOptional ? $"{c.ArgumentsType}? arguments = null" : $"{c.ArgumentsType} arguments");
             generic.Add(c.ArgumentsType);
             callArgs.Add("arguments");
+            callArgs.Add($"QapiJson.Write<{c.ArgumentsType}>");
+        }
+
+        if (c.Result is not null)
+        {
+            callArgs.Add(c.Result.ReaderFunction);
         }
 
         parameters.Add("CancellationToken cancellationToken = default");
@@ -564,7 +636,7 @@ internal static class Emitter
 
     private static string Decoder(ApiModel model)
     {
-        var cases = string.Concat(model.Events.Select(e => $"\n{CodeWriter.Literal(e.Name)} => {model.Profile.JsonHelper}.ReadEvent<{e.CsName}>(e.Data),"));
+        var cases = string.Concat(model.Events.Select(e => $"\n{CodeWriter.Literal(e.Name)} => QapiJson.Read<{e.CsName}>(e.Data),"));
         return $$"""
             #pragma warning disable CS0618, CS0612 // Decoding a deprecated event is not a use of it.
 
@@ -575,24 +647,6 @@ internal static class Emitter
                     _ => null,
                 };
             }
-            """;
-    }
-
-    private static string Context(ApiModel model)
-    {
-        var entries = string.Concat(model.ContextTypes.Select(c => c.PropertyName is null
-            ? $"\n[JsonSerializable(typeof({c.Type}))]"
-            : $"\n[JsonSerializable(typeof({c.Type}), TypeInfoPropertyName = {CodeWriter.Literal(c.PropertyName)})]"));
-        return $$"""
-            #pragma warning disable CS0618, CS0612 // The serializer must know the deprecated types too.
-
-            /// <summary>The System.Text.Json metadata of every generated type (source generation: native-AOT safe).</summary>
-            [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-            [JsonSerializable(typeof(JsonElement))]
-            [JsonSerializable(typeof(JsonNode))]
-            [JsonSerializable(typeof(JsonObject))]
-            [JsonSerializable(typeof(JsonArray))]{{entries}}
-            internal sealed partial class {{model.Profile.JsonContext}} : JsonSerializerContext;
             """;
     }
 

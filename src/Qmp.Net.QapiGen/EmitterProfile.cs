@@ -10,8 +10,6 @@ internal sealed record EmitterProfile
         Namespace = "Qmp.Net.Qapi",
         Protocol = "QMP",
         CommandsType = "QapiCommands",
-        JsonHelper = "QapiJson",
-        JsonContext = "QapiJsonContext",
         ReferenceUrl = "https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html",
         AnchorPrefix = "QMP",
         Source = "schema snapshots of QEMU",
@@ -24,8 +22,6 @@ internal sealed record EmitterProfile
         Namespace = "Qmp.Net.Qapi.Qga",
         Protocol = "guest agent",
         CommandsType = "QgaCommands",
-        JsonHelper = "QgaJson",
-        JsonContext = "QgaJsonContext",
         ReferenceUrl = "https://www.qemu.org/docs/master/interop/qemu-ga-ref.html",
         AnchorPrefix = "QGA",
         Source = "guest agent schema snapshots (qga/qapi-schema.json) of QEMU",
@@ -40,12 +36,6 @@ internal sealed record EmitterProfile
 
     /// <summary>The hand-written partial struct the command methods are generated into.</summary>
     public required string CommandsType { get; init; }
-
-    /// <summary>The hand-written helper class the converters call (<c>Read</c>, <c>Write</c>, <c>Info</c>, ...).</summary>
-    public required string JsonHelper { get; init; }
-
-    /// <summary>The generated JsonSerializerContext.</summary>
-    public required string JsonContext { get; init; }
 
     public required string ReferenceUrl { get; init; }
 

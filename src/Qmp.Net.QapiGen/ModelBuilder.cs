@@ -32,7 +32,6 @@ internal sealed class ModelBuilder
     private readonly Dictionary<(SuperType, string), string> _propertyNames = [];
     private readonly Dictionary<string, string> _commandNames = new(StringComparer.Ordinal);
     private readonly HashSet<SuperType> _sent = [];
-    private readonly Dictionary<string, string?> _context = new(StringComparer.Ordinal);
     private int _requiredMembers;
 
     private ModelBuilder(Superset set, EmitterProfile profile)
@@ -52,13 +51,7 @@ internal sealed class ModelBuilder
         var types = _set.Types.Values.Where(IsEmitted).Select(TypeModel).ToList();
         var events = _set.Events.Select(EventModel).ToList();
         var commands = _set.Commands.Select(CommandModel).ToList();
-        foreach (var t in _set.Types.Values.Where(IsEmitted))
-        {
-            Register(_typeNames[t]);
-        }
-
-        var context = _context.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new ContextEntry(c.Key, c.Value)).ToList();
-        return new ApiModel(_profile, _versions, types, events, commands, context, _sent.Count, _requiredMembers);
+        return new ApiModel(_profile, _versions, types, events, commands, _sent.Count, _requiredMembers);
     }
 
     /// <summary>Whether a type gets a file of its own: every named type and every command's implicit arguments (an
@@ -172,12 +165,15 @@ internal sealed class ModelBuilder
 
     // ---- types ----
 
-    /// <summary>The C# text of a QAPI type reference (registered with the serializer context).</summary>
+    /// <summary>The C# text of a QAPI type reference.</summary>
     /// <param name="type">The reference.</param>
     /// <param name="nullable">Whether the C# type is nullable.</param>
     /// <param name="scope">Names in scope where it is printed: a generated type of such a name is written with
     /// <c>global::</c>.</param>
-    private string CsType(TypeRef type, bool nullable, ISet<string>? scope = null)
+    private string CsType(TypeRef type, bool nullable, ISet<string>? scope = null) => CsTypeAndCodec(type, nullable, scope).Type;
+
+    /// <summary>The C# text of a QAPI type reference and how a value of it is read and written.</summary>
+    private (string Type, JsonCodec Codec) CsTypeAndCodec(TypeRef type, bool nullable, ISet<string>? scope = null)
     {
         string element;
         bool valueType;
@@ -199,21 +195,18 @@ internal sealed class ModelBuilder
         }
 
         var text = type.IsArray ? $"IReadOnlyList<{element}>" : element;
-        Register(type.IsArray ? text : element);
-        if (nullable)
-        {
-            text += "?";
-            if (valueType && !type.IsArray)
-            {
-                Register(text);
-            }
-        }
-
-        return text;
+        var codec = Builtins.TryGetValue(type.Name, out var b)
+            ? new JsonCodec(element, "QapiJson.Read" + s_codecNames[b], "QapiJson.Write" + s_codecNames[b], type.IsArray, valueType, false)
+            : new JsonCodec(element, $"QapiJson.Read<{element}>", $"QapiJson.Write<{element}>", type.IsArray, valueType, true);
+        return (nullable ? text + "?" : text, codec);
     }
 
-    private void Register(string type, string? propertyName = null) =>
-        _context.TryAdd(type.Replace("global::" + _profile.Namespace + ".", "", StringComparison.Ordinal), propertyName);
+    /// <summary>The suffix of the <c>QapiJson</c> reader and writer of each built-in C# type.</summary>
+    private static readonly Dictionary<string, string> s_codecNames = new(StringComparer.Ordinal)
+    {
+        ["string"] = "String", ["double"] = "Double", ["long"] = "Int64", ["sbyte"] = "SByte", ["short"] = "Int16", ["int"] = "Int32",
+        ["byte"] = "Byte", ["ushort"] = "UInt16", ["uint"] = "UInt32", ["ulong"] = "UInt64", ["bool"] = "Bool", ["JsonElement"] = "Any",
+    };
 
     private bool IsNullable(SuperType owner, Merged<Member> m) =>
         m.PerVersion.Values.Any(f => f.Optional || f.Condition is not null) || m.PerVersion.Count < owner.PerVersion.Count;
@@ -278,7 +271,6 @@ internal sealed class ModelBuilder
             branchScope.Add(nested);
             var branchSummary = Join($"The branch <c>{b.Name}</c> (<c>{CodeWriter.Xml(discriminator)}</c> = <c>{b.Name}</c>, members of <c>{bt.Name.Split('@')[0]}</c>).", FactsText(b.PerVersion, t.PerVersion.Keys));
             branches.Add(new BranchModel(b.Name, nested, branchSummary, Attributes(b.PerVersion), _propertyNames[(t, tag.Name)], EnumValue(tagType, b.Name), Members(bt, bt.Members, branchScope), bt.Kind == DefKind.Union, bt.Name));
-            Register(_typeNames[t] + "." + nested, _typeNames[t] + nested);
         }
 
         return new UnionModel(t.Name, _typeNames[t], t.Newest.Module, summary, Attributes(t.PerVersion), tag.Name, members, branches);
@@ -289,9 +281,9 @@ internal sealed class ModelBuilder
         var branches = new List<AlternativeModel>();
         foreach (var b in t.Branches.Where(b => b.Type!.Name != "null"))
         {
-            var propertyType = CsType(b.Type!, true);
+            var (propertyType, codec) = CsTypeAndCodec(b.Type!, true);
             var summary = Join($"Gets the branch <c>{b.Name}</c> (QAPI type <c>{CodeWriter.Xml(QapiTypeText(b.Type!))}</c>, a JSON {JsonKind(b.Type!)}), or <see langword=\"null\"/> when another branch is set.", FactsText(b.PerVersion, t.PerVersion.Keys));
-            branches.Add(new AlternativeModel(b.Name, _propertyNames[(t, b.Name)], propertyType, CsType(b.Type!, false), b.Type!.IsArray, Tokens(b.Type!), summary));
+            branches.Add(new AlternativeModel(b.Name, _propertyNames[(t, b.Name)], propertyType, CsType(b.Type!, false), b.Type!.IsArray, Tokens(b.Type!), summary, codec));
         }
 
         var summaryText = Join(TypeSummary(t), "An alternate: exactly one branch is set, chosen by the kind of JSON value.");
@@ -306,7 +298,7 @@ internal sealed class ModelBuilder
             var node = IsOpenValue(owner, m);
             var isAny = m.Type is { Name: "any", IsArray: false } && !node;
             var nullable = (IsNullable(owner, m) && !isAny) || node;
-            var type = node ? "JsonNode?" : CsType(m.Type!, nullable, scope);
+            var (type, codec) = node ? ("JsonNode?", new JsonCodec("JsonNode", "QapiJson.ReadNode", "QapiJson.WriteNode", false, false, false)) : CsTypeAndCodec(m.Type!, nullable, scope);
             var optional = m.PerVersion.Values.Any(f => f.Optional) ? "optional" : "mandatory";
             var other = m.OtherTypes.Count > 0 ? $" Its type differs between versions ({string.Join(", ", m.OtherTypes.Select(o => "<c>" + CodeWriter.Xml(o) + "</c>"))}): this is the newest." : "";
             var summary = Join($"Gets the member <c>{m.Name}</c> ({optional}, QAPI type <c>{CodeWriter.Xml(QapiTypeText(m.Type!))}</c>).", other, FactsText(m.PerVersion, owner.PerVersion.Keys));
@@ -316,9 +308,35 @@ internal sealed class ModelBuilder
             var required = IsRequired(owner, m, IsNullable(owner, m));
             _requiredMembers += required ? 1 : 0;
             var init = nullable || required ? "" : m.Type!.IsArray ? " = [];" : type is "string" ? " = \"\";" : s_valueTypes.Contains(type) || IsEnum(m.Type!) ? "" : " = null!;";
-            var converterType = node ? "JsonNode?" : type;
-            var forgiving = !(nullable || s_valueTypes.Contains(converterType) || IsEnum(m.Type!));
-            list.Add(new MemberModel(m.Name, _propertyNames[(owner, m.Name)], type, summary, Attributes(m.PerVersion), ignoreDefault, required, init, converterType, forgiving));
+            var wire = CodeWriter.Literal(m.Name);
+            string read;
+            if (isAny)
+            {
+                read = $"QapiJson.AnyMember(element, {wire})";
+            }
+            else if (codec.IsList)
+            {
+                read = $"QapiJson.ListMember(element, {wire}, {codec.Reader})";
+            }
+            else
+            {
+                var method = nullable && codec.IsValueType ? "ValueMember" : "Member";
+                read = codec.IsGenerated ? $"QapiJson.{method}<{codec.Element}>(element, {wire})" : $"QapiJson.{method}(element, {wire}, {codec.Reader})";
+            }
+
+            // A mandatory member absent from a reply keeps the value its initializer gives (or null for a required one).
+            if (!nullable && !codec.IsValueType || codec.IsList && !nullable)
+            {
+                read += init switch
+                {
+                    " = \"\";" => " ?? \"\"",
+                    " = [];" => " ?? []",
+                    _ => "!",
+                };
+            }
+
+            var guard = ignoreDefault ? (isAny ? WriteGuard.NotUndefined : WriteGuard.NotDefaultEnum) : nullable || !codec.IsValueType || codec.IsList ? WriteGuard.NotNull : WriteGuard.Always;
+            list.Add(new MemberModel(m.Name, _propertyNames[(owner, m.Name)], type, summary, Attributes(m.PerVersion), ignoreDefault, required, init, codec, read, guard));
         }
 
         return list;
@@ -368,7 +386,6 @@ internal sealed class ModelBuilder
         var name = _typeNames[data];
         var summary = Join($"The QMP event <c>{e.Name}</c>.", FactsText(e.PerVersion, null));
         var members = Members(data, data.Members, Scope(data, data.Members));
-        Register(name);
         return new EventModel(e.Name, name, e.Newest.Module, summary, $"{_profile.ReferenceUrl}#event-QMP-{e.Newest.Module}.{e.Name}", Attributes(e.PerVersion), members, Versions(e), Condition(e));
     }
 
@@ -377,7 +394,7 @@ internal sealed class ModelBuilder
         var args = c.Arguments;
         var allOptional = args is not null && args.Kind == DefKind.Struct && args.Members.All(m => IsNullable(args, m));
         var fire = _profile.IsGuestAgent && c.PerVersion.Values.Any(d => !d.SuccessResponse);
-        var catalogResult = c.Returns is null || fire ? null : CsType(c.Returns, false);
+        var (catalogResult, resultCodec) = c.Returns is null || fire ? (null, null) : CsTypeAndCodec(c.Returns, false);
         var oob = !_profile.IsGuestAgent && c.PerVersion.Values.Any(d => d.AllowOob);
         var summary = _profile.IsGuestAgent
             ? Join(
@@ -404,7 +421,8 @@ internal sealed class ModelBuilder
             catalogResult,
             c.PerVersion.Values.Any(d => !d.Gen),
             Versions(c),
-            Condition(c));
+            Condition(c),
+            resultCodec);
     }
 
     private List<string> Versions(SuperType t) => [.. _versions.Where(t.PerVersion.ContainsKey)];

@@ -42,8 +42,7 @@ public sealed class QgaGeneratorTests
         var source = File.ReadAllText(Path.Combine(RepositoryPaths.Generated, AgentGenerator.Folder, "QapiSchema", "QgaCommands.QapiSchema.cs"));
 
         Assert.That(typeof(QgaCommands).GetMethod(nameof(QgaCommands.GuestGetOsinfoAsync))!.ReturnType, Is.EqualTo(typeof(Task<GuestOSInfo>)));
-        Assert.That(source, Does.Contain("ExecuteAsync<GuestOSInfo>(\"guest-get-osinfo\", cancellationToken)"));
         Assert.That(source, Does.Contain("ExecuteVoidAsync(\"guest-ping\", cancellationToken)"));
-        Assert.That(source, Does.Not.Contain("QapiJson."), "the guest agent's converters use its own context");
+        Assert.That(source, Does.Contain("ExecuteAsync<GuestOSInfo>(\"guest-get-osinfo\", QapiJson.Read<GuestOSInfo>, cancellationToken)"), "each command passes its result's own reader");
     }
 }

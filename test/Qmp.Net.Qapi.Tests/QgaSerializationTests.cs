@@ -66,7 +66,9 @@ public sealed class QgaSerializationTests
         Assert.That(() => new QgaCommands(null!), Throws.ArgumentNullException);
     }
 
-    private static T Read<T>(string json) => JsonSerializer.Deserialize(json, QgaJson.Info<T>())!;
+    private static T Read<T>(string json)
+        where T : IQapiJson<T> => JsonSerializer.Deserialize(json, QapiJson.Info<T>())!;
 
-    private static string Write<T>(T value) => JsonSerializer.Serialize(value, QgaJson.Info<T>());
+    private static string Write<T>(T value)
+        where T : IQapiJson<T> => JsonSerializer.Serialize(value, QapiJson.Info<T>());
 }

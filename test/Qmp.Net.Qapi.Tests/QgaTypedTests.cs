@@ -126,7 +126,7 @@ public sealed class QgaTypedTests
                 continue;
             }
 
-            var info = Qmp.Net.Qapi.Serialization.QgaJson.Options.GetTypeInfo(type);
+            var info = QapiTypeInfo.For(type);
             var back = JsonSerializer.SerializeToNode(raw.Deserialize(info), info);
             var diffs = JsonDiff.Compare(JsonNode.Parse(raw.GetRawText()), back);
             (diffs.Count == 0 ? exact : failed).Add(diffs.Count == 0 ? name : $"{name}: {string.Join("; ", diffs.Take(5))}");

@@ -68,13 +68,15 @@ public static class QapiWorkflowExtensions
     }
 
     private static Task<QmpJob> StartAsync<T>(QmpJobManager jobs, string command, T arguments, CancellationToken cancellationToken)
+        where T : IQapiJson<T>
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(arguments);
         return jobs.StartAsync(command, ToObject(arguments), cancellationToken);
     }
 
-    private static JsonObject ToObject<T>(T value) =>
-        JsonSerializer.SerializeToNode(value, QapiJson.Info<T>()) as JsonObject
+    private static JsonObject ToObject<T>(T value)
+        where T : IQapiJson<T> =>
+        JsonObject.Create(QapiJson.ToElement(value, QapiJson.Write<T>))
         ?? throw new InvalidOperationException($"{typeof(T).Name} did not serialize to a JSON object.");
 }

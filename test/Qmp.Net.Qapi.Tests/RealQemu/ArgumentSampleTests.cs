@@ -70,7 +70,7 @@ public class ArgumentSampleTests(QemuUnderTest qemu)
                     continue;
                 }
 
-                var json = JsonSerializer.SerializeToElement(instance, QapiJsonContext.Default.GetTypeInfo(type)!);
+                var json = JsonSerializer.SerializeToElement(instance, QapiTypeInfo.For(type));
                 var errors = _schema.Validate(name, json);
                 if (Environment.GetEnvironmentVariable("QAPI_SAMPLE_DUMP") is { Length: > 0 } dump)
                 {

@@ -43,8 +43,9 @@ public class QueryRoundTripTests(QemuUnderTest qemu)
             var type = QapiCatalog.Commands[command].Type!;
             try
             {
-                var typed = raw.Deserialize(QapiJson.Options.GetTypeInfo(type));
-                var back = JsonSerializer.SerializeToNode(typed, QapiJsonContext.Default.GetTypeInfo(type)!);
+                var info = QapiTypeInfo.For(type);
+                var typed = raw.Deserialize(info);
+                var back = JsonSerializer.SerializeToNode(typed, info);
                 var diffs = JsonDiff.Compare(JsonNode.Parse(raw.GetRawText()), back);
                 if (diffs.Count > 0)
                 {

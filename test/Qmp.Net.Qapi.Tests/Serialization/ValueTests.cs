@@ -94,4 +94,39 @@ public class ValueTests
         Assert.That(obsolete, Is.Not.Empty);
         Assert.That(experimental, Does.Contain("XDebugQueryBlockGraphAsync"));
     }
+
+    [Test]
+    public void An_any_member_keeps_json_null_as_a_value_and_absent_as_undefined()
+    {
+        var withNull = JsonSerializer.Deserialize("""{"name":"x","type":"str","default-value":null}""", QapiJson.Info<ObjectPropertyInfo>())!;
+        var absent = JsonSerializer.Deserialize("""{"name":"x","type":"str"}""", QapiJson.Info<ObjectPropertyInfo>())!;
+
+        Assert.That(withNull.DefaultValue.ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(absent.DefaultValue.ValueKind, Is.EqualTo(JsonValueKind.Undefined));
+        Assert.That(JsonSerializer.Serialize(withNull, QapiJson.Info<ObjectPropertyInfo>()), Is.EqualTo("""{"name":"x","type":"str","default-value":null}"""));
+        Assert.That(JsonSerializer.Serialize(absent, QapiJson.Info<ObjectPropertyInfo>()), Is.EqualTo("""{"name":"x","type":"str"}"""));
+    }
+
+    [Test]
+    public void A_value_of_the_wrong_json_kind_fails_with_a_json_exception_that_names_it()
+    {
+        var ex = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"running":"yes","status":"running"}""", QapiJson.Info<StatusInfo>()));
+
+        Assert.That(ex!.Message, Does.Contain("bool").And.Contain("\"yes\""));
+        Assert.That(() => QapiJson.Read<StatusInfo>(JsonDocument.Parse("[1]").RootElement), Throws.TypeOf<JsonException>().With.Message.Contains("JSON object"));
+    }
+
+    [Test]
+    public void Enum_values_are_equal_by_their_wire_form()
+    {
+        Assert.That(MirrorSyncMode.Full == new MirrorSyncMode("full"), Is.True);
+        Assert.That(MirrorSyncMode.Full.GetHashCode(), Is.EqualTo(new MirrorSyncMode("full").GetHashCode()));
+        Assert.That(MirrorSyncMode.Full != MirrorSyncMode.Top, Is.True);
+        var future = new MirrorSyncMode("future-mode");
+        Assert.That(future == new MirrorSyncMode("future-mode"), Is.True);
+        Assert.That(future, Is.Not.EqualTo(MirrorSyncMode.Full));
+        Assert.That(default(MirrorSyncMode), Is.EqualTo(new MirrorSyncMode("")), "the default value is the empty wire form");
+        Assert.That(((object)MirrorSyncMode.Full).Equals(MirrorSyncMode.Full), Is.True);
+        Assert.That(MirrorSyncMode.Full.ToString(), Is.EqualTo("full"));
+    }
 }

@@ -152,7 +152,7 @@ internal sealed class ArgumentSampler
 
         if (type == typeof(JsonElement))
         {
-            return JsonSerializer.SerializeToElement(1, QapiJsonContext.Default.Int32);
+            return JsonDocument.Parse("1").RootElement.Clone();
         }
 
         if (IsEnum(type))

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ACPIOSTInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ACPIOSTInfo
+public sealed partial record ACPIOSTInfo : IQapiJson<ACPIOSTInfo>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -34,4 +34,42 @@ public sealed partial record ACPIOSTInfo
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("status")]
     public long Status { get; init; }
+
+    static ACPIOSTInfo IQapiJson<ACPIOSTInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ACPIOSTInfo");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Slot = QapiJson.Member(element, "slot", QapiJson.ReadString) ?? "",
+            SlotType = QapiJson.Member<ACPISlotType>(element, "slot-type"),
+            Source = QapiJson.Member(element, "source", QapiJson.ReadInt64),
+            Status = QapiJson.Member(element, "status", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ACPIOSTInfo>.WriteJson(Utf8JsonWriter writer, ACPIOSTInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Slot is { } m1)
+        {
+            writer.WritePropertyName("slot");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.SlotType.Value.Length > 0)
+        {
+            writer.WritePropertyName("slot-type");
+            QapiJson.Write<ACPISlotType>(writer, value.SlotType);
+        }
+        writer.WritePropertyName("source");
+        QapiJson.WriteInt64(writer, value.Source);
+        writer.WritePropertyName("status");
+        QapiJson.WriteInt64(writer, value.Status);
+        writer.WriteEndObject();
+    }
 }

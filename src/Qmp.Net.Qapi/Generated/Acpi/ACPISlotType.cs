@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ACPISlotType</c>. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ACPISlotType>))]
-public readonly partial struct ACPISlotType : IEquatable<ACPISlotType>, IQapiEnum<ACPISlotType>
+public readonly partial record struct ACPISlotType : IQapiEnum<ACPISlotType>, IQapiJson<ACPISlotType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ACPISlotType : IEquatable<ACPISlotType>, IQapiEnu
     public ACPISlotType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct ACPISlotType : IEquatable<ACPISlotType>, IQapiEnu
     /// <summary>The value <c>CPU</c>. Since QEMU 2.7.</summary>
     public static ACPISlotType CPU => new("CPU", Known.CPU);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ACPISlotType left, ACPISlotType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ACPISlotType left, ACPISlotType right) => !left.Equals(right);
-
     static ACPISlotType IQapiEnum<ACPISlotType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ACPISlotType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ACPISlotType IQapiJson<ACPISlotType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ACPISlotType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ACPISlotType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ACPISlotType>.WriteJson(Utf8JsonWriter writer, ACPISlotType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>ACPI_DEVICE_OST</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-acpi.ACPI_DEVICE_OST">QEMU's QMP reference</seealso>
-public sealed partial record AcpiDeviceOstEvent : QapiEvent, IQapiEvent<AcpiDeviceOstEvent>
+public sealed partial record AcpiDeviceOstEvent : QapiEvent, IQapiEvent<AcpiDeviceOstEvent>, IQapiJson<AcpiDeviceOstEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>ACPI_DEVICE_OST</c>.</summary>
     public static string EventName => "ACPI_DEVICE_OST";
@@ -23,4 +23,24 @@ public sealed partial record AcpiDeviceOstEvent : QapiEvent, IQapiEvent<AcpiDevi
     /// <summary>Gets the member <c>info</c> (mandatory, QAPI type <c>ACPIOSTInfo</c>).</summary>
     [JsonPropertyName("info")]
     public ACPIOSTInfo Info { get; init; } = null!;
+
+    static AcpiDeviceOstEvent IQapiJson<AcpiDeviceOstEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AcpiDeviceOstEvent");
+        return new()
+        {
+            Info = QapiJson.Member<ACPIOSTInfo>(element, "info")!,
+        };
+    }
+
+    static void IQapiJson<AcpiDeviceOstEvent>.WriteJson(Utf8JsonWriter writer, AcpiDeviceOstEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Info is { } m0)
+        {
+            writer.WritePropertyName("info");
+            QapiJson.Write<ACPIOSTInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AcpiTableOptions</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AcpiTableOptions
+public sealed partial record AcpiTableOptions : IQapiJson<AcpiTableOptions>
 {
     /// <summary>Gets the member <c>sig</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sig")]
@@ -49,4 +49,72 @@ public sealed partial record AcpiTableOptions
     /// <summary>Gets the member <c>data</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("data")]
     public string? Data { get; init; }
+
+    static AcpiTableOptions IQapiJson<AcpiTableOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AcpiTableOptions");
+        return new()
+        {
+            Sig = QapiJson.Member(element, "sig", QapiJson.ReadString),
+            Rev = QapiJson.ValueMember(element, "rev", QapiJson.ReadByte),
+            OemId = QapiJson.Member(element, "oem_id", QapiJson.ReadString),
+            OemTableId = QapiJson.Member(element, "oem_table_id", QapiJson.ReadString),
+            OemRev = QapiJson.ValueMember(element, "oem_rev", QapiJson.ReadUInt32),
+            AslCompilerId = QapiJson.Member(element, "asl_compiler_id", QapiJson.ReadString),
+            AslCompilerRev = QapiJson.ValueMember(element, "asl_compiler_rev", QapiJson.ReadUInt32),
+            File = QapiJson.Member(element, "file", QapiJson.ReadString),
+            Data = QapiJson.Member(element, "data", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<AcpiTableOptions>.WriteJson(Utf8JsonWriter writer, AcpiTableOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Sig is { } m0)
+        {
+            writer.WritePropertyName("sig");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Rev is { } m1)
+        {
+            writer.WritePropertyName("rev");
+            QapiJson.WriteByte(writer, m1);
+        }
+        if (value.OemId is { } m2)
+        {
+            writer.WritePropertyName("oem_id");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.OemTableId is { } m3)
+        {
+            writer.WritePropertyName("oem_table_id");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.OemRev is { } m4)
+        {
+            writer.WritePropertyName("oem_rev");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.AslCompilerId is { } m5)
+        {
+            writer.WritePropertyName("asl_compiler_id");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.AslCompilerRev is { } m6)
+        {
+            writer.WritePropertyName("asl_compiler_rev");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.File is { } m7)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.Data is { } m8)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.WriteString(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

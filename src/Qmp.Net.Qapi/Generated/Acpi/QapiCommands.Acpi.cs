@@ -20,5 +20,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-acpi.query-acpi-ospm-status">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ACPIOSTInfo>> QueryAcpiOspmStatusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<ACPIOSTInfo>>("query-acpi-ospm-status", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<ACPIOSTInfo>>("query-acpi-ospm-status", static element => QapiJson.ReadList(element, QapiJson.Read<ACPIOSTInfo>), false, cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>AudioFormat</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<AudioFormat>))]
-public readonly partial struct AudioFormat : IEquatable<AudioFormat>, IQapiEnum<AudioFormat>
+public readonly partial record struct AudioFormat : IQapiEnum<AudioFormat>, IQapiJson<AudioFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct AudioFormat : IEquatable<AudioFormat>, IQapiEnum<
     public AudioFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct AudioFormat : IEquatable<AudioFormat>, IQapiEnum<
     /// <summary>The value <c>f32</c>. Since QEMU 5.0.</summary>
     public static AudioFormat F32 => new("f32", Known.F32);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(AudioFormat left, AudioFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(AudioFormat left, AudioFormat right) => !left.Equals(right);
-
     static AudioFormat IQapiEnum<AudioFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(AudioFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static AudioFormat IQapiJson<AudioFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<AudioFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is AudioFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<AudioFormat>.WriteJson(Utf8JsonWriter writer, AudioFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

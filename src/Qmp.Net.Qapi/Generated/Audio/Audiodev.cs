@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>Audiodev</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. A union by <c>driver</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(AudiodevConverter))]
-public partial record Audiodev
+[JsonConverter(typeof(QapiConverter<Audiodev>))]
+public partial record Audiodev : IQapiJson<Audiodev>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -31,6 +31,369 @@ public partial record Audiodev
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static Audiodev IQapiJson<Audiodev>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Audiodev");
+        return QapiJson.Tag(element, "driver") switch
+        {
+            "none" => new NoneBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+            },
+            "alsa" => new AlsaBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevAlsaPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevAlsaPerDirectionOptions>(element, "out"),
+                Threshold = QapiJson.ValueMember(element, "threshold", QapiJson.ReadUInt32),
+            },
+            "coreaudio" => new CoreaudioBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevCoreaudioPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevCoreaudioPerDirectionOptions>(element, "out"),
+            },
+            "dbus" => new DbusBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+                Nsamples = QapiJson.ValueMember(element, "nsamples", QapiJson.ReadUInt32),
+            },
+            "dsound" => new DsoundBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+                Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt32),
+            },
+            "jack" => new JackBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevJackPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevJackPerDirectionOptions>(element, "out"),
+            },
+            "oss" => new OssBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevOssPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevOssPerDirectionOptions>(element, "out"),
+                TryMmap = QapiJson.ValueMember(element, "try-mmap", QapiJson.ReadBool),
+                Exclusive = QapiJson.ValueMember(element, "exclusive", QapiJson.ReadBool),
+                DspPolicy = QapiJson.ValueMember(element, "dsp-policy", QapiJson.ReadUInt32),
+            },
+            "pa" => new PaBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPaPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPaPerDirectionOptions>(element, "out"),
+                Server = QapiJson.Member(element, "server", QapiJson.ReadString),
+            },
+            "pipewire" => new PipewireBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPipewirePerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPipewirePerDirectionOptions>(element, "out"),
+            },
+            "sdl" => new SdlBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevSdlPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevSdlPerDirectionOptions>(element, "out"),
+            },
+            "sndio" => new SndioBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+                Dev = QapiJson.Member(element, "dev", QapiJson.ReadString),
+                Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt32),
+            },
+            "spice" => new SpiceBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+            },
+            "wav" => new WavBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+                Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString),
+            },
+            _ => new Audiodev
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
+                TimerPeriod = QapiJson.ValueMember(element, "timer-period", QapiJson.ReadUInt32),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<Audiodev>.WriteJson(Utf8JsonWriter writer, Audiodev value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Driver.Value.Length > 0)
+        {
+            writer.WritePropertyName("driver");
+            QapiJson.Write<AudiodevDriver>(writer, value.Driver);
+        }
+        if (value.TimerPeriod is { } m2)
+        {
+            writer.WritePropertyName("timer-period");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        switch (value)
+        {
+            case NoneBranch branch0:
+                if (branch0.In is { } b0m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b0m0);
+                }
+                if (branch0.Out is { } b0m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b0m1);
+                }
+                break;
+            case AlsaBranch branch1:
+                if (branch1.In is { } b1m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevAlsaPerDirectionOptions>(writer, b1m0);
+                }
+                if (branch1.Out is { } b1m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevAlsaPerDirectionOptions>(writer, b1m1);
+                }
+                if (branch1.Threshold is { } b1m2)
+                {
+                    writer.WritePropertyName("threshold");
+                    QapiJson.WriteUInt32(writer, b1m2);
+                }
+                break;
+            case CoreaudioBranch branch2:
+                if (branch2.In is { } b2m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevCoreaudioPerDirectionOptions>(writer, b2m0);
+                }
+                if (branch2.Out is { } b2m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevCoreaudioPerDirectionOptions>(writer, b2m1);
+                }
+                break;
+            case DbusBranch branch3:
+                if (branch3.In is { } b3m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b3m0);
+                }
+                if (branch3.Out is { } b3m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b3m1);
+                }
+                if (branch3.Nsamples is { } b3m2)
+                {
+                    writer.WritePropertyName("nsamples");
+                    QapiJson.WriteUInt32(writer, b3m2);
+                }
+                break;
+            case DsoundBranch branch4:
+                if (branch4.In is { } b4m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b4m0);
+                }
+                if (branch4.Out is { } b4m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b4m1);
+                }
+                if (branch4.Latency is { } b4m2)
+                {
+                    writer.WritePropertyName("latency");
+                    QapiJson.WriteUInt32(writer, b4m2);
+                }
+                break;
+            case JackBranch branch5:
+                if (branch5.In is { } b5m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevJackPerDirectionOptions>(writer, b5m0);
+                }
+                if (branch5.Out is { } b5m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevJackPerDirectionOptions>(writer, b5m1);
+                }
+                break;
+            case OssBranch branch6:
+                if (branch6.In is { } b6m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevOssPerDirectionOptions>(writer, b6m0);
+                }
+                if (branch6.Out is { } b6m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevOssPerDirectionOptions>(writer, b6m1);
+                }
+                if (branch6.TryMmap is { } b6m2)
+                {
+                    writer.WritePropertyName("try-mmap");
+                    QapiJson.WriteBool(writer, b6m2);
+                }
+                if (branch6.Exclusive is { } b6m3)
+                {
+                    writer.WritePropertyName("exclusive");
+                    QapiJson.WriteBool(writer, b6m3);
+                }
+                if (branch6.DspPolicy is { } b6m4)
+                {
+                    writer.WritePropertyName("dsp-policy");
+                    QapiJson.WriteUInt32(writer, b6m4);
+                }
+                break;
+            case PaBranch branch7:
+                if (branch7.In is { } b7m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPaPerDirectionOptions>(writer, b7m0);
+                }
+                if (branch7.Out is { } b7m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPaPerDirectionOptions>(writer, b7m1);
+                }
+                if (branch7.Server is { } b7m2)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.WriteString(writer, b7m2);
+                }
+                break;
+            case PipewireBranch branch8:
+                if (branch8.In is { } b8m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPipewirePerDirectionOptions>(writer, b8m0);
+                }
+                if (branch8.Out is { } b8m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPipewirePerDirectionOptions>(writer, b8m1);
+                }
+                break;
+            case SdlBranch branch9:
+                if (branch9.In is { } b9m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevSdlPerDirectionOptions>(writer, b9m0);
+                }
+                if (branch9.Out is { } b9m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevSdlPerDirectionOptions>(writer, b9m1);
+                }
+                break;
+            case SndioBranch branch10:
+                if (branch10.In is { } b10m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b10m0);
+                }
+                if (branch10.Out is { } b10m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b10m1);
+                }
+                if (branch10.Dev is { } b10m2)
+                {
+                    writer.WritePropertyName("dev");
+                    QapiJson.WriteString(writer, b10m2);
+                }
+                if (branch10.Latency is { } b10m3)
+                {
+                    writer.WritePropertyName("latency");
+                    QapiJson.WriteUInt32(writer, b10m3);
+                }
+                break;
+            case SpiceBranch branch11:
+                if (branch11.In is { } b11m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b11m0);
+                }
+                if (branch11.Out is { } b11m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b11m1);
+                }
+                break;
+            case WavBranch branch12:
+                if (branch12.In is { } b12m0)
+                {
+                    writer.WritePropertyName("in");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b12m0);
+                }
+                if (branch12.Out is { } b12m1)
+                {
+                    writer.WritePropertyName("out");
+                    QapiJson.Write<AudiodevPerDirectionOptions>(writer, b12m1);
+                }
+                if (branch12.Path is { } b12m2)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b12m2);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "driver", "timer-period"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>none</c> (<c>driver</c> = <c>none</c>, members of <c>AudiodevGenericOptions</c>).</summary>
     public sealed partial record NoneBranch : Audiodev
@@ -265,89 +628,5 @@ public partial record Audiodev
         /// <summary>Gets the member <c>path</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("path")]
         public string? Path { get; init; }
-    }
-}
-
-internal sealed class AudiodevConverter : JsonConverter<Audiodev>
-{
-    public override Audiodev? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "driver") switch
-        {
-            "none" => QapiJson.Read<Audiodev.NoneBranch>(element),
-            "alsa" => QapiJson.Read<Audiodev.AlsaBranch>(element),
-            "coreaudio" => QapiJson.Read<Audiodev.CoreaudioBranch>(element),
-            "dbus" => QapiJson.Read<Audiodev.DbusBranch>(element),
-            "dsound" => QapiJson.Read<Audiodev.DsoundBranch>(element),
-            "jack" => QapiJson.Read<Audiodev.JackBranch>(element),
-            "oss" => QapiJson.Read<Audiodev.OssBranch>(element),
-            "pa" => QapiJson.Read<Audiodev.PaBranch>(element),
-            "pipewire" => QapiJson.Read<Audiodev.PipewireBranch>(element),
-            "sdl" => QapiJson.Read<Audiodev.SdlBranch>(element),
-            "sndio" => QapiJson.Read<Audiodev.SndioBranch>(element),
-            "spice" => QapiJson.Read<Audiodev.SpiceBranch>(element),
-            "wav" => QapiJson.Read<Audiodev.WavBranch>(element),
-            _ => new Audiodev
-            {
-                Id = QapiJson.Member<string>(element, "id")!,
-                Driver = QapiJson.Member<AudiodevDriver>(element, "driver"),
-                TimerPeriod = QapiJson.Member<uint?>(element, "timer-period"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, Audiodev value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case Audiodev.NoneBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.AlsaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.CoreaudioBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.DbusBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.DsoundBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.JackBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.OssBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.PaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.PipewireBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.SdlBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.SndioBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.SpiceBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Audiodev.WavBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<string>(writer, "id", value.Id);
-        QapiJson.WriteMember<AudiodevDriver>(writer, "driver", value.Driver);
-        QapiJson.WriteMember<uint?>(writer, "timer-period", value.TimerPeriod);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "driver", "timer-period"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevAlsaOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevAlsaOptions
+public sealed partial record AudiodevAlsaOptions : IQapiJson<AudiodevAlsaOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevAlsaPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -25,4 +25,36 @@ public sealed partial record AudiodevAlsaOptions
     /// <summary>Gets the member <c>threshold</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("threshold")]
     public uint? Threshold { get; init; }
+
+    static AudiodevAlsaOptions IQapiJson<AudiodevAlsaOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevAlsaOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevAlsaPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevAlsaPerDirectionOptions>(element, "out"),
+            Threshold = QapiJson.ValueMember(element, "threshold", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevAlsaOptions>.WriteJson(Utf8JsonWriter writer, AudiodevAlsaOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevAlsaPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevAlsaPerDirectionOptions>(writer, m1);
+        }
+        if (value.Threshold is { } m2)
+        {
+            writer.WritePropertyName("threshold");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevCoreaudioOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevCoreaudioOptions
+public sealed partial record AudiodevCoreaudioOptions : IQapiJson<AudiodevCoreaudioOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevCoreaudioPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -21,4 +21,30 @@ public sealed partial record AudiodevCoreaudioOptions
     /// <summary>Gets the member <c>out</c> (optional, QAPI type <c>AudiodevCoreaudioPerDirectionOptions</c>).</summary>
     [JsonPropertyName("out")]
     public AudiodevCoreaudioPerDirectionOptions? Out { get; init; }
+
+    static AudiodevCoreaudioOptions IQapiJson<AudiodevCoreaudioOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevCoreaudioOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevCoreaudioPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevCoreaudioPerDirectionOptions>(element, "out"),
+        };
+    }
+
+    static void IQapiJson<AudiodevCoreaudioOptions>.WriteJson(Utf8JsonWriter writer, AudiodevCoreaudioOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevCoreaudioPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevCoreaudioPerDirectionOptions>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevDBusOptions</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record AudiodevDBusOptions
+public sealed partial record AudiodevDBusOptions : IQapiJson<AudiodevDBusOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -25,4 +25,36 @@ public sealed partial record AudiodevDBusOptions
     /// <summary>Gets the member <c>nsamples</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("nsamples")]
     public uint? Nsamples { get; init; }
+
+    static AudiodevDBusOptions IQapiJson<AudiodevDBusOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevDBusOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+            Nsamples = QapiJson.ValueMember(element, "nsamples", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevDBusOptions>.WriteJson(Utf8JsonWriter writer, AudiodevDBusOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m1);
+        }
+        if (value.Nsamples is { } m2)
+        {
+            writer.WritePropertyName("nsamples");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>AudiodevDriver</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<AudiodevDriver>))]
-public readonly partial struct AudiodevDriver : IEquatable<AudiodevDriver>, IQapiEnum<AudiodevDriver>
+public readonly partial record struct AudiodevDriver : IQapiEnum<AudiodevDriver>, IQapiJson<AudiodevDriver>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct AudiodevDriver : IEquatable<AudiodevDriver>, IQap
     public AudiodevDriver(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -123,28 +123,11 @@ public readonly partial struct AudiodevDriver : IEquatable<AudiodevDriver>, IQap
     /// <summary>The value <c>wav</c>.</summary>
     public static AudiodevDriver Wav => new("wav", Known.Wav);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(AudiodevDriver left, AudiodevDriver right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(AudiodevDriver left, AudiodevDriver right) => !left.Equals(right);
-
     static AudiodevDriver IQapiEnum<AudiodevDriver>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(AudiodevDriver other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static AudiodevDriver IQapiJson<AudiodevDriver>.ReadJson(JsonElement element) => QapiJson.ReadEnum<AudiodevDriver>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is AudiodevDriver other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<AudiodevDriver>.WriteJson(Utf8JsonWriter writer, AudiodevDriver value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevDsoundOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevDsoundOptions
+public sealed partial record AudiodevDsoundOptions : IQapiJson<AudiodevDsoundOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -25,4 +25,36 @@ public sealed partial record AudiodevDsoundOptions
     /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("latency")]
     public uint? Latency { get; init; }
+
+    static AudiodevDsoundOptions IQapiJson<AudiodevDsoundOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevDsoundOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+            Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevDsoundOptions>.WriteJson(Utf8JsonWriter writer, AudiodevDsoundOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m1);
+        }
+        if (value.Latency is { } m2)
+        {
+            writer.WritePropertyName("latency");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

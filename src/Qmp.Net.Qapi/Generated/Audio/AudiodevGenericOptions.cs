@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevGenericOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevGenericOptions
+public sealed partial record AudiodevGenericOptions : IQapiJson<AudiodevGenericOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -21,4 +21,30 @@ public sealed partial record AudiodevGenericOptions
     /// <summary>Gets the member <c>out</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
     [JsonPropertyName("out")]
     public AudiodevPerDirectionOptions? Out { get; init; }
+
+    static AudiodevGenericOptions IQapiJson<AudiodevGenericOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevGenericOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+        };
+    }
+
+    static void IQapiJson<AudiodevGenericOptions>.WriteJson(Utf8JsonWriter writer, AudiodevGenericOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

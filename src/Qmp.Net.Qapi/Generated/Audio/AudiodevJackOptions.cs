@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevJackOptions</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevJackOptions
+public sealed partial record AudiodevJackOptions : IQapiJson<AudiodevJackOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevJackPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -21,4 +21,30 @@ public sealed partial record AudiodevJackOptions
     /// <summary>Gets the member <c>out</c> (optional, QAPI type <c>AudiodevJackPerDirectionOptions</c>).</summary>
     [JsonPropertyName("out")]
     public AudiodevJackPerDirectionOptions? Out { get; init; }
+
+    static AudiodevJackOptions IQapiJson<AudiodevJackOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevJackOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevJackPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevJackPerDirectionOptions>(element, "out"),
+        };
+    }
+
+    static void IQapiJson<AudiodevJackOptions>.WriteJson(Utf8JsonWriter writer, AudiodevJackOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevJackPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevJackPerDirectionOptions>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevJackPerDirectionOptions</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevJackPerDirectionOptions
+public sealed partial record AudiodevJackPerDirectionOptions : IQapiJson<AudiodevJackPerDirectionOptions>
 {
     /// <summary>Gets the member <c>mixing-engine</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("mixing-engine")]
@@ -61,4 +61,90 @@ public sealed partial record AudiodevJackPerDirectionOptions
     /// <summary>Gets the member <c>exact-name</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("exact-name")]
     public bool? ExactName { get; init; }
+
+    static AudiodevJackPerDirectionOptions IQapiJson<AudiodevJackPerDirectionOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevJackPerDirectionOptions");
+        return new()
+        {
+            MixingEngine = QapiJson.ValueMember(element, "mixing-engine", QapiJson.ReadBool),
+            FixedSettings = QapiJson.ValueMember(element, "fixed-settings", QapiJson.ReadBool),
+            Frequency = QapiJson.ValueMember(element, "frequency", QapiJson.ReadUInt32),
+            Channels = QapiJson.ValueMember(element, "channels", QapiJson.ReadUInt32),
+            Voices = QapiJson.ValueMember(element, "voices", QapiJson.ReadUInt32),
+            Format = QapiJson.ValueMember<AudioFormat>(element, "format"),
+            BufferLength = QapiJson.ValueMember(element, "buffer-length", QapiJson.ReadUInt32),
+            ServerName = QapiJson.Member(element, "server-name", QapiJson.ReadString),
+            ClientName = QapiJson.Member(element, "client-name", QapiJson.ReadString),
+            ConnectPorts = QapiJson.Member(element, "connect-ports", QapiJson.ReadString),
+            StartServer = QapiJson.ValueMember(element, "start-server", QapiJson.ReadBool),
+            ExactName = QapiJson.ValueMember(element, "exact-name", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<AudiodevJackPerDirectionOptions>.WriteJson(Utf8JsonWriter writer, AudiodevJackPerDirectionOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.MixingEngine is { } m0)
+        {
+            writer.WritePropertyName("mixing-engine");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.FixedSettings is { } m1)
+        {
+            writer.WritePropertyName("fixed-settings");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Frequency is { } m2)
+        {
+            writer.WritePropertyName("frequency");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.Channels is { } m3)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.Voices is { } m4)
+        {
+            writer.WritePropertyName("voices");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.Format is { } m5)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<AudioFormat>(writer, m5);
+        }
+        if (value.BufferLength is { } m6)
+        {
+            writer.WritePropertyName("buffer-length");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.ServerName is { } m7)
+        {
+            writer.WritePropertyName("server-name");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.ClientName is { } m8)
+        {
+            writer.WritePropertyName("client-name");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.ConnectPorts is { } m9)
+        {
+            writer.WritePropertyName("connect-ports");
+            QapiJson.WriteString(writer, m9);
+        }
+        if (value.StartServer is { } m10)
+        {
+            writer.WritePropertyName("start-server");
+            QapiJson.WriteBool(writer, m10);
+        }
+        if (value.ExactName is { } m11)
+        {
+            writer.WritePropertyName("exact-name");
+            QapiJson.WriteBool(writer, m11);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevOssOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevOssOptions
+public sealed partial record AudiodevOssOptions : IQapiJson<AudiodevOssOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevOssPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -33,4 +33,48 @@ public sealed partial record AudiodevOssOptions
     /// <summary>Gets the member <c>dsp-policy</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("dsp-policy")]
     public uint? DspPolicy { get; init; }
+
+    static AudiodevOssOptions IQapiJson<AudiodevOssOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevOssOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevOssPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevOssPerDirectionOptions>(element, "out"),
+            TryMmap = QapiJson.ValueMember(element, "try-mmap", QapiJson.ReadBool),
+            Exclusive = QapiJson.ValueMember(element, "exclusive", QapiJson.ReadBool),
+            DspPolicy = QapiJson.ValueMember(element, "dsp-policy", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevOssOptions>.WriteJson(Utf8JsonWriter writer, AudiodevOssOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevOssPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevOssPerDirectionOptions>(writer, m1);
+        }
+        if (value.TryMmap is { } m2)
+        {
+            writer.WritePropertyName("try-mmap");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Exclusive is { } m3)
+        {
+            writer.WritePropertyName("exclusive");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.DspPolicy is { } m4)
+        {
+            writer.WritePropertyName("dsp-policy");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevOssPerDirectionOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevOssPerDirectionOptions
+public sealed partial record AudiodevOssPerDirectionOptions : IQapiJson<AudiodevOssPerDirectionOptions>
 {
     /// <summary>Gets the member <c>mixing-engine</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("mixing-engine")]
@@ -53,4 +53,78 @@ public sealed partial record AudiodevOssPerDirectionOptions
     /// <summary>Gets the member <c>try-poll</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("try-poll")]
     public bool? TryPoll { get; init; }
+
+    static AudiodevOssPerDirectionOptions IQapiJson<AudiodevOssPerDirectionOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevOssPerDirectionOptions");
+        return new()
+        {
+            MixingEngine = QapiJson.ValueMember(element, "mixing-engine", QapiJson.ReadBool),
+            FixedSettings = QapiJson.ValueMember(element, "fixed-settings", QapiJson.ReadBool),
+            Frequency = QapiJson.ValueMember(element, "frequency", QapiJson.ReadUInt32),
+            Channels = QapiJson.ValueMember(element, "channels", QapiJson.ReadUInt32),
+            Voices = QapiJson.ValueMember(element, "voices", QapiJson.ReadUInt32),
+            Format = QapiJson.ValueMember<AudioFormat>(element, "format"),
+            BufferLength = QapiJson.ValueMember(element, "buffer-length", QapiJson.ReadUInt32),
+            Dev = QapiJson.Member(element, "dev", QapiJson.ReadString),
+            BufferCount = QapiJson.ValueMember(element, "buffer-count", QapiJson.ReadUInt32),
+            TryPoll = QapiJson.ValueMember(element, "try-poll", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<AudiodevOssPerDirectionOptions>.WriteJson(Utf8JsonWriter writer, AudiodevOssPerDirectionOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.MixingEngine is { } m0)
+        {
+            writer.WritePropertyName("mixing-engine");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.FixedSettings is { } m1)
+        {
+            writer.WritePropertyName("fixed-settings");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Frequency is { } m2)
+        {
+            writer.WritePropertyName("frequency");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.Channels is { } m3)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.Voices is { } m4)
+        {
+            writer.WritePropertyName("voices");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.Format is { } m5)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<AudioFormat>(writer, m5);
+        }
+        if (value.BufferLength is { } m6)
+        {
+            writer.WritePropertyName("buffer-length");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.Dev is { } m7)
+        {
+            writer.WritePropertyName("dev");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.BufferCount is { } m8)
+        {
+            writer.WritePropertyName("buffer-count");
+            QapiJson.WriteUInt32(writer, m8);
+        }
+        if (value.TryPoll is { } m9)
+        {
+            writer.WritePropertyName("try-poll");
+            QapiJson.WriteBool(writer, m9);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevPaOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevPaOptions
+public sealed partial record AudiodevPaOptions : IQapiJson<AudiodevPaOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPaPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -25,4 +25,36 @@ public sealed partial record AudiodevPaOptions
     /// <summary>Gets the member <c>server</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("server")]
     public string? Server { get; init; }
+
+    static AudiodevPaOptions IQapiJson<AudiodevPaOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevPaOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPaPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPaPerDirectionOptions>(element, "out"),
+            Server = QapiJson.Member(element, "server", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<AudiodevPaOptions>.WriteJson(Utf8JsonWriter writer, AudiodevPaOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPaPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPaPerDirectionOptions>(writer, m1);
+        }
+        if (value.Server is { } m2)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevPerDirectionOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevPerDirectionOptions
+public sealed partial record AudiodevPerDirectionOptions : IQapiJson<AudiodevPerDirectionOptions>
 {
     /// <summary>Gets the member <c>mixing-engine</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("mixing-engine")]
@@ -41,4 +41,60 @@ public sealed partial record AudiodevPerDirectionOptions
     /// <summary>Gets the member <c>buffer-length</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("buffer-length")]
     public uint? BufferLength { get; init; }
+
+    static AudiodevPerDirectionOptions IQapiJson<AudiodevPerDirectionOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevPerDirectionOptions");
+        return new()
+        {
+            MixingEngine = QapiJson.ValueMember(element, "mixing-engine", QapiJson.ReadBool),
+            FixedSettings = QapiJson.ValueMember(element, "fixed-settings", QapiJson.ReadBool),
+            Frequency = QapiJson.ValueMember(element, "frequency", QapiJson.ReadUInt32),
+            Channels = QapiJson.ValueMember(element, "channels", QapiJson.ReadUInt32),
+            Voices = QapiJson.ValueMember(element, "voices", QapiJson.ReadUInt32),
+            Format = QapiJson.ValueMember<AudioFormat>(element, "format"),
+            BufferLength = QapiJson.ValueMember(element, "buffer-length", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevPerDirectionOptions>.WriteJson(Utf8JsonWriter writer, AudiodevPerDirectionOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.MixingEngine is { } m0)
+        {
+            writer.WritePropertyName("mixing-engine");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.FixedSettings is { } m1)
+        {
+            writer.WritePropertyName("fixed-settings");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Frequency is { } m2)
+        {
+            writer.WritePropertyName("frequency");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.Channels is { } m3)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.Voices is { } m4)
+        {
+            writer.WritePropertyName("voices");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.Format is { } m5)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<AudioFormat>(writer, m5);
+        }
+        if (value.BufferLength is { } m6)
+        {
+            writer.WritePropertyName("buffer-length");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

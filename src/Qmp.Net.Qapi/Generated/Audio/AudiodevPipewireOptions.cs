@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevPipewireOptions</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record AudiodevPipewireOptions
+public sealed partial record AudiodevPipewireOptions : IQapiJson<AudiodevPipewireOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPipewirePerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -21,4 +21,30 @@ public sealed partial record AudiodevPipewireOptions
     /// <summary>Gets the member <c>out</c> (optional, QAPI type <c>AudiodevPipewirePerDirectionOptions</c>).</summary>
     [JsonPropertyName("out")]
     public AudiodevPipewirePerDirectionOptions? Out { get; init; }
+
+    static AudiodevPipewireOptions IQapiJson<AudiodevPipewireOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevPipewireOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPipewirePerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPipewirePerDirectionOptions>(element, "out"),
+        };
+    }
+
+    static void IQapiJson<AudiodevPipewireOptions>.WriteJson(Utf8JsonWriter writer, AudiodevPipewireOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPipewirePerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPipewirePerDirectionOptions>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

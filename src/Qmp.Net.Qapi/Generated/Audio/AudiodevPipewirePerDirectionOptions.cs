@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevPipewirePerDirectionOptions</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record AudiodevPipewirePerDirectionOptions
+public sealed partial record AudiodevPipewirePerDirectionOptions : IQapiJson<AudiodevPipewirePerDirectionOptions>
 {
     /// <summary>Gets the member <c>mixing-engine</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("mixing-engine")]
@@ -53,4 +53,78 @@ public sealed partial record AudiodevPipewirePerDirectionOptions
     /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("latency")]
     public uint? Latency { get; init; }
+
+    static AudiodevPipewirePerDirectionOptions IQapiJson<AudiodevPipewirePerDirectionOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevPipewirePerDirectionOptions");
+        return new()
+        {
+            MixingEngine = QapiJson.ValueMember(element, "mixing-engine", QapiJson.ReadBool),
+            FixedSettings = QapiJson.ValueMember(element, "fixed-settings", QapiJson.ReadBool),
+            Frequency = QapiJson.ValueMember(element, "frequency", QapiJson.ReadUInt32),
+            Channels = QapiJson.ValueMember(element, "channels", QapiJson.ReadUInt32),
+            Voices = QapiJson.ValueMember(element, "voices", QapiJson.ReadUInt32),
+            Format = QapiJson.ValueMember<AudioFormat>(element, "format"),
+            BufferLength = QapiJson.ValueMember(element, "buffer-length", QapiJson.ReadUInt32),
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            StreamName = QapiJson.Member(element, "stream-name", QapiJson.ReadString),
+            Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevPipewirePerDirectionOptions>.WriteJson(Utf8JsonWriter writer, AudiodevPipewirePerDirectionOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.MixingEngine is { } m0)
+        {
+            writer.WritePropertyName("mixing-engine");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.FixedSettings is { } m1)
+        {
+            writer.WritePropertyName("fixed-settings");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Frequency is { } m2)
+        {
+            writer.WritePropertyName("frequency");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.Channels is { } m3)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.Voices is { } m4)
+        {
+            writer.WritePropertyName("voices");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.Format is { } m5)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<AudioFormat>(writer, m5);
+        }
+        if (value.BufferLength is { } m6)
+        {
+            writer.WritePropertyName("buffer-length");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.Name is { } m7)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.StreamName is { } m8)
+        {
+            writer.WritePropertyName("stream-name");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.Latency is { } m9)
+        {
+            writer.WritePropertyName("latency");
+            QapiJson.WriteUInt32(writer, m9);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevSdlOptions</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevSdlOptions
+public sealed partial record AudiodevSdlOptions : IQapiJson<AudiodevSdlOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevSdlPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -21,4 +21,30 @@ public sealed partial record AudiodevSdlOptions
     /// <summary>Gets the member <c>out</c> (optional, QAPI type <c>AudiodevSdlPerDirectionOptions</c>).</summary>
     [JsonPropertyName("out")]
     public AudiodevSdlPerDirectionOptions? Out { get; init; }
+
+    static AudiodevSdlOptions IQapiJson<AudiodevSdlOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevSdlOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevSdlPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevSdlPerDirectionOptions>(element, "out"),
+        };
+    }
+
+    static void IQapiJson<AudiodevSdlOptions>.WriteJson(Utf8JsonWriter writer, AudiodevSdlOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevSdlPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevSdlPerDirectionOptions>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevSndioOptions</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevSndioOptions
+public sealed partial record AudiodevSndioOptions : IQapiJson<AudiodevSndioOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -29,4 +29,42 @@ public sealed partial record AudiodevSndioOptions
     /// <summary>Gets the member <c>latency</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("latency")]
     public uint? Latency { get; init; }
+
+    static AudiodevSndioOptions IQapiJson<AudiodevSndioOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevSndioOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+            Dev = QapiJson.Member(element, "dev", QapiJson.ReadString),
+            Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AudiodevSndioOptions>.WriteJson(Utf8JsonWriter writer, AudiodevSndioOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m1);
+        }
+        if (value.Dev is { } m2)
+        {
+            writer.WritePropertyName("dev");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Latency is { } m3)
+        {
+            writer.WritePropertyName("latency");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

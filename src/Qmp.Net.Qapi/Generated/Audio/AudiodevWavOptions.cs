@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AudiodevWavOptions</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AudiodevWavOptions
+public sealed partial record AudiodevWavOptions : IQapiJson<AudiodevWavOptions>
 {
     /// <summary>Gets the member <c>in</c> (optional, QAPI type <c>AudiodevPerDirectionOptions</c>).</summary>
     [JsonPropertyName("in")]
@@ -25,4 +25,36 @@ public sealed partial record AudiodevWavOptions
     /// <summary>Gets the member <c>path</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public string? Path { get; init; }
+
+    static AudiodevWavOptions IQapiJson<AudiodevWavOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AudiodevWavOptions");
+        return new()
+        {
+            In = QapiJson.Member<AudiodevPerDirectionOptions>(element, "in"),
+            Out = QapiJson.Member<AudiodevPerDirectionOptions>(element, "out"),
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<AudiodevWavOptions>.WriteJson(Utf8JsonWriter writer, AudiodevWavOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.In is { } m0)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m0);
+        }
+        if (value.Out is { } m1)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.Write<AudiodevPerDirectionOptions>(writer, m1);
+        }
+        if (value.Path is { } m2)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

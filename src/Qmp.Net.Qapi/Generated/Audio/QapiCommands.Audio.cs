@@ -20,5 +20,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-audio.query-audiodevs">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<Audiodev>> QueryAudiodevsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<Audiodev>>("query-audiodevs", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<Audiodev>>("query-audiodevs", static element => QapiJson.ReadList(element, QapiJson.Read<Audiodev>), false, cancellationToken);
 }

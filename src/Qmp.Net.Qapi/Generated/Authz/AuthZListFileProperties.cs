@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AuthZListFileProperties</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AuthZListFileProperties
+public sealed partial record AuthZListFileProperties : IQapiJson<AuthZListFileProperties>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -21,4 +21,30 @@ public sealed partial record AuthZListFileProperties
     /// <summary>Gets the member <c>refresh</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("refresh")]
     public bool? Refresh { get; init; }
+
+    static AuthZListFileProperties IQapiJson<AuthZListFileProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AuthZListFileProperties");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            Refresh = QapiJson.ValueMember(element, "refresh", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<AuthZListFileProperties>.WriteJson(Utf8JsonWriter writer, AuthZListFileProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Refresh is { } m1)
+        {
+            writer.WritePropertyName("refresh");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

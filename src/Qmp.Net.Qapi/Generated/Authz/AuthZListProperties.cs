@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AuthZListProperties</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AuthZListProperties
+public sealed partial record AuthZListProperties : IQapiJson<AuthZListProperties>
 {
     /// <summary>Gets the member <c>policy</c> (optional, QAPI type <c>QAuthZListPolicy</c>).</summary>
     [JsonPropertyName("policy")]
@@ -21,4 +21,30 @@ public sealed partial record AuthZListProperties
     /// <summary>Gets the member <c>rules</c> (optional, QAPI type <c>[QAuthZListRule]</c>).</summary>
     [JsonPropertyName("rules")]
     public IReadOnlyList<QAuthZListRule>? Rules { get; init; }
+
+    static AuthZListProperties IQapiJson<AuthZListProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AuthZListProperties");
+        return new()
+        {
+            Policy = QapiJson.ValueMember<QAuthZListPolicy>(element, "policy"),
+            Rules = QapiJson.ListMember(element, "rules", QapiJson.Read<QAuthZListRule>),
+        };
+    }
+
+    static void IQapiJson<AuthZListProperties>.WriteJson(Utf8JsonWriter writer, AuthZListProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Policy is { } m0)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.Write<QAuthZListPolicy>(writer, m0);
+        }
+        if (value.Rules is { } m1)
+        {
+            writer.WritePropertyName("rules");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<QAuthZListRule>);
+        }
+        writer.WriteEndObject();
+    }
 }

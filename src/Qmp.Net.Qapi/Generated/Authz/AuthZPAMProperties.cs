@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AuthZPAMProperties</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AuthZPAMProperties
+public sealed partial record AuthZPAMProperties : IQapiJson<AuthZPAMProperties>
 {
     /// <summary>Gets the member <c>service</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("service")]
     public required string Service { get; init; }
+
+    static AuthZPAMProperties IQapiJson<AuthZPAMProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AuthZPAMProperties");
+        return new()
+        {
+            Service = QapiJson.Member(element, "service", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<AuthZPAMProperties>.WriteJson(Utf8JsonWriter writer, AuthZPAMProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Service is { } m0)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

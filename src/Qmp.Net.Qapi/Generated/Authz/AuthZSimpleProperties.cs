@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AuthZSimpleProperties</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AuthZSimpleProperties
+public sealed partial record AuthZSimpleProperties : IQapiJson<AuthZSimpleProperties>
 {
     /// <summary>Gets the member <c>identity</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("identity")]
     public required string Identity { get; init; }
+
+    static AuthZSimpleProperties IQapiJson<AuthZSimpleProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AuthZSimpleProperties");
+        return new()
+        {
+            Identity = QapiJson.Member(element, "identity", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<AuthZSimpleProperties>.WriteJson(Utf8JsonWriter writer, AuthZSimpleProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Identity is { } m0)
+        {
+            writer.WritePropertyName("identity");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QAuthZListFormat</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QAuthZListFormat>))]
-public readonly partial struct QAuthZListFormat : IEquatable<QAuthZListFormat>, IQapiEnum<QAuthZListFormat>
+public readonly partial record struct QAuthZListFormat : IQapiEnum<QAuthZListFormat>, IQapiJson<QAuthZListFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QAuthZListFormat : IEquatable<QAuthZListFormat>, 
     public QAuthZListFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QAuthZListFormat : IEquatable<QAuthZListFormat>, 
     /// <summary>The value <c>glob</c>.</summary>
     public static QAuthZListFormat Glob => new("glob", Known.Glob);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QAuthZListFormat left, QAuthZListFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QAuthZListFormat left, QAuthZListFormat right) => !left.Equals(right);
-
     static QAuthZListFormat IQapiEnum<QAuthZListFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QAuthZListFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QAuthZListFormat IQapiJson<QAuthZListFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QAuthZListFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QAuthZListFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QAuthZListFormat>.WriteJson(Utf8JsonWriter writer, QAuthZListFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

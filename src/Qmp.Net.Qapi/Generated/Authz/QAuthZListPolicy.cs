@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QAuthZListPolicy</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QAuthZListPolicy>))]
-public readonly partial struct QAuthZListPolicy : IEquatable<QAuthZListPolicy>, IQapiEnum<QAuthZListPolicy>
+public readonly partial record struct QAuthZListPolicy : IQapiEnum<QAuthZListPolicy>, IQapiJson<QAuthZListPolicy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QAuthZListPolicy : IEquatable<QAuthZListPolicy>, 
     public QAuthZListPolicy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QAuthZListPolicy : IEquatable<QAuthZListPolicy>, 
     /// <summary>The value <c>allow</c>.</summary>
     public static QAuthZListPolicy Allow => new("allow", Known.Allow);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QAuthZListPolicy left, QAuthZListPolicy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QAuthZListPolicy left, QAuthZListPolicy right) => !left.Equals(right);
-
     static QAuthZListPolicy IQapiEnum<QAuthZListPolicy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QAuthZListPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QAuthZListPolicy IQapiJson<QAuthZListPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QAuthZListPolicy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QAuthZListPolicy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QAuthZListPolicy>.WriteJson(Utf8JsonWriter writer, QAuthZListPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QAuthZListRule</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QAuthZListRule
+public sealed partial record QAuthZListRule : IQapiJson<QAuthZListRule>
 {
     /// <summary>Gets the member <c>match</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("match")]
@@ -26,4 +26,36 @@ public sealed partial record QAuthZListRule
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QAuthZListFormat</c>).</summary>
     [JsonPropertyName("format")]
     public QAuthZListFormat? Format { get; init; }
+
+    static QAuthZListRule IQapiJson<QAuthZListRule>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QAuthZListRule");
+        return new()
+        {
+            Match = QapiJson.Member(element, "match", QapiJson.ReadString)!,
+            Policy = QapiJson.Member<QAuthZListPolicy>(element, "policy"),
+            Format = QapiJson.ValueMember<QAuthZListFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<QAuthZListRule>.WriteJson(Utf8JsonWriter writer, QAuthZListRule value)
+    {
+        writer.WriteStartObject();
+        if (value.Match is { } m0)
+        {
+            writer.WritePropertyName("match");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Policy.Value.Length > 0)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.Write<QAuthZListPolicy>(writer, value.Policy);
+        }
+        if (value.Format is { } m2)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QAuthZListFormat>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

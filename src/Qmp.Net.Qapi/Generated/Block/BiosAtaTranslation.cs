@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BiosAtaTranslation</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BiosAtaTranslation>))]
-public readonly partial struct BiosAtaTranslation : IEquatable<BiosAtaTranslation>, IQapiEnum<BiosAtaTranslation>
+public readonly partial record struct BiosAtaTranslation : IQapiEnum<BiosAtaTranslation>, IQapiJson<BiosAtaTranslation>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BiosAtaTranslation : IEquatable<BiosAtaTranslatio
     public BiosAtaTranslation(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct BiosAtaTranslation : IEquatable<BiosAtaTranslatio
     /// <summary>The value <c>rechs</c>.</summary>
     public static BiosAtaTranslation Rechs => new("rechs", Known.Rechs);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BiosAtaTranslation left, BiosAtaTranslation right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BiosAtaTranslation left, BiosAtaTranslation right) => !left.Equals(right);
-
     static BiosAtaTranslation IQapiEnum<BiosAtaTranslation>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BiosAtaTranslation other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BiosAtaTranslation IQapiJson<BiosAtaTranslation>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BiosAtaTranslation>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BiosAtaTranslation other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BiosAtaTranslation>.WriteJson(Utf8JsonWriter writer, BiosAtaTranslation value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-latency-histogram-set</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockLatencyHistogramSetArguments
+public sealed partial record BlockLatencyHistogramSetArguments : IQapiJson<BlockLatencyHistogramSetArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -37,4 +37,54 @@ public sealed partial record BlockLatencyHistogramSetArguments
     /// <summary>Gets the member <c>boundaries-flush</c> (optional, QAPI type <c>[uint64]</c>).</summary>
     [JsonPropertyName("boundaries-flush")]
     public IReadOnlyList<ulong>? BoundariesFlush { get; init; }
+
+    static BlockLatencyHistogramSetArguments IQapiJson<BlockLatencyHistogramSetArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockLatencyHistogramSetArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+            Boundaries = QapiJson.ListMember(element, "boundaries", QapiJson.ReadUInt64),
+            BoundariesRead = QapiJson.ListMember(element, "boundaries-read", QapiJson.ReadUInt64),
+            BoundariesWrite = QapiJson.ListMember(element, "boundaries-write", QapiJson.ReadUInt64),
+            BoundariesZap = QapiJson.ListMember(element, "boundaries-zap", QapiJson.ReadUInt64),
+            BoundariesFlush = QapiJson.ListMember(element, "boundaries-flush", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockLatencyHistogramSetArguments>.WriteJson(Utf8JsonWriter writer, BlockLatencyHistogramSetArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Boundaries is { } m1)
+        {
+            writer.WritePropertyName("boundaries");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt64);
+        }
+        if (value.BoundariesRead is { } m2)
+        {
+            writer.WritePropertyName("boundaries-read");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteUInt64);
+        }
+        if (value.BoundariesWrite is { } m3)
+        {
+            writer.WritePropertyName("boundaries-write");
+            QapiJson.WriteList(writer, m3, QapiJson.WriteUInt64);
+        }
+        if (value.BoundariesZap is { } m4)
+        {
+            writer.WritePropertyName("boundaries-zap");
+            QapiJson.WriteList(writer, m4, QapiJson.WriteUInt64);
+        }
+        if (value.BoundariesFlush is { } m5)
+        {
+            writer.WritePropertyName("boundaries-flush");
+            QapiJson.WriteList(writer, m5, QapiJson.WriteUInt64);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-change-medium</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevChangeMediumArguments
+public sealed partial record BlockdevChangeMediumArguments : IQapiJson<BlockdevChangeMediumArguments>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -38,4 +38,54 @@ public sealed partial record BlockdevChangeMediumArguments
     /// <summary>Gets the member <c>read-only-mode</c> (optional, QAPI type <c>BlockdevChangeReadOnlyMode</c>).</summary>
     [JsonPropertyName("read-only-mode")]
     public BlockdevChangeReadOnlyMode? ReadOnlyMode { get; init; }
+
+    static BlockdevChangeMediumArguments IQapiJson<BlockdevChangeMediumArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevChangeMediumArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            Format = QapiJson.Member(element, "format", QapiJson.ReadString),
+            Force = QapiJson.ValueMember(element, "force", QapiJson.ReadBool),
+            ReadOnlyMode = QapiJson.ValueMember<BlockdevChangeReadOnlyMode>(element, "read-only-mode"),
+        };
+    }
+
+    static void IQapiJson<BlockdevChangeMediumArguments>.WriteJson(Utf8JsonWriter writer, BlockdevChangeMediumArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Filename is { } m2)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Format is { } m3)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Force is { } m4)
+        {
+            writer.WritePropertyName("force");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.ReadOnlyMode is { } m5)
+        {
+            writer.WritePropertyName("read-only-mode");
+            QapiJson.Write<BlockdevChangeReadOnlyMode>(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

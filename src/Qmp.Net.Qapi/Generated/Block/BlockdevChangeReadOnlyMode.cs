@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevChangeReadOnlyMode</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevChangeReadOnlyMode>))]
-public readonly partial struct BlockdevChangeReadOnlyMode : IEquatable<BlockdevChangeReadOnlyMode>, IQapiEnum<BlockdevChangeReadOnlyMode>
+public readonly partial record struct BlockdevChangeReadOnlyMode : IQapiEnum<BlockdevChangeReadOnlyMode>, IQapiJson<BlockdevChangeReadOnlyMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevChangeReadOnlyMode : IEquatable<BlockdevC
     public BlockdevChangeReadOnlyMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct BlockdevChangeReadOnlyMode : IEquatable<BlockdevC
     /// <summary>The value <c>read-write</c>.</summary>
     public static BlockdevChangeReadOnlyMode ReadWrite => new("read-write", Known.ReadWrite);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevChangeReadOnlyMode left, BlockdevChangeReadOnlyMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevChangeReadOnlyMode left, BlockdevChangeReadOnlyMode right) => !left.Equals(right);
-
     static BlockdevChangeReadOnlyMode IQapiEnum<BlockdevChangeReadOnlyMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevChangeReadOnlyMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevChangeReadOnlyMode IQapiJson<BlockdevChangeReadOnlyMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevChangeReadOnlyMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevChangeReadOnlyMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevChangeReadOnlyMode>.WriteJson(Utf8JsonWriter writer, BlockdevChangeReadOnlyMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

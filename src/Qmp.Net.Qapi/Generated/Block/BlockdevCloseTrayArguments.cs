@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-close-tray</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCloseTrayArguments
+public sealed partial record BlockdevCloseTrayArguments : IQapiJson<BlockdevCloseTrayArguments>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -22,4 +22,30 @@ public sealed partial record BlockdevCloseTrayArguments
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>). Since QEMU 2.8.</summary>
     [JsonPropertyName("id")]
     public string? Id { get; init; }
+
+    static BlockdevCloseTrayArguments IQapiJson<BlockdevCloseTrayArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCloseTrayArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevCloseTrayArguments>.WriteJson(Utf8JsonWriter writer, BlockdevCloseTrayArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-insert-medium</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevInsertMediumArguments
+public sealed partial record BlockdevInsertMediumArguments : IQapiJson<BlockdevInsertMediumArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevInsertMediumArguments
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
     public required string NodeName { get; init; }
+
+    static BlockdevInsertMediumArguments IQapiJson<BlockdevInsertMediumArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevInsertMediumArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevInsertMediumArguments>.WriteJson(Utf8JsonWriter writer, BlockdevInsertMediumArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-remove-medium</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevRemoveMediumArguments
+public sealed partial record BlockdevRemoveMediumArguments : IQapiJson<BlockdevRemoveMediumArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static BlockdevRemoveMediumArguments IQapiJson<BlockdevRemoveMediumArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevRemoveMediumArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevRemoveMediumArguments>.WriteJson(Utf8JsonWriter writer, BlockdevRemoveMediumArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

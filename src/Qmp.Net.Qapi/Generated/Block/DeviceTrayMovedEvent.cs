@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>DEVICE_TRAY_MOVED</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block.DEVICE_TRAY_MOVED">QEMU's QMP reference</seealso>
-public sealed partial record DeviceTrayMovedEvent : QapiEvent, IQapiEvent<DeviceTrayMovedEvent>
+public sealed partial record DeviceTrayMovedEvent : QapiEvent, IQapiEvent<DeviceTrayMovedEvent>, IQapiJson<DeviceTrayMovedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>DEVICE_TRAY_MOVED</c>.</summary>
     public static string EventName => "DEVICE_TRAY_MOVED";
@@ -31,4 +31,33 @@ public sealed partial record DeviceTrayMovedEvent : QapiEvent, IQapiEvent<Device
     /// <summary>Gets the member <c>tray-open</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("tray-open")]
     public bool TrayOpen { get; init; }
+
+    static DeviceTrayMovedEvent IQapiJson<DeviceTrayMovedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceTrayMovedEvent");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            TrayOpen = QapiJson.Member(element, "tray-open", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<DeviceTrayMovedEvent>.WriteJson(Utf8JsonWriter writer, DeviceTrayMovedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("tray-open");
+        QapiJson.WriteBool(writer, value.TrayOpen);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>eject</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record EjectArguments
+public sealed partial record EjectArguments : IQapiJson<EjectArguments>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -26,4 +26,36 @@ public sealed partial record EjectArguments
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("force")]
     public bool? Force { get; init; }
+
+    static EjectArguments IQapiJson<EjectArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "EjectArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Force = QapiJson.ValueMember(element, "force", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<EjectArguments>.WriteJson(Utf8JsonWriter writer, EjectArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Force is { } m2)
+        {
+            writer.WritePropertyName("force");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>FloppyDriveType</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<FloppyDriveType>))]
-public readonly partial struct FloppyDriveType : IEquatable<FloppyDriveType>, IQapiEnum<FloppyDriveType>
+public readonly partial record struct FloppyDriveType : IQapiEnum<FloppyDriveType>, IQapiJson<FloppyDriveType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct FloppyDriveType : IEquatable<FloppyDriveType>, IQ
     public FloppyDriveType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct FloppyDriveType : IEquatable<FloppyDriveType>, IQ
     /// <summary>The value <c>auto</c>.</summary>
     public static FloppyDriveType Auto => new("auto", Known.Auto);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(FloppyDriveType left, FloppyDriveType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(FloppyDriveType left, FloppyDriveType right) => !left.Equals(right);
-
     static FloppyDriveType IQapiEnum<FloppyDriveType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(FloppyDriveType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static FloppyDriveType IQapiJson<FloppyDriveType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<FloppyDriveType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is FloppyDriveType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<FloppyDriveType>.WriteJson(Utf8JsonWriter writer, FloppyDriveType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

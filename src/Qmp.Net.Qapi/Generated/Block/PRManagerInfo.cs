@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PRManagerInfo</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PRManagerInfo
+public sealed partial record PRManagerInfo : IQapiJson<PRManagerInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -21,4 +21,27 @@ public sealed partial record PRManagerInfo
     /// <summary>Gets the member <c>connected</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("connected")]
     public bool Connected { get; init; }
+
+    static PRManagerInfo IQapiJson<PRManagerInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PRManagerInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Connected = QapiJson.Member(element, "connected", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<PRManagerInfo>.WriteJson(Utf8JsonWriter writer, PRManagerInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("connected");
+        QapiJson.WriteBool(writer, value.Connected);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>PR_MANAGER_STATUS_CHANGED</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block.PR_MANAGER_STATUS_CHANGED">QEMU's QMP reference</seealso>
-public sealed partial record PrManagerStatusChangedEvent : QapiEvent, IQapiEvent<PrManagerStatusChangedEvent>
+public sealed partial record PrManagerStatusChangedEvent : QapiEvent, IQapiEvent<PrManagerStatusChangedEvent>, IQapiJson<PrManagerStatusChangedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>PR_MANAGER_STATUS_CHANGED</c>.</summary>
     public static string EventName => "PR_MANAGER_STATUS_CHANGED";
@@ -27,4 +27,27 @@ public sealed partial record PrManagerStatusChangedEvent : QapiEvent, IQapiEvent
     /// <summary>Gets the member <c>connected</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("connected")]
     public bool Connected { get; init; }
+
+    static PrManagerStatusChangedEvent IQapiJson<PrManagerStatusChangedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PrManagerStatusChangedEvent");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Connected = QapiJson.Member(element, "connected", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<PrManagerStatusChangedEvent>.WriteJson(Utf8JsonWriter writer, PrManagerStatusChangedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("connected");
+        QapiJson.WriteBool(writer, value.Connected);
+        writer.WriteEndObject();
+    }
 }

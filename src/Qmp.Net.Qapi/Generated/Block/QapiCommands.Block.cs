@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.query-pr-managers">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<PRManagerInfo>> QueryPrManagersAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<PRManagerInfo>>("query-pr-managers", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<PRManagerInfo>>("query-pr-managers", static element => QapiJson.ReadList(element, QapiJson.Read<PRManagerInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>eject</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.eject">QEMU's QMP reference</seealso>
     public Task EjectAsync(EjectArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<EjectArguments>("eject", arguments, false, cancellationToken);
+        ExecuteVoidAsync<EjectArguments>("eject", arguments, QapiJson.Write<EjectArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-open-tray</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -40,7 +40,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.blockdev-open-tray">QEMU's QMP reference</seealso>
     public Task BlockdevOpenTrayAsync(BlockdevOpenTrayArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevOpenTrayArguments>("blockdev-open-tray", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevOpenTrayArguments>("blockdev-open-tray", arguments, QapiJson.Write<BlockdevOpenTrayArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-close-tray</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -50,7 +50,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.blockdev-close-tray">QEMU's QMP reference</seealso>
     public Task BlockdevCloseTrayAsync(BlockdevCloseTrayArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevCloseTrayArguments>("blockdev-close-tray", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevCloseTrayArguments>("blockdev-close-tray", arguments, QapiJson.Write<BlockdevCloseTrayArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-remove-medium</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -60,7 +60,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.blockdev-remove-medium">QEMU's QMP reference</seealso>
     public Task BlockdevRemoveMediumAsync(BlockdevRemoveMediumArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevRemoveMediumArguments>("blockdev-remove-medium", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevRemoveMediumArguments>("blockdev-remove-medium", arguments, QapiJson.Write<BlockdevRemoveMediumArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-insert-medium</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -70,7 +70,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.blockdev-insert-medium">QEMU's QMP reference</seealso>
     public Task BlockdevInsertMediumAsync(BlockdevInsertMediumArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevInsertMediumArguments>("blockdev-insert-medium", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevInsertMediumArguments>("blockdev-insert-medium", arguments, QapiJson.Write<BlockdevInsertMediumArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-change-medium</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -80,7 +80,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.blockdev-change-medium">QEMU's QMP reference</seealso>
     public Task BlockdevChangeMediumAsync(BlockdevChangeMediumArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevChangeMediumArguments>("blockdev-change-medium", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevChangeMediumArguments>("blockdev-change-medium", arguments, QapiJson.Write<BlockdevChangeMediumArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block_set_io_throttle</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockIOThrottle</c>).</param>
@@ -90,7 +90,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.block_set_io_throttle">QEMU's QMP reference</seealso>
     public Task BlockSetIoThrottleAsync(BlockIOThrottle arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockIOThrottle>("block_set_io_throttle", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockIOThrottle>("block_set_io_throttle", arguments, QapiJson.Write<BlockIOThrottle>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-latency-histogram-set</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -100,5 +100,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block.block-latency-histogram-set">QEMU's QMP reference</seealso>
     public Task BlockLatencyHistogramSetAsync(BlockLatencyHistogramSetArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockLatencyHistogramSetArguments>("block-latency-histogram-set", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockLatencyHistogramSetArguments>("block-latency-histogram-set", arguments, QapiJson.Write<BlockLatencyHistogramSetArguments>, false, cancellationToken);
 }

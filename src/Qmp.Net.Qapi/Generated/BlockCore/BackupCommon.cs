@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BackupCommon</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BackupCommon
+public sealed partial record BackupCommon : IQapiJson<BackupCommon>
 {
     /// <summary>Gets the member <c>job-id</c> (optional, QAPI type <c>str</c>). Since QEMU 2.7.</summary>
     [JsonPropertyName("job-id")]
@@ -71,4 +71,102 @@ public sealed partial record BackupCommon
     [Experimental("QMPQAPI001")]
     [JsonPropertyName("x-perf")]
     public BackupPerf? XPerf { get; init; }
+
+    static BackupCommon IQapiJson<BackupCommon>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BackupCommon");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Sync = QapiJson.Member<MirrorSyncMode>(element, "sync"),
+            Speed = QapiJson.ValueMember(element, "speed", QapiJson.ReadInt64),
+            Bitmap = QapiJson.Member(element, "bitmap", QapiJson.ReadString),
+            BitmapMode = QapiJson.ValueMember<BitmapSyncMode>(element, "bitmap-mode"),
+            Compress = QapiJson.ValueMember(element, "compress", QapiJson.ReadBool),
+            OnSourceError = QapiJson.ValueMember<BlockdevOnError>(element, "on-source-error"),
+            OnTargetError = QapiJson.ValueMember<BlockdevOnError>(element, "on-target-error"),
+            AutoFinalize = QapiJson.ValueMember(element, "auto-finalize", QapiJson.ReadBool),
+            AutoDismiss = QapiJson.ValueMember(element, "auto-dismiss", QapiJson.ReadBool),
+            FilterNodeName = QapiJson.Member(element, "filter-node-name", QapiJson.ReadString),
+            DiscardSource = QapiJson.ValueMember(element, "discard-source", QapiJson.ReadBool),
+            XPerf = QapiJson.Member<BackupPerf>(element, "x-perf"),
+        };
+    }
+
+    static void IQapiJson<BackupCommon>.WriteJson(Utf8JsonWriter writer, BackupCommon value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Sync.Value.Length > 0)
+        {
+            writer.WritePropertyName("sync");
+            QapiJson.Write<MirrorSyncMode>(writer, value.Sync);
+        }
+        if (value.Speed is { } m3)
+        {
+            writer.WritePropertyName("speed");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Bitmap is { } m4)
+        {
+            writer.WritePropertyName("bitmap");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.BitmapMode is { } m5)
+        {
+            writer.WritePropertyName("bitmap-mode");
+            QapiJson.Write<BitmapSyncMode>(writer, m5);
+        }
+        if (value.Compress is { } m6)
+        {
+            writer.WritePropertyName("compress");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.OnSourceError is { } m7)
+        {
+            writer.WritePropertyName("on-source-error");
+            QapiJson.Write<BlockdevOnError>(writer, m7);
+        }
+        if (value.OnTargetError is { } m8)
+        {
+            writer.WritePropertyName("on-target-error");
+            QapiJson.Write<BlockdevOnError>(writer, m8);
+        }
+        if (value.AutoFinalize is { } m9)
+        {
+            writer.WritePropertyName("auto-finalize");
+            QapiJson.WriteBool(writer, m9);
+        }
+        if (value.AutoDismiss is { } m10)
+        {
+            writer.WritePropertyName("auto-dismiss");
+            QapiJson.WriteBool(writer, m10);
+        }
+        if (value.FilterNodeName is { } m11)
+        {
+            writer.WritePropertyName("filter-node-name");
+            QapiJson.WriteString(writer, m11);
+        }
+        if (value.DiscardSource is { } m12)
+        {
+            writer.WritePropertyName("discard-source");
+            QapiJson.WriteBool(writer, m12);
+        }
+        if (value.XPerf is { } m13)
+        {
+            writer.WritePropertyName("x-perf");
+            QapiJson.Write<BackupPerf>(writer, m13);
+        }
+        writer.WriteEndObject();
+    }
 }

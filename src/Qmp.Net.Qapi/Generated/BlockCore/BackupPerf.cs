@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BackupPerf</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BackupPerf
+public sealed partial record BackupPerf : IQapiJson<BackupPerf>
 {
     /// <summary>Gets the member <c>use-copy-range</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("use-copy-range")]
@@ -29,4 +29,42 @@ public sealed partial record BackupPerf
     /// <summary>Gets the member <c>min-cluster-size</c> (optional, QAPI type <c>size</c>). Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("min-cluster-size")]
     public ulong? MinClusterSize { get; init; }
+
+    static BackupPerf IQapiJson<BackupPerf>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BackupPerf");
+        return new()
+        {
+            UseCopyRange = QapiJson.ValueMember(element, "use-copy-range", QapiJson.ReadBool),
+            MaxWorkers = QapiJson.ValueMember(element, "max-workers", QapiJson.ReadInt64),
+            MaxChunk = QapiJson.ValueMember(element, "max-chunk", QapiJson.ReadInt64),
+            MinClusterSize = QapiJson.ValueMember(element, "min-cluster-size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BackupPerf>.WriteJson(Utf8JsonWriter writer, BackupPerf value)
+    {
+        writer.WriteStartObject();
+        if (value.UseCopyRange is { } m0)
+        {
+            writer.WritePropertyName("use-copy-range");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.MaxWorkers is { } m1)
+        {
+            writer.WritePropertyName("max-workers");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.MaxChunk is { } m2)
+        {
+            writer.WritePropertyName("max-chunk");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.MinClusterSize is { } m3)
+        {
+            writer.WritePropertyName("min-cluster-size");
+            QapiJson.WriteUInt64(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

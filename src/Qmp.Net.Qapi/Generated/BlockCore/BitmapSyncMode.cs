@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BitmapSyncMode</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BitmapSyncMode>))]
-public readonly partial struct BitmapSyncMode : IEquatable<BitmapSyncMode>, IQapiEnum<BitmapSyncMode>
+public readonly partial record struct BitmapSyncMode : IQapiEnum<BitmapSyncMode>, IQapiJson<BitmapSyncMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BitmapSyncMode : IEquatable<BitmapSyncMode>, IQap
     public BitmapSyncMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct BitmapSyncMode : IEquatable<BitmapSyncMode>, IQap
     /// <summary>The value <c>always</c>.</summary>
     public static BitmapSyncMode Always => new("always", Known.Always);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BitmapSyncMode left, BitmapSyncMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BitmapSyncMode left, BitmapSyncMode right) => !left.Equals(right);
-
     static BitmapSyncMode IQapiEnum<BitmapSyncMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BitmapSyncMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BitmapSyncMode IQapiJson<BitmapSyncMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BitmapSyncMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BitmapSyncMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BitmapSyncMode>.WriteJson(Utf8JsonWriter writer, BitmapSyncMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlkdebugEvent</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlkdebugEvent>))]
-public readonly partial struct BlkdebugEvent : IEquatable<BlkdebugEvent>, IQapiEnum<BlkdebugEvent>
+public readonly partial record struct BlkdebugEvent : IQapiEnum<BlkdebugEvent>, IQapiJson<BlkdebugEvent>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlkdebugEvent : IEquatable<BlkdebugEvent>, IQapiE
     public BlkdebugEvent(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -333,28 +333,11 @@ public readonly partial struct BlkdebugEvent : IEquatable<BlkdebugEvent>, IQapiE
     /// <summary>The value <c>none</c>. Since QEMU 4.1.</summary>
     public static BlkdebugEvent None => new("none", Known.None);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlkdebugEvent left, BlkdebugEvent right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlkdebugEvent left, BlkdebugEvent right) => !left.Equals(right);
-
     static BlkdebugEvent IQapiEnum<BlkdebugEvent>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlkdebugEvent other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlkdebugEvent IQapiJson<BlkdebugEvent>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlkdebugEvent>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlkdebugEvent other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlkdebugEvent>.WriteJson(Utf8JsonWriter writer, BlkdebugEvent value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlkdebugIOType</c>. Since QEMU 4.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlkdebugIOType>))]
-public readonly partial struct BlkdebugIOType : IEquatable<BlkdebugIOType>, IQapiEnum<BlkdebugIOType>
+public readonly partial record struct BlkdebugIOType : IQapiEnum<BlkdebugIOType>, IQapiJson<BlkdebugIOType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlkdebugIOType : IEquatable<BlkdebugIOType>, IQap
     public BlkdebugIOType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct BlkdebugIOType : IEquatable<BlkdebugIOType>, IQap
     /// <summary>The value <c>block-status</c>.</summary>
     public static BlkdebugIOType BlockStatus => new("block-status", Known.BlockStatus);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlkdebugIOType left, BlkdebugIOType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlkdebugIOType left, BlkdebugIOType right) => !left.Equals(right);
-
     static BlkdebugIOType IQapiEnum<BlkdebugIOType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlkdebugIOType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlkdebugIOType IQapiJson<BlkdebugIOType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlkdebugIOType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlkdebugIOType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlkdebugIOType>.WriteJson(Utf8JsonWriter writer, BlkdebugIOType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

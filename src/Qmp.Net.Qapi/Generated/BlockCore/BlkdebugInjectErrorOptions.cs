@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlkdebugInjectErrorOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlkdebugInjectErrorOptions
+public sealed partial record BlkdebugInjectErrorOptions : IQapiJson<BlkdebugInjectErrorOptions>
 {
     /// <summary>Gets the member <c>event</c> (mandatory, QAPI type <c>BlkdebugEvent</c>).</summary>
     [JsonPropertyName("event")]
@@ -46,4 +46,66 @@ public sealed partial record BlkdebugInjectErrorOptions
     /// <summary>Gets the member <c>immediately</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("immediately")]
     public bool? Immediately { get; init; }
+
+    static BlkdebugInjectErrorOptions IQapiJson<BlkdebugInjectErrorOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlkdebugInjectErrorOptions");
+        return new()
+        {
+            Event = QapiJson.Member<BlkdebugEvent>(element, "event"),
+            State = QapiJson.ValueMember(element, "state", QapiJson.ReadInt64),
+            Iotype = QapiJson.ValueMember<BlkdebugIOType>(element, "iotype"),
+            Errno = QapiJson.ValueMember(element, "errno", QapiJson.ReadInt64),
+            DelayNs = QapiJson.ValueMember(element, "delay-ns", QapiJson.ReadInt64),
+            Sector = QapiJson.ValueMember(element, "sector", QapiJson.ReadInt64),
+            Once = QapiJson.ValueMember(element, "once", QapiJson.ReadBool),
+            Immediately = QapiJson.ValueMember(element, "immediately", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlkdebugInjectErrorOptions>.WriteJson(Utf8JsonWriter writer, BlkdebugInjectErrorOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Event.Value.Length > 0)
+        {
+            writer.WritePropertyName("event");
+            QapiJson.Write<BlkdebugEvent>(writer, value.Event);
+        }
+        if (value.State is { } m1)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Iotype is { } m2)
+        {
+            writer.WritePropertyName("iotype");
+            QapiJson.Write<BlkdebugIOType>(writer, m2);
+        }
+        if (value.Errno is { } m3)
+        {
+            writer.WritePropertyName("errno");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.DelayNs is { } m4)
+        {
+            writer.WritePropertyName("delay-ns");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Sector is { } m5)
+        {
+            writer.WritePropertyName("sector");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Once is { } m6)
+        {
+            writer.WritePropertyName("once");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.Immediately is { } m7)
+        {
+            writer.WritePropertyName("immediately");
+            QapiJson.WriteBool(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlkdebugSetStateOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlkdebugSetStateOptions
+public sealed partial record BlkdebugSetStateOptions : IQapiJson<BlkdebugSetStateOptions>
 {
     /// <summary>Gets the member <c>event</c> (mandatory, QAPI type <c>BlkdebugEvent</c>).</summary>
     [JsonPropertyName("event")]
@@ -26,4 +26,33 @@ public sealed partial record BlkdebugSetStateOptions
     /// <summary>Gets the member <c>new_state</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("new_state")]
     public required long NewState { get; init; }
+
+    static BlkdebugSetStateOptions IQapiJson<BlkdebugSetStateOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlkdebugSetStateOptions");
+        return new()
+        {
+            Event = QapiJson.Member<BlkdebugEvent>(element, "event"),
+            State = QapiJson.ValueMember(element, "state", QapiJson.ReadInt64),
+            NewState = QapiJson.Member(element, "new_state", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlkdebugSetStateOptions>.WriteJson(Utf8JsonWriter writer, BlkdebugSetStateOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Event.Value.Length > 0)
+        {
+            writer.WritePropertyName("event");
+            QapiJson.Write<BlkdebugEvent>(writer, value.Event);
+        }
+        if (value.State is { } m1)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        writer.WritePropertyName("new_state");
+        QapiJson.WriteInt64(writer, value.NewState);
+        writer.WriteEndObject();
+    }
 }

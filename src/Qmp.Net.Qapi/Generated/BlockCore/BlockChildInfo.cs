@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockChildInfo</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record BlockChildInfo
+public sealed partial record BlockChildInfo : IQapiJson<BlockChildInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record BlockChildInfo
     /// <summary>Gets the member <c>info</c> (mandatory, QAPI type <c>BlockGraphInfo</c>).</summary>
     [JsonPropertyName("info")]
     public BlockGraphInfo Info { get; init; } = null!;
+
+    static BlockChildInfo IQapiJson<BlockChildInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockChildInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Info = QapiJson.Member<BlockGraphInfo>(element, "info")!,
+        };
+    }
+
+    static void IQapiJson<BlockChildInfo>.WriteJson(Utf8JsonWriter writer, BlockChildInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Info is { } m1)
+        {
+            writer.WritePropertyName("info");
+            QapiJson.Write<BlockGraphInfo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-commit</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockCommitArguments
+public sealed partial record BlockCommitArguments : IQapiJson<BlockCommitArguments>
 {
     /// <summary>Gets the member <c>job-id</c> (optional, QAPI type <c>str</c>). Since QEMU 2.7.</summary>
     [JsonPropertyName("job-id")]
@@ -67,4 +67,96 @@ public sealed partial record BlockCommitArguments
     /// <summary>Gets the member <c>auto-dismiss</c> (optional, QAPI type <c>bool</c>). Since QEMU 3.1.</summary>
     [JsonPropertyName("auto-dismiss")]
     public bool? AutoDismiss { get; init; }
+
+    static BlockCommitArguments IQapiJson<BlockCommitArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockCommitArguments");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            BaseNode = QapiJson.Member(element, "base-node", QapiJson.ReadString),
+            Base = QapiJson.Member(element, "base", QapiJson.ReadString),
+            TopNode = QapiJson.Member(element, "top-node", QapiJson.ReadString),
+            Top = QapiJson.Member(element, "top", QapiJson.ReadString),
+            BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+            BackingMaskProtocol = QapiJson.ValueMember(element, "backing-mask-protocol", QapiJson.ReadBool),
+            Speed = QapiJson.ValueMember(element, "speed", QapiJson.ReadInt64),
+            OnError = QapiJson.ValueMember<BlockdevOnError>(element, "on-error"),
+            FilterNodeName = QapiJson.Member(element, "filter-node-name", QapiJson.ReadString),
+            AutoFinalize = QapiJson.ValueMember(element, "auto-finalize", QapiJson.ReadBool),
+            AutoDismiss = QapiJson.ValueMember(element, "auto-dismiss", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockCommitArguments>.WriteJson(Utf8JsonWriter writer, BlockCommitArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.BaseNode is { } m2)
+        {
+            writer.WritePropertyName("base-node");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Base is { } m3)
+        {
+            writer.WritePropertyName("base");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.TopNode is { } m4)
+        {
+            writer.WritePropertyName("top-node");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Top is { } m5)
+        {
+            writer.WritePropertyName("top");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.BackingFile is { } m6)
+        {
+            writer.WritePropertyName("backing-file");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.BackingMaskProtocol is { } m7)
+        {
+            writer.WritePropertyName("backing-mask-protocol");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.Speed is { } m8)
+        {
+            writer.WritePropertyName("speed");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.OnError is { } m9)
+        {
+            writer.WritePropertyName("on-error");
+            QapiJson.Write<BlockdevOnError>(writer, m9);
+        }
+        if (value.FilterNodeName is { } m10)
+        {
+            writer.WritePropertyName("filter-node-name");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.AutoFinalize is { } m11)
+        {
+            writer.WritePropertyName("auto-finalize");
+            QapiJson.WriteBool(writer, m11);
+        }
+        if (value.AutoDismiss is { } m12)
+        {
+            writer.WritePropertyName("auto-dismiss");
+            QapiJson.WriteBool(writer, m12);
+        }
+        writer.WriteEndObject();
+    }
 }

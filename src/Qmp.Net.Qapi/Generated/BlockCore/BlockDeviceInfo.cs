@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDeviceInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDeviceInfo
+public sealed partial record BlockDeviceInfo : IQapiJson<BlockDeviceInfo>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("file")]
@@ -146,4 +146,186 @@ public sealed partial record BlockDeviceInfo
     /// <summary>Gets the member <c>dirty-bitmaps</c> (optional, QAPI type <c>[BlockDirtyInfo]</c>). Since QEMU 4.2.</summary>
     [JsonPropertyName("dirty-bitmaps")]
     public IReadOnlyList<BlockDirtyInfo>? DirtyBitmaps { get; init; }
+
+    static BlockDeviceInfo IQapiJson<BlockDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDeviceInfo");
+        return new()
+        {
+            File = QapiJson.Member(element, "file", QapiJson.ReadString) ?? "",
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Ro = QapiJson.Member(element, "ro", QapiJson.ReadBool),
+            Drv = QapiJson.Member(element, "drv", QapiJson.ReadString) ?? "",
+            BackingFile = QapiJson.Member(element, "backing_file", QapiJson.ReadString),
+            BackingFileDepth = QapiJson.Member(element, "backing_file_depth", QapiJson.ReadInt64),
+            Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+            Encrypted = QapiJson.Member(element, "encrypted", QapiJson.ReadBool),
+            DetectZeroes = QapiJson.Member<BlockdevDetectZeroesOptions>(element, "detect_zeroes"),
+            Bps = QapiJson.Member(element, "bps", QapiJson.ReadInt64),
+            BpsRd = QapiJson.Member(element, "bps_rd", QapiJson.ReadInt64),
+            BpsWr = QapiJson.Member(element, "bps_wr", QapiJson.ReadInt64),
+            Iops = QapiJson.Member(element, "iops", QapiJson.ReadInt64),
+            IopsRd = QapiJson.Member(element, "iops_rd", QapiJson.ReadInt64),
+            IopsWr = QapiJson.Member(element, "iops_wr", QapiJson.ReadInt64),
+            Image = QapiJson.Member<ImageInfo>(element, "image")!,
+            BpsMax = QapiJson.ValueMember(element, "bps_max", QapiJson.ReadInt64),
+            BpsRdMax = QapiJson.ValueMember(element, "bps_rd_max", QapiJson.ReadInt64),
+            BpsWrMax = QapiJson.ValueMember(element, "bps_wr_max", QapiJson.ReadInt64),
+            IopsMax = QapiJson.ValueMember(element, "iops_max", QapiJson.ReadInt64),
+            IopsRdMax = QapiJson.ValueMember(element, "iops_rd_max", QapiJson.ReadInt64),
+            IopsWrMax = QapiJson.ValueMember(element, "iops_wr_max", QapiJson.ReadInt64),
+            BpsMaxLength = QapiJson.ValueMember(element, "bps_max_length", QapiJson.ReadInt64),
+            BpsRdMaxLength = QapiJson.ValueMember(element, "bps_rd_max_length", QapiJson.ReadInt64),
+            BpsWrMaxLength = QapiJson.ValueMember(element, "bps_wr_max_length", QapiJson.ReadInt64),
+            IopsMaxLength = QapiJson.ValueMember(element, "iops_max_length", QapiJson.ReadInt64),
+            IopsRdMaxLength = QapiJson.ValueMember(element, "iops_rd_max_length", QapiJson.ReadInt64),
+            IopsWrMaxLength = QapiJson.ValueMember(element, "iops_wr_max_length", QapiJson.ReadInt64),
+            IopsSize = QapiJson.ValueMember(element, "iops_size", QapiJson.ReadInt64),
+            Group = QapiJson.Member(element, "group", QapiJson.ReadString),
+            Cache = QapiJson.Member<BlockdevCacheInfo>(element, "cache")!,
+            WriteThreshold = QapiJson.Member(element, "write_threshold", QapiJson.ReadInt64),
+            DirtyBitmaps = QapiJson.ListMember(element, "dirty-bitmaps", QapiJson.Read<BlockDirtyInfo>),
+        };
+    }
+
+    static void IQapiJson<BlockDeviceInfo>.WriteJson(Utf8JsonWriter writer, BlockDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("ro");
+        QapiJson.WriteBool(writer, value.Ro);
+        if (value.Drv is { } m3)
+        {
+            writer.WritePropertyName("drv");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.BackingFile is { } m4)
+        {
+            writer.WritePropertyName("backing_file");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WritePropertyName("backing_file_depth");
+        QapiJson.WriteInt64(writer, value.BackingFileDepth);
+        if (value.Active is { } m6)
+        {
+            writer.WritePropertyName("active");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WritePropertyName("encrypted");
+        QapiJson.WriteBool(writer, value.Encrypted);
+        if (value.DetectZeroes.Value.Length > 0)
+        {
+            writer.WritePropertyName("detect_zeroes");
+            QapiJson.Write<BlockdevDetectZeroesOptions>(writer, value.DetectZeroes);
+        }
+        writer.WritePropertyName("bps");
+        QapiJson.WriteInt64(writer, value.Bps);
+        writer.WritePropertyName("bps_rd");
+        QapiJson.WriteInt64(writer, value.BpsRd);
+        writer.WritePropertyName("bps_wr");
+        QapiJson.WriteInt64(writer, value.BpsWr);
+        writer.WritePropertyName("iops");
+        QapiJson.WriteInt64(writer, value.Iops);
+        writer.WritePropertyName("iops_rd");
+        QapiJson.WriteInt64(writer, value.IopsRd);
+        writer.WritePropertyName("iops_wr");
+        QapiJson.WriteInt64(writer, value.IopsWr);
+        if (value.Image is { } m15)
+        {
+            writer.WritePropertyName("image");
+            QapiJson.Write<ImageInfo>(writer, m15);
+        }
+        if (value.BpsMax is { } m16)
+        {
+            writer.WritePropertyName("bps_max");
+            QapiJson.WriteInt64(writer, m16);
+        }
+        if (value.BpsRdMax is { } m17)
+        {
+            writer.WritePropertyName("bps_rd_max");
+            QapiJson.WriteInt64(writer, m17);
+        }
+        if (value.BpsWrMax is { } m18)
+        {
+            writer.WritePropertyName("bps_wr_max");
+            QapiJson.WriteInt64(writer, m18);
+        }
+        if (value.IopsMax is { } m19)
+        {
+            writer.WritePropertyName("iops_max");
+            QapiJson.WriteInt64(writer, m19);
+        }
+        if (value.IopsRdMax is { } m20)
+        {
+            writer.WritePropertyName("iops_rd_max");
+            QapiJson.WriteInt64(writer, m20);
+        }
+        if (value.IopsWrMax is { } m21)
+        {
+            writer.WritePropertyName("iops_wr_max");
+            QapiJson.WriteInt64(writer, m21);
+        }
+        if (value.BpsMaxLength is { } m22)
+        {
+            writer.WritePropertyName("bps_max_length");
+            QapiJson.WriteInt64(writer, m22);
+        }
+        if (value.BpsRdMaxLength is { } m23)
+        {
+            writer.WritePropertyName("bps_rd_max_length");
+            QapiJson.WriteInt64(writer, m23);
+        }
+        if (value.BpsWrMaxLength is { } m24)
+        {
+            writer.WritePropertyName("bps_wr_max_length");
+            QapiJson.WriteInt64(writer, m24);
+        }
+        if (value.IopsMaxLength is { } m25)
+        {
+            writer.WritePropertyName("iops_max_length");
+            QapiJson.WriteInt64(writer, m25);
+        }
+        if (value.IopsRdMaxLength is { } m26)
+        {
+            writer.WritePropertyName("iops_rd_max_length");
+            QapiJson.WriteInt64(writer, m26);
+        }
+        if (value.IopsWrMaxLength is { } m27)
+        {
+            writer.WritePropertyName("iops_wr_max_length");
+            QapiJson.WriteInt64(writer, m27);
+        }
+        if (value.IopsSize is { } m28)
+        {
+            writer.WritePropertyName("iops_size");
+            QapiJson.WriteInt64(writer, m28);
+        }
+        if (value.Group is { } m29)
+        {
+            writer.WritePropertyName("group");
+            QapiJson.WriteString(writer, m29);
+        }
+        if (value.Cache is { } m30)
+        {
+            writer.WritePropertyName("cache");
+            QapiJson.Write<BlockdevCacheInfo>(writer, m30);
+        }
+        writer.WritePropertyName("write_threshold");
+        QapiJson.WriteInt64(writer, value.WriteThreshold);
+        if (value.DirtyBitmaps is { } m32)
+        {
+            writer.WritePropertyName("dirty-bitmaps");
+            QapiJson.WriteList(writer, m32, QapiJson.Write<BlockDirtyInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockDeviceIoStatus</c>. Since QEMU 1.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockDeviceIoStatus>))]
-public readonly partial struct BlockDeviceIoStatus : IEquatable<BlockDeviceIoStatus>, IQapiEnum<BlockDeviceIoStatus>
+public readonly partial record struct BlockDeviceIoStatus : IQapiEnum<BlockDeviceIoStatus>, IQapiJson<BlockDeviceIoStatus>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockDeviceIoStatus : IEquatable<BlockDeviceIoSta
     public BlockDeviceIoStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct BlockDeviceIoStatus : IEquatable<BlockDeviceIoSta
     /// <summary>The value <c>nospace</c>.</summary>
     public static BlockDeviceIoStatus Nospace => new("nospace", Known.Nospace);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockDeviceIoStatus left, BlockDeviceIoStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockDeviceIoStatus left, BlockDeviceIoStatus right) => !left.Equals(right);
-
     static BlockDeviceIoStatus IQapiEnum<BlockDeviceIoStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockDeviceIoStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockDeviceIoStatus IQapiJson<BlockDeviceIoStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockDeviceIoStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockDeviceIoStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockDeviceIoStatus>.WriteJson(Utf8JsonWriter writer, BlockDeviceIoStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDeviceStats</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDeviceStats
+public sealed partial record BlockDeviceStats : IQapiJson<BlockDeviceStats>
 {
     /// <summary>Gets the member <c>rd_bytes</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("rd_bytes")]
@@ -161,4 +161,165 @@ public sealed partial record BlockDeviceStats
     /// <summary>Gets the member <c>flush_latency_histogram</c> (optional, QAPI type <c>BlockLatencyHistogramInfo</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("flush_latency_histogram")]
     public BlockLatencyHistogramInfo? FlushLatencyHistogram { get; init; }
+
+    static BlockDeviceStats IQapiJson<BlockDeviceStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDeviceStats");
+        return new()
+        {
+            RdBytes = QapiJson.Member(element, "rd_bytes", QapiJson.ReadInt64),
+            WrBytes = QapiJson.Member(element, "wr_bytes", QapiJson.ReadInt64),
+            ZoneAppendBytes = QapiJson.ValueMember(element, "zone_append_bytes", QapiJson.ReadInt64),
+            UnmapBytes = QapiJson.Member(element, "unmap_bytes", QapiJson.ReadInt64),
+            RdOperations = QapiJson.Member(element, "rd_operations", QapiJson.ReadInt64),
+            WrOperations = QapiJson.Member(element, "wr_operations", QapiJson.ReadInt64),
+            ZoneAppendOperations = QapiJson.ValueMember(element, "zone_append_operations", QapiJson.ReadInt64),
+            FlushOperations = QapiJson.Member(element, "flush_operations", QapiJson.ReadInt64),
+            UnmapOperations = QapiJson.Member(element, "unmap_operations", QapiJson.ReadInt64),
+            RdTotalTimeNs = QapiJson.Member(element, "rd_total_time_ns", QapiJson.ReadInt64),
+            WrTotalTimeNs = QapiJson.Member(element, "wr_total_time_ns", QapiJson.ReadInt64),
+            ZoneAppendTotalTimeNs = QapiJson.ValueMember(element, "zone_append_total_time_ns", QapiJson.ReadInt64),
+            FlushTotalTimeNs = QapiJson.Member(element, "flush_total_time_ns", QapiJson.ReadInt64),
+            UnmapTotalTimeNs = QapiJson.Member(element, "unmap_total_time_ns", QapiJson.ReadInt64),
+            WrHighestOffset = QapiJson.Member(element, "wr_highest_offset", QapiJson.ReadInt64),
+            RdMerged = QapiJson.Member(element, "rd_merged", QapiJson.ReadInt64),
+            WrMerged = QapiJson.Member(element, "wr_merged", QapiJson.ReadInt64),
+            ZoneAppendMerged = QapiJson.ValueMember(element, "zone_append_merged", QapiJson.ReadInt64),
+            UnmapMerged = QapiJson.Member(element, "unmap_merged", QapiJson.ReadInt64),
+            IdleTimeNs = QapiJson.ValueMember(element, "idle_time_ns", QapiJson.ReadInt64),
+            FailedRdOperations = QapiJson.Member(element, "failed_rd_operations", QapiJson.ReadInt64),
+            FailedWrOperations = QapiJson.Member(element, "failed_wr_operations", QapiJson.ReadInt64),
+            FailedZoneAppendOperations = QapiJson.ValueMember(element, "failed_zone_append_operations", QapiJson.ReadInt64),
+            FailedFlushOperations = QapiJson.Member(element, "failed_flush_operations", QapiJson.ReadInt64),
+            FailedUnmapOperations = QapiJson.Member(element, "failed_unmap_operations", QapiJson.ReadInt64),
+            InvalidRdOperations = QapiJson.Member(element, "invalid_rd_operations", QapiJson.ReadInt64),
+            InvalidWrOperations = QapiJson.Member(element, "invalid_wr_operations", QapiJson.ReadInt64),
+            InvalidZoneAppendOperations = QapiJson.ValueMember(element, "invalid_zone_append_operations", QapiJson.ReadInt64),
+            InvalidFlushOperations = QapiJson.Member(element, "invalid_flush_operations", QapiJson.ReadInt64),
+            InvalidUnmapOperations = QapiJson.Member(element, "invalid_unmap_operations", QapiJson.ReadInt64),
+            AccountInvalid = QapiJson.Member(element, "account_invalid", QapiJson.ReadBool),
+            AccountFailed = QapiJson.Member(element, "account_failed", QapiJson.ReadBool),
+            TimedStats = QapiJson.ListMember(element, "timed_stats", QapiJson.Read<BlockDeviceTimedStats>) ?? [],
+            RdLatencyHistogram = QapiJson.Member<BlockLatencyHistogramInfo>(element, "rd_latency_histogram"),
+            WrLatencyHistogram = QapiJson.Member<BlockLatencyHistogramInfo>(element, "wr_latency_histogram"),
+            ZoneAppendLatencyHistogram = QapiJson.Member<BlockLatencyHistogramInfo>(element, "zone_append_latency_histogram"),
+            FlushLatencyHistogram = QapiJson.Member<BlockLatencyHistogramInfo>(element, "flush_latency_histogram"),
+        };
+    }
+
+    static void IQapiJson<BlockDeviceStats>.WriteJson(Utf8JsonWriter writer, BlockDeviceStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("rd_bytes");
+        QapiJson.WriteInt64(writer, value.RdBytes);
+        writer.WritePropertyName("wr_bytes");
+        QapiJson.WriteInt64(writer, value.WrBytes);
+        if (value.ZoneAppendBytes is { } m2)
+        {
+            writer.WritePropertyName("zone_append_bytes");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WritePropertyName("unmap_bytes");
+        QapiJson.WriteInt64(writer, value.UnmapBytes);
+        writer.WritePropertyName("rd_operations");
+        QapiJson.WriteInt64(writer, value.RdOperations);
+        writer.WritePropertyName("wr_operations");
+        QapiJson.WriteInt64(writer, value.WrOperations);
+        if (value.ZoneAppendOperations is { } m6)
+        {
+            writer.WritePropertyName("zone_append_operations");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        writer.WritePropertyName("flush_operations");
+        QapiJson.WriteInt64(writer, value.FlushOperations);
+        writer.WritePropertyName("unmap_operations");
+        QapiJson.WriteInt64(writer, value.UnmapOperations);
+        writer.WritePropertyName("rd_total_time_ns");
+        QapiJson.WriteInt64(writer, value.RdTotalTimeNs);
+        writer.WritePropertyName("wr_total_time_ns");
+        QapiJson.WriteInt64(writer, value.WrTotalTimeNs);
+        if (value.ZoneAppendTotalTimeNs is { } m11)
+        {
+            writer.WritePropertyName("zone_append_total_time_ns");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        writer.WritePropertyName("flush_total_time_ns");
+        QapiJson.WriteInt64(writer, value.FlushTotalTimeNs);
+        writer.WritePropertyName("unmap_total_time_ns");
+        QapiJson.WriteInt64(writer, value.UnmapTotalTimeNs);
+        writer.WritePropertyName("wr_highest_offset");
+        QapiJson.WriteInt64(writer, value.WrHighestOffset);
+        writer.WritePropertyName("rd_merged");
+        QapiJson.WriteInt64(writer, value.RdMerged);
+        writer.WritePropertyName("wr_merged");
+        QapiJson.WriteInt64(writer, value.WrMerged);
+        if (value.ZoneAppendMerged is { } m17)
+        {
+            writer.WritePropertyName("zone_append_merged");
+            QapiJson.WriteInt64(writer, m17);
+        }
+        writer.WritePropertyName("unmap_merged");
+        QapiJson.WriteInt64(writer, value.UnmapMerged);
+        if (value.IdleTimeNs is { } m19)
+        {
+            writer.WritePropertyName("idle_time_ns");
+            QapiJson.WriteInt64(writer, m19);
+        }
+        writer.WritePropertyName("failed_rd_operations");
+        QapiJson.WriteInt64(writer, value.FailedRdOperations);
+        writer.WritePropertyName("failed_wr_operations");
+        QapiJson.WriteInt64(writer, value.FailedWrOperations);
+        if (value.FailedZoneAppendOperations is { } m22)
+        {
+            writer.WritePropertyName("failed_zone_append_operations");
+            QapiJson.WriteInt64(writer, m22);
+        }
+        writer.WritePropertyName("failed_flush_operations");
+        QapiJson.WriteInt64(writer, value.FailedFlushOperations);
+        writer.WritePropertyName("failed_unmap_operations");
+        QapiJson.WriteInt64(writer, value.FailedUnmapOperations);
+        writer.WritePropertyName("invalid_rd_operations");
+        QapiJson.WriteInt64(writer, value.InvalidRdOperations);
+        writer.WritePropertyName("invalid_wr_operations");
+        QapiJson.WriteInt64(writer, value.InvalidWrOperations);
+        if (value.InvalidZoneAppendOperations is { } m27)
+        {
+            writer.WritePropertyName("invalid_zone_append_operations");
+            QapiJson.WriteInt64(writer, m27);
+        }
+        writer.WritePropertyName("invalid_flush_operations");
+        QapiJson.WriteInt64(writer, value.InvalidFlushOperations);
+        writer.WritePropertyName("invalid_unmap_operations");
+        QapiJson.WriteInt64(writer, value.InvalidUnmapOperations);
+        writer.WritePropertyName("account_invalid");
+        QapiJson.WriteBool(writer, value.AccountInvalid);
+        writer.WritePropertyName("account_failed");
+        QapiJson.WriteBool(writer, value.AccountFailed);
+        if (value.TimedStats is { } m32)
+        {
+            writer.WritePropertyName("timed_stats");
+            QapiJson.WriteList(writer, m32, QapiJson.Write<BlockDeviceTimedStats>);
+        }
+        if (value.RdLatencyHistogram is { } m33)
+        {
+            writer.WritePropertyName("rd_latency_histogram");
+            QapiJson.Write<BlockLatencyHistogramInfo>(writer, m33);
+        }
+        if (value.WrLatencyHistogram is { } m34)
+        {
+            writer.WritePropertyName("wr_latency_histogram");
+            QapiJson.Write<BlockLatencyHistogramInfo>(writer, m34);
+        }
+        if (value.ZoneAppendLatencyHistogram is { } m35)
+        {
+            writer.WritePropertyName("zone_append_latency_histogram");
+            QapiJson.Write<BlockLatencyHistogramInfo>(writer, m35);
+        }
+        if (value.FlushLatencyHistogram is { } m36)
+        {
+            writer.WritePropertyName("flush_latency_histogram");
+            QapiJson.Write<BlockLatencyHistogramInfo>(writer, m36);
+        }
+        writer.WriteEndObject();
+    }
 }

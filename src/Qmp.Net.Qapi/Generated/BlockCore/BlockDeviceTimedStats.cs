@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDeviceTimedStats</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDeviceTimedStats
+public sealed partial record BlockDeviceTimedStats : IQapiJson<BlockDeviceTimedStats>
 {
     /// <summary>Gets the member <c>interval_length</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("interval_length")]
@@ -77,4 +77,78 @@ public sealed partial record BlockDeviceTimedStats
     /// <summary>Gets the member <c>avg_zone_append_queue_depth</c> (mandatory, QAPI type <c>number</c>). Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("avg_zone_append_queue_depth")]
     public double? AvgZoneAppendQueueDepth { get; init; }
+
+    static BlockDeviceTimedStats IQapiJson<BlockDeviceTimedStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDeviceTimedStats");
+        return new()
+        {
+            IntervalLength = QapiJson.Member(element, "interval_length", QapiJson.ReadInt64),
+            MinRdLatencyNs = QapiJson.Member(element, "min_rd_latency_ns", QapiJson.ReadInt64),
+            MaxRdLatencyNs = QapiJson.Member(element, "max_rd_latency_ns", QapiJson.ReadInt64),
+            AvgRdLatencyNs = QapiJson.Member(element, "avg_rd_latency_ns", QapiJson.ReadInt64),
+            MinWrLatencyNs = QapiJson.Member(element, "min_wr_latency_ns", QapiJson.ReadInt64),
+            MaxWrLatencyNs = QapiJson.Member(element, "max_wr_latency_ns", QapiJson.ReadInt64),
+            AvgWrLatencyNs = QapiJson.Member(element, "avg_wr_latency_ns", QapiJson.ReadInt64),
+            MinZoneAppendLatencyNs = QapiJson.ValueMember(element, "min_zone_append_latency_ns", QapiJson.ReadInt64),
+            MaxZoneAppendLatencyNs = QapiJson.ValueMember(element, "max_zone_append_latency_ns", QapiJson.ReadInt64),
+            AvgZoneAppendLatencyNs = QapiJson.ValueMember(element, "avg_zone_append_latency_ns", QapiJson.ReadInt64),
+            MinFlushLatencyNs = QapiJson.Member(element, "min_flush_latency_ns", QapiJson.ReadInt64),
+            MaxFlushLatencyNs = QapiJson.Member(element, "max_flush_latency_ns", QapiJson.ReadInt64),
+            AvgFlushLatencyNs = QapiJson.Member(element, "avg_flush_latency_ns", QapiJson.ReadInt64),
+            AvgRdQueueDepth = QapiJson.Member(element, "avg_rd_queue_depth", QapiJson.ReadDouble),
+            AvgWrQueueDepth = QapiJson.Member(element, "avg_wr_queue_depth", QapiJson.ReadDouble),
+            AvgZoneAppendQueueDepth = QapiJson.ValueMember(element, "avg_zone_append_queue_depth", QapiJson.ReadDouble),
+        };
+    }
+
+    static void IQapiJson<BlockDeviceTimedStats>.WriteJson(Utf8JsonWriter writer, BlockDeviceTimedStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("interval_length");
+        QapiJson.WriteInt64(writer, value.IntervalLength);
+        writer.WritePropertyName("min_rd_latency_ns");
+        QapiJson.WriteInt64(writer, value.MinRdLatencyNs);
+        writer.WritePropertyName("max_rd_latency_ns");
+        QapiJson.WriteInt64(writer, value.MaxRdLatencyNs);
+        writer.WritePropertyName("avg_rd_latency_ns");
+        QapiJson.WriteInt64(writer, value.AvgRdLatencyNs);
+        writer.WritePropertyName("min_wr_latency_ns");
+        QapiJson.WriteInt64(writer, value.MinWrLatencyNs);
+        writer.WritePropertyName("max_wr_latency_ns");
+        QapiJson.WriteInt64(writer, value.MaxWrLatencyNs);
+        writer.WritePropertyName("avg_wr_latency_ns");
+        QapiJson.WriteInt64(writer, value.AvgWrLatencyNs);
+        if (value.MinZoneAppendLatencyNs is { } m7)
+        {
+            writer.WritePropertyName("min_zone_append_latency_ns");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.MaxZoneAppendLatencyNs is { } m8)
+        {
+            writer.WritePropertyName("max_zone_append_latency_ns");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.AvgZoneAppendLatencyNs is { } m9)
+        {
+            writer.WritePropertyName("avg_zone_append_latency_ns");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        writer.WritePropertyName("min_flush_latency_ns");
+        QapiJson.WriteInt64(writer, value.MinFlushLatencyNs);
+        writer.WritePropertyName("max_flush_latency_ns");
+        QapiJson.WriteInt64(writer, value.MaxFlushLatencyNs);
+        writer.WritePropertyName("avg_flush_latency_ns");
+        QapiJson.WriteInt64(writer, value.AvgFlushLatencyNs);
+        writer.WritePropertyName("avg_rd_queue_depth");
+        QapiJson.WriteDouble(writer, value.AvgRdQueueDepth);
+        writer.WritePropertyName("avg_wr_queue_depth");
+        QapiJson.WriteDouble(writer, value.AvgWrQueueDepth);
+        if (value.AvgZoneAppendQueueDepth is { } m15)
+        {
+            writer.WritePropertyName("avg_zone_append_queue_depth");
+            QapiJson.WriteDouble(writer, m15);
+        }
+        writer.WriteEndObject();
+    }
 }

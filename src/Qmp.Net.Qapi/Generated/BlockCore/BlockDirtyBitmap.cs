@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmap</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmap
+public sealed partial record BlockDirtyBitmap : IQapiJson<BlockDirtyBitmap>
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
@@ -21,4 +21,30 @@ public sealed partial record BlockDirtyBitmap
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
+
+    static BlockDirtyBitmap IQapiJson<BlockDirtyBitmap>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmap");
+        return new()
+        {
+            Node = QapiJson.Member(element, "node", QapiJson.ReadString)!,
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmap>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmap value)
+    {
+        writer.WriteStartObject();
+        if (value.Node is { } m0)
+        {
+            writer.WritePropertyName("node");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Name is { } m1)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

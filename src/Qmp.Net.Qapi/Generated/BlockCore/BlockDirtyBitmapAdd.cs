@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapAdd</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmapAdd
+public sealed partial record BlockDirtyBitmapAdd : IQapiJson<BlockDirtyBitmapAdd>
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
@@ -33,4 +33,48 @@ public sealed partial record BlockDirtyBitmapAdd
     /// <summary>Gets the member <c>disabled</c> (optional, QAPI type <c>bool</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("disabled")]
     public bool? Disabled { get; init; }
+
+    static BlockDirtyBitmapAdd IQapiJson<BlockDirtyBitmapAdd>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmapAdd");
+        return new()
+        {
+            Node = QapiJson.Member(element, "node", QapiJson.ReadString)!,
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Granularity = QapiJson.ValueMember(element, "granularity", QapiJson.ReadUInt32),
+            Persistent = QapiJson.ValueMember(element, "persistent", QapiJson.ReadBool),
+            Disabled = QapiJson.ValueMember(element, "disabled", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmapAdd>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapAdd value)
+    {
+        writer.WriteStartObject();
+        if (value.Node is { } m0)
+        {
+            writer.WritePropertyName("node");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Name is { } m1)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Granularity is { } m2)
+        {
+            writer.WritePropertyName("granularity");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.Persistent is { } m3)
+        {
+            writer.WritePropertyName("persistent");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Disabled is { } m4)
+        {
+            writer.WritePropertyName("disabled");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapMerge</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmapMerge
+public sealed partial record BlockDirtyBitmapMerge : IQapiJson<BlockDirtyBitmapMerge>
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
@@ -25,4 +25,36 @@ public sealed partial record BlockDirtyBitmapMerge
     /// <summary>Gets the member <c>bitmaps</c> (mandatory, QAPI type <c>[BlockDirtyBitmapOrStr]</c>).</summary>
     [JsonPropertyName("bitmaps")]
     public required IReadOnlyList<BlockDirtyBitmapOrStr> Bitmaps { get; init; }
+
+    static BlockDirtyBitmapMerge IQapiJson<BlockDirtyBitmapMerge>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmapMerge");
+        return new()
+        {
+            Node = QapiJson.Member(element, "node", QapiJson.ReadString)!,
+            Target = QapiJson.Member(element, "target", QapiJson.ReadString)!,
+            Bitmaps = QapiJson.ListMember(element, "bitmaps", QapiJson.Read<BlockDirtyBitmapOrStr>)!,
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmapMerge>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapMerge value)
+    {
+        writer.WriteStartObject();
+        if (value.Node is { } m0)
+        {
+            writer.WritePropertyName("node");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Target is { } m1)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Bitmaps is { } m2)
+        {
+            writer.WritePropertyName("bitmaps");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<BlockDirtyBitmapOrStr>);
+        }
+        writer.WriteEndObject();
+    }
 }

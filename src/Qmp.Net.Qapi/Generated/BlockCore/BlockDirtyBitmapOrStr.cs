@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI alternate <c>BlockDirtyBitmapOrStr</c>. Since QEMU 4.1. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(BlockDirtyBitmapOrStrConverter))]
-public sealed partial record BlockDirtyBitmapOrStr
+[JsonConverter(typeof(QapiConverter<BlockDirtyBitmapOrStr>))]
+public sealed partial record BlockDirtyBitmapOrStr : IQapiJson<BlockDirtyBitmapOrStr>
 {
     /// <summary>Gets the branch <c>local</c> (QAPI type <c>str</c>, a JSON string), or <see langword="null"/> when another branch is set.</summary>
     public string? Local { get; init; }
@@ -28,22 +28,19 @@ public sealed partial record BlockDirtyBitmapOrStr
     /// <summary>Converts a value of the <c>external</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator BlockDirtyBitmapOrStr(BlockDirtyBitmap value) => new() { External = value };
-}
 
-internal sealed class BlockDirtyBitmapOrStrConverter : JsonConverter<BlockDirtyBitmapOrStr>
-{
-    public override BlockDirtyBitmapOrStr? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static BlockDirtyBitmapOrStr IQapiJson<BlockDirtyBitmapOrStr>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.String => new BlockDirtyBitmapOrStr { Local = QapiJson.Read<string>(ref reader) },
-        JsonTokenType.StartObject => new BlockDirtyBitmapOrStr { External = QapiJson.Read<BlockDirtyBitmap>(ref reader) },
-        _ => throw new JsonException("No branch of BlockDirtyBitmapOrStr takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.String => new BlockDirtyBitmapOrStr { Local = QapiJson.ReadString(element) },
+        JsonValueKind.Object => new BlockDirtyBitmapOrStr { External = QapiJson.Read<BlockDirtyBitmap>(element) },
+        _ => throw new JsonException("No branch of BlockDirtyBitmapOrStr takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, BlockDirtyBitmapOrStr value, JsonSerializerOptions options)
+    static void IQapiJson<BlockDirtyBitmapOrStr>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapOrStr value)
     {
         if (value.Local is { } localValue)
         {
-            QapiJson.Write<string>(writer, localValue);
+            QapiJson.WriteString(writer, localValue);
         }
         else if (value.External is { } externalValue)
         {

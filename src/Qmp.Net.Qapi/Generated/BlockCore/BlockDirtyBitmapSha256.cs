@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapSha256</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmapSha256
+public sealed partial record BlockDirtyBitmapSha256 : IQapiJson<BlockDirtyBitmapSha256>
 {
     /// <summary>Gets the member <c>sha256</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sha256")]
     public string Sha256 { get; init; } = "";
+
+    static BlockDirtyBitmapSha256 IQapiJson<BlockDirtyBitmapSha256>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmapSha256");
+        return new()
+        {
+            Sha256 = QapiJson.Member(element, "sha256", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmapSha256>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapSha256 value)
+    {
+        writer.WriteStartObject();
+        if (value.Sha256 is { } m0)
+        {
+            writer.WritePropertyName("sha256");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

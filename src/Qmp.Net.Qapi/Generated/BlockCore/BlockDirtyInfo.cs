@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyInfo</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyInfo
+public sealed partial record BlockDirtyInfo : IQapiJson<BlockDirtyInfo>
 {
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.4.</summary>
     [JsonPropertyName("name")]
@@ -41,4 +41,45 @@ public sealed partial record BlockDirtyInfo
     /// <summary>Gets the member <c>inconsistent</c> (optional, QAPI type <c>bool</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("inconsistent")]
     public bool? Inconsistent { get; init; }
+
+    static BlockDirtyInfo IQapiJson<BlockDirtyInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            Count = QapiJson.Member(element, "count", QapiJson.ReadInt64),
+            Granularity = QapiJson.Member(element, "granularity", QapiJson.ReadUInt32),
+            Recording = QapiJson.Member(element, "recording", QapiJson.ReadBool),
+            Busy = QapiJson.Member(element, "busy", QapiJson.ReadBool),
+            Persistent = QapiJson.Member(element, "persistent", QapiJson.ReadBool),
+            Inconsistent = QapiJson.ValueMember(element, "inconsistent", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockDirtyInfo>.WriteJson(Utf8JsonWriter writer, BlockDirtyInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("count");
+        QapiJson.WriteInt64(writer, value.Count);
+        writer.WritePropertyName("granularity");
+        QapiJson.WriteUInt32(writer, value.Granularity);
+        writer.WritePropertyName("recording");
+        QapiJson.WriteBool(writer, value.Recording);
+        writer.WritePropertyName("busy");
+        QapiJson.WriteBool(writer, value.Busy);
+        writer.WritePropertyName("persistent");
+        QapiJson.WriteBool(writer, value.Persistent);
+        if (value.Inconsistent is { } m6)
+        {
+            writer.WritePropertyName("inconsistent");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

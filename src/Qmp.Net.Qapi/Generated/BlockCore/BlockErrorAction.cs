@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockErrorAction</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockErrorAction>))]
-public readonly partial struct BlockErrorAction : IEquatable<BlockErrorAction>, IQapiEnum<BlockErrorAction>
+public readonly partial record struct BlockErrorAction : IQapiEnum<BlockErrorAction>, IQapiJson<BlockErrorAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockErrorAction : IEquatable<BlockErrorAction>, 
     public BlockErrorAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct BlockErrorAction : IEquatable<BlockErrorAction>, 
     /// <summary>The value <c>stop</c>.</summary>
     public static BlockErrorAction Stop => new("stop", Known.Stop);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockErrorAction left, BlockErrorAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockErrorAction left, BlockErrorAction right) => !left.Equals(right);
-
     static BlockErrorAction IQapiEnum<BlockErrorAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockErrorAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockErrorAction IQapiJson<BlockErrorAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockErrorAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockErrorAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockErrorAction>.WriteJson(Utf8JsonWriter writer, BlockErrorAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

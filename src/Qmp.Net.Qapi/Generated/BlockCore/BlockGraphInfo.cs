@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockGraphInfo</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record BlockGraphInfo
+public sealed partial record BlockGraphInfo : IQapiJson<BlockGraphInfo>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -69,4 +69,99 @@ public sealed partial record BlockGraphInfo
     /// <summary>Gets the member <c>children</c> (mandatory, QAPI type <c>[BlockChildInfo]</c>).</summary>
     [JsonPropertyName("children")]
     public IReadOnlyList<BlockChildInfo> Children { get; init; } = [];
+
+    static BlockGraphInfo IQapiJson<BlockGraphInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockGraphInfo");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString) ?? "",
+            Format = QapiJson.Member(element, "format", QapiJson.ReadString) ?? "",
+            DirtyFlag = QapiJson.ValueMember(element, "dirty-flag", QapiJson.ReadBool),
+            ActualSize = QapiJson.ValueMember(element, "actual-size", QapiJson.ReadInt64),
+            VirtualSize = QapiJson.Member(element, "virtual-size", QapiJson.ReadInt64),
+            ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadInt64),
+            Encrypted = QapiJson.ValueMember(element, "encrypted", QapiJson.ReadBool),
+            Compressed = QapiJson.ValueMember(element, "compressed", QapiJson.ReadBool),
+            BackingFilename = QapiJson.Member(element, "backing-filename", QapiJson.ReadString),
+            FullBackingFilename = QapiJson.Member(element, "full-backing-filename", QapiJson.ReadString),
+            BackingFilenameFormat = QapiJson.Member(element, "backing-filename-format", QapiJson.ReadString),
+            Snapshots = QapiJson.ListMember(element, "snapshots", QapiJson.Read<SnapshotInfo>),
+            FormatSpecific = QapiJson.Member<ImageInfoSpecific>(element, "format-specific"),
+            Children = QapiJson.ListMember(element, "children", QapiJson.Read<BlockChildInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<BlockGraphInfo>.WriteJson(Utf8JsonWriter writer, BlockGraphInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Format is { } m1)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.DirtyFlag is { } m2)
+        {
+            writer.WritePropertyName("dirty-flag");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ActualSize is { } m3)
+        {
+            writer.WritePropertyName("actual-size");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        writer.WritePropertyName("virtual-size");
+        QapiJson.WriteInt64(writer, value.VirtualSize);
+        if (value.ClusterSize is { } m5)
+        {
+            writer.WritePropertyName("cluster-size");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Encrypted is { } m6)
+        {
+            writer.WritePropertyName("encrypted");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.Compressed is { } m7)
+        {
+            writer.WritePropertyName("compressed");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.BackingFilename is { } m8)
+        {
+            writer.WritePropertyName("backing-filename");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.FullBackingFilename is { } m9)
+        {
+            writer.WritePropertyName("full-backing-filename");
+            QapiJson.WriteString(writer, m9);
+        }
+        if (value.BackingFilenameFormat is { } m10)
+        {
+            writer.WritePropertyName("backing-filename-format");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.Snapshots is { } m11)
+        {
+            writer.WritePropertyName("snapshots");
+            QapiJson.WriteList(writer, m11, QapiJson.Write<SnapshotInfo>);
+        }
+        if (value.FormatSpecific is { } m12)
+        {
+            writer.WritePropertyName("format-specific");
+            QapiJson.Write<ImageInfoSpecific>(writer, m12);
+        }
+        if (value.Children is { } m13)
+        {
+            writer.WritePropertyName("children");
+            QapiJson.WriteList(writer, m13, QapiJson.Write<BlockChildInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

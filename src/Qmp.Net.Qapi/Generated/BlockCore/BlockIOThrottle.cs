@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockIOThrottle</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockIOThrottle
+public sealed partial record BlockIOThrottle : IQapiJson<BlockIOThrottle>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -102,4 +102,132 @@ public sealed partial record BlockIOThrottle
     /// <summary>Gets the member <c>group</c> (optional, QAPI type <c>str</c>). Since QEMU 2.4.</summary>
     [JsonPropertyName("group")]
     public string? Group { get; init; }
+
+    static BlockIOThrottle IQapiJson<BlockIOThrottle>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockIOThrottle");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Bps = QapiJson.Member(element, "bps", QapiJson.ReadInt64),
+            BpsRd = QapiJson.Member(element, "bps_rd", QapiJson.ReadInt64),
+            BpsWr = QapiJson.Member(element, "bps_wr", QapiJson.ReadInt64),
+            Iops = QapiJson.Member(element, "iops", QapiJson.ReadInt64),
+            IopsRd = QapiJson.Member(element, "iops_rd", QapiJson.ReadInt64),
+            IopsWr = QapiJson.Member(element, "iops_wr", QapiJson.ReadInt64),
+            BpsMax = QapiJson.ValueMember(element, "bps_max", QapiJson.ReadInt64),
+            BpsRdMax = QapiJson.ValueMember(element, "bps_rd_max", QapiJson.ReadInt64),
+            BpsWrMax = QapiJson.ValueMember(element, "bps_wr_max", QapiJson.ReadInt64),
+            IopsMax = QapiJson.ValueMember(element, "iops_max", QapiJson.ReadInt64),
+            IopsRdMax = QapiJson.ValueMember(element, "iops_rd_max", QapiJson.ReadInt64),
+            IopsWrMax = QapiJson.ValueMember(element, "iops_wr_max", QapiJson.ReadInt64),
+            BpsMaxLength = QapiJson.ValueMember(element, "bps_max_length", QapiJson.ReadInt64),
+            BpsRdMaxLength = QapiJson.ValueMember(element, "bps_rd_max_length", QapiJson.ReadInt64),
+            BpsWrMaxLength = QapiJson.ValueMember(element, "bps_wr_max_length", QapiJson.ReadInt64),
+            IopsMaxLength = QapiJson.ValueMember(element, "iops_max_length", QapiJson.ReadInt64),
+            IopsRdMaxLength = QapiJson.ValueMember(element, "iops_rd_max_length", QapiJson.ReadInt64),
+            IopsWrMaxLength = QapiJson.ValueMember(element, "iops_wr_max_length", QapiJson.ReadInt64),
+            IopsSize = QapiJson.ValueMember(element, "iops_size", QapiJson.ReadInt64),
+            Group = QapiJson.Member(element, "group", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockIOThrottle>.WriteJson(Utf8JsonWriter writer, BlockIOThrottle value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("bps");
+        QapiJson.WriteInt64(writer, value.Bps);
+        writer.WritePropertyName("bps_rd");
+        QapiJson.WriteInt64(writer, value.BpsRd);
+        writer.WritePropertyName("bps_wr");
+        QapiJson.WriteInt64(writer, value.BpsWr);
+        writer.WritePropertyName("iops");
+        QapiJson.WriteInt64(writer, value.Iops);
+        writer.WritePropertyName("iops_rd");
+        QapiJson.WriteInt64(writer, value.IopsRd);
+        writer.WritePropertyName("iops_wr");
+        QapiJson.WriteInt64(writer, value.IopsWr);
+        if (value.BpsMax is { } m8)
+        {
+            writer.WritePropertyName("bps_max");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.BpsRdMax is { } m9)
+        {
+            writer.WritePropertyName("bps_rd_max");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        if (value.BpsWrMax is { } m10)
+        {
+            writer.WritePropertyName("bps_wr_max");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.IopsMax is { } m11)
+        {
+            writer.WritePropertyName("iops_max");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        if (value.IopsRdMax is { } m12)
+        {
+            writer.WritePropertyName("iops_rd_max");
+            QapiJson.WriteInt64(writer, m12);
+        }
+        if (value.IopsWrMax is { } m13)
+        {
+            writer.WritePropertyName("iops_wr_max");
+            QapiJson.WriteInt64(writer, m13);
+        }
+        if (value.BpsMaxLength is { } m14)
+        {
+            writer.WritePropertyName("bps_max_length");
+            QapiJson.WriteInt64(writer, m14);
+        }
+        if (value.BpsRdMaxLength is { } m15)
+        {
+            writer.WritePropertyName("bps_rd_max_length");
+            QapiJson.WriteInt64(writer, m15);
+        }
+        if (value.BpsWrMaxLength is { } m16)
+        {
+            writer.WritePropertyName("bps_wr_max_length");
+            QapiJson.WriteInt64(writer, m16);
+        }
+        if (value.IopsMaxLength is { } m17)
+        {
+            writer.WritePropertyName("iops_max_length");
+            QapiJson.WriteInt64(writer, m17);
+        }
+        if (value.IopsRdMaxLength is { } m18)
+        {
+            writer.WritePropertyName("iops_rd_max_length");
+            QapiJson.WriteInt64(writer, m18);
+        }
+        if (value.IopsWrMaxLength is { } m19)
+        {
+            writer.WritePropertyName("iops_wr_max_length");
+            QapiJson.WriteInt64(writer, m19);
+        }
+        if (value.IopsSize is { } m20)
+        {
+            writer.WritePropertyName("iops_size");
+            QapiJson.WriteInt64(writer, m20);
+        }
+        if (value.Group is { } m21)
+        {
+            writer.WritePropertyName("group");
+            QapiJson.WriteString(writer, m21);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_IMAGE_CORRUPTED</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_IMAGE_CORRUPTED">QEMU's QMP reference</seealso>
-public sealed partial record BlockImageCorruptedEvent : QapiEvent, IQapiEvent<BlockImageCorruptedEvent>
+public sealed partial record BlockImageCorruptedEvent : QapiEvent, IQapiEvent<BlockImageCorruptedEvent>, IQapiJson<BlockImageCorruptedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_IMAGE_CORRUPTED</c>.</summary>
     public static string EventName => "BLOCK_IMAGE_CORRUPTED";
@@ -43,4 +43,51 @@ public sealed partial record BlockImageCorruptedEvent : QapiEvent, IQapiEvent<Bl
     /// <summary>Gets the member <c>fatal</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.2.</summary>
     [JsonPropertyName("fatal")]
     public bool Fatal { get; init; }
+
+    static BlockImageCorruptedEvent IQapiJson<BlockImageCorruptedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockImageCorruptedEvent");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Msg = QapiJson.Member(element, "msg", QapiJson.ReadString) ?? "",
+            Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadInt64),
+            Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+            Fatal = QapiJson.Member(element, "fatal", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockImageCorruptedEvent>.WriteJson(Utf8JsonWriter writer, BlockImageCorruptedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Msg is { } m2)
+        {
+            writer.WritePropertyName("msg");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Offset is { } m3)
+        {
+            writer.WritePropertyName("offset");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Size is { } m4)
+        {
+            writer.WritePropertyName("size");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        writer.WritePropertyName("fatal");
+        QapiJson.WriteBool(writer, value.Fatal);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockInfo
+public sealed partial record BlockInfo : IQapiJson<BlockInfo>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -45,4 +45,60 @@ public sealed partial record BlockInfo
     /// <summary>Gets the member <c>io-status</c> (optional, QAPI type <c>BlockDeviceIoStatus</c>).</summary>
     [JsonPropertyName("io-status")]
     public BlockDeviceIoStatus? IoStatus { get; init; }
+
+    static BlockInfo IQapiJson<BlockInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockInfo");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Qdev = QapiJson.Member(element, "qdev", QapiJson.ReadString),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            Removable = QapiJson.Member(element, "removable", QapiJson.ReadBool),
+            Locked = QapiJson.Member(element, "locked", QapiJson.ReadBool),
+            Inserted = QapiJson.Member<BlockDeviceInfo>(element, "inserted"),
+            TrayOpen = QapiJson.ValueMember(element, "tray_open", QapiJson.ReadBool),
+            IoStatus = QapiJson.ValueMember<BlockDeviceIoStatus>(element, "io-status"),
+        };
+    }
+
+    static void IQapiJson<BlockInfo>.WriteJson(Utf8JsonWriter writer, BlockInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Qdev is { } m1)
+        {
+            writer.WritePropertyName("qdev");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Type is { } m2)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WritePropertyName("removable");
+        QapiJson.WriteBool(writer, value.Removable);
+        writer.WritePropertyName("locked");
+        QapiJson.WriteBool(writer, value.Locked);
+        if (value.Inserted is { } m5)
+        {
+            writer.WritePropertyName("inserted");
+            QapiJson.Write<BlockDeviceInfo>(writer, m5);
+        }
+        if (value.TrayOpen is { } m6)
+        {
+            writer.WritePropertyName("tray_open");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.IoStatus is { } m7)
+        {
+            writer.WritePropertyName("io-status");
+            QapiJson.Write<BlockDeviceIoStatus>(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_IO_ERROR</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_IO_ERROR">QEMU's QMP reference</seealso>
-public sealed partial record BlockIoErrorEvent : QapiEvent, IQapiEvent<BlockIoErrorEvent>
+public sealed partial record BlockIoErrorEvent : QapiEvent, IQapiEvent<BlockIoErrorEvent>, IQapiJson<BlockIoErrorEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_IO_ERROR</c>.</summary>
     public static string EventName => "BLOCK_IO_ERROR";
@@ -49,4 +49,60 @@ public sealed partial record BlockIoErrorEvent : QapiEvent, IQapiEvent<BlockIoEr
     /// <summary>Gets the member <c>reason</c> (mandatory, QAPI type <c>str</c>). Since QEMU 2.2.</summary>
     [JsonPropertyName("reason")]
     public string Reason { get; init; } = "";
+
+    static BlockIoErrorEvent IQapiJson<BlockIoErrorEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockIoErrorEvent");
+        return new()
+        {
+            QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Operation = QapiJson.Member<IoOperationType>(element, "operation"),
+            Action = QapiJson.Member<BlockErrorAction>(element, "action"),
+            Nospace = QapiJson.ValueMember(element, "nospace", QapiJson.ReadBool),
+            Reason = QapiJson.Member(element, "reason", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<BlockIoErrorEvent>.WriteJson(Utf8JsonWriter writer, BlockIoErrorEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.QomPath is { } m0)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.NodeName is { } m2)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Operation.Value.Length > 0)
+        {
+            writer.WritePropertyName("operation");
+            QapiJson.Write<IoOperationType>(writer, value.Operation);
+        }
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<BlockErrorAction>(writer, value.Action);
+        }
+        if (value.Nospace is { } m5)
+        {
+            writer.WritePropertyName("nospace");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.Reason is { } m6)
+        {
+            writer.WritePropertyName("reason");
+            QapiJson.WriteString(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

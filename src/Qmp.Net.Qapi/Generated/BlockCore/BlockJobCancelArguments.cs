@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-job-cancel</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockJobCancelArguments
+public sealed partial record BlockJobCancelArguments : IQapiJson<BlockJobCancelArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -21,4 +21,30 @@ public sealed partial record BlockJobCancelArguments
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>). Since QEMU 1.3.</summary>
     [JsonPropertyName("force")]
     public bool? Force { get; init; }
+
+    static BlockJobCancelArguments IQapiJson<BlockJobCancelArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobCancelArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Force = QapiJson.ValueMember(element, "force", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockJobCancelArguments>.WriteJson(Utf8JsonWriter writer, BlockJobCancelArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Force is { } m1)
+        {
+            writer.WritePropertyName("force");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockJobChangeOptions</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockJobChangeOptionsConverter))]
-public partial record BlockJobChangeOptions
+[JsonConverter(typeof(QapiConverter<BlockJobChangeOptions>))]
+public partial record BlockJobChangeOptions : IQapiJson<BlockJobChangeOptions>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -28,6 +28,56 @@ public partial record BlockJobChangeOptions
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static BlockJobChangeOptions IQapiJson<BlockJobChangeOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobChangeOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "mirror" => new MirrorBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<JobType>(element, "type"),
+                CopyMode = QapiJson.Member<MirrorCopyMode>(element, "copy-mode"),
+            },
+            _ => new BlockJobChangeOptions
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<JobType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockJobChangeOptions>.WriteJson(Utf8JsonWriter writer, BlockJobChangeOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<JobType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case MirrorBranch branch0:
+                if (branch0.CopyMode.Value.Length > 0)
+                {
+                    writer.WritePropertyName("copy-mode");
+                    QapiJson.Write<MirrorCopyMode>(writer, branch0.CopyMode);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>mirror</c> (<c>type</c> = <c>mirror</c>, members of <c>BlockJobChangeOptionsMirror</c>).</summary>
     public sealed partial record MirrorBranch : BlockJobChangeOptions
     {
@@ -38,39 +88,5 @@ public partial record BlockJobChangeOptions
         [JsonPropertyName("copy-mode")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public required MirrorCopyMode CopyMode { get; init; }
-    }
-}
-
-internal sealed class BlockJobChangeOptionsConverter : JsonConverter<BlockJobChangeOptions>
-{
-    public override BlockJobChangeOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "mirror" => QapiJson.Read<BlockJobChangeOptions.MirrorBranch>(element),
-            _ => new BlockJobChangeOptions
-            {
-                Id = QapiJson.Member<string>(element, "id")!,
-                Type = QapiJson.Member<JobType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockJobChangeOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockJobChangeOptions.MirrorBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<string>(writer, "id", value.Id);
-        QapiJson.WriteMember<JobType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "type"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockJobChangeOptionsMirror</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record BlockJobChangeOptionsMirror
+public sealed partial record BlockJobChangeOptionsMirror : IQapiJson<BlockJobChangeOptionsMirror>
 {
     /// <summary>Gets the member <c>copy-mode</c> (mandatory, QAPI type <c>MirrorCopyMode</c>).</summary>
     [JsonPropertyName("copy-mode")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public required MirrorCopyMode CopyMode { get; init; }
+
+    static BlockJobChangeOptionsMirror IQapiJson<BlockJobChangeOptionsMirror>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobChangeOptionsMirror");
+        return new()
+        {
+            CopyMode = QapiJson.Member<MirrorCopyMode>(element, "copy-mode"),
+        };
+    }
+
+    static void IQapiJson<BlockJobChangeOptionsMirror>.WriteJson(Utf8JsonWriter writer, BlockJobChangeOptionsMirror value)
+    {
+        writer.WriteStartObject();
+        if (value.CopyMode.Value.Length > 0)
+        {
+            writer.WritePropertyName("copy-mode");
+            QapiJson.Write<MirrorCopyMode>(writer, value.CopyMode);
+        }
+        writer.WriteEndObject();
+    }
 }

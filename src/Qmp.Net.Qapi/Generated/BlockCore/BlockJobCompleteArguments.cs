@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-job-complete</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockJobCompleteArguments
+public sealed partial record BlockJobCompleteArguments : IQapiJson<BlockJobCompleteArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
     public required string Device { get; init; }
+
+    static BlockJobCompleteArguments IQapiJson<BlockJobCompleteArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobCompleteArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockJobCompleteArguments>.WriteJson(Utf8JsonWriter writer, BlockJobCompleteArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_JOB_COMPLETED</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_JOB_COMPLETED">QEMU's QMP reference</seealso>
-public sealed partial record BlockJobCompletedEvent : QapiEvent, IQapiEvent<BlockJobCompletedEvent>
+public sealed partial record BlockJobCompletedEvent : QapiEvent, IQapiEvent<BlockJobCompletedEvent>, IQapiJson<BlockJobCompletedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_JOB_COMPLETED</c>.</summary>
     public static string EventName => "BLOCK_JOB_COMPLETED";
@@ -44,4 +44,45 @@ public sealed partial record BlockJobCompletedEvent : QapiEvent, IQapiEvent<Bloc
     /// <summary>Gets the member <c>error</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("error")]
     public string? Error { get; init; }
+
+    static BlockJobCompletedEvent IQapiJson<BlockJobCompletedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobCompletedEvent");
+        return new()
+        {
+            Type = QapiJson.Member<JobType>(element, "type"),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Len = QapiJson.Member(element, "len", QapiJson.ReadInt64),
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+            Speed = QapiJson.Member(element, "speed", QapiJson.ReadInt64),
+            Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockJobCompletedEvent>.WriteJson(Utf8JsonWriter writer, BlockJobCompletedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<JobType>(writer, value.Type);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("len");
+        QapiJson.WriteInt64(writer, value.Len);
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        writer.WritePropertyName("speed");
+        QapiJson.WriteInt64(writer, value.Speed);
+        if (value.Error is { } m5)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_JOB_ERROR</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_JOB_ERROR">QEMU's QMP reference</seealso>
-public sealed partial record BlockJobErrorEvent : QapiEvent, IQapiEvent<BlockJobErrorEvent>
+public sealed partial record BlockJobErrorEvent : QapiEvent, IQapiEvent<BlockJobErrorEvent>, IQapiJson<BlockJobErrorEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_JOB_ERROR</c>.</summary>
     public static string EventName => "BLOCK_JOB_ERROR";
@@ -33,4 +33,36 @@ public sealed partial record BlockJobErrorEvent : QapiEvent, IQapiEvent<BlockJob
     [JsonPropertyName("action")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockErrorAction Action { get; init; }
+
+    static BlockJobErrorEvent IQapiJson<BlockJobErrorEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobErrorEvent");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Operation = QapiJson.Member<IoOperationType>(element, "operation"),
+            Action = QapiJson.Member<BlockErrorAction>(element, "action"),
+        };
+    }
+
+    static void IQapiJson<BlockJobErrorEvent>.WriteJson(Utf8JsonWriter writer, BlockJobErrorEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Operation.Value.Length > 0)
+        {
+            writer.WritePropertyName("operation");
+            QapiJson.Write<IoOperationType>(writer, value.Operation);
+        }
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<BlockErrorAction>(writer, value.Action);
+        }
+        writer.WriteEndObject();
+    }
 }

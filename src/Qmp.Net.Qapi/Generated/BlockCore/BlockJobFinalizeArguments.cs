@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-job-finalize</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockJobFinalizeArguments
+public sealed partial record BlockJobFinalizeArguments : IQapiJson<BlockJobFinalizeArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static BlockJobFinalizeArguments IQapiJson<BlockJobFinalizeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobFinalizeArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockJobFinalizeArguments>.WriteJson(Utf8JsonWriter writer, BlockJobFinalizeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockJobInfo</c>. Since QEMU 1.1. In QEMU 10.0 only (not in 7.2). A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockJobInfoConverter))]
-public partial record BlockJobInfo
+[JsonConverter(typeof(QapiConverter<BlockJobInfo>))]
+public partial record BlockJobInfo : IQapiJson<BlockJobInfo>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>JobType</c>).</summary>
     [JsonPropertyName("type")]
@@ -74,6 +74,106 @@ public partial record BlockJobInfo
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static BlockJobInfo IQapiJson<BlockJobInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobInfo");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "mirror" => new MirrorBranch
+            {
+                Type = QapiJson.Member<JobType>(element, "type"),
+                Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+                Len = QapiJson.Member(element, "len", QapiJson.ReadInt64),
+                Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+                Busy = QapiJson.Member(element, "busy", QapiJson.ReadBool),
+                Paused = QapiJson.Member(element, "paused", QapiJson.ReadBool),
+                Speed = QapiJson.Member(element, "speed", QapiJson.ReadInt64),
+                IoStatus = QapiJson.Member<BlockDeviceIoStatus>(element, "io-status"),
+                Ready = QapiJson.Member(element, "ready", QapiJson.ReadBool),
+                Status = QapiJson.Member<JobStatus>(element, "status"),
+                AutoFinalize = QapiJson.Member(element, "auto-finalize", QapiJson.ReadBool),
+                AutoDismiss = QapiJson.Member(element, "auto-dismiss", QapiJson.ReadBool),
+                Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+                ActivelySynced = QapiJson.Member(element, "actively-synced", QapiJson.ReadBool),
+            },
+            _ => new BlockJobInfo
+            {
+                Type = QapiJson.Member<JobType>(element, "type"),
+                Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+                Len = QapiJson.Member(element, "len", QapiJson.ReadInt64),
+                Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+                Busy = QapiJson.Member(element, "busy", QapiJson.ReadBool),
+                Paused = QapiJson.Member(element, "paused", QapiJson.ReadBool),
+                Speed = QapiJson.Member(element, "speed", QapiJson.ReadInt64),
+                IoStatus = QapiJson.Member<BlockDeviceIoStatus>(element, "io-status"),
+                Ready = QapiJson.Member(element, "ready", QapiJson.ReadBool),
+                Status = QapiJson.Member<JobStatus>(element, "status"),
+                AutoFinalize = QapiJson.Member(element, "auto-finalize", QapiJson.ReadBool),
+                AutoDismiss = QapiJson.Member(element, "auto-dismiss", QapiJson.ReadBool),
+                Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockJobInfo>.WriteJson(Utf8JsonWriter writer, BlockJobInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<JobType>(writer, value.Type);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("len");
+        QapiJson.WriteInt64(writer, value.Len);
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        writer.WritePropertyName("busy");
+        QapiJson.WriteBool(writer, value.Busy);
+        writer.WritePropertyName("paused");
+        QapiJson.WriteBool(writer, value.Paused);
+        writer.WritePropertyName("speed");
+        QapiJson.WriteInt64(writer, value.Speed);
+        if (value.IoStatus.Value.Length > 0)
+        {
+            writer.WritePropertyName("io-status");
+            QapiJson.Write<BlockDeviceIoStatus>(writer, value.IoStatus);
+        }
+        writer.WritePropertyName("ready");
+        QapiJson.WriteBool(writer, value.Ready);
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<JobStatus>(writer, value.Status);
+        }
+        writer.WritePropertyName("auto-finalize");
+        QapiJson.WriteBool(writer, value.AutoFinalize);
+        writer.WritePropertyName("auto-dismiss");
+        QapiJson.WriteBool(writer, value.AutoDismiss);
+        if (value.Error is { } m12)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m12);
+        }
+        switch (value)
+        {
+            case MirrorBranch branch0:
+                writer.WritePropertyName("actively-synced");
+                QapiJson.WriteBool(writer, branch0.ActivelySynced);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "device", "len", "offset", "busy", "paused", "speed", "io-status", "ready", "status", "auto-finalize", "auto-dismiss", "error"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>mirror</c> (<c>type</c> = <c>mirror</c>, members of <c>BlockJobInfoMirror</c>).</summary>
     public sealed partial record MirrorBranch : BlockJobInfo
     {
@@ -83,61 +183,5 @@ public partial record BlockJobInfo
         /// <summary>Gets the member <c>actively-synced</c> (mandatory, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("actively-synced")]
         public bool ActivelySynced { get; init; }
-    }
-}
-
-internal sealed class BlockJobInfoConverter : JsonConverter<BlockJobInfo>
-{
-    public override BlockJobInfo? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "mirror" => QapiJson.Read<BlockJobInfo.MirrorBranch>(element),
-            _ => new BlockJobInfo
-            {
-                Type = QapiJson.Member<JobType>(element, "type"),
-                Device = QapiJson.Member<string>(element, "device")!,
-                Len = QapiJson.Member<long>(element, "len"),
-                Offset = QapiJson.Member<long>(element, "offset"),
-                Busy = QapiJson.Member<bool>(element, "busy"),
-                Paused = QapiJson.Member<bool>(element, "paused"),
-                Speed = QapiJson.Member<long>(element, "speed"),
-                IoStatus = QapiJson.Member<BlockDeviceIoStatus>(element, "io-status"),
-                Ready = QapiJson.Member<bool>(element, "ready"),
-                Status = QapiJson.Member<JobStatus>(element, "status"),
-                AutoFinalize = QapiJson.Member<bool>(element, "auto-finalize"),
-                AutoDismiss = QapiJson.Member<bool>(element, "auto-dismiss"),
-                Error = QapiJson.Member<string?>(element, "error"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockJobInfo value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockJobInfo.MirrorBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<JobType>(writer, "type", value.Type);
-        QapiJson.WriteMember<string>(writer, "device", value.Device);
-        QapiJson.WriteMember<long>(writer, "len", value.Len);
-        QapiJson.WriteMember<long>(writer, "offset", value.Offset);
-        QapiJson.WriteMember<bool>(writer, "busy", value.Busy);
-        QapiJson.WriteMember<bool>(writer, "paused", value.Paused);
-        QapiJson.WriteMember<long>(writer, "speed", value.Speed);
-        QapiJson.WriteMember<BlockDeviceIoStatus>(writer, "io-status", value.IoStatus);
-        QapiJson.WriteMember<bool>(writer, "ready", value.Ready);
-        QapiJson.WriteMember<JobStatus>(writer, "status", value.Status);
-        QapiJson.WriteMember<bool>(writer, "auto-finalize", value.AutoFinalize);
-        QapiJson.WriteMember<bool>(writer, "auto-dismiss", value.AutoDismiss);
-        QapiJson.WriteMember<string?>(writer, "error", value.Error);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "device", "len", "offset", "busy", "paused", "speed", "io-status", "ready", "status", "auto-finalize", "auto-dismiss", "error"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockJobInfoMirror</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record BlockJobInfoMirror
+public sealed partial record BlockJobInfoMirror : IQapiJson<BlockJobInfoMirror>
 {
     /// <summary>Gets the member <c>actively-synced</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("actively-synced")]
     public bool ActivelySynced { get; init; }
+
+    static BlockJobInfoMirror IQapiJson<BlockJobInfoMirror>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobInfoMirror");
+        return new()
+        {
+            ActivelySynced = QapiJson.Member(element, "actively-synced", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockJobInfoMirror>.WriteJson(Utf8JsonWriter writer, BlockJobInfoMirror value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("actively-synced");
+        QapiJson.WriteBool(writer, value.ActivelySynced);
+        writer.WriteEndObject();
+    }
 }

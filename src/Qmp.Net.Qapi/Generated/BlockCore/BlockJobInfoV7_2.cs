@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockJobInfo</c>. Named <c>BlockJobInfo</c> in QEMU 7.2. Since QEMU 1.1. In QEMU 7.2 only (not in 10.0).</summary>
-public sealed partial record BlockJobInfoV7_2
+public sealed partial record BlockJobInfoV7_2 : IQapiJson<BlockJobInfoV7_2>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("type")]
@@ -67,4 +67,72 @@ public sealed partial record BlockJobInfoV7_2
     /// <summary>Gets the member <c>error</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.1.</summary>
     [JsonPropertyName("error")]
     public string? Error { get; init; }
+
+    static BlockJobInfoV7_2 IQapiJson<BlockJobInfoV7_2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobInfoV7_2");
+        return new()
+        {
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Len = QapiJson.Member(element, "len", QapiJson.ReadInt64),
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+            Busy = QapiJson.Member(element, "busy", QapiJson.ReadBool),
+            Paused = QapiJson.Member(element, "paused", QapiJson.ReadBool),
+            Speed = QapiJson.Member(element, "speed", QapiJson.ReadInt64),
+            IoStatus = QapiJson.Member<BlockDeviceIoStatus>(element, "io-status"),
+            Ready = QapiJson.Member(element, "ready", QapiJson.ReadBool),
+            Status = QapiJson.Member<JobStatus>(element, "status"),
+            AutoFinalize = QapiJson.Member(element, "auto-finalize", QapiJson.ReadBool),
+            AutoDismiss = QapiJson.Member(element, "auto-dismiss", QapiJson.ReadBool),
+            Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockJobInfoV7_2>.WriteJson(Utf8JsonWriter writer, BlockJobInfoV7_2 value)
+    {
+        writer.WriteStartObject();
+        if (value.Type is { } m0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("len");
+        QapiJson.WriteInt64(writer, value.Len);
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        writer.WritePropertyName("busy");
+        QapiJson.WriteBool(writer, value.Busy);
+        writer.WritePropertyName("paused");
+        QapiJson.WriteBool(writer, value.Paused);
+        writer.WritePropertyName("speed");
+        QapiJson.WriteInt64(writer, value.Speed);
+        if (value.IoStatus.Value.Length > 0)
+        {
+            writer.WritePropertyName("io-status");
+            QapiJson.Write<BlockDeviceIoStatus>(writer, value.IoStatus);
+        }
+        writer.WritePropertyName("ready");
+        QapiJson.WriteBool(writer, value.Ready);
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<JobStatus>(writer, value.Status);
+        }
+        writer.WritePropertyName("auto-finalize");
+        QapiJson.WriteBool(writer, value.AutoFinalize);
+        writer.WritePropertyName("auto-dismiss");
+        QapiJson.WriteBool(writer, value.AutoDismiss);
+        if (value.Error is { } m12)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m12);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-job-pause</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockJobPauseArguments
+public sealed partial record BlockJobPauseArguments : IQapiJson<BlockJobPauseArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
     public required string Device { get; init; }
+
+    static BlockJobPauseArguments IQapiJson<BlockJobPauseArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobPauseArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockJobPauseArguments>.WriteJson(Utf8JsonWriter writer, BlockJobPauseArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

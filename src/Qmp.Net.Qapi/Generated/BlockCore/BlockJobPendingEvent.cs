@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_JOB_PENDING</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_JOB_PENDING">QEMU's QMP reference</seealso>
-public sealed partial record BlockJobPendingEvent : QapiEvent, IQapiEvent<BlockJobPendingEvent>
+public sealed partial record BlockJobPendingEvent : QapiEvent, IQapiEvent<BlockJobPendingEvent>, IQapiJson<BlockJobPendingEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_JOB_PENDING</c>.</summary>
     public static string EventName => "BLOCK_JOB_PENDING";
@@ -28,4 +28,30 @@ public sealed partial record BlockJobPendingEvent : QapiEvent, IQapiEvent<BlockJ
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public string Id { get; init; } = "";
+
+    static BlockJobPendingEvent IQapiJson<BlockJobPendingEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobPendingEvent");
+        return new()
+        {
+            Type = QapiJson.Member<JobType>(element, "type"),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<BlockJobPendingEvent>.WriteJson(Utf8JsonWriter writer, BlockJobPendingEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<JobType>(writer, value.Type);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

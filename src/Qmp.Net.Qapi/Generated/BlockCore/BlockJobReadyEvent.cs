@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_JOB_READY</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_JOB_READY">QEMU's QMP reference</seealso>
-public sealed partial record BlockJobReadyEvent : QapiEvent, IQapiEvent<BlockJobReadyEvent>
+public sealed partial record BlockJobReadyEvent : QapiEvent, IQapiEvent<BlockJobReadyEvent>, IQapiJson<BlockJobReadyEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_JOB_READY</c>.</summary>
     public static string EventName => "BLOCK_JOB_READY";
@@ -40,4 +40,39 @@ public sealed partial record BlockJobReadyEvent : QapiEvent, IQapiEvent<BlockJob
     /// <summary>Gets the member <c>speed</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("speed")]
     public long Speed { get; init; }
+
+    static BlockJobReadyEvent IQapiJson<BlockJobReadyEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobReadyEvent");
+        return new()
+        {
+            Type = QapiJson.Member<JobType>(element, "type"),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Len = QapiJson.Member(element, "len", QapiJson.ReadInt64),
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+            Speed = QapiJson.Member(element, "speed", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockJobReadyEvent>.WriteJson(Utf8JsonWriter writer, BlockJobReadyEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<JobType>(writer, value.Type);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("len");
+        QapiJson.WriteInt64(writer, value.Len);
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        writer.WritePropertyName("speed");
+        QapiJson.WriteInt64(writer, value.Speed);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-job-resume</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockJobResumeArguments
+public sealed partial record BlockJobResumeArguments : IQapiJson<BlockJobResumeArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
     public required string Device { get; init; }
+
+    static BlockJobResumeArguments IQapiJson<BlockJobResumeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobResumeArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockJobResumeArguments>.WriteJson(Utf8JsonWriter writer, BlockJobResumeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

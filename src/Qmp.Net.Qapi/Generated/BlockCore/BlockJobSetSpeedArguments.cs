@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-job-set-speed</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockJobSetSpeedArguments
+public sealed partial record BlockJobSetSpeedArguments : IQapiJson<BlockJobSetSpeedArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -21,4 +21,27 @@ public sealed partial record BlockJobSetSpeedArguments
     /// <summary>Gets the member <c>speed</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("speed")]
     public required long Speed { get; init; }
+
+    static BlockJobSetSpeedArguments IQapiJson<BlockJobSetSpeedArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockJobSetSpeedArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Speed = QapiJson.Member(element, "speed", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockJobSetSpeedArguments>.WriteJson(Utf8JsonWriter writer, BlockJobSetSpeedArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("speed");
+        QapiJson.WriteInt64(writer, value.Speed);
+        writer.WriteEndObject();
+    }
 }

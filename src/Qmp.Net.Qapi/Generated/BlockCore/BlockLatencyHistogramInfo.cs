@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockLatencyHistogramInfo</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockLatencyHistogramInfo
+public sealed partial record BlockLatencyHistogramInfo : IQapiJson<BlockLatencyHistogramInfo>
 {
     /// <summary>Gets the member <c>boundaries</c> (mandatory, QAPI type <c>[uint64]</c>).</summary>
     [JsonPropertyName("boundaries")]
@@ -21,4 +21,30 @@ public sealed partial record BlockLatencyHistogramInfo
     /// <summary>Gets the member <c>bins</c> (mandatory, QAPI type <c>[uint64]</c>).</summary>
     [JsonPropertyName("bins")]
     public IReadOnlyList<ulong> Bins { get; init; } = [];
+
+    static BlockLatencyHistogramInfo IQapiJson<BlockLatencyHistogramInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockLatencyHistogramInfo");
+        return new()
+        {
+            Boundaries = QapiJson.ListMember(element, "boundaries", QapiJson.ReadUInt64) ?? [],
+            Bins = QapiJson.ListMember(element, "bins", QapiJson.ReadUInt64) ?? [],
+        };
+    }
+
+    static void IQapiJson<BlockLatencyHistogramInfo>.WriteJson(Utf8JsonWriter writer, BlockLatencyHistogramInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Boundaries is { } m0)
+        {
+            writer.WritePropertyName("boundaries");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteUInt64);
+        }
+        if (value.Bins is { } m1)
+        {
+            writer.WritePropertyName("bins");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt64);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockMeasureInfo</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockMeasureInfo
+public sealed partial record BlockMeasureInfo : IQapiJson<BlockMeasureInfo>
 {
     /// <summary>Gets the member <c>required</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("required")]
@@ -25,4 +25,30 @@ public sealed partial record BlockMeasureInfo
     /// <summary>Gets the member <c>bitmaps</c> (optional, QAPI type <c>int</c>). Since QEMU 5.1.</summary>
     [JsonPropertyName("bitmaps")]
     public long? Bitmaps { get; init; }
+
+    static BlockMeasureInfo IQapiJson<BlockMeasureInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockMeasureInfo");
+        return new()
+        {
+            Required = QapiJson.Member(element, "required", QapiJson.ReadInt64),
+            FullyAllocated = QapiJson.Member(element, "fully-allocated", QapiJson.ReadInt64),
+            Bitmaps = QapiJson.ValueMember(element, "bitmaps", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockMeasureInfo>.WriteJson(Utf8JsonWriter writer, BlockMeasureInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("required");
+        QapiJson.WriteInt64(writer, value.Required);
+        writer.WritePropertyName("fully-allocated");
+        QapiJson.WriteInt64(writer, value.FullyAllocated);
+        if (value.Bitmaps is { } m2)
+        {
+            writer.WritePropertyName("bitmaps");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockPermission</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockPermission>))]
-public readonly partial struct BlockPermission : IEquatable<BlockPermission>, IQapiEnum<BlockPermission>
+public readonly partial record struct BlockPermission : IQapiEnum<BlockPermission>, IQapiJson<BlockPermission>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockPermission : IEquatable<BlockPermission>, IQ
     public BlockPermission(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct BlockPermission : IEquatable<BlockPermission>, IQ
     /// <summary>The value <c>resize</c>.</summary>
     public static BlockPermission Resize => new("resize", Known.Resize);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockPermission left, BlockPermission right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockPermission left, BlockPermission right) => !left.Equals(right);
-
     static BlockPermission IQapiEnum<BlockPermission>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockPermission other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockPermission IQapiJson<BlockPermission>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockPermission>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockPermission other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockPermission>.WriteJson(Utf8JsonWriter writer, BlockPermission value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block_resize</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockResizeArguments
+public sealed partial record BlockResizeArguments : IQapiJson<BlockResizeArguments>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -25,4 +25,33 @@ public sealed partial record BlockResizeArguments
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("size")]
     public required long Size { get; init; }
+
+    static BlockResizeArguments IQapiJson<BlockResizeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockResizeArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockResizeArguments>.WriteJson(Utf8JsonWriter writer, BlockResizeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteInt64(writer, value.Size);
+        writer.WriteEndObject();
+    }
 }

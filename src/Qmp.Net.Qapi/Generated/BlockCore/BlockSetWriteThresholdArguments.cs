@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-set-write-threshold</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockSetWriteThresholdArguments
+public sealed partial record BlockSetWriteThresholdArguments : IQapiJson<BlockSetWriteThresholdArguments>
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
@@ -21,4 +21,27 @@ public sealed partial record BlockSetWriteThresholdArguments
     /// <summary>Gets the member <c>write-threshold</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("write-threshold")]
     public required ulong WriteThreshold { get; init; }
+
+    static BlockSetWriteThresholdArguments IQapiJson<BlockSetWriteThresholdArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockSetWriteThresholdArguments");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+            WriteThreshold = QapiJson.Member(element, "write-threshold", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockSetWriteThresholdArguments>.WriteJson(Utf8JsonWriter writer, BlockSetWriteThresholdArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("write-threshold");
+        QapiJson.WriteUInt64(writer, value.WriteThreshold);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockStats</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockStats
+public sealed partial record BlockStats : IQapiJson<BlockStats>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -41,4 +41,60 @@ public sealed partial record BlockStats
     /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockStats</c>). Since QEMU 2.0.</summary>
     [JsonPropertyName("backing")]
     public global::Qmp.Net.Qapi.BlockStats? Backing { get; init; }
+
+    static BlockStats IQapiJson<BlockStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockStats");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Qdev = QapiJson.Member(element, "qdev", QapiJson.ReadString),
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Stats = QapiJson.Member<BlockDeviceStats>(element, "stats")!,
+            DriverSpecific = QapiJson.Member<BlockStatsSpecific>(element, "driver-specific"),
+            Parent = QapiJson.Member<global::Qmp.Net.Qapi.BlockStats>(element, "parent"),
+            Backing = QapiJson.Member<global::Qmp.Net.Qapi.BlockStats>(element, "backing"),
+        };
+    }
+
+    static void IQapiJson<BlockStats>.WriteJson(Utf8JsonWriter writer, BlockStats value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Qdev is { } m1)
+        {
+            writer.WritePropertyName("qdev");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.NodeName is { } m2)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Stats is { } m3)
+        {
+            writer.WritePropertyName("stats");
+            QapiJson.Write<BlockDeviceStats>(writer, m3);
+        }
+        if (value.DriverSpecific is { } m4)
+        {
+            writer.WritePropertyName("driver-specific");
+            QapiJson.Write<BlockStatsSpecific>(writer, m4);
+        }
+        if (value.Parent is { } m5)
+        {
+            writer.WritePropertyName("parent");
+            QapiJson.Write<global::Qmp.Net.Qapi.BlockStats>(writer, m5);
+        }
+        if (value.Backing is { } m6)
+        {
+            writer.WritePropertyName("backing");
+            QapiJson.Write<global::Qmp.Net.Qapi.BlockStats>(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockStatsSpecific</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0. A union by <c>driver</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockStatsSpecificConverter))]
-public partial record BlockStatsSpecific
+[JsonConverter(typeof(QapiConverter<BlockStatsSpecific>))]
+public partial record BlockStatsSpecific : IQapiJson<BlockStatsSpecific>
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
@@ -23,6 +23,82 @@ public partial record BlockStatsSpecific
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static BlockStatsSpecific IQapiJson<BlockStatsSpecific>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockStatsSpecific");
+        return QapiJson.Tag(element, "driver") switch
+        {
+            "file" => new FileBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                DiscardNbOk = QapiJson.Member(element, "discard-nb-ok", QapiJson.ReadUInt64),
+                DiscardNbFailed = QapiJson.Member(element, "discard-nb-failed", QapiJson.ReadUInt64),
+                DiscardBytesOk = QapiJson.Member(element, "discard-bytes-ok", QapiJson.ReadUInt64),
+            },
+            "host_device" => new HostDeviceBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                DiscardNbOk = QapiJson.Member(element, "discard-nb-ok", QapiJson.ReadUInt64),
+                DiscardNbFailed = QapiJson.Member(element, "discard-nb-failed", QapiJson.ReadUInt64),
+                DiscardBytesOk = QapiJson.Member(element, "discard-bytes-ok", QapiJson.ReadUInt64),
+            },
+            "nvme" => new NvmeBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                CompletionErrors = QapiJson.Member(element, "completion-errors", QapiJson.ReadUInt64),
+                AlignedAccesses = QapiJson.Member(element, "aligned-accesses", QapiJson.ReadUInt64),
+                UnalignedAccesses = QapiJson.Member(element, "unaligned-accesses", QapiJson.ReadUInt64),
+            },
+            _ => new BlockStatsSpecific
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockStatsSpecific>.WriteJson(Utf8JsonWriter writer, BlockStatsSpecific value)
+    {
+        writer.WriteStartObject();
+        if (value.Driver.Value.Length > 0)
+        {
+            writer.WritePropertyName("driver");
+            QapiJson.Write<BlockdevDriver>(writer, value.Driver);
+        }
+        switch (value)
+        {
+            case FileBranch branch0:
+                writer.WritePropertyName("discard-nb-ok");
+                QapiJson.WriteUInt64(writer, branch0.DiscardNbOk);
+                writer.WritePropertyName("discard-nb-failed");
+                QapiJson.WriteUInt64(writer, branch0.DiscardNbFailed);
+                writer.WritePropertyName("discard-bytes-ok");
+                QapiJson.WriteUInt64(writer, branch0.DiscardBytesOk);
+                break;
+            case HostDeviceBranch branch1:
+                writer.WritePropertyName("discard-nb-ok");
+                QapiJson.WriteUInt64(writer, branch1.DiscardNbOk);
+                writer.WritePropertyName("discard-nb-failed");
+                QapiJson.WriteUInt64(writer, branch1.DiscardNbFailed);
+                writer.WritePropertyName("discard-bytes-ok");
+                QapiJson.WriteUInt64(writer, branch1.DiscardBytesOk);
+                break;
+            case NvmeBranch branch2:
+                writer.WritePropertyName("completion-errors");
+                QapiJson.WriteUInt64(writer, branch2.CompletionErrors);
+                writer.WritePropertyName("aligned-accesses");
+                QapiJson.WriteUInt64(writer, branch2.AlignedAccesses);
+                writer.WritePropertyName("unaligned-accesses");
+                QapiJson.WriteUInt64(writer, branch2.UnalignedAccesses);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>file</c> (<c>driver</c> = <c>file</c>, members of <c>BlockStatsSpecificFile</c>).</summary>
     public sealed partial record FileBranch : BlockStatsSpecific
@@ -79,45 +155,5 @@ public partial record BlockStatsSpecific
         /// <summary>Gets the member <c>unaligned-accesses</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("unaligned-accesses")]
         public ulong UnalignedAccesses { get; init; }
-    }
-}
-
-internal sealed class BlockStatsSpecificConverter : JsonConverter<BlockStatsSpecific>
-{
-    public override BlockStatsSpecific? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "driver") switch
-        {
-            "file" => QapiJson.Read<BlockStatsSpecific.FileBranch>(element),
-            "host_device" => QapiJson.Read<BlockStatsSpecific.HostDeviceBranch>(element),
-            "nvme" => QapiJson.Read<BlockStatsSpecific.NvmeBranch>(element),
-            _ => new BlockStatsSpecific
-            {
-                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockStatsSpecific value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockStatsSpecific.FileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockStatsSpecific.HostDeviceBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockStatsSpecific.NvmeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
-        writer.WriteEndObject();
     }
 }

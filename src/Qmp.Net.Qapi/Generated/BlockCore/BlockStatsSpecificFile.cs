@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockStatsSpecificFile</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockStatsSpecificFile
+public sealed partial record BlockStatsSpecificFile : IQapiJson<BlockStatsSpecificFile>
 {
     /// <summary>Gets the member <c>discard-nb-ok</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("discard-nb-ok")]
@@ -25,4 +25,27 @@ public sealed partial record BlockStatsSpecificFile
     /// <summary>Gets the member <c>discard-bytes-ok</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("discard-bytes-ok")]
     public ulong DiscardBytesOk { get; init; }
+
+    static BlockStatsSpecificFile IQapiJson<BlockStatsSpecificFile>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockStatsSpecificFile");
+        return new()
+        {
+            DiscardNbOk = QapiJson.Member(element, "discard-nb-ok", QapiJson.ReadUInt64),
+            DiscardNbFailed = QapiJson.Member(element, "discard-nb-failed", QapiJson.ReadUInt64),
+            DiscardBytesOk = QapiJson.Member(element, "discard-bytes-ok", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockStatsSpecificFile>.WriteJson(Utf8JsonWriter writer, BlockStatsSpecificFile value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("discard-nb-ok");
+        QapiJson.WriteUInt64(writer, value.DiscardNbOk);
+        writer.WritePropertyName("discard-nb-failed");
+        QapiJson.WriteUInt64(writer, value.DiscardNbFailed);
+        writer.WritePropertyName("discard-bytes-ok");
+        QapiJson.WriteUInt64(writer, value.DiscardBytesOk);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockStatsSpecificNvme</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockStatsSpecificNvme
+public sealed partial record BlockStatsSpecificNvme : IQapiJson<BlockStatsSpecificNvme>
 {
     /// <summary>Gets the member <c>completion-errors</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("completion-errors")]
@@ -25,4 +25,27 @@ public sealed partial record BlockStatsSpecificNvme
     /// <summary>Gets the member <c>unaligned-accesses</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("unaligned-accesses")]
     public ulong UnalignedAccesses { get; init; }
+
+    static BlockStatsSpecificNvme IQapiJson<BlockStatsSpecificNvme>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockStatsSpecificNvme");
+        return new()
+        {
+            CompletionErrors = QapiJson.Member(element, "completion-errors", QapiJson.ReadUInt64),
+            AlignedAccesses = QapiJson.Member(element, "aligned-accesses", QapiJson.ReadUInt64),
+            UnalignedAccesses = QapiJson.Member(element, "unaligned-accesses", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockStatsSpecificNvme>.WriteJson(Utf8JsonWriter writer, BlockStatsSpecificNvme value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("completion-errors");
+        QapiJson.WriteUInt64(writer, value.CompletionErrors);
+        writer.WritePropertyName("aligned-accesses");
+        QapiJson.WriteUInt64(writer, value.AlignedAccesses);
+        writer.WritePropertyName("unaligned-accesses");
+        QapiJson.WriteUInt64(writer, value.UnalignedAccesses);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_WRITE_THRESHOLD</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.BLOCK_WRITE_THRESHOLD">QEMU's QMP reference</seealso>
-public sealed partial record BlockWriteThresholdEvent : QapiEvent, IQapiEvent<BlockWriteThresholdEvent>
+public sealed partial record BlockWriteThresholdEvent : QapiEvent, IQapiEvent<BlockWriteThresholdEvent>, IQapiJson<BlockWriteThresholdEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_WRITE_THRESHOLD</c>.</summary>
     public static string EventName => "BLOCK_WRITE_THRESHOLD";
@@ -31,4 +31,30 @@ public sealed partial record BlockWriteThresholdEvent : QapiEvent, IQapiEvent<Bl
     /// <summary>Gets the member <c>write-threshold</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("write-threshold")]
     public ulong WriteThreshold { get; init; }
+
+    static BlockWriteThresholdEvent IQapiJson<BlockWriteThresholdEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockWriteThresholdEvent");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString) ?? "",
+            AmountExceeded = QapiJson.Member(element, "amount-exceeded", QapiJson.ReadUInt64),
+            WriteThreshold = QapiJson.Member(element, "write-threshold", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockWriteThresholdEvent>.WriteJson(Utf8JsonWriter writer, BlockWriteThresholdEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("amount-exceeded");
+        QapiJson.WriteUInt64(writer, value.AmountExceeded);
+        writer.WritePropertyName("write-threshold");
+        QapiJson.WriteUInt64(writer, value.WriteThreshold);
+        writer.WriteEndObject();
+    }
 }

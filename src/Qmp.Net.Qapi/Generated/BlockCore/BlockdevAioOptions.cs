@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevAioOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevAioOptions>))]
-public readonly partial struct BlockdevAioOptions : IEquatable<BlockdevAioOptions>, IQapiEnum<BlockdevAioOptions>
+public readonly partial record struct BlockdevAioOptions : IQapiEnum<BlockdevAioOptions>, IQapiJson<BlockdevAioOptions>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevAioOptions : IEquatable<BlockdevAioOption
     public BlockdevAioOptions(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct BlockdevAioOptions : IEquatable<BlockdevAioOption
     /// <summary>The value <c>io_uring</c>. Since QEMU 5.0. Only in a QEMU built with <c>CONFIG_LINUX_IO_URING</c>.</summary>
     public static BlockdevAioOptions IoUring => new("io_uring", Known.IoUring);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevAioOptions left, BlockdevAioOptions right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevAioOptions left, BlockdevAioOptions right) => !left.Equals(right);
-
     static BlockdevAioOptions IQapiEnum<BlockdevAioOptions>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevAioOptions other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevAioOptions IQapiJson<BlockdevAioOptions>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevAioOptions>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevAioOptions other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevAioOptions>.WriteJson(Utf8JsonWriter writer, BlockdevAioOptions value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

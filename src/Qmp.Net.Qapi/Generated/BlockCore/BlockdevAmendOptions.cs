@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockdevAmendOptions</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. A union by <c>driver</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockdevAmendOptionsConverter))]
-public partial record BlockdevAmendOptions
+[JsonConverter(typeof(QapiConverter<BlockdevAmendOptions>))]
+public partial record BlockdevAmendOptions : IQapiJson<BlockdevAmendOptions>
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
@@ -23,6 +23,91 @@ public partial record BlockdevAmendOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static BlockdevAmendOptions IQapiJson<BlockdevAmendOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevAmendOptions");
+        return QapiJson.Tag(element, "driver") switch
+        {
+            "luks" => new LuksBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                State = QapiJson.Member<QCryptoBlockLUKSKeyslotState>(element, "state"),
+                NewSecret = QapiJson.Member(element, "new-secret", QapiJson.ReadString),
+                OldSecret = QapiJson.Member(element, "old-secret", QapiJson.ReadString),
+                Keyslot = QapiJson.ValueMember(element, "keyslot", QapiJson.ReadInt64),
+                IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+                Secret = QapiJson.Member(element, "secret", QapiJson.ReadString),
+            },
+            "qcow2" => new Qcow2Branch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                Encrypt = QapiJson.Member<QCryptoBlockAmendOptions>(element, "encrypt"),
+            },
+            _ => new BlockdevAmendOptions
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockdevAmendOptions>.WriteJson(Utf8JsonWriter writer, BlockdevAmendOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Driver.Value.Length > 0)
+        {
+            writer.WritePropertyName("driver");
+            QapiJson.Write<BlockdevDriver>(writer, value.Driver);
+        }
+        switch (value)
+        {
+            case LuksBranch branch0:
+                if (branch0.State.Value.Length > 0)
+                {
+                    writer.WritePropertyName("state");
+                    QapiJson.Write<QCryptoBlockLUKSKeyslotState>(writer, branch0.State);
+                }
+                if (branch0.NewSecret is { } b0m1)
+                {
+                    writer.WritePropertyName("new-secret");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                if (branch0.OldSecret is { } b0m2)
+                {
+                    writer.WritePropertyName("old-secret");
+                    QapiJson.WriteString(writer, b0m2);
+                }
+                if (branch0.Keyslot is { } b0m3)
+                {
+                    writer.WritePropertyName("keyslot");
+                    QapiJson.WriteInt64(writer, b0m3);
+                }
+                if (branch0.IterTime is { } b0m4)
+                {
+                    writer.WritePropertyName("iter-time");
+                    QapiJson.WriteInt64(writer, b0m4);
+                }
+                if (branch0.Secret is { } b0m5)
+                {
+                    writer.WritePropertyName("secret");
+                    QapiJson.WriteString(writer, b0m5);
+                }
+                break;
+            case Qcow2Branch branch1:
+                if (branch1.Encrypt is { } b1m0)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<QCryptoBlockAmendOptions>(writer, b1m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>luks</c> (<c>driver</c> = <c>luks</c>, members of <c>BlockdevAmendOptionsLUKS</c>).</summary>
     public sealed partial record LuksBranch : BlockdevAmendOptions
@@ -65,41 +150,5 @@ public partial record BlockdevAmendOptions
         /// <summary>Gets the member <c>encrypt</c> (optional, QAPI type <c>QCryptoBlockAmendOptions</c>).</summary>
         [JsonPropertyName("encrypt")]
         public QCryptoBlockAmendOptions? Encrypt { get; init; }
-    }
-}
-
-internal sealed class BlockdevAmendOptionsConverter : JsonConverter<BlockdevAmendOptions>
-{
-    public override BlockdevAmendOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "driver") switch
-        {
-            "luks" => QapiJson.Read<BlockdevAmendOptions.LuksBranch>(element),
-            "qcow2" => QapiJson.Read<BlockdevAmendOptions.Qcow2Branch>(element),
-            _ => new BlockdevAmendOptions
-            {
-                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockdevAmendOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockdevAmendOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevAmendOptions.Qcow2Branch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevAmendOptionsQcow2</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevAmendOptionsQcow2
+public sealed partial record BlockdevAmendOptionsQcow2 : IQapiJson<BlockdevAmendOptionsQcow2>
 {
     /// <summary>Gets the member <c>encrypt</c> (optional, QAPI type <c>QCryptoBlockAmendOptions</c>).</summary>
     [JsonPropertyName("encrypt")]
     public QCryptoBlockAmendOptions? Encrypt { get; init; }
+
+    static BlockdevAmendOptionsQcow2 IQapiJson<BlockdevAmendOptionsQcow2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevAmendOptionsQcow2");
+        return new()
+        {
+            Encrypt = QapiJson.Member<QCryptoBlockAmendOptions>(element, "encrypt"),
+        };
+    }
+
+    static void IQapiJson<BlockdevAmendOptionsQcow2>.WriteJson(Utf8JsonWriter writer, BlockdevAmendOptionsQcow2 value)
+    {
+        writer.WriteStartObject();
+        if (value.Encrypt is { } m0)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<QCryptoBlockAmendOptions>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

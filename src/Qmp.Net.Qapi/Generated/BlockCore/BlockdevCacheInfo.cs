@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCacheInfo</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCacheInfo
+public sealed partial record BlockdevCacheInfo : IQapiJson<BlockdevCacheInfo>
 {
     /// <summary>Gets the member <c>writeback</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("writeback")]
@@ -25,4 +25,27 @@ public sealed partial record BlockdevCacheInfo
     /// <summary>Gets the member <c>no-flush</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("no-flush")]
     public bool NoFlush { get; init; }
+
+    static BlockdevCacheInfo IQapiJson<BlockdevCacheInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCacheInfo");
+        return new()
+        {
+            Writeback = QapiJson.Member(element, "writeback", QapiJson.ReadBool),
+            Direct = QapiJson.Member(element, "direct", QapiJson.ReadBool),
+            NoFlush = QapiJson.Member(element, "no-flush", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevCacheInfo>.WriteJson(Utf8JsonWriter writer, BlockdevCacheInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("writeback");
+        QapiJson.WriteBool(writer, value.Writeback);
+        writer.WritePropertyName("direct");
+        QapiJson.WriteBool(writer, value.Direct);
+        writer.WritePropertyName("no-flush");
+        QapiJson.WriteBool(writer, value.NoFlush);
+        writer.WriteEndObject();
+    }
 }

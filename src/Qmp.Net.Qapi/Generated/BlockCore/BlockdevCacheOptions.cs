@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCacheOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCacheOptions
+public sealed partial record BlockdevCacheOptions : IQapiJson<BlockdevCacheOptions>
 {
     /// <summary>Gets the member <c>direct</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("direct")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevCacheOptions
     /// <summary>Gets the member <c>no-flush</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("no-flush")]
     public bool? NoFlush { get; init; }
+
+    static BlockdevCacheOptions IQapiJson<BlockdevCacheOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCacheOptions");
+        return new()
+        {
+            Direct = QapiJson.ValueMember(element, "direct", QapiJson.ReadBool),
+            NoFlush = QapiJson.ValueMember(element, "no-flush", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevCacheOptions>.WriteJson(Utf8JsonWriter writer, BlockdevCacheOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Direct is { } m0)
+        {
+            writer.WritePropertyName("direct");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.NoFlush is { } m1)
+        {
+            writer.WritePropertyName("no-flush");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-create</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateArguments
+public sealed partial record BlockdevCreateArguments : IQapiJson<BlockdevCreateArguments>
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevCreateArguments
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>BlockdevCreateOptions</c>).</summary>
     [JsonPropertyName("options")]
     public required BlockdevCreateOptions Options { get; init; }
+
+    static BlockdevCreateArguments IQapiJson<BlockdevCreateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateArguments");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString)!,
+            Options = QapiJson.Member<BlockdevCreateOptions>(element, "options")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateArguments>.WriteJson(Utf8JsonWriter writer, BlockdevCreateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Options is { } m1)
+        {
+            writer.WritePropertyName("options");
+            QapiJson.Write<BlockdevCreateOptions>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockdevCreateOptions</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. A union by <c>driver</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockdevCreateOptionsConverter))]
-public partial record BlockdevCreateOptions
+[JsonConverter(typeof(QapiConverter<BlockdevCreateOptions>))]
+public partial record BlockdevCreateOptions : IQapiJson<BlockdevCreateOptions>
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
@@ -23,6 +23,535 @@ public partial record BlockdevCreateOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static BlockdevCreateOptions IQapiJson<BlockdevCreateOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptions");
+        return QapiJson.Tag(element, "driver") switch
+        {
+            "file" => new FileBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+                Nocow = QapiJson.ValueMember(element, "nocow", QapiJson.ReadBool),
+                ExtentSizeHint = QapiJson.ValueMember(element, "extent-size-hint", QapiJson.ReadUInt64),
+            },
+            "gluster" => new GlusterBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                Location = QapiJson.Member<BlockdevOptionsGluster>(element, "location")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+            },
+            "luks" => new LuksBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+                CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+                CipherMode = QapiJson.ValueMember<QCryptoCipherMode>(element, "cipher-mode"),
+                IvgenAlg = QapiJson.ValueMember<QCryptoIVGenAlgo>(element, "ivgen-alg"),
+                IvgenHashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "ivgen-hash-alg"),
+                HashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "hash-alg"),
+                IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+                File = QapiJson.Member<BlockdevRef>(element, "file"),
+                Header = QapiJson.Member<BlockdevRef>(element, "header"),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+            },
+            "nfs" => new NfsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                Location = QapiJson.Member<BlockdevOptionsNfs>(element, "location")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            },
+            "parallels" => new ParallelsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+            },
+            "qcow" => new QcowBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+                Encrypt = QapiJson.Member<QCryptoBlockCreateOptions>(element, "encrypt"),
+            },
+            "qcow2" => new Qcow2Branch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                DataFile = QapiJson.Member<BlockdevRef>(element, "data-file"),
+                DataFileRaw = QapiJson.ValueMember(element, "data-file-raw", QapiJson.ReadBool),
+                ExtendedL2 = QapiJson.ValueMember(element, "extended-l2", QapiJson.ReadBool),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Version = QapiJson.ValueMember<BlockdevQcow2Version>(element, "version"),
+                BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+                BackingFmt = QapiJson.ValueMember<BlockdevDriver>(element, "backing-fmt"),
+                Encrypt = QapiJson.Member<QCryptoBlockCreateOptions>(element, "encrypt"),
+                ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+                Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+                LazyRefcounts = QapiJson.ValueMember(element, "lazy-refcounts", QapiJson.ReadBool),
+                RefcountBits = QapiJson.ValueMember(element, "refcount-bits", QapiJson.ReadInt64),
+                CompressionType = QapiJson.ValueMember<Qcow2CompressionType>(element, "compression-type"),
+            },
+            "qed" => new QedBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+                BackingFmt = QapiJson.ValueMember<BlockdevDriver>(element, "backing-fmt"),
+                ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+                TableSize = QapiJson.ValueMember(element, "table-size", QapiJson.ReadInt64),
+            },
+            "rbd" => new RbdBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                Location = QapiJson.Member<BlockdevOptionsRbd>(element, "location")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+                Encrypt = QapiJson.Member<RbdEncryptionCreateOptions>(element, "encrypt"),
+            },
+            "ssh" => new SshBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                Location = QapiJson.Member<BlockdevOptionsSsh>(element, "location")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            },
+            "vdi" => new VdiBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+            },
+            "vhdx" => new VhdxBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                LogSize = QapiJson.ValueMember(element, "log-size", QapiJson.ReadUInt64),
+                BlockSize = QapiJson.ValueMember(element, "block-size", QapiJson.ReadUInt64),
+                Subformat = QapiJson.ValueMember<BlockdevVhdxSubformat>(element, "subformat"),
+                BlockStateZero = QapiJson.ValueMember(element, "block-state-zero", QapiJson.ReadBool),
+            },
+            "vmdk" => new VmdkBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Extents = QapiJson.ListMember(element, "extents", QapiJson.Read<BlockdevRef>),
+                Subformat = QapiJson.ValueMember<BlockdevVmdkSubformat>(element, "subformat"),
+                BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+                AdapterType = QapiJson.ValueMember<BlockdevVmdkAdapterType>(element, "adapter-type"),
+                Hwversion = QapiJson.Member(element, "hwversion", QapiJson.ReadString),
+                Toolsversion = QapiJson.Member(element, "toolsversion", QapiJson.ReadString),
+                ZeroedGrain = QapiJson.ValueMember(element, "zeroed-grain", QapiJson.ReadBool),
+            },
+            "vpc" => new VpcBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Subformat = QapiJson.ValueMember<BlockdevVpcSubformat>(element, "subformat"),
+                ForceSize = QapiJson.ValueMember(element, "force-size", QapiJson.ReadBool),
+            },
+            _ => new BlockdevCreateOptions
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptions>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Driver.Value.Length > 0)
+        {
+            writer.WritePropertyName("driver");
+            QapiJson.Write<BlockdevDriver>(writer, value.Driver);
+        }
+        switch (value)
+        {
+            case FileBranch branch0:
+                if (branch0.Filename is { } b0m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch0.Size);
+                if (branch0.Preallocation is { } b0m2)
+                {
+                    writer.WritePropertyName("preallocation");
+                    QapiJson.Write<PreallocMode>(writer, b0m2);
+                }
+                if (branch0.Nocow is { } b0m3)
+                {
+                    writer.WritePropertyName("nocow");
+                    QapiJson.WriteBool(writer, b0m3);
+                }
+                if (branch0.ExtentSizeHint is { } b0m4)
+                {
+                    writer.WritePropertyName("extent-size-hint");
+                    QapiJson.WriteUInt64(writer, b0m4);
+                }
+                break;
+            case GlusterBranch branch1:
+                if (branch1.Location is { } b1m0)
+                {
+                    writer.WritePropertyName("location");
+                    QapiJson.Write<BlockdevOptionsGluster>(writer, b1m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch1.Size);
+                if (branch1.Preallocation is { } b1m2)
+                {
+                    writer.WritePropertyName("preallocation");
+                    QapiJson.Write<PreallocMode>(writer, b1m2);
+                }
+                break;
+            case LuksBranch branch2:
+                if (branch2.KeySecret is { } b2m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                if (branch2.CipherAlg is { } b2m1)
+                {
+                    writer.WritePropertyName("cipher-alg");
+                    QapiJson.Write<QCryptoCipherAlgo>(writer, b2m1);
+                }
+                if (branch2.CipherMode is { } b2m2)
+                {
+                    writer.WritePropertyName("cipher-mode");
+                    QapiJson.Write<QCryptoCipherMode>(writer, b2m2);
+                }
+                if (branch2.IvgenAlg is { } b2m3)
+                {
+                    writer.WritePropertyName("ivgen-alg");
+                    QapiJson.Write<QCryptoIVGenAlgo>(writer, b2m3);
+                }
+                if (branch2.IvgenHashAlg is { } b2m4)
+                {
+                    writer.WritePropertyName("ivgen-hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, b2m4);
+                }
+                if (branch2.HashAlg is { } b2m5)
+                {
+                    writer.WritePropertyName("hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, b2m5);
+                }
+                if (branch2.IterTime is { } b2m6)
+                {
+                    writer.WritePropertyName("iter-time");
+                    QapiJson.WriteInt64(writer, b2m6);
+                }
+                if (branch2.File is { } b2m7)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b2m7);
+                }
+                if (branch2.Header is { } b2m8)
+                {
+                    writer.WritePropertyName("header");
+                    QapiJson.Write<BlockdevRef>(writer, b2m8);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch2.Size);
+                if (branch2.Preallocation is { } b2m10)
+                {
+                    writer.WritePropertyName("preallocation");
+                    QapiJson.Write<PreallocMode>(writer, b2m10);
+                }
+                break;
+            case NfsBranch branch3:
+                if (branch3.Location is { } b3m0)
+                {
+                    writer.WritePropertyName("location");
+                    QapiJson.Write<BlockdevOptionsNfs>(writer, b3m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch3.Size);
+                break;
+            case ParallelsBranch branch4:
+                if (branch4.File is { } b4m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b4m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch4.Size);
+                if (branch4.ClusterSize is { } b4m2)
+                {
+                    writer.WritePropertyName("cluster-size");
+                    QapiJson.WriteUInt64(writer, b4m2);
+                }
+                break;
+            case QcowBranch branch5:
+                if (branch5.File is { } b5m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b5m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch5.Size);
+                if (branch5.BackingFile is { } b5m2)
+                {
+                    writer.WritePropertyName("backing-file");
+                    QapiJson.WriteString(writer, b5m2);
+                }
+                if (branch5.Encrypt is { } b5m3)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<QCryptoBlockCreateOptions>(writer, b5m3);
+                }
+                break;
+            case Qcow2Branch branch6:
+                if (branch6.File is { } b6m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b6m0);
+                }
+                if (branch6.DataFile is { } b6m1)
+                {
+                    writer.WritePropertyName("data-file");
+                    QapiJson.Write<BlockdevRef>(writer, b6m1);
+                }
+                if (branch6.DataFileRaw is { } b6m2)
+                {
+                    writer.WritePropertyName("data-file-raw");
+                    QapiJson.WriteBool(writer, b6m2);
+                }
+                if (branch6.ExtendedL2 is { } b6m3)
+                {
+                    writer.WritePropertyName("extended-l2");
+                    QapiJson.WriteBool(writer, b6m3);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch6.Size);
+                if (branch6.Version is { } b6m5)
+                {
+                    writer.WritePropertyName("version");
+                    QapiJson.Write<BlockdevQcow2Version>(writer, b6m5);
+                }
+                if (branch6.BackingFile is { } b6m6)
+                {
+                    writer.WritePropertyName("backing-file");
+                    QapiJson.WriteString(writer, b6m6);
+                }
+                if (branch6.BackingFmt is { } b6m7)
+                {
+                    writer.WritePropertyName("backing-fmt");
+                    QapiJson.Write<BlockdevDriver>(writer, b6m7);
+                }
+                if (branch6.Encrypt is { } b6m8)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<QCryptoBlockCreateOptions>(writer, b6m8);
+                }
+                if (branch6.ClusterSize is { } b6m9)
+                {
+                    writer.WritePropertyName("cluster-size");
+                    QapiJson.WriteUInt64(writer, b6m9);
+                }
+                if (branch6.Preallocation is { } b6m10)
+                {
+                    writer.WritePropertyName("preallocation");
+                    QapiJson.Write<PreallocMode>(writer, b6m10);
+                }
+                if (branch6.LazyRefcounts is { } b6m11)
+                {
+                    writer.WritePropertyName("lazy-refcounts");
+                    QapiJson.WriteBool(writer, b6m11);
+                }
+                if (branch6.RefcountBits is { } b6m12)
+                {
+                    writer.WritePropertyName("refcount-bits");
+                    QapiJson.WriteInt64(writer, b6m12);
+                }
+                if (branch6.CompressionType is { } b6m13)
+                {
+                    writer.WritePropertyName("compression-type");
+                    QapiJson.Write<Qcow2CompressionType>(writer, b6m13);
+                }
+                break;
+            case QedBranch branch7:
+                if (branch7.File is { } b7m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b7m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch7.Size);
+                if (branch7.BackingFile is { } b7m2)
+                {
+                    writer.WritePropertyName("backing-file");
+                    QapiJson.WriteString(writer, b7m2);
+                }
+                if (branch7.BackingFmt is { } b7m3)
+                {
+                    writer.WritePropertyName("backing-fmt");
+                    QapiJson.Write<BlockdevDriver>(writer, b7m3);
+                }
+                if (branch7.ClusterSize is { } b7m4)
+                {
+                    writer.WritePropertyName("cluster-size");
+                    QapiJson.WriteUInt64(writer, b7m4);
+                }
+                if (branch7.TableSize is { } b7m5)
+                {
+                    writer.WritePropertyName("table-size");
+                    QapiJson.WriteInt64(writer, b7m5);
+                }
+                break;
+            case RbdBranch branch8:
+                if (branch8.Location is { } b8m0)
+                {
+                    writer.WritePropertyName("location");
+                    QapiJson.Write<BlockdevOptionsRbd>(writer, b8m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch8.Size);
+                if (branch8.ClusterSize is { } b8m2)
+                {
+                    writer.WritePropertyName("cluster-size");
+                    QapiJson.WriteUInt64(writer, b8m2);
+                }
+                if (branch8.Encrypt is { } b8m3)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<RbdEncryptionCreateOptions>(writer, b8m3);
+                }
+                break;
+            case SshBranch branch9:
+                if (branch9.Location is { } b9m0)
+                {
+                    writer.WritePropertyName("location");
+                    QapiJson.Write<BlockdevOptionsSsh>(writer, b9m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch9.Size);
+                break;
+            case VdiBranch branch10:
+                if (branch10.File is { } b10m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b10m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch10.Size);
+                if (branch10.Preallocation is { } b10m2)
+                {
+                    writer.WritePropertyName("preallocation");
+                    QapiJson.Write<PreallocMode>(writer, b10m2);
+                }
+                break;
+            case VhdxBranch branch11:
+                if (branch11.File is { } b11m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b11m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch11.Size);
+                if (branch11.LogSize is { } b11m2)
+                {
+                    writer.WritePropertyName("log-size");
+                    QapiJson.WriteUInt64(writer, b11m2);
+                }
+                if (branch11.BlockSize is { } b11m3)
+                {
+                    writer.WritePropertyName("block-size");
+                    QapiJson.WriteUInt64(writer, b11m3);
+                }
+                if (branch11.Subformat is { } b11m4)
+                {
+                    writer.WritePropertyName("subformat");
+                    QapiJson.Write<BlockdevVhdxSubformat>(writer, b11m4);
+                }
+                if (branch11.BlockStateZero is { } b11m5)
+                {
+                    writer.WritePropertyName("block-state-zero");
+                    QapiJson.WriteBool(writer, b11m5);
+                }
+                break;
+            case VmdkBranch branch12:
+                if (branch12.File is { } b12m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b12m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch12.Size);
+                if (branch12.Extents is { } b12m2)
+                {
+                    writer.WritePropertyName("extents");
+                    QapiJson.WriteList(writer, b12m2, QapiJson.Write<BlockdevRef>);
+                }
+                if (branch12.Subformat is { } b12m3)
+                {
+                    writer.WritePropertyName("subformat");
+                    QapiJson.Write<BlockdevVmdkSubformat>(writer, b12m3);
+                }
+                if (branch12.BackingFile is { } b12m4)
+                {
+                    writer.WritePropertyName("backing-file");
+                    QapiJson.WriteString(writer, b12m4);
+                }
+                if (branch12.AdapterType is { } b12m5)
+                {
+                    writer.WritePropertyName("adapter-type");
+                    QapiJson.Write<BlockdevVmdkAdapterType>(writer, b12m5);
+                }
+                if (branch12.Hwversion is { } b12m6)
+                {
+                    writer.WritePropertyName("hwversion");
+                    QapiJson.WriteString(writer, b12m6);
+                }
+                if (branch12.Toolsversion is { } b12m7)
+                {
+                    writer.WritePropertyName("toolsversion");
+                    QapiJson.WriteString(writer, b12m7);
+                }
+                if (branch12.ZeroedGrain is { } b12m8)
+                {
+                    writer.WritePropertyName("zeroed-grain");
+                    QapiJson.WriteBool(writer, b12m8);
+                }
+                break;
+            case VpcBranch branch13:
+                if (branch13.File is { } b13m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b13m0);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch13.Size);
+                if (branch13.Subformat is { } b13m2)
+                {
+                    writer.WritePropertyName("subformat");
+                    QapiJson.Write<BlockdevVpcSubformat>(writer, b13m2);
+                }
+                if (branch13.ForceSize is { } b13m3)
+                {
+                    writer.WritePropertyName("force-size");
+                    QapiJson.WriteBool(writer, b13m3);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>file</c> (<c>driver</c> = <c>file</c>, members of <c>BlockdevCreateOptionsFile</c>).</summary>
     public sealed partial record FileBranch : BlockdevCreateOptions
@@ -424,89 +953,5 @@ public partial record BlockdevCreateOptions
         /// <summary>Gets the member <c>force-size</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("force-size")]
         public bool? ForceSize { get; init; }
-    }
-}
-
-internal sealed class BlockdevCreateOptionsConverter : JsonConverter<BlockdevCreateOptions>
-{
-    public override BlockdevCreateOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "driver") switch
-        {
-            "file" => QapiJson.Read<BlockdevCreateOptions.FileBranch>(element),
-            "gluster" => QapiJson.Read<BlockdevCreateOptions.GlusterBranch>(element),
-            "luks" => QapiJson.Read<BlockdevCreateOptions.LuksBranch>(element),
-            "nfs" => QapiJson.Read<BlockdevCreateOptions.NfsBranch>(element),
-            "parallels" => QapiJson.Read<BlockdevCreateOptions.ParallelsBranch>(element),
-            "qcow" => QapiJson.Read<BlockdevCreateOptions.QcowBranch>(element),
-            "qcow2" => QapiJson.Read<BlockdevCreateOptions.Qcow2Branch>(element),
-            "qed" => QapiJson.Read<BlockdevCreateOptions.QedBranch>(element),
-            "rbd" => QapiJson.Read<BlockdevCreateOptions.RbdBranch>(element),
-            "ssh" => QapiJson.Read<BlockdevCreateOptions.SshBranch>(element),
-            "vdi" => QapiJson.Read<BlockdevCreateOptions.VdiBranch>(element),
-            "vhdx" => QapiJson.Read<BlockdevCreateOptions.VhdxBranch>(element),
-            "vmdk" => QapiJson.Read<BlockdevCreateOptions.VmdkBranch>(element),
-            "vpc" => QapiJson.Read<BlockdevCreateOptions.VpcBranch>(element),
-            _ => new BlockdevCreateOptions
-            {
-                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockdevCreateOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockdevCreateOptions.FileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.GlusterBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.NfsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.ParallelsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.QcowBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.Qcow2Branch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.QedBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.RbdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.SshBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.VdiBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.VhdxBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.VmdkBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevCreateOptions.VpcBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsFile</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsFile
+public sealed partial record BlockdevCreateOptionsFile : IQapiJson<BlockdevCreateOptionsFile>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -33,4 +33,45 @@ public sealed partial record BlockdevCreateOptionsFile
     /// <summary>Gets the member <c>extent-size-hint</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("extent-size-hint")]
     public ulong? ExtentSizeHint { get; init; }
+
+    static BlockdevCreateOptionsFile IQapiJson<BlockdevCreateOptionsFile>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsFile");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+            Nocow = QapiJson.ValueMember(element, "nocow", QapiJson.ReadBool),
+            ExtentSizeHint = QapiJson.ValueMember(element, "extent-size-hint", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsFile>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsFile value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Preallocation is { } m2)
+        {
+            writer.WritePropertyName("preallocation");
+            QapiJson.Write<PreallocMode>(writer, m2);
+        }
+        if (value.Nocow is { } m3)
+        {
+            writer.WritePropertyName("nocow");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.ExtentSizeHint is { } m4)
+        {
+            writer.WritePropertyName("extent-size-hint");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

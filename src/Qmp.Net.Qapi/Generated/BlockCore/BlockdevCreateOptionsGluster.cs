@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsGluster</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsGluster
+public sealed partial record BlockdevCreateOptionsGluster : IQapiJson<BlockdevCreateOptionsGluster>
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsGluster</c>).</summary>
     [JsonPropertyName("location")]
@@ -25,4 +25,33 @@ public sealed partial record BlockdevCreateOptionsGluster
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
     [JsonPropertyName("preallocation")]
     public PreallocMode? Preallocation { get; init; }
+
+    static BlockdevCreateOptionsGluster IQapiJson<BlockdevCreateOptionsGluster>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsGluster");
+        return new()
+        {
+            Location = QapiJson.Member<BlockdevOptionsGluster>(element, "location")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsGluster>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsGluster value)
+    {
+        writer.WriteStartObject();
+        if (value.Location is { } m0)
+        {
+            writer.WritePropertyName("location");
+            QapiJson.Write<BlockdevOptionsGluster>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Preallocation is { } m2)
+        {
+            writer.WritePropertyName("preallocation");
+            QapiJson.Write<PreallocMode>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

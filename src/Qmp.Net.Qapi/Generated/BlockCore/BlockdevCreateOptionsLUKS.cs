@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsLUKS</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsLUKS
+public sealed partial record BlockdevCreateOptionsLUKS : IQapiJson<BlockdevCreateOptionsLUKS>
 {
     /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
@@ -57,4 +57,81 @@ public sealed partial record BlockdevCreateOptionsLUKS
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>). Since QEMU 4.2.</summary>
     [JsonPropertyName("preallocation")]
     public PreallocMode? Preallocation { get; init; }
+
+    static BlockdevCreateOptionsLUKS IQapiJson<BlockdevCreateOptionsLUKS>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsLUKS");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+            CipherMode = QapiJson.ValueMember<QCryptoCipherMode>(element, "cipher-mode"),
+            IvgenAlg = QapiJson.ValueMember<QCryptoIVGenAlgo>(element, "ivgen-alg"),
+            IvgenHashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "ivgen-hash-alg"),
+            HashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "hash-alg"),
+            IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+            File = QapiJson.Member<BlockdevRef>(element, "file"),
+            Header = QapiJson.Member<BlockdevRef>(element, "header"),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsLUKS>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsLUKS value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CipherAlg is { } m1)
+        {
+            writer.WritePropertyName("cipher-alg");
+            QapiJson.Write<QCryptoCipherAlgo>(writer, m1);
+        }
+        if (value.CipherMode is { } m2)
+        {
+            writer.WritePropertyName("cipher-mode");
+            QapiJson.Write<QCryptoCipherMode>(writer, m2);
+        }
+        if (value.IvgenAlg is { } m3)
+        {
+            writer.WritePropertyName("ivgen-alg");
+            QapiJson.Write<QCryptoIVGenAlgo>(writer, m3);
+        }
+        if (value.IvgenHashAlg is { } m4)
+        {
+            writer.WritePropertyName("ivgen-hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, m4);
+        }
+        if (value.HashAlg is { } m5)
+        {
+            writer.WritePropertyName("hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, m5);
+        }
+        if (value.IterTime is { } m6)
+        {
+            writer.WritePropertyName("iter-time");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.File is { } m7)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m7);
+        }
+        if (value.Header is { } m8)
+        {
+            writer.WritePropertyName("header");
+            QapiJson.Write<BlockdevRef>(writer, m8);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Preallocation is { } m10)
+        {
+            writer.WritePropertyName("preallocation");
+            QapiJson.Write<PreallocMode>(writer, m10);
+        }
+        writer.WriteEndObject();
+    }
 }

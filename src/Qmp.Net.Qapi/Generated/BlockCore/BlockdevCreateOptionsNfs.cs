@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsNfs</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsNfs
+public sealed partial record BlockdevCreateOptionsNfs : IQapiJson<BlockdevCreateOptionsNfs>
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsNfs</c>).</summary>
     [JsonPropertyName("location")]
@@ -21,4 +21,27 @@ public sealed partial record BlockdevCreateOptionsNfs
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
     public required ulong Size { get; init; }
+
+    static BlockdevCreateOptionsNfs IQapiJson<BlockdevCreateOptionsNfs>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsNfs");
+        return new()
+        {
+            Location = QapiJson.Member<BlockdevOptionsNfs>(element, "location")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsNfs>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsNfs value)
+    {
+        writer.WriteStartObject();
+        if (value.Location is { } m0)
+        {
+            writer.WritePropertyName("location");
+            QapiJson.Write<BlockdevOptionsNfs>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsParallels</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsParallels
+public sealed partial record BlockdevCreateOptionsParallels : IQapiJson<BlockdevCreateOptionsParallels>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -25,4 +25,33 @@ public sealed partial record BlockdevCreateOptionsParallels
     /// <summary>Gets the member <c>cluster-size</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("cluster-size")]
     public ulong? ClusterSize { get; init; }
+
+    static BlockdevCreateOptionsParallels IQapiJson<BlockdevCreateOptionsParallels>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsParallels");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsParallels>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsParallels value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.ClusterSize is { } m2)
+        {
+            writer.WritePropertyName("cluster-size");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsQcow</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsQcow
+public sealed partial record BlockdevCreateOptionsQcow : IQapiJson<BlockdevCreateOptionsQcow>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -29,4 +29,39 @@ public sealed partial record BlockdevCreateOptionsQcow
     /// <summary>Gets the member <c>encrypt</c> (optional, QAPI type <c>QCryptoBlockCreateOptions</c>).</summary>
     [JsonPropertyName("encrypt")]
     public QCryptoBlockCreateOptions? Encrypt { get; init; }
+
+    static BlockdevCreateOptionsQcow IQapiJson<BlockdevCreateOptionsQcow>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsQcow");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+            Encrypt = QapiJson.Member<QCryptoBlockCreateOptions>(element, "encrypt"),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsQcow>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsQcow value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.BackingFile is { } m2)
+        {
+            writer.WritePropertyName("backing-file");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Encrypt is { } m3)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<QCryptoBlockCreateOptions>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsQcow2</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsQcow2
+public sealed partial record BlockdevCreateOptionsQcow2 : IQapiJson<BlockdevCreateOptionsQcow2>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -69,4 +69,99 @@ public sealed partial record BlockdevCreateOptionsQcow2
     /// <summary>Gets the member <c>compression-type</c> (optional, QAPI type <c>Qcow2CompressionType</c>).</summary>
     [JsonPropertyName("compression-type")]
     public Qcow2CompressionType? CompressionType { get; init; }
+
+    static BlockdevCreateOptionsQcow2 IQapiJson<BlockdevCreateOptionsQcow2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsQcow2");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            DataFile = QapiJson.Member<BlockdevRef>(element, "data-file"),
+            DataFileRaw = QapiJson.ValueMember(element, "data-file-raw", QapiJson.ReadBool),
+            ExtendedL2 = QapiJson.ValueMember(element, "extended-l2", QapiJson.ReadBool),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Version = QapiJson.ValueMember<BlockdevQcow2Version>(element, "version"),
+            BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+            BackingFmt = QapiJson.ValueMember<BlockdevDriver>(element, "backing-fmt"),
+            Encrypt = QapiJson.Member<QCryptoBlockCreateOptions>(element, "encrypt"),
+            ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+            Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+            LazyRefcounts = QapiJson.ValueMember(element, "lazy-refcounts", QapiJson.ReadBool),
+            RefcountBits = QapiJson.ValueMember(element, "refcount-bits", QapiJson.ReadInt64),
+            CompressionType = QapiJson.ValueMember<Qcow2CompressionType>(element, "compression-type"),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsQcow2>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsQcow2 value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.DataFile is { } m1)
+        {
+            writer.WritePropertyName("data-file");
+            QapiJson.Write<BlockdevRef>(writer, m1);
+        }
+        if (value.DataFileRaw is { } m2)
+        {
+            writer.WritePropertyName("data-file-raw");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ExtendedL2 is { } m3)
+        {
+            writer.WritePropertyName("extended-l2");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Version is { } m5)
+        {
+            writer.WritePropertyName("version");
+            QapiJson.Write<BlockdevQcow2Version>(writer, m5);
+        }
+        if (value.BackingFile is { } m6)
+        {
+            writer.WritePropertyName("backing-file");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.BackingFmt is { } m7)
+        {
+            writer.WritePropertyName("backing-fmt");
+            QapiJson.Write<BlockdevDriver>(writer, m7);
+        }
+        if (value.Encrypt is { } m8)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<QCryptoBlockCreateOptions>(writer, m8);
+        }
+        if (value.ClusterSize is { } m9)
+        {
+            writer.WritePropertyName("cluster-size");
+            QapiJson.WriteUInt64(writer, m9);
+        }
+        if (value.Preallocation is { } m10)
+        {
+            writer.WritePropertyName("preallocation");
+            QapiJson.Write<PreallocMode>(writer, m10);
+        }
+        if (value.LazyRefcounts is { } m11)
+        {
+            writer.WritePropertyName("lazy-refcounts");
+            QapiJson.WriteBool(writer, m11);
+        }
+        if (value.RefcountBits is { } m12)
+        {
+            writer.WritePropertyName("refcount-bits");
+            QapiJson.WriteInt64(writer, m12);
+        }
+        if (value.CompressionType is { } m13)
+        {
+            writer.WritePropertyName("compression-type");
+            QapiJson.Write<Qcow2CompressionType>(writer, m13);
+        }
+        writer.WriteEndObject();
+    }
 }

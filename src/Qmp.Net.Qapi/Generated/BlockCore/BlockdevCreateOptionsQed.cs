@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsQed</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsQed
+public sealed partial record BlockdevCreateOptionsQed : IQapiJson<BlockdevCreateOptionsQed>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -37,4 +37,51 @@ public sealed partial record BlockdevCreateOptionsQed
     /// <summary>Gets the member <c>table-size</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("table-size")]
     public long? TableSize { get; init; }
+
+    static BlockdevCreateOptionsQed IQapiJson<BlockdevCreateOptionsQed>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsQed");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+            BackingFmt = QapiJson.ValueMember<BlockdevDriver>(element, "backing-fmt"),
+            ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+            TableSize = QapiJson.ValueMember(element, "table-size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsQed>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsQed value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.BackingFile is { } m2)
+        {
+            writer.WritePropertyName("backing-file");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.BackingFmt is { } m3)
+        {
+            writer.WritePropertyName("backing-fmt");
+            QapiJson.Write<BlockdevDriver>(writer, m3);
+        }
+        if (value.ClusterSize is { } m4)
+        {
+            writer.WritePropertyName("cluster-size");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        if (value.TableSize is { } m5)
+        {
+            writer.WritePropertyName("table-size");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

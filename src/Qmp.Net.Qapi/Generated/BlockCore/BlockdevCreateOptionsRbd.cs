@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsRbd</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsRbd
+public sealed partial record BlockdevCreateOptionsRbd : IQapiJson<BlockdevCreateOptionsRbd>
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsRbd</c>).</summary>
     [JsonPropertyName("location")]
@@ -29,4 +29,39 @@ public sealed partial record BlockdevCreateOptionsRbd
     /// <summary>Gets the member <c>encrypt</c> (optional, QAPI type <c>RbdEncryptionCreateOptions</c>). Since QEMU 6.1.</summary>
     [JsonPropertyName("encrypt")]
     public RbdEncryptionCreateOptions? Encrypt { get; init; }
+
+    static BlockdevCreateOptionsRbd IQapiJson<BlockdevCreateOptionsRbd>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsRbd");
+        return new()
+        {
+            Location = QapiJson.Member<BlockdevOptionsRbd>(element, "location")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadUInt64),
+            Encrypt = QapiJson.Member<RbdEncryptionCreateOptions>(element, "encrypt"),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsRbd>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsRbd value)
+    {
+        writer.WriteStartObject();
+        if (value.Location is { } m0)
+        {
+            writer.WritePropertyName("location");
+            QapiJson.Write<BlockdevOptionsRbd>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.ClusterSize is { } m2)
+        {
+            writer.WritePropertyName("cluster-size");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        if (value.Encrypt is { } m3)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<RbdEncryptionCreateOptions>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsSsh</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsSsh
+public sealed partial record BlockdevCreateOptionsSsh : IQapiJson<BlockdevCreateOptionsSsh>
 {
     /// <summary>Gets the member <c>location</c> (mandatory, QAPI type <c>BlockdevOptionsSsh</c>).</summary>
     [JsonPropertyName("location")]
@@ -21,4 +21,27 @@ public sealed partial record BlockdevCreateOptionsSsh
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
     public required ulong Size { get; init; }
+
+    static BlockdevCreateOptionsSsh IQapiJson<BlockdevCreateOptionsSsh>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsSsh");
+        return new()
+        {
+            Location = QapiJson.Member<BlockdevOptionsSsh>(element, "location")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsSsh>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsSsh value)
+    {
+        writer.WriteStartObject();
+        if (value.Location is { } m0)
+        {
+            writer.WritePropertyName("location");
+            QapiJson.Write<BlockdevOptionsSsh>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WriteEndObject();
+    }
 }

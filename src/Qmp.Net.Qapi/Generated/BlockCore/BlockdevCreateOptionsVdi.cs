@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsVdi</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsVdi
+public sealed partial record BlockdevCreateOptionsVdi : IQapiJson<BlockdevCreateOptionsVdi>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -25,4 +25,33 @@ public sealed partial record BlockdevCreateOptionsVdi
     /// <summary>Gets the member <c>preallocation</c> (optional, QAPI type <c>PreallocMode</c>).</summary>
     [JsonPropertyName("preallocation")]
     public PreallocMode? Preallocation { get; init; }
+
+    static BlockdevCreateOptionsVdi IQapiJson<BlockdevCreateOptionsVdi>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsVdi");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Preallocation = QapiJson.ValueMember<PreallocMode>(element, "preallocation"),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsVdi>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsVdi value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Preallocation is { } m2)
+        {
+            writer.WritePropertyName("preallocation");
+            QapiJson.Write<PreallocMode>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

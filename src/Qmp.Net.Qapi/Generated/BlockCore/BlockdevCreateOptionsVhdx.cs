@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsVhdx</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsVhdx
+public sealed partial record BlockdevCreateOptionsVhdx : IQapiJson<BlockdevCreateOptionsVhdx>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -37,4 +37,51 @@ public sealed partial record BlockdevCreateOptionsVhdx
     /// <summary>Gets the member <c>block-state-zero</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("block-state-zero")]
     public bool? BlockStateZero { get; init; }
+
+    static BlockdevCreateOptionsVhdx IQapiJson<BlockdevCreateOptionsVhdx>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsVhdx");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            LogSize = QapiJson.ValueMember(element, "log-size", QapiJson.ReadUInt64),
+            BlockSize = QapiJson.ValueMember(element, "block-size", QapiJson.ReadUInt64),
+            Subformat = QapiJson.ValueMember<BlockdevVhdxSubformat>(element, "subformat"),
+            BlockStateZero = QapiJson.ValueMember(element, "block-state-zero", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsVhdx>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsVhdx value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.LogSize is { } m2)
+        {
+            writer.WritePropertyName("log-size");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        if (value.BlockSize is { } m3)
+        {
+            writer.WritePropertyName("block-size");
+            QapiJson.WriteUInt64(writer, m3);
+        }
+        if (value.Subformat is { } m4)
+        {
+            writer.WritePropertyName("subformat");
+            QapiJson.Write<BlockdevVhdxSubformat>(writer, m4);
+        }
+        if (value.BlockStateZero is { } m5)
+        {
+            writer.WritePropertyName("block-state-zero");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsVmdk</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsVmdk
+public sealed partial record BlockdevCreateOptionsVmdk : IQapiJson<BlockdevCreateOptionsVmdk>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -49,4 +49,69 @@ public sealed partial record BlockdevCreateOptionsVmdk
     /// <summary>Gets the member <c>zeroed-grain</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("zeroed-grain")]
     public bool? ZeroedGrain { get; init; }
+
+    static BlockdevCreateOptionsVmdk IQapiJson<BlockdevCreateOptionsVmdk>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsVmdk");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Extents = QapiJson.ListMember(element, "extents", QapiJson.Read<BlockdevRef>),
+            Subformat = QapiJson.ValueMember<BlockdevVmdkSubformat>(element, "subformat"),
+            BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString),
+            AdapterType = QapiJson.ValueMember<BlockdevVmdkAdapterType>(element, "adapter-type"),
+            Hwversion = QapiJson.Member(element, "hwversion", QapiJson.ReadString),
+            Toolsversion = QapiJson.Member(element, "toolsversion", QapiJson.ReadString),
+            ZeroedGrain = QapiJson.ValueMember(element, "zeroed-grain", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsVmdk>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsVmdk value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Extents is { } m2)
+        {
+            writer.WritePropertyName("extents");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<BlockdevRef>);
+        }
+        if (value.Subformat is { } m3)
+        {
+            writer.WritePropertyName("subformat");
+            QapiJson.Write<BlockdevVmdkSubformat>(writer, m3);
+        }
+        if (value.BackingFile is { } m4)
+        {
+            writer.WritePropertyName("backing-file");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.AdapterType is { } m5)
+        {
+            writer.WritePropertyName("adapter-type");
+            QapiJson.Write<BlockdevVmdkAdapterType>(writer, m5);
+        }
+        if (value.Hwversion is { } m6)
+        {
+            writer.WritePropertyName("hwversion");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Toolsversion is { } m7)
+        {
+            writer.WritePropertyName("toolsversion");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.ZeroedGrain is { } m8)
+        {
+            writer.WritePropertyName("zeroed-grain");
+            QapiJson.WriteBool(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevCreateOptionsVpc</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevCreateOptionsVpc
+public sealed partial record BlockdevCreateOptionsVpc : IQapiJson<BlockdevCreateOptionsVpc>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -29,4 +29,39 @@ public sealed partial record BlockdevCreateOptionsVpc
     /// <summary>Gets the member <c>force-size</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("force-size")]
     public bool? ForceSize { get; init; }
+
+    static BlockdevCreateOptionsVpc IQapiJson<BlockdevCreateOptionsVpc>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevCreateOptionsVpc");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Subformat = QapiJson.ValueMember<BlockdevVpcSubformat>(element, "subformat"),
+            ForceSize = QapiJson.ValueMember(element, "force-size", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevCreateOptionsVpc>.WriteJson(Utf8JsonWriter writer, BlockdevCreateOptionsVpc value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Subformat is { } m2)
+        {
+            writer.WritePropertyName("subformat");
+            QapiJson.Write<BlockdevVpcSubformat>(writer, m2);
+        }
+        if (value.ForceSize is { } m3)
+        {
+            writer.WritePropertyName("force-size");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-del</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevDelArguments
+public sealed partial record BlockdevDelArguments : IQapiJson<BlockdevDelArguments>
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
     public required string NodeName { get; init; }
+
+    static BlockdevDelArguments IQapiJson<BlockdevDelArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevDelArguments");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevDelArguments>.WriteJson(Utf8JsonWriter writer, BlockdevDelArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

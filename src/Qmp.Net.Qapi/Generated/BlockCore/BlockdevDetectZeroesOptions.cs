@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevDetectZeroesOptions</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevDetectZeroesOptions>))]
-public readonly partial struct BlockdevDetectZeroesOptions : IEquatable<BlockdevDetectZeroesOptions>, IQapiEnum<BlockdevDetectZeroesOptions>
+public readonly partial record struct BlockdevDetectZeroesOptions : IQapiEnum<BlockdevDetectZeroesOptions>, IQapiJson<BlockdevDetectZeroesOptions>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevDetectZeroesOptions : IEquatable<Blockdev
     public BlockdevDetectZeroesOptions(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct BlockdevDetectZeroesOptions : IEquatable<Blockdev
     /// <summary>The value <c>unmap</c>.</summary>
     public static BlockdevDetectZeroesOptions Unmap => new("unmap", Known.Unmap);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevDetectZeroesOptions left, BlockdevDetectZeroesOptions right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevDetectZeroesOptions left, BlockdevDetectZeroesOptions right) => !left.Equals(right);
-
     static BlockdevDetectZeroesOptions IQapiEnum<BlockdevDetectZeroesOptions>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevDetectZeroesOptions other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevDetectZeroesOptions IQapiJson<BlockdevDetectZeroesOptions>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevDetectZeroesOptions>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevDetectZeroesOptions other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevDetectZeroesOptions>.WriteJson(Utf8JsonWriter writer, BlockdevDetectZeroesOptions value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevDiscardOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevDiscardOptions>))]
-public readonly partial struct BlockdevDiscardOptions : IEquatable<BlockdevDiscardOptions>, IQapiEnum<BlockdevDiscardOptions>
+public readonly partial record struct BlockdevDiscardOptions : IQapiEnum<BlockdevDiscardOptions>, IQapiJson<BlockdevDiscardOptions>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevDiscardOptions : IEquatable<BlockdevDisca
     public BlockdevDiscardOptions(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct BlockdevDiscardOptions : IEquatable<BlockdevDisca
     /// <summary>The value <c>unmap</c>.</summary>
     public static BlockdevDiscardOptions Unmap => new("unmap", Known.Unmap);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevDiscardOptions left, BlockdevDiscardOptions right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevDiscardOptions left, BlockdevDiscardOptions right) => !left.Equals(right);
-
     static BlockdevDiscardOptions IQapiEnum<BlockdevDiscardOptions>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevDiscardOptions other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevDiscardOptions IQapiJson<BlockdevDiscardOptions>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevDiscardOptions>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevDiscardOptions other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevDiscardOptions>.WriteJson(Utf8JsonWriter writer, BlockdevDiscardOptions value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevDriver</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevDriver>))]
-public readonly partial struct BlockdevDriver : IEquatable<BlockdevDriver>, IQapiEnum<BlockdevDriver>
+public readonly partial record struct BlockdevDriver : IQapiEnum<BlockdevDriver>, IQapiJson<BlockdevDriver>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevDriver : IEquatable<BlockdevDriver>, IQap
     public BlockdevDriver(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -329,28 +329,11 @@ public readonly partial struct BlockdevDriver : IEquatable<BlockdevDriver>, IQap
     /// <summary>The value <c>vvfat</c>.</summary>
     public static BlockdevDriver Vvfat => new("vvfat", Known.Vvfat);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevDriver left, BlockdevDriver right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevDriver left, BlockdevDriver right) => !left.Equals(right);
-
     static BlockdevDriver IQapiEnum<BlockdevDriver>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevDriver other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevDriver IQapiJson<BlockdevDriver>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevDriver>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevDriver other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevDriver>.WriteJson(Utf8JsonWriter writer, BlockdevDriver value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-mirror</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevMirrorArguments
+public sealed partial record BlockdevMirrorArguments : IQapiJson<BlockdevMirrorArguments>
 {
     /// <summary>Gets the member <c>job-id</c> (optional, QAPI type <c>str</c>). Since QEMU 2.7.</summary>
     [JsonPropertyName("job-id")]
@@ -70,4 +70,102 @@ public sealed partial record BlockdevMirrorArguments
     /// <summary>Gets the member <c>auto-dismiss</c> (optional, QAPI type <c>bool</c>). Since QEMU 3.1.</summary>
     [JsonPropertyName("auto-dismiss")]
     public bool? AutoDismiss { get; init; }
+
+    static BlockdevMirrorArguments IQapiJson<BlockdevMirrorArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevMirrorArguments");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Target = QapiJson.Member(element, "target", QapiJson.ReadString)!,
+            Replaces = QapiJson.Member(element, "replaces", QapiJson.ReadString),
+            Sync = QapiJson.Member<MirrorSyncMode>(element, "sync"),
+            Speed = QapiJson.ValueMember(element, "speed", QapiJson.ReadInt64),
+            Granularity = QapiJson.ValueMember(element, "granularity", QapiJson.ReadUInt32),
+            BufSize = QapiJson.ValueMember(element, "buf-size", QapiJson.ReadInt64),
+            OnSourceError = QapiJson.ValueMember<BlockdevOnError>(element, "on-source-error"),
+            OnTargetError = QapiJson.ValueMember<BlockdevOnError>(element, "on-target-error"),
+            FilterNodeName = QapiJson.Member(element, "filter-node-name", QapiJson.ReadString),
+            CopyMode = QapiJson.ValueMember<MirrorCopyMode>(element, "copy-mode"),
+            AutoFinalize = QapiJson.ValueMember(element, "auto-finalize", QapiJson.ReadBool),
+            AutoDismiss = QapiJson.ValueMember(element, "auto-dismiss", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevMirrorArguments>.WriteJson(Utf8JsonWriter writer, BlockdevMirrorArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Target is { } m2)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Replaces is { } m3)
+        {
+            writer.WritePropertyName("replaces");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Sync.Value.Length > 0)
+        {
+            writer.WritePropertyName("sync");
+            QapiJson.Write<MirrorSyncMode>(writer, value.Sync);
+        }
+        if (value.Speed is { } m5)
+        {
+            writer.WritePropertyName("speed");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Granularity is { } m6)
+        {
+            writer.WritePropertyName("granularity");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.BufSize is { } m7)
+        {
+            writer.WritePropertyName("buf-size");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.OnSourceError is { } m8)
+        {
+            writer.WritePropertyName("on-source-error");
+            QapiJson.Write<BlockdevOnError>(writer, m8);
+        }
+        if (value.OnTargetError is { } m9)
+        {
+            writer.WritePropertyName("on-target-error");
+            QapiJson.Write<BlockdevOnError>(writer, m9);
+        }
+        if (value.FilterNodeName is { } m10)
+        {
+            writer.WritePropertyName("filter-node-name");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.CopyMode is { } m11)
+        {
+            writer.WritePropertyName("copy-mode");
+            QapiJson.Write<MirrorCopyMode>(writer, m11);
+        }
+        if (value.AutoFinalize is { } m12)
+        {
+            writer.WritePropertyName("auto-finalize");
+            QapiJson.WriteBool(writer, m12);
+        }
+        if (value.AutoDismiss is { } m13)
+        {
+            writer.WritePropertyName("auto-dismiss");
+            QapiJson.WriteBool(writer, m13);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevOnError</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevOnError>))]
-public readonly partial struct BlockdevOnError : IEquatable<BlockdevOnError>, IQapiEnum<BlockdevOnError>
+public readonly partial record struct BlockdevOnError : IQapiEnum<BlockdevOnError>, IQapiJson<BlockdevOnError>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevOnError : IEquatable<BlockdevOnError>, IQ
     public BlockdevOnError(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct BlockdevOnError : IEquatable<BlockdevOnError>, IQ
     /// <summary>The value <c>auto</c>. Since QEMU 2.7.</summary>
     public static BlockdevOnError Auto => new("auto", Known.Auto);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevOnError left, BlockdevOnError right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevOnError left, BlockdevOnError right) => !left.Equals(right);
-
     static BlockdevOnError IQapiEnum<BlockdevOnError>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevOnError other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevOnError IQapiJson<BlockdevOnError>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevOnError>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevOnError other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevOnError>.WriteJson(Utf8JsonWriter writer, BlockdevOnError value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

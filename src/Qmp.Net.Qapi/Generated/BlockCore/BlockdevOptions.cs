@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockdevOptions</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. A union by <c>driver</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockdevOptionsConverter))]
-public partial record BlockdevOptions
+[JsonConverter(typeof(QapiConverter<BlockdevOptions>))]
+public partial record BlockdevOptions : IQapiJson<BlockdevOptions>
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>BlockdevDriver</c>).</summary>
     [JsonPropertyName("driver")]
@@ -55,6 +55,1901 @@ public partial record BlockdevOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static BlockdevOptions IQapiJson<BlockdevOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptions");
+        return QapiJson.Tag(element, "driver") switch
+        {
+            "blkdebug" => new BlkdebugBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Image = QapiJson.Member<BlockdevRef>(element, "image")!,
+                Config = QapiJson.Member(element, "config", QapiJson.ReadString),
+                Align = QapiJson.ValueMember(element, "align", QapiJson.ReadInt64),
+                MaxTransfer = QapiJson.ValueMember(element, "max-transfer", QapiJson.ReadInt32),
+                OptWriteZero = QapiJson.ValueMember(element, "opt-write-zero", QapiJson.ReadInt32),
+                MaxWriteZero = QapiJson.ValueMember(element, "max-write-zero", QapiJson.ReadInt32),
+                OptDiscard = QapiJson.ValueMember(element, "opt-discard", QapiJson.ReadInt32),
+                MaxDiscard = QapiJson.ValueMember(element, "max-discard", QapiJson.ReadInt32),
+                InjectError = QapiJson.ListMember(element, "inject-error", QapiJson.Read<BlkdebugInjectErrorOptions>),
+                SetState = QapiJson.ListMember(element, "set-state", QapiJson.Read<BlkdebugSetStateOptions>),
+                TakeChildPerms = QapiJson.ListMember(element, "take-child-perms", QapiJson.Read<BlockPermission>),
+                UnshareChildPerms = QapiJson.ListMember(element, "unshare-child-perms", QapiJson.Read<BlockPermission>),
+            },
+            "blklogwrites" => new BlklogwritesBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Log = QapiJson.Member<BlockdevRef>(element, "log")!,
+                LogSectorSize = QapiJson.ValueMember(element, "log-sector-size", QapiJson.ReadUInt32),
+                LogAppend = QapiJson.ValueMember(element, "log-append", QapiJson.ReadBool),
+                LogSuperUpdateInterval = QapiJson.ValueMember(element, "log-super-update-interval", QapiJson.ReadUInt64),
+            },
+            "blkverify" => new BlkverifyBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Test = QapiJson.Member<BlockdevRef>(element, "test")!,
+                Raw = QapiJson.Member<BlockdevRef>(element, "raw")!,
+            },
+            "blkreplay" => new BlkreplayBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Image = QapiJson.Member<BlockdevRef>(element, "image")!,
+            },
+            "bochs" => new BochsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "cloop" => new CloopBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "compress" => new CompressBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "copy-before-write" => new CopyBeforeWriteBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Target = QapiJson.Member<BlockdevRef>(element, "target")!,
+                Bitmap = QapiJson.Member<BlockDirtyBitmap>(element, "bitmap"),
+                OnCbwError = QapiJson.ValueMember<global::Qmp.Net.Qapi.OnCbwError>(element, "on-cbw-error"),
+                CbwTimeout = QapiJson.ValueMember(element, "cbw-timeout", QapiJson.ReadUInt32),
+                MinClusterSize = QapiJson.ValueMember(element, "min-cluster-size", QapiJson.ReadUInt64),
+            },
+            "copy-on-read" => new CopyOnReadBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Bottom = QapiJson.Member(element, "bottom", QapiJson.ReadString),
+            },
+            "dmg" => new DmgBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "file" => new FileBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+                PrManager = QapiJson.Member(element, "pr-manager", QapiJson.ReadString),
+                Locking = QapiJson.ValueMember<OnOffAuto>(element, "locking"),
+                Aio = QapiJson.ValueMember<BlockdevAioOptions>(element, "aio"),
+                AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+                DropCache = QapiJson.ValueMember(element, "drop-cache", QapiJson.ReadBool),
+                XCheckCacheDropped = QapiJson.ValueMember(element, "x-check-cache-dropped", QapiJson.ReadBool),
+            },
+            "ftp" => new FtpBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Url = QapiJson.Member(element, "url", QapiJson.ReadString)!,
+                Readahead = QapiJson.ValueMember(element, "readahead", QapiJson.ReadInt64),
+                Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+                Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+                PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+                ProxyUsername = QapiJson.Member(element, "proxy-username", QapiJson.ReadString),
+                ProxyPasswordSecret = QapiJson.Member(element, "proxy-password-secret", QapiJson.ReadString),
+            },
+            "ftps" => new FtpsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Url = QapiJson.Member(element, "url", QapiJson.ReadString)!,
+                Readahead = QapiJson.ValueMember(element, "readahead", QapiJson.ReadInt64),
+                Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+                Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+                PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+                ProxyUsername = QapiJson.Member(element, "proxy-username", QapiJson.ReadString),
+                ProxyPasswordSecret = QapiJson.Member(element, "proxy-password-secret", QapiJson.ReadString),
+                Sslverify = QapiJson.ValueMember(element, "sslverify", QapiJson.ReadBool),
+            },
+            "gluster" => new GlusterBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Volume = QapiJson.Member(element, "volume", QapiJson.ReadString)!,
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+                Server = QapiJson.ListMember(element, "server", QapiJson.Read<SocketAddress>)!,
+                Debug = QapiJson.ValueMember(element, "debug", QapiJson.ReadInt64),
+                Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            },
+            "host_cdrom" => new HostCdromBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+                PrManager = QapiJson.Member(element, "pr-manager", QapiJson.ReadString),
+                Locking = QapiJson.ValueMember<OnOffAuto>(element, "locking"),
+                Aio = QapiJson.ValueMember<BlockdevAioOptions>(element, "aio"),
+                AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+                DropCache = QapiJson.ValueMember(element, "drop-cache", QapiJson.ReadBool),
+                XCheckCacheDropped = QapiJson.ValueMember(element, "x-check-cache-dropped", QapiJson.ReadBool),
+            },
+            "host_device" => new HostDeviceBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+                PrManager = QapiJson.Member(element, "pr-manager", QapiJson.ReadString),
+                Locking = QapiJson.ValueMember<OnOffAuto>(element, "locking"),
+                Aio = QapiJson.ValueMember<BlockdevAioOptions>(element, "aio"),
+                AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+                DropCache = QapiJson.ValueMember(element, "drop-cache", QapiJson.ReadBool),
+                XCheckCacheDropped = QapiJson.ValueMember(element, "x-check-cache-dropped", QapiJson.ReadBool),
+            },
+            "http" => new HttpBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Url = QapiJson.Member(element, "url", QapiJson.ReadString)!,
+                Readahead = QapiJson.ValueMember(element, "readahead", QapiJson.ReadInt64),
+                Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+                Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+                PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+                ProxyUsername = QapiJson.Member(element, "proxy-username", QapiJson.ReadString),
+                ProxyPasswordSecret = QapiJson.Member(element, "proxy-password-secret", QapiJson.ReadString),
+                Cookie = QapiJson.Member(element, "cookie", QapiJson.ReadString),
+                CookieSecret = QapiJson.Member(element, "cookie-secret", QapiJson.ReadString),
+            },
+            "https" => new HttpsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Url = QapiJson.Member(element, "url", QapiJson.ReadString)!,
+                Readahead = QapiJson.ValueMember(element, "readahead", QapiJson.ReadInt64),
+                Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+                Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+                PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+                ProxyUsername = QapiJson.Member(element, "proxy-username", QapiJson.ReadString),
+                ProxyPasswordSecret = QapiJson.Member(element, "proxy-password-secret", QapiJson.ReadString),
+                Cookie = QapiJson.Member(element, "cookie", QapiJson.ReadString),
+                Sslverify = QapiJson.ValueMember(element, "sslverify", QapiJson.ReadBool),
+                CookieSecret = QapiJson.Member(element, "cookie-secret", QapiJson.ReadString),
+            },
+            "io_uring" => new IoUringBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            },
+            "iscsi" => new IscsiBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Transport = QapiJson.Member<IscsiTransport>(element, "transport"),
+                Portal = QapiJson.Member(element, "portal", QapiJson.ReadString)!,
+                Target = QapiJson.Member(element, "target", QapiJson.ReadString)!,
+                Lun = QapiJson.ValueMember(element, "lun", QapiJson.ReadInt64),
+                User = QapiJson.Member(element, "user", QapiJson.ReadString),
+                PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+                InitiatorName = QapiJson.Member(element, "initiator-name", QapiJson.ReadString),
+                HeaderDigest = QapiJson.ValueMember<IscsiHeaderDigest>(element, "header-digest"),
+                Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+            },
+            "luks" => new LuksBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+                Header = QapiJson.Member<BlockdevRef>(element, "header"),
+            },
+            "nbd" => new NbdBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Server = QapiJson.Member<SocketAddress>(element, "server")!,
+                Export = QapiJson.Member(element, "export", QapiJson.ReadString),
+                TlsCreds = QapiJson.Member(element, "tls-creds", QapiJson.ReadString),
+                TlsHostname = QapiJson.Member(element, "tls-hostname", QapiJson.ReadString),
+                XDirtyBitmap = QapiJson.Member(element, "x-dirty-bitmap", QapiJson.ReadString),
+                ReconnectDelay = QapiJson.ValueMember(element, "reconnect-delay", QapiJson.ReadUInt32),
+                OpenTimeout = QapiJson.ValueMember(element, "open-timeout", QapiJson.ReadUInt32),
+            },
+            "nfs" => new NfsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Server = QapiJson.Member<NFSServer>(element, "server")!,
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+                User = QapiJson.ValueMember(element, "user", QapiJson.ReadInt64),
+                Group = QapiJson.ValueMember(element, "group", QapiJson.ReadInt64),
+                TcpSynCount = QapiJson.ValueMember(element, "tcp-syn-count", QapiJson.ReadInt64),
+                ReadaheadSize = QapiJson.ValueMember(element, "readahead-size", QapiJson.ReadInt64),
+                PageCacheSize = QapiJson.ValueMember(element, "page-cache-size", QapiJson.ReadInt64),
+                Debug = QapiJson.ValueMember(element, "debug", QapiJson.ReadInt64),
+            },
+            "null-aio" => new NullAioBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+                LatencyNs = QapiJson.ValueMember(element, "latency-ns", QapiJson.ReadUInt64),
+                ReadZeroes = QapiJson.ValueMember(element, "read-zeroes", QapiJson.ReadBool),
+            },
+            "null-co" => new NullCoBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+                LatencyNs = QapiJson.ValueMember(element, "latency-ns", QapiJson.ReadUInt64),
+                ReadZeroes = QapiJson.ValueMember(element, "read-zeroes", QapiJson.ReadBool),
+            },
+            "nvme" => new NvmeBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+                Namespace = QapiJson.Member(element, "namespace", QapiJson.ReadInt64),
+            },
+            "nvme-io_uring" => new NvmeIoUringBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            },
+            "parallels" => new ParallelsBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "preallocate" => new PreallocateBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                PreallocAlign = QapiJson.ValueMember(element, "prealloc-align", QapiJson.ReadInt64),
+                PreallocSize = QapiJson.ValueMember(element, "prealloc-size", QapiJson.ReadInt64),
+            },
+            "qcow2" => new Qcow2Branch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+                LazyRefcounts = QapiJson.ValueMember(element, "lazy-refcounts", QapiJson.ReadBool),
+                PassDiscardRequest = QapiJson.ValueMember(element, "pass-discard-request", QapiJson.ReadBool),
+                PassDiscardSnapshot = QapiJson.ValueMember(element, "pass-discard-snapshot", QapiJson.ReadBool),
+                PassDiscardOther = QapiJson.ValueMember(element, "pass-discard-other", QapiJson.ReadBool),
+                DiscardNoUnref = QapiJson.ValueMember(element, "discard-no-unref", QapiJson.ReadBool),
+                OverlapCheck = QapiJson.Member<Qcow2OverlapChecks>(element, "overlap-check"),
+                CacheSize = QapiJson.ValueMember(element, "cache-size", QapiJson.ReadInt64),
+                L2CacheSize = QapiJson.ValueMember(element, "l2-cache-size", QapiJson.ReadInt64),
+                L2CacheEntrySize = QapiJson.ValueMember(element, "l2-cache-entry-size", QapiJson.ReadInt64),
+                RefcountCacheSize = QapiJson.ValueMember(element, "refcount-cache-size", QapiJson.ReadInt64),
+                CacheCleanInterval = QapiJson.ValueMember(element, "cache-clean-interval", QapiJson.ReadInt64),
+                Encrypt = QapiJson.Member<BlockdevQcow2Encryption>(element, "encrypt"),
+                DataFile = QapiJson.Member<BlockdevRef>(element, "data-file"),
+            },
+            "qcow" => new QcowBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+                Encrypt = QapiJson.Member<BlockdevQcowEncryption>(element, "encrypt"),
+            },
+            "qed" => new QedBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+            },
+            "quorum" => new QuorumBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Blkverify = QapiJson.ValueMember(element, "blkverify", QapiJson.ReadBool),
+                Children = QapiJson.ListMember(element, "children", QapiJson.Read<BlockdevRef>)!,
+                VoteThreshold = QapiJson.Member(element, "vote-threshold", QapiJson.ReadInt64),
+                RewriteCorrupted = QapiJson.ValueMember(element, "rewrite-corrupted", QapiJson.ReadBool),
+                ReadPattern = QapiJson.ValueMember<QuorumReadPattern>(element, "read-pattern"),
+            },
+            "raw" => new RawBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadInt64),
+                Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+            },
+            "rbd" => new RbdBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Pool = QapiJson.Member(element, "pool", QapiJson.ReadString)!,
+                Namespace = QapiJson.Member(element, "namespace", QapiJson.ReadString),
+                Image = QapiJson.Member(element, "image", QapiJson.ReadString)!,
+                Conf = QapiJson.Member(element, "conf", QapiJson.ReadString),
+                Snapshot = QapiJson.Member(element, "snapshot", QapiJson.ReadString),
+                Encrypt = QapiJson.Member<RbdEncryptionOptions>(element, "encrypt"),
+                User = QapiJson.Member(element, "user", QapiJson.ReadString),
+                AuthClientRequired = QapiJson.ListMember(element, "auth-client-required", QapiJson.Read<RbdAuthMode>),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+                Server = QapiJson.ListMember(element, "server", QapiJson.Read<InetSocketAddressBase>),
+            },
+            "replication" => new ReplicationBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Mode = QapiJson.Member<ReplicationMode>(element, "mode"),
+                TopId = QapiJson.Member(element, "top-id", QapiJson.ReadString),
+            },
+            "snapshot-access" => new SnapshotAccessBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "ssh" => new SshBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Server = QapiJson.Member<InetSocketAddress>(element, "server")!,
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+                User = QapiJson.Member(element, "user", QapiJson.ReadString),
+                HostKeyCheck = QapiJson.Member<SshHostKeyCheck>(element, "host-key-check"),
+            },
+            "throttle" => new ThrottleBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                ThrottleGroup = QapiJson.Member(element, "throttle-group", QapiJson.ReadString)!,
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "vdi" => new VdiBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "vhdx" => new VhdxBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "virtio-blk-vfio-pci" => new VirtioBlkVfioPciBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            },
+            "virtio-blk-vhost-user" => new VirtioBlkVhostUserBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            },
+            "virtio-blk-vhost-vdpa" => new VirtioBlkVhostVdpaBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            },
+            "vmdk" => new VmdkBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+                Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+            },
+            "vpc" => new VpcBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            },
+            "vvfat" => new VvfatBranch
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                Dir = QapiJson.Member(element, "dir", QapiJson.ReadString)!,
+                FatType = QapiJson.ValueMember(element, "fat-type", QapiJson.ReadInt64),
+                Floppy = QapiJson.ValueMember(element, "floppy", QapiJson.ReadBool),
+                Label = QapiJson.Member(element, "label", QapiJson.ReadString),
+                Rw = QapiJson.ValueMember(element, "rw", QapiJson.ReadBool),
+            },
+            _ => new BlockdevOptions
+            {
+                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+                Discard = QapiJson.ValueMember<BlockdevDiscardOptions>(element, "discard"),
+                Cache = QapiJson.Member<BlockdevCacheOptions>(element, "cache"),
+                Active = QapiJson.ValueMember(element, "active", QapiJson.ReadBool),
+                ReadOnly = QapiJson.ValueMember(element, "read-only", QapiJson.ReadBool),
+                AutoReadOnly = QapiJson.ValueMember(element, "auto-read-only", QapiJson.ReadBool),
+                ForceShare = QapiJson.ValueMember(element, "force-share", QapiJson.ReadBool),
+                DetectZeroes = QapiJson.ValueMember<BlockdevDetectZeroesOptions>(element, "detect-zeroes"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockdevOptions>.WriteJson(Utf8JsonWriter writer, BlockdevOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Driver.Value.Length > 0)
+        {
+            writer.WritePropertyName("driver");
+            QapiJson.Write<BlockdevDriver>(writer, value.Driver);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Discard is { } m2)
+        {
+            writer.WritePropertyName("discard");
+            QapiJson.Write<BlockdevDiscardOptions>(writer, m2);
+        }
+        if (value.Cache is { } m3)
+        {
+            writer.WritePropertyName("cache");
+            QapiJson.Write<BlockdevCacheOptions>(writer, m3);
+        }
+        if (value.Active is { } m4)
+        {
+            writer.WritePropertyName("active");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.ReadOnly is { } m5)
+        {
+            writer.WritePropertyName("read-only");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.AutoReadOnly is { } m6)
+        {
+            writer.WritePropertyName("auto-read-only");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.ForceShare is { } m7)
+        {
+            writer.WritePropertyName("force-share");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.DetectZeroes is { } m8)
+        {
+            writer.WritePropertyName("detect-zeroes");
+            QapiJson.Write<BlockdevDetectZeroesOptions>(writer, m8);
+        }
+        switch (value)
+        {
+            case BlkdebugBranch branch0:
+                if (branch0.Image is { } b0m0)
+                {
+                    writer.WritePropertyName("image");
+                    QapiJson.Write<BlockdevRef>(writer, b0m0);
+                }
+                if (branch0.Config is { } b0m1)
+                {
+                    writer.WritePropertyName("config");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                if (branch0.Align is { } b0m2)
+                {
+                    writer.WritePropertyName("align");
+                    QapiJson.WriteInt64(writer, b0m2);
+                }
+                if (branch0.MaxTransfer is { } b0m3)
+                {
+                    writer.WritePropertyName("max-transfer");
+                    QapiJson.WriteInt32(writer, b0m3);
+                }
+                if (branch0.OptWriteZero is { } b0m4)
+                {
+                    writer.WritePropertyName("opt-write-zero");
+                    QapiJson.WriteInt32(writer, b0m4);
+                }
+                if (branch0.MaxWriteZero is { } b0m5)
+                {
+                    writer.WritePropertyName("max-write-zero");
+                    QapiJson.WriteInt32(writer, b0m5);
+                }
+                if (branch0.OptDiscard is { } b0m6)
+                {
+                    writer.WritePropertyName("opt-discard");
+                    QapiJson.WriteInt32(writer, b0m6);
+                }
+                if (branch0.MaxDiscard is { } b0m7)
+                {
+                    writer.WritePropertyName("max-discard");
+                    QapiJson.WriteInt32(writer, b0m7);
+                }
+                if (branch0.InjectError is { } b0m8)
+                {
+                    writer.WritePropertyName("inject-error");
+                    QapiJson.WriteList(writer, b0m8, QapiJson.Write<BlkdebugInjectErrorOptions>);
+                }
+                if (branch0.SetState is { } b0m9)
+                {
+                    writer.WritePropertyName("set-state");
+                    QapiJson.WriteList(writer, b0m9, QapiJson.Write<BlkdebugSetStateOptions>);
+                }
+                if (branch0.TakeChildPerms is { } b0m10)
+                {
+                    writer.WritePropertyName("take-child-perms");
+                    QapiJson.WriteList(writer, b0m10, QapiJson.Write<BlockPermission>);
+                }
+                if (branch0.UnshareChildPerms is { } b0m11)
+                {
+                    writer.WritePropertyName("unshare-child-perms");
+                    QapiJson.WriteList(writer, b0m11, QapiJson.Write<BlockPermission>);
+                }
+                break;
+            case BlklogwritesBranch branch1:
+                if (branch1.File is { } b1m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b1m0);
+                }
+                if (branch1.Log is { } b1m1)
+                {
+                    writer.WritePropertyName("log");
+                    QapiJson.Write<BlockdevRef>(writer, b1m1);
+                }
+                if (branch1.LogSectorSize is { } b1m2)
+                {
+                    writer.WritePropertyName("log-sector-size");
+                    QapiJson.WriteUInt32(writer, b1m2);
+                }
+                if (branch1.LogAppend is { } b1m3)
+                {
+                    writer.WritePropertyName("log-append");
+                    QapiJson.WriteBool(writer, b1m3);
+                }
+                if (branch1.LogSuperUpdateInterval is { } b1m4)
+                {
+                    writer.WritePropertyName("log-super-update-interval");
+                    QapiJson.WriteUInt64(writer, b1m4);
+                }
+                break;
+            case BlkverifyBranch branch2:
+                if (branch2.Test is { } b2m0)
+                {
+                    writer.WritePropertyName("test");
+                    QapiJson.Write<BlockdevRef>(writer, b2m0);
+                }
+                if (branch2.Raw is { } b2m1)
+                {
+                    writer.WritePropertyName("raw");
+                    QapiJson.Write<BlockdevRef>(writer, b2m1);
+                }
+                break;
+            case BlkreplayBranch branch3:
+                if (branch3.Image is { } b3m0)
+                {
+                    writer.WritePropertyName("image");
+                    QapiJson.Write<BlockdevRef>(writer, b3m0);
+                }
+                break;
+            case BochsBranch branch4:
+                if (branch4.File is { } b4m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b4m0);
+                }
+                break;
+            case CloopBranch branch5:
+                if (branch5.File is { } b5m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b5m0);
+                }
+                break;
+            case CompressBranch branch6:
+                if (branch6.File is { } b6m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b6m0);
+                }
+                break;
+            case CopyBeforeWriteBranch branch7:
+                if (branch7.File is { } b7m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b7m0);
+                }
+                if (branch7.Target is { } b7m1)
+                {
+                    writer.WritePropertyName("target");
+                    QapiJson.Write<BlockdevRef>(writer, b7m1);
+                }
+                if (branch7.Bitmap is { } b7m2)
+                {
+                    writer.WritePropertyName("bitmap");
+                    QapiJson.Write<BlockDirtyBitmap>(writer, b7m2);
+                }
+                if (branch7.OnCbwError is { } b7m3)
+                {
+                    writer.WritePropertyName("on-cbw-error");
+                    QapiJson.Write<global::Qmp.Net.Qapi.OnCbwError>(writer, b7m3);
+                }
+                if (branch7.CbwTimeout is { } b7m4)
+                {
+                    writer.WritePropertyName("cbw-timeout");
+                    QapiJson.WriteUInt32(writer, b7m4);
+                }
+                if (branch7.MinClusterSize is { } b7m5)
+                {
+                    writer.WritePropertyName("min-cluster-size");
+                    QapiJson.WriteUInt64(writer, b7m5);
+                }
+                break;
+            case CopyOnReadBranch branch8:
+                if (branch8.File is { } b8m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b8m0);
+                }
+                if (branch8.Bottom is { } b8m1)
+                {
+                    writer.WritePropertyName("bottom");
+                    QapiJson.WriteString(writer, b8m1);
+                }
+                break;
+            case DmgBranch branch9:
+                if (branch9.File is { } b9m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b9m0);
+                }
+                break;
+            case FileBranch branch10:
+                if (branch10.Filename is { } b10m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b10m0);
+                }
+                if (branch10.PrManager is { } b10m1)
+                {
+                    writer.WritePropertyName("pr-manager");
+                    QapiJson.WriteString(writer, b10m1);
+                }
+                if (branch10.Locking is { } b10m2)
+                {
+                    writer.WritePropertyName("locking");
+                    QapiJson.Write<OnOffAuto>(writer, b10m2);
+                }
+                if (branch10.Aio is { } b10m3)
+                {
+                    writer.WritePropertyName("aio");
+                    QapiJson.Write<BlockdevAioOptions>(writer, b10m3);
+                }
+                if (branch10.AioMaxBatch is { } b10m4)
+                {
+                    writer.WritePropertyName("aio-max-batch");
+                    QapiJson.WriteInt64(writer, b10m4);
+                }
+                if (branch10.DropCache is { } b10m5)
+                {
+                    writer.WritePropertyName("drop-cache");
+                    QapiJson.WriteBool(writer, b10m5);
+                }
+                if (branch10.XCheckCacheDropped is { } b10m6)
+                {
+                    writer.WritePropertyName("x-check-cache-dropped");
+                    QapiJson.WriteBool(writer, b10m6);
+                }
+                break;
+            case FtpBranch branch11:
+                if (branch11.Url is { } b11m0)
+                {
+                    writer.WritePropertyName("url");
+                    QapiJson.WriteString(writer, b11m0);
+                }
+                if (branch11.Readahead is { } b11m1)
+                {
+                    writer.WritePropertyName("readahead");
+                    QapiJson.WriteInt64(writer, b11m1);
+                }
+                if (branch11.Timeout is { } b11m2)
+                {
+                    writer.WritePropertyName("timeout");
+                    QapiJson.WriteInt64(writer, b11m2);
+                }
+                if (branch11.Username is { } b11m3)
+                {
+                    writer.WritePropertyName("username");
+                    QapiJson.WriteString(writer, b11m3);
+                }
+                if (branch11.PasswordSecret is { } b11m4)
+                {
+                    writer.WritePropertyName("password-secret");
+                    QapiJson.WriteString(writer, b11m4);
+                }
+                if (branch11.ProxyUsername is { } b11m5)
+                {
+                    writer.WritePropertyName("proxy-username");
+                    QapiJson.WriteString(writer, b11m5);
+                }
+                if (branch11.ProxyPasswordSecret is { } b11m6)
+                {
+                    writer.WritePropertyName("proxy-password-secret");
+                    QapiJson.WriteString(writer, b11m6);
+                }
+                break;
+            case FtpsBranch branch12:
+                if (branch12.Url is { } b12m0)
+                {
+                    writer.WritePropertyName("url");
+                    QapiJson.WriteString(writer, b12m0);
+                }
+                if (branch12.Readahead is { } b12m1)
+                {
+                    writer.WritePropertyName("readahead");
+                    QapiJson.WriteInt64(writer, b12m1);
+                }
+                if (branch12.Timeout is { } b12m2)
+                {
+                    writer.WritePropertyName("timeout");
+                    QapiJson.WriteInt64(writer, b12m2);
+                }
+                if (branch12.Username is { } b12m3)
+                {
+                    writer.WritePropertyName("username");
+                    QapiJson.WriteString(writer, b12m3);
+                }
+                if (branch12.PasswordSecret is { } b12m4)
+                {
+                    writer.WritePropertyName("password-secret");
+                    QapiJson.WriteString(writer, b12m4);
+                }
+                if (branch12.ProxyUsername is { } b12m5)
+                {
+                    writer.WritePropertyName("proxy-username");
+                    QapiJson.WriteString(writer, b12m5);
+                }
+                if (branch12.ProxyPasswordSecret is { } b12m6)
+                {
+                    writer.WritePropertyName("proxy-password-secret");
+                    QapiJson.WriteString(writer, b12m6);
+                }
+                if (branch12.Sslverify is { } b12m7)
+                {
+                    writer.WritePropertyName("sslverify");
+                    QapiJson.WriteBool(writer, b12m7);
+                }
+                break;
+            case GlusterBranch branch13:
+                if (branch13.Volume is { } b13m0)
+                {
+                    writer.WritePropertyName("volume");
+                    QapiJson.WriteString(writer, b13m0);
+                }
+                if (branch13.Path is { } b13m1)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b13m1);
+                }
+                if (branch13.Server is { } b13m2)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.WriteList(writer, b13m2, QapiJson.Write<SocketAddress>);
+                }
+                if (branch13.Debug is { } b13m3)
+                {
+                    writer.WritePropertyName("debug");
+                    QapiJson.WriteInt64(writer, b13m3);
+                }
+                if (branch13.Logfile is { } b13m4)
+                {
+                    writer.WritePropertyName("logfile");
+                    QapiJson.WriteString(writer, b13m4);
+                }
+                break;
+            case HostCdromBranch branch14:
+                if (branch14.Filename is { } b14m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b14m0);
+                }
+                if (branch14.PrManager is { } b14m1)
+                {
+                    writer.WritePropertyName("pr-manager");
+                    QapiJson.WriteString(writer, b14m1);
+                }
+                if (branch14.Locking is { } b14m2)
+                {
+                    writer.WritePropertyName("locking");
+                    QapiJson.Write<OnOffAuto>(writer, b14m2);
+                }
+                if (branch14.Aio is { } b14m3)
+                {
+                    writer.WritePropertyName("aio");
+                    QapiJson.Write<BlockdevAioOptions>(writer, b14m3);
+                }
+                if (branch14.AioMaxBatch is { } b14m4)
+                {
+                    writer.WritePropertyName("aio-max-batch");
+                    QapiJson.WriteInt64(writer, b14m4);
+                }
+                if (branch14.DropCache is { } b14m5)
+                {
+                    writer.WritePropertyName("drop-cache");
+                    QapiJson.WriteBool(writer, b14m5);
+                }
+                if (branch14.XCheckCacheDropped is { } b14m6)
+                {
+                    writer.WritePropertyName("x-check-cache-dropped");
+                    QapiJson.WriteBool(writer, b14m6);
+                }
+                break;
+            case HostDeviceBranch branch15:
+                if (branch15.Filename is { } b15m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b15m0);
+                }
+                if (branch15.PrManager is { } b15m1)
+                {
+                    writer.WritePropertyName("pr-manager");
+                    QapiJson.WriteString(writer, b15m1);
+                }
+                if (branch15.Locking is { } b15m2)
+                {
+                    writer.WritePropertyName("locking");
+                    QapiJson.Write<OnOffAuto>(writer, b15m2);
+                }
+                if (branch15.Aio is { } b15m3)
+                {
+                    writer.WritePropertyName("aio");
+                    QapiJson.Write<BlockdevAioOptions>(writer, b15m3);
+                }
+                if (branch15.AioMaxBatch is { } b15m4)
+                {
+                    writer.WritePropertyName("aio-max-batch");
+                    QapiJson.WriteInt64(writer, b15m4);
+                }
+                if (branch15.DropCache is { } b15m5)
+                {
+                    writer.WritePropertyName("drop-cache");
+                    QapiJson.WriteBool(writer, b15m5);
+                }
+                if (branch15.XCheckCacheDropped is { } b15m6)
+                {
+                    writer.WritePropertyName("x-check-cache-dropped");
+                    QapiJson.WriteBool(writer, b15m6);
+                }
+                break;
+            case HttpBranch branch16:
+                if (branch16.Url is { } b16m0)
+                {
+                    writer.WritePropertyName("url");
+                    QapiJson.WriteString(writer, b16m0);
+                }
+                if (branch16.Readahead is { } b16m1)
+                {
+                    writer.WritePropertyName("readahead");
+                    QapiJson.WriteInt64(writer, b16m1);
+                }
+                if (branch16.Timeout is { } b16m2)
+                {
+                    writer.WritePropertyName("timeout");
+                    QapiJson.WriteInt64(writer, b16m2);
+                }
+                if (branch16.Username is { } b16m3)
+                {
+                    writer.WritePropertyName("username");
+                    QapiJson.WriteString(writer, b16m3);
+                }
+                if (branch16.PasswordSecret is { } b16m4)
+                {
+                    writer.WritePropertyName("password-secret");
+                    QapiJson.WriteString(writer, b16m4);
+                }
+                if (branch16.ProxyUsername is { } b16m5)
+                {
+                    writer.WritePropertyName("proxy-username");
+                    QapiJson.WriteString(writer, b16m5);
+                }
+                if (branch16.ProxyPasswordSecret is { } b16m6)
+                {
+                    writer.WritePropertyName("proxy-password-secret");
+                    QapiJson.WriteString(writer, b16m6);
+                }
+                if (branch16.Cookie is { } b16m7)
+                {
+                    writer.WritePropertyName("cookie");
+                    QapiJson.WriteString(writer, b16m7);
+                }
+                if (branch16.CookieSecret is { } b16m8)
+                {
+                    writer.WritePropertyName("cookie-secret");
+                    QapiJson.WriteString(writer, b16m8);
+                }
+                break;
+            case HttpsBranch branch17:
+                if (branch17.Url is { } b17m0)
+                {
+                    writer.WritePropertyName("url");
+                    QapiJson.WriteString(writer, b17m0);
+                }
+                if (branch17.Readahead is { } b17m1)
+                {
+                    writer.WritePropertyName("readahead");
+                    QapiJson.WriteInt64(writer, b17m1);
+                }
+                if (branch17.Timeout is { } b17m2)
+                {
+                    writer.WritePropertyName("timeout");
+                    QapiJson.WriteInt64(writer, b17m2);
+                }
+                if (branch17.Username is { } b17m3)
+                {
+                    writer.WritePropertyName("username");
+                    QapiJson.WriteString(writer, b17m3);
+                }
+                if (branch17.PasswordSecret is { } b17m4)
+                {
+                    writer.WritePropertyName("password-secret");
+                    QapiJson.WriteString(writer, b17m4);
+                }
+                if (branch17.ProxyUsername is { } b17m5)
+                {
+                    writer.WritePropertyName("proxy-username");
+                    QapiJson.WriteString(writer, b17m5);
+                }
+                if (branch17.ProxyPasswordSecret is { } b17m6)
+                {
+                    writer.WritePropertyName("proxy-password-secret");
+                    QapiJson.WriteString(writer, b17m6);
+                }
+                if (branch17.Cookie is { } b17m7)
+                {
+                    writer.WritePropertyName("cookie");
+                    QapiJson.WriteString(writer, b17m7);
+                }
+                if (branch17.Sslverify is { } b17m8)
+                {
+                    writer.WritePropertyName("sslverify");
+                    QapiJson.WriteBool(writer, b17m8);
+                }
+                if (branch17.CookieSecret is { } b17m9)
+                {
+                    writer.WritePropertyName("cookie-secret");
+                    QapiJson.WriteString(writer, b17m9);
+                }
+                break;
+            case IoUringBranch branch18:
+                if (branch18.Filename is { } b18m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b18m0);
+                }
+                break;
+            case IscsiBranch branch19:
+                if (branch19.Transport.Value.Length > 0)
+                {
+                    writer.WritePropertyName("transport");
+                    QapiJson.Write<IscsiTransport>(writer, branch19.Transport);
+                }
+                if (branch19.Portal is { } b19m1)
+                {
+                    writer.WritePropertyName("portal");
+                    QapiJson.WriteString(writer, b19m1);
+                }
+                if (branch19.Target is { } b19m2)
+                {
+                    writer.WritePropertyName("target");
+                    QapiJson.WriteString(writer, b19m2);
+                }
+                if (branch19.Lun is { } b19m3)
+                {
+                    writer.WritePropertyName("lun");
+                    QapiJson.WriteInt64(writer, b19m3);
+                }
+                if (branch19.User is { } b19m4)
+                {
+                    writer.WritePropertyName("user");
+                    QapiJson.WriteString(writer, b19m4);
+                }
+                if (branch19.PasswordSecret is { } b19m5)
+                {
+                    writer.WritePropertyName("password-secret");
+                    QapiJson.WriteString(writer, b19m5);
+                }
+                if (branch19.InitiatorName is { } b19m6)
+                {
+                    writer.WritePropertyName("initiator-name");
+                    QapiJson.WriteString(writer, b19m6);
+                }
+                if (branch19.HeaderDigest is { } b19m7)
+                {
+                    writer.WritePropertyName("header-digest");
+                    QapiJson.Write<IscsiHeaderDigest>(writer, b19m7);
+                }
+                if (branch19.Timeout is { } b19m8)
+                {
+                    writer.WritePropertyName("timeout");
+                    QapiJson.WriteInt64(writer, b19m8);
+                }
+                break;
+            case LuksBranch branch20:
+                if (branch20.File is { } b20m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b20m0);
+                }
+                if (branch20.KeySecret is { } b20m1)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b20m1);
+                }
+                if (branch20.Header is { } b20m2)
+                {
+                    writer.WritePropertyName("header");
+                    QapiJson.Write<BlockdevRef>(writer, b20m2);
+                }
+                break;
+            case NbdBranch branch21:
+                if (branch21.Server is { } b21m0)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.Write<SocketAddress>(writer, b21m0);
+                }
+                if (branch21.Export is { } b21m1)
+                {
+                    writer.WritePropertyName("export");
+                    QapiJson.WriteString(writer, b21m1);
+                }
+                if (branch21.TlsCreds is { } b21m2)
+                {
+                    writer.WritePropertyName("tls-creds");
+                    QapiJson.WriteString(writer, b21m2);
+                }
+                if (branch21.TlsHostname is { } b21m3)
+                {
+                    writer.WritePropertyName("tls-hostname");
+                    QapiJson.WriteString(writer, b21m3);
+                }
+                if (branch21.XDirtyBitmap is { } b21m4)
+                {
+                    writer.WritePropertyName("x-dirty-bitmap");
+                    QapiJson.WriteString(writer, b21m4);
+                }
+                if (branch21.ReconnectDelay is { } b21m5)
+                {
+                    writer.WritePropertyName("reconnect-delay");
+                    QapiJson.WriteUInt32(writer, b21m5);
+                }
+                if (branch21.OpenTimeout is { } b21m6)
+                {
+                    writer.WritePropertyName("open-timeout");
+                    QapiJson.WriteUInt32(writer, b21m6);
+                }
+                break;
+            case NfsBranch branch22:
+                if (branch22.Server is { } b22m0)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.Write<NFSServer>(writer, b22m0);
+                }
+                if (branch22.Path is { } b22m1)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b22m1);
+                }
+                if (branch22.User is { } b22m2)
+                {
+                    writer.WritePropertyName("user");
+                    QapiJson.WriteInt64(writer, b22m2);
+                }
+                if (branch22.Group is { } b22m3)
+                {
+                    writer.WritePropertyName("group");
+                    QapiJson.WriteInt64(writer, b22m3);
+                }
+                if (branch22.TcpSynCount is { } b22m4)
+                {
+                    writer.WritePropertyName("tcp-syn-count");
+                    QapiJson.WriteInt64(writer, b22m4);
+                }
+                if (branch22.ReadaheadSize is { } b22m5)
+                {
+                    writer.WritePropertyName("readahead-size");
+                    QapiJson.WriteInt64(writer, b22m5);
+                }
+                if (branch22.PageCacheSize is { } b22m6)
+                {
+                    writer.WritePropertyName("page-cache-size");
+                    QapiJson.WriteInt64(writer, b22m6);
+                }
+                if (branch22.Debug is { } b22m7)
+                {
+                    writer.WritePropertyName("debug");
+                    QapiJson.WriteInt64(writer, b22m7);
+                }
+                break;
+            case NullAioBranch branch23:
+                if (branch23.Size is { } b23m0)
+                {
+                    writer.WritePropertyName("size");
+                    QapiJson.WriteInt64(writer, b23m0);
+                }
+                if (branch23.LatencyNs is { } b23m1)
+                {
+                    writer.WritePropertyName("latency-ns");
+                    QapiJson.WriteUInt64(writer, b23m1);
+                }
+                if (branch23.ReadZeroes is { } b23m2)
+                {
+                    writer.WritePropertyName("read-zeroes");
+                    QapiJson.WriteBool(writer, b23m2);
+                }
+                break;
+            case NullCoBranch branch24:
+                if (branch24.Size is { } b24m0)
+                {
+                    writer.WritePropertyName("size");
+                    QapiJson.WriteInt64(writer, b24m0);
+                }
+                if (branch24.LatencyNs is { } b24m1)
+                {
+                    writer.WritePropertyName("latency-ns");
+                    QapiJson.WriteUInt64(writer, b24m1);
+                }
+                if (branch24.ReadZeroes is { } b24m2)
+                {
+                    writer.WritePropertyName("read-zeroes");
+                    QapiJson.WriteBool(writer, b24m2);
+                }
+                break;
+            case NvmeBranch branch25:
+                if (branch25.Device is { } b25m0)
+                {
+                    writer.WritePropertyName("device");
+                    QapiJson.WriteString(writer, b25m0);
+                }
+                writer.WritePropertyName("namespace");
+                QapiJson.WriteInt64(writer, branch25.Namespace);
+                break;
+            case NvmeIoUringBranch branch26:
+                if (branch26.Path is { } b26m0)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b26m0);
+                }
+                break;
+            case ParallelsBranch branch27:
+                if (branch27.File is { } b27m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b27m0);
+                }
+                break;
+            case PreallocateBranch branch28:
+                if (branch28.File is { } b28m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b28m0);
+                }
+                if (branch28.PreallocAlign is { } b28m1)
+                {
+                    writer.WritePropertyName("prealloc-align");
+                    QapiJson.WriteInt64(writer, b28m1);
+                }
+                if (branch28.PreallocSize is { } b28m2)
+                {
+                    writer.WritePropertyName("prealloc-size");
+                    QapiJson.WriteInt64(writer, b28m2);
+                }
+                break;
+            case Qcow2Branch branch29:
+                if (branch29.File is { } b29m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b29m0);
+                }
+                if (branch29.Backing is { } b29m1)
+                {
+                    writer.WritePropertyName("backing");
+                    QapiJson.Write<BlockdevRefOrNull>(writer, b29m1);
+                }
+                if (branch29.LazyRefcounts is { } b29m2)
+                {
+                    writer.WritePropertyName("lazy-refcounts");
+                    QapiJson.WriteBool(writer, b29m2);
+                }
+                if (branch29.PassDiscardRequest is { } b29m3)
+                {
+                    writer.WritePropertyName("pass-discard-request");
+                    QapiJson.WriteBool(writer, b29m3);
+                }
+                if (branch29.PassDiscardSnapshot is { } b29m4)
+                {
+                    writer.WritePropertyName("pass-discard-snapshot");
+                    QapiJson.WriteBool(writer, b29m4);
+                }
+                if (branch29.PassDiscardOther is { } b29m5)
+                {
+                    writer.WritePropertyName("pass-discard-other");
+                    QapiJson.WriteBool(writer, b29m5);
+                }
+                if (branch29.DiscardNoUnref is { } b29m6)
+                {
+                    writer.WritePropertyName("discard-no-unref");
+                    QapiJson.WriteBool(writer, b29m6);
+                }
+                if (branch29.OverlapCheck is { } b29m7)
+                {
+                    writer.WritePropertyName("overlap-check");
+                    QapiJson.Write<Qcow2OverlapChecks>(writer, b29m7);
+                }
+                if (branch29.CacheSize is { } b29m8)
+                {
+                    writer.WritePropertyName("cache-size");
+                    QapiJson.WriteInt64(writer, b29m8);
+                }
+                if (branch29.L2CacheSize is { } b29m9)
+                {
+                    writer.WritePropertyName("l2-cache-size");
+                    QapiJson.WriteInt64(writer, b29m9);
+                }
+                if (branch29.L2CacheEntrySize is { } b29m10)
+                {
+                    writer.WritePropertyName("l2-cache-entry-size");
+                    QapiJson.WriteInt64(writer, b29m10);
+                }
+                if (branch29.RefcountCacheSize is { } b29m11)
+                {
+                    writer.WritePropertyName("refcount-cache-size");
+                    QapiJson.WriteInt64(writer, b29m11);
+                }
+                if (branch29.CacheCleanInterval is { } b29m12)
+                {
+                    writer.WritePropertyName("cache-clean-interval");
+                    QapiJson.WriteInt64(writer, b29m12);
+                }
+                if (branch29.Encrypt is { } b29m13)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<BlockdevQcow2Encryption>(writer, b29m13);
+                }
+                if (branch29.DataFile is { } b29m14)
+                {
+                    writer.WritePropertyName("data-file");
+                    QapiJson.Write<BlockdevRef>(writer, b29m14);
+                }
+                break;
+            case QcowBranch branch30:
+                if (branch30.File is { } b30m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b30m0);
+                }
+                if (branch30.Backing is { } b30m1)
+                {
+                    writer.WritePropertyName("backing");
+                    QapiJson.Write<BlockdevRefOrNull>(writer, b30m1);
+                }
+                if (branch30.Encrypt is { } b30m2)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<BlockdevQcowEncryption>(writer, b30m2);
+                }
+                break;
+            case QedBranch branch31:
+                if (branch31.File is { } b31m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b31m0);
+                }
+                if (branch31.Backing is { } b31m1)
+                {
+                    writer.WritePropertyName("backing");
+                    QapiJson.Write<BlockdevRefOrNull>(writer, b31m1);
+                }
+                break;
+            case QuorumBranch branch32:
+                if (branch32.Blkverify is { } b32m0)
+                {
+                    writer.WritePropertyName("blkverify");
+                    QapiJson.WriteBool(writer, b32m0);
+                }
+                if (branch32.Children is { } b32m1)
+                {
+                    writer.WritePropertyName("children");
+                    QapiJson.WriteList(writer, b32m1, QapiJson.Write<BlockdevRef>);
+                }
+                writer.WritePropertyName("vote-threshold");
+                QapiJson.WriteInt64(writer, branch32.VoteThreshold);
+                if (branch32.RewriteCorrupted is { } b32m3)
+                {
+                    writer.WritePropertyName("rewrite-corrupted");
+                    QapiJson.WriteBool(writer, b32m3);
+                }
+                if (branch32.ReadPattern is { } b32m4)
+                {
+                    writer.WritePropertyName("read-pattern");
+                    QapiJson.Write<QuorumReadPattern>(writer, b32m4);
+                }
+                break;
+            case RawBranch branch33:
+                if (branch33.File is { } b33m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b33m0);
+                }
+                if (branch33.Offset is { } b33m1)
+                {
+                    writer.WritePropertyName("offset");
+                    QapiJson.WriteInt64(writer, b33m1);
+                }
+                if (branch33.Size is { } b33m2)
+                {
+                    writer.WritePropertyName("size");
+                    QapiJson.WriteInt64(writer, b33m2);
+                }
+                break;
+            case RbdBranch branch34:
+                if (branch34.Pool is { } b34m0)
+                {
+                    writer.WritePropertyName("pool");
+                    QapiJson.WriteString(writer, b34m0);
+                }
+                if (branch34.Namespace is { } b34m1)
+                {
+                    writer.WritePropertyName("namespace");
+                    QapiJson.WriteString(writer, b34m1);
+                }
+                if (branch34.Image is { } b34m2)
+                {
+                    writer.WritePropertyName("image");
+                    QapiJson.WriteString(writer, b34m2);
+                }
+                if (branch34.Conf is { } b34m3)
+                {
+                    writer.WritePropertyName("conf");
+                    QapiJson.WriteString(writer, b34m3);
+                }
+                if (branch34.Snapshot is { } b34m4)
+                {
+                    writer.WritePropertyName("snapshot");
+                    QapiJson.WriteString(writer, b34m4);
+                }
+                if (branch34.Encrypt is { } b34m5)
+                {
+                    writer.WritePropertyName("encrypt");
+                    QapiJson.Write<RbdEncryptionOptions>(writer, b34m5);
+                }
+                if (branch34.User is { } b34m6)
+                {
+                    writer.WritePropertyName("user");
+                    QapiJson.WriteString(writer, b34m6);
+                }
+                if (branch34.AuthClientRequired is { } b34m7)
+                {
+                    writer.WritePropertyName("auth-client-required");
+                    QapiJson.WriteList(writer, b34m7, QapiJson.Write<RbdAuthMode>);
+                }
+                if (branch34.KeySecret is { } b34m8)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b34m8);
+                }
+                if (branch34.Server is { } b34m9)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.WriteList(writer, b34m9, QapiJson.Write<InetSocketAddressBase>);
+                }
+                break;
+            case ReplicationBranch branch35:
+                if (branch35.File is { } b35m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b35m0);
+                }
+                if (branch35.Mode.Value.Length > 0)
+                {
+                    writer.WritePropertyName("mode");
+                    QapiJson.Write<ReplicationMode>(writer, branch35.Mode);
+                }
+                if (branch35.TopId is { } b35m2)
+                {
+                    writer.WritePropertyName("top-id");
+                    QapiJson.WriteString(writer, b35m2);
+                }
+                break;
+            case SnapshotAccessBranch branch36:
+                if (branch36.File is { } b36m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b36m0);
+                }
+                break;
+            case SshBranch branch37:
+                if (branch37.Server is { } b37m0)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.Write<InetSocketAddress>(writer, b37m0);
+                }
+                if (branch37.Path is { } b37m1)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b37m1);
+                }
+                if (branch37.User is { } b37m2)
+                {
+                    writer.WritePropertyName("user");
+                    QapiJson.WriteString(writer, b37m2);
+                }
+                if (branch37.HostKeyCheck is { } b37m3)
+                {
+                    writer.WritePropertyName("host-key-check");
+                    QapiJson.Write<SshHostKeyCheck>(writer, b37m3);
+                }
+                break;
+            case ThrottleBranch branch38:
+                if (branch38.ThrottleGroup is { } b38m0)
+                {
+                    writer.WritePropertyName("throttle-group");
+                    QapiJson.WriteString(writer, b38m0);
+                }
+                if (branch38.File is { } b38m1)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b38m1);
+                }
+                break;
+            case VdiBranch branch39:
+                if (branch39.File is { } b39m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b39m0);
+                }
+                break;
+            case VhdxBranch branch40:
+                if (branch40.File is { } b40m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b40m0);
+                }
+                break;
+            case VirtioBlkVfioPciBranch branch41:
+                if (branch41.Path is { } b41m0)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b41m0);
+                }
+                break;
+            case VirtioBlkVhostUserBranch branch42:
+                if (branch42.Path is { } b42m0)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b42m0);
+                }
+                break;
+            case VirtioBlkVhostVdpaBranch branch43:
+                if (branch43.Path is { } b43m0)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b43m0);
+                }
+                break;
+            case VmdkBranch branch44:
+                if (branch44.File is { } b44m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b44m0);
+                }
+                if (branch44.Backing is { } b44m1)
+                {
+                    writer.WritePropertyName("backing");
+                    QapiJson.Write<BlockdevRefOrNull>(writer, b44m1);
+                }
+                break;
+            case VpcBranch branch45:
+                if (branch45.File is { } b45m0)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.Write<BlockdevRef>(writer, b45m0);
+                }
+                break;
+            case VvfatBranch branch46:
+                if (branch46.Dir is { } b46m0)
+                {
+                    writer.WritePropertyName("dir");
+                    QapiJson.WriteString(writer, b46m0);
+                }
+                if (branch46.FatType is { } b46m1)
+                {
+                    writer.WritePropertyName("fat-type");
+                    QapiJson.WriteInt64(writer, b46m1);
+                }
+                if (branch46.Floppy is { } b46m2)
+                {
+                    writer.WritePropertyName("floppy");
+                    QapiJson.WriteBool(writer, b46m2);
+                }
+                if (branch46.Label is { } b46m3)
+                {
+                    writer.WritePropertyName("label");
+                    QapiJson.WriteString(writer, b46m3);
+                }
+                if (branch46.Rw is { } b46m4)
+                {
+                    writer.WritePropertyName("rw");
+                    QapiJson.WriteBool(writer, b46m4);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver", "node-name", "discard", "cache", "active", "read-only", "auto-read-only", "force-share", "detect-zeroes"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>blkdebug</c> (<c>driver</c> = <c>blkdebug</c>, members of <c>BlockdevOptionsBlkdebug</c>).</summary>
     public sealed partial record BlkdebugBranch : BlockdevOptions
@@ -1165,237 +3060,5 @@ public partial record BlockdevOptions
         /// <summary>Gets the member <c>rw</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("rw")]
         public bool? Rw { get; init; }
-    }
-}
-
-internal sealed class BlockdevOptionsConverter : JsonConverter<BlockdevOptions>
-{
-    public override BlockdevOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "driver") switch
-        {
-            "blkdebug" => QapiJson.Read<BlockdevOptions.BlkdebugBranch>(element),
-            "blklogwrites" => QapiJson.Read<BlockdevOptions.BlklogwritesBranch>(element),
-            "blkverify" => QapiJson.Read<BlockdevOptions.BlkverifyBranch>(element),
-            "blkreplay" => QapiJson.Read<BlockdevOptions.BlkreplayBranch>(element),
-            "bochs" => QapiJson.Read<BlockdevOptions.BochsBranch>(element),
-            "cloop" => QapiJson.Read<BlockdevOptions.CloopBranch>(element),
-            "compress" => QapiJson.Read<BlockdevOptions.CompressBranch>(element),
-            "copy-before-write" => QapiJson.Read<BlockdevOptions.CopyBeforeWriteBranch>(element),
-            "copy-on-read" => QapiJson.Read<BlockdevOptions.CopyOnReadBranch>(element),
-            "dmg" => QapiJson.Read<BlockdevOptions.DmgBranch>(element),
-            "file" => QapiJson.Read<BlockdevOptions.FileBranch>(element),
-            "ftp" => QapiJson.Read<BlockdevOptions.FtpBranch>(element),
-            "ftps" => QapiJson.Read<BlockdevOptions.FtpsBranch>(element),
-            "gluster" => QapiJson.Read<BlockdevOptions.GlusterBranch>(element),
-            "host_cdrom" => QapiJson.Read<BlockdevOptions.HostCdromBranch>(element),
-            "host_device" => QapiJson.Read<BlockdevOptions.HostDeviceBranch>(element),
-            "http" => QapiJson.Read<BlockdevOptions.HttpBranch>(element),
-            "https" => QapiJson.Read<BlockdevOptions.HttpsBranch>(element),
-            "io_uring" => QapiJson.Read<BlockdevOptions.IoUringBranch>(element),
-            "iscsi" => QapiJson.Read<BlockdevOptions.IscsiBranch>(element),
-            "luks" => QapiJson.Read<BlockdevOptions.LuksBranch>(element),
-            "nbd" => QapiJson.Read<BlockdevOptions.NbdBranch>(element),
-            "nfs" => QapiJson.Read<BlockdevOptions.NfsBranch>(element),
-            "null-aio" => QapiJson.Read<BlockdevOptions.NullAioBranch>(element),
-            "null-co" => QapiJson.Read<BlockdevOptions.NullCoBranch>(element),
-            "nvme" => QapiJson.Read<BlockdevOptions.NvmeBranch>(element),
-            "nvme-io_uring" => QapiJson.Read<BlockdevOptions.NvmeIoUringBranch>(element),
-            "parallels" => QapiJson.Read<BlockdevOptions.ParallelsBranch>(element),
-            "preallocate" => QapiJson.Read<BlockdevOptions.PreallocateBranch>(element),
-            "qcow2" => QapiJson.Read<BlockdevOptions.Qcow2Branch>(element),
-            "qcow" => QapiJson.Read<BlockdevOptions.QcowBranch>(element),
-            "qed" => QapiJson.Read<BlockdevOptions.QedBranch>(element),
-            "quorum" => QapiJson.Read<BlockdevOptions.QuorumBranch>(element),
-            "raw" => QapiJson.Read<BlockdevOptions.RawBranch>(element),
-            "rbd" => QapiJson.Read<BlockdevOptions.RbdBranch>(element),
-            "replication" => QapiJson.Read<BlockdevOptions.ReplicationBranch>(element),
-            "snapshot-access" => QapiJson.Read<BlockdevOptions.SnapshotAccessBranch>(element),
-            "ssh" => QapiJson.Read<BlockdevOptions.SshBranch>(element),
-            "throttle" => QapiJson.Read<BlockdevOptions.ThrottleBranch>(element),
-            "vdi" => QapiJson.Read<BlockdevOptions.VdiBranch>(element),
-            "vhdx" => QapiJson.Read<BlockdevOptions.VhdxBranch>(element),
-            "virtio-blk-vfio-pci" => QapiJson.Read<BlockdevOptions.VirtioBlkVfioPciBranch>(element),
-            "virtio-blk-vhost-user" => QapiJson.Read<BlockdevOptions.VirtioBlkVhostUserBranch>(element),
-            "virtio-blk-vhost-vdpa" => QapiJson.Read<BlockdevOptions.VirtioBlkVhostVdpaBranch>(element),
-            "vmdk" => QapiJson.Read<BlockdevOptions.VmdkBranch>(element),
-            "vpc" => QapiJson.Read<BlockdevOptions.VpcBranch>(element),
-            "vvfat" => QapiJson.Read<BlockdevOptions.VvfatBranch>(element),
-            _ => new BlockdevOptions
-            {
-                Driver = QapiJson.Member<BlockdevDriver>(element, "driver"),
-                NodeName = QapiJson.Member<string?>(element, "node-name"),
-                Discard = QapiJson.Member<BlockdevDiscardOptions?>(element, "discard"),
-                Cache = QapiJson.Member<BlockdevCacheOptions?>(element, "cache"),
-                Active = QapiJson.Member<bool?>(element, "active"),
-                ReadOnly = QapiJson.Member<bool?>(element, "read-only"),
-                AutoReadOnly = QapiJson.Member<bool?>(element, "auto-read-only"),
-                ForceShare = QapiJson.Member<bool?>(element, "force-share"),
-                DetectZeroes = QapiJson.Member<BlockdevDetectZeroesOptions?>(element, "detect-zeroes"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockdevOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockdevOptions.BlkdebugBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.BlklogwritesBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.BlkverifyBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.BlkreplayBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.BochsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.CloopBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.CompressBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.CopyBeforeWriteBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.CopyOnReadBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.DmgBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.FileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.FtpBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.FtpsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.GlusterBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.HostCdromBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.HostDeviceBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.HttpBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.HttpsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.IoUringBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.IscsiBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.NbdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.NfsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.NullAioBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.NullCoBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.NvmeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.NvmeIoUringBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.ParallelsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.PreallocateBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.Qcow2Branch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.QcowBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.QedBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.QuorumBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.RawBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.RbdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.ReplicationBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.SnapshotAccessBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.SshBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.ThrottleBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VdiBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VhdxBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VirtioBlkVfioPciBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VirtioBlkVhostUserBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VirtioBlkVhostVdpaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VmdkBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VpcBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevOptions.VvfatBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevDriver>(writer, "driver", value.Driver);
-        QapiJson.WriteMember<string?>(writer, "node-name", value.NodeName);
-        QapiJson.WriteMember<BlockdevDiscardOptions?>(writer, "discard", value.Discard);
-        QapiJson.WriteMember<BlockdevCacheOptions?>(writer, "cache", value.Cache);
-        QapiJson.WriteMember<bool?>(writer, "active", value.Active);
-        QapiJson.WriteMember<bool?>(writer, "read-only", value.ReadOnly);
-        QapiJson.WriteMember<bool?>(writer, "auto-read-only", value.AutoReadOnly);
-        QapiJson.WriteMember<bool?>(writer, "force-share", value.ForceShare);
-        QapiJson.WriteMember<BlockdevDetectZeroesOptions?>(writer, "detect-zeroes", value.DetectZeroes);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["driver", "node-name", "discard", "cache", "active", "read-only", "auto-read-only", "force-share", "detect-zeroes"]);
-        writer.WriteEndObject();
     }
 }

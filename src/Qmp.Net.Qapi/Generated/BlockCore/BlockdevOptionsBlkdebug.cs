@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsBlkdebug</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsBlkdebug
+public sealed partial record BlockdevOptionsBlkdebug : IQapiJson<BlockdevOptionsBlkdebug>
 {
     /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("image")]
@@ -61,4 +61,90 @@ public sealed partial record BlockdevOptionsBlkdebug
     /// <summary>Gets the member <c>unshare-child-perms</c> (optional, QAPI type <c>[BlockPermission]</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("unshare-child-perms")]
     public IReadOnlyList<BlockPermission>? UnshareChildPerms { get; init; }
+
+    static BlockdevOptionsBlkdebug IQapiJson<BlockdevOptionsBlkdebug>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsBlkdebug");
+        return new()
+        {
+            Image = QapiJson.Member<BlockdevRef>(element, "image")!,
+            Config = QapiJson.Member(element, "config", QapiJson.ReadString),
+            Align = QapiJson.ValueMember(element, "align", QapiJson.ReadInt64),
+            MaxTransfer = QapiJson.ValueMember(element, "max-transfer", QapiJson.ReadInt32),
+            OptWriteZero = QapiJson.ValueMember(element, "opt-write-zero", QapiJson.ReadInt32),
+            MaxWriteZero = QapiJson.ValueMember(element, "max-write-zero", QapiJson.ReadInt32),
+            OptDiscard = QapiJson.ValueMember(element, "opt-discard", QapiJson.ReadInt32),
+            MaxDiscard = QapiJson.ValueMember(element, "max-discard", QapiJson.ReadInt32),
+            InjectError = QapiJson.ListMember(element, "inject-error", QapiJson.Read<BlkdebugInjectErrorOptions>),
+            SetState = QapiJson.ListMember(element, "set-state", QapiJson.Read<BlkdebugSetStateOptions>),
+            TakeChildPerms = QapiJson.ListMember(element, "take-child-perms", QapiJson.Read<BlockPermission>),
+            UnshareChildPerms = QapiJson.ListMember(element, "unshare-child-perms", QapiJson.Read<BlockPermission>),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsBlkdebug>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsBlkdebug value)
+    {
+        writer.WriteStartObject();
+        if (value.Image is { } m0)
+        {
+            writer.WritePropertyName("image");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Config is { } m1)
+        {
+            writer.WritePropertyName("config");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Align is { } m2)
+        {
+            writer.WritePropertyName("align");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.MaxTransfer is { } m3)
+        {
+            writer.WritePropertyName("max-transfer");
+            QapiJson.WriteInt32(writer, m3);
+        }
+        if (value.OptWriteZero is { } m4)
+        {
+            writer.WritePropertyName("opt-write-zero");
+            QapiJson.WriteInt32(writer, m4);
+        }
+        if (value.MaxWriteZero is { } m5)
+        {
+            writer.WritePropertyName("max-write-zero");
+            QapiJson.WriteInt32(writer, m5);
+        }
+        if (value.OptDiscard is { } m6)
+        {
+            writer.WritePropertyName("opt-discard");
+            QapiJson.WriteInt32(writer, m6);
+        }
+        if (value.MaxDiscard is { } m7)
+        {
+            writer.WritePropertyName("max-discard");
+            QapiJson.WriteInt32(writer, m7);
+        }
+        if (value.InjectError is { } m8)
+        {
+            writer.WritePropertyName("inject-error");
+            QapiJson.WriteList(writer, m8, QapiJson.Write<BlkdebugInjectErrorOptions>);
+        }
+        if (value.SetState is { } m9)
+        {
+            writer.WritePropertyName("set-state");
+            QapiJson.WriteList(writer, m9, QapiJson.Write<BlkdebugSetStateOptions>);
+        }
+        if (value.TakeChildPerms is { } m10)
+        {
+            writer.WritePropertyName("take-child-perms");
+            QapiJson.WriteList(writer, m10, QapiJson.Write<BlockPermission>);
+        }
+        if (value.UnshareChildPerms is { } m11)
+        {
+            writer.WritePropertyName("unshare-child-perms");
+            QapiJson.WriteList(writer, m11, QapiJson.Write<BlockPermission>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsBlklogwrites</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsBlklogwrites
+public sealed partial record BlockdevOptionsBlklogwrites : IQapiJson<BlockdevOptionsBlklogwrites>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -33,4 +33,48 @@ public sealed partial record BlockdevOptionsBlklogwrites
     /// <summary>Gets the member <c>log-super-update-interval</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("log-super-update-interval")]
     public ulong? LogSuperUpdateInterval { get; init; }
+
+    static BlockdevOptionsBlklogwrites IQapiJson<BlockdevOptionsBlklogwrites>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsBlklogwrites");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Log = QapiJson.Member<BlockdevRef>(element, "log")!,
+            LogSectorSize = QapiJson.ValueMember(element, "log-sector-size", QapiJson.ReadUInt32),
+            LogAppend = QapiJson.ValueMember(element, "log-append", QapiJson.ReadBool),
+            LogSuperUpdateInterval = QapiJson.ValueMember(element, "log-super-update-interval", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsBlklogwrites>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsBlklogwrites value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Log is { } m1)
+        {
+            writer.WritePropertyName("log");
+            QapiJson.Write<BlockdevRef>(writer, m1);
+        }
+        if (value.LogSectorSize is { } m2)
+        {
+            writer.WritePropertyName("log-sector-size");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.LogAppend is { } m3)
+        {
+            writer.WritePropertyName("log-append");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.LogSuperUpdateInterval is { } m4)
+        {
+            writer.WritePropertyName("log-super-update-interval");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

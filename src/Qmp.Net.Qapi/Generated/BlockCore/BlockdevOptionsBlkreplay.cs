@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsBlkreplay</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsBlkreplay
+public sealed partial record BlockdevOptionsBlkreplay : IQapiJson<BlockdevOptionsBlkreplay>
 {
     /// <summary>Gets the member <c>image</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("image")]
     public required BlockdevRef Image { get; init; }
+
+    static BlockdevOptionsBlkreplay IQapiJson<BlockdevOptionsBlkreplay>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsBlkreplay");
+        return new()
+        {
+            Image = QapiJson.Member<BlockdevRef>(element, "image")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsBlkreplay>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsBlkreplay value)
+    {
+        writer.WriteStartObject();
+        if (value.Image is { } m0)
+        {
+            writer.WritePropertyName("image");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

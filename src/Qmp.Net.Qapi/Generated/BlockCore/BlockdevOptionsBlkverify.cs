@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsBlkverify</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsBlkverify
+public sealed partial record BlockdevOptionsBlkverify : IQapiJson<BlockdevOptionsBlkverify>
 {
     /// <summary>Gets the member <c>test</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("test")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevOptionsBlkverify
     /// <summary>Gets the member <c>raw</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("raw")]
     public required BlockdevRef Raw { get; init; }
+
+    static BlockdevOptionsBlkverify IQapiJson<BlockdevOptionsBlkverify>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsBlkverify");
+        return new()
+        {
+            Test = QapiJson.Member<BlockdevRef>(element, "test")!,
+            Raw = QapiJson.Member<BlockdevRef>(element, "raw")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsBlkverify>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsBlkverify value)
+    {
+        writer.WriteStartObject();
+        if (value.Test is { } m0)
+        {
+            writer.WritePropertyName("test");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Raw is { } m1)
+        {
+            writer.WritePropertyName("raw");
+            QapiJson.Write<BlockdevRef>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsCbw</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsCbw
+public sealed partial record BlockdevOptionsCbw : IQapiJson<BlockdevOptionsCbw>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -37,4 +37,54 @@ public sealed partial record BlockdevOptionsCbw
     /// <summary>Gets the member <c>min-cluster-size</c> (optional, QAPI type <c>size</c>). Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("min-cluster-size")]
     public ulong? MinClusterSize { get; init; }
+
+    static BlockdevOptionsCbw IQapiJson<BlockdevOptionsCbw>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsCbw");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Target = QapiJson.Member<BlockdevRef>(element, "target")!,
+            Bitmap = QapiJson.Member<BlockDirtyBitmap>(element, "bitmap"),
+            OnCbwError = QapiJson.ValueMember<global::Qmp.Net.Qapi.OnCbwError>(element, "on-cbw-error"),
+            CbwTimeout = QapiJson.ValueMember(element, "cbw-timeout", QapiJson.ReadUInt32),
+            MinClusterSize = QapiJson.ValueMember(element, "min-cluster-size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsCbw>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsCbw value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Target is { } m1)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.Write<BlockdevRef>(writer, m1);
+        }
+        if (value.Bitmap is { } m2)
+        {
+            writer.WritePropertyName("bitmap");
+            QapiJson.Write<BlockDirtyBitmap>(writer, m2);
+        }
+        if (value.OnCbwError is { } m3)
+        {
+            writer.WritePropertyName("on-cbw-error");
+            QapiJson.Write<global::Qmp.Net.Qapi.OnCbwError>(writer, m3);
+        }
+        if (value.CbwTimeout is { } m4)
+        {
+            writer.WritePropertyName("cbw-timeout");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.MinClusterSize is { } m5)
+        {
+            writer.WritePropertyName("min-cluster-size");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsCor</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsCor
+public sealed partial record BlockdevOptionsCor : IQapiJson<BlockdevOptionsCor>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevOptionsCor
     /// <summary>Gets the member <c>bottom</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("bottom")]
     public string? Bottom { get; init; }
+
+    static BlockdevOptionsCor IQapiJson<BlockdevOptionsCor>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsCor");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Bottom = QapiJson.Member(element, "bottom", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsCor>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsCor value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Bottom is { } m1)
+        {
+            writer.WritePropertyName("bottom");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsCurlBase</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsCurlBase
+public sealed partial record BlockdevOptionsCurlBase : IQapiJson<BlockdevOptionsCurlBase>
 {
     /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("url")]
@@ -41,4 +41,60 @@ public sealed partial record BlockdevOptionsCurlBase
     /// <summary>Gets the member <c>proxy-password-secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("proxy-password-secret")]
     public string? ProxyPasswordSecret { get; init; }
+
+    static BlockdevOptionsCurlBase IQapiJson<BlockdevOptionsCurlBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsCurlBase");
+        return new()
+        {
+            Url = QapiJson.Member(element, "url", QapiJson.ReadString) ?? "",
+            Readahead = QapiJson.ValueMember(element, "readahead", QapiJson.ReadInt64),
+            Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+            Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+            PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+            ProxyUsername = QapiJson.Member(element, "proxy-username", QapiJson.ReadString),
+            ProxyPasswordSecret = QapiJson.Member(element, "proxy-password-secret", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsCurlBase>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsCurlBase value)
+    {
+        writer.WriteStartObject();
+        if (value.Url is { } m0)
+        {
+            writer.WritePropertyName("url");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Readahead is { } m1)
+        {
+            writer.WritePropertyName("readahead");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Timeout is { } m2)
+        {
+            writer.WritePropertyName("timeout");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Username is { } m3)
+        {
+            writer.WritePropertyName("username");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.PasswordSecret is { } m4)
+        {
+            writer.WritePropertyName("password-secret");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.ProxyUsername is { } m5)
+        {
+            writer.WritePropertyName("proxy-username");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.ProxyPasswordSecret is { } m6)
+        {
+            writer.WritePropertyName("proxy-password-secret");
+            QapiJson.WriteString(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

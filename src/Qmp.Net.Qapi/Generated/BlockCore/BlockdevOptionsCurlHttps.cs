@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsCurlHttps</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsCurlHttps
+public sealed partial record BlockdevOptionsCurlHttps : IQapiJson<BlockdevOptionsCurlHttps>
 {
     /// <summary>Gets the member <c>url</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("url")]
@@ -53,4 +53,78 @@ public sealed partial record BlockdevOptionsCurlHttps
     /// <summary>Gets the member <c>cookie-secret</c> (optional, QAPI type <c>str</c>). Since QEMU 2.10.</summary>
     [JsonPropertyName("cookie-secret")]
     public string? CookieSecret { get; init; }
+
+    static BlockdevOptionsCurlHttps IQapiJson<BlockdevOptionsCurlHttps>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsCurlHttps");
+        return new()
+        {
+            Url = QapiJson.Member(element, "url", QapiJson.ReadString)!,
+            Readahead = QapiJson.ValueMember(element, "readahead", QapiJson.ReadInt64),
+            Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+            Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+            PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+            ProxyUsername = QapiJson.Member(element, "proxy-username", QapiJson.ReadString),
+            ProxyPasswordSecret = QapiJson.Member(element, "proxy-password-secret", QapiJson.ReadString),
+            Cookie = QapiJson.Member(element, "cookie", QapiJson.ReadString),
+            Sslverify = QapiJson.ValueMember(element, "sslverify", QapiJson.ReadBool),
+            CookieSecret = QapiJson.Member(element, "cookie-secret", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsCurlHttps>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsCurlHttps value)
+    {
+        writer.WriteStartObject();
+        if (value.Url is { } m0)
+        {
+            writer.WritePropertyName("url");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Readahead is { } m1)
+        {
+            writer.WritePropertyName("readahead");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Timeout is { } m2)
+        {
+            writer.WritePropertyName("timeout");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Username is { } m3)
+        {
+            writer.WritePropertyName("username");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.PasswordSecret is { } m4)
+        {
+            writer.WritePropertyName("password-secret");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.ProxyUsername is { } m5)
+        {
+            writer.WritePropertyName("proxy-username");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.ProxyPasswordSecret is { } m6)
+        {
+            writer.WritePropertyName("proxy-password-secret");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Cookie is { } m7)
+        {
+            writer.WritePropertyName("cookie");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.Sslverify is { } m8)
+        {
+            writer.WritePropertyName("sslverify");
+            QapiJson.WriteBool(writer, m8);
+        }
+        if (value.CookieSecret is { } m9)
+        {
+            writer.WritePropertyName("cookie-secret");
+            QapiJson.WriteString(writer, m9);
+        }
+        writer.WriteEndObject();
+    }
 }

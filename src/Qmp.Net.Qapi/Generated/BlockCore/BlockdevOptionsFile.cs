@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsFile</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsFile
+public sealed partial record BlockdevOptionsFile : IQapiJson<BlockdevOptionsFile>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -42,4 +42,60 @@ public sealed partial record BlockdevOptionsFile
     [Experimental("QMPQAPI001")]
     [JsonPropertyName("x-check-cache-dropped")]
     public bool? XCheckCacheDropped { get; init; }
+
+    static BlockdevOptionsFile IQapiJson<BlockdevOptionsFile>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsFile");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            PrManager = QapiJson.Member(element, "pr-manager", QapiJson.ReadString),
+            Locking = QapiJson.ValueMember<OnOffAuto>(element, "locking"),
+            Aio = QapiJson.ValueMember<BlockdevAioOptions>(element, "aio"),
+            AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+            DropCache = QapiJson.ValueMember(element, "drop-cache", QapiJson.ReadBool),
+            XCheckCacheDropped = QapiJson.ValueMember(element, "x-check-cache-dropped", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsFile>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsFile value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.PrManager is { } m1)
+        {
+            writer.WritePropertyName("pr-manager");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Locking is { } m2)
+        {
+            writer.WritePropertyName("locking");
+            QapiJson.Write<OnOffAuto>(writer, m2);
+        }
+        if (value.Aio is { } m3)
+        {
+            writer.WritePropertyName("aio");
+            QapiJson.Write<BlockdevAioOptions>(writer, m3);
+        }
+        if (value.AioMaxBatch is { } m4)
+        {
+            writer.WritePropertyName("aio-max-batch");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.DropCache is { } m5)
+        {
+            writer.WritePropertyName("drop-cache");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.XCheckCacheDropped is { } m6)
+        {
+            writer.WritePropertyName("x-check-cache-dropped");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

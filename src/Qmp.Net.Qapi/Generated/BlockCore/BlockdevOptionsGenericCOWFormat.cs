@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsGenericCOWFormat</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsGenericCOWFormat
+public sealed partial record BlockdevOptionsGenericCOWFormat : IQapiJson<BlockdevOptionsGenericCOWFormat>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevOptionsGenericCOWFormat
     /// <summary>Gets the member <c>backing</c> (optional, QAPI type <c>BlockdevRefOrNull</c>).</summary>
     [JsonPropertyName("backing")]
     public BlockdevRefOrNull? Backing { get; init; }
+
+    static BlockdevOptionsGenericCOWFormat IQapiJson<BlockdevOptionsGenericCOWFormat>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsGenericCOWFormat");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsGenericCOWFormat>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsGenericCOWFormat value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Backing is { } m1)
+        {
+            writer.WritePropertyName("backing");
+            QapiJson.Write<BlockdevRefOrNull>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsGenericFormat</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsGenericFormat
+public sealed partial record BlockdevOptionsGenericFormat : IQapiJson<BlockdevOptionsGenericFormat>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
     public required BlockdevRef File { get; init; }
+
+    static BlockdevOptionsGenericFormat IQapiJson<BlockdevOptionsGenericFormat>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsGenericFormat");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsGenericFormat>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsGenericFormat value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsGluster</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsGluster
+public sealed partial record BlockdevOptionsGluster : IQapiJson<BlockdevOptionsGluster>
 {
     /// <summary>Gets the member <c>volume</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("volume")]
@@ -33,4 +33,48 @@ public sealed partial record BlockdevOptionsGluster
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>). Since QEMU 2.8.</summary>
     [JsonPropertyName("logfile")]
     public string? Logfile { get; init; }
+
+    static BlockdevOptionsGluster IQapiJson<BlockdevOptionsGluster>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsGluster");
+        return new()
+        {
+            Volume = QapiJson.Member(element, "volume", QapiJson.ReadString)!,
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Server = QapiJson.ListMember(element, "server", QapiJson.Read<SocketAddress>)!,
+            Debug = QapiJson.ValueMember(element, "debug", QapiJson.ReadInt64),
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsGluster>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsGluster value)
+    {
+        writer.WriteStartObject();
+        if (value.Volume is { } m0)
+        {
+            writer.WritePropertyName("volume");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Path is { } m1)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Server is { } m2)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<SocketAddress>);
+        }
+        if (value.Debug is { } m3)
+        {
+            writer.WritePropertyName("debug");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Logfile is { } m4)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsIoUring</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-public sealed partial record BlockdevOptionsIoUring
+public sealed partial record BlockdevOptionsIoUring : IQapiJson<BlockdevOptionsIoUring>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public required string Filename { get; init; }
+
+    static BlockdevOptionsIoUring IQapiJson<BlockdevOptionsIoUring>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsIoUring");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsIoUring>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsIoUring value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsIscsi</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsIscsi
+public sealed partial record BlockdevOptionsIscsi : IQapiJson<BlockdevOptionsIscsi>
 {
     /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>IscsiTransport</c>).</summary>
     [JsonPropertyName("transport")]
@@ -50,4 +50,72 @@ public sealed partial record BlockdevOptionsIscsi
     /// <summary>Gets the member <c>timeout</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("timeout")]
     public long? Timeout { get; init; }
+
+    static BlockdevOptionsIscsi IQapiJson<BlockdevOptionsIscsi>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsIscsi");
+        return new()
+        {
+            Transport = QapiJson.Member<IscsiTransport>(element, "transport"),
+            Portal = QapiJson.Member(element, "portal", QapiJson.ReadString)!,
+            Target = QapiJson.Member(element, "target", QapiJson.ReadString)!,
+            Lun = QapiJson.ValueMember(element, "lun", QapiJson.ReadInt64),
+            User = QapiJson.Member(element, "user", QapiJson.ReadString),
+            PasswordSecret = QapiJson.Member(element, "password-secret", QapiJson.ReadString),
+            InitiatorName = QapiJson.Member(element, "initiator-name", QapiJson.ReadString),
+            HeaderDigest = QapiJson.ValueMember<IscsiHeaderDigest>(element, "header-digest"),
+            Timeout = QapiJson.ValueMember(element, "timeout", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsIscsi>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsIscsi value)
+    {
+        writer.WriteStartObject();
+        if (value.Transport.Value.Length > 0)
+        {
+            writer.WritePropertyName("transport");
+            QapiJson.Write<IscsiTransport>(writer, value.Transport);
+        }
+        if (value.Portal is { } m1)
+        {
+            writer.WritePropertyName("portal");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Target is { } m2)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Lun is { } m3)
+        {
+            writer.WritePropertyName("lun");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.User is { } m4)
+        {
+            writer.WritePropertyName("user");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.PasswordSecret is { } m5)
+        {
+            writer.WritePropertyName("password-secret");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.InitiatorName is { } m6)
+        {
+            writer.WritePropertyName("initiator-name");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.HeaderDigest is { } m7)
+        {
+            writer.WritePropertyName("header-digest");
+            QapiJson.Write<IscsiHeaderDigest>(writer, m7);
+        }
+        if (value.Timeout is { } m8)
+        {
+            writer.WritePropertyName("timeout");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsLUKS</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsLUKS
+public sealed partial record BlockdevOptionsLUKS : IQapiJson<BlockdevOptionsLUKS>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -25,4 +25,36 @@ public sealed partial record BlockdevOptionsLUKS
     /// <summary>Gets the member <c>header</c> (optional, QAPI type <c>BlockdevRef</c>). Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("header")]
     public BlockdevRef? Header { get; init; }
+
+    static BlockdevOptionsLUKS IQapiJson<BlockdevOptionsLUKS>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsLUKS");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            Header = QapiJson.Member<BlockdevRef>(element, "header"),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsLUKS>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsLUKS value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.KeySecret is { } m1)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Header is { } m2)
+        {
+            writer.WritePropertyName("header");
+            QapiJson.Write<BlockdevRef>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsNVMe</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsNVMe
+public sealed partial record BlockdevOptionsNVMe : IQapiJson<BlockdevOptionsNVMe>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -21,4 +21,27 @@ public sealed partial record BlockdevOptionsNVMe
     /// <summary>Gets the member <c>namespace</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("namespace")]
     public required long Namespace { get; init; }
+
+    static BlockdevOptionsNVMe IQapiJson<BlockdevOptionsNVMe>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsNVMe");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Namespace = QapiJson.Member(element, "namespace", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsNVMe>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsNVMe value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("namespace");
+        QapiJson.WriteInt64(writer, value.Namespace);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsNbd</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsNbd
+public sealed partial record BlockdevOptionsNbd : IQapiJson<BlockdevOptionsNbd>
 {
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("server")]
@@ -42,4 +42,60 @@ public sealed partial record BlockdevOptionsNbd
     /// <summary>Gets the member <c>open-timeout</c> (optional, QAPI type <c>uint32</c>). Since QEMU 7.0.</summary>
     [JsonPropertyName("open-timeout")]
     public uint? OpenTimeout { get; init; }
+
+    static BlockdevOptionsNbd IQapiJson<BlockdevOptionsNbd>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsNbd");
+        return new()
+        {
+            Server = QapiJson.Member<SocketAddress>(element, "server")!,
+            Export = QapiJson.Member(element, "export", QapiJson.ReadString),
+            TlsCreds = QapiJson.Member(element, "tls-creds", QapiJson.ReadString),
+            TlsHostname = QapiJson.Member(element, "tls-hostname", QapiJson.ReadString),
+            XDirtyBitmap = QapiJson.Member(element, "x-dirty-bitmap", QapiJson.ReadString),
+            ReconnectDelay = QapiJson.ValueMember(element, "reconnect-delay", QapiJson.ReadUInt32),
+            OpenTimeout = QapiJson.ValueMember(element, "open-timeout", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsNbd>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsNbd value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<SocketAddress>(writer, m0);
+        }
+        if (value.Export is { } m1)
+        {
+            writer.WritePropertyName("export");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.TlsCreds is { } m2)
+        {
+            writer.WritePropertyName("tls-creds");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.TlsHostname is { } m3)
+        {
+            writer.WritePropertyName("tls-hostname");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.XDirtyBitmap is { } m4)
+        {
+            writer.WritePropertyName("x-dirty-bitmap");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.ReconnectDelay is { } m5)
+        {
+            writer.WritePropertyName("reconnect-delay");
+            QapiJson.WriteUInt32(writer, m5);
+        }
+        if (value.OpenTimeout is { } m6)
+        {
+            writer.WritePropertyName("open-timeout");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsNfs</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsNfs
+public sealed partial record BlockdevOptionsNfs : IQapiJson<BlockdevOptionsNfs>
 {
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>NFSServer</c>).</summary>
     [JsonPropertyName("server")]
@@ -45,4 +45,66 @@ public sealed partial record BlockdevOptionsNfs
     /// <summary>Gets the member <c>debug</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("debug")]
     public long? Debug { get; init; }
+
+    static BlockdevOptionsNfs IQapiJson<BlockdevOptionsNfs>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsNfs");
+        return new()
+        {
+            Server = QapiJson.Member<NFSServer>(element, "server")!,
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            User = QapiJson.ValueMember(element, "user", QapiJson.ReadInt64),
+            Group = QapiJson.ValueMember(element, "group", QapiJson.ReadInt64),
+            TcpSynCount = QapiJson.ValueMember(element, "tcp-syn-count", QapiJson.ReadInt64),
+            ReadaheadSize = QapiJson.ValueMember(element, "readahead-size", QapiJson.ReadInt64),
+            PageCacheSize = QapiJson.ValueMember(element, "page-cache-size", QapiJson.ReadInt64),
+            Debug = QapiJson.ValueMember(element, "debug", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsNfs>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsNfs value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<NFSServer>(writer, m0);
+        }
+        if (value.Path is { } m1)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.User is { } m2)
+        {
+            writer.WritePropertyName("user");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Group is { } m3)
+        {
+            writer.WritePropertyName("group");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.TcpSynCount is { } m4)
+        {
+            writer.WritePropertyName("tcp-syn-count");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.ReadaheadSize is { } m5)
+        {
+            writer.WritePropertyName("readahead-size");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.PageCacheSize is { } m6)
+        {
+            writer.WritePropertyName("page-cache-size");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.Debug is { } m7)
+        {
+            writer.WritePropertyName("debug");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

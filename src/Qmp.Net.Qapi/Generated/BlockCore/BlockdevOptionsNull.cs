@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsNull</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsNull
+public sealed partial record BlockdevOptionsNull : IQapiJson<BlockdevOptionsNull>
 {
     /// <summary>Gets the member <c>size</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("size")]
@@ -25,4 +25,36 @@ public sealed partial record BlockdevOptionsNull
     /// <summary>Gets the member <c>read-zeroes</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("read-zeroes")]
     public bool? ReadZeroes { get; init; }
+
+    static BlockdevOptionsNull IQapiJson<BlockdevOptionsNull>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsNull");
+        return new()
+        {
+            Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+            LatencyNs = QapiJson.ValueMember(element, "latency-ns", QapiJson.ReadUInt64),
+            ReadZeroes = QapiJson.ValueMember(element, "read-zeroes", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsNull>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsNull value)
+    {
+        writer.WriteStartObject();
+        if (value.Size is { } m0)
+        {
+            writer.WritePropertyName("size");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.LatencyNs is { } m1)
+        {
+            writer.WritePropertyName("latency-ns");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.ReadZeroes is { } m2)
+        {
+            writer.WritePropertyName("read-zeroes");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsPreallocate</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsPreallocate
+public sealed partial record BlockdevOptionsPreallocate : IQapiJson<BlockdevOptionsPreallocate>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -25,4 +25,36 @@ public sealed partial record BlockdevOptionsPreallocate
     /// <summary>Gets the member <c>prealloc-size</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("prealloc-size")]
     public long? PreallocSize { get; init; }
+
+    static BlockdevOptionsPreallocate IQapiJson<BlockdevOptionsPreallocate>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsPreallocate");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            PreallocAlign = QapiJson.ValueMember(element, "prealloc-align", QapiJson.ReadInt64),
+            PreallocSize = QapiJson.ValueMember(element, "prealloc-size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsPreallocate>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsPreallocate value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.PreallocAlign is { } m1)
+        {
+            writer.WritePropertyName("prealloc-align");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.PreallocSize is { } m2)
+        {
+            writer.WritePropertyName("prealloc-size");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

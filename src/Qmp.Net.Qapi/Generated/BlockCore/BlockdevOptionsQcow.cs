@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsQcow</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsQcow
+public sealed partial record BlockdevOptionsQcow : IQapiJson<BlockdevOptionsQcow>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -25,4 +25,36 @@ public sealed partial record BlockdevOptionsQcow
     /// <summary>Gets the member <c>encrypt</c> (optional, QAPI type <c>BlockdevQcowEncryption</c>).</summary>
     [JsonPropertyName("encrypt")]
     public BlockdevQcowEncryption? Encrypt { get; init; }
+
+    static BlockdevOptionsQcow IQapiJson<BlockdevOptionsQcow>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsQcow");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+            Encrypt = QapiJson.Member<BlockdevQcowEncryption>(element, "encrypt"),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsQcow>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsQcow value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Backing is { } m1)
+        {
+            writer.WritePropertyName("backing");
+            QapiJson.Write<BlockdevRefOrNull>(writer, m1);
+        }
+        if (value.Encrypt is { } m2)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<BlockdevQcowEncryption>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsQcow2</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsQcow2
+public sealed partial record BlockdevOptionsQcow2 : IQapiJson<BlockdevOptionsQcow2>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -73,4 +73,108 @@ public sealed partial record BlockdevOptionsQcow2
     /// <summary>Gets the member <c>data-file</c> (optional, QAPI type <c>BlockdevRef</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("data-file")]
     public BlockdevRef? DataFile { get; init; }
+
+    static BlockdevOptionsQcow2 IQapiJson<BlockdevOptionsQcow2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsQcow2");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Backing = QapiJson.Member<BlockdevRefOrNull>(element, "backing"),
+            LazyRefcounts = QapiJson.ValueMember(element, "lazy-refcounts", QapiJson.ReadBool),
+            PassDiscardRequest = QapiJson.ValueMember(element, "pass-discard-request", QapiJson.ReadBool),
+            PassDiscardSnapshot = QapiJson.ValueMember(element, "pass-discard-snapshot", QapiJson.ReadBool),
+            PassDiscardOther = QapiJson.ValueMember(element, "pass-discard-other", QapiJson.ReadBool),
+            DiscardNoUnref = QapiJson.ValueMember(element, "discard-no-unref", QapiJson.ReadBool),
+            OverlapCheck = QapiJson.Member<Qcow2OverlapChecks>(element, "overlap-check"),
+            CacheSize = QapiJson.ValueMember(element, "cache-size", QapiJson.ReadInt64),
+            L2CacheSize = QapiJson.ValueMember(element, "l2-cache-size", QapiJson.ReadInt64),
+            L2CacheEntrySize = QapiJson.ValueMember(element, "l2-cache-entry-size", QapiJson.ReadInt64),
+            RefcountCacheSize = QapiJson.ValueMember(element, "refcount-cache-size", QapiJson.ReadInt64),
+            CacheCleanInterval = QapiJson.ValueMember(element, "cache-clean-interval", QapiJson.ReadInt64),
+            Encrypt = QapiJson.Member<BlockdevQcow2Encryption>(element, "encrypt"),
+            DataFile = QapiJson.Member<BlockdevRef>(element, "data-file"),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsQcow2>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsQcow2 value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Backing is { } m1)
+        {
+            writer.WritePropertyName("backing");
+            QapiJson.Write<BlockdevRefOrNull>(writer, m1);
+        }
+        if (value.LazyRefcounts is { } m2)
+        {
+            writer.WritePropertyName("lazy-refcounts");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.PassDiscardRequest is { } m3)
+        {
+            writer.WritePropertyName("pass-discard-request");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.PassDiscardSnapshot is { } m4)
+        {
+            writer.WritePropertyName("pass-discard-snapshot");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.PassDiscardOther is { } m5)
+        {
+            writer.WritePropertyName("pass-discard-other");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.DiscardNoUnref is { } m6)
+        {
+            writer.WritePropertyName("discard-no-unref");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.OverlapCheck is { } m7)
+        {
+            writer.WritePropertyName("overlap-check");
+            QapiJson.Write<Qcow2OverlapChecks>(writer, m7);
+        }
+        if (value.CacheSize is { } m8)
+        {
+            writer.WritePropertyName("cache-size");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.L2CacheSize is { } m9)
+        {
+            writer.WritePropertyName("l2-cache-size");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        if (value.L2CacheEntrySize is { } m10)
+        {
+            writer.WritePropertyName("l2-cache-entry-size");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.RefcountCacheSize is { } m11)
+        {
+            writer.WritePropertyName("refcount-cache-size");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        if (value.CacheCleanInterval is { } m12)
+        {
+            writer.WritePropertyName("cache-clean-interval");
+            QapiJson.WriteInt64(writer, m12);
+        }
+        if (value.Encrypt is { } m13)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<BlockdevQcow2Encryption>(writer, m13);
+        }
+        if (value.DataFile is { } m14)
+        {
+            writer.WritePropertyName("data-file");
+            QapiJson.Write<BlockdevRef>(writer, m14);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsQuorum</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsQuorum
+public sealed partial record BlockdevOptionsQuorum : IQapiJson<BlockdevOptionsQuorum>
 {
     /// <summary>Gets the member <c>blkverify</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("blkverify")]
@@ -33,4 +33,45 @@ public sealed partial record BlockdevOptionsQuorum
     /// <summary>Gets the member <c>read-pattern</c> (optional, QAPI type <c>QuorumReadPattern</c>). Since QEMU 2.2.</summary>
     [JsonPropertyName("read-pattern")]
     public QuorumReadPattern? ReadPattern { get; init; }
+
+    static BlockdevOptionsQuorum IQapiJson<BlockdevOptionsQuorum>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsQuorum");
+        return new()
+        {
+            Blkverify = QapiJson.ValueMember(element, "blkverify", QapiJson.ReadBool),
+            Children = QapiJson.ListMember(element, "children", QapiJson.Read<BlockdevRef>)!,
+            VoteThreshold = QapiJson.Member(element, "vote-threshold", QapiJson.ReadInt64),
+            RewriteCorrupted = QapiJson.ValueMember(element, "rewrite-corrupted", QapiJson.ReadBool),
+            ReadPattern = QapiJson.ValueMember<QuorumReadPattern>(element, "read-pattern"),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsQuorum>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsQuorum value)
+    {
+        writer.WriteStartObject();
+        if (value.Blkverify is { } m0)
+        {
+            writer.WritePropertyName("blkverify");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.Children is { } m1)
+        {
+            writer.WritePropertyName("children");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<BlockdevRef>);
+        }
+        writer.WritePropertyName("vote-threshold");
+        QapiJson.WriteInt64(writer, value.VoteThreshold);
+        if (value.RewriteCorrupted is { } m3)
+        {
+            writer.WritePropertyName("rewrite-corrupted");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.ReadPattern is { } m4)
+        {
+            writer.WritePropertyName("read-pattern");
+            QapiJson.Write<QuorumReadPattern>(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

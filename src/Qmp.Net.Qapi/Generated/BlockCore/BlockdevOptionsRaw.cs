@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsRaw</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsRaw
+public sealed partial record BlockdevOptionsRaw : IQapiJson<BlockdevOptionsRaw>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -25,4 +25,36 @@ public sealed partial record BlockdevOptionsRaw
     /// <summary>Gets the member <c>size</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("size")]
     public long? Size { get; init; }
+
+    static BlockdevOptionsRaw IQapiJson<BlockdevOptionsRaw>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsRaw");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadInt64),
+            Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsRaw>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsRaw value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Offset is { } m1)
+        {
+            writer.WritePropertyName("offset");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Size is { } m2)
+        {
+            writer.WritePropertyName("size");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

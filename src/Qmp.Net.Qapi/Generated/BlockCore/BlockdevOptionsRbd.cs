@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsRbd</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsRbd
+public sealed partial record BlockdevOptionsRbd : IQapiJson<BlockdevOptionsRbd>
 {
     /// <summary>Gets the member <c>pool</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pool")]
@@ -53,4 +53,78 @@ public sealed partial record BlockdevOptionsRbd
     /// <summary>Gets the member <c>server</c> (optional, QAPI type <c>[InetSocketAddressBase]</c>).</summary>
     [JsonPropertyName("server")]
     public IReadOnlyList<InetSocketAddressBase>? Server { get; init; }
+
+    static BlockdevOptionsRbd IQapiJson<BlockdevOptionsRbd>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsRbd");
+        return new()
+        {
+            Pool = QapiJson.Member(element, "pool", QapiJson.ReadString)!,
+            Namespace = QapiJson.Member(element, "namespace", QapiJson.ReadString),
+            Image = QapiJson.Member(element, "image", QapiJson.ReadString)!,
+            Conf = QapiJson.Member(element, "conf", QapiJson.ReadString),
+            Snapshot = QapiJson.Member(element, "snapshot", QapiJson.ReadString),
+            Encrypt = QapiJson.Member<RbdEncryptionOptions>(element, "encrypt"),
+            User = QapiJson.Member(element, "user", QapiJson.ReadString),
+            AuthClientRequired = QapiJson.ListMember(element, "auth-client-required", QapiJson.Read<RbdAuthMode>),
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            Server = QapiJson.ListMember(element, "server", QapiJson.Read<InetSocketAddressBase>),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsRbd>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsRbd value)
+    {
+        writer.WriteStartObject();
+        if (value.Pool is { } m0)
+        {
+            writer.WritePropertyName("pool");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Namespace is { } m1)
+        {
+            writer.WritePropertyName("namespace");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Image is { } m2)
+        {
+            writer.WritePropertyName("image");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Conf is { } m3)
+        {
+            writer.WritePropertyName("conf");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Snapshot is { } m4)
+        {
+            writer.WritePropertyName("snapshot");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Encrypt is { } m5)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<RbdEncryptionOptions>(writer, m5);
+        }
+        if (value.User is { } m6)
+        {
+            writer.WritePropertyName("user");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.AuthClientRequired is { } m7)
+        {
+            writer.WritePropertyName("auth-client-required");
+            QapiJson.WriteList(writer, m7, QapiJson.Write<RbdAuthMode>);
+        }
+        if (value.KeySecret is { } m8)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.Server is { } m9)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteList(writer, m9, QapiJson.Write<InetSocketAddressBase>);
+        }
+        writer.WriteEndObject();
+    }
 }

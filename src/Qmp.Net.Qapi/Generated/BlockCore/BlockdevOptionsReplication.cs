@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsReplication</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
-public sealed partial record BlockdevOptionsReplication
+public sealed partial record BlockdevOptionsReplication : IQapiJson<BlockdevOptionsReplication>
 {
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
@@ -26,4 +26,36 @@ public sealed partial record BlockdevOptionsReplication
     /// <summary>Gets the member <c>top-id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("top-id")]
     public string? TopId { get; init; }
+
+    static BlockdevOptionsReplication IQapiJson<BlockdevOptionsReplication>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsReplication");
+        return new()
+        {
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+            Mode = QapiJson.Member<ReplicationMode>(element, "mode"),
+            TopId = QapiJson.Member(element, "top-id", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsReplication>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsReplication value)
+    {
+        writer.WriteStartObject();
+        if (value.File is { } m0)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m0);
+        }
+        if (value.Mode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<ReplicationMode>(writer, value.Mode);
+        }
+        if (value.TopId is { } m2)
+        {
+            writer.WritePropertyName("top-id");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

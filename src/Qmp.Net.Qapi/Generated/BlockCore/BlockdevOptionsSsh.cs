@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsSsh</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsSsh
+public sealed partial record BlockdevOptionsSsh : IQapiJson<BlockdevOptionsSsh>
 {
     /// <summary>Gets the member <c>server</c> (mandatory, QAPI type <c>InetSocketAddress</c>).</summary>
     [JsonPropertyName("server")]
@@ -29,4 +29,42 @@ public sealed partial record BlockdevOptionsSsh
     /// <summary>Gets the member <c>host-key-check</c> (optional, QAPI type <c>SshHostKeyCheck</c>).</summary>
     [JsonPropertyName("host-key-check")]
     public SshHostKeyCheck? HostKeyCheck { get; init; }
+
+    static BlockdevOptionsSsh IQapiJson<BlockdevOptionsSsh>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsSsh");
+        return new()
+        {
+            Server = QapiJson.Member<InetSocketAddress>(element, "server")!,
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            User = QapiJson.Member(element, "user", QapiJson.ReadString),
+            HostKeyCheck = QapiJson.Member<SshHostKeyCheck>(element, "host-key-check"),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsSsh>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsSsh value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<InetSocketAddress>(writer, m0);
+        }
+        if (value.Path is { } m1)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.User is { } m2)
+        {
+            writer.WritePropertyName("user");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.HostKeyCheck is { } m3)
+        {
+            writer.WritePropertyName("host-key-check");
+            QapiJson.Write<SshHostKeyCheck>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

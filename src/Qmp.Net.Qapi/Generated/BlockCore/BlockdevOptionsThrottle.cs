@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsThrottle</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsThrottle
+public sealed partial record BlockdevOptionsThrottle : IQapiJson<BlockdevOptionsThrottle>
 {
     /// <summary>Gets the member <c>throttle-group</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("throttle-group")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevOptionsThrottle
     /// <summary>Gets the member <c>file</c> (mandatory, QAPI type <c>BlockdevRef</c>).</summary>
     [JsonPropertyName("file")]
     public required BlockdevRef File { get; init; }
+
+    static BlockdevOptionsThrottle IQapiJson<BlockdevOptionsThrottle>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsThrottle");
+        return new()
+        {
+            ThrottleGroup = QapiJson.Member(element, "throttle-group", QapiJson.ReadString)!,
+            File = QapiJson.Member<BlockdevRef>(element, "file")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsThrottle>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsThrottle value)
+    {
+        writer.WriteStartObject();
+        if (value.ThrottleGroup is { } m0)
+        {
+            writer.WritePropertyName("throttle-group");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.File is { } m1)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.Write<BlockdevRef>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

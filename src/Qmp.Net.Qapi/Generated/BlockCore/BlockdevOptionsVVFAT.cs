@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVVFAT</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevOptionsVVFAT
+public sealed partial record BlockdevOptionsVVFAT : IQapiJson<BlockdevOptionsVVFAT>
 {
     /// <summary>Gets the member <c>dir</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("dir")]
@@ -33,4 +33,48 @@ public sealed partial record BlockdevOptionsVVFAT
     /// <summary>Gets the member <c>rw</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("rw")]
     public bool? Rw { get; init; }
+
+    static BlockdevOptionsVVFAT IQapiJson<BlockdevOptionsVVFAT>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsVVFAT");
+        return new()
+        {
+            Dir = QapiJson.Member(element, "dir", QapiJson.ReadString)!,
+            FatType = QapiJson.ValueMember(element, "fat-type", QapiJson.ReadInt64),
+            Floppy = QapiJson.ValueMember(element, "floppy", QapiJson.ReadBool),
+            Label = QapiJson.Member(element, "label", QapiJson.ReadString),
+            Rw = QapiJson.ValueMember(element, "rw", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsVVFAT>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsVVFAT value)
+    {
+        writer.WriteStartObject();
+        if (value.Dir is { } m0)
+        {
+            writer.WritePropertyName("dir");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.FatType is { } m1)
+        {
+            writer.WritePropertyName("fat-type");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Floppy is { } m2)
+        {
+            writer.WritePropertyName("floppy");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Label is { } m3)
+        {
+            writer.WritePropertyName("label");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Rw is { } m4)
+        {
+            writer.WritePropertyName("rw");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVirtioBlkVfioPci</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-public sealed partial record BlockdevOptionsVirtioBlkVfioPci
+public sealed partial record BlockdevOptionsVirtioBlkVfioPci : IQapiJson<BlockdevOptionsVirtioBlkVfioPci>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public required string Path { get; init; }
+
+    static BlockdevOptionsVirtioBlkVfioPci IQapiJson<BlockdevOptionsVirtioBlkVfioPci>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsVirtioBlkVfioPci");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsVirtioBlkVfioPci>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsVirtioBlkVfioPci value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVirtioBlkVhostUser</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-public sealed partial record BlockdevOptionsVirtioBlkVhostUser
+public sealed partial record BlockdevOptionsVirtioBlkVhostUser : IQapiJson<BlockdevOptionsVirtioBlkVhostUser>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public required string Path { get; init; }
+
+    static BlockdevOptionsVirtioBlkVhostUser IQapiJson<BlockdevOptionsVirtioBlkVhostUser>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsVirtioBlkVhostUser");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsVirtioBlkVhostUser>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsVirtioBlkVhostUser value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevOptionsVirtioBlkVhostVdpa</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_BLKIO</c>.</summary>
-public sealed partial record BlockdevOptionsVirtioBlkVhostVdpa
+public sealed partial record BlockdevOptionsVirtioBlkVhostVdpa : IQapiJson<BlockdevOptionsVirtioBlkVhostVdpa>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public required string Path { get; init; }
+
+    static BlockdevOptionsVirtioBlkVhostVdpa IQapiJson<BlockdevOptionsVirtioBlkVhostVdpa>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevOptionsVirtioBlkVhostVdpa");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevOptionsVirtioBlkVhostVdpa>.WriteJson(Utf8JsonWriter writer, BlockdevOptionsVirtioBlkVhostVdpa value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

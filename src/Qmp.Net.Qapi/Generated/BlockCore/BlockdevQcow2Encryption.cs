@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockdevQcow2Encryption</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockdevQcow2EncryptionConverter))]
-public partial record BlockdevQcow2Encryption
+[JsonConverter(typeof(QapiConverter<BlockdevQcow2Encryption>))]
+public partial record BlockdevQcow2Encryption : IQapiJson<BlockdevQcow2Encryption>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcow2EncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -23,6 +23,61 @@ public partial record BlockdevQcow2Encryption
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static BlockdevQcow2Encryption IQapiJson<BlockdevQcow2Encryption>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevQcow2Encryption");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "aes" => new AesBranch
+            {
+                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            },
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            },
+            _ => new BlockdevQcow2Encryption
+            {
+                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockdevQcow2Encryption>.WriteJson(Utf8JsonWriter writer, BlockdevQcow2Encryption value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<BlockdevQcow2EncryptionFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case AesBranch branch0:
+                if (branch0.KeySecret is { } b0m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            case LuksBranch branch1:
+                if (branch1.KeySecret is { } b1m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>aes</c> (<c>format</c> = <c>aes</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
     public sealed partial record AesBranch : BlockdevQcow2Encryption
@@ -44,41 +99,5 @@ public partial record BlockdevQcow2Encryption
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
         public string? KeySecret { get; init; }
-    }
-}
-
-internal sealed class BlockdevQcow2EncryptionConverter : JsonConverter<BlockdevQcow2Encryption>
-{
-    public override BlockdevQcow2Encryption? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "aes" => QapiJson.Read<BlockdevQcow2Encryption.AesBranch>(element),
-            "luks" => QapiJson.Read<BlockdevQcow2Encryption.LuksBranch>(element),
-            _ => new BlockdevQcow2Encryption
-            {
-                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockdevQcow2Encryption value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockdevQcow2Encryption.AesBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockdevQcow2Encryption.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevQcow2EncryptionFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

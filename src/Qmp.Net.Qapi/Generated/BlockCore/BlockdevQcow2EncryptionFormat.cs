@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevQcow2EncryptionFormat</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevQcow2EncryptionFormat>))]
-public readonly partial struct BlockdevQcow2EncryptionFormat : IEquatable<BlockdevQcow2EncryptionFormat>, IQapiEnum<BlockdevQcow2EncryptionFormat>
+public readonly partial record struct BlockdevQcow2EncryptionFormat : IQapiEnum<BlockdevQcow2EncryptionFormat>, IQapiJson<BlockdevQcow2EncryptionFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevQcow2EncryptionFormat : IEquatable<Blockd
     public BlockdevQcow2EncryptionFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct BlockdevQcow2EncryptionFormat : IEquatable<Blockd
     /// <summary>The value <c>luks</c>.</summary>
     public static BlockdevQcow2EncryptionFormat Luks => new("luks", Known.Luks);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevQcow2EncryptionFormat left, BlockdevQcow2EncryptionFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevQcow2EncryptionFormat left, BlockdevQcow2EncryptionFormat right) => !left.Equals(right);
-
     static BlockdevQcow2EncryptionFormat IQapiEnum<BlockdevQcow2EncryptionFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevQcow2EncryptionFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevQcow2EncryptionFormat IQapiJson<BlockdevQcow2EncryptionFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevQcow2EncryptionFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevQcow2EncryptionFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevQcow2EncryptionFormat>.WriteJson(Utf8JsonWriter writer, BlockdevQcow2EncryptionFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

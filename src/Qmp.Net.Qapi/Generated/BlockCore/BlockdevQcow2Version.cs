@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevQcow2Version</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevQcow2Version>))]
-public readonly partial struct BlockdevQcow2Version : IEquatable<BlockdevQcow2Version>, IQapiEnum<BlockdevQcow2Version>
+public readonly partial record struct BlockdevQcow2Version : IQapiEnum<BlockdevQcow2Version>, IQapiJson<BlockdevQcow2Version>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevQcow2Version : IEquatable<BlockdevQcow2Ve
     public BlockdevQcow2Version(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct BlockdevQcow2Version : IEquatable<BlockdevQcow2Ve
     /// <summary>The value <c>v3</c>.</summary>
     public static BlockdevQcow2Version V3 => new("v3", Known.V3);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevQcow2Version left, BlockdevQcow2Version right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevQcow2Version left, BlockdevQcow2Version right) => !left.Equals(right);
-
     static BlockdevQcow2Version IQapiEnum<BlockdevQcow2Version>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevQcow2Version other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevQcow2Version IQapiJson<BlockdevQcow2Version>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevQcow2Version>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevQcow2Version other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevQcow2Version>.WriteJson(Utf8JsonWriter writer, BlockdevQcow2Version value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

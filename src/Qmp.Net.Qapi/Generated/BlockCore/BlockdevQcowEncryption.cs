@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockdevQcowEncryption</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockdevQcowEncryptionConverter))]
-public partial record BlockdevQcowEncryption
+[JsonConverter(typeof(QapiConverter<BlockdevQcowEncryption>))]
+public partial record BlockdevQcowEncryption : IQapiJson<BlockdevQcowEncryption>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcowEncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -24,6 +24,49 @@ public partial record BlockdevQcowEncryption
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static BlockdevQcowEncryption IQapiJson<BlockdevQcowEncryption>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevQcowEncryption");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "aes" => new AesBranch
+            {
+                Format = QapiJson.Member<BlockdevQcowEncryptionFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            },
+            _ => new BlockdevQcowEncryption
+            {
+                Format = QapiJson.Member<BlockdevQcowEncryptionFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockdevQcowEncryption>.WriteJson(Utf8JsonWriter writer, BlockdevQcowEncryption value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<BlockdevQcowEncryptionFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case AesBranch branch0:
+                if (branch0.KeySecret is { } b0m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>aes</c> (<c>format</c> = <c>aes</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
     public sealed partial record AesBranch : BlockdevQcowEncryption
     {
@@ -33,37 +76,5 @@ public partial record BlockdevQcowEncryption
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
         public string? KeySecret { get; init; }
-    }
-}
-
-internal sealed class BlockdevQcowEncryptionConverter : JsonConverter<BlockdevQcowEncryption>
-{
-    public override BlockdevQcowEncryption? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "aes" => QapiJson.Read<BlockdevQcowEncryption.AesBranch>(element),
-            _ => new BlockdevQcowEncryption
-            {
-                Format = QapiJson.Member<BlockdevQcowEncryptionFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockdevQcowEncryption value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockdevQcowEncryption.AesBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevQcowEncryptionFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

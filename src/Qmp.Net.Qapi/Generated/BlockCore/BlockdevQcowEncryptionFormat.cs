@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevQcowEncryptionFormat</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevQcowEncryptionFormat>))]
-public readonly partial struct BlockdevQcowEncryptionFormat : IEquatable<BlockdevQcowEncryptionFormat>, IQapiEnum<BlockdevQcowEncryptionFormat>
+public readonly partial record struct BlockdevQcowEncryptionFormat : IQapiEnum<BlockdevQcowEncryptionFormat>, IQapiJson<BlockdevQcowEncryptionFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevQcowEncryptionFormat : IEquatable<Blockde
     public BlockdevQcowEncryptionFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct BlockdevQcowEncryptionFormat : IEquatable<Blockde
     /// <summary>The value <c>aes</c>.</summary>
     public static BlockdevQcowEncryptionFormat Aes => new("aes", Known.Aes);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevQcowEncryptionFormat left, BlockdevQcowEncryptionFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevQcowEncryptionFormat left, BlockdevQcowEncryptionFormat right) => !left.Equals(right);
-
     static BlockdevQcowEncryptionFormat IQapiEnum<BlockdevQcowEncryptionFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevQcowEncryptionFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevQcowEncryptionFormat IQapiJson<BlockdevQcowEncryptionFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevQcowEncryptionFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevQcowEncryptionFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevQcowEncryptionFormat>.WriteJson(Utf8JsonWriter writer, BlockdevQcowEncryptionFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI alternate <c>BlockdevRef</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(BlockdevRefConverter))]
-public sealed partial record BlockdevRef
+[JsonConverter(typeof(QapiConverter<BlockdevRef>))]
+public sealed partial record BlockdevRef : IQapiJson<BlockdevRef>
 {
     /// <summary>Gets the branch <c>definition</c> (QAPI type <c>BlockdevOptions</c>, a JSON object), or <see langword="null"/> when another branch is set.</summary>
     public BlockdevOptions? Definition { get; init; }
@@ -28,18 +28,15 @@ public sealed partial record BlockdevRef
     /// <summary>Converts a value of the <c>reference</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator BlockdevRef(string value) => new() { Reference = value };
-}
 
-internal sealed class BlockdevRefConverter : JsonConverter<BlockdevRef>
-{
-    public override BlockdevRef? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static BlockdevRef IQapiJson<BlockdevRef>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.StartObject => new BlockdevRef { Definition = QapiJson.Read<BlockdevOptions>(ref reader) },
-        JsonTokenType.String => new BlockdevRef { Reference = QapiJson.Read<string>(ref reader) },
-        _ => throw new JsonException("No branch of BlockdevRef takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.Object => new BlockdevRef { Definition = QapiJson.Read<BlockdevOptions>(element) },
+        JsonValueKind.String => new BlockdevRef { Reference = QapiJson.ReadString(element) },
+        _ => throw new JsonException("No branch of BlockdevRef takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, BlockdevRef value, JsonSerializerOptions options)
+    static void IQapiJson<BlockdevRef>.WriteJson(Utf8JsonWriter writer, BlockdevRef value)
     {
         if (value.Definition is { } definitionValue)
         {
@@ -47,7 +44,7 @@ internal sealed class BlockdevRefConverter : JsonConverter<BlockdevRef>
         }
         else if (value.Reference is { } referenceValue)
         {
-            QapiJson.Write<string>(writer, referenceValue);
+            QapiJson.WriteString(writer, referenceValue);
         }
         else
         {

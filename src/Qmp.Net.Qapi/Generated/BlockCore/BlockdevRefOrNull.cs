@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI alternate <c>BlockdevRefOrNull</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(BlockdevRefOrNullConverter))]
-public sealed partial record BlockdevRefOrNull
+[JsonConverter(typeof(QapiConverter<BlockdevRefOrNull>))]
+public sealed partial record BlockdevRefOrNull : IQapiJson<BlockdevRefOrNull>
 {
     /// <summary>Gets the branch <c>definition</c> (QAPI type <c>BlockdevOptions</c>, a JSON object), or <see langword="null"/> when another branch is set.</summary>
     public BlockdevOptions? Definition { get; init; }
@@ -34,21 +34,16 @@ public sealed partial record BlockdevRefOrNull
     /// <summary>Converts a value of the <c>reference</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator BlockdevRefOrNull(string value) => new() { Reference = value };
-}
 
-internal sealed class BlockdevRefOrNullConverter : JsonConverter<BlockdevRefOrNull>
-{
-    public override bool HandleNull => true;
-
-    public override BlockdevRefOrNull? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static BlockdevRefOrNull IQapiJson<BlockdevRefOrNull>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.Null => BlockdevRefOrNull.Null,
-        JsonTokenType.StartObject => new BlockdevRefOrNull { Definition = QapiJson.Read<BlockdevOptions>(ref reader) },
-        JsonTokenType.String => new BlockdevRefOrNull { Reference = QapiJson.Read<string>(ref reader) },
-        _ => throw new JsonException("No branch of BlockdevRefOrNull takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.Null => BlockdevRefOrNull.Null,
+        JsonValueKind.Object => new BlockdevRefOrNull { Definition = QapiJson.Read<BlockdevOptions>(element) },
+        JsonValueKind.String => new BlockdevRefOrNull { Reference = QapiJson.ReadString(element) },
+        _ => throw new JsonException("No branch of BlockdevRefOrNull takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, BlockdevRefOrNull value, JsonSerializerOptions options)
+    static void IQapiJson<BlockdevRefOrNull>.WriteJson(Utf8JsonWriter writer, BlockdevRefOrNull value)
     {
         if (value.Definition is { } definitionValue)
         {
@@ -56,7 +51,7 @@ internal sealed class BlockdevRefOrNullConverter : JsonConverter<BlockdevRefOrNu
         }
         else if (value.Reference is { } referenceValue)
         {
-            QapiJson.Write<string>(writer, referenceValue);
+            QapiJson.WriteString(writer, referenceValue);
         }
         else if (value.IsNull)
         {
@@ -67,4 +62,6 @@ internal sealed class BlockdevRefOrNullConverter : JsonConverter<BlockdevRefOrNu
             throw new JsonException("No branch of BlockdevRefOrNull is set.");
         }
     }
+
+    static bool IQapiJson<BlockdevRefOrNull>.ReadsNull => true;
 }

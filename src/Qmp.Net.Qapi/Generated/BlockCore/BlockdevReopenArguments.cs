@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-reopen</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevReopenArguments
+public sealed partial record BlockdevReopenArguments : IQapiJson<BlockdevReopenArguments>
 {
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>[BlockdevOptions]</c>).</summary>
     [JsonPropertyName("options")]
     public required IReadOnlyList<BlockdevOptions> Options { get; init; }
+
+    static BlockdevReopenArguments IQapiJson<BlockdevReopenArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevReopenArguments");
+        return new()
+        {
+            Options = QapiJson.ListMember(element, "options", QapiJson.Read<BlockdevOptions>)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevReopenArguments>.WriteJson(Utf8JsonWriter writer, BlockdevReopenArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Options is { } m0)
+        {
+            writer.WritePropertyName("options");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<BlockdevOptions>);
+        }
+        writer.WriteEndObject();
+    }
 }

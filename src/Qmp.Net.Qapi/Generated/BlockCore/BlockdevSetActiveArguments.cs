@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-set-active</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record BlockdevSetActiveArguments
+public sealed partial record BlockdevSetActiveArguments : IQapiJson<BlockdevSetActiveArguments>
 {
     /// <summary>Gets the member <c>node-name</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
@@ -21,4 +21,27 @@ public sealed partial record BlockdevSetActiveArguments
     /// <summary>Gets the member <c>active</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("active")]
     public required bool Active { get; init; }
+
+    static BlockdevSetActiveArguments IQapiJson<BlockdevSetActiveArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSetActiveArguments");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Active = QapiJson.Member(element, "active", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockdevSetActiveArguments>.WriteJson(Utf8JsonWriter writer, BlockdevSetActiveArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("active");
+        QapiJson.WriteBool(writer, value.Active);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevSnapshot</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshot
+public sealed partial record BlockdevSnapshot : IQapiJson<BlockdevSnapshot>
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevSnapshot
     /// <summary>Gets the member <c>overlay</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("overlay")]
     public required string Overlay { get; init; }
+
+    static BlockdevSnapshot IQapiJson<BlockdevSnapshot>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshot");
+        return new()
+        {
+            Node = QapiJson.Member(element, "node", QapiJson.ReadString)!,
+            Overlay = QapiJson.Member(element, "overlay", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshot>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshot value)
+    {
+        writer.WriteStartObject();
+        if (value.Node is { } m0)
+        {
+            writer.WritePropertyName("node");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Overlay is { } m1)
+        {
+            writer.WritePropertyName("overlay");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

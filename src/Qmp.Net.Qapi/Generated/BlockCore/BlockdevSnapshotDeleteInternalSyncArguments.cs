@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>blockdev-snapshot-delete-internal-sync</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshotDeleteInternalSyncArguments
+public sealed partial record BlockdevSnapshotDeleteInternalSyncArguments : IQapiJson<BlockdevSnapshotDeleteInternalSyncArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -25,4 +25,36 @@ public sealed partial record BlockdevSnapshotDeleteInternalSyncArguments
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string? Name { get; init; }
+
+    static BlockdevSnapshotDeleteInternalSyncArguments IQapiJson<BlockdevSnapshotDeleteInternalSyncArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshotDeleteInternalSyncArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshotDeleteInternalSyncArguments>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshotDeleteInternalSyncArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Name is { } m2)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotInternal</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshotInternal
+public sealed partial record BlockdevSnapshotInternal : IQapiJson<BlockdevSnapshotInternal>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -21,4 +21,30 @@ public sealed partial record BlockdevSnapshotInternal
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
+
+    static BlockdevSnapshotInternal IQapiJson<BlockdevSnapshotInternal>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshotInternal");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshotInternal>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshotInternal value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Name is { } m1)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotSync</c>. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshotSync
+public sealed partial record BlockdevSnapshotSync : IQapiJson<BlockdevSnapshotSync>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -37,4 +37,54 @@ public sealed partial record BlockdevSnapshotSync
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>NewImageMode</c>).</summary>
     [JsonPropertyName("mode")]
     public NewImageMode? Mode { get; init; }
+
+    static BlockdevSnapshotSync IQapiJson<BlockdevSnapshotSync>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshotSync");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            SnapshotFile = QapiJson.Member(element, "snapshot-file", QapiJson.ReadString)!,
+            SnapshotNodeName = QapiJson.Member(element, "snapshot-node-name", QapiJson.ReadString),
+            Format = QapiJson.Member(element, "format", QapiJson.ReadString),
+            Mode = QapiJson.ValueMember<NewImageMode>(element, "mode"),
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshotSync>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshotSync value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.SnapshotFile is { } m2)
+        {
+            writer.WritePropertyName("snapshot-file");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.SnapshotNodeName is { } m3)
+        {
+            writer.WritePropertyName("snapshot-node-name");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Format is { } m4)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Mode is { } m5)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<NewImageMode>(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVhdxSubformat</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVhdxSubformat>))]
-public readonly partial struct BlockdevVhdxSubformat : IEquatable<BlockdevVhdxSubformat>, IQapiEnum<BlockdevVhdxSubformat>
+public readonly partial record struct BlockdevVhdxSubformat : IQapiEnum<BlockdevVhdxSubformat>, IQapiJson<BlockdevVhdxSubformat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevVhdxSubformat : IEquatable<BlockdevVhdxSu
     public BlockdevVhdxSubformat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct BlockdevVhdxSubformat : IEquatable<BlockdevVhdxSu
     /// <summary>The value <c>fixed</c>.</summary>
     public static BlockdevVhdxSubformat Fixed => new("fixed", Known.Fixed);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevVhdxSubformat left, BlockdevVhdxSubformat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevVhdxSubformat left, BlockdevVhdxSubformat right) => !left.Equals(right);
-
     static BlockdevVhdxSubformat IQapiEnum<BlockdevVhdxSubformat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevVhdxSubformat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevVhdxSubformat IQapiJson<BlockdevVhdxSubformat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVhdxSubformat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevVhdxSubformat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevVhdxSubformat>.WriteJson(Utf8JsonWriter writer, BlockdevVhdxSubformat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

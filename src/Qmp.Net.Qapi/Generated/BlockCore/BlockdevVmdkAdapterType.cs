@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVmdkAdapterType</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVmdkAdapterType>))]
-public readonly partial struct BlockdevVmdkAdapterType : IEquatable<BlockdevVmdkAdapterType>, IQapiEnum<BlockdevVmdkAdapterType>
+public readonly partial record struct BlockdevVmdkAdapterType : IQapiEnum<BlockdevVmdkAdapterType>, IQapiJson<BlockdevVmdkAdapterType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevVmdkAdapterType : IEquatable<BlockdevVmdk
     public BlockdevVmdkAdapterType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct BlockdevVmdkAdapterType : IEquatable<BlockdevVmdk
     /// <summary>The value <c>legacyESX</c>.</summary>
     public static BlockdevVmdkAdapterType LegacyESX => new("legacyESX", Known.LegacyESX);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevVmdkAdapterType left, BlockdevVmdkAdapterType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevVmdkAdapterType left, BlockdevVmdkAdapterType right) => !left.Equals(right);
-
     static BlockdevVmdkAdapterType IQapiEnum<BlockdevVmdkAdapterType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevVmdkAdapterType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevVmdkAdapterType IQapiJson<BlockdevVmdkAdapterType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVmdkAdapterType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevVmdkAdapterType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevVmdkAdapterType>.WriteJson(Utf8JsonWriter writer, BlockdevVmdkAdapterType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

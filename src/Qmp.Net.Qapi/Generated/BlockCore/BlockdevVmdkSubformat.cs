@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVmdkSubformat</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVmdkSubformat>))]
-public readonly partial struct BlockdevVmdkSubformat : IEquatable<BlockdevVmdkSubformat>, IQapiEnum<BlockdevVmdkSubformat>
+public readonly partial record struct BlockdevVmdkSubformat : IQapiEnum<BlockdevVmdkSubformat>, IQapiJson<BlockdevVmdkSubformat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevVmdkSubformat : IEquatable<BlockdevVmdkSu
     public BlockdevVmdkSubformat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct BlockdevVmdkSubformat : IEquatable<BlockdevVmdkSu
     /// <summary>The value <c>streamOptimized</c>.</summary>
     public static BlockdevVmdkSubformat StreamOptimized => new("streamOptimized", Known.StreamOptimized);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevVmdkSubformat left, BlockdevVmdkSubformat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevVmdkSubformat left, BlockdevVmdkSubformat right) => !left.Equals(right);
-
     static BlockdevVmdkSubformat IQapiEnum<BlockdevVmdkSubformat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevVmdkSubformat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevVmdkSubformat IQapiJson<BlockdevVmdkSubformat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVmdkSubformat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevVmdkSubformat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevVmdkSubformat>.WriteJson(Utf8JsonWriter writer, BlockdevVmdkSubformat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

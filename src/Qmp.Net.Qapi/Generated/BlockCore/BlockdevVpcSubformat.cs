@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockdevVpcSubformat</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockdevVpcSubformat>))]
-public readonly partial struct BlockdevVpcSubformat : IEquatable<BlockdevVpcSubformat>, IQapiEnum<BlockdevVpcSubformat>
+public readonly partial record struct BlockdevVpcSubformat : IQapiEnum<BlockdevVpcSubformat>, IQapiJson<BlockdevVpcSubformat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockdevVpcSubformat : IEquatable<BlockdevVpcSubf
     public BlockdevVpcSubformat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct BlockdevVpcSubformat : IEquatable<BlockdevVpcSubf
     /// <summary>The value <c>fixed</c>.</summary>
     public static BlockdevVpcSubformat Fixed => new("fixed", Known.Fixed);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockdevVpcSubformat left, BlockdevVpcSubformat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockdevVpcSubformat left, BlockdevVpcSubformat right) => !left.Equals(right);
-
     static BlockdevVpcSubformat IQapiEnum<BlockdevVpcSubformat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockdevVpcSubformat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockdevVpcSubformat IQapiJson<BlockdevVpcSubformat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockdevVpcSubformat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockdevVpcSubformat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockdevVpcSubformat>.WriteJson(Utf8JsonWriter writer, BlockdevVpcSubformat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

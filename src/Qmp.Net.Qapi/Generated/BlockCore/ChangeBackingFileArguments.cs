@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>change-backing-file</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChangeBackingFileArguments
+public sealed partial record ChangeBackingFileArguments : IQapiJson<ChangeBackingFileArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -25,4 +25,36 @@ public sealed partial record ChangeBackingFileArguments
     /// <summary>Gets the member <c>backing-file</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("backing-file")]
     public required string BackingFile { get; init; }
+
+    static ChangeBackingFileArguments IQapiJson<ChangeBackingFileArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChangeBackingFileArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            ImageNodeName = QapiJson.Member(element, "image-node-name", QapiJson.ReadString)!,
+            BackingFile = QapiJson.Member(element, "backing-file", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChangeBackingFileArguments>.WriteJson(Utf8JsonWriter writer, ChangeBackingFileArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.ImageNodeName is { } m1)
+        {
+            writer.WritePropertyName("image-node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.BackingFile is { } m2)
+        {
+            writer.WritePropertyName("backing-file");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

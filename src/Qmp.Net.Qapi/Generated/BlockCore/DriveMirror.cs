@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DriveMirror</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DriveMirror
+public sealed partial record DriveMirror : IQapiJson<DriveMirror>
 {
     /// <summary>Gets the member <c>job-id</c> (optional, QAPI type <c>str</c>). Since QEMU 2.7.</summary>
     [JsonPropertyName("job-id")]
@@ -82,4 +82,120 @@ public sealed partial record DriveMirror
     /// <summary>Gets the member <c>auto-dismiss</c> (optional, QAPI type <c>bool</c>). Since QEMU 3.1.</summary>
     [JsonPropertyName("auto-dismiss")]
     public bool? AutoDismiss { get; init; }
+
+    static DriveMirror IQapiJson<DriveMirror>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DriveMirror");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Target = QapiJson.Member(element, "target", QapiJson.ReadString)!,
+            Format = QapiJson.Member(element, "format", QapiJson.ReadString),
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString),
+            Replaces = QapiJson.Member(element, "replaces", QapiJson.ReadString),
+            Sync = QapiJson.Member<MirrorSyncMode>(element, "sync"),
+            Mode = QapiJson.ValueMember<NewImageMode>(element, "mode"),
+            Speed = QapiJson.ValueMember(element, "speed", QapiJson.ReadInt64),
+            Granularity = QapiJson.ValueMember(element, "granularity", QapiJson.ReadUInt32),
+            BufSize = QapiJson.ValueMember(element, "buf-size", QapiJson.ReadInt64),
+            OnSourceError = QapiJson.ValueMember<BlockdevOnError>(element, "on-source-error"),
+            OnTargetError = QapiJson.ValueMember<BlockdevOnError>(element, "on-target-error"),
+            Unmap = QapiJson.ValueMember(element, "unmap", QapiJson.ReadBool),
+            CopyMode = QapiJson.ValueMember<MirrorCopyMode>(element, "copy-mode"),
+            AutoFinalize = QapiJson.ValueMember(element, "auto-finalize", QapiJson.ReadBool),
+            AutoDismiss = QapiJson.ValueMember(element, "auto-dismiss", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<DriveMirror>.WriteJson(Utf8JsonWriter writer, DriveMirror value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Target is { } m2)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Format is { } m3)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.NodeName is { } m4)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Replaces is { } m5)
+        {
+            writer.WritePropertyName("replaces");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Sync.Value.Length > 0)
+        {
+            writer.WritePropertyName("sync");
+            QapiJson.Write<MirrorSyncMode>(writer, value.Sync);
+        }
+        if (value.Mode is { } m7)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<NewImageMode>(writer, m7);
+        }
+        if (value.Speed is { } m8)
+        {
+            writer.WritePropertyName("speed");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.Granularity is { } m9)
+        {
+            writer.WritePropertyName("granularity");
+            QapiJson.WriteUInt32(writer, m9);
+        }
+        if (value.BufSize is { } m10)
+        {
+            writer.WritePropertyName("buf-size");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.OnSourceError is { } m11)
+        {
+            writer.WritePropertyName("on-source-error");
+            QapiJson.Write<BlockdevOnError>(writer, m11);
+        }
+        if (value.OnTargetError is { } m12)
+        {
+            writer.WritePropertyName("on-target-error");
+            QapiJson.Write<BlockdevOnError>(writer, m12);
+        }
+        if (value.Unmap is { } m13)
+        {
+            writer.WritePropertyName("unmap");
+            QapiJson.WriteBool(writer, m13);
+        }
+        if (value.CopyMode is { } m14)
+        {
+            writer.WritePropertyName("copy-mode");
+            QapiJson.Write<MirrorCopyMode>(writer, m14);
+        }
+        if (value.AutoFinalize is { } m15)
+        {
+            writer.WritePropertyName("auto-finalize");
+            QapiJson.WriteBool(writer, m15);
+        }
+        if (value.AutoDismiss is { } m16)
+        {
+            writer.WritePropertyName("auto-dismiss");
+            QapiJson.WriteBool(writer, m16);
+        }
+        writer.WriteEndObject();
+    }
 }

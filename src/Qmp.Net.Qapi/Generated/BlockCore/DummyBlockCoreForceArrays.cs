@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DummyBlockCoreForceArrays</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record DummyBlockCoreForceArrays
+public sealed partial record DummyBlockCoreForceArrays : IQapiJson<DummyBlockCoreForceArrays>
 {
     /// <summary>Gets the member <c>unused-block-graph-info</c> (mandatory, QAPI type <c>[BlockGraphInfo]</c>).</summary>
     [JsonPropertyName("unused-block-graph-info")]
     public IReadOnlyList<BlockGraphInfo> UnusedBlockGraphInfo { get; init; } = [];
+
+    static DummyBlockCoreForceArrays IQapiJson<DummyBlockCoreForceArrays>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DummyBlockCoreForceArrays");
+        return new()
+        {
+            UnusedBlockGraphInfo = QapiJson.ListMember(element, "unused-block-graph-info", QapiJson.Read<BlockGraphInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<DummyBlockCoreForceArrays>.WriteJson(Utf8JsonWriter writer, DummyBlockCoreForceArrays value)
+    {
+        writer.WriteStartObject();
+        if (value.UnusedBlockGraphInfo is { } m0)
+        {
+            writer.WritePropertyName("unused-block-graph-info");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<BlockGraphInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

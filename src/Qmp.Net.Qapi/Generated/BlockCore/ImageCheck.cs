@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageCheck</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageCheck
+public sealed partial record ImageCheck : IQapiJson<ImageCheck>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -61,4 +61,87 @@ public sealed partial record ImageCheck
     /// <summary>Gets the member <c>compressed-clusters</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("compressed-clusters")]
     public long? CompressedClusters { get; init; }
+
+    static ImageCheck IQapiJson<ImageCheck>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageCheck");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString) ?? "",
+            Format = QapiJson.Member(element, "format", QapiJson.ReadString) ?? "",
+            CheckErrors = QapiJson.Member(element, "check-errors", QapiJson.ReadInt64),
+            ImageEndOffset = QapiJson.ValueMember(element, "image-end-offset", QapiJson.ReadInt64),
+            Corruptions = QapiJson.ValueMember(element, "corruptions", QapiJson.ReadInt64),
+            Leaks = QapiJson.ValueMember(element, "leaks", QapiJson.ReadInt64),
+            CorruptionsFixed = QapiJson.ValueMember(element, "corruptions-fixed", QapiJson.ReadInt64),
+            LeaksFixed = QapiJson.ValueMember(element, "leaks-fixed", QapiJson.ReadInt64),
+            TotalClusters = QapiJson.ValueMember(element, "total-clusters", QapiJson.ReadInt64),
+            AllocatedClusters = QapiJson.ValueMember(element, "allocated-clusters", QapiJson.ReadInt64),
+            FragmentedClusters = QapiJson.ValueMember(element, "fragmented-clusters", QapiJson.ReadInt64),
+            CompressedClusters = QapiJson.ValueMember(element, "compressed-clusters", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ImageCheck>.WriteJson(Utf8JsonWriter writer, ImageCheck value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Format is { } m1)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("check-errors");
+        QapiJson.WriteInt64(writer, value.CheckErrors);
+        if (value.ImageEndOffset is { } m3)
+        {
+            writer.WritePropertyName("image-end-offset");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Corruptions is { } m4)
+        {
+            writer.WritePropertyName("corruptions");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Leaks is { } m5)
+        {
+            writer.WritePropertyName("leaks");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.CorruptionsFixed is { } m6)
+        {
+            writer.WritePropertyName("corruptions-fixed");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.LeaksFixed is { } m7)
+        {
+            writer.WritePropertyName("leaks-fixed");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.TotalClusters is { } m8)
+        {
+            writer.WritePropertyName("total-clusters");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.AllocatedClusters is { } m9)
+        {
+            writer.WritePropertyName("allocated-clusters");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        if (value.FragmentedClusters is { } m10)
+        {
+            writer.WritePropertyName("fragmented-clusters");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.CompressedClusters is { } m11)
+        {
+            writer.WritePropertyName("compressed-clusters");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>ImageInfoSpecific</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(ImageInfoSpecificConverter))]
-public partial record ImageInfoSpecific
+[JsonConverter(typeof(QapiConverter<ImageInfoSpecific>))]
+public partial record ImageInfoSpecific : IQapiJson<ImageInfoSpecific>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>ImageInfoSpecificKind</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,97 @@ public partial record ImageInfoSpecific
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static ImageInfoSpecific IQapiJson<ImageInfoSpecific>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecific");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "qcow2" => new Qcow2Branch
+            {
+                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
+                Data = QapiJson.Member<ImageInfoSpecificQCow2>(element, "data")!,
+            },
+            "vmdk" => new VmdkBranch
+            {
+                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
+                Data = QapiJson.Member<ImageInfoSpecificVmdk>(element, "data")!,
+            },
+            "luks" => new LuksBranch
+            {
+                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
+                Data = QapiJson.Member<QCryptoBlockInfoLUKS>(element, "data")!,
+            },
+            "rbd" => new RbdBranch
+            {
+                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
+                Data = QapiJson.Member<ImageInfoSpecificRbd>(element, "data")!,
+            },
+            "file" => new FileBranch
+            {
+                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
+                Data = QapiJson.Member<ImageInfoSpecificFile>(element, "data")!,
+            },
+            _ => new ImageInfoSpecific
+            {
+                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecific>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecific value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<ImageInfoSpecificKind>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case Qcow2Branch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ImageInfoSpecificQCow2>(writer, b0m0);
+                }
+                break;
+            case VmdkBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ImageInfoSpecificVmdk>(writer, b1m0);
+                }
+                break;
+            case LuksBranch branch2:
+                if (branch2.Data is { } b2m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<QCryptoBlockInfoLUKS>(writer, b2m0);
+                }
+                break;
+            case RbdBranch branch3:
+                if (branch3.Data is { } b3m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ImageInfoSpecificRbd>(writer, b3m0);
+                }
+                break;
+            case FileBranch branch4:
+                if (branch4.Data is { } b4m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ImageInfoSpecificFile>(writer, b4m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>qcow2</c> (<c>type</c> = <c>qcow2</c>, members of <c>ImageInfoSpecificQCow2Wrapper</c>).</summary>
     public sealed partial record Qcow2Branch : ImageInfoSpecific
@@ -77,53 +168,5 @@ public partial record ImageInfoSpecific
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificFile</c>).</summary>
         [JsonPropertyName("data")]
         public ImageInfoSpecificFile Data { get; init; } = null!;
-    }
-}
-
-internal sealed class ImageInfoSpecificConverter : JsonConverter<ImageInfoSpecific>
-{
-    public override ImageInfoSpecific? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "qcow2" => QapiJson.Read<ImageInfoSpecific.Qcow2Branch>(element),
-            "vmdk" => QapiJson.Read<ImageInfoSpecific.VmdkBranch>(element),
-            "luks" => QapiJson.Read<ImageInfoSpecific.LuksBranch>(element),
-            "rbd" => QapiJson.Read<ImageInfoSpecific.RbdBranch>(element),
-            "file" => QapiJson.Read<ImageInfoSpecific.FileBranch>(element),
-            _ => new ImageInfoSpecific
-            {
-                Type = QapiJson.Member<ImageInfoSpecificKind>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, ImageInfoSpecific value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case ImageInfoSpecific.Qcow2Branch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ImageInfoSpecific.VmdkBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ImageInfoSpecific.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ImageInfoSpecific.RbdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ImageInfoSpecific.FileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<ImageInfoSpecificKind>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificFile</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record ImageInfoSpecificFile
+public sealed partial record ImageInfoSpecificFile : IQapiJson<ImageInfoSpecificFile>
 {
     /// <summary>Gets the member <c>extent-size-hint</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("extent-size-hint")]
     public ulong? ExtentSizeHint { get; init; }
+
+    static ImageInfoSpecificFile IQapiJson<ImageInfoSpecificFile>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificFile");
+        return new()
+        {
+            ExtentSizeHint = QapiJson.ValueMember(element, "extent-size-hint", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificFile>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificFile value)
+    {
+        writer.WriteStartObject();
+        if (value.ExtentSizeHint is { } m0)
+        {
+            writer.WritePropertyName("extent-size-hint");
+            QapiJson.WriteUInt64(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

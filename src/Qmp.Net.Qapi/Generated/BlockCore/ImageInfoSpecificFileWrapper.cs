@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificFileWrapper</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record ImageInfoSpecificFileWrapper
+public sealed partial record ImageInfoSpecificFileWrapper : IQapiJson<ImageInfoSpecificFileWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificFile</c>).</summary>
     [JsonPropertyName("data")]
     public ImageInfoSpecificFile Data { get; init; } = null!;
+
+    static ImageInfoSpecificFileWrapper IQapiJson<ImageInfoSpecificFileWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificFileWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ImageInfoSpecificFile>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificFileWrapper>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificFileWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ImageInfoSpecificFile>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

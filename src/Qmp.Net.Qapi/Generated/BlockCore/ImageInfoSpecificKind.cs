@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ImageInfoSpecificKind</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ImageInfoSpecificKind>))]
-public readonly partial struct ImageInfoSpecificKind : IEquatable<ImageInfoSpecificKind>, IQapiEnum<ImageInfoSpecificKind>
+public readonly partial record struct ImageInfoSpecificKind : IQapiEnum<ImageInfoSpecificKind>, IQapiJson<ImageInfoSpecificKind>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ImageInfoSpecificKind : IEquatable<ImageInfoSpeci
     public ImageInfoSpecificKind(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct ImageInfoSpecificKind : IEquatable<ImageInfoSpeci
     /// <summary>The value <c>file</c>. In QEMU 10.0 only (not in 7.2).</summary>
     public static ImageInfoSpecificKind File => new("file", Known.File);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ImageInfoSpecificKind left, ImageInfoSpecificKind right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ImageInfoSpecificKind left, ImageInfoSpecificKind right) => !left.Equals(right);
-
     static ImageInfoSpecificKind IQapiEnum<ImageInfoSpecificKind>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ImageInfoSpecificKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ImageInfoSpecificKind IQapiJson<ImageInfoSpecificKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ImageInfoSpecificKind>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ImageInfoSpecificKind other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ImageInfoSpecificKind>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificLUKSWrapper</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificLUKSWrapper
+public sealed partial record ImageInfoSpecificLUKSWrapper : IQapiJson<ImageInfoSpecificLUKSWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QCryptoBlockInfoLUKS</c>).</summary>
     [JsonPropertyName("data")]
     public QCryptoBlockInfoLUKS Data { get; init; } = null!;
+
+    static ImageInfoSpecificLUKSWrapper IQapiJson<ImageInfoSpecificLUKSWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificLUKSWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<QCryptoBlockInfoLUKS>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificLUKSWrapper>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificLUKSWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<QCryptoBlockInfoLUKS>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

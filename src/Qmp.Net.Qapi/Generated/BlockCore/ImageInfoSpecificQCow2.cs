@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificQCow2</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificQCow2
+public sealed partial record ImageInfoSpecificQCow2 : IQapiJson<ImageInfoSpecificQCow2>
 {
     /// <summary>Gets the member <c>compat</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("compat")]
@@ -54,4 +54,75 @@ public sealed partial record ImageInfoSpecificQCow2
     [JsonPropertyName("compression-type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public Qcow2CompressionType CompressionType { get; init; }
+
+    static ImageInfoSpecificQCow2 IQapiJson<ImageInfoSpecificQCow2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificQCow2");
+        return new()
+        {
+            Compat = QapiJson.Member(element, "compat", QapiJson.ReadString) ?? "",
+            DataFile = QapiJson.Member(element, "data-file", QapiJson.ReadString),
+            DataFileRaw = QapiJson.ValueMember(element, "data-file-raw", QapiJson.ReadBool),
+            ExtendedL2 = QapiJson.ValueMember(element, "extended-l2", QapiJson.ReadBool),
+            LazyRefcounts = QapiJson.ValueMember(element, "lazy-refcounts", QapiJson.ReadBool),
+            Corrupt = QapiJson.ValueMember(element, "corrupt", QapiJson.ReadBool),
+            RefcountBits = QapiJson.Member(element, "refcount-bits", QapiJson.ReadInt64),
+            Encrypt = QapiJson.Member<ImageInfoSpecificQCow2Encryption>(element, "encrypt"),
+            Bitmaps = QapiJson.ListMember(element, "bitmaps", QapiJson.Read<Qcow2BitmapInfo>),
+            CompressionType = QapiJson.Member<Qcow2CompressionType>(element, "compression-type"),
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificQCow2>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificQCow2 value)
+    {
+        writer.WriteStartObject();
+        if (value.Compat is { } m0)
+        {
+            writer.WritePropertyName("compat");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.DataFile is { } m1)
+        {
+            writer.WritePropertyName("data-file");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.DataFileRaw is { } m2)
+        {
+            writer.WritePropertyName("data-file-raw");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ExtendedL2 is { } m3)
+        {
+            writer.WritePropertyName("extended-l2");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.LazyRefcounts is { } m4)
+        {
+            writer.WritePropertyName("lazy-refcounts");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.Corrupt is { } m5)
+        {
+            writer.WritePropertyName("corrupt");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WritePropertyName("refcount-bits");
+        QapiJson.WriteInt64(writer, value.RefcountBits);
+        if (value.Encrypt is { } m7)
+        {
+            writer.WritePropertyName("encrypt");
+            QapiJson.Write<ImageInfoSpecificQCow2Encryption>(writer, m7);
+        }
+        if (value.Bitmaps is { } m8)
+        {
+            writer.WritePropertyName("bitmaps");
+            QapiJson.WriteList(writer, m8, QapiJson.Write<Qcow2BitmapInfo>);
+        }
+        if (value.CompressionType.Value.Length > 0)
+        {
+            writer.WritePropertyName("compression-type");
+            QapiJson.Write<Qcow2CompressionType>(writer, value.CompressionType);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>ImageInfoSpecificQCow2Encryption</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(ImageInfoSpecificQCow2EncryptionConverter))]
-public partial record ImageInfoSpecificQCow2Encryption
+[JsonConverter(typeof(QapiConverter<ImageInfoSpecificQCow2Encryption>))]
+public partial record ImageInfoSpecificQCow2Encryption : IQapiJson<ImageInfoSpecificQCow2Encryption>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcow2EncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -23,6 +23,97 @@ public partial record ImageInfoSpecificQCow2Encryption
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static ImageInfoSpecificQCow2Encryption IQapiJson<ImageInfoSpecificQCow2Encryption>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificQCow2Encryption");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
+                CipherAlg = QapiJson.Member<QCryptoCipherAlgo>(element, "cipher-alg"),
+                CipherMode = QapiJson.Member<QCryptoCipherMode>(element, "cipher-mode"),
+                IvgenAlg = QapiJson.Member<QCryptoIVGenAlgo>(element, "ivgen-alg"),
+                IvgenHashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "ivgen-hash-alg"),
+                HashAlg = QapiJson.Member<QCryptoHashAlgo>(element, "hash-alg"),
+                DetachedHeader = QapiJson.ValueMember(element, "detached-header", QapiJson.ReadBool),
+                PayloadOffset = QapiJson.Member(element, "payload-offset", QapiJson.ReadInt64),
+                MasterKeyIters = QapiJson.Member(element, "master-key-iters", QapiJson.ReadInt64),
+                Uuid = QapiJson.Member(element, "uuid", QapiJson.ReadString) ?? "",
+                Slots = QapiJson.ListMember(element, "slots", QapiJson.Read<QCryptoBlockInfoLUKSSlot>) ?? [],
+            },
+            _ => new ImageInfoSpecificQCow2Encryption
+            {
+                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificQCow2Encryption>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificQCow2Encryption value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<BlockdevQcow2EncryptionFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case LuksBranch branch0:
+                if (branch0.CipherAlg.Value.Length > 0)
+                {
+                    writer.WritePropertyName("cipher-alg");
+                    QapiJson.Write<QCryptoCipherAlgo>(writer, branch0.CipherAlg);
+                }
+                if (branch0.CipherMode.Value.Length > 0)
+                {
+                    writer.WritePropertyName("cipher-mode");
+                    QapiJson.Write<QCryptoCipherMode>(writer, branch0.CipherMode);
+                }
+                if (branch0.IvgenAlg.Value.Length > 0)
+                {
+                    writer.WritePropertyName("ivgen-alg");
+                    QapiJson.Write<QCryptoIVGenAlgo>(writer, branch0.IvgenAlg);
+                }
+                if (branch0.IvgenHashAlg is { } b0m3)
+                {
+                    writer.WritePropertyName("ivgen-hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, b0m3);
+                }
+                if (branch0.HashAlg.Value.Length > 0)
+                {
+                    writer.WritePropertyName("hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, branch0.HashAlg);
+                }
+                if (branch0.DetachedHeader is { } b0m5)
+                {
+                    writer.WritePropertyName("detached-header");
+                    QapiJson.WriteBool(writer, b0m5);
+                }
+                writer.WritePropertyName("payload-offset");
+                QapiJson.WriteInt64(writer, branch0.PayloadOffset);
+                writer.WritePropertyName("master-key-iters");
+                QapiJson.WriteInt64(writer, branch0.MasterKeyIters);
+                if (branch0.Uuid is { } b0m8)
+                {
+                    writer.WritePropertyName("uuid");
+                    QapiJson.WriteString(writer, b0m8);
+                }
+                if (branch0.Slots is { } b0m9)
+                {
+                    writer.WritePropertyName("slots");
+                    QapiJson.WriteList(writer, b0m9, QapiJson.Write<QCryptoBlockInfoLUKSSlot>);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockInfoLUKS</c>).</summary>
     public sealed partial record LuksBranch : ImageInfoSpecificQCow2Encryption
@@ -73,37 +164,5 @@ public partial record ImageInfoSpecificQCow2Encryption
         /// <summary>Gets the member <c>slots</c> (mandatory, QAPI type <c>[QCryptoBlockInfoLUKSSlot]</c>).</summary>
         [JsonPropertyName("slots")]
         public IReadOnlyList<QCryptoBlockInfoLUKSSlot> Slots { get; init; } = [];
-    }
-}
-
-internal sealed class ImageInfoSpecificQCow2EncryptionConverter : JsonConverter<ImageInfoSpecificQCow2Encryption>
-{
-    public override ImageInfoSpecificQCow2Encryption? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "luks" => QapiJson.Read<ImageInfoSpecificQCow2Encryption.LuksBranch>(element),
-            _ => new ImageInfoSpecificQCow2Encryption
-            {
-                Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, ImageInfoSpecificQCow2Encryption value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case ImageInfoSpecificQCow2Encryption.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockdevQcow2EncryptionFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

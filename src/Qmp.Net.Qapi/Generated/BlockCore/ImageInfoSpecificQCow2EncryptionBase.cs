@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificQCow2EncryptionBase</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificQCow2EncryptionBase
+public sealed partial record ImageInfoSpecificQCow2EncryptionBase : IQapiJson<ImageInfoSpecificQCow2EncryptionBase>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>BlockdevQcow2EncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public BlockdevQcow2EncryptionFormat Format { get; init; }
+
+    static ImageInfoSpecificQCow2EncryptionBase IQapiJson<ImageInfoSpecificQCow2EncryptionBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificQCow2EncryptionBase");
+        return new()
+        {
+            Format = QapiJson.Member<BlockdevQcow2EncryptionFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificQCow2EncryptionBase>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificQCow2EncryptionBase value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<BlockdevQcow2EncryptionFormat>(writer, value.Format);
+        }
+        writer.WriteEndObject();
+    }
 }

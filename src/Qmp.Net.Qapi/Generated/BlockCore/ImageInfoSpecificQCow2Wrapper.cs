@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificQCow2Wrapper</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificQCow2Wrapper
+public sealed partial record ImageInfoSpecificQCow2Wrapper : IQapiJson<ImageInfoSpecificQCow2Wrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificQCow2</c>).</summary>
     [JsonPropertyName("data")]
     public ImageInfoSpecificQCow2 Data { get; init; } = null!;
+
+    static ImageInfoSpecificQCow2Wrapper IQapiJson<ImageInfoSpecificQCow2Wrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificQCow2Wrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ImageInfoSpecificQCow2>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificQCow2Wrapper>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificQCow2Wrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ImageInfoSpecificQCow2>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificRbd</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificRbd
+public sealed partial record ImageInfoSpecificRbd : IQapiJson<ImageInfoSpecificRbd>
 {
     /// <summary>Gets the member <c>encryption-format</c> (optional, QAPI type <c>RbdImageEncryptionFormat</c>).</summary>
     [JsonPropertyName("encryption-format")]
     public RbdImageEncryptionFormat? EncryptionFormat { get; init; }
+
+    static ImageInfoSpecificRbd IQapiJson<ImageInfoSpecificRbd>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificRbd");
+        return new()
+        {
+            EncryptionFormat = QapiJson.ValueMember<RbdImageEncryptionFormat>(element, "encryption-format"),
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificRbd>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificRbd value)
+    {
+        writer.WriteStartObject();
+        if (value.EncryptionFormat is { } m0)
+        {
+            writer.WritePropertyName("encryption-format");
+            QapiJson.Write<RbdImageEncryptionFormat>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

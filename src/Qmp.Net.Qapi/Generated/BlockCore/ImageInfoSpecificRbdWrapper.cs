@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificRbdWrapper</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificRbdWrapper
+public sealed partial record ImageInfoSpecificRbdWrapper : IQapiJson<ImageInfoSpecificRbdWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificRbd</c>).</summary>
     [JsonPropertyName("data")]
     public ImageInfoSpecificRbd Data { get; init; } = null!;
+
+    static ImageInfoSpecificRbdWrapper IQapiJson<ImageInfoSpecificRbdWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificRbdWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ImageInfoSpecificRbd>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificRbdWrapper>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificRbdWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ImageInfoSpecificRbd>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

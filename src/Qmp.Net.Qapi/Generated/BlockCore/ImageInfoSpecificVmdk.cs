@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificVmdk</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificVmdk
+public sealed partial record ImageInfoSpecificVmdk : IQapiJson<ImageInfoSpecificVmdk>
 {
     /// <summary>Gets the member <c>create-type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("create-type")]
@@ -29,4 +29,36 @@ public sealed partial record ImageInfoSpecificVmdk
     /// <summary>Gets the member <c>extents</c> (mandatory, QAPI type <c>[VmdkExtentInfo]</c>).  Its type differs between versions (<c>[ImageInfo]</c>): this is the newest.</summary>
     [JsonPropertyName("extents")]
     public IReadOnlyList<VmdkExtentInfo> Extents { get; init; } = [];
+
+    static ImageInfoSpecificVmdk IQapiJson<ImageInfoSpecificVmdk>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificVmdk");
+        return new()
+        {
+            CreateType = QapiJson.Member(element, "create-type", QapiJson.ReadString) ?? "",
+            Cid = QapiJson.Member(element, "cid", QapiJson.ReadInt64),
+            ParentCid = QapiJson.Member(element, "parent-cid", QapiJson.ReadInt64),
+            Extents = QapiJson.ListMember(element, "extents", QapiJson.Read<VmdkExtentInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificVmdk>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificVmdk value)
+    {
+        writer.WriteStartObject();
+        if (value.CreateType is { } m0)
+        {
+            writer.WritePropertyName("create-type");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("cid");
+        QapiJson.WriteInt64(writer, value.Cid);
+        writer.WritePropertyName("parent-cid");
+        QapiJson.WriteInt64(writer, value.ParentCid);
+        if (value.Extents is { } m3)
+        {
+            writer.WritePropertyName("extents");
+            QapiJson.WriteList(writer, m3, QapiJson.Write<VmdkExtentInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

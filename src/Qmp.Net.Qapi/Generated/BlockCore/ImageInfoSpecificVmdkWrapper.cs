@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ImageInfoSpecificVmdkWrapper</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ImageInfoSpecificVmdkWrapper
+public sealed partial record ImageInfoSpecificVmdkWrapper : IQapiJson<ImageInfoSpecificVmdkWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ImageInfoSpecificVmdk</c>).</summary>
     [JsonPropertyName("data")]
     public ImageInfoSpecificVmdk Data { get; init; } = null!;
+
+    static ImageInfoSpecificVmdkWrapper IQapiJson<ImageInfoSpecificVmdkWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ImageInfoSpecificVmdkWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ImageInfoSpecificVmdk>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ImageInfoSpecificVmdkWrapper>.WriteJson(Utf8JsonWriter writer, ImageInfoSpecificVmdkWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ImageInfoSpecificVmdk>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>IscsiHeaderDigest</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<IscsiHeaderDigest>))]
-public readonly partial struct IscsiHeaderDigest : IEquatable<IscsiHeaderDigest>, IQapiEnum<IscsiHeaderDigest>
+public readonly partial record struct IscsiHeaderDigest : IQapiEnum<IscsiHeaderDigest>, IQapiJson<IscsiHeaderDigest>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct IscsiHeaderDigest : IEquatable<IscsiHeaderDigest>
     public IscsiHeaderDigest(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct IscsiHeaderDigest : IEquatable<IscsiHeaderDigest>
     /// <summary>The value <c>none-crc32c</c>.</summary>
     public static IscsiHeaderDigest NoneCrc32c => new("none-crc32c", Known.NoneCrc32c);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(IscsiHeaderDigest left, IscsiHeaderDigest right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(IscsiHeaderDigest left, IscsiHeaderDigest right) => !left.Equals(right);
-
     static IscsiHeaderDigest IQapiEnum<IscsiHeaderDigest>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(IscsiHeaderDigest other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static IscsiHeaderDigest IQapiJson<IscsiHeaderDigest>.ReadJson(JsonElement element) => QapiJson.ReadEnum<IscsiHeaderDigest>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is IscsiHeaderDigest other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<IscsiHeaderDigest>.WriteJson(Utf8JsonWriter writer, IscsiHeaderDigest value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

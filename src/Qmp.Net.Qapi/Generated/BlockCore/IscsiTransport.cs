@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>IscsiTransport</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<IscsiTransport>))]
-public readonly partial struct IscsiTransport : IEquatable<IscsiTransport>, IQapiEnum<IscsiTransport>
+public readonly partial record struct IscsiTransport : IQapiEnum<IscsiTransport>, IQapiJson<IscsiTransport>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct IscsiTransport : IEquatable<IscsiTransport>, IQap
     public IscsiTransport(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct IscsiTransport : IEquatable<IscsiTransport>, IQap
     /// <summary>The value <c>iser</c>.</summary>
     public static IscsiTransport Iser => new("iser", Known.Iser);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(IscsiTransport left, IscsiTransport right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(IscsiTransport left, IscsiTransport right) => !left.Equals(right);
-
     static IscsiTransport IQapiEnum<IscsiTransport>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(IscsiTransport other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static IscsiTransport IQapiJson<IscsiTransport>.ReadJson(JsonElement element) => QapiJson.ReadEnum<IscsiTransport>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is IscsiTransport other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<IscsiTransport>.WriteJson(Utf8JsonWriter writer, IscsiTransport value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

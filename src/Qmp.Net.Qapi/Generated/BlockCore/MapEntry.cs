@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MapEntry</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MapEntry
+public sealed partial record MapEntry : IQapiJson<MapEntry>
 {
     /// <summary>Gets the member <c>start</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("start")]
@@ -49,4 +49,54 @@ public sealed partial record MapEntry
     /// <summary>Gets the member <c>filename</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public string? Filename { get; init; }
+
+    static MapEntry IQapiJson<MapEntry>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MapEntry");
+        return new()
+        {
+            Start = QapiJson.Member(element, "start", QapiJson.ReadInt64),
+            Length = QapiJson.Member(element, "length", QapiJson.ReadInt64),
+            Data = QapiJson.Member(element, "data", QapiJson.ReadBool),
+            Zero = QapiJson.Member(element, "zero", QapiJson.ReadBool),
+            Compressed = QapiJson.ValueMember(element, "compressed", QapiJson.ReadBool),
+            Depth = QapiJson.Member(element, "depth", QapiJson.ReadInt64),
+            Present = QapiJson.Member(element, "present", QapiJson.ReadBool),
+            Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadInt64),
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<MapEntry>.WriteJson(Utf8JsonWriter writer, MapEntry value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("start");
+        QapiJson.WriteInt64(writer, value.Start);
+        writer.WritePropertyName("length");
+        QapiJson.WriteInt64(writer, value.Length);
+        writer.WritePropertyName("data");
+        QapiJson.WriteBool(writer, value.Data);
+        writer.WritePropertyName("zero");
+        QapiJson.WriteBool(writer, value.Zero);
+        if (value.Compressed is { } m4)
+        {
+            writer.WritePropertyName("compressed");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WritePropertyName("depth");
+        QapiJson.WriteInt64(writer, value.Depth);
+        writer.WritePropertyName("present");
+        QapiJson.WriteBool(writer, value.Present);
+        if (value.Offset is { } m7)
+        {
+            writer.WritePropertyName("offset");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.Filename is { } m8)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

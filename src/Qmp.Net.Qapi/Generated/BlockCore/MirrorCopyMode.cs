@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MirrorCopyMode</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MirrorCopyMode>))]
-public readonly partial struct MirrorCopyMode : IEquatable<MirrorCopyMode>, IQapiEnum<MirrorCopyMode>
+public readonly partial record struct MirrorCopyMode : IQapiEnum<MirrorCopyMode>, IQapiJson<MirrorCopyMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MirrorCopyMode : IEquatable<MirrorCopyMode>, IQap
     public MirrorCopyMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct MirrorCopyMode : IEquatable<MirrorCopyMode>, IQap
     /// <summary>The value <c>write-blocking</c>.</summary>
     public static MirrorCopyMode WriteBlocking => new("write-blocking", Known.WriteBlocking);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MirrorCopyMode left, MirrorCopyMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MirrorCopyMode left, MirrorCopyMode right) => !left.Equals(right);
-
     static MirrorCopyMode IQapiEnum<MirrorCopyMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MirrorCopyMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MirrorCopyMode IQapiJson<MirrorCopyMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MirrorCopyMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MirrorCopyMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MirrorCopyMode>.WriteJson(Utf8JsonWriter writer, MirrorCopyMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

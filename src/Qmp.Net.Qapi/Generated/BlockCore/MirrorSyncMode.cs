@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MirrorSyncMode</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MirrorSyncMode>))]
-public readonly partial struct MirrorSyncMode : IEquatable<MirrorSyncMode>, IQapiEnum<MirrorSyncMode>
+public readonly partial record struct MirrorSyncMode : IQapiEnum<MirrorSyncMode>, IQapiJson<MirrorSyncMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MirrorSyncMode : IEquatable<MirrorSyncMode>, IQap
     public MirrorSyncMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct MirrorSyncMode : IEquatable<MirrorSyncMode>, IQap
     /// <summary>The value <c>bitmap</c>. Since QEMU 4.2.</summary>
     public static MirrorSyncMode Bitmap => new("bitmap", Known.Bitmap);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MirrorSyncMode left, MirrorSyncMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MirrorSyncMode left, MirrorSyncMode right) => !left.Equals(right);
-
     static MirrorSyncMode IQapiEnum<MirrorSyncMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MirrorSyncMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MirrorSyncMode IQapiJson<MirrorSyncMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MirrorSyncMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MirrorSyncMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MirrorSyncMode>.WriteJson(Utf8JsonWriter writer, MirrorSyncMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NFSServer</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NFSServer
+public sealed partial record NFSServer : IQapiJson<NFSServer>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NFSTransport</c>).</summary>
     [JsonPropertyName("type")]
@@ -22,4 +22,30 @@ public sealed partial record NFSServer
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
     public required string Host { get; init; }
+
+    static NFSServer IQapiJson<NFSServer>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NFSServer");
+        return new()
+        {
+            Type = QapiJson.Member<NFSTransport>(element, "type"),
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<NFSServer>.WriteJson(Utf8JsonWriter writer, NFSServer value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<NFSTransport>(writer, value.Type);
+        }
+        if (value.Host is { } m1)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

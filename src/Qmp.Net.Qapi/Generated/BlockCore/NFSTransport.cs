@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NFSTransport</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NFSTransport>))]
-public readonly partial struct NFSTransport : IEquatable<NFSTransport>, IQapiEnum<NFSTransport>
+public readonly partial record struct NFSTransport : IQapiEnum<NFSTransport>, IQapiJson<NFSTransport>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NFSTransport : IEquatable<NFSTransport>, IQapiEnu
     public NFSTransport(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct NFSTransport : IEquatable<NFSTransport>, IQapiEnu
     /// <summary>The value <c>inet</c>.</summary>
     public static NFSTransport Inet => new("inet", Known.Inet);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NFSTransport left, NFSTransport right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NFSTransport left, NFSTransport right) => !left.Equals(right);
-
     static NFSTransport IQapiEnum<NFSTransport>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NFSTransport other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NFSTransport IQapiJson<NFSTransport>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NFSTransport>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NFSTransport other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NFSTransport>.WriteJson(Utf8JsonWriter writer, NFSTransport value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NewImageMode</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NewImageMode>))]
-public readonly partial struct NewImageMode : IEquatable<NewImageMode>, IQapiEnum<NewImageMode>
+public readonly partial record struct NewImageMode : IQapiEnum<NewImageMode>, IQapiJson<NewImageMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NewImageMode : IEquatable<NewImageMode>, IQapiEnu
     public NewImageMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct NewImageMode : IEquatable<NewImageMode>, IQapiEnu
     /// <summary>The value <c>absolute-paths</c>.</summary>
     public static NewImageMode AbsolutePaths => new("absolute-paths", Known.AbsolutePaths);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NewImageMode left, NewImageMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NewImageMode left, NewImageMode right) => !left.Equals(right);
-
     static NewImageMode IQapiEnum<NewImageMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NewImageMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NewImageMode IQapiJson<NewImageMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NewImageMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NewImageMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NewImageMode>.WriteJson(Utf8JsonWriter writer, NewImageMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OnCbwError</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OnCbwError>))]
-public readonly partial struct OnCbwError : IEquatable<OnCbwError>, IQapiEnum<OnCbwError>
+public readonly partial record struct OnCbwError : IQapiEnum<OnCbwError>, IQapiJson<OnCbwError>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct OnCbwError : IEquatable<OnCbwError>, IQapiEnum<On
     public OnCbwError(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct OnCbwError : IEquatable<OnCbwError>, IQapiEnum<On
     /// <summary>The value <c>break-snapshot</c>.</summary>
     public static OnCbwError BreakSnapshot => new("break-snapshot", Known.BreakSnapshot);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(OnCbwError left, OnCbwError right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(OnCbwError left, OnCbwError right) => !left.Equals(right);
-
     static OnCbwError IQapiEnum<OnCbwError>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(OnCbwError other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static OnCbwError IQapiJson<OnCbwError>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OnCbwError>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is OnCbwError other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<OnCbwError>.WriteJson(Utf8JsonWriter writer, OnCbwError value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PreallocMode</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PreallocMode>))]
-public readonly partial struct PreallocMode : IEquatable<PreallocMode>, IQapiEnum<PreallocMode>
+public readonly partial record struct PreallocMode : IQapiEnum<PreallocMode>, IQapiJson<PreallocMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct PreallocMode : IEquatable<PreallocMode>, IQapiEnu
     public PreallocMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct PreallocMode : IEquatable<PreallocMode>, IQapiEnu
     /// <summary>The value <c>full</c>.</summary>
     public static PreallocMode Full => new("full", Known.Full);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(PreallocMode left, PreallocMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(PreallocMode left, PreallocMode right) => !left.Equals(right);
-
     static PreallocMode IQapiEnum<PreallocMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(PreallocMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static PreallocMode IQapiJson<PreallocMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PreallocMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is PreallocMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<PreallocMode>.WriteJson(Utf8JsonWriter writer, PreallocMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.query-block">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<BlockInfo>> QueryBlockAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<BlockInfo>>("query-block", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<BlockInfo>>("query-block", static element => QapiJson.ReadList(element, QapiJson.Read<BlockInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-blockstats</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.query-blockstats">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<BlockStats>> QueryBlockstatsAsync(QueryBlockstatsArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryBlockstatsArguments, IReadOnlyList<BlockStats>>("query-blockstats", arguments, false, cancellationToken);
+        ExecuteAsync<QueryBlockstatsArguments, IReadOnlyList<BlockStats>>("query-blockstats", arguments, QapiJson.Write<QueryBlockstatsArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<BlockStats>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-block-jobs</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -39,7 +39,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.query-block-jobs">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<BlockJobInfo>>("query-block-jobs", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<BlockJobInfo>>("query-block-jobs", static element => QapiJson.ReadList(element, QapiJson.Read<BlockJobInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block_resize</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -49,7 +49,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block_resize">QEMU's QMP reference</seealso>
     public Task BlockResizeAsync(BlockResizeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockResizeArguments>("block_resize", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockResizeArguments>("block_resize", arguments, QapiJson.Write<BlockResizeArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-snapshot-sync</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevSnapshotSync</c>).</param>
@@ -59,7 +59,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-snapshot-sync">QEMU's QMP reference</seealso>
     public Task BlockdevSnapshotSyncAsync(BlockdevSnapshotSync arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevSnapshotSync>("blockdev-snapshot-sync", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevSnapshotSync>("blockdev-snapshot-sync", arguments, QapiJson.Write<BlockdevSnapshotSync>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-snapshot</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevSnapshot</c>).</param>
@@ -69,7 +69,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-snapshot">QEMU's QMP reference</seealso>
     public Task BlockdevSnapshotAsync(BlockdevSnapshot arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevSnapshot>("blockdev-snapshot", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevSnapshot>("blockdev-snapshot", arguments, QapiJson.Write<BlockdevSnapshot>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>change-backing-file</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -79,7 +79,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.change-backing-file">QEMU's QMP reference</seealso>
     public Task ChangeBackingFileAsync(ChangeBackingFileArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ChangeBackingFileArguments>("change-backing-file", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ChangeBackingFileArguments>("change-backing-file", arguments, QapiJson.Write<ChangeBackingFileArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-commit</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -89,7 +89,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-commit">QEMU's QMP reference</seealso>
     public Task BlockCommitAsync(BlockCommitArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockCommitArguments>("block-commit", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockCommitArguments>("block-commit", arguments, QapiJson.Write<BlockCommitArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>drive-backup</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0. Deprecated.</summary>
     /// <param name="arguments">The arguments (QAPI <c>DriveBackup</c>).</param>
@@ -100,7 +100,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.drive-backup">QEMU's QMP reference</seealso>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     public Task DriveBackupAsync(DriveBackup arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DriveBackup>("drive-backup", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DriveBackup>("drive-backup", arguments, QapiJson.Write<DriveBackup>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-backup</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevBackup</c>).</param>
@@ -110,7 +110,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-backup">QEMU's QMP reference</seealso>
     public Task BlockdevBackupAsync(BlockdevBackup arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevBackup>("blockdev-backup", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevBackup>("blockdev-backup", arguments, QapiJson.Write<BlockdevBackup>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-named-block-nodes</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -120,7 +120,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.query-named-block-nodes">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<BlockDeviceInfo>> QueryNamedBlockNodesAsync(QueryNamedBlockNodesArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryNamedBlockNodesArguments, IReadOnlyList<BlockDeviceInfo>>("query-named-block-nodes", arguments, false, cancellationToken);
+        ExecuteAsync<QueryNamedBlockNodesArguments, IReadOnlyList<BlockDeviceInfo>>("query-named-block-nodes", arguments, QapiJson.Write<QueryNamedBlockNodesArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<BlockDeviceInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-debug-query-block-graph</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -130,7 +130,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.x-debug-query-block-graph">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<XDbgBlockGraph> XDebugQueryBlockGraphAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<XDbgBlockGraph>("x-debug-query-block-graph", false, cancellationToken);
+        ExecuteAsync<XDbgBlockGraph>("x-debug-query-block-graph", QapiJson.Read<XDbgBlockGraph>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>drive-mirror</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>DriveMirror</c>).</param>
@@ -140,7 +140,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.drive-mirror">QEMU's QMP reference</seealso>
     public Task DriveMirrorAsync(DriveMirror arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DriveMirror>("drive-mirror", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DriveMirror>("drive-mirror", arguments, QapiJson.Write<DriveMirror>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-add</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmapAdd</c>).</param>
@@ -150,7 +150,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-add">QEMU's QMP reference</seealso>
     public Task BlockDirtyBitmapAddAsync(BlockDirtyBitmapAdd arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockDirtyBitmapAdd>("block-dirty-bitmap-add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockDirtyBitmapAdd>("block-dirty-bitmap-add", arguments, QapiJson.Write<BlockDirtyBitmapAdd>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-remove</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>
@@ -160,7 +160,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-remove">QEMU's QMP reference</seealso>
     public Task BlockDirtyBitmapRemoveAsync(BlockDirtyBitmap arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-remove", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-remove", arguments, QapiJson.Write<BlockDirtyBitmap>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-clear</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>
@@ -170,7 +170,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-clear">QEMU's QMP reference</seealso>
     public Task BlockDirtyBitmapClearAsync(BlockDirtyBitmap arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-clear", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-clear", arguments, QapiJson.Write<BlockDirtyBitmap>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-enable</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>
@@ -180,7 +180,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-enable">QEMU's QMP reference</seealso>
     public Task BlockDirtyBitmapEnableAsync(BlockDirtyBitmap arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-enable", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-enable", arguments, QapiJson.Write<BlockDirtyBitmap>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-disable</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>
@@ -190,7 +190,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-disable">QEMU's QMP reference</seealso>
     public Task BlockDirtyBitmapDisableAsync(BlockDirtyBitmap arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-disable", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockDirtyBitmap>("block-dirty-bitmap-disable", arguments, QapiJson.Write<BlockDirtyBitmap>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-dirty-bitmap-merge</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmapMerge</c>).</param>
@@ -200,7 +200,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-dirty-bitmap-merge">QEMU's QMP reference</seealso>
     public Task BlockDirtyBitmapMergeAsync(BlockDirtyBitmapMerge arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockDirtyBitmapMerge>("block-dirty-bitmap-merge", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockDirtyBitmapMerge>("block-dirty-bitmap-merge", arguments, QapiJson.Write<BlockDirtyBitmapMerge>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-debug-block-dirty-bitmap-sha256</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockDirtyBitmap</c>).</param>
@@ -211,7 +211,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.x-debug-block-dirty-bitmap-sha256">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<BlockDirtyBitmapSha256> XDebugBlockDirtyBitmapSha256Async(BlockDirtyBitmap arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<BlockDirtyBitmap, BlockDirtyBitmapSha256>("x-debug-block-dirty-bitmap-sha256", arguments, false, cancellationToken);
+        ExecuteAsync<BlockDirtyBitmap, BlockDirtyBitmapSha256>("x-debug-block-dirty-bitmap-sha256", arguments, QapiJson.Write<BlockDirtyBitmap>, QapiJson.Read<BlockDirtyBitmapSha256>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-mirror</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -221,7 +221,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-mirror">QEMU's QMP reference</seealso>
     public Task BlockdevMirrorAsync(BlockdevMirrorArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevMirrorArguments>("blockdev-mirror", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevMirrorArguments>("blockdev-mirror", arguments, QapiJson.Write<BlockdevMirrorArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-stream</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -231,7 +231,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-stream">QEMU's QMP reference</seealso>
     public Task BlockStreamAsync(BlockStreamArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockStreamArguments>("block-stream", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockStreamArguments>("block-stream", arguments, QapiJson.Write<BlockStreamArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-set-speed</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -241,7 +241,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-set-speed">QEMU's QMP reference</seealso>
     public Task BlockJobSetSpeedAsync(BlockJobSetSpeedArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobSetSpeedArguments>("block-job-set-speed", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobSetSpeedArguments>("block-job-set-speed", arguments, QapiJson.Write<BlockJobSetSpeedArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-cancel</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -251,7 +251,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-cancel">QEMU's QMP reference</seealso>
     public Task BlockJobCancelAsync(BlockJobCancelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobCancelArguments>("block-job-cancel", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobCancelArguments>("block-job-cancel", arguments, QapiJson.Write<BlockJobCancelArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-pause</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -261,7 +261,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-pause">QEMU's QMP reference</seealso>
     public Task BlockJobPauseAsync(BlockJobPauseArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobPauseArguments>("block-job-pause", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobPauseArguments>("block-job-pause", arguments, QapiJson.Write<BlockJobPauseArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-resume</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -271,7 +271,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-resume">QEMU's QMP reference</seealso>
     public Task BlockJobResumeAsync(BlockJobResumeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobResumeArguments>("block-job-resume", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobResumeArguments>("block-job-resume", arguments, QapiJson.Write<BlockJobResumeArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-complete</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -281,7 +281,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-complete">QEMU's QMP reference</seealso>
     public Task BlockJobCompleteAsync(BlockJobCompleteArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobCompleteArguments>("block-job-complete", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobCompleteArguments>("block-job-complete", arguments, QapiJson.Write<BlockJobCompleteArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-dismiss</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -291,7 +291,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-dismiss">QEMU's QMP reference</seealso>
     public Task BlockJobDismissAsync(BlockJobDismissArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobDismissArguments>("block-job-dismiss", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobDismissArguments>("block-job-dismiss", arguments, QapiJson.Write<BlockJobDismissArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-finalize</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -301,7 +301,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-finalize">QEMU's QMP reference</seealso>
     public Task BlockJobFinalizeAsync(BlockJobFinalizeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobFinalizeArguments>("block-job-finalize", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobFinalizeArguments>("block-job-finalize", arguments, QapiJson.Write<BlockJobFinalizeArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-job-change</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockJobChangeOptions</c>).</param>
@@ -311,7 +311,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-job-change">QEMU's QMP reference</seealso>
     public Task BlockJobChangeAsync(BlockJobChangeOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockJobChangeOptions>("block-job-change", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockJobChangeOptions>("block-job-change", arguments, QapiJson.Write<BlockJobChangeOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-add</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevOptions</c>).</param>
@@ -321,7 +321,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-add">QEMU's QMP reference</seealso>
     public Task BlockdevAddAsync(BlockdevOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevOptions>("blockdev-add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevOptions>("blockdev-add", arguments, QapiJson.Write<BlockdevOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-reopen</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -331,7 +331,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-reopen">QEMU's QMP reference</seealso>
     public Task BlockdevReopenAsync(BlockdevReopenArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevReopenArguments>("blockdev-reopen", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevReopenArguments>("blockdev-reopen", arguments, QapiJson.Write<BlockdevReopenArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-del</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -341,7 +341,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-del">QEMU's QMP reference</seealso>
     public Task BlockdevDelAsync(BlockdevDelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevDelArguments>("blockdev-del", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevDelArguments>("blockdev-del", arguments, QapiJson.Write<BlockdevDelArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-set-active</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -351,7 +351,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-set-active">QEMU's QMP reference</seealso>
     public Task BlockdevSetActiveAsync(BlockdevSetActiveArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevSetActiveArguments>("blockdev-set-active", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevSetActiveArguments>("blockdev-set-active", arguments, QapiJson.Write<BlockdevSetActiveArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-create</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -361,7 +361,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-create">QEMU's QMP reference</seealso>
     public Task BlockdevCreateAsync(BlockdevCreateArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevCreateArguments>("blockdev-create", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevCreateArguments>("blockdev-create", arguments, QapiJson.Write<BlockdevCreateArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-blockdev-amend</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -372,7 +372,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.x-blockdev-amend">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task XBlockdevAmendAsync(XBlockdevAmendArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XBlockdevAmendArguments>("x-blockdev-amend", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XBlockdevAmendArguments>("x-blockdev-amend", arguments, QapiJson.Write<XBlockdevAmendArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-set-write-threshold</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -382,7 +382,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.block-set-write-threshold">QEMU's QMP reference</seealso>
     public Task BlockSetWriteThresholdAsync(BlockSetWriteThresholdArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockSetWriteThresholdArguments>("block-set-write-threshold", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockSetWriteThresholdArguments>("block-set-write-threshold", arguments, QapiJson.Write<BlockSetWriteThresholdArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-blockdev-change</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -393,7 +393,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.x-blockdev-change">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task XBlockdevChangeAsync(XBlockdevChangeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XBlockdevChangeArguments>("x-blockdev-change", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XBlockdevChangeArguments>("x-blockdev-change", arguments, QapiJson.Write<XBlockdevChangeArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-blockdev-set-iothread</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -404,7 +404,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.x-blockdev-set-iothread">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task XBlockdevSetIothreadAsync(XBlockdevSetIothreadArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XBlockdevSetIothreadArguments>("x-blockdev-set-iothread", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XBlockdevSetIothreadArguments>("x-blockdev-set-iothread", arguments, QapiJson.Write<XBlockdevSetIothreadArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-snapshot-internal-sync</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>BlockdevSnapshotInternal</c>).</param>
@@ -414,7 +414,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-snapshot-internal-sync">QEMU's QMP reference</seealso>
     public Task BlockdevSnapshotInternalSyncAsync(BlockdevSnapshotInternal arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockdevSnapshotInternal>("blockdev-snapshot-internal-sync", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockdevSnapshotInternal>("blockdev-snapshot-internal-sync", arguments, QapiJson.Write<BlockdevSnapshotInternal>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>blockdev-snapshot-delete-internal-sync</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -424,5 +424,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-core.blockdev-snapshot-delete-internal-sync">QEMU's QMP reference</seealso>
     public Task<SnapshotInfo> BlockdevSnapshotDeleteInternalSyncAsync(BlockdevSnapshotDeleteInternalSyncArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<BlockdevSnapshotDeleteInternalSyncArguments, SnapshotInfo>("blockdev-snapshot-delete-internal-sync", arguments, false, cancellationToken);
+        ExecuteAsync<BlockdevSnapshotDeleteInternalSyncArguments, SnapshotInfo>("blockdev-snapshot-delete-internal-sync", arguments, QapiJson.Write<BlockdevSnapshotDeleteInternalSyncArguments>, QapiJson.Read<SnapshotInfo>, false, cancellationToken);
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>Qcow2BitmapInfo</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record Qcow2BitmapInfo
+public sealed partial record Qcow2BitmapInfo : IQapiJson<Qcow2BitmapInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -25,4 +25,33 @@ public sealed partial record Qcow2BitmapInfo
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>[Qcow2BitmapInfoFlags]</c>).</summary>
     [JsonPropertyName("flags")]
     public IReadOnlyList<Qcow2BitmapInfoFlags> Flags { get; init; } = [];
+
+    static Qcow2BitmapInfo IQapiJson<Qcow2BitmapInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Qcow2BitmapInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Granularity = QapiJson.Member(element, "granularity", QapiJson.ReadUInt32),
+            Flags = QapiJson.ListMember(element, "flags", QapiJson.Read<Qcow2BitmapInfoFlags>) ?? [],
+        };
+    }
+
+    static void IQapiJson<Qcow2BitmapInfo>.WriteJson(Utf8JsonWriter writer, Qcow2BitmapInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("granularity");
+        QapiJson.WriteUInt32(writer, value.Granularity);
+        if (value.Flags is { } m2)
+        {
+            writer.WritePropertyName("flags");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<Qcow2BitmapInfoFlags>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>Qcow2BitmapInfoFlags</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<Qcow2BitmapInfoFlags>))]
-public readonly partial struct Qcow2BitmapInfoFlags : IEquatable<Qcow2BitmapInfoFlags>, IQapiEnum<Qcow2BitmapInfoFlags>
+public readonly partial record struct Qcow2BitmapInfoFlags : IQapiEnum<Qcow2BitmapInfoFlags>, IQapiJson<Qcow2BitmapInfoFlags>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct Qcow2BitmapInfoFlags : IEquatable<Qcow2BitmapInfo
     public Qcow2BitmapInfoFlags(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct Qcow2BitmapInfoFlags : IEquatable<Qcow2BitmapInfo
     /// <summary>The value <c>auto</c>.</summary>
     public static Qcow2BitmapInfoFlags Auto => new("auto", Known.Auto);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(Qcow2BitmapInfoFlags left, Qcow2BitmapInfoFlags right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(Qcow2BitmapInfoFlags left, Qcow2BitmapInfoFlags right) => !left.Equals(right);
-
     static Qcow2BitmapInfoFlags IQapiEnum<Qcow2BitmapInfoFlags>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(Qcow2BitmapInfoFlags other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static Qcow2BitmapInfoFlags IQapiJson<Qcow2BitmapInfoFlags>.ReadJson(JsonElement element) => QapiJson.ReadEnum<Qcow2BitmapInfoFlags>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is Qcow2BitmapInfoFlags other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<Qcow2BitmapInfoFlags>.WriteJson(Utf8JsonWriter writer, Qcow2BitmapInfoFlags value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>Qcow2CompressionType</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<Qcow2CompressionType>))]
-public readonly partial struct Qcow2CompressionType : IEquatable<Qcow2CompressionType>, IQapiEnum<Qcow2CompressionType>
+public readonly partial record struct Qcow2CompressionType : IQapiEnum<Qcow2CompressionType>, IQapiJson<Qcow2CompressionType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct Qcow2CompressionType : IEquatable<Qcow2Compressio
     public Qcow2CompressionType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct Qcow2CompressionType : IEquatable<Qcow2Compressio
     /// <summary>The value <c>zstd</c>. Only in a QEMU built with <c>CONFIG_ZSTD</c>.</summary>
     public static Qcow2CompressionType Zstd => new("zstd", Known.Zstd);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(Qcow2CompressionType left, Qcow2CompressionType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(Qcow2CompressionType left, Qcow2CompressionType right) => !left.Equals(right);
-
     static Qcow2CompressionType IQapiEnum<Qcow2CompressionType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(Qcow2CompressionType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static Qcow2CompressionType IQapiJson<Qcow2CompressionType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<Qcow2CompressionType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is Qcow2CompressionType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<Qcow2CompressionType>.WriteJson(Utf8JsonWriter writer, Qcow2CompressionType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

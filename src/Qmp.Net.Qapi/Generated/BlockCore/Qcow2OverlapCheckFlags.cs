@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>Qcow2OverlapCheckFlags</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record Qcow2OverlapCheckFlags
+public sealed partial record Qcow2OverlapCheckFlags : IQapiJson<Qcow2OverlapCheckFlags>
 {
     /// <summary>Gets the member <c>template</c> (optional, QAPI type <c>Qcow2OverlapCheckMode</c>).</summary>
     [JsonPropertyName("template")]
@@ -53,4 +53,78 @@ public sealed partial record Qcow2OverlapCheckFlags
     /// <summary>Gets the member <c>bitmap-directory</c> (optional, QAPI type <c>bool</c>). Since QEMU 3.0.</summary>
     [JsonPropertyName("bitmap-directory")]
     public bool? BitmapDirectory { get; init; }
+
+    static Qcow2OverlapCheckFlags IQapiJson<Qcow2OverlapCheckFlags>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Qcow2OverlapCheckFlags");
+        return new()
+        {
+            Template = QapiJson.ValueMember<Qcow2OverlapCheckMode>(element, "template"),
+            MainHeader = QapiJson.ValueMember(element, "main-header", QapiJson.ReadBool),
+            ActiveL1 = QapiJson.ValueMember(element, "active-l1", QapiJson.ReadBool),
+            ActiveL2 = QapiJson.ValueMember(element, "active-l2", QapiJson.ReadBool),
+            RefcountTable = QapiJson.ValueMember(element, "refcount-table", QapiJson.ReadBool),
+            RefcountBlock = QapiJson.ValueMember(element, "refcount-block", QapiJson.ReadBool),
+            SnapshotTable = QapiJson.ValueMember(element, "snapshot-table", QapiJson.ReadBool),
+            InactiveL1 = QapiJson.ValueMember(element, "inactive-l1", QapiJson.ReadBool),
+            InactiveL2 = QapiJson.ValueMember(element, "inactive-l2", QapiJson.ReadBool),
+            BitmapDirectory = QapiJson.ValueMember(element, "bitmap-directory", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<Qcow2OverlapCheckFlags>.WriteJson(Utf8JsonWriter writer, Qcow2OverlapCheckFlags value)
+    {
+        writer.WriteStartObject();
+        if (value.Template is { } m0)
+        {
+            writer.WritePropertyName("template");
+            QapiJson.Write<Qcow2OverlapCheckMode>(writer, m0);
+        }
+        if (value.MainHeader is { } m1)
+        {
+            writer.WritePropertyName("main-header");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.ActiveL1 is { } m2)
+        {
+            writer.WritePropertyName("active-l1");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ActiveL2 is { } m3)
+        {
+            writer.WritePropertyName("active-l2");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.RefcountTable is { } m4)
+        {
+            writer.WritePropertyName("refcount-table");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.RefcountBlock is { } m5)
+        {
+            writer.WritePropertyName("refcount-block");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.SnapshotTable is { } m6)
+        {
+            writer.WritePropertyName("snapshot-table");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.InactiveL1 is { } m7)
+        {
+            writer.WritePropertyName("inactive-l1");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.InactiveL2 is { } m8)
+        {
+            writer.WritePropertyName("inactive-l2");
+            QapiJson.WriteBool(writer, m8);
+        }
+        if (value.BitmapDirectory is { } m9)
+        {
+            writer.WritePropertyName("bitmap-directory");
+            QapiJson.WriteBool(writer, m9);
+        }
+        writer.WriteEndObject();
+    }
 }

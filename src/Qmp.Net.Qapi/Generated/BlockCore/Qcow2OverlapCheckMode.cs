@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>Qcow2OverlapCheckMode</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<Qcow2OverlapCheckMode>))]
-public readonly partial struct Qcow2OverlapCheckMode : IEquatable<Qcow2OverlapCheckMode>, IQapiEnum<Qcow2OverlapCheckMode>
+public readonly partial record struct Qcow2OverlapCheckMode : IQapiEnum<Qcow2OverlapCheckMode>, IQapiJson<Qcow2OverlapCheckMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct Qcow2OverlapCheckMode : IEquatable<Qcow2OverlapCh
     public Qcow2OverlapCheckMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct Qcow2OverlapCheckMode : IEquatable<Qcow2OverlapCh
     /// <summary>The value <c>all</c>.</summary>
     public static Qcow2OverlapCheckMode All => new("all", Known.All);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(Qcow2OverlapCheckMode left, Qcow2OverlapCheckMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(Qcow2OverlapCheckMode left, Qcow2OverlapCheckMode right) => !left.Equals(right);
-
     static Qcow2OverlapCheckMode IQapiEnum<Qcow2OverlapCheckMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(Qcow2OverlapCheckMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static Qcow2OverlapCheckMode IQapiJson<Qcow2OverlapCheckMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<Qcow2OverlapCheckMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is Qcow2OverlapCheckMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<Qcow2OverlapCheckMode>.WriteJson(Utf8JsonWriter writer, Qcow2OverlapCheckMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI alternate <c>Qcow2OverlapChecks</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(Qcow2OverlapChecksConverter))]
-public sealed partial record Qcow2OverlapChecks
+[JsonConverter(typeof(QapiConverter<Qcow2OverlapChecks>))]
+public sealed partial record Qcow2OverlapChecks : IQapiJson<Qcow2OverlapChecks>
 {
     /// <summary>Gets the branch <c>flags</c> (QAPI type <c>Qcow2OverlapCheckFlags</c>, a JSON object), or <see langword="null"/> when another branch is set.</summary>
     public Qcow2OverlapCheckFlags? Flags { get; init; }
@@ -28,18 +28,15 @@ public sealed partial record Qcow2OverlapChecks
     /// <summary>Converts a value of the <c>mode</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator Qcow2OverlapChecks(Qcow2OverlapCheckMode value) => new() { Mode = value };
-}
 
-internal sealed class Qcow2OverlapChecksConverter : JsonConverter<Qcow2OverlapChecks>
-{
-    public override Qcow2OverlapChecks? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static Qcow2OverlapChecks IQapiJson<Qcow2OverlapChecks>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.StartObject => new Qcow2OverlapChecks { Flags = QapiJson.Read<Qcow2OverlapCheckFlags>(ref reader) },
-        JsonTokenType.String => new Qcow2OverlapChecks { Mode = QapiJson.Read<Qcow2OverlapCheckMode>(ref reader) },
-        _ => throw new JsonException("No branch of Qcow2OverlapChecks takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.Object => new Qcow2OverlapChecks { Flags = QapiJson.Read<Qcow2OverlapCheckFlags>(element) },
+        JsonValueKind.String => new Qcow2OverlapChecks { Mode = QapiJson.Read<Qcow2OverlapCheckMode>(element) },
+        _ => throw new JsonException("No branch of Qcow2OverlapChecks takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, Qcow2OverlapChecks value, JsonSerializerOptions options)
+    static void IQapiJson<Qcow2OverlapChecks>.WriteJson(Utf8JsonWriter writer, Qcow2OverlapChecks value)
     {
         if (value.Flags is { } flagsValue)
         {

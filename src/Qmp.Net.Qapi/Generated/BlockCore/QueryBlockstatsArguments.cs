@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-blockstats</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryBlockstatsArguments
+public sealed partial record QueryBlockstatsArguments : IQapiJson<QueryBlockstatsArguments>
 {
     /// <summary>Gets the member <c>query-nodes</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.3.</summary>
     [JsonPropertyName("query-nodes")]
     public bool? QueryNodes { get; init; }
+
+    static QueryBlockstatsArguments IQapiJson<QueryBlockstatsArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryBlockstatsArguments");
+        return new()
+        {
+            QueryNodes = QapiJson.ValueMember(element, "query-nodes", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<QueryBlockstatsArguments>.WriteJson(Utf8JsonWriter writer, QueryBlockstatsArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.QueryNodes is { } m0)
+        {
+            writer.WritePropertyName("query-nodes");
+            QapiJson.WriteBool(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-named-block-nodes</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryNamedBlockNodesArguments
+public sealed partial record QueryNamedBlockNodesArguments : IQapiJson<QueryNamedBlockNodesArguments>
 {
     /// <summary>Gets the member <c>flat</c> (optional, QAPI type <c>bool</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("flat")]
     public bool? Flat { get; init; }
+
+    static QueryNamedBlockNodesArguments IQapiJson<QueryNamedBlockNodesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryNamedBlockNodesArguments");
+        return new()
+        {
+            Flat = QapiJson.ValueMember(element, "flat", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<QueryNamedBlockNodesArguments>.WriteJson(Utf8JsonWriter writer, QueryNamedBlockNodesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Flat is { } m0)
+        {
+            writer.WritePropertyName("flat");
+            QapiJson.WriteBool(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

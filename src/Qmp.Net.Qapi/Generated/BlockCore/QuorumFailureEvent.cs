@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>QUORUM_FAILURE</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.QUORUM_FAILURE">QEMU's QMP reference</seealso>
-public sealed partial record QuorumFailureEvent : QapiEvent, IQapiEvent<QuorumFailureEvent>
+public sealed partial record QuorumFailureEvent : QapiEvent, IQapiEvent<QuorumFailureEvent>, IQapiJson<QuorumFailureEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>QUORUM_FAILURE</c>.</summary>
     public static string EventName => "QUORUM_FAILURE";
@@ -31,4 +31,30 @@ public sealed partial record QuorumFailureEvent : QapiEvent, IQapiEvent<QuorumFa
     /// <summary>Gets the member <c>sectors-count</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("sectors-count")]
     public long SectorsCount { get; init; }
+
+    static QuorumFailureEvent IQapiJson<QuorumFailureEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QuorumFailureEvent");
+        return new()
+        {
+            Reference = QapiJson.Member(element, "reference", QapiJson.ReadString) ?? "",
+            SectorNum = QapiJson.Member(element, "sector-num", QapiJson.ReadInt64),
+            SectorsCount = QapiJson.Member(element, "sectors-count", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<QuorumFailureEvent>.WriteJson(Utf8JsonWriter writer, QuorumFailureEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Reference is { } m0)
+        {
+            writer.WritePropertyName("reference");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("sector-num");
+        QapiJson.WriteInt64(writer, value.SectorNum);
+        writer.WritePropertyName("sectors-count");
+        QapiJson.WriteInt64(writer, value.SectorsCount);
+        writer.WriteEndObject();
+    }
 }

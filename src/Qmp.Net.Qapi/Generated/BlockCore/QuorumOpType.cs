@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QuorumOpType</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QuorumOpType>))]
-public readonly partial struct QuorumOpType : IEquatable<QuorumOpType>, IQapiEnum<QuorumOpType>
+public readonly partial record struct QuorumOpType : IQapiEnum<QuorumOpType>, IQapiJson<QuorumOpType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QuorumOpType : IEquatable<QuorumOpType>, IQapiEnu
     public QuorumOpType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct QuorumOpType : IEquatable<QuorumOpType>, IQapiEnu
     /// <summary>The value <c>flush</c>.</summary>
     public static QuorumOpType Flush => new("flush", Known.Flush);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QuorumOpType left, QuorumOpType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QuorumOpType left, QuorumOpType right) => !left.Equals(right);
-
     static QuorumOpType IQapiEnum<QuorumOpType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QuorumOpType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QuorumOpType IQapiJson<QuorumOpType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QuorumOpType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QuorumOpType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QuorumOpType>.WriteJson(Utf8JsonWriter writer, QuorumOpType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

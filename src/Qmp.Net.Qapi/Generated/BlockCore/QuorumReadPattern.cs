@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QuorumReadPattern</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QuorumReadPattern>))]
-public readonly partial struct QuorumReadPattern : IEquatable<QuorumReadPattern>, IQapiEnum<QuorumReadPattern>
+public readonly partial record struct QuorumReadPattern : IQapiEnum<QuorumReadPattern>, IQapiJson<QuorumReadPattern>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QuorumReadPattern : IEquatable<QuorumReadPattern>
     public QuorumReadPattern(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QuorumReadPattern : IEquatable<QuorumReadPattern>
     /// <summary>The value <c>fifo</c>.</summary>
     public static QuorumReadPattern Fifo => new("fifo", Known.Fifo);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QuorumReadPattern left, QuorumReadPattern right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QuorumReadPattern left, QuorumReadPattern right) => !left.Equals(right);
-
     static QuorumReadPattern IQapiEnum<QuorumReadPattern>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QuorumReadPattern other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QuorumReadPattern IQapiJson<QuorumReadPattern>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QuorumReadPattern>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QuorumReadPattern other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QuorumReadPattern>.WriteJson(Utf8JsonWriter writer, QuorumReadPattern value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

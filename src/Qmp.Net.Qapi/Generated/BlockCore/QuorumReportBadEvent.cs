@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>QUORUM_REPORT_BAD</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-core.QUORUM_REPORT_BAD">QEMU's QMP reference</seealso>
-public sealed partial record QuorumReportBadEvent : QapiEvent, IQapiEvent<QuorumReportBadEvent>
+public sealed partial record QuorumReportBadEvent : QapiEvent, IQapiEvent<QuorumReportBadEvent>, IQapiJson<QuorumReportBadEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>QUORUM_REPORT_BAD</c>.</summary>
     public static string EventName => "QUORUM_REPORT_BAD";
@@ -40,4 +40,42 @@ public sealed partial record QuorumReportBadEvent : QapiEvent, IQapiEvent<Quorum
     /// <summary>Gets the member <c>sectors-count</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("sectors-count")]
     public long SectorsCount { get; init; }
+
+    static QuorumReportBadEvent IQapiJson<QuorumReportBadEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QuorumReportBadEvent");
+        return new()
+        {
+            Type = QapiJson.Member<QuorumOpType>(element, "type"),
+            Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString) ?? "",
+            SectorNum = QapiJson.Member(element, "sector-num", QapiJson.ReadInt64),
+            SectorsCount = QapiJson.Member(element, "sectors-count", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<QuorumReportBadEvent>.WriteJson(Utf8JsonWriter writer, QuorumReportBadEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<QuorumOpType>(writer, value.Type);
+        }
+        if (value.Error is { } m1)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.NodeName is { } m2)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WritePropertyName("sector-num");
+        QapiJson.WriteInt64(writer, value.SectorNum);
+        writer.WritePropertyName("sectors-count");
+        QapiJson.WriteInt64(writer, value.SectorsCount);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RbdAuthMode</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RbdAuthMode>))]
-public readonly partial struct RbdAuthMode : IEquatable<RbdAuthMode>, IQapiEnum<RbdAuthMode>
+public readonly partial record struct RbdAuthMode : IQapiEnum<RbdAuthMode>, IQapiJson<RbdAuthMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RbdAuthMode : IEquatable<RbdAuthMode>, IQapiEnum<
     public RbdAuthMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct RbdAuthMode : IEquatable<RbdAuthMode>, IQapiEnum<
     /// <summary>The value <c>none</c>.</summary>
     public static RbdAuthMode None => new("none", Known.None);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RbdAuthMode left, RbdAuthMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RbdAuthMode left, RbdAuthMode right) => !left.Equals(right);
-
     static RbdAuthMode IQapiEnum<RbdAuthMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RbdAuthMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RbdAuthMode IQapiJson<RbdAuthMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RbdAuthMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RbdAuthMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RbdAuthMode>.WriteJson(Utf8JsonWriter writer, RbdAuthMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

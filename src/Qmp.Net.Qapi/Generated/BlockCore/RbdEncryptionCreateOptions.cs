@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>RbdEncryptionCreateOptions</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(RbdEncryptionCreateOptionsConverter))]
-public partial record RbdEncryptionCreateOptions
+[JsonConverter(typeof(QapiConverter<RbdEncryptionCreateOptions>))]
+public partial record RbdEncryptionCreateOptions : IQapiJson<RbdEncryptionCreateOptions>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>RbdImageEncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -23,6 +23,73 @@ public partial record RbdEncryptionCreateOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static RbdEncryptionCreateOptions IQapiJson<RbdEncryptionCreateOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionCreateOptions");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+                CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+            },
+            "luks2" => new Luks2Branch
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+                CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+            },
+            _ => new RbdEncryptionCreateOptions
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionCreateOptions>.WriteJson(Utf8JsonWriter writer, RbdEncryptionCreateOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<RbdImageEncryptionFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case LuksBranch branch0:
+                if (branch0.KeySecret is { } b0m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                if (branch0.CipherAlg is { } b0m1)
+                {
+                    writer.WritePropertyName("cipher-alg");
+                    QapiJson.Write<QCryptoCipherAlgo>(writer, b0m1);
+                }
+                break;
+            case Luks2Branch branch1:
+                if (branch1.KeySecret is { } b1m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                if (branch1.CipherAlg is { } b1m1)
+                {
+                    writer.WritePropertyName("cipher-alg");
+                    QapiJson.Write<QCryptoCipherAlgo>(writer, b1m1);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>RbdEncryptionCreateOptionsLUKS</c>).</summary>
     public sealed partial record LuksBranch : RbdEncryptionCreateOptions
@@ -52,41 +119,5 @@ public partial record RbdEncryptionCreateOptions
         /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
         [JsonPropertyName("cipher-alg")]
         public QCryptoCipherAlgo? CipherAlg { get; init; }
-    }
-}
-
-internal sealed class RbdEncryptionCreateOptionsConverter : JsonConverter<RbdEncryptionCreateOptions>
-{
-    public override RbdEncryptionCreateOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "luks" => QapiJson.Read<RbdEncryptionCreateOptions.LuksBranch>(element),
-            "luks2" => QapiJson.Read<RbdEncryptionCreateOptions.Luks2Branch>(element),
-            _ => new RbdEncryptionCreateOptions
-            {
-                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, RbdEncryptionCreateOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case RbdEncryptionCreateOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case RbdEncryptionCreateOptions.Luks2Branch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<RbdImageEncryptionFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RbdEncryptionCreateOptionsLUKS2</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RbdEncryptionCreateOptionsLUKS2
+public sealed partial record RbdEncryptionCreateOptionsLUKS2 : IQapiJson<RbdEncryptionCreateOptionsLUKS2>
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
@@ -21,4 +21,30 @@ public sealed partial record RbdEncryptionCreateOptionsLUKS2
     /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
     [JsonPropertyName("cipher-alg")]
     public QCryptoCipherAlgo? CipherAlg { get; init; }
+
+    static RbdEncryptionCreateOptionsLUKS2 IQapiJson<RbdEncryptionCreateOptionsLUKS2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionCreateOptionsLUKS2");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+            CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionCreateOptionsLUKS2>.WriteJson(Utf8JsonWriter writer, RbdEncryptionCreateOptionsLUKS2 value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CipherAlg is { } m1)
+        {
+            writer.WritePropertyName("cipher-alg");
+            QapiJson.Write<QCryptoCipherAlgo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

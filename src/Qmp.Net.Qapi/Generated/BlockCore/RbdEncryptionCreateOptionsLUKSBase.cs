@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RbdEncryptionCreateOptionsLUKSBase</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RbdEncryptionCreateOptionsLUKSBase
+public sealed partial record RbdEncryptionCreateOptionsLUKSBase : IQapiJson<RbdEncryptionCreateOptionsLUKSBase>
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
@@ -21,4 +21,30 @@ public sealed partial record RbdEncryptionCreateOptionsLUKSBase
     /// <summary>Gets the member <c>cipher-alg</c> (optional, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
     [JsonPropertyName("cipher-alg")]
     public QCryptoCipherAlgo? CipherAlg { get; init; }
+
+    static RbdEncryptionCreateOptionsLUKSBase IQapiJson<RbdEncryptionCreateOptionsLUKSBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionCreateOptionsLUKSBase");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString) ?? "",
+            CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionCreateOptionsLUKSBase>.WriteJson(Utf8JsonWriter writer, RbdEncryptionCreateOptionsLUKSBase value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CipherAlg is { } m1)
+        {
+            writer.WritePropertyName("cipher-alg");
+            QapiJson.Write<QCryptoCipherAlgo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>RbdEncryptionOptions</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(RbdEncryptionOptionsConverter))]
-public partial record RbdEncryptionOptions
+[JsonConverter(typeof(QapiConverter<RbdEncryptionOptions>))]
+public partial record RbdEncryptionOptions : IQapiJson<RbdEncryptionOptions>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>RbdImageEncryptionFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -27,6 +27,82 @@ public partial record RbdEncryptionOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static RbdEncryptionOptions IQapiJson<RbdEncryptionOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionOptions");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                Parent = QapiJson.Member<global::Qmp.Net.Qapi.RbdEncryptionOptions>(element, "parent"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+            },
+            "luks2" => new Luks2Branch
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                Parent = QapiJson.Member<global::Qmp.Net.Qapi.RbdEncryptionOptions>(element, "parent"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+            },
+            "luks-any" => new LuksAnyBranch
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                Parent = QapiJson.Member<global::Qmp.Net.Qapi.RbdEncryptionOptions>(element, "parent"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+            },
+            _ => new RbdEncryptionOptions
+            {
+                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
+                Parent = QapiJson.Member<global::Qmp.Net.Qapi.RbdEncryptionOptions>(element, "parent"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionOptions>.WriteJson(Utf8JsonWriter writer, RbdEncryptionOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<RbdImageEncryptionFormat>(writer, value.Format);
+        }
+        if (value.Parent is { } m1)
+        {
+            writer.WritePropertyName("parent");
+            QapiJson.Write<global::Qmp.Net.Qapi.RbdEncryptionOptions>(writer, m1);
+        }
+        switch (value)
+        {
+            case LuksBranch branch0:
+                if (branch0.KeySecret is { } b0m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            case Luks2Branch branch1:
+                if (branch1.KeySecret is { } b1m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                break;
+            case LuksAnyBranch branch2:
+                if (branch2.KeySecret is { } b2m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format", "parent"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>RbdEncryptionOptionsLUKS</c>).</summary>
     public sealed partial record LuksBranch : RbdEncryptionOptions
@@ -59,47 +135,5 @@ public partial record RbdEncryptionOptions
         /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
         public required string KeySecret { get; init; }
-    }
-}
-
-internal sealed class RbdEncryptionOptionsConverter : JsonConverter<RbdEncryptionOptions>
-{
-    public override RbdEncryptionOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "luks" => QapiJson.Read<RbdEncryptionOptions.LuksBranch>(element),
-            "luks2" => QapiJson.Read<RbdEncryptionOptions.Luks2Branch>(element),
-            "luks-any" => QapiJson.Read<RbdEncryptionOptions.LuksAnyBranch>(element),
-            _ => new RbdEncryptionOptions
-            {
-                Format = QapiJson.Member<RbdImageEncryptionFormat>(element, "format"),
-                Parent = QapiJson.Member<global::Qmp.Net.Qapi.RbdEncryptionOptions?>(element, "parent"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, RbdEncryptionOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case RbdEncryptionOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case RbdEncryptionOptions.Luks2Branch v:
-                QapiJson.Write(writer, v);
-                return;
-            case RbdEncryptionOptions.LuksAnyBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<RbdImageEncryptionFormat>(writer, "format", value.Format);
-        QapiJson.WriteMember<global::Qmp.Net.Qapi.RbdEncryptionOptions?>(writer, "parent", value.Parent);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format", "parent"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RbdEncryptionOptionsLUKS2</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RbdEncryptionOptionsLUKS2
+public sealed partial record RbdEncryptionOptionsLUKS2 : IQapiJson<RbdEncryptionOptionsLUKS2>
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
     public required string KeySecret { get; init; }
+
+    static RbdEncryptionOptionsLUKS2 IQapiJson<RbdEncryptionOptionsLUKS2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionOptionsLUKS2");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionOptionsLUKS2>.WriteJson(Utf8JsonWriter writer, RbdEncryptionOptionsLUKS2 value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

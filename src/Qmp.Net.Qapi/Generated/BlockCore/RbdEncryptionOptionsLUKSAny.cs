@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RbdEncryptionOptionsLUKSAny</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record RbdEncryptionOptionsLUKSAny
+public sealed partial record RbdEncryptionOptionsLUKSAny : IQapiJson<RbdEncryptionOptionsLUKSAny>
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
     public required string KeySecret { get; init; }
+
+    static RbdEncryptionOptionsLUKSAny IQapiJson<RbdEncryptionOptionsLUKSAny>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionOptionsLUKSAny");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionOptionsLUKSAny>.WriteJson(Utf8JsonWriter writer, RbdEncryptionOptionsLUKSAny value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

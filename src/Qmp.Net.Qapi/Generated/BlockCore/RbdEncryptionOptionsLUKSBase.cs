@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RbdEncryptionOptionsLUKSBase</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RbdEncryptionOptionsLUKSBase
+public sealed partial record RbdEncryptionOptionsLUKSBase : IQapiJson<RbdEncryptionOptionsLUKSBase>
 {
     /// <summary>Gets the member <c>key-secret</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
     public string KeySecret { get; init; } = "";
+
+    static RbdEncryptionOptionsLUKSBase IQapiJson<RbdEncryptionOptionsLUKSBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RbdEncryptionOptionsLUKSBase");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<RbdEncryptionOptionsLUKSBase>.WriteJson(Utf8JsonWriter writer, RbdEncryptionOptionsLUKSBase value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

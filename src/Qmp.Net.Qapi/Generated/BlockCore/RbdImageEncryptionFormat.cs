@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RbdImageEncryptionFormat</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RbdImageEncryptionFormat>))]
-public readonly partial struct RbdImageEncryptionFormat : IEquatable<RbdImageEncryptionFormat>, IQapiEnum<RbdImageEncryptionFormat>
+public readonly partial record struct RbdImageEncryptionFormat : IQapiEnum<RbdImageEncryptionFormat>, IQapiJson<RbdImageEncryptionFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RbdImageEncryptionFormat : IEquatable<RbdImageEnc
     public RbdImageEncryptionFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct RbdImageEncryptionFormat : IEquatable<RbdImageEnc
     /// <summary>The value <c>luks-any</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
     public static RbdImageEncryptionFormat LuksAny => new("luks-any", Known.LuksAny);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RbdImageEncryptionFormat left, RbdImageEncryptionFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RbdImageEncryptionFormat left, RbdImageEncryptionFormat right) => !left.Equals(right);
-
     static RbdImageEncryptionFormat IQapiEnum<RbdImageEncryptionFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RbdImageEncryptionFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RbdImageEncryptionFormat IQapiJson<RbdImageEncryptionFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RbdImageEncryptionFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RbdImageEncryptionFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RbdImageEncryptionFormat>.WriteJson(Utf8JsonWriter writer, RbdImageEncryptionFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

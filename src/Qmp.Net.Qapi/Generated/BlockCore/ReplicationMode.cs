@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ReplicationMode</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ReplicationMode>))]
-public readonly partial struct ReplicationMode : IEquatable<ReplicationMode>, IQapiEnum<ReplicationMode>
+public readonly partial record struct ReplicationMode : IQapiEnum<ReplicationMode>, IQapiJson<ReplicationMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ReplicationMode : IEquatable<ReplicationMode>, IQ
     public ReplicationMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct ReplicationMode : IEquatable<ReplicationMode>, IQ
     /// <summary>The value <c>secondary</c>.</summary>
     public static ReplicationMode Secondary => new("secondary", Known.Secondary);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ReplicationMode left, ReplicationMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ReplicationMode left, ReplicationMode right) => !left.Equals(right);
-
     static ReplicationMode IQapiEnum<ReplicationMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ReplicationMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ReplicationMode IQapiJson<ReplicationMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ReplicationMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ReplicationMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ReplicationMode>.WriteJson(Utf8JsonWriter writer, ReplicationMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SnapshotInfo</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SnapshotInfo
+public sealed partial record SnapshotInfo : IQapiJson<SnapshotInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -45,4 +45,51 @@ public sealed partial record SnapshotInfo
     /// <summary>Gets the member <c>icount</c> (optional, QAPI type <c>int</c>). Since QEMU 5.2.</summary>
     [JsonPropertyName("icount")]
     public long? Icount { get; init; }
+
+    static SnapshotInfo IQapiJson<SnapshotInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SnapshotInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            VmStateSize = QapiJson.Member(element, "vm-state-size", QapiJson.ReadInt64),
+            DateSec = QapiJson.Member(element, "date-sec", QapiJson.ReadInt64),
+            DateNsec = QapiJson.Member(element, "date-nsec", QapiJson.ReadInt64),
+            VmClockSec = QapiJson.Member(element, "vm-clock-sec", QapiJson.ReadInt64),
+            VmClockNsec = QapiJson.Member(element, "vm-clock-nsec", QapiJson.ReadInt64),
+            Icount = QapiJson.ValueMember(element, "icount", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<SnapshotInfo>.WriteJson(Utf8JsonWriter writer, SnapshotInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Name is { } m1)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("vm-state-size");
+        QapiJson.WriteInt64(writer, value.VmStateSize);
+        writer.WritePropertyName("date-sec");
+        QapiJson.WriteInt64(writer, value.DateSec);
+        writer.WritePropertyName("date-nsec");
+        QapiJson.WriteInt64(writer, value.DateNsec);
+        writer.WritePropertyName("vm-clock-sec");
+        QapiJson.WriteInt64(writer, value.VmClockSec);
+        writer.WritePropertyName("vm-clock-nsec");
+        QapiJson.WriteInt64(writer, value.VmClockNsec);
+        if (value.Icount is { } m7)
+        {
+            writer.WritePropertyName("icount");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>SshHostKeyCheck</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. A union by <c>mode</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(SshHostKeyCheckConverter))]
-public partial record SshHostKeyCheck
+[JsonConverter(typeof(QapiConverter<SshHostKeyCheck>))]
+public partial record SshHostKeyCheck : IQapiJson<SshHostKeyCheck>
 {
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>SshHostKeyCheckMode</c>).</summary>
     [JsonPropertyName("mode")]
@@ -23,6 +23,55 @@ public partial record SshHostKeyCheck
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static SshHostKeyCheck IQapiJson<SshHostKeyCheck>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SshHostKeyCheck");
+        return QapiJson.Tag(element, "mode") switch
+        {
+            "hash" => new HashBranch
+            {
+                Mode = QapiJson.Member<SshHostKeyCheckMode>(element, "mode"),
+                Type = QapiJson.Member<SshHostKeyCheckHashType>(element, "type"),
+                Hash = QapiJson.Member(element, "hash", QapiJson.ReadString)!,
+            },
+            _ => new SshHostKeyCheck
+            {
+                Mode = QapiJson.Member<SshHostKeyCheckMode>(element, "mode"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<SshHostKeyCheck>.WriteJson(Utf8JsonWriter writer, SshHostKeyCheck value)
+    {
+        writer.WriteStartObject();
+        if (value.Mode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<SshHostKeyCheckMode>(writer, value.Mode);
+        }
+        switch (value)
+        {
+            case HashBranch branch0:
+                if (branch0.Type.Value.Length > 0)
+                {
+                    writer.WritePropertyName("type");
+                    QapiJson.Write<SshHostKeyCheckHashType>(writer, branch0.Type);
+                }
+                if (branch0.Hash is { } b0m1)
+                {
+                    writer.WritePropertyName("hash");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["mode"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>hash</c> (<c>mode</c> = <c>hash</c>, members of <c>SshHostKeyHash</c>).</summary>
     public sealed partial record HashBranch : SshHostKeyCheck
@@ -38,37 +87,5 @@ public partial record SshHostKeyCheck
         /// <summary>Gets the member <c>hash</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("hash")]
         public required string Hash { get; init; }
-    }
-}
-
-internal sealed class SshHostKeyCheckConverter : JsonConverter<SshHostKeyCheck>
-{
-    public override SshHostKeyCheck? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "mode") switch
-        {
-            "hash" => QapiJson.Read<SshHostKeyCheck.HashBranch>(element),
-            _ => new SshHostKeyCheck
-            {
-                Mode = QapiJson.Member<SshHostKeyCheckMode>(element, "mode"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, SshHostKeyCheck value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case SshHostKeyCheck.HashBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<SshHostKeyCheckMode>(writer, "mode", value.Mode);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["mode"]);
-        writer.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SshHostKeyCheckHashType</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SshHostKeyCheckHashType>))]
-public readonly partial struct SshHostKeyCheckHashType : IEquatable<SshHostKeyCheckHashType>, IQapiEnum<SshHostKeyCheckHashType>
+public readonly partial record struct SshHostKeyCheckHashType : IQapiEnum<SshHostKeyCheckHashType>, IQapiJson<SshHostKeyCheckHashType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SshHostKeyCheckHashType : IEquatable<SshHostKeyCh
     public SshHostKeyCheckHashType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct SshHostKeyCheckHashType : IEquatable<SshHostKeyCh
     /// <summary>The value <c>sha256</c>.</summary>
     public static SshHostKeyCheckHashType Sha256 => new("sha256", Known.Sha256);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SshHostKeyCheckHashType left, SshHostKeyCheckHashType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SshHostKeyCheckHashType left, SshHostKeyCheckHashType right) => !left.Equals(right);
-
     static SshHostKeyCheckHashType IQapiEnum<SshHostKeyCheckHashType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SshHostKeyCheckHashType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SshHostKeyCheckHashType IQapiJson<SshHostKeyCheckHashType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SshHostKeyCheckHashType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SshHostKeyCheckHashType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SshHostKeyCheckHashType>.WriteJson(Utf8JsonWriter writer, SshHostKeyCheckHashType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SshHostKeyCheckMode</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SshHostKeyCheckMode>))]
-public readonly partial struct SshHostKeyCheckMode : IEquatable<SshHostKeyCheckMode>, IQapiEnum<SshHostKeyCheckMode>
+public readonly partial record struct SshHostKeyCheckMode : IQapiEnum<SshHostKeyCheckMode>, IQapiJson<SshHostKeyCheckMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SshHostKeyCheckMode : IEquatable<SshHostKeyCheckM
     public SshHostKeyCheckMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct SshHostKeyCheckMode : IEquatable<SshHostKeyCheckM
     /// <summary>The value <c>known_hosts</c>.</summary>
     public static SshHostKeyCheckMode KnownHosts => new("known_hosts", Known.KnownHosts);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SshHostKeyCheckMode left, SshHostKeyCheckMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SshHostKeyCheckMode left, SshHostKeyCheckMode right) => !left.Equals(right);
-
     static SshHostKeyCheckMode IQapiEnum<SshHostKeyCheckMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SshHostKeyCheckMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SshHostKeyCheckMode IQapiJson<SshHostKeyCheckMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SshHostKeyCheckMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SshHostKeyCheckMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SshHostKeyCheckMode>.WriteJson(Utf8JsonWriter writer, SshHostKeyCheckMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

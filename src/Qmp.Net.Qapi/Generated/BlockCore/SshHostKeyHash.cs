@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SshHostKeyHash</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SshHostKeyHash
+public sealed partial record SshHostKeyHash : IQapiJson<SshHostKeyHash>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SshHostKeyCheckHashType</c>).</summary>
     [JsonPropertyName("type")]
@@ -22,4 +22,30 @@ public sealed partial record SshHostKeyHash
     /// <summary>Gets the member <c>hash</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("hash")]
     public required string Hash { get; init; }
+
+    static SshHostKeyHash IQapiJson<SshHostKeyHash>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SshHostKeyHash");
+        return new()
+        {
+            Type = QapiJson.Member<SshHostKeyCheckHashType>(element, "type"),
+            Hash = QapiJson.Member(element, "hash", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<SshHostKeyHash>.WriteJson(Utf8JsonWriter writer, SshHostKeyHash value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<SshHostKeyCheckHashType>(writer, value.Type);
+        }
+        if (value.Hash is { } m1)
+        {
+            writer.WritePropertyName("hash");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ThrottleGroupProperties</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ThrottleGroupProperties
+public sealed partial record ThrottleGroupProperties : IQapiJson<ThrottleGroupProperties>
 {
     /// <summary>Gets the member <c>limits</c> (optional, QAPI type <c>ThrottleLimits</c>).</summary>
     [JsonPropertyName("limits")]
@@ -112,4 +112,138 @@ public sealed partial record ThrottleGroupProperties
     [Experimental("QMPQAPI001")]
     [JsonPropertyName("x-iops-size")]
     public long? XIopsSize { get; init; }
+
+    static ThrottleGroupProperties IQapiJson<ThrottleGroupProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ThrottleGroupProperties");
+        return new()
+        {
+            Limits = QapiJson.Member<ThrottleLimits>(element, "limits"),
+            XIopsTotal = QapiJson.ValueMember(element, "x-iops-total", QapiJson.ReadInt64),
+            XIopsTotalMax = QapiJson.ValueMember(element, "x-iops-total-max", QapiJson.ReadInt64),
+            XIopsTotalMaxLength = QapiJson.ValueMember(element, "x-iops-total-max-length", QapiJson.ReadInt64),
+            XIopsRead = QapiJson.ValueMember(element, "x-iops-read", QapiJson.ReadInt64),
+            XIopsReadMax = QapiJson.ValueMember(element, "x-iops-read-max", QapiJson.ReadInt64),
+            XIopsReadMaxLength = QapiJson.ValueMember(element, "x-iops-read-max-length", QapiJson.ReadInt64),
+            XIopsWrite = QapiJson.ValueMember(element, "x-iops-write", QapiJson.ReadInt64),
+            XIopsWriteMax = QapiJson.ValueMember(element, "x-iops-write-max", QapiJson.ReadInt64),
+            XIopsWriteMaxLength = QapiJson.ValueMember(element, "x-iops-write-max-length", QapiJson.ReadInt64),
+            XBpsTotal = QapiJson.ValueMember(element, "x-bps-total", QapiJson.ReadInt64),
+            XBpsTotalMax = QapiJson.ValueMember(element, "x-bps-total-max", QapiJson.ReadInt64),
+            XBpsTotalMaxLength = QapiJson.ValueMember(element, "x-bps-total-max-length", QapiJson.ReadInt64),
+            XBpsRead = QapiJson.ValueMember(element, "x-bps-read", QapiJson.ReadInt64),
+            XBpsReadMax = QapiJson.ValueMember(element, "x-bps-read-max", QapiJson.ReadInt64),
+            XBpsReadMaxLength = QapiJson.ValueMember(element, "x-bps-read-max-length", QapiJson.ReadInt64),
+            XBpsWrite = QapiJson.ValueMember(element, "x-bps-write", QapiJson.ReadInt64),
+            XBpsWriteMax = QapiJson.ValueMember(element, "x-bps-write-max", QapiJson.ReadInt64),
+            XBpsWriteMaxLength = QapiJson.ValueMember(element, "x-bps-write-max-length", QapiJson.ReadInt64),
+            XIopsSize = QapiJson.ValueMember(element, "x-iops-size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ThrottleGroupProperties>.WriteJson(Utf8JsonWriter writer, ThrottleGroupProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Limits is { } m0)
+        {
+            writer.WritePropertyName("limits");
+            QapiJson.Write<ThrottleLimits>(writer, m0);
+        }
+        if (value.XIopsTotal is { } m1)
+        {
+            writer.WritePropertyName("x-iops-total");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.XIopsTotalMax is { } m2)
+        {
+            writer.WritePropertyName("x-iops-total-max");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.XIopsTotalMaxLength is { } m3)
+        {
+            writer.WritePropertyName("x-iops-total-max-length");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.XIopsRead is { } m4)
+        {
+            writer.WritePropertyName("x-iops-read");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.XIopsReadMax is { } m5)
+        {
+            writer.WritePropertyName("x-iops-read-max");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.XIopsReadMaxLength is { } m6)
+        {
+            writer.WritePropertyName("x-iops-read-max-length");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.XIopsWrite is { } m7)
+        {
+            writer.WritePropertyName("x-iops-write");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.XIopsWriteMax is { } m8)
+        {
+            writer.WritePropertyName("x-iops-write-max");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.XIopsWriteMaxLength is { } m9)
+        {
+            writer.WritePropertyName("x-iops-write-max-length");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        if (value.XBpsTotal is { } m10)
+        {
+            writer.WritePropertyName("x-bps-total");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.XBpsTotalMax is { } m11)
+        {
+            writer.WritePropertyName("x-bps-total-max");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        if (value.XBpsTotalMaxLength is { } m12)
+        {
+            writer.WritePropertyName("x-bps-total-max-length");
+            QapiJson.WriteInt64(writer, m12);
+        }
+        if (value.XBpsRead is { } m13)
+        {
+            writer.WritePropertyName("x-bps-read");
+            QapiJson.WriteInt64(writer, m13);
+        }
+        if (value.XBpsReadMax is { } m14)
+        {
+            writer.WritePropertyName("x-bps-read-max");
+            QapiJson.WriteInt64(writer, m14);
+        }
+        if (value.XBpsReadMaxLength is { } m15)
+        {
+            writer.WritePropertyName("x-bps-read-max-length");
+            QapiJson.WriteInt64(writer, m15);
+        }
+        if (value.XBpsWrite is { } m16)
+        {
+            writer.WritePropertyName("x-bps-write");
+            QapiJson.WriteInt64(writer, m16);
+        }
+        if (value.XBpsWriteMax is { } m17)
+        {
+            writer.WritePropertyName("x-bps-write-max");
+            QapiJson.WriteInt64(writer, m17);
+        }
+        if (value.XBpsWriteMaxLength is { } m18)
+        {
+            writer.WritePropertyName("x-bps-write-max-length");
+            QapiJson.WriteInt64(writer, m18);
+        }
+        if (value.XIopsSize is { } m19)
+        {
+            writer.WritePropertyName("x-iops-size");
+            QapiJson.WriteInt64(writer, m19);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ThrottleLimits</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ThrottleLimits
+public sealed partial record ThrottleLimits : IQapiJson<ThrottleLimits>
 {
     /// <summary>Gets the member <c>iops-total</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("iops-total")]
@@ -89,4 +89,132 @@ public sealed partial record ThrottleLimits
     /// <summary>Gets the member <c>iops-size</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("iops-size")]
     public long? IopsSize { get; init; }
+
+    static ThrottleLimits IQapiJson<ThrottleLimits>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ThrottleLimits");
+        return new()
+        {
+            IopsTotal = QapiJson.ValueMember(element, "iops-total", QapiJson.ReadInt64),
+            IopsTotalMax = QapiJson.ValueMember(element, "iops-total-max", QapiJson.ReadInt64),
+            IopsTotalMaxLength = QapiJson.ValueMember(element, "iops-total-max-length", QapiJson.ReadInt64),
+            IopsRead = QapiJson.ValueMember(element, "iops-read", QapiJson.ReadInt64),
+            IopsReadMax = QapiJson.ValueMember(element, "iops-read-max", QapiJson.ReadInt64),
+            IopsReadMaxLength = QapiJson.ValueMember(element, "iops-read-max-length", QapiJson.ReadInt64),
+            IopsWrite = QapiJson.ValueMember(element, "iops-write", QapiJson.ReadInt64),
+            IopsWriteMax = QapiJson.ValueMember(element, "iops-write-max", QapiJson.ReadInt64),
+            IopsWriteMaxLength = QapiJson.ValueMember(element, "iops-write-max-length", QapiJson.ReadInt64),
+            BpsTotal = QapiJson.ValueMember(element, "bps-total", QapiJson.ReadInt64),
+            BpsTotalMax = QapiJson.ValueMember(element, "bps-total-max", QapiJson.ReadInt64),
+            BpsTotalMaxLength = QapiJson.ValueMember(element, "bps-total-max-length", QapiJson.ReadInt64),
+            BpsRead = QapiJson.ValueMember(element, "bps-read", QapiJson.ReadInt64),
+            BpsReadMax = QapiJson.ValueMember(element, "bps-read-max", QapiJson.ReadInt64),
+            BpsReadMaxLength = QapiJson.ValueMember(element, "bps-read-max-length", QapiJson.ReadInt64),
+            BpsWrite = QapiJson.ValueMember(element, "bps-write", QapiJson.ReadInt64),
+            BpsWriteMax = QapiJson.ValueMember(element, "bps-write-max", QapiJson.ReadInt64),
+            BpsWriteMaxLength = QapiJson.ValueMember(element, "bps-write-max-length", QapiJson.ReadInt64),
+            IopsSize = QapiJson.ValueMember(element, "iops-size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ThrottleLimits>.WriteJson(Utf8JsonWriter writer, ThrottleLimits value)
+    {
+        writer.WriteStartObject();
+        if (value.IopsTotal is { } m0)
+        {
+            writer.WritePropertyName("iops-total");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.IopsTotalMax is { } m1)
+        {
+            writer.WritePropertyName("iops-total-max");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.IopsTotalMaxLength is { } m2)
+        {
+            writer.WritePropertyName("iops-total-max-length");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.IopsRead is { } m3)
+        {
+            writer.WritePropertyName("iops-read");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.IopsReadMax is { } m4)
+        {
+            writer.WritePropertyName("iops-read-max");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.IopsReadMaxLength is { } m5)
+        {
+            writer.WritePropertyName("iops-read-max-length");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.IopsWrite is { } m6)
+        {
+            writer.WritePropertyName("iops-write");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.IopsWriteMax is { } m7)
+        {
+            writer.WritePropertyName("iops-write-max");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.IopsWriteMaxLength is { } m8)
+        {
+            writer.WritePropertyName("iops-write-max-length");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.BpsTotal is { } m9)
+        {
+            writer.WritePropertyName("bps-total");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        if (value.BpsTotalMax is { } m10)
+        {
+            writer.WritePropertyName("bps-total-max");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.BpsTotalMaxLength is { } m11)
+        {
+            writer.WritePropertyName("bps-total-max-length");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        if (value.BpsRead is { } m12)
+        {
+            writer.WritePropertyName("bps-read");
+            QapiJson.WriteInt64(writer, m12);
+        }
+        if (value.BpsReadMax is { } m13)
+        {
+            writer.WritePropertyName("bps-read-max");
+            QapiJson.WriteInt64(writer, m13);
+        }
+        if (value.BpsReadMaxLength is { } m14)
+        {
+            writer.WritePropertyName("bps-read-max-length");
+            QapiJson.WriteInt64(writer, m14);
+        }
+        if (value.BpsWrite is { } m15)
+        {
+            writer.WritePropertyName("bps-write");
+            QapiJson.WriteInt64(writer, m15);
+        }
+        if (value.BpsWriteMax is { } m16)
+        {
+            writer.WritePropertyName("bps-write-max");
+            QapiJson.WriteInt64(writer, m16);
+        }
+        if (value.BpsWriteMaxLength is { } m17)
+        {
+            writer.WritePropertyName("bps-write-max-length");
+            QapiJson.WriteInt64(writer, m17);
+        }
+        if (value.IopsSize is { } m18)
+        {
+            writer.WritePropertyName("iops-size");
+            QapiJson.WriteInt64(writer, m18);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VmdkExtentInfo</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record VmdkExtentInfo
+public sealed partial record VmdkExtentInfo : IQapiJson<VmdkExtentInfo>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -33,4 +33,45 @@ public sealed partial record VmdkExtentInfo
     /// <summary>Gets the member <c>compressed</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("compressed")]
     public bool? Compressed { get; init; }
+
+    static VmdkExtentInfo IQapiJson<VmdkExtentInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VmdkExtentInfo");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString) ?? "",
+            Format = QapiJson.Member(element, "format", QapiJson.ReadString) ?? "",
+            VirtualSize = QapiJson.Member(element, "virtual-size", QapiJson.ReadInt64),
+            ClusterSize = QapiJson.ValueMember(element, "cluster-size", QapiJson.ReadInt64),
+            Compressed = QapiJson.ValueMember(element, "compressed", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<VmdkExtentInfo>.WriteJson(Utf8JsonWriter writer, VmdkExtentInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Format is { } m1)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("virtual-size");
+        QapiJson.WriteInt64(writer, value.VirtualSize);
+        if (value.ClusterSize is { } m3)
+        {
+            writer.WritePropertyName("cluster-size");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Compressed is { } m4)
+        {
+            writer.WritePropertyName("compressed");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>x-blockdev-amend</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XBlockdevAmendArguments
+public sealed partial record XBlockdevAmendArguments : IQapiJson<XBlockdevAmendArguments>
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
@@ -29,4 +29,42 @@ public sealed partial record XBlockdevAmendArguments
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("force")]
     public bool? Force { get; init; }
+
+    static XBlockdevAmendArguments IQapiJson<XBlockdevAmendArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XBlockdevAmendArguments");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString)!,
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+            Options = QapiJson.Member<BlockdevAmendOptions>(element, "options")!,
+            Force = QapiJson.ValueMember(element, "force", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<XBlockdevAmendArguments>.WriteJson(Utf8JsonWriter writer, XBlockdevAmendArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NodeName is { } m1)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Options is { } m2)
+        {
+            writer.WritePropertyName("options");
+            QapiJson.Write<BlockdevAmendOptions>(writer, m2);
+        }
+        if (value.Force is { } m3)
+        {
+            writer.WritePropertyName("force");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>x-blockdev-change</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XBlockdevChangeArguments
+public sealed partial record XBlockdevChangeArguments : IQapiJson<XBlockdevChangeArguments>
 {
     /// <summary>Gets the member <c>parent</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("parent")]
@@ -25,4 +25,36 @@ public sealed partial record XBlockdevChangeArguments
     /// <summary>Gets the member <c>node</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node")]
     public string? Node { get; init; }
+
+    static XBlockdevChangeArguments IQapiJson<XBlockdevChangeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XBlockdevChangeArguments");
+        return new()
+        {
+            Parent = QapiJson.Member(element, "parent", QapiJson.ReadString)!,
+            Child = QapiJson.Member(element, "child", QapiJson.ReadString),
+            Node = QapiJson.Member(element, "node", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<XBlockdevChangeArguments>.WriteJson(Utf8JsonWriter writer, XBlockdevChangeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Parent is { } m0)
+        {
+            writer.WritePropertyName("parent");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Child is { } m1)
+        {
+            writer.WritePropertyName("child");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Node is { } m2)
+        {
+            writer.WritePropertyName("node");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>x-blockdev-set-iothread</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XBlockdevSetIothreadArguments
+public sealed partial record XBlockdevSetIothreadArguments : IQapiJson<XBlockdevSetIothreadArguments>
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
@@ -25,4 +25,36 @@ public sealed partial record XBlockdevSetIothreadArguments
     /// <summary>Gets the member <c>force</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("force")]
     public bool? Force { get; init; }
+
+    static XBlockdevSetIothreadArguments IQapiJson<XBlockdevSetIothreadArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XBlockdevSetIothreadArguments");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+            Iothread = QapiJson.Member<StrOrNull>(element, "iothread")!,
+            Force = QapiJson.ValueMember(element, "force", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<XBlockdevSetIothreadArguments>.WriteJson(Utf8JsonWriter writer, XBlockdevSetIothreadArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Iothread is { } m1)
+        {
+            writer.WritePropertyName("iothread");
+            QapiJson.Write<StrOrNull>(writer, m1);
+        }
+        if (value.Force is { } m2)
+        {
+            writer.WritePropertyName("force");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

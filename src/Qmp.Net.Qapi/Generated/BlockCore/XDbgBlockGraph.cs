@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>XDbgBlockGraph</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XDbgBlockGraph
+public sealed partial record XDbgBlockGraph : IQapiJson<XDbgBlockGraph>
 {
     /// <summary>Gets the member <c>nodes</c> (mandatory, QAPI type <c>[XDbgBlockGraphNode]</c>).</summary>
     [JsonPropertyName("nodes")]
@@ -21,4 +21,30 @@ public sealed partial record XDbgBlockGraph
     /// <summary>Gets the member <c>edges</c> (mandatory, QAPI type <c>[XDbgBlockGraphEdge]</c>).</summary>
     [JsonPropertyName("edges")]
     public IReadOnlyList<XDbgBlockGraphEdge> Edges { get; init; } = [];
+
+    static XDbgBlockGraph IQapiJson<XDbgBlockGraph>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XDbgBlockGraph");
+        return new()
+        {
+            Nodes = QapiJson.ListMember(element, "nodes", QapiJson.Read<XDbgBlockGraphNode>) ?? [],
+            Edges = QapiJson.ListMember(element, "edges", QapiJson.Read<XDbgBlockGraphEdge>) ?? [],
+        };
+    }
+
+    static void IQapiJson<XDbgBlockGraph>.WriteJson(Utf8JsonWriter writer, XDbgBlockGraph value)
+    {
+        writer.WriteStartObject();
+        if (value.Nodes is { } m0)
+        {
+            writer.WritePropertyName("nodes");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<XDbgBlockGraphNode>);
+        }
+        if (value.Edges is { } m1)
+        {
+            writer.WritePropertyName("edges");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<XDbgBlockGraphEdge>);
+        }
+        writer.WriteEndObject();
+    }
 }

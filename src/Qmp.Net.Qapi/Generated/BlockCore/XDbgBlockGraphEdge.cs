@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>XDbgBlockGraphEdge</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XDbgBlockGraphEdge
+public sealed partial record XDbgBlockGraphEdge : IQapiJson<XDbgBlockGraphEdge>
 {
     /// <summary>Gets the member <c>parent</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("parent")]
@@ -33,4 +33,42 @@ public sealed partial record XDbgBlockGraphEdge
     /// <summary>Gets the member <c>shared-perm</c> (mandatory, QAPI type <c>[BlockPermission]</c>).</summary>
     [JsonPropertyName("shared-perm")]
     public IReadOnlyList<BlockPermission> SharedPerm { get; init; } = [];
+
+    static XDbgBlockGraphEdge IQapiJson<XDbgBlockGraphEdge>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XDbgBlockGraphEdge");
+        return new()
+        {
+            Parent = QapiJson.Member(element, "parent", QapiJson.ReadUInt64),
+            Child = QapiJson.Member(element, "child", QapiJson.ReadUInt64),
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Perm = QapiJson.ListMember(element, "perm", QapiJson.Read<BlockPermission>) ?? [],
+            SharedPerm = QapiJson.ListMember(element, "shared-perm", QapiJson.Read<BlockPermission>) ?? [],
+        };
+    }
+
+    static void IQapiJson<XDbgBlockGraphEdge>.WriteJson(Utf8JsonWriter writer, XDbgBlockGraphEdge value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("parent");
+        QapiJson.WriteUInt64(writer, value.Parent);
+        writer.WritePropertyName("child");
+        QapiJson.WriteUInt64(writer, value.Child);
+        if (value.Name is { } m2)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Perm is { } m3)
+        {
+            writer.WritePropertyName("perm");
+            QapiJson.WriteList(writer, m3, QapiJson.Write<BlockPermission>);
+        }
+        if (value.SharedPerm is { } m4)
+        {
+            writer.WritePropertyName("shared-perm");
+            QapiJson.WriteList(writer, m4, QapiJson.Write<BlockPermission>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>XDbgBlockGraphNode</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XDbgBlockGraphNode
+public sealed partial record XDbgBlockGraphNode : IQapiJson<XDbgBlockGraphNode>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("id")]
@@ -26,4 +26,33 @@ public sealed partial record XDbgBlockGraphNode
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string Name { get; init; } = "";
+
+    static XDbgBlockGraphNode IQapiJson<XDbgBlockGraphNode>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XDbgBlockGraphNode");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadUInt64),
+            Type = QapiJson.Member<XDbgBlockGraphNodeType>(element, "type"),
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<XDbgBlockGraphNode>.WriteJson(Utf8JsonWriter writer, XDbgBlockGraphNode value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("id");
+        QapiJson.WriteUInt64(writer, value.Id);
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<XDbgBlockGraphNodeType>(writer, value.Type);
+        }
+        if (value.Name is { } m2)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

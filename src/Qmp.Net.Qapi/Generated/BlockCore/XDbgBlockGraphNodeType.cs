@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>XDbgBlockGraphNodeType</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<XDbgBlockGraphNodeType>))]
-public readonly partial struct XDbgBlockGraphNodeType : IEquatable<XDbgBlockGraphNodeType>, IQapiEnum<XDbgBlockGraphNodeType>
+public readonly partial record struct XDbgBlockGraphNodeType : IQapiEnum<XDbgBlockGraphNodeType>, IQapiJson<XDbgBlockGraphNodeType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct XDbgBlockGraphNodeType : IEquatable<XDbgBlockGrap
     public XDbgBlockGraphNodeType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct XDbgBlockGraphNodeType : IEquatable<XDbgBlockGrap
     /// <summary>The value <c>block-driver</c>.</summary>
     public static XDbgBlockGraphNodeType BlockDriver => new("block-driver", Known.BlockDriver);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(XDbgBlockGraphNodeType left, XDbgBlockGraphNodeType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(XDbgBlockGraphNodeType left, XDbgBlockGraphNodeType right) => !left.Equals(right);
-
     static XDbgBlockGraphNodeType IQapiEnum<XDbgBlockGraphNodeType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(XDbgBlockGraphNodeType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static XDbgBlockGraphNodeType IQapiJson<XDbgBlockGraphNodeType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<XDbgBlockGraphNodeType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is XDbgBlockGraphNodeType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<XDbgBlockGraphNodeType>.WriteJson(Utf8JsonWriter writer, XDbgBlockGraphNodeType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>block-export-del</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockExportDelArguments
+public sealed partial record BlockExportDelArguments : IQapiJson<BlockExportDelArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -21,4 +21,30 @@ public sealed partial record BlockExportDelArguments
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>BlockExportRemoveMode</c>).</summary>
     [JsonPropertyName("mode")]
     public BlockExportRemoveMode? Mode { get; init; }
+
+    static BlockExportDelArguments IQapiJson<BlockExportDelArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportDelArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+            Mode = QapiJson.ValueMember<BlockExportRemoveMode>(element, "mode"),
+        };
+    }
+
+    static void IQapiJson<BlockExportDelArguments>.WriteJson(Utf8JsonWriter writer, BlockExportDelArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Mode is { } m1)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<BlockExportRemoveMode>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

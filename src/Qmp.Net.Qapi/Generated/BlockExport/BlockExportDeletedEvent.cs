@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BLOCK_EXPORT_DELETED</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-block-export.BLOCK_EXPORT_DELETED">QEMU's QMP reference</seealso>
-public sealed partial record BlockExportDeletedEvent : QapiEvent, IQapiEvent<BlockExportDeletedEvent>
+public sealed partial record BlockExportDeletedEvent : QapiEvent, IQapiEvent<BlockExportDeletedEvent>, IQapiJson<BlockExportDeletedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BLOCK_EXPORT_DELETED</c>.</summary>
     public static string EventName => "BLOCK_EXPORT_DELETED";
@@ -23,4 +23,24 @@ public sealed partial record BlockExportDeletedEvent : QapiEvent, IQapiEvent<Blo
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public string Id { get; init; } = "";
+
+    static BlockExportDeletedEvent IQapiJson<BlockExportDeletedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportDeletedEvent");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<BlockExportDeletedEvent>.WriteJson(Utf8JsonWriter writer, BlockExportDeletedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

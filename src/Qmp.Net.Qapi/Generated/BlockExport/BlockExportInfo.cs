@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockExportInfo</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockExportInfo
+public sealed partial record BlockExportInfo : IQapiJson<BlockExportInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -30,4 +30,39 @@ public sealed partial record BlockExportInfo
     /// <summary>Gets the member <c>shutting-down</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("shutting-down")]
     public bool ShuttingDown { get; init; }
+
+    static BlockExportInfo IQapiJson<BlockExportInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member<BlockExportType>(element, "type"),
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString) ?? "",
+            ShuttingDown = QapiJson.Member(element, "shutting-down", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockExportInfo>.WriteJson(Utf8JsonWriter writer, BlockExportInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<BlockExportType>(writer, value.Type);
+        }
+        if (value.NodeName is { } m2)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WritePropertyName("shutting-down");
+        QapiJson.WriteBool(writer, value.ShuttingDown);
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>BlockExportOptions</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(BlockExportOptionsConverter))]
-public partial record BlockExportOptions
+[JsonConverter(typeof(QapiConverter<BlockExportOptions>))]
+public partial record BlockExportOptions : IQapiJson<BlockExportOptions>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>BlockExportType</c>).</summary>
     [JsonPropertyName("type")]
@@ -51,6 +51,221 @@ public partial record BlockExportOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static BlockExportOptions IQapiJson<BlockExportOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "nbd" => new NbdBranch
+            {
+                Type = QapiJson.Member<BlockExportType>(element, "type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                FixedIothread = QapiJson.ValueMember(element, "fixed-iothread", QapiJson.ReadBool),
+                Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+                Writable = QapiJson.ValueMember(element, "writable", QapiJson.ReadBool),
+                Writethrough = QapiJson.ValueMember(element, "writethrough", QapiJson.ReadBool),
+                AllowInactive = QapiJson.ValueMember(element, "allow-inactive", QapiJson.ReadBool),
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+                Description = QapiJson.Member(element, "description", QapiJson.ReadString),
+                Bitmaps = QapiJson.ListMember(element, "bitmaps", QapiJson.Read<BlockDirtyBitmapOrStr>),
+                AllocationDepth = QapiJson.ValueMember(element, "allocation-depth", QapiJson.ReadBool),
+            },
+            "vhost-user-blk" => new VhostUserBlkBranch
+            {
+                Type = QapiJson.Member<BlockExportType>(element, "type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                FixedIothread = QapiJson.ValueMember(element, "fixed-iothread", QapiJson.ReadBool),
+                Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+                Writable = QapiJson.ValueMember(element, "writable", QapiJson.ReadBool),
+                Writethrough = QapiJson.ValueMember(element, "writethrough", QapiJson.ReadBool),
+                AllowInactive = QapiJson.ValueMember(element, "allow-inactive", QapiJson.ReadBool),
+                Addr = QapiJson.Member<SocketAddress>(element, "addr")!,
+                LogicalBlockSize = QapiJson.ValueMember(element, "logical-block-size", QapiJson.ReadUInt64),
+                NumQueues = QapiJson.ValueMember(element, "num-queues", QapiJson.ReadUInt16),
+            },
+            "fuse" => new FuseBranch
+            {
+                Type = QapiJson.Member<BlockExportType>(element, "type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                FixedIothread = QapiJson.ValueMember(element, "fixed-iothread", QapiJson.ReadBool),
+                Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+                Writable = QapiJson.ValueMember(element, "writable", QapiJson.ReadBool),
+                Writethrough = QapiJson.ValueMember(element, "writethrough", QapiJson.ReadBool),
+                AllowInactive = QapiJson.ValueMember(element, "allow-inactive", QapiJson.ReadBool),
+                Mountpoint = QapiJson.Member(element, "mountpoint", QapiJson.ReadString)!,
+                Growable = QapiJson.ValueMember(element, "growable", QapiJson.ReadBool),
+                AllowOther = QapiJson.ValueMember<FuseExportAllowOther>(element, "allow-other"),
+            },
+            "vduse-blk" => new VduseBlkBranch
+            {
+                Type = QapiJson.Member<BlockExportType>(element, "type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                FixedIothread = QapiJson.ValueMember(element, "fixed-iothread", QapiJson.ReadBool),
+                Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+                Writable = QapiJson.ValueMember(element, "writable", QapiJson.ReadBool),
+                Writethrough = QapiJson.ValueMember(element, "writethrough", QapiJson.ReadBool),
+                AllowInactive = QapiJson.ValueMember(element, "allow-inactive", QapiJson.ReadBool),
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+                NumQueues = QapiJson.ValueMember(element, "num-queues", QapiJson.ReadUInt16),
+                QueueSize = QapiJson.ValueMember(element, "queue-size", QapiJson.ReadUInt16),
+                LogicalBlockSize = QapiJson.ValueMember(element, "logical-block-size", QapiJson.ReadUInt64),
+                Serial = QapiJson.Member(element, "serial", QapiJson.ReadString),
+            },
+            _ => new BlockExportOptions
+            {
+                Type = QapiJson.Member<BlockExportType>(element, "type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                FixedIothread = QapiJson.ValueMember(element, "fixed-iothread", QapiJson.ReadBool),
+                Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+                Writable = QapiJson.ValueMember(element, "writable", QapiJson.ReadBool),
+                Writethrough = QapiJson.ValueMember(element, "writethrough", QapiJson.ReadBool),
+                AllowInactive = QapiJson.ValueMember(element, "allow-inactive", QapiJson.ReadBool),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<BlockExportOptions>.WriteJson(Utf8JsonWriter writer, BlockExportOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<BlockExportType>(writer, value.Type);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.FixedIothread is { } m2)
+        {
+            writer.WritePropertyName("fixed-iothread");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Iothread is { } m3)
+        {
+            writer.WritePropertyName("iothread");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.NodeName is { } m4)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Writable is { } m5)
+        {
+            writer.WritePropertyName("writable");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.Writethrough is { } m6)
+        {
+            writer.WritePropertyName("writethrough");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.AllowInactive is { } m7)
+        {
+            writer.WritePropertyName("allow-inactive");
+            QapiJson.WriteBool(writer, m7);
+        }
+        switch (value)
+        {
+            case NbdBranch branch0:
+                if (branch0.Name is { } b0m0)
+                {
+                    writer.WritePropertyName("name");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                if (branch0.Description is { } b0m1)
+                {
+                    writer.WritePropertyName("description");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                if (branch0.Bitmaps is { } b0m2)
+                {
+                    writer.WritePropertyName("bitmaps");
+                    QapiJson.WriteList(writer, b0m2, QapiJson.Write<BlockDirtyBitmapOrStr>);
+                }
+                if (branch0.AllocationDepth is { } b0m3)
+                {
+                    writer.WritePropertyName("allocation-depth");
+                    QapiJson.WriteBool(writer, b0m3);
+                }
+                break;
+            case VhostUserBlkBranch branch1:
+                if (branch1.Addr is { } b1m0)
+                {
+                    writer.WritePropertyName("addr");
+                    QapiJson.Write<SocketAddress>(writer, b1m0);
+                }
+                if (branch1.LogicalBlockSize is { } b1m1)
+                {
+                    writer.WritePropertyName("logical-block-size");
+                    QapiJson.WriteUInt64(writer, b1m1);
+                }
+                if (branch1.NumQueues is { } b1m2)
+                {
+                    writer.WritePropertyName("num-queues");
+                    QapiJson.WriteUInt16(writer, b1m2);
+                }
+                break;
+            case FuseBranch branch2:
+                if (branch2.Mountpoint is { } b2m0)
+                {
+                    writer.WritePropertyName("mountpoint");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                if (branch2.Growable is { } b2m1)
+                {
+                    writer.WritePropertyName("growable");
+                    QapiJson.WriteBool(writer, b2m1);
+                }
+                if (branch2.AllowOther is { } b2m2)
+                {
+                    writer.WritePropertyName("allow-other");
+                    QapiJson.Write<FuseExportAllowOther>(writer, b2m2);
+                }
+                break;
+            case VduseBlkBranch branch3:
+                if (branch3.Name is { } b3m0)
+                {
+                    writer.WritePropertyName("name");
+                    QapiJson.WriteString(writer, b3m0);
+                }
+                if (branch3.NumQueues is { } b3m1)
+                {
+                    writer.WritePropertyName("num-queues");
+                    QapiJson.WriteUInt16(writer, b3m1);
+                }
+                if (branch3.QueueSize is { } b3m2)
+                {
+                    writer.WritePropertyName("queue-size");
+                    QapiJson.WriteUInt16(writer, b3m2);
+                }
+                if (branch3.LogicalBlockSize is { } b3m3)
+                {
+                    writer.WritePropertyName("logical-block-size");
+                    QapiJson.WriteUInt64(writer, b3m3);
+                }
+                if (branch3.Serial is { } b3m4)
+                {
+                    writer.WritePropertyName("serial");
+                    QapiJson.WriteString(writer, b3m4);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "id", "fixed-iothread", "iothread", "node-name", "writable", "writethrough", "allow-inactive"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>nbd</c> (<c>type</c> = <c>nbd</c>, members of <c>BlockExportOptionsNbd</c>).</summary>
     public sealed partial record NbdBranch : BlockExportOptions
@@ -138,63 +353,5 @@ public partial record BlockExportOptions
         /// <summary>Gets the member <c>serial</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("serial")]
         public string? Serial { get; init; }
-    }
-}
-
-internal sealed class BlockExportOptionsConverter : JsonConverter<BlockExportOptions>
-{
-    public override BlockExportOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "nbd" => QapiJson.Read<BlockExportOptions.NbdBranch>(element),
-            "vhost-user-blk" => QapiJson.Read<BlockExportOptions.VhostUserBlkBranch>(element),
-            "fuse" => QapiJson.Read<BlockExportOptions.FuseBranch>(element),
-            "vduse-blk" => QapiJson.Read<BlockExportOptions.VduseBlkBranch>(element),
-            _ => new BlockExportOptions
-            {
-                Type = QapiJson.Member<BlockExportType>(element, "type"),
-                Id = QapiJson.Member<string>(element, "id")!,
-                FixedIothread = QapiJson.Member<bool?>(element, "fixed-iothread"),
-                Iothread = QapiJson.Member<string?>(element, "iothread"),
-                NodeName = QapiJson.Member<string>(element, "node-name")!,
-                Writable = QapiJson.Member<bool?>(element, "writable"),
-                Writethrough = QapiJson.Member<bool?>(element, "writethrough"),
-                AllowInactive = QapiJson.Member<bool?>(element, "allow-inactive"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, BlockExportOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case BlockExportOptions.NbdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockExportOptions.VhostUserBlkBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockExportOptions.FuseBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case BlockExportOptions.VduseBlkBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<BlockExportType>(writer, "type", value.Type);
-        QapiJson.WriteMember<string>(writer, "id", value.Id);
-        QapiJson.WriteMember<bool?>(writer, "fixed-iothread", value.FixedIothread);
-        QapiJson.WriteMember<string?>(writer, "iothread", value.Iothread);
-        QapiJson.WriteMember<string>(writer, "node-name", value.NodeName);
-        QapiJson.WriteMember<bool?>(writer, "writable", value.Writable);
-        QapiJson.WriteMember<bool?>(writer, "writethrough", value.Writethrough);
-        QapiJson.WriteMember<bool?>(writer, "allow-inactive", value.AllowInactive);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "id", "fixed-iothread", "iothread", "node-name", "writable", "writethrough", "allow-inactive"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockExportOptionsFuse</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_FUSE</c>.</summary>
-public sealed partial record BlockExportOptionsFuse
+public sealed partial record BlockExportOptionsFuse : IQapiJson<BlockExportOptionsFuse>
 {
     /// <summary>Gets the member <c>mountpoint</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mountpoint")]
@@ -25,4 +25,36 @@ public sealed partial record BlockExportOptionsFuse
     /// <summary>Gets the member <c>allow-other</c> (optional, QAPI type <c>FuseExportAllowOther</c>). Since QEMU 6.1.</summary>
     [JsonPropertyName("allow-other")]
     public FuseExportAllowOther? AllowOther { get; init; }
+
+    static BlockExportOptionsFuse IQapiJson<BlockExportOptionsFuse>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportOptionsFuse");
+        return new()
+        {
+            Mountpoint = QapiJson.Member(element, "mountpoint", QapiJson.ReadString)!,
+            Growable = QapiJson.ValueMember(element, "growable", QapiJson.ReadBool),
+            AllowOther = QapiJson.ValueMember<FuseExportAllowOther>(element, "allow-other"),
+        };
+    }
+
+    static void IQapiJson<BlockExportOptionsFuse>.WriteJson(Utf8JsonWriter writer, BlockExportOptionsFuse value)
+    {
+        writer.WriteStartObject();
+        if (value.Mountpoint is { } m0)
+        {
+            writer.WritePropertyName("mountpoint");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Growable is { } m1)
+        {
+            writer.WritePropertyName("growable");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.AllowOther is { } m2)
+        {
+            writer.WritePropertyName("allow-other");
+            QapiJson.Write<FuseExportAllowOther>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

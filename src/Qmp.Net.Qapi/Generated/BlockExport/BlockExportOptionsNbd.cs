@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockExportOptionsNbd</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockExportOptionsNbd
+public sealed partial record BlockExportOptionsNbd : IQapiJson<BlockExportOptionsNbd>
 {
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("name")]
@@ -29,4 +29,42 @@ public sealed partial record BlockExportOptionsNbd
     /// <summary>Gets the member <c>allocation-depth</c> (optional, QAPI type <c>bool</c>). Since QEMU 5.2.</summary>
     [JsonPropertyName("allocation-depth")]
     public bool? AllocationDepth { get; init; }
+
+    static BlockExportOptionsNbd IQapiJson<BlockExportOptionsNbd>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportOptionsNbd");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            Description = QapiJson.Member(element, "description", QapiJson.ReadString),
+            Bitmaps = QapiJson.ListMember(element, "bitmaps", QapiJson.Read<BlockDirtyBitmapOrStr>),
+            AllocationDepth = QapiJson.ValueMember(element, "allocation-depth", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BlockExportOptionsNbd>.WriteJson(Utf8JsonWriter writer, BlockExportOptionsNbd value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Description is { } m1)
+        {
+            writer.WritePropertyName("description");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Bitmaps is { } m2)
+        {
+            writer.WritePropertyName("bitmaps");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<BlockDirtyBitmapOrStr>);
+        }
+        if (value.AllocationDepth is { } m3)
+        {
+            writer.WritePropertyName("allocation-depth");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

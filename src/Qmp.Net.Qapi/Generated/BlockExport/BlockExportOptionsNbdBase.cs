@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockExportOptionsNbdBase</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockExportOptionsNbdBase
+public sealed partial record BlockExportOptionsNbdBase : IQapiJson<BlockExportOptionsNbdBase>
 {
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record BlockExportOptionsNbdBase
     /// <summary>Gets the member <c>description</c> (optional, QAPI type <c>str</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("description")]
     public string? Description { get; init; }
+
+    static BlockExportOptionsNbdBase IQapiJson<BlockExportOptionsNbdBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportOptionsNbdBase");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            Description = QapiJson.Member(element, "description", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockExportOptionsNbdBase>.WriteJson(Utf8JsonWriter writer, BlockExportOptionsNbdBase value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Description is { } m1)
+        {
+            writer.WritePropertyName("description");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockExportOptionsVduseBlk</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockExportOptionsVduseBlk
+public sealed partial record BlockExportOptionsVduseBlk : IQapiJson<BlockExportOptionsVduseBlk>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -33,4 +33,48 @@ public sealed partial record BlockExportOptionsVduseBlk
     /// <summary>Gets the member <c>serial</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("serial")]
     public string? Serial { get; init; }
+
+    static BlockExportOptionsVduseBlk IQapiJson<BlockExportOptionsVduseBlk>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportOptionsVduseBlk");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            NumQueues = QapiJson.ValueMember(element, "num-queues", QapiJson.ReadUInt16),
+            QueueSize = QapiJson.ValueMember(element, "queue-size", QapiJson.ReadUInt16),
+            LogicalBlockSize = QapiJson.ValueMember(element, "logical-block-size", QapiJson.ReadUInt64),
+            Serial = QapiJson.Member(element, "serial", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<BlockExportOptionsVduseBlk>.WriteJson(Utf8JsonWriter writer, BlockExportOptionsVduseBlk value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.NumQueues is { } m1)
+        {
+            writer.WritePropertyName("num-queues");
+            QapiJson.WriteUInt16(writer, m1);
+        }
+        if (value.QueueSize is { } m2)
+        {
+            writer.WritePropertyName("queue-size");
+            QapiJson.WriteUInt16(writer, m2);
+        }
+        if (value.LogicalBlockSize is { } m3)
+        {
+            writer.WritePropertyName("logical-block-size");
+            QapiJson.WriteUInt64(writer, m3);
+        }
+        if (value.Serial is { } m4)
+        {
+            writer.WritePropertyName("serial");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockExportOptionsVhostUserBlk</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockExportOptionsVhostUserBlk
+public sealed partial record BlockExportOptionsVhostUserBlk : IQapiJson<BlockExportOptionsVhostUserBlk>
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("addr")]
@@ -25,4 +25,36 @@ public sealed partial record BlockExportOptionsVhostUserBlk
     /// <summary>Gets the member <c>num-queues</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("num-queues")]
     public ushort? NumQueues { get; init; }
+
+    static BlockExportOptionsVhostUserBlk IQapiJson<BlockExportOptionsVhostUserBlk>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockExportOptionsVhostUserBlk");
+        return new()
+        {
+            Addr = QapiJson.Member<SocketAddress>(element, "addr")!,
+            LogicalBlockSize = QapiJson.ValueMember(element, "logical-block-size", QapiJson.ReadUInt64),
+            NumQueues = QapiJson.ValueMember(element, "num-queues", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<BlockExportOptionsVhostUserBlk>.WriteJson(Utf8JsonWriter writer, BlockExportOptionsVhostUserBlk value)
+    {
+        writer.WriteStartObject();
+        if (value.Addr is { } m0)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.Write<SocketAddress>(writer, m0);
+        }
+        if (value.LogicalBlockSize is { } m1)
+        {
+            writer.WritePropertyName("logical-block-size");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.NumQueues is { } m2)
+        {
+            writer.WritePropertyName("num-queues");
+            QapiJson.WriteUInt16(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockExportRemoveMode</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockExportRemoveMode>))]
-public readonly partial struct BlockExportRemoveMode : IEquatable<BlockExportRemoveMode>, IQapiEnum<BlockExportRemoveMode>
+public readonly partial record struct BlockExportRemoveMode : IQapiEnum<BlockExportRemoveMode>, IQapiJson<BlockExportRemoveMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockExportRemoveMode : IEquatable<BlockExportRem
     public BlockExportRemoveMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct BlockExportRemoveMode : IEquatable<BlockExportRem
     /// <summary>The value <c>hard</c>.</summary>
     public static BlockExportRemoveMode Hard => new("hard", Known.Hard);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockExportRemoveMode left, BlockExportRemoveMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockExportRemoveMode left, BlockExportRemoveMode right) => !left.Equals(right);
-
     static BlockExportRemoveMode IQapiEnum<BlockExportRemoveMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockExportRemoveMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockExportRemoveMode IQapiJson<BlockExportRemoveMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockExportRemoveMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockExportRemoveMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockExportRemoveMode>.WriteJson(Utf8JsonWriter writer, BlockExportRemoveMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>BlockExportType</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<BlockExportType>))]
-public readonly partial struct BlockExportType : IEquatable<BlockExportType>, IQapiEnum<BlockExportType>
+public readonly partial record struct BlockExportType : IQapiEnum<BlockExportType>, IQapiJson<BlockExportType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct BlockExportType : IEquatable<BlockExportType>, IQ
     public BlockExportType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct BlockExportType : IEquatable<BlockExportType>, IQ
     /// <summary>The value <c>vduse-blk</c>. Since QEMU 7.1. Only in a QEMU built with <c>CONFIG_VDUSE_BLK_EXPORT</c>.</summary>
     public static BlockExportType VduseBlk => new("vduse-blk", Known.VduseBlk);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(BlockExportType left, BlockExportType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(BlockExportType left, BlockExportType right) => !left.Equals(right);
-
     static BlockExportType IQapiEnum<BlockExportType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(BlockExportType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static BlockExportType IQapiJson<BlockExportType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<BlockExportType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is BlockExportType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<BlockExportType>.WriteJson(Utf8JsonWriter writer, BlockExportType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>FuseExportAllowOther</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<FuseExportAllowOther>))]
-public readonly partial struct FuseExportAllowOther : IEquatable<FuseExportAllowOther>, IQapiEnum<FuseExportAllowOther>
+public readonly partial record struct FuseExportAllowOther : IQapiEnum<FuseExportAllowOther>, IQapiJson<FuseExportAllowOther>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct FuseExportAllowOther : IEquatable<FuseExportAllow
     public FuseExportAllowOther(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct FuseExportAllowOther : IEquatable<FuseExportAllow
     /// <summary>The value <c>auto</c>.</summary>
     public static FuseExportAllowOther Auto => new("auto", Known.Auto);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(FuseExportAllowOther left, FuseExportAllowOther right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(FuseExportAllowOther left, FuseExportAllowOther right) => !left.Equals(right);
-
     static FuseExportAllowOther IQapiEnum<FuseExportAllowOther>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(FuseExportAllowOther other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static FuseExportAllowOther IQapiJson<FuseExportAllowOther>.ReadJson(JsonElement element) => QapiJson.ReadEnum<FuseExportAllowOther>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is FuseExportAllowOther other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<FuseExportAllowOther>.WriteJson(Utf8JsonWriter writer, FuseExportAllowOther value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

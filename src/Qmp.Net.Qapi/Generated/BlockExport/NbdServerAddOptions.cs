@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NbdServerAddOptions</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NbdServerAddOptions
+public sealed partial record NbdServerAddOptions : IQapiJson<NbdServerAddOptions>
 {
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("name")]
@@ -33,4 +33,48 @@ public sealed partial record NbdServerAddOptions
     /// <summary>Gets the member <c>bitmap</c> (optional, QAPI type <c>str</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("bitmap")]
     public string? Bitmap { get; init; }
+
+    static NbdServerAddOptions IQapiJson<NbdServerAddOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NbdServerAddOptions");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            Description = QapiJson.Member(element, "description", QapiJson.ReadString),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Writable = QapiJson.ValueMember(element, "writable", QapiJson.ReadBool),
+            Bitmap = QapiJson.Member(element, "bitmap", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NbdServerAddOptions>.WriteJson(Utf8JsonWriter writer, NbdServerAddOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Description is { } m1)
+        {
+            writer.WritePropertyName("description");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Device is { } m2)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Writable is { } m3)
+        {
+            writer.WritePropertyName("writable");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Bitmap is { } m4)
+        {
+            writer.WritePropertyName("bitmap");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NbdServerOptions</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NbdServerOptions
+public sealed partial record NbdServerOptions : IQapiJson<NbdServerOptions>
 {
     /// <summary>Gets the member <c>handshake-max-seconds</c> (optional, QAPI type <c>uint32</c>). Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("handshake-max-seconds")]
@@ -33,4 +33,48 @@ public sealed partial record NbdServerOptions
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>). Since QEMU 4.2.</summary>
     [JsonPropertyName("addr")]
     public SocketAddress Addr { get; init; } = null!;
+
+    static NbdServerOptions IQapiJson<NbdServerOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NbdServerOptions");
+        return new()
+        {
+            HandshakeMaxSeconds = QapiJson.ValueMember(element, "handshake-max-seconds", QapiJson.ReadUInt32),
+            TlsCreds = QapiJson.Member(element, "tls-creds", QapiJson.ReadString),
+            TlsAuthz = QapiJson.Member(element, "tls-authz", QapiJson.ReadString),
+            MaxConnections = QapiJson.ValueMember(element, "max-connections", QapiJson.ReadUInt32),
+            Addr = QapiJson.Member<SocketAddress>(element, "addr")!,
+        };
+    }
+
+    static void IQapiJson<NbdServerOptions>.WriteJson(Utf8JsonWriter writer, NbdServerOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.HandshakeMaxSeconds is { } m0)
+        {
+            writer.WritePropertyName("handshake-max-seconds");
+            QapiJson.WriteUInt32(writer, m0);
+        }
+        if (value.TlsCreds is { } m1)
+        {
+            writer.WritePropertyName("tls-creds");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.TlsAuthz is { } m2)
+        {
+            writer.WritePropertyName("tls-authz");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.MaxConnections is { } m3)
+        {
+            writer.WritePropertyName("max-connections");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.Addr is { } m4)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.Write<SocketAddress>(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NbdServerOptionsBase</c>. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record NbdServerOptionsBase
+public sealed partial record NbdServerOptionsBase : IQapiJson<NbdServerOptionsBase>
 {
     /// <summary>Gets the member <c>handshake-max-seconds</c> (optional, QAPI type <c>uint32</c>). Since QEMU 10.0.</summary>
     [JsonPropertyName("handshake-max-seconds")]
@@ -29,4 +29,42 @@ public sealed partial record NbdServerOptionsBase
     /// <summary>Gets the member <c>max-connections</c> (optional, QAPI type <c>uint32</c>). Since QEMU 5.2.</summary>
     [JsonPropertyName("max-connections")]
     public uint? MaxConnections { get; init; }
+
+    static NbdServerOptionsBase IQapiJson<NbdServerOptionsBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NbdServerOptionsBase");
+        return new()
+        {
+            HandshakeMaxSeconds = QapiJson.ValueMember(element, "handshake-max-seconds", QapiJson.ReadUInt32),
+            TlsCreds = QapiJson.Member(element, "tls-creds", QapiJson.ReadString),
+            TlsAuthz = QapiJson.Member(element, "tls-authz", QapiJson.ReadString),
+            MaxConnections = QapiJson.ValueMember(element, "max-connections", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<NbdServerOptionsBase>.WriteJson(Utf8JsonWriter writer, NbdServerOptionsBase value)
+    {
+        writer.WriteStartObject();
+        if (value.HandshakeMaxSeconds is { } m0)
+        {
+            writer.WritePropertyName("handshake-max-seconds");
+            QapiJson.WriteUInt32(writer, m0);
+        }
+        if (value.TlsCreds is { } m1)
+        {
+            writer.WritePropertyName("tls-creds");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.TlsAuthz is { } m2)
+        {
+            writer.WritePropertyName("tls-authz");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.MaxConnections is { } m3)
+        {
+            writer.WritePropertyName("max-connections");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

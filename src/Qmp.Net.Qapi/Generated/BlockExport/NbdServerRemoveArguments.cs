@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>nbd-server-remove</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NbdServerRemoveArguments
+public sealed partial record NbdServerRemoveArguments : IQapiJson<NbdServerRemoveArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record NbdServerRemoveArguments
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>BlockExportRemoveMode</c>).</summary>
     [JsonPropertyName("mode")]
     public BlockExportRemoveMode? Mode { get; init; }
+
+    static NbdServerRemoveArguments IQapiJson<NbdServerRemoveArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NbdServerRemoveArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Mode = QapiJson.ValueMember<BlockExportRemoveMode>(element, "mode"),
+        };
+    }
+
+    static void IQapiJson<NbdServerRemoveArguments>.WriteJson(Utf8JsonWriter writer, NbdServerRemoveArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Mode is { } m1)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<BlockExportRemoveMode>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-export.nbd-server-start">QEMU's QMP reference</seealso>
     public Task NbdServerStartAsync(NbdServerOptionsLegacy arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<NbdServerOptionsLegacy>("nbd-server-start", arguments, false, cancellationToken);
+        ExecuteVoidAsync<NbdServerOptionsLegacy>("nbd-server-start", arguments, QapiJson.Write<NbdServerOptionsLegacy>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>nbd-server-add</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. Deprecated.</summary>
     /// <param name="arguments">The arguments (QAPI <c>NbdServerAddOptions</c>).</param>
@@ -32,7 +32,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-export.nbd-server-add">QEMU's QMP reference</seealso>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     public Task NbdServerAddAsync(NbdServerAddOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<NbdServerAddOptions>("nbd-server-add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<NbdServerAddOptions>("nbd-server-add", arguments, QapiJson.Write<NbdServerAddOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>nbd-server-remove</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Deprecated.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -43,7 +43,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-export.nbd-server-remove">QEMU's QMP reference</seealso>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     public Task NbdServerRemoveAsync(NbdServerRemoveArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<NbdServerRemoveArguments>("nbd-server-remove", arguments, false, cancellationToken);
+        ExecuteVoidAsync<NbdServerRemoveArguments>("nbd-server-remove", arguments, QapiJson.Write<NbdServerRemoveArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>nbd-server-stop</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -62,7 +62,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-export.block-export-add">QEMU's QMP reference</seealso>
     public Task BlockExportAddAsync(BlockExportOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockExportOptions>("block-export-add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockExportOptions>("block-export-add", arguments, QapiJson.Write<BlockExportOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>block-export-del</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -72,7 +72,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-export.block-export-del">QEMU's QMP reference</seealso>
     public Task BlockExportDelAsync(BlockExportDelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BlockExportDelArguments>("block-export-del", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BlockExportDelArguments>("block-export-del", arguments, QapiJson.Write<BlockExportDelArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-block-exports</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -81,5 +81,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-block-export.query-block-exports">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<BlockExportInfo>> QueryBlockExportsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<BlockExportInfo>>("query-block-exports", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<BlockExportInfo>>("query-block-exports", static element => QapiJson.ReadList(element, QapiJson.Read<BlockExportInfo>), false, cancellationToken);
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>chardev-add</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevAddArguments
+public sealed partial record ChardevAddArguments : IQapiJson<ChardevAddArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -21,4 +21,30 @@ public sealed partial record ChardevAddArguments
     /// <summary>Gets the member <c>backend</c> (mandatory, QAPI type <c>ChardevBackend</c>).</summary>
     [JsonPropertyName("backend")]
     public required ChardevBackend Backend { get; init; }
+
+    static ChardevAddArguments IQapiJson<ChardevAddArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevAddArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+            Backend = QapiJson.Member<ChardevBackend>(element, "backend")!,
+        };
+    }
+
+    static void IQapiJson<ChardevAddArguments>.WriteJson(Utf8JsonWriter writer, ChardevAddArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Backend is { } m1)
+        {
+            writer.WritePropertyName("backend");
+            QapiJson.Write<ChardevBackend>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>ChardevBackend</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(ChardevBackendConverter))]
-public partial record ChardevBackend
+[JsonConverter(typeof(QapiConverter<ChardevBackend>))]
+public partial record ChardevBackend : IQapiJson<ChardevBackend>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>ChardevBackendKind</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,313 @@ public partial record ChardevBackend
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static ChardevBackend IQapiJson<ChardevBackend>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevBackend");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "file" => new FileBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevFile>(element, "data")!,
+            },
+            "serial" => new SerialBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevHostdev>(element, "data")!,
+            },
+            "parallel" => new ParallelBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevHostdev>(element, "data")!,
+            },
+            "pipe" => new PipeBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevHostdev>(element, "data")!,
+            },
+            "socket" => new SocketBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevSocket>(element, "data")!,
+            },
+            "udp" => new UdpBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevUdp>(element, "data")!,
+            },
+            "pty" => new PtyBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevPty>(element, "data")!,
+            },
+            "null" => new NullBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+            },
+            "mux" => new MuxBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevMux>(element, "data")!,
+            },
+            "hub" => new HubBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevHub>(element, "data")!,
+            },
+            "msmouse" => new MsmouseBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+            },
+            "wctablet" => new WctabletBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+            },
+            "braille" => new BrailleBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+            },
+            "testdev" => new TestdevBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+            },
+            "stdio" => new StdioBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevStdio>(element, "data")!,
+            },
+            "console" => new ConsoleBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+            },
+            "spicevmc" => new SpicevmcBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevSpiceChannel>(element, "data")!,
+            },
+            "spiceport" => new SpiceportBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevSpicePort>(element, "data")!,
+            },
+            "qemu-vdagent" => new QemuVdagentBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevQemuVDAgent>(element, "data")!,
+            },
+            "dbus" => new DbusBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevDBus>(element, "data")!,
+            },
+            "vc" => new VcBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevVC>(element, "data")!,
+            },
+            "ringbuf" => new RingbufBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevRingbuf>(element, "data")!,
+            },
+            "memory" => new MemoryBranch
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                Data = QapiJson.Member<ChardevRingbuf>(element, "data")!,
+            },
+            _ => new ChardevBackend
+            {
+                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<ChardevBackend>.WriteJson(Utf8JsonWriter writer, ChardevBackend value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<ChardevBackendKind>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case FileBranch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevFile>(writer, b0m0);
+                }
+                break;
+            case SerialBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevHostdev>(writer, b1m0);
+                }
+                break;
+            case ParallelBranch branch2:
+                if (branch2.Data is { } b2m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevHostdev>(writer, b2m0);
+                }
+                break;
+            case PipeBranch branch3:
+                if (branch3.Data is { } b3m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevHostdev>(writer, b3m0);
+                }
+                break;
+            case SocketBranch branch4:
+                if (branch4.Data is { } b4m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevSocket>(writer, b4m0);
+                }
+                break;
+            case UdpBranch branch5:
+                if (branch5.Data is { } b5m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevUdp>(writer, b5m0);
+                }
+                break;
+            case PtyBranch branch6:
+                if (branch6.Data is { } b6m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevPty>(writer, b6m0);
+                }
+                break;
+            case NullBranch branch7:
+                if (branch7.Data is { } b7m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevCommon>(writer, b7m0);
+                }
+                break;
+            case MuxBranch branch8:
+                if (branch8.Data is { } b8m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevMux>(writer, b8m0);
+                }
+                break;
+            case HubBranch branch9:
+                if (branch9.Data is { } b9m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevHub>(writer, b9m0);
+                }
+                break;
+            case MsmouseBranch branch10:
+                if (branch10.Data is { } b10m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevCommon>(writer, b10m0);
+                }
+                break;
+            case WctabletBranch branch11:
+                if (branch11.Data is { } b11m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevCommon>(writer, b11m0);
+                }
+                break;
+            case BrailleBranch branch12:
+                if (branch12.Data is { } b12m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevCommon>(writer, b12m0);
+                }
+                break;
+            case TestdevBranch branch13:
+                if (branch13.Data is { } b13m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevCommon>(writer, b13m0);
+                }
+                break;
+            case StdioBranch branch14:
+                if (branch14.Data is { } b14m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevStdio>(writer, b14m0);
+                }
+                break;
+            case ConsoleBranch branch15:
+                if (branch15.Data is { } b15m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevCommon>(writer, b15m0);
+                }
+                break;
+            case SpicevmcBranch branch16:
+                if (branch16.Data is { } b16m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevSpiceChannel>(writer, b16m0);
+                }
+                break;
+            case SpiceportBranch branch17:
+                if (branch17.Data is { } b17m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevSpicePort>(writer, b17m0);
+                }
+                break;
+            case QemuVdagentBranch branch18:
+                if (branch18.Data is { } b18m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevQemuVDAgent>(writer, b18m0);
+                }
+                break;
+            case DbusBranch branch19:
+                if (branch19.Data is { } b19m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevDBus>(writer, b19m0);
+                }
+                break;
+            case VcBranch branch20:
+                if (branch20.Data is { } b20m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevVC>(writer, b20m0);
+                }
+                break;
+            case RingbufBranch branch21:
+                if (branch21.Data is { } b21m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevRingbuf>(writer, b21m0);
+                }
+                break;
+            case MemoryBranch branch22:
+                if (branch22.Data is { } b22m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<ChardevRingbuf>(writer, b22m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>file</c> (<c>type</c> = <c>file</c>, members of <c>ChardevFileWrapper</c>).</summary>
     public sealed partial record FileBranch : ChardevBackend
@@ -275,125 +582,5 @@ public partial record ChardevBackend
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevRingbuf</c>).</summary>
         [JsonPropertyName("data")]
         public required ChardevRingbuf Data { get; init; }
-    }
-}
-
-internal sealed class ChardevBackendConverter : JsonConverter<ChardevBackend>
-{
-    public override ChardevBackend? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "file" => QapiJson.Read<ChardevBackend.FileBranch>(element),
-            "serial" => QapiJson.Read<ChardevBackend.SerialBranch>(element),
-            "parallel" => QapiJson.Read<ChardevBackend.ParallelBranch>(element),
-            "pipe" => QapiJson.Read<ChardevBackend.PipeBranch>(element),
-            "socket" => QapiJson.Read<ChardevBackend.SocketBranch>(element),
-            "udp" => QapiJson.Read<ChardevBackend.UdpBranch>(element),
-            "pty" => QapiJson.Read<ChardevBackend.PtyBranch>(element),
-            "null" => QapiJson.Read<ChardevBackend.NullBranch>(element),
-            "mux" => QapiJson.Read<ChardevBackend.MuxBranch>(element),
-            "hub" => QapiJson.Read<ChardevBackend.HubBranch>(element),
-            "msmouse" => QapiJson.Read<ChardevBackend.MsmouseBranch>(element),
-            "wctablet" => QapiJson.Read<ChardevBackend.WctabletBranch>(element),
-            "braille" => QapiJson.Read<ChardevBackend.BrailleBranch>(element),
-            "testdev" => QapiJson.Read<ChardevBackend.TestdevBranch>(element),
-            "stdio" => QapiJson.Read<ChardevBackend.StdioBranch>(element),
-            "console" => QapiJson.Read<ChardevBackend.ConsoleBranch>(element),
-            "spicevmc" => QapiJson.Read<ChardevBackend.SpicevmcBranch>(element),
-            "spiceport" => QapiJson.Read<ChardevBackend.SpiceportBranch>(element),
-            "qemu-vdagent" => QapiJson.Read<ChardevBackend.QemuVdagentBranch>(element),
-            "dbus" => QapiJson.Read<ChardevBackend.DbusBranch>(element),
-            "vc" => QapiJson.Read<ChardevBackend.VcBranch>(element),
-            "ringbuf" => QapiJson.Read<ChardevBackend.RingbufBranch>(element),
-            "memory" => QapiJson.Read<ChardevBackend.MemoryBranch>(element),
-            _ => new ChardevBackend
-            {
-                Type = QapiJson.Member<ChardevBackendKind>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, ChardevBackend value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case ChardevBackend.FileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.SerialBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.ParallelBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.PipeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.SocketBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.UdpBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.PtyBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.NullBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.MuxBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.HubBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.MsmouseBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.WctabletBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.BrailleBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.TestdevBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.StdioBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.ConsoleBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.SpicevmcBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.SpiceportBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.QemuVdagentBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.DbusBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.VcBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.RingbufBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ChardevBackend.MemoryBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<ChardevBackendKind>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevBackendInfo</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevBackendInfo
+public sealed partial record ChardevBackendInfo : IQapiJson<ChardevBackendInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string Name { get; init; } = "";
+
+    static ChardevBackendInfo IQapiJson<ChardevBackendInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevBackendInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<ChardevBackendInfo>.WriteJson(Utf8JsonWriter writer, ChardevBackendInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

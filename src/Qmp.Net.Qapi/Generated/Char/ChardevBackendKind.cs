@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ChardevBackendKind</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ChardevBackendKind>))]
-public readonly partial struct ChardevBackendKind : IEquatable<ChardevBackendKind>, IQapiEnum<ChardevBackendKind>
+public readonly partial record struct ChardevBackendKind : IQapiEnum<ChardevBackendKind>, IQapiJson<ChardevBackendKind>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ChardevBackendKind : IEquatable<ChardevBackendKin
     public ChardevBackendKind(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -185,28 +185,11 @@ public readonly partial struct ChardevBackendKind : IEquatable<ChardevBackendKin
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     public static ChardevBackendKind Memory => new("memory", Known.Memory);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ChardevBackendKind left, ChardevBackendKind right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ChardevBackendKind left, ChardevBackendKind right) => !left.Equals(right);
-
     static ChardevBackendKind IQapiEnum<ChardevBackendKind>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ChardevBackendKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ChardevBackendKind IQapiJson<ChardevBackendKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ChardevBackendKind>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ChardevBackendKind other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ChardevBackendKind>.WriteJson(Utf8JsonWriter writer, ChardevBackendKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>chardev-change</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevChangeArguments
+public sealed partial record ChardevChangeArguments : IQapiJson<ChardevChangeArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -21,4 +21,30 @@ public sealed partial record ChardevChangeArguments
     /// <summary>Gets the member <c>backend</c> (mandatory, QAPI type <c>ChardevBackend</c>).</summary>
     [JsonPropertyName("backend")]
     public required ChardevBackend Backend { get; init; }
+
+    static ChardevChangeArguments IQapiJson<ChardevChangeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevChangeArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+            Backend = QapiJson.Member<ChardevBackend>(element, "backend")!,
+        };
+    }
+
+    static void IQapiJson<ChardevChangeArguments>.WriteJson(Utf8JsonWriter writer, ChardevChangeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Backend is { } m1)
+        {
+            writer.WritePropertyName("backend");
+            QapiJson.Write<ChardevBackend>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

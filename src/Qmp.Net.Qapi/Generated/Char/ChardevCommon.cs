@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevCommon</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevCommon
+public sealed partial record ChardevCommon : IQapiJson<ChardevCommon>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -21,4 +21,30 @@ public sealed partial record ChardevCommon
     /// <summary>Gets the member <c>logappend</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("logappend")]
     public bool? Logappend { get; init; }
+
+    static ChardevCommon IQapiJson<ChardevCommon>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevCommon");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<ChardevCommon>.WriteJson(Utf8JsonWriter writer, ChardevCommon value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevCommonWrapper</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevCommonWrapper
+public sealed partial record ChardevCommonWrapper : IQapiJson<ChardevCommonWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevCommon</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevCommon Data { get; init; }
+
+    static ChardevCommonWrapper IQapiJson<ChardevCommonWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevCommonWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevCommon>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevCommonWrapper>.WriteJson(Utf8JsonWriter writer, ChardevCommonWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevCommon>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

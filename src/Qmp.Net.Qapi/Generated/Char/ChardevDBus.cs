@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevDBus</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
-public sealed partial record ChardevDBus
+public sealed partial record ChardevDBus : IQapiJson<ChardevDBus>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevDBus
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
+
+    static ChardevDBus IQapiJson<ChardevDBus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevDBus");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevDBus>.WriteJson(Utf8JsonWriter writer, ChardevDBus value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Name is { } m2)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevDBusWrapper</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
-public sealed partial record ChardevDBusWrapper
+public sealed partial record ChardevDBusWrapper : IQapiJson<ChardevDBusWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevDBus</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevDBus Data { get; init; }
+
+    static ChardevDBusWrapper IQapiJson<ChardevDBusWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevDBusWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevDBus>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevDBusWrapper>.WriteJson(Utf8JsonWriter writer, ChardevDBusWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevDBus>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevFile</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevFile
+public sealed partial record ChardevFile : IQapiJson<ChardevFile>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -33,4 +33,48 @@ public sealed partial record ChardevFile
     /// <summary>Gets the member <c>append</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.6.</summary>
     [JsonPropertyName("append")]
     public bool? Append { get; init; }
+
+    static ChardevFile IQapiJson<ChardevFile>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevFile");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            In = QapiJson.Member(element, "in", QapiJson.ReadString),
+            Out = QapiJson.Member(element, "out", QapiJson.ReadString)!,
+            Append = QapiJson.ValueMember(element, "append", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<ChardevFile>.WriteJson(Utf8JsonWriter writer, ChardevFile value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.In is { } m2)
+        {
+            writer.WritePropertyName("in");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Out is { } m3)
+        {
+            writer.WritePropertyName("out");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Append is { } m4)
+        {
+            writer.WritePropertyName("append");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevFileWrapper</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevFileWrapper
+public sealed partial record ChardevFileWrapper : IQapiJson<ChardevFileWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevFile</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevFile Data { get; init; }
+
+    static ChardevFileWrapper IQapiJson<ChardevFileWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevFileWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevFile>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevFileWrapper>.WriteJson(Utf8JsonWriter writer, ChardevFileWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevFile>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

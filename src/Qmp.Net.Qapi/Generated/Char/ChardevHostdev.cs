@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevHostdev</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevHostdev
+public sealed partial record ChardevHostdev : IQapiJson<ChardevHostdev>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevHostdev
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
     public required string Device { get; init; }
+
+    static ChardevHostdev IQapiJson<ChardevHostdev>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevHostdev");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevHostdev>.WriteJson(Utf8JsonWriter writer, ChardevHostdev value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Device is { } m2)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevHostdevWrapper</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevHostdevWrapper
+public sealed partial record ChardevHostdevWrapper : IQapiJson<ChardevHostdevWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHostdev</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevHostdev Data { get; init; }
+
+    static ChardevHostdevWrapper IQapiJson<ChardevHostdevWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevHostdevWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevHostdev>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevHostdevWrapper>.WriteJson(Utf8JsonWriter writer, ChardevHostdevWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevHostdev>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

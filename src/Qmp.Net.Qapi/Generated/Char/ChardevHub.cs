@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevHub</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record ChardevHub
+public sealed partial record ChardevHub : IQapiJson<ChardevHub>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevHub
     /// <summary>Gets the member <c>chardevs</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("chardevs")]
     public required IReadOnlyList<string> Chardevs { get; init; }
+
+    static ChardevHub IQapiJson<ChardevHub>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevHub");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Chardevs = QapiJson.ListMember(element, "chardevs", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevHub>.WriteJson(Utf8JsonWriter writer, ChardevHub value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Chardevs is { } m2)
+        {
+            writer.WritePropertyName("chardevs");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

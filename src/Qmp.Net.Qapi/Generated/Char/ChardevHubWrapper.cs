@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevHubWrapper</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record ChardevHubWrapper
+public sealed partial record ChardevHubWrapper : IQapiJson<ChardevHubWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevHub</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevHub Data { get; init; }
+
+    static ChardevHubWrapper IQapiJson<ChardevHubWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevHubWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevHub>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevHubWrapper>.WriteJson(Utf8JsonWriter writer, ChardevHubWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevHub>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

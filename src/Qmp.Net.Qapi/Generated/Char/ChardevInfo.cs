@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevInfo
+public sealed partial record ChardevInfo : IQapiJson<ChardevInfo>
 {
     /// <summary>Gets the member <c>label</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("label")]
@@ -25,4 +25,33 @@ public sealed partial record ChardevInfo
     /// <summary>Gets the member <c>frontend-open</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.1.</summary>
     [JsonPropertyName("frontend-open")]
     public bool FrontendOpen { get; init; }
+
+    static ChardevInfo IQapiJson<ChardevInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevInfo");
+        return new()
+        {
+            Label = QapiJson.Member(element, "label", QapiJson.ReadString) ?? "",
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString) ?? "",
+            FrontendOpen = QapiJson.Member(element, "frontend-open", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<ChardevInfo>.WriteJson(Utf8JsonWriter writer, ChardevInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Label is { } m0)
+        {
+            writer.WritePropertyName("label");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Filename is { } m1)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("frontend-open");
+        QapiJson.WriteBool(writer, value.FrontendOpen);
+        writer.WriteEndObject();
+    }
 }

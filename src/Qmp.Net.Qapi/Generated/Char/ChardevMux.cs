@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevMux</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevMux
+public sealed partial record ChardevMux : IQapiJson<ChardevMux>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevMux
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
     public required string Chardev { get; init; }
+
+    static ChardevMux IQapiJson<ChardevMux>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevMux");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevMux>.WriteJson(Utf8JsonWriter writer, ChardevMux value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Chardev is { } m2)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

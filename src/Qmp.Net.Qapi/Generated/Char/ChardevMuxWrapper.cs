@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevMuxWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevMuxWrapper
+public sealed partial record ChardevMuxWrapper : IQapiJson<ChardevMuxWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevMux</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevMux Data { get; init; }
+
+    static ChardevMuxWrapper IQapiJson<ChardevMuxWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevMuxWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevMux>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevMuxWrapper>.WriteJson(Utf8JsonWriter writer, ChardevMuxWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevMux>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

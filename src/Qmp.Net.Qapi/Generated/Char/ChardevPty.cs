@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevPty</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record ChardevPty
+public sealed partial record ChardevPty : IQapiJson<ChardevPty>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevPty
     /// <summary>Gets the member <c>path</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public string? Path { get; init; }
+
+    static ChardevPty IQapiJson<ChardevPty>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevPty");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<ChardevPty>.WriteJson(Utf8JsonWriter writer, ChardevPty value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Path is { } m2)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevPtyWrapper</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record ChardevPtyWrapper
+public sealed partial record ChardevPtyWrapper : IQapiJson<ChardevPtyWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevPty</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevPty Data { get; init; }
+
+    static ChardevPtyWrapper IQapiJson<ChardevPtyWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevPtyWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevPty>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevPtyWrapper>.WriteJson(Utf8JsonWriter writer, ChardevPtyWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevPty>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

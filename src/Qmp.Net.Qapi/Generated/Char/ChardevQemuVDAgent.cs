@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevQemuVDAgent</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE_PROTOCOL</c>.</summary>
-public sealed partial record ChardevQemuVDAgent
+public sealed partial record ChardevQemuVDAgent : IQapiJson<ChardevQemuVDAgent>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -29,4 +29,42 @@ public sealed partial record ChardevQemuVDAgent
     /// <summary>Gets the member <c>clipboard</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("clipboard")]
     public bool? Clipboard { get; init; }
+
+    static ChardevQemuVDAgent IQapiJson<ChardevQemuVDAgent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevQemuVDAgent");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Mouse = QapiJson.ValueMember(element, "mouse", QapiJson.ReadBool),
+            Clipboard = QapiJson.ValueMember(element, "clipboard", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<ChardevQemuVDAgent>.WriteJson(Utf8JsonWriter writer, ChardevQemuVDAgent value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Mouse is { } m2)
+        {
+            writer.WritePropertyName("mouse");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Clipboard is { } m3)
+        {
+            writer.WritePropertyName("clipboard");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

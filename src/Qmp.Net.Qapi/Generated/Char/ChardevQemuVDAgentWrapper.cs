@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevQemuVDAgentWrapper</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE_PROTOCOL</c>.</summary>
-public sealed partial record ChardevQemuVDAgentWrapper
+public sealed partial record ChardevQemuVDAgentWrapper : IQapiJson<ChardevQemuVDAgentWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevQemuVDAgent</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevQemuVDAgent Data { get; init; }
+
+    static ChardevQemuVDAgentWrapper IQapiJson<ChardevQemuVDAgentWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevQemuVDAgentWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevQemuVDAgent>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevQemuVDAgentWrapper>.WriteJson(Utf8JsonWriter writer, ChardevQemuVDAgentWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevQemuVDAgent>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

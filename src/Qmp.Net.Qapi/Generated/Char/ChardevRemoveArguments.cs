@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>chardev-remove</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevRemoveArguments
+public sealed partial record ChardevRemoveArguments : IQapiJson<ChardevRemoveArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static ChardevRemoveArguments IQapiJson<ChardevRemoveArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevRemoveArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevRemoveArguments>.WriteJson(Utf8JsonWriter writer, ChardevRemoveArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevReturn</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevReturn
+public sealed partial record ChardevReturn : IQapiJson<ChardevReturn>
 {
     /// <summary>Gets the member <c>pty</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pty")]
     public string? Pty { get; init; }
+
+    static ChardevReturn IQapiJson<ChardevReturn>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevReturn");
+        return new()
+        {
+            Pty = QapiJson.Member(element, "pty", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<ChardevReturn>.WriteJson(Utf8JsonWriter writer, ChardevReturn value)
+    {
+        writer.WriteStartObject();
+        if (value.Pty is { } m0)
+        {
+            writer.WritePropertyName("pty");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevRingbuf</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevRingbuf
+public sealed partial record ChardevRingbuf : IQapiJson<ChardevRingbuf>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevRingbuf
     /// <summary>Gets the member <c>size</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("size")]
     public long? Size { get; init; }
+
+    static ChardevRingbuf IQapiJson<ChardevRingbuf>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevRingbuf");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Size = QapiJson.ValueMember(element, "size", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ChardevRingbuf>.WriteJson(Utf8JsonWriter writer, ChardevRingbuf value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Size is { } m2)
+        {
+            writer.WritePropertyName("size");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevRingbufWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevRingbufWrapper
+public sealed partial record ChardevRingbufWrapper : IQapiJson<ChardevRingbufWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevRingbuf</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevRingbuf Data { get; init; }
+
+    static ChardevRingbufWrapper IQapiJson<ChardevRingbufWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevRingbufWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevRingbuf>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevRingbufWrapper>.WriteJson(Utf8JsonWriter writer, ChardevRingbufWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevRingbuf>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

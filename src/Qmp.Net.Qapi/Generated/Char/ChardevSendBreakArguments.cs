@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>chardev-send-break</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevSendBreakArguments
+public sealed partial record ChardevSendBreakArguments : IQapiJson<ChardevSendBreakArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static ChardevSendBreakArguments IQapiJson<ChardevSendBreakArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSendBreakArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevSendBreakArguments>.WriteJson(Utf8JsonWriter writer, ChardevSendBreakArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevSocket</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevSocket
+public sealed partial record ChardevSocket : IQapiJson<ChardevSocket>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -66,4 +66,96 @@ public sealed partial record ChardevSocket
     /// <summary>Gets the member <c>reconnect-ms</c> (optional, QAPI type <c>int</c>). Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("reconnect-ms")]
     public long? ReconnectMs { get; init; }
+
+    static ChardevSocket IQapiJson<ChardevSocket>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSocket");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Addr = QapiJson.Member<SocketAddressLegacy>(element, "addr")!,
+            TlsCreds = QapiJson.Member(element, "tls-creds", QapiJson.ReadString),
+            TlsAuthz = QapiJson.Member(element, "tls-authz", QapiJson.ReadString),
+            Server = QapiJson.ValueMember(element, "server", QapiJson.ReadBool),
+            Wait = QapiJson.ValueMember(element, "wait", QapiJson.ReadBool),
+            Nodelay = QapiJson.ValueMember(element, "nodelay", QapiJson.ReadBool),
+            Telnet = QapiJson.ValueMember(element, "telnet", QapiJson.ReadBool),
+            Tn3270 = QapiJson.ValueMember(element, "tn3270", QapiJson.ReadBool),
+            Websocket = QapiJson.ValueMember(element, "websocket", QapiJson.ReadBool),
+            Reconnect = QapiJson.ValueMember(element, "reconnect", QapiJson.ReadInt64),
+            ReconnectMs = QapiJson.ValueMember(element, "reconnect-ms", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ChardevSocket>.WriteJson(Utf8JsonWriter writer, ChardevSocket value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Addr is { } m2)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.Write<SocketAddressLegacy>(writer, m2);
+        }
+        if (value.TlsCreds is { } m3)
+        {
+            writer.WritePropertyName("tls-creds");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.TlsAuthz is { } m4)
+        {
+            writer.WritePropertyName("tls-authz");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Server is { } m5)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.Wait is { } m6)
+        {
+            writer.WritePropertyName("wait");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.Nodelay is { } m7)
+        {
+            writer.WritePropertyName("nodelay");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.Telnet is { } m8)
+        {
+            writer.WritePropertyName("telnet");
+            QapiJson.WriteBool(writer, m8);
+        }
+        if (value.Tn3270 is { } m9)
+        {
+            writer.WritePropertyName("tn3270");
+            QapiJson.WriteBool(writer, m9);
+        }
+        if (value.Websocket is { } m10)
+        {
+            writer.WritePropertyName("websocket");
+            QapiJson.WriteBool(writer, m10);
+        }
+        if (value.Reconnect is { } m11)
+        {
+            writer.WritePropertyName("reconnect");
+            QapiJson.WriteInt64(writer, m11);
+        }
+        if (value.ReconnectMs is { } m12)
+        {
+            writer.WritePropertyName("reconnect-ms");
+            QapiJson.WriteInt64(writer, m12);
+        }
+        writer.WriteEndObject();
+    }
 }

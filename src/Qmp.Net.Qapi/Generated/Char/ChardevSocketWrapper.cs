@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevSocketWrapper</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevSocketWrapper
+public sealed partial record ChardevSocketWrapper : IQapiJson<ChardevSocketWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSocket</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevSocket Data { get; init; }
+
+    static ChardevSocketWrapper IQapiJson<ChardevSocketWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSocketWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevSocket>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevSocketWrapper>.WriteJson(Utf8JsonWriter writer, ChardevSocketWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevSocket>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevSpiceChannel</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record ChardevSpiceChannel
+public sealed partial record ChardevSpiceChannel : IQapiJson<ChardevSpiceChannel>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevSpiceChannel
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
+
+    static ChardevSpiceChannel IQapiJson<ChardevSpiceChannel>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSpiceChannel");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevSpiceChannel>.WriteJson(Utf8JsonWriter writer, ChardevSpiceChannel value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Type is { } m2)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

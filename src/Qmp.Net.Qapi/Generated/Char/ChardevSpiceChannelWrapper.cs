@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevSpiceChannelWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record ChardevSpiceChannelWrapper
+public sealed partial record ChardevSpiceChannelWrapper : IQapiJson<ChardevSpiceChannelWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSpiceChannel</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevSpiceChannel Data { get; init; }
+
+    static ChardevSpiceChannelWrapper IQapiJson<ChardevSpiceChannelWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSpiceChannelWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevSpiceChannel>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevSpiceChannelWrapper>.WriteJson(Utf8JsonWriter writer, ChardevSpiceChannelWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevSpiceChannel>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevSpicePort</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record ChardevSpicePort
+public sealed partial record ChardevSpicePort : IQapiJson<ChardevSpicePort>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevSpicePort
     /// <summary>Gets the member <c>fqdn</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fqdn")]
     public required string Fqdn { get; init; }
+
+    static ChardevSpicePort IQapiJson<ChardevSpicePort>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSpicePort");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Fqdn = QapiJson.Member(element, "fqdn", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChardevSpicePort>.WriteJson(Utf8JsonWriter writer, ChardevSpicePort value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Fqdn is { } m2)
+        {
+            writer.WritePropertyName("fqdn");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevSpicePortWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record ChardevSpicePortWrapper
+public sealed partial record ChardevSpicePortWrapper : IQapiJson<ChardevSpicePortWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevSpicePort</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevSpicePort Data { get; init; }
+
+    static ChardevSpicePortWrapper IQapiJson<ChardevSpicePortWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevSpicePortWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevSpicePort>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevSpicePortWrapper>.WriteJson(Utf8JsonWriter writer, ChardevSpicePortWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevSpicePort>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

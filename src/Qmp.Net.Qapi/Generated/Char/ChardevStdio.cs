@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevStdio</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevStdio
+public sealed partial record ChardevStdio : IQapiJson<ChardevStdio>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -25,4 +25,36 @@ public sealed partial record ChardevStdio
     /// <summary>Gets the member <c>signal</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("signal")]
     public bool? Signal { get; init; }
+
+    static ChardevStdio IQapiJson<ChardevStdio>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevStdio");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Signal = QapiJson.ValueMember(element, "signal", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<ChardevStdio>.WriteJson(Utf8JsonWriter writer, ChardevStdio value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Signal is { } m2)
+        {
+            writer.WritePropertyName("signal");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

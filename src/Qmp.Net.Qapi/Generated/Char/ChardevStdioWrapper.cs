@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevStdioWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevStdioWrapper
+public sealed partial record ChardevStdioWrapper : IQapiJson<ChardevStdioWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevStdio</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevStdio Data { get; init; }
+
+    static ChardevStdioWrapper IQapiJson<ChardevStdioWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevStdioWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevStdio>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevStdioWrapper>.WriteJson(Utf8JsonWriter writer, ChardevStdioWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevStdio>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

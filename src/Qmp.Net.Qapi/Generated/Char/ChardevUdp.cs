@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevUdp</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevUdp
+public sealed partial record ChardevUdp : IQapiJson<ChardevUdp>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -29,4 +29,42 @@ public sealed partial record ChardevUdp
     /// <summary>Gets the member <c>local</c> (optional, QAPI type <c>SocketAddressLegacy</c>).</summary>
     [JsonPropertyName("local")]
     public SocketAddressLegacy? Local { get; init; }
+
+    static ChardevUdp IQapiJson<ChardevUdp>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevUdp");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Remote = QapiJson.Member<SocketAddressLegacy>(element, "remote")!,
+            Local = QapiJson.Member<SocketAddressLegacy>(element, "local"),
+        };
+    }
+
+    static void IQapiJson<ChardevUdp>.WriteJson(Utf8JsonWriter writer, ChardevUdp value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Remote is { } m2)
+        {
+            writer.WritePropertyName("remote");
+            QapiJson.Write<SocketAddressLegacy>(writer, m2);
+        }
+        if (value.Local is { } m3)
+        {
+            writer.WritePropertyName("local");
+            QapiJson.Write<SocketAddressLegacy>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevUdpWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevUdpWrapper
+public sealed partial record ChardevUdpWrapper : IQapiJson<ChardevUdpWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevUdp</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevUdp Data { get; init; }
+
+    static ChardevUdpWrapper IQapiJson<ChardevUdpWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevUdpWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevUdp>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevUdpWrapper>.WriteJson(Utf8JsonWriter writer, ChardevUdpWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevUdp>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

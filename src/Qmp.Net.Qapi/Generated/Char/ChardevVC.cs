@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevVC</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevVC
+public sealed partial record ChardevVC : IQapiJson<ChardevVC>
 {
     /// <summary>Gets the member <c>logfile</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("logfile")]
@@ -37,4 +37,54 @@ public sealed partial record ChardevVC
     /// <summary>Gets the member <c>rows</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("rows")]
     public long? Rows { get; init; }
+
+    static ChardevVC IQapiJson<ChardevVC>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevVC");
+        return new()
+        {
+            Logfile = QapiJson.Member(element, "logfile", QapiJson.ReadString),
+            Logappend = QapiJson.ValueMember(element, "logappend", QapiJson.ReadBool),
+            Width = QapiJson.ValueMember(element, "width", QapiJson.ReadInt64),
+            Height = QapiJson.ValueMember(element, "height", QapiJson.ReadInt64),
+            Cols = QapiJson.ValueMember(element, "cols", QapiJson.ReadInt64),
+            Rows = QapiJson.ValueMember(element, "rows", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ChardevVC>.WriteJson(Utf8JsonWriter writer, ChardevVC value)
+    {
+        writer.WriteStartObject();
+        if (value.Logfile is { } m0)
+        {
+            writer.WritePropertyName("logfile");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Logappend is { } m1)
+        {
+            writer.WritePropertyName("logappend");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Width is { } m2)
+        {
+            writer.WritePropertyName("width");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Height is { } m3)
+        {
+            writer.WritePropertyName("height");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Cols is { } m4)
+        {
+            writer.WritePropertyName("cols");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Rows is { } m5)
+        {
+            writer.WritePropertyName("rows");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

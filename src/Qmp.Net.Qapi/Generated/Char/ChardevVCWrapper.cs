@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ChardevVCWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ChardevVCWrapper
+public sealed partial record ChardevVCWrapper : IQapiJson<ChardevVCWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>ChardevVC</c>).</summary>
     [JsonPropertyName("data")]
     public required ChardevVC Data { get; init; }
+
+    static ChardevVCWrapper IQapiJson<ChardevVCWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChardevVCWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<ChardevVC>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<ChardevVCWrapper>.WriteJson(Utf8JsonWriter writer, ChardevVCWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<ChardevVC>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DataFormat</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DataFormat>))]
-public readonly partial struct DataFormat : IEquatable<DataFormat>, IQapiEnum<DataFormat>
+public readonly partial record struct DataFormat : IQapiEnum<DataFormat>, IQapiJson<DataFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DataFormat : IEquatable<DataFormat>, IQapiEnum<Da
     public DataFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct DataFormat : IEquatable<DataFormat>, IQapiEnum<Da
     /// <summary>The value <c>base64</c>.</summary>
     public static DataFormat Base64 => new("base64", Known.Base64);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DataFormat left, DataFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DataFormat left, DataFormat right) => !left.Equals(right);
-
     static DataFormat IQapiEnum<DataFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DataFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DataFormat IQapiJson<DataFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DataFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DataFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DataFormat>.WriteJson(Utf8JsonWriter writer, DataFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

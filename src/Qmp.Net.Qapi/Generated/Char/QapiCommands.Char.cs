@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.query-chardev">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ChardevInfo>> QueryChardevAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<ChardevInfo>>("query-chardev", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<ChardevInfo>>("query-chardev", static element => QapiJson.ReadList(element, QapiJson.Read<ChardevInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-chardev-backends</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -29,7 +29,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.query-chardev-backends">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ChardevBackendInfo>> QueryChardevBackendsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<ChardevBackendInfo>>("query-chardev-backends", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<ChardevBackendInfo>>("query-chardev-backends", static element => QapiJson.ReadList(element, QapiJson.Read<ChardevBackendInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>ringbuf-write</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -39,7 +39,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.ringbuf-write">QEMU's QMP reference</seealso>
     public Task RingbufWriteAsync(RingbufWriteArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<RingbufWriteArguments>("ringbuf-write", arguments, false, cancellationToken);
+        ExecuteVoidAsync<RingbufWriteArguments>("ringbuf-write", arguments, QapiJson.Write<RingbufWriteArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>ringbuf-read</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -49,7 +49,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.ringbuf-read">QEMU's QMP reference</seealso>
     public Task<string> RingbufReadAsync(RingbufReadArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<RingbufReadArguments, string>("ringbuf-read", arguments, false, cancellationToken);
+        ExecuteAsync<RingbufReadArguments, string>("ringbuf-read", arguments, QapiJson.Write<RingbufReadArguments>, QapiJson.ReadString, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>chardev-add</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -59,7 +59,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.chardev-add">QEMU's QMP reference</seealso>
     public Task<ChardevReturn> ChardevAddAsync(ChardevAddArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<ChardevAddArguments, ChardevReturn>("chardev-add", arguments, false, cancellationToken);
+        ExecuteAsync<ChardevAddArguments, ChardevReturn>("chardev-add", arguments, QapiJson.Write<ChardevAddArguments>, QapiJson.Read<ChardevReturn>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>chardev-change</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -69,7 +69,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.chardev-change">QEMU's QMP reference</seealso>
     public Task<ChardevReturn> ChardevChangeAsync(ChardevChangeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<ChardevChangeArguments, ChardevReturn>("chardev-change", arguments, false, cancellationToken);
+        ExecuteAsync<ChardevChangeArguments, ChardevReturn>("chardev-change", arguments, QapiJson.Write<ChardevChangeArguments>, QapiJson.Read<ChardevReturn>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>chardev-remove</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -79,7 +79,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.chardev-remove">QEMU's QMP reference</seealso>
     public Task ChardevRemoveAsync(ChardevRemoveArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ChardevRemoveArguments>("chardev-remove", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ChardevRemoveArguments>("chardev-remove", arguments, QapiJson.Write<ChardevRemoveArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>chardev-send-break</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -89,5 +89,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-char.chardev-send-break">QEMU's QMP reference</seealso>
     public Task ChardevSendBreakAsync(ChardevSendBreakArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ChardevSendBreakArguments>("chardev-send-break", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ChardevSendBreakArguments>("chardev-send-break", arguments, QapiJson.Write<ChardevSendBreakArguments>, false, cancellationToken);
 }

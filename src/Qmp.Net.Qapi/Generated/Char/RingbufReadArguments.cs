@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>ringbuf-read</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RingbufReadArguments
+public sealed partial record RingbufReadArguments : IQapiJson<RingbufReadArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -25,4 +25,33 @@ public sealed partial record RingbufReadArguments
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>DataFormat</c>).</summary>
     [JsonPropertyName("format")]
     public DataFormat? Format { get; init; }
+
+    static RingbufReadArguments IQapiJson<RingbufReadArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RingbufReadArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Size = QapiJson.Member(element, "size", QapiJson.ReadInt64),
+            Format = QapiJson.ValueMember<DataFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<RingbufReadArguments>.WriteJson(Utf8JsonWriter writer, RingbufReadArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteInt64(writer, value.Size);
+        if (value.Format is { } m2)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<DataFormat>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>ringbuf-write</c>. Since QEMU 1.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RingbufWriteArguments
+public sealed partial record RingbufWriteArguments : IQapiJson<RingbufWriteArguments>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -25,4 +25,36 @@ public sealed partial record RingbufWriteArguments
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>DataFormat</c>).</summary>
     [JsonPropertyName("format")]
     public DataFormat? Format { get; init; }
+
+    static RingbufWriteArguments IQapiJson<RingbufWriteArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RingbufWriteArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            Data = QapiJson.Member(element, "data", QapiJson.ReadString)!,
+            Format = QapiJson.ValueMember<DataFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<RingbufWriteArguments>.WriteJson(Utf8JsonWriter writer, RingbufWriteArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Data is { } m1)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Format is { } m2)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<DataFormat>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>VSERPORT_CHANGE</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-char.VSERPORT_CHANGE">QEMU's QMP reference</seealso>
-public sealed partial record VserportChangeEvent : QapiEvent, IQapiEvent<VserportChangeEvent>
+public sealed partial record VserportChangeEvent : QapiEvent, IQapiEvent<VserportChangeEvent>, IQapiJson<VserportChangeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>VSERPORT_CHANGE</c>.</summary>
     public static string EventName => "VSERPORT_CHANGE";
@@ -27,4 +27,27 @@ public sealed partial record VserportChangeEvent : QapiEvent, IQapiEvent<Vserpor
     /// <summary>Gets the member <c>open</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("open")]
     public bool Open { get; init; }
+
+    static VserportChangeEvent IQapiJson<VserportChangeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VserportChangeEvent");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Open = QapiJson.Member(element, "open", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<VserportChangeEvent>.WriteJson(Utf8JsonWriter writer, VserportChangeEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("open");
+        QapiJson.WriteBool(writer, value.Open);
+        writer.WriteEndObject();
+    }
 }

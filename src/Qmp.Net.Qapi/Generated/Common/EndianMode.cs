@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>EndianMode</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<EndianMode>))]
-public readonly partial struct EndianMode : IEquatable<EndianMode>, IQapiEnum<EndianMode>
+public readonly partial record struct EndianMode : IQapiEnum<EndianMode>, IQapiJson<EndianMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct EndianMode : IEquatable<EndianMode>, IQapiEnum<En
     public EndianMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct EndianMode : IEquatable<EndianMode>, IQapiEnum<En
     /// <summary>The value <c>big</c>.</summary>
     public static EndianMode Big => new("big", Known.Big);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(EndianMode left, EndianMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(EndianMode left, EndianMode right) => !left.Equals(right);
-
     static EndianMode IQapiEnum<EndianMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(EndianMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static EndianMode IQapiJson<EndianMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<EndianMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is EndianMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<EndianMode>.WriteJson(Utf8JsonWriter writer, EndianMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

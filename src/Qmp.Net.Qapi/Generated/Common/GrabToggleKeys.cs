@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GrabToggleKeys</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GrabToggleKeys>))]
-public readonly partial struct GrabToggleKeys : IEquatable<GrabToggleKeys>, IQapiEnum<GrabToggleKeys>
+public readonly partial record struct GrabToggleKeys : IQapiEnum<GrabToggleKeys>, IQapiJson<GrabToggleKeys>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct GrabToggleKeys : IEquatable<GrabToggleKeys>, IQap
     public GrabToggleKeys(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct GrabToggleKeys : IEquatable<GrabToggleKeys>, IQap
     /// <summary>The value <c>ctrl-scrolllock</c>.</summary>
     public static GrabToggleKeys CtrlScrolllock => new("ctrl-scrolllock", Known.CtrlScrolllock);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GrabToggleKeys left, GrabToggleKeys right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GrabToggleKeys left, GrabToggleKeys right) => !left.Equals(right);
-
     static GrabToggleKeys IQapiEnum<GrabToggleKeys>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GrabToggleKeys other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GrabToggleKeys IQapiJson<GrabToggleKeys>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GrabToggleKeys>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GrabToggleKeys other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GrabToggleKeys>.WriteJson(Utf8JsonWriter writer, GrabToggleKeys value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

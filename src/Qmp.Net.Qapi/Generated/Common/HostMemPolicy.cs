@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HostMemPolicy</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HostMemPolicy>))]
-public readonly partial struct HostMemPolicy : IEquatable<HostMemPolicy>, IQapiEnum<HostMemPolicy>
+public readonly partial record struct HostMemPolicy : IQapiEnum<HostMemPolicy>, IQapiJson<HostMemPolicy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct HostMemPolicy : IEquatable<HostMemPolicy>, IQapiE
     public HostMemPolicy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct HostMemPolicy : IEquatable<HostMemPolicy>, IQapiE
     /// <summary>The value <c>interleave</c>.</summary>
     public static HostMemPolicy Interleave => new("interleave", Known.Interleave);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(HostMemPolicy left, HostMemPolicy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(HostMemPolicy left, HostMemPolicy right) => !left.Equals(right);
-
     static HostMemPolicy IQapiEnum<HostMemPolicy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(HostMemPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static HostMemPolicy IQapiJson<HostMemPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HostMemPolicy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is HostMemPolicy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<HostMemPolicy>.WriteJson(Utf8JsonWriter writer, HostMemPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>HumanReadableText</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record HumanReadableText
+public sealed partial record HumanReadableText : IQapiJson<HumanReadableText>
 {
     /// <summary>Gets the member <c>human-readable-text</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("human-readable-text")]
     public string HumanReadableTextValue { get; init; } = "";
+
+    static HumanReadableText IQapiJson<HumanReadableText>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HumanReadableText");
+        return new()
+        {
+            HumanReadableTextValue = QapiJson.Member(element, "human-readable-text", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<HumanReadableText>.WriteJson(Utf8JsonWriter writer, HumanReadableText value)
+    {
+        writer.WriteStartObject();
+        if (value.HumanReadableTextValue is { } m0)
+        {
+            writer.WritePropertyName("human-readable-text");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>IoOperationType</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<IoOperationType>))]
-public readonly partial struct IoOperationType : IEquatable<IoOperationType>, IQapiEnum<IoOperationType>
+public readonly partial record struct IoOperationType : IQapiEnum<IoOperationType>, IQapiJson<IoOperationType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct IoOperationType : IEquatable<IoOperationType>, IQ
     public IoOperationType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct IoOperationType : IEquatable<IoOperationType>, IQ
     /// <summary>The value <c>write</c>.</summary>
     public static IoOperationType Write => new("write", Known.Write);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(IoOperationType left, IoOperationType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(IoOperationType left, IoOperationType right) => !left.Equals(right);
-
     static IoOperationType IQapiEnum<IoOperationType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(IoOperationType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static IoOperationType IQapiJson<IoOperationType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<IoOperationType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is IoOperationType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<IoOperationType>.WriteJson(Utf8JsonWriter writer, IoOperationType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

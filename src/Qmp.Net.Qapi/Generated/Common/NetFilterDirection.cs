@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetFilterDirection</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetFilterDirection>))]
-public readonly partial struct NetFilterDirection : IEquatable<NetFilterDirection>, IQapiEnum<NetFilterDirection>
+public readonly partial record struct NetFilterDirection : IQapiEnum<NetFilterDirection>, IQapiJson<NetFilterDirection>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NetFilterDirection : IEquatable<NetFilterDirectio
     public NetFilterDirection(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct NetFilterDirection : IEquatable<NetFilterDirectio
     /// <summary>The value <c>tx</c>.</summary>
     public static NetFilterDirection Tx => new("tx", Known.Tx);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NetFilterDirection left, NetFilterDirection right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NetFilterDirection left, NetFilterDirection right) => !left.Equals(right);
-
     static NetFilterDirection IQapiEnum<NetFilterDirection>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NetFilterDirection other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NetFilterDirection IQapiJson<NetFilterDirection>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetFilterDirection>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NetFilterDirection other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NetFilterDirection>.WriteJson(Utf8JsonWriter writer, NetFilterDirection value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

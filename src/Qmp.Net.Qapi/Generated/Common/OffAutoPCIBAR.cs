@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OffAutoPCIBAR</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OffAutoPCIBAR>))]
-public readonly partial struct OffAutoPCIBAR : IEquatable<OffAutoPCIBAR>, IQapiEnum<OffAutoPCIBAR>
+public readonly partial record struct OffAutoPCIBAR : IQapiEnum<OffAutoPCIBAR>, IQapiJson<OffAutoPCIBAR>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct OffAutoPCIBAR : IEquatable<OffAutoPCIBAR>, IQapiE
     public OffAutoPCIBAR(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -93,28 +93,11 @@ public readonly partial struct OffAutoPCIBAR : IEquatable<OffAutoPCIBAR>, IQapiE
     /// <summary>The value <c>bar5</c>.</summary>
     public static OffAutoPCIBAR Bar5 => new("bar5", Known.Bar5);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(OffAutoPCIBAR left, OffAutoPCIBAR right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(OffAutoPCIBAR left, OffAutoPCIBAR right) => !left.Equals(right);
-
     static OffAutoPCIBAR IQapiEnum<OffAutoPCIBAR>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(OffAutoPCIBAR other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static OffAutoPCIBAR IQapiJson<OffAutoPCIBAR>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OffAutoPCIBAR>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is OffAutoPCIBAR other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<OffAutoPCIBAR>.WriteJson(Utf8JsonWriter writer, OffAutoPCIBAR value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OnOffAuto</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OnOffAuto>))]
-public readonly partial struct OnOffAuto : IEquatable<OnOffAuto>, IQapiEnum<OnOffAuto>
+public readonly partial record struct OnOffAuto : IQapiEnum<OnOffAuto>, IQapiJson<OnOffAuto>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct OnOffAuto : IEquatable<OnOffAuto>, IQapiEnum<OnOf
     public OnOffAuto(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct OnOffAuto : IEquatable<OnOffAuto>, IQapiEnum<OnOf
     /// <summary>The value <c>off</c>.</summary>
     public static OnOffAuto Off => new("off", Known.Off);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(OnOffAuto left, OnOffAuto right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(OnOffAuto left, OnOffAuto right) => !left.Equals(right);
-
     static OnOffAuto IQapiEnum<OnOffAuto>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(OnOffAuto other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static OnOffAuto IQapiJson<OnOffAuto>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OnOffAuto>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is OnOffAuto other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<OnOffAuto>.WriteJson(Utf8JsonWriter writer, OnOffAuto value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

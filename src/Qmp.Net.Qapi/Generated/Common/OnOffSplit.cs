@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>OnOffSplit</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<OnOffSplit>))]
-public readonly partial struct OnOffSplit : IEquatable<OnOffSplit>, IQapiEnum<OnOffSplit>
+public readonly partial record struct OnOffSplit : IQapiEnum<OnOffSplit>, IQapiJson<OnOffSplit>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct OnOffSplit : IEquatable<OnOffSplit>, IQapiEnum<On
     public OnOffSplit(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct OnOffSplit : IEquatable<OnOffSplit>, IQapiEnum<On
     /// <summary>The value <c>split</c>.</summary>
     public static OnOffSplit Split => new("split", Known.Split);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(OnOffSplit left, OnOffSplit right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(OnOffSplit left, OnOffSplit right) => !left.Equals(right);
-
     static OnOffSplit IQapiEnum<OnOffSplit>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(OnOffSplit other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static OnOffSplit IQapiJson<OnOffSplit>.ReadJson(JsonElement element) => QapiJson.ReadEnum<OnOffSplit>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is OnOffSplit other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<OnOffSplit>.WriteJson(Utf8JsonWriter writer, OnOffSplit value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

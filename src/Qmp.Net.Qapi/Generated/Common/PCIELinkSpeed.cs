@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PCIELinkSpeed</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PCIELinkSpeed>))]
-public readonly partial struct PCIELinkSpeed : IEquatable<PCIELinkSpeed>, IQapiEnum<PCIELinkSpeed>
+public readonly partial record struct PCIELinkSpeed : IQapiEnum<PCIELinkSpeed>, IQapiJson<PCIELinkSpeed>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct PCIELinkSpeed : IEquatable<PCIELinkSpeed>, IQapiE
     public PCIELinkSpeed(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct PCIELinkSpeed : IEquatable<PCIELinkSpeed>, IQapiE
     /// <summary>The value <c>64</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
     public static PCIELinkSpeed _64 => new("64", Known._64);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(PCIELinkSpeed left, PCIELinkSpeed right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(PCIELinkSpeed left, PCIELinkSpeed right) => !left.Equals(right);
-
     static PCIELinkSpeed IQapiEnum<PCIELinkSpeed>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(PCIELinkSpeed other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static PCIELinkSpeed IQapiJson<PCIELinkSpeed>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PCIELinkSpeed>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is PCIELinkSpeed other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<PCIELinkSpeed>.WriteJson(Utf8JsonWriter writer, PCIELinkSpeed value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PCIELinkWidth</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PCIELinkWidth>))]
-public readonly partial struct PCIELinkWidth : IEquatable<PCIELinkWidth>, IQapiEnum<PCIELinkWidth>
+public readonly partial record struct PCIELinkWidth : IQapiEnum<PCIELinkWidth>, IQapiJson<PCIELinkWidth>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct PCIELinkWidth : IEquatable<PCIELinkWidth>, IQapiE
     public PCIELinkWidth(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct PCIELinkWidth : IEquatable<PCIELinkWidth>, IQapiE
     /// <summary>The value <c>32</c>.</summary>
     public static PCIELinkWidth _32 => new("32", Known._32);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(PCIELinkWidth left, PCIELinkWidth right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(PCIELinkWidth left, PCIELinkWidth right) => !left.Equals(right);
-
     static PCIELinkWidth IQapiEnum<PCIELinkWidth>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(PCIELinkWidth other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static PCIELinkWidth IQapiJson<PCIELinkWidth>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PCIELinkWidth>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is PCIELinkWidth other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<PCIELinkWidth>.WriteJson(Utf8JsonWriter writer, PCIELinkWidth value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

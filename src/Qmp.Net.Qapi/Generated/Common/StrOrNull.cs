@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI alternate <c>StrOrNull</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(StrOrNullConverter))]
-public sealed partial record StrOrNull
+[JsonConverter(typeof(QapiConverter<StrOrNull>))]
+public sealed partial record StrOrNull : IQapiJson<StrOrNull>
 {
     /// <summary>Gets the branch <c>s</c> (QAPI type <c>str</c>, a JSON string), or <see langword="null"/> when another branch is set.</summary>
     public string? S { get; init; }
@@ -27,24 +27,19 @@ public sealed partial record StrOrNull
     /// <summary>Converts a value of the <c>s</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator StrOrNull(string value) => new() { S = value };
-}
 
-internal sealed class StrOrNullConverter : JsonConverter<StrOrNull>
-{
-    public override bool HandleNull => true;
-
-    public override StrOrNull? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static StrOrNull IQapiJson<StrOrNull>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.Null => StrOrNull.Null,
-        JsonTokenType.String => new StrOrNull { S = QapiJson.Read<string>(ref reader) },
-        _ => throw new JsonException("No branch of StrOrNull takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.Null => StrOrNull.Null,
+        JsonValueKind.String => new StrOrNull { S = QapiJson.ReadString(element) },
+        _ => throw new JsonException("No branch of StrOrNull takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, StrOrNull value, JsonSerializerOptions options)
+    static void IQapiJson<StrOrNull>.WriteJson(Utf8JsonWriter writer, StrOrNull value)
     {
         if (value.S is { } sValue)
         {
-            QapiJson.Write<string>(writer, sValue);
+            QapiJson.WriteString(writer, sValue);
         }
         else if (value.IsNull)
         {
@@ -55,4 +50,6 @@ internal sealed class StrOrNullConverter : JsonConverter<StrOrNull>
             throw new JsonException("No branch of StrOrNull is set.");
         }
     }
+
+    static bool IQapiJson<StrOrNull>.ReadsNull => true;
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CompatPolicy</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CompatPolicy
+public sealed partial record CompatPolicy : IQapiJson<CompatPolicy>
 {
     /// <summary>Gets the member <c>deprecated-input</c> (optional, QAPI type <c>CompatPolicyInput</c>).</summary>
     [JsonPropertyName("deprecated-input")]
@@ -29,4 +29,42 @@ public sealed partial record CompatPolicy
     /// <summary>Gets the member <c>unstable-output</c> (optional, QAPI type <c>CompatPolicyOutput</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("unstable-output")]
     public CompatPolicyOutput? UnstableOutput { get; init; }
+
+    static CompatPolicy IQapiJson<CompatPolicy>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CompatPolicy");
+        return new()
+        {
+            DeprecatedInput = QapiJson.ValueMember<CompatPolicyInput>(element, "deprecated-input"),
+            DeprecatedOutput = QapiJson.ValueMember<CompatPolicyOutput>(element, "deprecated-output"),
+            UnstableInput = QapiJson.ValueMember<CompatPolicyInput>(element, "unstable-input"),
+            UnstableOutput = QapiJson.ValueMember<CompatPolicyOutput>(element, "unstable-output"),
+        };
+    }
+
+    static void IQapiJson<CompatPolicy>.WriteJson(Utf8JsonWriter writer, CompatPolicy value)
+    {
+        writer.WriteStartObject();
+        if (value.DeprecatedInput is { } m0)
+        {
+            writer.WritePropertyName("deprecated-input");
+            QapiJson.Write<CompatPolicyInput>(writer, m0);
+        }
+        if (value.DeprecatedOutput is { } m1)
+        {
+            writer.WritePropertyName("deprecated-output");
+            QapiJson.Write<CompatPolicyOutput>(writer, m1);
+        }
+        if (value.UnstableInput is { } m2)
+        {
+            writer.WritePropertyName("unstable-input");
+            QapiJson.Write<CompatPolicyInput>(writer, m2);
+        }
+        if (value.UnstableOutput is { } m3)
+        {
+            writer.WritePropertyName("unstable-output");
+            QapiJson.Write<CompatPolicyOutput>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

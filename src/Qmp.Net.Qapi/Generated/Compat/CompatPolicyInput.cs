@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CompatPolicyInput</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CompatPolicyInput>))]
-public readonly partial struct CompatPolicyInput : IEquatable<CompatPolicyInput>, IQapiEnum<CompatPolicyInput>
+public readonly partial record struct CompatPolicyInput : IQapiEnum<CompatPolicyInput>, IQapiJson<CompatPolicyInput>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CompatPolicyInput : IEquatable<CompatPolicyInput>
     public CompatPolicyInput(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct CompatPolicyInput : IEquatable<CompatPolicyInput>
     /// <summary>The value <c>crash</c>.</summary>
     public static CompatPolicyInput Crash => new("crash", Known.Crash);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CompatPolicyInput left, CompatPolicyInput right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CompatPolicyInput left, CompatPolicyInput right) => !left.Equals(right);
-
     static CompatPolicyInput IQapiEnum<CompatPolicyInput>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CompatPolicyInput other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CompatPolicyInput IQapiJson<CompatPolicyInput>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CompatPolicyInput>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CompatPolicyInput other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CompatPolicyInput>.WriteJson(Utf8JsonWriter writer, CompatPolicyInput value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CompatPolicyOutput</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CompatPolicyOutput>))]
-public readonly partial struct CompatPolicyOutput : IEquatable<CompatPolicyOutput>, IQapiEnum<CompatPolicyOutput>
+public readonly partial record struct CompatPolicyOutput : IQapiEnum<CompatPolicyOutput>, IQapiJson<CompatPolicyOutput>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CompatPolicyOutput : IEquatable<CompatPolicyOutpu
     public CompatPolicyOutput(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct CompatPolicyOutput : IEquatable<CompatPolicyOutpu
     /// <summary>The value <c>hide</c>.</summary>
     public static CompatPolicyOutput Hide => new("hide", Known.Hide);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CompatPolicyOutput left, CompatPolicyOutput right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CompatPolicyOutput left, CompatPolicyOutput right) => !left.Equals(right);
-
     static CompatPolicyOutput IQapiEnum<CompatPolicyOutput>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CompatPolicyOutput other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CompatPolicyOutput IQapiJson<CompatPolicyOutput>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CompatPolicyOutput>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CompatPolicyOutput other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CompatPolicyOutput>.WriteJson(Utf8JsonWriter writer, CompatPolicyOutput value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CommandInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CommandInfo
+public sealed partial record CommandInfo : IQapiJson<CommandInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string Name { get; init; } = "";
+
+    static CommandInfo IQapiJson<CommandInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CommandInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<CommandInfo>.WriteJson(Utf8JsonWriter writer, CommandInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

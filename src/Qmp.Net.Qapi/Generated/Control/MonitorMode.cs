@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MonitorMode</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MonitorMode>))]
-public readonly partial struct MonitorMode : IEquatable<MonitorMode>, IQapiEnum<MonitorMode>
+public readonly partial record struct MonitorMode : IQapiEnum<MonitorMode>, IQapiJson<MonitorMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MonitorMode : IEquatable<MonitorMode>, IQapiEnum<
     public MonitorMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct MonitorMode : IEquatable<MonitorMode>, IQapiEnum<
     /// <summary>The value <c>control</c>.</summary>
     public static MonitorMode Control => new("control", Known.Control);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MonitorMode left, MonitorMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MonitorMode left, MonitorMode right) => !left.Equals(right);
-
     static MonitorMode IQapiEnum<MonitorMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MonitorMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MonitorMode IQapiJson<MonitorMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MonitorMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MonitorMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MonitorMode>.WriteJson(Utf8JsonWriter writer, MonitorMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

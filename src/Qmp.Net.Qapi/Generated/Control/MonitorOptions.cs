@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MonitorOptions</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MonitorOptions
+public sealed partial record MonitorOptions : IQapiJson<MonitorOptions>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -29,4 +29,42 @@ public sealed partial record MonitorOptions
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
     public string Chardev { get; init; } = "";
+
+    static MonitorOptions IQapiJson<MonitorOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MonitorOptions");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Mode = QapiJson.ValueMember<MonitorMode>(element, "mode"),
+            Pretty = QapiJson.ValueMember(element, "pretty", QapiJson.ReadBool),
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<MonitorOptions>.WriteJson(Utf8JsonWriter writer, MonitorOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Mode is { } m1)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<MonitorMode>(writer, m1);
+        }
+        if (value.Pretty is { } m2)
+        {
+            writer.WritePropertyName("pretty");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Chardev is { } m3)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QMPCapability</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QMPCapability>))]
-public readonly partial struct QMPCapability : IEquatable<QMPCapability>, IQapiEnum<QMPCapability>
+public readonly partial record struct QMPCapability : IQapiEnum<QMPCapability>, IQapiJson<QMPCapability>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QMPCapability : IEquatable<QMPCapability>, IQapiE
     public QMPCapability(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct QMPCapability : IEquatable<QMPCapability>, IQapiE
     /// <summary>The value <c>oob</c>.</summary>
     public static QMPCapability Oob => new("oob", Known.Oob);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QMPCapability left, QMPCapability right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QMPCapability left, QMPCapability right) => !left.Equals(right);
-
     static QMPCapability IQapiEnum<QMPCapability>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QMPCapability other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QMPCapability IQapiJson<QMPCapability>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QMPCapability>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QMPCapability other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QMPCapability>.WriteJson(Utf8JsonWriter writer, QMPCapability value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-control.qmp_capabilities">QEMU's QMP reference</seealso>
     public Task QmpCapabilitiesAsync(QmpCapabilitiesArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<QmpCapabilitiesArguments>("qmp_capabilities", arguments, false, cancellationToken);
+        ExecuteVoidAsync<QmpCapabilitiesArguments>("qmp_capabilities", arguments, QapiJson.Write<QmpCapabilitiesArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-version</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-control.query-version">QEMU's QMP reference</seealso>
     public Task<VersionInfo> QueryVersionAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<VersionInfo>("query-version", false, cancellationToken);
+        ExecuteAsync<VersionInfo>("query-version", QapiJson.Read<VersionInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-commands</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -39,7 +39,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-control.query-commands">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<CommandInfo>> QueryCommandsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<CommandInfo>>("query-commands", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<CommandInfo>>("query-commands", static element => QapiJson.ReadList(element, QapiJson.Read<CommandInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>quit</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>

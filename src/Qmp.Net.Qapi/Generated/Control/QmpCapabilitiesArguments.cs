@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>qmp_capabilities</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QmpCapabilitiesArguments
+public sealed partial record QmpCapabilitiesArguments : IQapiJson<QmpCapabilitiesArguments>
 {
     /// <summary>Gets the member <c>enable</c> (optional, QAPI type <c>[QMPCapability]</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("enable")]
     public IReadOnlyList<QMPCapability>? Enable { get; init; }
+
+    static QmpCapabilitiesArguments IQapiJson<QmpCapabilitiesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QmpCapabilitiesArguments");
+        return new()
+        {
+            Enable = QapiJson.ListMember(element, "enable", QapiJson.Read<QMPCapability>),
+        };
+    }
+
+    static void IQapiJson<QmpCapabilitiesArguments>.WriteJson(Utf8JsonWriter writer, QmpCapabilitiesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Enable is { } m0)
+        {
+            writer.WritePropertyName("enable");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<QMPCapability>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VersionInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VersionInfo
+public sealed partial record VersionInfo : IQapiJson<VersionInfo>
 {
     /// <summary>Gets the member <c>qemu</c> (mandatory, QAPI type <c>VersionTriple</c>).</summary>
     [JsonPropertyName("qemu")]
@@ -21,4 +21,30 @@ public sealed partial record VersionInfo
     /// <summary>Gets the member <c>package</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("package")]
     public string Package { get; init; } = "";
+
+    static VersionInfo IQapiJson<VersionInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VersionInfo");
+        return new()
+        {
+            Qemu = QapiJson.Member<VersionTriple>(element, "qemu")!,
+            Package = QapiJson.Member(element, "package", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<VersionInfo>.WriteJson(Utf8JsonWriter writer, VersionInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Qemu is { } m0)
+        {
+            writer.WritePropertyName("qemu");
+            QapiJson.Write<VersionTriple>(writer, m0);
+        }
+        if (value.Package is { } m1)
+        {
+            writer.WritePropertyName("package");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

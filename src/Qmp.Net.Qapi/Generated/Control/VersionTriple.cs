@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VersionTriple</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VersionTriple
+public sealed partial record VersionTriple : IQapiJson<VersionTriple>
 {
     /// <summary>Gets the member <c>major</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("major")]
@@ -25,4 +25,27 @@ public sealed partial record VersionTriple
     /// <summary>Gets the member <c>micro</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("micro")]
     public long Micro { get; init; }
+
+    static VersionTriple IQapiJson<VersionTriple>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VersionTriple");
+        return new()
+        {
+            Major = QapiJson.Member(element, "major", QapiJson.ReadInt64),
+            Minor = QapiJson.Member(element, "minor", QapiJson.ReadInt64),
+            Micro = QapiJson.Member(element, "micro", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<VersionTriple>.WriteJson(Utf8JsonWriter writer, VersionTriple value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("major");
+        QapiJson.WriteInt64(writer, value.Major);
+        writer.WritePropertyName("minor");
+        QapiJson.WriteInt64(writer, value.Minor);
+        writer.WritePropertyName("micro");
+        QapiJson.WriteInt64(writer, value.Micro);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoAkCipherAlgo</c>. Since QEMU 7.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoAkCipherAlgo>))]
-public readonly partial struct QCryptoAkCipherAlgo : IEquatable<QCryptoAkCipherAlgo>, IQapiEnum<QCryptoAkCipherAlgo>
+public readonly partial record struct QCryptoAkCipherAlgo : IQapiEnum<QCryptoAkCipherAlgo>, IQapiJson<QCryptoAkCipherAlgo>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoAkCipherAlgo : IEquatable<QCryptoAkCipherA
     public QCryptoAkCipherAlgo(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct QCryptoAkCipherAlgo : IEquatable<QCryptoAkCipherA
     /// <summary>The value <c>rsa</c>.</summary>
     public static QCryptoAkCipherAlgo Rsa => new("rsa", Known.Rsa);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoAkCipherAlgo left, QCryptoAkCipherAlgo right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoAkCipherAlgo left, QCryptoAkCipherAlgo right) => !left.Equals(right);
-
     static QCryptoAkCipherAlgo IQapiEnum<QCryptoAkCipherAlgo>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoAkCipherAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoAkCipherAlgo IQapiJson<QCryptoAkCipherAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoAkCipherAlgo>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoAkCipherAlgo other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoAkCipherAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoAkCipherAlgorithm</c>. Since QEMU 7.1. In QEMU 7.2 only (not in 10.0). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoAkCipherAlgorithm>))]
-public readonly partial struct QCryptoAkCipherAlgorithm : IEquatable<QCryptoAkCipherAlgorithm>, IQapiEnum<QCryptoAkCipherAlgorithm>
+public readonly partial record struct QCryptoAkCipherAlgorithm : IQapiEnum<QCryptoAkCipherAlgorithm>, IQapiJson<QCryptoAkCipherAlgorithm>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoAkCipherAlgorithm : IEquatable<QCryptoAkCi
     public QCryptoAkCipherAlgorithm(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct QCryptoAkCipherAlgorithm : IEquatable<QCryptoAkCi
     /// <summary>The value <c>rsa</c>.</summary>
     public static QCryptoAkCipherAlgorithm Rsa => new("rsa", Known.Rsa);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoAkCipherAlgorithm left, QCryptoAkCipherAlgorithm right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoAkCipherAlgorithm left, QCryptoAkCipherAlgorithm right) => !left.Equals(right);
-
     static QCryptoAkCipherAlgorithm IQapiEnum<QCryptoAkCipherAlgorithm>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoAkCipherAlgorithm other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoAkCipherAlgorithm IQapiJson<QCryptoAkCipherAlgorithm>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoAkCipherAlgorithm>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoAkCipherAlgorithm other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoAkCipherAlgorithm>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherAlgorithm value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

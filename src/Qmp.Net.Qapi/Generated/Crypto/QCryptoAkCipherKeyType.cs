@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoAkCipherKeyType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoAkCipherKeyType>))]
-public readonly partial struct QCryptoAkCipherKeyType : IEquatable<QCryptoAkCipherKeyType>, IQapiEnum<QCryptoAkCipherKeyType>
+public readonly partial record struct QCryptoAkCipherKeyType : IQapiEnum<QCryptoAkCipherKeyType>, IQapiJson<QCryptoAkCipherKeyType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoAkCipherKeyType : IEquatable<QCryptoAkCiph
     public QCryptoAkCipherKeyType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoAkCipherKeyType : IEquatable<QCryptoAkCiph
     /// <summary>The value <c>private</c>.</summary>
     public static QCryptoAkCipherKeyType Private => new("private", Known.Private);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoAkCipherKeyType left, QCryptoAkCipherKeyType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoAkCipherKeyType left, QCryptoAkCipherKeyType right) => !left.Equals(right);
-
     static QCryptoAkCipherKeyType IQapiEnum<QCryptoAkCipherKeyType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoAkCipherKeyType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoAkCipherKeyType IQapiJson<QCryptoAkCipherKeyType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoAkCipherKeyType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoAkCipherKeyType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoAkCipherKeyType>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherKeyType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>QCryptoAkCipherOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. A union by <c>alg</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(QCryptoAkCipherOptionsConverter))]
-public partial record QCryptoAkCipherOptions
+[JsonConverter(typeof(QapiConverter<QCryptoAkCipherOptions>))]
+public partial record QCryptoAkCipherOptions : IQapiJson<QCryptoAkCipherOptions>
 {
     /// <summary>Gets the member <c>alg</c> (mandatory, QAPI type <c>QCryptoAkCipherAlgo</c>).  Its type differs between versions (<c>QCryptoAkCipherAlgorithm</c>): this is the newest.</summary>
     [JsonPropertyName("alg")]
@@ -23,6 +23,55 @@ public partial record QCryptoAkCipherOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static QCryptoAkCipherOptions IQapiJson<QCryptoAkCipherOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoAkCipherOptions");
+        return QapiJson.Tag(element, "alg") switch
+        {
+            "rsa" => new RsaBranch
+            {
+                Alg = QapiJson.Member<QCryptoAkCipherAlgo>(element, "alg"),
+                HashAlg = QapiJson.Member<QCryptoHashAlgo>(element, "hash-alg"),
+                PaddingAlg = QapiJson.Member<QCryptoRSAPaddingAlgo>(element, "padding-alg"),
+            },
+            _ => new QCryptoAkCipherOptions
+            {
+                Alg = QapiJson.Member<QCryptoAkCipherAlgo>(element, "alg"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<QCryptoAkCipherOptions>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Alg.Value.Length > 0)
+        {
+            writer.WritePropertyName("alg");
+            QapiJson.Write<QCryptoAkCipherAlgo>(writer, value.Alg);
+        }
+        switch (value)
+        {
+            case RsaBranch branch0:
+                if (branch0.HashAlg.Value.Length > 0)
+                {
+                    writer.WritePropertyName("hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, branch0.HashAlg);
+                }
+                if (branch0.PaddingAlg.Value.Length > 0)
+                {
+                    writer.WritePropertyName("padding-alg");
+                    QapiJson.Write<QCryptoRSAPaddingAlgo>(writer, branch0.PaddingAlg);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["alg"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>rsa</c> (<c>alg</c> = <c>rsa</c>, members of <c>QCryptoAkCipherOptionsRSA</c>).</summary>
     public sealed partial record RsaBranch : QCryptoAkCipherOptions
@@ -39,37 +88,5 @@ public partial record QCryptoAkCipherOptions
         [JsonPropertyName("padding-alg")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public QCryptoRSAPaddingAlgo PaddingAlg { get; init; }
-    }
-}
-
-internal sealed class QCryptoAkCipherOptionsConverter : JsonConverter<QCryptoAkCipherOptions>
-{
-    public override QCryptoAkCipherOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "alg") switch
-        {
-            "rsa" => QapiJson.Read<QCryptoAkCipherOptions.RsaBranch>(element),
-            _ => new QCryptoAkCipherOptions
-            {
-                Alg = QapiJson.Member<QCryptoAkCipherAlgo>(element, "alg"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, QCryptoAkCipherOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case QCryptoAkCipherOptions.RsaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<QCryptoAkCipherAlgo>(writer, "alg", value.Alg);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["alg"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoAkCipherOptionsRSA</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoAkCipherOptionsRSA
+public sealed partial record QCryptoAkCipherOptionsRSA : IQapiJson<QCryptoAkCipherOptionsRSA>
 {
     /// <summary>Gets the member <c>hash-alg</c> (mandatory, QAPI type <c>QCryptoHashAlgo</c>).</summary>
     [JsonPropertyName("hash-alg")]
@@ -23,4 +23,30 @@ public sealed partial record QCryptoAkCipherOptionsRSA
     [JsonPropertyName("padding-alg")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoRSAPaddingAlgo PaddingAlg { get; init; }
+
+    static QCryptoAkCipherOptionsRSA IQapiJson<QCryptoAkCipherOptionsRSA>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoAkCipherOptionsRSA");
+        return new()
+        {
+            HashAlg = QapiJson.Member<QCryptoHashAlgo>(element, "hash-alg"),
+            PaddingAlg = QapiJson.Member<QCryptoRSAPaddingAlgo>(element, "padding-alg"),
+        };
+    }
+
+    static void IQapiJson<QCryptoAkCipherOptionsRSA>.WriteJson(Utf8JsonWriter writer, QCryptoAkCipherOptionsRSA value)
+    {
+        writer.WriteStartObject();
+        if (value.HashAlg.Value.Length > 0)
+        {
+            writer.WritePropertyName("hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, value.HashAlg);
+        }
+        if (value.PaddingAlg.Value.Length > 0)
+        {
+            writer.WritePropertyName("padding-alg");
+            QapiJson.Write<QCryptoRSAPaddingAlgo>(writer, value.PaddingAlg);
+        }
+        writer.WriteEndObject();
+    }
 }

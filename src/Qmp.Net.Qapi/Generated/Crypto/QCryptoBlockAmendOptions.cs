@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>QCryptoBlockAmendOptions</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(QCryptoBlockAmendOptionsConverter))]
-public partial record QCryptoBlockAmendOptions
+[JsonConverter(typeof(QapiConverter<QCryptoBlockAmendOptions>))]
+public partial record QCryptoBlockAmendOptions : IQapiJson<QCryptoBlockAmendOptions>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -23,6 +23,79 @@ public partial record QCryptoBlockAmendOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static QCryptoBlockAmendOptions IQapiJson<QCryptoBlockAmendOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockAmendOptions");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                State = QapiJson.Member<QCryptoBlockLUKSKeyslotState>(element, "state"),
+                NewSecret = QapiJson.Member(element, "new-secret", QapiJson.ReadString),
+                OldSecret = QapiJson.Member(element, "old-secret", QapiJson.ReadString),
+                Keyslot = QapiJson.ValueMember(element, "keyslot", QapiJson.ReadInt64),
+                IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+                Secret = QapiJson.Member(element, "secret", QapiJson.ReadString),
+            },
+            _ => new QCryptoBlockAmendOptions
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockAmendOptions>.WriteJson(Utf8JsonWriter writer, QCryptoBlockAmendOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoBlockFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case LuksBranch branch0:
+                if (branch0.State.Value.Length > 0)
+                {
+                    writer.WritePropertyName("state");
+                    QapiJson.Write<QCryptoBlockLUKSKeyslotState>(writer, branch0.State);
+                }
+                if (branch0.NewSecret is { } b0m1)
+                {
+                    writer.WritePropertyName("new-secret");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                if (branch0.OldSecret is { } b0m2)
+                {
+                    writer.WritePropertyName("old-secret");
+                    QapiJson.WriteString(writer, b0m2);
+                }
+                if (branch0.Keyslot is { } b0m3)
+                {
+                    writer.WritePropertyName("keyslot");
+                    QapiJson.WriteInt64(writer, b0m3);
+                }
+                if (branch0.IterTime is { } b0m4)
+                {
+                    writer.WritePropertyName("iter-time");
+                    QapiJson.WriteInt64(writer, b0m4);
+                }
+                if (branch0.Secret is { } b0m5)
+                {
+                    writer.WritePropertyName("secret");
+                    QapiJson.WriteString(writer, b0m5);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>luks</c> (<c>format</c> = <c>luks</c>, members of <c>QCryptoBlockAmendOptionsLUKS</c>).</summary>
     public sealed partial record LuksBranch : QCryptoBlockAmendOptions
@@ -54,37 +127,5 @@ public partial record QCryptoBlockAmendOptions
         /// <summary>Gets the member <c>secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("secret")]
         public string? Secret { get; init; }
-    }
-}
-
-internal sealed class QCryptoBlockAmendOptionsConverter : JsonConverter<QCryptoBlockAmendOptions>
-{
-    public override QCryptoBlockAmendOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "luks" => QapiJson.Read<QCryptoBlockAmendOptions.LuksBranch>(element),
-            _ => new QCryptoBlockAmendOptions
-            {
-                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, QCryptoBlockAmendOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case QCryptoBlockAmendOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockAmendOptionsLUKS</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockAmendOptionsLUKS
+public sealed partial record QCryptoBlockAmendOptionsLUKS : IQapiJson<QCryptoBlockAmendOptionsLUKS>
 {
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>QCryptoBlockLUKSKeyslotState</c>).</summary>
     [JsonPropertyName("state")]
@@ -38,4 +38,54 @@ public sealed partial record QCryptoBlockAmendOptionsLUKS
     /// <summary>Gets the member <c>secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("secret")]
     public string? Secret { get; init; }
+
+    static QCryptoBlockAmendOptionsLUKS IQapiJson<QCryptoBlockAmendOptionsLUKS>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockAmendOptionsLUKS");
+        return new()
+        {
+            State = QapiJson.Member<QCryptoBlockLUKSKeyslotState>(element, "state"),
+            NewSecret = QapiJson.Member(element, "new-secret", QapiJson.ReadString),
+            OldSecret = QapiJson.Member(element, "old-secret", QapiJson.ReadString),
+            Keyslot = QapiJson.ValueMember(element, "keyslot", QapiJson.ReadInt64),
+            IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+            Secret = QapiJson.Member(element, "secret", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockAmendOptionsLUKS>.WriteJson(Utf8JsonWriter writer, QCryptoBlockAmendOptionsLUKS value)
+    {
+        writer.WriteStartObject();
+        if (value.State.Value.Length > 0)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.Write<QCryptoBlockLUKSKeyslotState>(writer, value.State);
+        }
+        if (value.NewSecret is { } m1)
+        {
+            writer.WritePropertyName("new-secret");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.OldSecret is { } m2)
+        {
+            writer.WritePropertyName("old-secret");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Keyslot is { } m3)
+        {
+            writer.WritePropertyName("keyslot");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.IterTime is { } m4)
+        {
+            writer.WritePropertyName("iter-time");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Secret is { } m5)
+        {
+            writer.WritePropertyName("secret");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

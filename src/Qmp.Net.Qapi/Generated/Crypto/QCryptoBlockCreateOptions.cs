@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>QCryptoBlockCreateOptions</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(QCryptoBlockCreateOptionsConverter))]
-public partial record QCryptoBlockCreateOptions
+[JsonConverter(typeof(QapiConverter<QCryptoBlockCreateOptions>))]
+public partial record QCryptoBlockCreateOptions : IQapiJson<QCryptoBlockCreateOptions>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -23,6 +23,97 @@ public partial record QCryptoBlockCreateOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static QCryptoBlockCreateOptions IQapiJson<QCryptoBlockCreateOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockCreateOptions");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "qcow" => new QcowBranch
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            },
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+                CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+                CipherMode = QapiJson.ValueMember<QCryptoCipherMode>(element, "cipher-mode"),
+                IvgenAlg = QapiJson.ValueMember<QCryptoIVGenAlgo>(element, "ivgen-alg"),
+                IvgenHashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "ivgen-hash-alg"),
+                HashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "hash-alg"),
+                IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+            },
+            _ => new QCryptoBlockCreateOptions
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockCreateOptions>.WriteJson(Utf8JsonWriter writer, QCryptoBlockCreateOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoBlockFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case QcowBranch branch0:
+                if (branch0.KeySecret is { } b0m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            case LuksBranch branch1:
+                if (branch1.KeySecret is { } b1m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                if (branch1.CipherAlg is { } b1m1)
+                {
+                    writer.WritePropertyName("cipher-alg");
+                    QapiJson.Write<QCryptoCipherAlgo>(writer, b1m1);
+                }
+                if (branch1.CipherMode is { } b1m2)
+                {
+                    writer.WritePropertyName("cipher-mode");
+                    QapiJson.Write<QCryptoCipherMode>(writer, b1m2);
+                }
+                if (branch1.IvgenAlg is { } b1m3)
+                {
+                    writer.WritePropertyName("ivgen-alg");
+                    QapiJson.Write<QCryptoIVGenAlgo>(writer, b1m3);
+                }
+                if (branch1.IvgenHashAlg is { } b1m4)
+                {
+                    writer.WritePropertyName("ivgen-hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, b1m4);
+                }
+                if (branch1.HashAlg is { } b1m5)
+                {
+                    writer.WritePropertyName("hash-alg");
+                    QapiJson.Write<QCryptoHashAlgo>(writer, b1m5);
+                }
+                if (branch1.IterTime is { } b1m6)
+                {
+                    writer.WritePropertyName("iter-time");
+                    QapiJson.WriteInt64(writer, b1m6);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>qcow</c> (<c>format</c> = <c>qcow</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
     public sealed partial record QcowBranch : QCryptoBlockCreateOptions
@@ -68,41 +159,5 @@ public partial record QCryptoBlockCreateOptions
         /// <summary>Gets the member <c>iter-time</c> (optional, QAPI type <c>int</c>). Since QEMU 2.8.</summary>
         [JsonPropertyName("iter-time")]
         public long? IterTime { get; init; }
-    }
-}
-
-internal sealed class QCryptoBlockCreateOptionsConverter : JsonConverter<QCryptoBlockCreateOptions>
-{
-    public override QCryptoBlockCreateOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "qcow" => QapiJson.Read<QCryptoBlockCreateOptions.QcowBranch>(element),
-            "luks" => QapiJson.Read<QCryptoBlockCreateOptions.LuksBranch>(element),
-            _ => new QCryptoBlockCreateOptions
-            {
-                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, QCryptoBlockCreateOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case QCryptoBlockCreateOptions.QcowBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case QCryptoBlockCreateOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockCreateOptionsLUKS</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockCreateOptionsLUKS
+public sealed partial record QCryptoBlockCreateOptionsLUKS : IQapiJson<QCryptoBlockCreateOptionsLUKS>
 {
     /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
@@ -41,4 +41,60 @@ public sealed partial record QCryptoBlockCreateOptionsLUKS
     /// <summary>Gets the member <c>iter-time</c> (optional, QAPI type <c>int</c>). Since QEMU 2.8.</summary>
     [JsonPropertyName("iter-time")]
     public long? IterTime { get; init; }
+
+    static QCryptoBlockCreateOptionsLUKS IQapiJson<QCryptoBlockCreateOptionsLUKS>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockCreateOptionsLUKS");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            CipherAlg = QapiJson.ValueMember<QCryptoCipherAlgo>(element, "cipher-alg"),
+            CipherMode = QapiJson.ValueMember<QCryptoCipherMode>(element, "cipher-mode"),
+            IvgenAlg = QapiJson.ValueMember<QCryptoIVGenAlgo>(element, "ivgen-alg"),
+            IvgenHashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "ivgen-hash-alg"),
+            HashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "hash-alg"),
+            IterTime = QapiJson.ValueMember(element, "iter-time", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockCreateOptionsLUKS>.WriteJson(Utf8JsonWriter writer, QCryptoBlockCreateOptionsLUKS value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CipherAlg is { } m1)
+        {
+            writer.WritePropertyName("cipher-alg");
+            QapiJson.Write<QCryptoCipherAlgo>(writer, m1);
+        }
+        if (value.CipherMode is { } m2)
+        {
+            writer.WritePropertyName("cipher-mode");
+            QapiJson.Write<QCryptoCipherMode>(writer, m2);
+        }
+        if (value.IvgenAlg is { } m3)
+        {
+            writer.WritePropertyName("ivgen-alg");
+            QapiJson.Write<QCryptoIVGenAlgo>(writer, m3);
+        }
+        if (value.IvgenHashAlg is { } m4)
+        {
+            writer.WritePropertyName("ivgen-hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, m4);
+        }
+        if (value.HashAlg is { } m5)
+        {
+            writer.WritePropertyName("hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, m5);
+        }
+        if (value.IterTime is { } m6)
+        {
+            writer.WritePropertyName("iter-time");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

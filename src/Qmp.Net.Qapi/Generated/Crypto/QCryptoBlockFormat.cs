@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoBlockFormat</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoBlockFormat>))]
-public readonly partial struct QCryptoBlockFormat : IEquatable<QCryptoBlockFormat>, IQapiEnum<QCryptoBlockFormat>
+public readonly partial record struct QCryptoBlockFormat : IQapiEnum<QCryptoBlockFormat>, IQapiJson<QCryptoBlockFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoBlockFormat : IEquatable<QCryptoBlockForma
     public QCryptoBlockFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoBlockFormat : IEquatable<QCryptoBlockForma
     /// <summary>The value <c>luks</c>.</summary>
     public static QCryptoBlockFormat Luks => new("luks", Known.Luks);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoBlockFormat left, QCryptoBlockFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoBlockFormat left, QCryptoBlockFormat right) => !left.Equals(right);
-
     static QCryptoBlockFormat IQapiEnum<QCryptoBlockFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoBlockFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoBlockFormat IQapiJson<QCryptoBlockFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoBlockFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoBlockFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoBlockFormat>.WriteJson(Utf8JsonWriter writer, QCryptoBlockFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

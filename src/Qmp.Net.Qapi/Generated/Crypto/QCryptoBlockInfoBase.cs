@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockInfoBase</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockInfoBase
+public sealed partial record QCryptoBlockInfoBase : IQapiJson<QCryptoBlockInfoBase>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
+
+    static QCryptoBlockInfoBase IQapiJson<QCryptoBlockInfoBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockInfoBase");
+        return new()
+        {
+            Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockInfoBase>.WriteJson(Utf8JsonWriter writer, QCryptoBlockInfoBase value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoBlockFormat>(writer, value.Format);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockInfoLUKS</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockInfoLUKS
+public sealed partial record QCryptoBlockInfoLUKS : IQapiJson<QCryptoBlockInfoLUKS>
 {
     /// <summary>Gets the member <c>cipher-alg</c> (mandatory, QAPI type <c>QCryptoCipherAlgo</c>).</summary>
     [JsonPropertyName("cipher-alg")]
@@ -57,4 +57,72 @@ public sealed partial record QCryptoBlockInfoLUKS
     /// <summary>Gets the member <c>slots</c> (mandatory, QAPI type <c>[QCryptoBlockInfoLUKSSlot]</c>).</summary>
     [JsonPropertyName("slots")]
     public IReadOnlyList<QCryptoBlockInfoLUKSSlot> Slots { get; init; } = [];
+
+    static QCryptoBlockInfoLUKS IQapiJson<QCryptoBlockInfoLUKS>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockInfoLUKS");
+        return new()
+        {
+            CipherAlg = QapiJson.Member<QCryptoCipherAlgo>(element, "cipher-alg"),
+            CipherMode = QapiJson.Member<QCryptoCipherMode>(element, "cipher-mode"),
+            IvgenAlg = QapiJson.Member<QCryptoIVGenAlgo>(element, "ivgen-alg"),
+            IvgenHashAlg = QapiJson.ValueMember<QCryptoHashAlgo>(element, "ivgen-hash-alg"),
+            HashAlg = QapiJson.Member<QCryptoHashAlgo>(element, "hash-alg"),
+            DetachedHeader = QapiJson.ValueMember(element, "detached-header", QapiJson.ReadBool),
+            PayloadOffset = QapiJson.Member(element, "payload-offset", QapiJson.ReadInt64),
+            MasterKeyIters = QapiJson.Member(element, "master-key-iters", QapiJson.ReadInt64),
+            Uuid = QapiJson.Member(element, "uuid", QapiJson.ReadString) ?? "",
+            Slots = QapiJson.ListMember(element, "slots", QapiJson.Read<QCryptoBlockInfoLUKSSlot>) ?? [],
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockInfoLUKS>.WriteJson(Utf8JsonWriter writer, QCryptoBlockInfoLUKS value)
+    {
+        writer.WriteStartObject();
+        if (value.CipherAlg.Value.Length > 0)
+        {
+            writer.WritePropertyName("cipher-alg");
+            QapiJson.Write<QCryptoCipherAlgo>(writer, value.CipherAlg);
+        }
+        if (value.CipherMode.Value.Length > 0)
+        {
+            writer.WritePropertyName("cipher-mode");
+            QapiJson.Write<QCryptoCipherMode>(writer, value.CipherMode);
+        }
+        if (value.IvgenAlg.Value.Length > 0)
+        {
+            writer.WritePropertyName("ivgen-alg");
+            QapiJson.Write<QCryptoIVGenAlgo>(writer, value.IvgenAlg);
+        }
+        if (value.IvgenHashAlg is { } m3)
+        {
+            writer.WritePropertyName("ivgen-hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, m3);
+        }
+        if (value.HashAlg.Value.Length > 0)
+        {
+            writer.WritePropertyName("hash-alg");
+            QapiJson.Write<QCryptoHashAlgo>(writer, value.HashAlg);
+        }
+        if (value.DetachedHeader is { } m5)
+        {
+            writer.WritePropertyName("detached-header");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WritePropertyName("payload-offset");
+        QapiJson.WriteInt64(writer, value.PayloadOffset);
+        writer.WritePropertyName("master-key-iters");
+        QapiJson.WriteInt64(writer, value.MasterKeyIters);
+        if (value.Uuid is { } m8)
+        {
+            writer.WritePropertyName("uuid");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.Slots is { } m9)
+        {
+            writer.WritePropertyName("slots");
+            QapiJson.WriteList(writer, m9, QapiJson.Write<QCryptoBlockInfoLUKSSlot>);
+        }
+        writer.WriteEndObject();
+    }
 }

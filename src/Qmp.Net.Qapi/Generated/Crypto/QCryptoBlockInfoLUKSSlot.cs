@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockInfoLUKSSlot</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockInfoLUKSSlot
+public sealed partial record QCryptoBlockInfoLUKSSlot : IQapiJson<QCryptoBlockInfoLUKSSlot>
 {
     /// <summary>Gets the member <c>active</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("active")]
@@ -29,4 +29,36 @@ public sealed partial record QCryptoBlockInfoLUKSSlot
     /// <summary>Gets the member <c>key-offset</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("key-offset")]
     public long KeyOffset { get; init; }
+
+    static QCryptoBlockInfoLUKSSlot IQapiJson<QCryptoBlockInfoLUKSSlot>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockInfoLUKSSlot");
+        return new()
+        {
+            Active = QapiJson.Member(element, "active", QapiJson.ReadBool),
+            Iters = QapiJson.ValueMember(element, "iters", QapiJson.ReadInt64),
+            Stripes = QapiJson.ValueMember(element, "stripes", QapiJson.ReadInt64),
+            KeyOffset = QapiJson.Member(element, "key-offset", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockInfoLUKSSlot>.WriteJson(Utf8JsonWriter writer, QCryptoBlockInfoLUKSSlot value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("active");
+        QapiJson.WriteBool(writer, value.Active);
+        if (value.Iters is { } m1)
+        {
+            writer.WritePropertyName("iters");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Stripes is { } m2)
+        {
+            writer.WritePropertyName("stripes");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WritePropertyName("key-offset");
+        QapiJson.WriteInt64(writer, value.KeyOffset);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoBlockLUKSKeyslotState</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoBlockLUKSKeyslotState>))]
-public readonly partial struct QCryptoBlockLUKSKeyslotState : IEquatable<QCryptoBlockLUKSKeyslotState>, IQapiEnum<QCryptoBlockLUKSKeyslotState>
+public readonly partial record struct QCryptoBlockLUKSKeyslotState : IQapiEnum<QCryptoBlockLUKSKeyslotState>, IQapiJson<QCryptoBlockLUKSKeyslotState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoBlockLUKSKeyslotState : IEquatable<QCrypto
     public QCryptoBlockLUKSKeyslotState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoBlockLUKSKeyslotState : IEquatable<QCrypto
     /// <summary>The value <c>inactive</c>.</summary>
     public static QCryptoBlockLUKSKeyslotState Inactive => new("inactive", Known.Inactive);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoBlockLUKSKeyslotState left, QCryptoBlockLUKSKeyslotState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoBlockLUKSKeyslotState left, QCryptoBlockLUKSKeyslotState right) => !left.Equals(right);
-
     static QCryptoBlockLUKSKeyslotState IQapiEnum<QCryptoBlockLUKSKeyslotState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoBlockLUKSKeyslotState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoBlockLUKSKeyslotState IQapiJson<QCryptoBlockLUKSKeyslotState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoBlockLUKSKeyslotState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoBlockLUKSKeyslotState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoBlockLUKSKeyslotState>.WriteJson(Utf8JsonWriter writer, QCryptoBlockLUKSKeyslotState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

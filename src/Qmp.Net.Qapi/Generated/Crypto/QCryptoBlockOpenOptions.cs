@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>QCryptoBlockOpenOptions</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. A union by <c>format</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(QCryptoBlockOpenOptionsConverter))]
-public partial record QCryptoBlockOpenOptions
+[JsonConverter(typeof(QapiConverter<QCryptoBlockOpenOptions>))]
+public partial record QCryptoBlockOpenOptions : IQapiJson<QCryptoBlockOpenOptions>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -23,6 +23,61 @@ public partial record QCryptoBlockOpenOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static QCryptoBlockOpenOptions IQapiJson<QCryptoBlockOpenOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockOpenOptions");
+        return QapiJson.Tag(element, "format") switch
+        {
+            "qcow" => new QcowBranch
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            },
+            "luks" => new LuksBranch
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+            },
+            _ => new QCryptoBlockOpenOptions
+            {
+                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockOpenOptions>.WriteJson(Utf8JsonWriter writer, QCryptoBlockOpenOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoBlockFormat>(writer, value.Format);
+        }
+        switch (value)
+        {
+            case QcowBranch branch0:
+                if (branch0.KeySecret is { } b0m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            case LuksBranch branch1:
+                if (branch1.KeySecret is { } b1m0)
+                {
+                    writer.WritePropertyName("key-secret");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>qcow</c> (<c>format</c> = <c>qcow</c>, members of <c>QCryptoBlockOptionsQCow</c>).</summary>
     public sealed partial record QcowBranch : QCryptoBlockOpenOptions
@@ -44,41 +99,5 @@ public partial record QCryptoBlockOpenOptions
         /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("key-secret")]
         public string? KeySecret { get; init; }
-    }
-}
-
-internal sealed class QCryptoBlockOpenOptionsConverter : JsonConverter<QCryptoBlockOpenOptions>
-{
-    public override QCryptoBlockOpenOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "format") switch
-        {
-            "qcow" => QapiJson.Read<QCryptoBlockOpenOptions.QcowBranch>(element),
-            "luks" => QapiJson.Read<QCryptoBlockOpenOptions.LuksBranch>(element),
-            _ => new QCryptoBlockOpenOptions
-            {
-                Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, QCryptoBlockOpenOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case QCryptoBlockOpenOptions.QcowBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case QCryptoBlockOpenOptions.LuksBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<QCryptoBlockFormat>(writer, "format", value.Format);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["format"]);
-        writer.WriteEndObject();
     }
 }

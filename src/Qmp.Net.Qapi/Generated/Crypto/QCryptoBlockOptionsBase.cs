@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockOptionsBase</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockOptionsBase
+public sealed partial record QCryptoBlockOptionsBase : IQapiJson<QCryptoBlockOptionsBase>
 {
     /// <summary>Gets the member <c>format</c> (mandatory, QAPI type <c>QCryptoBlockFormat</c>).</summary>
     [JsonPropertyName("format")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptoBlockFormat Format { get; init; }
+
+    static QCryptoBlockOptionsBase IQapiJson<QCryptoBlockOptionsBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockOptionsBase");
+        return new()
+        {
+            Format = QapiJson.Member<QCryptoBlockFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockOptionsBase>.WriteJson(Utf8JsonWriter writer, QCryptoBlockOptionsBase value)
+    {
+        writer.WriteStartObject();
+        if (value.Format.Value.Length > 0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoBlockFormat>(writer, value.Format);
+        }
+        writer.WriteEndObject();
+    }
 }

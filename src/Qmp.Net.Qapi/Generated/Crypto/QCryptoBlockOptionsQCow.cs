@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptoBlockOptionsQCow</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QCryptoBlockOptionsQCow
+public sealed partial record QCryptoBlockOptionsQCow : IQapiJson<QCryptoBlockOptionsQCow>
 {
     /// <summary>Gets the member <c>key-secret</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("key-secret")]
     public string? KeySecret { get; init; }
+
+    static QCryptoBlockOptionsQCow IQapiJson<QCryptoBlockOptionsQCow>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptoBlockOptionsQCow");
+        return new()
+        {
+            KeySecret = QapiJson.Member(element, "key-secret", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<QCryptoBlockOptionsQCow>.WriteJson(Utf8JsonWriter writer, QCryptoBlockOptionsQCow value)
+    {
+        writer.WriteStartObject();
+        if (value.KeySecret is { } m0)
+        {
+            writer.WritePropertyName("key-secret");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoCipherAlgo</c>. Named <c>QCryptoCipherAlgorithm</c> in QEMU 7.2. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoCipherAlgo>))]
-public readonly partial struct QCryptoCipherAlgo : IEquatable<QCryptoCipherAlgo>, IQapiEnum<QCryptoCipherAlgo>
+public readonly partial record struct QCryptoCipherAlgo : IQapiEnum<QCryptoCipherAlgo>, IQapiJson<QCryptoCipherAlgo>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoCipherAlgo : IEquatable<QCryptoCipherAlgo>
     public QCryptoCipherAlgo(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -123,28 +123,11 @@ public readonly partial struct QCryptoCipherAlgo : IEquatable<QCryptoCipherAlgo>
     /// <summary>The value <c>sm4</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
     public static QCryptoCipherAlgo Sm4 => new("sm4", Known.Sm4);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoCipherAlgo left, QCryptoCipherAlgo right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoCipherAlgo left, QCryptoCipherAlgo right) => !left.Equals(right);
-
     static QCryptoCipherAlgo IQapiEnum<QCryptoCipherAlgo>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoCipherAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoCipherAlgo IQapiJson<QCryptoCipherAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoCipherAlgo>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoCipherAlgo other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoCipherAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoCipherAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoCipherMode</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoCipherMode>))]
-public readonly partial struct QCryptoCipherMode : IEquatable<QCryptoCipherMode>, IQapiEnum<QCryptoCipherMode>
+public readonly partial record struct QCryptoCipherMode : IQapiEnum<QCryptoCipherMode>, IQapiJson<QCryptoCipherMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoCipherMode : IEquatable<QCryptoCipherMode>
     public QCryptoCipherMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct QCryptoCipherMode : IEquatable<QCryptoCipherMode>
     /// <summary>The value <c>ctr</c>. Since QEMU 2.8.</summary>
     public static QCryptoCipherMode Ctr => new("ctr", Known.Ctr);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoCipherMode left, QCryptoCipherMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoCipherMode left, QCryptoCipherMode right) => !left.Equals(right);
-
     static QCryptoCipherMode IQapiEnum<QCryptoCipherMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoCipherMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoCipherMode IQapiJson<QCryptoCipherMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoCipherMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoCipherMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoCipherMode>.WriteJson(Utf8JsonWriter writer, QCryptoCipherMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoHashAlgo</c>. Named <c>QCryptoHashAlgorithm</c> in QEMU 7.2. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoHashAlgo>))]
-public readonly partial struct QCryptoHashAlgo : IEquatable<QCryptoHashAlgo>, IQapiEnum<QCryptoHashAlgo>
+public readonly partial record struct QCryptoHashAlgo : IQapiEnum<QCryptoHashAlgo>, IQapiJson<QCryptoHashAlgo>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoHashAlgo : IEquatable<QCryptoHashAlgo>, IQ
     public QCryptoHashAlgo(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -93,28 +93,11 @@ public readonly partial struct QCryptoHashAlgo : IEquatable<QCryptoHashAlgo>, IQ
     /// <summary>The value <c>sm3</c>. Since QEMU 9.2.0. In QEMU 10.0 only (not in 7.2).</summary>
     public static QCryptoHashAlgo Sm3 => new("sm3", Known.Sm3);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoHashAlgo left, QCryptoHashAlgo right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoHashAlgo left, QCryptoHashAlgo right) => !left.Equals(right);
-
     static QCryptoHashAlgo IQapiEnum<QCryptoHashAlgo>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoHashAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoHashAlgo IQapiJson<QCryptoHashAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoHashAlgo>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoHashAlgo other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoHashAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoHashAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoIVGenAlgo</c>. Named <c>QCryptoIVGenAlgorithm</c> in QEMU 7.2. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoIVGenAlgo>))]
-public readonly partial struct QCryptoIVGenAlgo : IEquatable<QCryptoIVGenAlgo>, IQapiEnum<QCryptoIVGenAlgo>
+public readonly partial record struct QCryptoIVGenAlgo : IQapiEnum<QCryptoIVGenAlgo>, IQapiJson<QCryptoIVGenAlgo>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoIVGenAlgo : IEquatable<QCryptoIVGenAlgo>, 
     public QCryptoIVGenAlgo(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct QCryptoIVGenAlgo : IEquatable<QCryptoIVGenAlgo>, 
     /// <summary>The value <c>essiv</c>.</summary>
     public static QCryptoIVGenAlgo Essiv => new("essiv", Known.Essiv);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoIVGenAlgo left, QCryptoIVGenAlgo right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoIVGenAlgo left, QCryptoIVGenAlgo right) => !left.Equals(right);
-
     static QCryptoIVGenAlgo IQapiEnum<QCryptoIVGenAlgo>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoIVGenAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoIVGenAlgo IQapiJson<QCryptoIVGenAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoIVGenAlgo>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoIVGenAlgo other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoIVGenAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoIVGenAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

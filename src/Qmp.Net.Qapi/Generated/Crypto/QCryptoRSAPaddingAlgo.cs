@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoRSAPaddingAlgo</c>. Since QEMU 7.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoRSAPaddingAlgo>))]
-public readonly partial struct QCryptoRSAPaddingAlgo : IEquatable<QCryptoRSAPaddingAlgo>, IQapiEnum<QCryptoRSAPaddingAlgo>
+public readonly partial record struct QCryptoRSAPaddingAlgo : IQapiEnum<QCryptoRSAPaddingAlgo>, IQapiJson<QCryptoRSAPaddingAlgo>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoRSAPaddingAlgo : IEquatable<QCryptoRSAPadd
     public QCryptoRSAPaddingAlgo(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoRSAPaddingAlgo : IEquatable<QCryptoRSAPadd
     /// <summary>The value <c>pkcs1</c>.</summary>
     public static QCryptoRSAPaddingAlgo Pkcs1 => new("pkcs1", Known.Pkcs1);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoRSAPaddingAlgo left, QCryptoRSAPaddingAlgo right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoRSAPaddingAlgo left, QCryptoRSAPaddingAlgo right) => !left.Equals(right);
-
     static QCryptoRSAPaddingAlgo IQapiEnum<QCryptoRSAPaddingAlgo>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoRSAPaddingAlgo other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoRSAPaddingAlgo IQapiJson<QCryptoRSAPaddingAlgo>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoRSAPaddingAlgo>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoRSAPaddingAlgo other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoRSAPaddingAlgo>.WriteJson(Utf8JsonWriter writer, QCryptoRSAPaddingAlgo value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

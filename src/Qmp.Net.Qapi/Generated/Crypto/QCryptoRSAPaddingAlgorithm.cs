@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoRSAPaddingAlgorithm</c>. Since QEMU 7.1. In QEMU 7.2 only (not in 10.0). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoRSAPaddingAlgorithm>))]
-public readonly partial struct QCryptoRSAPaddingAlgorithm : IEquatable<QCryptoRSAPaddingAlgorithm>, IQapiEnum<QCryptoRSAPaddingAlgorithm>
+public readonly partial record struct QCryptoRSAPaddingAlgorithm : IQapiEnum<QCryptoRSAPaddingAlgorithm>, IQapiJson<QCryptoRSAPaddingAlgorithm>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoRSAPaddingAlgorithm : IEquatable<QCryptoRS
     public QCryptoRSAPaddingAlgorithm(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoRSAPaddingAlgorithm : IEquatable<QCryptoRS
     /// <summary>The value <c>pkcs1</c>.</summary>
     public static QCryptoRSAPaddingAlgorithm Pkcs1 => new("pkcs1", Known.Pkcs1);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoRSAPaddingAlgorithm left, QCryptoRSAPaddingAlgorithm right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoRSAPaddingAlgorithm left, QCryptoRSAPaddingAlgorithm right) => !left.Equals(right);
-
     static QCryptoRSAPaddingAlgorithm IQapiEnum<QCryptoRSAPaddingAlgorithm>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoRSAPaddingAlgorithm other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoRSAPaddingAlgorithm IQapiJson<QCryptoRSAPaddingAlgorithm>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoRSAPaddingAlgorithm>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoRSAPaddingAlgorithm other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoRSAPaddingAlgorithm>.WriteJson(Utf8JsonWriter writer, QCryptoRSAPaddingAlgorithm value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoSecretFormat</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoSecretFormat>))]
-public readonly partial struct QCryptoSecretFormat : IEquatable<QCryptoSecretFormat>, IQapiEnum<QCryptoSecretFormat>
+public readonly partial record struct QCryptoSecretFormat : IQapiEnum<QCryptoSecretFormat>, IQapiJson<QCryptoSecretFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoSecretFormat : IEquatable<QCryptoSecretFor
     public QCryptoSecretFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoSecretFormat : IEquatable<QCryptoSecretFor
     /// <summary>The value <c>base64</c>.</summary>
     public static QCryptoSecretFormat Base64 => new("base64", Known.Base64);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoSecretFormat left, QCryptoSecretFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoSecretFormat left, QCryptoSecretFormat right) => !left.Equals(right);
-
     static QCryptoSecretFormat IQapiEnum<QCryptoSecretFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoSecretFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoSecretFormat IQapiJson<QCryptoSecretFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoSecretFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoSecretFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoSecretFormat>.WriteJson(Utf8JsonWriter writer, QCryptoSecretFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptoTLSCredsEndpoint</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptoTLSCredsEndpoint>))]
-public readonly partial struct QCryptoTLSCredsEndpoint : IEquatable<QCryptoTLSCredsEndpoint>, IQapiEnum<QCryptoTLSCredsEndpoint>
+public readonly partial record struct QCryptoTLSCredsEndpoint : IQapiEnum<QCryptoTLSCredsEndpoint>, IQapiJson<QCryptoTLSCredsEndpoint>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptoTLSCredsEndpoint : IEquatable<QCryptoTLSCr
     public QCryptoTLSCredsEndpoint(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptoTLSCredsEndpoint : IEquatable<QCryptoTLSCr
     /// <summary>The value <c>server</c>.</summary>
     public static QCryptoTLSCredsEndpoint Server => new("server", Known.Server);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptoTLSCredsEndpoint left, QCryptoTLSCredsEndpoint right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptoTLSCredsEndpoint left, QCryptoTLSCredsEndpoint right) => !left.Equals(right);
-
     static QCryptoTLSCredsEndpoint IQapiEnum<QCryptoTLSCredsEndpoint>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptoTLSCredsEndpoint other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptoTLSCredsEndpoint IQapiJson<QCryptoTLSCredsEndpoint>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptoTLSCredsEndpoint>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptoTLSCredsEndpoint other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptoTLSCredsEndpoint>.WriteJson(Utf8JsonWriter writer, QCryptoTLSCredsEndpoint value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

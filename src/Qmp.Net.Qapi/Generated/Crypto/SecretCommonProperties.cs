@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SecretCommonProperties</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SecretCommonProperties
+public sealed partial record SecretCommonProperties : IQapiJson<SecretCommonProperties>
 {
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QCryptoSecretFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -30,4 +30,42 @@ public sealed partial record SecretCommonProperties
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
     [JsonPropertyName("loaded")]
     public bool? Loaded { get; init; }
+
+    static SecretCommonProperties IQapiJson<SecretCommonProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SecretCommonProperties");
+        return new()
+        {
+            Format = QapiJson.ValueMember<QCryptoSecretFormat>(element, "format"),
+            Keyid = QapiJson.Member(element, "keyid", QapiJson.ReadString),
+            Iv = QapiJson.Member(element, "iv", QapiJson.ReadString),
+            Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SecretCommonProperties>.WriteJson(Utf8JsonWriter writer, SecretCommonProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Format is { } m0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoSecretFormat>(writer, m0);
+        }
+        if (value.Keyid is { } m1)
+        {
+            writer.WritePropertyName("keyid");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Iv is { } m2)
+        {
+            writer.WritePropertyName("iv");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Loaded is { } m3)
+        {
+            writer.WritePropertyName("loaded");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

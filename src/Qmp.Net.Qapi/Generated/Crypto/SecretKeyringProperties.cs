@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SecretKeyringProperties</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SECRET_KEYRING</c>.</summary>
-public sealed partial record SecretKeyringProperties
+public sealed partial record SecretKeyringProperties : IQapiJson<SecretKeyringProperties>
 {
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QCryptoSecretFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -34,4 +34,45 @@ public sealed partial record SecretKeyringProperties
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
     [JsonPropertyName("loaded")]
     public bool? Loaded { get; init; }
+
+    static SecretKeyringProperties IQapiJson<SecretKeyringProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SecretKeyringProperties");
+        return new()
+        {
+            Format = QapiJson.ValueMember<QCryptoSecretFormat>(element, "format"),
+            Keyid = QapiJson.Member(element, "keyid", QapiJson.ReadString),
+            Iv = QapiJson.Member(element, "iv", QapiJson.ReadString),
+            Serial = QapiJson.Member(element, "serial", QapiJson.ReadInt32),
+            Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SecretKeyringProperties>.WriteJson(Utf8JsonWriter writer, SecretKeyringProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Format is { } m0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoSecretFormat>(writer, m0);
+        }
+        if (value.Keyid is { } m1)
+        {
+            writer.WritePropertyName("keyid");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Iv is { } m2)
+        {
+            writer.WritePropertyName("iv");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WritePropertyName("serial");
+        QapiJson.WriteInt32(writer, value.Serial);
+        if (value.Loaded is { } m4)
+        {
+            writer.WritePropertyName("loaded");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SecretProperties</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SecretProperties
+public sealed partial record SecretProperties : IQapiJson<SecretProperties>
 {
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>QCryptoSecretFormat</c>).</summary>
     [JsonPropertyName("format")]
@@ -38,4 +38,54 @@ public sealed partial record SecretProperties
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
     [JsonPropertyName("loaded")]
     public bool? Loaded { get; init; }
+
+    static SecretProperties IQapiJson<SecretProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SecretProperties");
+        return new()
+        {
+            Format = QapiJson.ValueMember<QCryptoSecretFormat>(element, "format"),
+            Keyid = QapiJson.Member(element, "keyid", QapiJson.ReadString),
+            Iv = QapiJson.Member(element, "iv", QapiJson.ReadString),
+            Data = QapiJson.Member(element, "data", QapiJson.ReadString),
+            File = QapiJson.Member(element, "file", QapiJson.ReadString),
+            Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SecretProperties>.WriteJson(Utf8JsonWriter writer, SecretProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Format is { } m0)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<QCryptoSecretFormat>(writer, m0);
+        }
+        if (value.Keyid is { } m1)
+        {
+            writer.WritePropertyName("keyid");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Iv is { } m2)
+        {
+            writer.WritePropertyName("iv");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Data is { } m3)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.File is { } m4)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Loaded is { } m5)
+        {
+            writer.WritePropertyName("loaded");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TlsCredsAnonProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TlsCredsAnonProperties
+public sealed partial record TlsCredsAnonProperties : IQapiJson<TlsCredsAnonProperties>
 {
     /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("verify-peer")]
@@ -34,4 +34,48 @@ public sealed partial record TlsCredsAnonProperties
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
     [JsonPropertyName("loaded")]
     public bool? Loaded { get; init; }
+
+    static TlsCredsAnonProperties IQapiJson<TlsCredsAnonProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TlsCredsAnonProperties");
+        return new()
+        {
+            VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+            Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+            Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+            Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+            Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<TlsCredsAnonProperties>.WriteJson(Utf8JsonWriter writer, TlsCredsAnonProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.VerifyPeer is { } m0)
+        {
+            writer.WritePropertyName("verify-peer");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.Dir is { } m1)
+        {
+            writer.WritePropertyName("dir");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Endpoint is { } m2)
+        {
+            writer.WritePropertyName("endpoint");
+            QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, m2);
+        }
+        if (value.Priority is { } m3)
+        {
+            writer.WritePropertyName("priority");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Loaded is { } m4)
+        {
+            writer.WritePropertyName("loaded");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

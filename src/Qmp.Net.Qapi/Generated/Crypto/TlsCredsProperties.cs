@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TlsCredsProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TlsCredsProperties
+public sealed partial record TlsCredsProperties : IQapiJson<TlsCredsProperties>
 {
     /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("verify-peer")]
@@ -29,4 +29,42 @@ public sealed partial record TlsCredsProperties
     /// <summary>Gets the member <c>priority</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("priority")]
     public string? Priority { get; init; }
+
+    static TlsCredsProperties IQapiJson<TlsCredsProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TlsCredsProperties");
+        return new()
+        {
+            VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+            Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+            Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+            Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<TlsCredsProperties>.WriteJson(Utf8JsonWriter writer, TlsCredsProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.VerifyPeer is { } m0)
+        {
+            writer.WritePropertyName("verify-peer");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.Dir is { } m1)
+        {
+            writer.WritePropertyName("dir");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Endpoint is { } m2)
+        {
+            writer.WritePropertyName("endpoint");
+            QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, m2);
+        }
+        if (value.Priority is { } m3)
+        {
+            writer.WritePropertyName("priority");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

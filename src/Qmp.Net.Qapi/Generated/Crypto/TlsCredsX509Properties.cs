@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TlsCredsX509Properties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TlsCredsX509Properties
+public sealed partial record TlsCredsX509Properties : IQapiJson<TlsCredsX509Properties>
 {
     /// <summary>Gets the member <c>verify-peer</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("verify-peer")]
@@ -42,4 +42,60 @@ public sealed partial record TlsCredsX509Properties
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
     [JsonPropertyName("loaded")]
     public bool? Loaded { get; init; }
+
+    static TlsCredsX509Properties IQapiJson<TlsCredsX509Properties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TlsCredsX509Properties");
+        return new()
+        {
+            VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+            Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+            Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+            Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+            SanityCheck = QapiJson.ValueMember(element, "sanity-check", QapiJson.ReadBool),
+            Passwordid = QapiJson.Member(element, "passwordid", QapiJson.ReadString),
+            Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<TlsCredsX509Properties>.WriteJson(Utf8JsonWriter writer, TlsCredsX509Properties value)
+    {
+        writer.WriteStartObject();
+        if (value.VerifyPeer is { } m0)
+        {
+            writer.WritePropertyName("verify-peer");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.Dir is { } m1)
+        {
+            writer.WritePropertyName("dir");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Endpoint is { } m2)
+        {
+            writer.WritePropertyName("endpoint");
+            QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, m2);
+        }
+        if (value.Priority is { } m3)
+        {
+            writer.WritePropertyName("priority");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.SanityCheck is { } m4)
+        {
+            writer.WritePropertyName("sanity-check");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.Passwordid is { } m5)
+        {
+            writer.WritePropertyName("passwordid");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Loaded is { } m6)
+        {
+            writer.WritePropertyName("loaded");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptodevBackendAlgoType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptodevBackendAlgoType>))]
-public readonly partial struct QCryptodevBackendAlgoType : IEquatable<QCryptodevBackendAlgoType>, IQapiEnum<QCryptodevBackendAlgoType>
+public readonly partial record struct QCryptodevBackendAlgoType : IQapiEnum<QCryptodevBackendAlgoType>, IQapiJson<QCryptodevBackendAlgoType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptodevBackendAlgoType : IEquatable<QCryptodev
     public QCryptodevBackendAlgoType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct QCryptodevBackendAlgoType : IEquatable<QCryptodev
     /// <summary>The value <c>asym</c>.</summary>
     public static QCryptodevBackendAlgoType Asym => new("asym", Known.Asym);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptodevBackendAlgoType left, QCryptodevBackendAlgoType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptodevBackendAlgoType left, QCryptodevBackendAlgoType right) => !left.Equals(right);
-
     static QCryptodevBackendAlgoType IQapiEnum<QCryptodevBackendAlgoType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptodevBackendAlgoType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptodevBackendAlgoType IQapiJson<QCryptodevBackendAlgoType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptodevBackendAlgoType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptodevBackendAlgoType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptodevBackendAlgoType>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendAlgoType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

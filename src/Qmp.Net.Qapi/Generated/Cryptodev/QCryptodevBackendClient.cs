@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptodevBackendClient</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record QCryptodevBackendClient
+public sealed partial record QCryptodevBackendClient : IQapiJson<QCryptodevBackendClient>
 {
     /// <summary>Gets the member <c>queue</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("queue")]
@@ -22,4 +22,27 @@ public sealed partial record QCryptodevBackendClient
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QCryptodevBackendType Type { get; init; }
+
+    static QCryptodevBackendClient IQapiJson<QCryptodevBackendClient>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptodevBackendClient");
+        return new()
+        {
+            Queue = QapiJson.Member(element, "queue", QapiJson.ReadUInt32),
+            Type = QapiJson.Member<QCryptodevBackendType>(element, "type"),
+        };
+    }
+
+    static void IQapiJson<QCryptodevBackendClient>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendClient value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("queue");
+        QapiJson.WriteUInt32(writer, value.Queue);
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<QCryptodevBackendType>(writer, value.Type);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptodevBackendServiceType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptodevBackendServiceType>))]
-public readonly partial struct QCryptodevBackendServiceType : IEquatable<QCryptodevBackendServiceType>, IQapiEnum<QCryptodevBackendServiceType>
+public readonly partial record struct QCryptodevBackendServiceType : IQapiEnum<QCryptodevBackendServiceType>, IQapiJson<QCryptodevBackendServiceType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptodevBackendServiceType : IEquatable<QCrypto
     public QCryptodevBackendServiceType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct QCryptodevBackendServiceType : IEquatable<QCrypto
     /// <summary>The value <c>akcipher</c>.</summary>
     public static QCryptodevBackendServiceType Akcipher => new("akcipher", Known.Akcipher);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptodevBackendServiceType left, QCryptodevBackendServiceType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptodevBackendServiceType left, QCryptodevBackendServiceType right) => !left.Equals(right);
-
     static QCryptodevBackendServiceType IQapiEnum<QCryptodevBackendServiceType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptodevBackendServiceType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptodevBackendServiceType IQapiJson<QCryptodevBackendServiceType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptodevBackendServiceType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptodevBackendServiceType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptodevBackendServiceType>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendServiceType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QCryptodevBackendType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QCryptodevBackendType>))]
-public readonly partial struct QCryptodevBackendType : IEquatable<QCryptodevBackendType>, IQapiEnum<QCryptodevBackendType>
+public readonly partial record struct QCryptodevBackendType : IQapiEnum<QCryptodevBackendType>, IQapiJson<QCryptodevBackendType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QCryptodevBackendType : IEquatable<QCryptodevBack
     public QCryptodevBackendType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct QCryptodevBackendType : IEquatable<QCryptodevBack
     /// <summary>The value <c>lkcf</c>.</summary>
     public static QCryptodevBackendType Lkcf => new("lkcf", Known.Lkcf);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QCryptodevBackendType left, QCryptodevBackendType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QCryptodevBackendType left, QCryptodevBackendType right) => !left.Equals(right);
-
     static QCryptodevBackendType IQapiEnum<QCryptodevBackendType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QCryptodevBackendType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QCryptodevBackendType IQapiJson<QCryptodevBackendType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QCryptodevBackendType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QCryptodevBackendType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QCryptodevBackendType>.WriteJson(Utf8JsonWriter writer, QCryptodevBackendType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

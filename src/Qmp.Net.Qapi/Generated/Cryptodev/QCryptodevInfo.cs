@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QCryptodevInfo</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record QCryptodevInfo
+public sealed partial record QCryptodevInfo : IQapiJson<QCryptodevInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -25,4 +25,36 @@ public sealed partial record QCryptodevInfo
     /// <summary>Gets the member <c>client</c> (mandatory, QAPI type <c>[QCryptodevBackendClient]</c>).</summary>
     [JsonPropertyName("client")]
     public IReadOnlyList<QCryptodevBackendClient> Client { get; init; } = [];
+
+    static QCryptodevInfo IQapiJson<QCryptodevInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QCryptodevInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Service = QapiJson.ListMember(element, "service", QapiJson.Read<QCryptodevBackendServiceType>) ?? [],
+            Client = QapiJson.ListMember(element, "client", QapiJson.Read<QCryptodevBackendClient>) ?? [],
+        };
+    }
+
+    static void IQapiJson<QCryptodevInfo>.WriteJson(Utf8JsonWriter writer, QCryptodevInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Service is { } m1)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<QCryptodevBackendServiceType>);
+        }
+        if (value.Client is { } m2)
+        {
+            writer.WritePropertyName("client");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<QCryptodevBackendClient>);
+        }
+        writer.WriteEndObject();
+    }
 }

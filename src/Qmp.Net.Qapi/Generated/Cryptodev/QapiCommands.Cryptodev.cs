@@ -20,5 +20,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cryptodev.query-cryptodev">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<QCryptodevInfo>> QueryCryptodevAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<QCryptodevInfo>>("query-cryptodev", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<QCryptodevInfo>>("query-cryptodev", static element => QapiJson.ReadList(element, QapiJson.Read<QCryptodevInfo>), false, cancellationToken);
 }

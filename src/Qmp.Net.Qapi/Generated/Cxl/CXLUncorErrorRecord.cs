@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CXLUncorErrorRecord</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CXLUncorErrorRecord
+public sealed partial record CXLUncorErrorRecord : IQapiJson<CXLUncorErrorRecord>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CxlUncorErrorType</c>).</summary>
     [JsonPropertyName("type")]
@@ -22,4 +22,30 @@ public sealed partial record CXLUncorErrorRecord
     /// <summary>Gets the member <c>header</c> (mandatory, QAPI type <c>[uint32]</c>).</summary>
     [JsonPropertyName("header")]
     public required IReadOnlyList<uint> Header { get; init; }
+
+    static CXLUncorErrorRecord IQapiJson<CXLUncorErrorRecord>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CXLUncorErrorRecord");
+        return new()
+        {
+            Type = QapiJson.Member<CxlUncorErrorType>(element, "type"),
+            Header = QapiJson.ListMember(element, "header", QapiJson.ReadUInt32)!,
+        };
+    }
+
+    static void IQapiJson<CXLUncorErrorRecord>.WriteJson(Utf8JsonWriter writer, CXLUncorErrorRecord value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<CxlUncorErrorType>(writer, value.Type);
+        }
+        if (value.Header is { } m1)
+        {
+            writer.WritePropertyName("header");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt32);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-add-dynamic-capacity</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlAddDynamicCapacityArguments
+public sealed partial record CxlAddDynamicCapacityArguments : IQapiJson<CxlAddDynamicCapacityArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -38,4 +38,48 @@ public sealed partial record CxlAddDynamicCapacityArguments
     /// <summary>Gets the member <c>extents</c> (mandatory, QAPI type <c>[CxlDynamicCapacityExtent]</c>).</summary>
     [JsonPropertyName("extents")]
     public required IReadOnlyList<CxlDynamicCapacityExtent> Extents { get; init; }
+
+    static CxlAddDynamicCapacityArguments IQapiJson<CxlAddDynamicCapacityArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlAddDynamicCapacityArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            HostId = QapiJson.Member(element, "host-id", QapiJson.ReadUInt16),
+            SelectionPolicy = QapiJson.Member<CxlExtentSelectionPolicy>(element, "selection-policy"),
+            Region = QapiJson.Member(element, "region", QapiJson.ReadByte),
+            Tag = QapiJson.Member(element, "tag", QapiJson.ReadString),
+            Extents = QapiJson.ListMember(element, "extents", QapiJson.Read<CxlDynamicCapacityExtent>)!,
+        };
+    }
+
+    static void IQapiJson<CxlAddDynamicCapacityArguments>.WriteJson(Utf8JsonWriter writer, CxlAddDynamicCapacityArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("host-id");
+        QapiJson.WriteUInt16(writer, value.HostId);
+        if (value.SelectionPolicy.Value.Length > 0)
+        {
+            writer.WritePropertyName("selection-policy");
+            QapiJson.Write<CxlExtentSelectionPolicy>(writer, value.SelectionPolicy);
+        }
+        writer.WritePropertyName("region");
+        QapiJson.WriteByte(writer, value.Region);
+        if (value.Tag is { } m4)
+        {
+            writer.WritePropertyName("tag");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Extents is { } m5)
+        {
+            writer.WritePropertyName("extents");
+            QapiJson.WriteList(writer, m5, QapiJson.Write<CxlDynamicCapacityExtent>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlCorErrorType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlCorErrorType>))]
-public readonly partial struct CxlCorErrorType : IEquatable<CxlCorErrorType>, IQapiEnum<CxlCorErrorType>
+public readonly partial record struct CxlCorErrorType : IQapiEnum<CxlCorErrorType>, IQapiJson<CxlCorErrorType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CxlCorErrorType : IEquatable<CxlCorErrorType>, IQ
     public CxlCorErrorType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct CxlCorErrorType : IEquatable<CxlCorErrorType>, IQ
     /// <summary>The value <c>physical</c>.</summary>
     public static CxlCorErrorType Physical => new("physical", Known.Physical);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CxlCorErrorType left, CxlCorErrorType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CxlCorErrorType left, CxlCorErrorType right) => !left.Equals(right);
-
     static CxlCorErrorType IQapiEnum<CxlCorErrorType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CxlCorErrorType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CxlCorErrorType IQapiJson<CxlCorErrorType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlCorErrorType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CxlCorErrorType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CxlCorErrorType>.WriteJson(Utf8JsonWriter writer, CxlCorErrorType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

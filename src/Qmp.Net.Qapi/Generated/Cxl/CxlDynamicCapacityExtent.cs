@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CxlDynamicCapacityExtent</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlDynamicCapacityExtent
+public sealed partial record CxlDynamicCapacityExtent : IQapiJson<CxlDynamicCapacityExtent>
 {
     /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("offset")]
@@ -21,4 +21,24 @@ public sealed partial record CxlDynamicCapacityExtent
     /// <summary>Gets the member <c>len</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("len")]
     public required ulong Len { get; init; }
+
+    static CxlDynamicCapacityExtent IQapiJson<CxlDynamicCapacityExtent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlDynamicCapacityExtent");
+        return new()
+        {
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadUInt64),
+            Len = QapiJson.Member(element, "len", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<CxlDynamicCapacityExtent>.WriteJson(Utf8JsonWriter writer, CxlDynamicCapacityExtent value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("offset");
+        QapiJson.WriteUInt64(writer, value.Offset);
+        writer.WritePropertyName("len");
+        QapiJson.WriteUInt64(writer, value.Len);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlEventLog</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlEventLog>))]
-public readonly partial struct CxlEventLog : IEquatable<CxlEventLog>, IQapiEnum<CxlEventLog>
+public readonly partial record struct CxlEventLog : IQapiEnum<CxlEventLog>, IQapiJson<CxlEventLog>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CxlEventLog : IEquatable<CxlEventLog>, IQapiEnum<
     public CxlEventLog(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct CxlEventLog : IEquatable<CxlEventLog>, IQapiEnum<
     /// <summary>The value <c>fatal</c>.</summary>
     public static CxlEventLog Fatal => new("fatal", Known.Fatal);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CxlEventLog left, CxlEventLog right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CxlEventLog left, CxlEventLog right) => !left.Equals(right);
-
     static CxlEventLog IQapiEnum<CxlEventLog>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CxlEventLog other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CxlEventLog IQapiJson<CxlEventLog>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlEventLog>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CxlEventLog other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CxlEventLog>.WriteJson(Utf8JsonWriter writer, CxlEventLog value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

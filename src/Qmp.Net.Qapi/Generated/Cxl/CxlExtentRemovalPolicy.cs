@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlExtentRemovalPolicy</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlExtentRemovalPolicy>))]
-public readonly partial struct CxlExtentRemovalPolicy : IEquatable<CxlExtentRemovalPolicy>, IQapiEnum<CxlExtentRemovalPolicy>
+public readonly partial record struct CxlExtentRemovalPolicy : IQapiEnum<CxlExtentRemovalPolicy>, IQapiJson<CxlExtentRemovalPolicy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CxlExtentRemovalPolicy : IEquatable<CxlExtentRemo
     public CxlExtentRemovalPolicy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct CxlExtentRemovalPolicy : IEquatable<CxlExtentRemo
     /// <summary>The value <c>prescriptive</c>.</summary>
     public static CxlExtentRemovalPolicy Prescriptive => new("prescriptive", Known.Prescriptive);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CxlExtentRemovalPolicy left, CxlExtentRemovalPolicy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CxlExtentRemovalPolicy left, CxlExtentRemovalPolicy right) => !left.Equals(right);
-
     static CxlExtentRemovalPolicy IQapiEnum<CxlExtentRemovalPolicy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CxlExtentRemovalPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CxlExtentRemovalPolicy IQapiJson<CxlExtentRemovalPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlExtentRemovalPolicy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CxlExtentRemovalPolicy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CxlExtentRemovalPolicy>.WriteJson(Utf8JsonWriter writer, CxlExtentRemovalPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlExtentSelectionPolicy</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlExtentSelectionPolicy>))]
-public readonly partial struct CxlExtentSelectionPolicy : IEquatable<CxlExtentSelectionPolicy>, IQapiEnum<CxlExtentSelectionPolicy>
+public readonly partial record struct CxlExtentSelectionPolicy : IQapiEnum<CxlExtentSelectionPolicy>, IQapiJson<CxlExtentSelectionPolicy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CxlExtentSelectionPolicy : IEquatable<CxlExtentSe
     public CxlExtentSelectionPolicy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct CxlExtentSelectionPolicy : IEquatable<CxlExtentSe
     /// <summary>The value <c>enable-shared-access</c>.</summary>
     public static CxlExtentSelectionPolicy EnableSharedAccess => new("enable-shared-access", Known.EnableSharedAccess);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CxlExtentSelectionPolicy left, CxlExtentSelectionPolicy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CxlExtentSelectionPolicy left, CxlExtentSelectionPolicy right) => !left.Equals(right);
-
     static CxlExtentSelectionPolicy IQapiEnum<CxlExtentSelectionPolicy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CxlExtentSelectionPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CxlExtentSelectionPolicy IQapiJson<CxlExtentSelectionPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlExtentSelectionPolicy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CxlExtentSelectionPolicy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CxlExtentSelectionPolicy>.WriteJson(Utf8JsonWriter writer, CxlExtentSelectionPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-correctable-error</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlInjectCorrectableErrorArguments
+public sealed partial record CxlInjectCorrectableErrorArguments : IQapiJson<CxlInjectCorrectableErrorArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -22,4 +22,30 @@ public sealed partial record CxlInjectCorrectableErrorArguments
     [JsonPropertyName("type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public required CxlCorErrorType Type { get; init; }
+
+    static CxlInjectCorrectableErrorArguments IQapiJson<CxlInjectCorrectableErrorArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlInjectCorrectableErrorArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Type = QapiJson.Member<CxlCorErrorType>(element, "type"),
+        };
+    }
+
+    static void IQapiJson<CxlInjectCorrectableErrorArguments>.WriteJson(Utf8JsonWriter writer, CxlInjectCorrectableErrorArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<CxlCorErrorType>(writer, value.Type);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-dram-event</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlInjectDramEventArguments
+public sealed partial record CxlInjectDramEventArguments : IQapiJson<CxlInjectDramEventArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -74,4 +74,93 @@ public sealed partial record CxlInjectDramEventArguments
     /// <summary>Gets the member <c>correction-mask</c> (optional, QAPI type <c>[uint64]</c>).</summary>
     [JsonPropertyName("correction-mask")]
     public IReadOnlyList<ulong>? CorrectionMask { get; init; }
+
+    static CxlInjectDramEventArguments IQapiJson<CxlInjectDramEventArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlInjectDramEventArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Log = QapiJson.Member<CxlEventLog>(element, "log"),
+            Flags = QapiJson.Member(element, "flags", QapiJson.ReadByte),
+            Dpa = QapiJson.Member(element, "dpa", QapiJson.ReadUInt64),
+            Descriptor = QapiJson.Member(element, "descriptor", QapiJson.ReadByte),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadByte),
+            TransactionType = QapiJson.Member(element, "transaction-type", QapiJson.ReadByte),
+            Channel = QapiJson.ValueMember(element, "channel", QapiJson.ReadByte),
+            Rank = QapiJson.ValueMember(element, "rank", QapiJson.ReadByte),
+            NibbleMask = QapiJson.ValueMember(element, "nibble-mask", QapiJson.ReadUInt32),
+            BankGroup = QapiJson.ValueMember(element, "bank-group", QapiJson.ReadByte),
+            Bank = QapiJson.ValueMember(element, "bank", QapiJson.ReadByte),
+            Row = QapiJson.ValueMember(element, "row", QapiJson.ReadUInt32),
+            Column = QapiJson.ValueMember(element, "column", QapiJson.ReadUInt16),
+            CorrectionMask = QapiJson.ListMember(element, "correction-mask", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<CxlInjectDramEventArguments>.WriteJson(Utf8JsonWriter writer, CxlInjectDramEventArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Log.Value.Length > 0)
+        {
+            writer.WritePropertyName("log");
+            QapiJson.Write<CxlEventLog>(writer, value.Log);
+        }
+        writer.WritePropertyName("flags");
+        QapiJson.WriteByte(writer, value.Flags);
+        writer.WritePropertyName("dpa");
+        QapiJson.WriteUInt64(writer, value.Dpa);
+        writer.WritePropertyName("descriptor");
+        QapiJson.WriteByte(writer, value.Descriptor);
+        writer.WritePropertyName("type");
+        QapiJson.WriteByte(writer, value.Type);
+        writer.WritePropertyName("transaction-type");
+        QapiJson.WriteByte(writer, value.TransactionType);
+        if (value.Channel is { } m7)
+        {
+            writer.WritePropertyName("channel");
+            QapiJson.WriteByte(writer, m7);
+        }
+        if (value.Rank is { } m8)
+        {
+            writer.WritePropertyName("rank");
+            QapiJson.WriteByte(writer, m8);
+        }
+        if (value.NibbleMask is { } m9)
+        {
+            writer.WritePropertyName("nibble-mask");
+            QapiJson.WriteUInt32(writer, m9);
+        }
+        if (value.BankGroup is { } m10)
+        {
+            writer.WritePropertyName("bank-group");
+            QapiJson.WriteByte(writer, m10);
+        }
+        if (value.Bank is { } m11)
+        {
+            writer.WritePropertyName("bank");
+            QapiJson.WriteByte(writer, m11);
+        }
+        if (value.Row is { } m12)
+        {
+            writer.WritePropertyName("row");
+            QapiJson.WriteUInt32(writer, m12);
+        }
+        if (value.Column is { } m13)
+        {
+            writer.WritePropertyName("column");
+            QapiJson.WriteUInt16(writer, m13);
+        }
+        if (value.CorrectionMask is { } m14)
+        {
+            writer.WritePropertyName("correction-mask");
+            QapiJson.WriteList(writer, m14, QapiJson.WriteUInt64);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-general-media-event</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlInjectGeneralMediaEventArguments
+public sealed partial record CxlInjectGeneralMediaEventArguments : IQapiJson<CxlInjectGeneralMediaEventArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -58,4 +58,69 @@ public sealed partial record CxlInjectGeneralMediaEventArguments
     /// <summary>Gets the member <c>component-id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("component-id")]
     public string? ComponentId { get; init; }
+
+    static CxlInjectGeneralMediaEventArguments IQapiJson<CxlInjectGeneralMediaEventArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlInjectGeneralMediaEventArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Log = QapiJson.Member<CxlEventLog>(element, "log"),
+            Flags = QapiJson.Member(element, "flags", QapiJson.ReadByte),
+            Dpa = QapiJson.Member(element, "dpa", QapiJson.ReadUInt64),
+            Descriptor = QapiJson.Member(element, "descriptor", QapiJson.ReadByte),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadByte),
+            TransactionType = QapiJson.Member(element, "transaction-type", QapiJson.ReadByte),
+            Channel = QapiJson.ValueMember(element, "channel", QapiJson.ReadByte),
+            Rank = QapiJson.ValueMember(element, "rank", QapiJson.ReadByte),
+            Device = QapiJson.ValueMember(element, "device", QapiJson.ReadUInt32),
+            ComponentId = QapiJson.Member(element, "component-id", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<CxlInjectGeneralMediaEventArguments>.WriteJson(Utf8JsonWriter writer, CxlInjectGeneralMediaEventArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Log.Value.Length > 0)
+        {
+            writer.WritePropertyName("log");
+            QapiJson.Write<CxlEventLog>(writer, value.Log);
+        }
+        writer.WritePropertyName("flags");
+        QapiJson.WriteByte(writer, value.Flags);
+        writer.WritePropertyName("dpa");
+        QapiJson.WriteUInt64(writer, value.Dpa);
+        writer.WritePropertyName("descriptor");
+        QapiJson.WriteByte(writer, value.Descriptor);
+        writer.WritePropertyName("type");
+        QapiJson.WriteByte(writer, value.Type);
+        writer.WritePropertyName("transaction-type");
+        QapiJson.WriteByte(writer, value.TransactionType);
+        if (value.Channel is { } m7)
+        {
+            writer.WritePropertyName("channel");
+            QapiJson.WriteByte(writer, m7);
+        }
+        if (value.Rank is { } m8)
+        {
+            writer.WritePropertyName("rank");
+            QapiJson.WriteByte(writer, m8);
+        }
+        if (value.Device is { } m9)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteUInt32(writer, m9);
+        }
+        if (value.ComponentId is { } m10)
+        {
+            writer.WritePropertyName("component-id");
+            QapiJson.WriteString(writer, m10);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-memory-module-event</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlInjectMemoryModuleEventArguments
+public sealed partial record CxlInjectMemoryModuleEventArguments : IQapiJson<CxlInjectMemoryModuleEventArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -62,4 +62,60 @@ public sealed partial record CxlInjectMemoryModuleEventArguments
     /// <summary>Gets the member <c>corrected-persistent-error-count</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("corrected-persistent-error-count")]
     public required uint CorrectedPersistentErrorCount { get; init; }
+
+    static CxlInjectMemoryModuleEventArguments IQapiJson<CxlInjectMemoryModuleEventArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlInjectMemoryModuleEventArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Log = QapiJson.Member<CxlEventLog>(element, "log"),
+            Flags = QapiJson.Member(element, "flags", QapiJson.ReadByte),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadByte),
+            HealthStatus = QapiJson.Member(element, "health-status", QapiJson.ReadByte),
+            MediaStatus = QapiJson.Member(element, "media-status", QapiJson.ReadByte),
+            AdditionalStatus = QapiJson.Member(element, "additional-status", QapiJson.ReadByte),
+            LifeUsed = QapiJson.Member(element, "life-used", QapiJson.ReadByte),
+            Temperature = QapiJson.Member(element, "temperature", QapiJson.ReadInt16),
+            DirtyShutdownCount = QapiJson.Member(element, "dirty-shutdown-count", QapiJson.ReadUInt32),
+            CorrectedVolatileErrorCount = QapiJson.Member(element, "corrected-volatile-error-count", QapiJson.ReadUInt32),
+            CorrectedPersistentErrorCount = QapiJson.Member(element, "corrected-persistent-error-count", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<CxlInjectMemoryModuleEventArguments>.WriteJson(Utf8JsonWriter writer, CxlInjectMemoryModuleEventArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Log.Value.Length > 0)
+        {
+            writer.WritePropertyName("log");
+            QapiJson.Write<CxlEventLog>(writer, value.Log);
+        }
+        writer.WritePropertyName("flags");
+        QapiJson.WriteByte(writer, value.Flags);
+        writer.WritePropertyName("type");
+        QapiJson.WriteByte(writer, value.Type);
+        writer.WritePropertyName("health-status");
+        QapiJson.WriteByte(writer, value.HealthStatus);
+        writer.WritePropertyName("media-status");
+        QapiJson.WriteByte(writer, value.MediaStatus);
+        writer.WritePropertyName("additional-status");
+        QapiJson.WriteByte(writer, value.AdditionalStatus);
+        writer.WritePropertyName("life-used");
+        QapiJson.WriteByte(writer, value.LifeUsed);
+        writer.WritePropertyName("temperature");
+        QapiJson.WriteInt16(writer, value.Temperature);
+        writer.WritePropertyName("dirty-shutdown-count");
+        QapiJson.WriteUInt32(writer, value.DirtyShutdownCount);
+        writer.WritePropertyName("corrected-volatile-error-count");
+        QapiJson.WriteUInt32(writer, value.CorrectedVolatileErrorCount);
+        writer.WritePropertyName("corrected-persistent-error-count");
+        QapiJson.WriteUInt32(writer, value.CorrectedPersistentErrorCount);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-poison</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlInjectPoisonArguments
+public sealed partial record CxlInjectPoisonArguments : IQapiJson<CxlInjectPoisonArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -25,4 +25,30 @@ public sealed partial record CxlInjectPoisonArguments
     /// <summary>Gets the member <c>length</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("length")]
     public required ulong Length { get; init; }
+
+    static CxlInjectPoisonArguments IQapiJson<CxlInjectPoisonArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlInjectPoisonArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Start = QapiJson.Member(element, "start", QapiJson.ReadUInt64),
+            Length = QapiJson.Member(element, "length", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<CxlInjectPoisonArguments>.WriteJson(Utf8JsonWriter writer, CxlInjectPoisonArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("start");
+        QapiJson.WriteUInt64(writer, value.Start);
+        writer.WritePropertyName("length");
+        QapiJson.WriteUInt64(writer, value.Length);
+        writer.WriteEndObject();
+    }
 }

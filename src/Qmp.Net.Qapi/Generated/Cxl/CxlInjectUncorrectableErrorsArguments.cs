@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-inject-uncorrectable-errors</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlInjectUncorrectableErrorsArguments
+public sealed partial record CxlInjectUncorrectableErrorsArguments : IQapiJson<CxlInjectUncorrectableErrorsArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -21,4 +21,30 @@ public sealed partial record CxlInjectUncorrectableErrorsArguments
     /// <summary>Gets the member <c>errors</c> (mandatory, QAPI type <c>[CXLUncorErrorRecord]</c>).</summary>
     [JsonPropertyName("errors")]
     public required IReadOnlyList<CXLUncorErrorRecord> Errors { get; init; }
+
+    static CxlInjectUncorrectableErrorsArguments IQapiJson<CxlInjectUncorrectableErrorsArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlInjectUncorrectableErrorsArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Errors = QapiJson.ListMember(element, "errors", QapiJson.Read<CXLUncorErrorRecord>)!,
+        };
+    }
+
+    static void IQapiJson<CxlInjectUncorrectableErrorsArguments>.WriteJson(Utf8JsonWriter writer, CxlInjectUncorrectableErrorsArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Errors is { } m1)
+        {
+            writer.WritePropertyName("errors");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<CXLUncorErrorRecord>);
+        }
+        writer.WriteEndObject();
+    }
 }

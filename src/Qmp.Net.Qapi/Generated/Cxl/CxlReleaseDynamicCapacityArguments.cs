@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cxl-release-dynamic-capacity</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CxlReleaseDynamicCapacityArguments
+public sealed partial record CxlReleaseDynamicCapacityArguments : IQapiJson<CxlReleaseDynamicCapacityArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -46,4 +46,60 @@ public sealed partial record CxlReleaseDynamicCapacityArguments
     /// <summary>Gets the member <c>extents</c> (mandatory, QAPI type <c>[CxlDynamicCapacityExtent]</c>).</summary>
     [JsonPropertyName("extents")]
     public required IReadOnlyList<CxlDynamicCapacityExtent> Extents { get; init; }
+
+    static CxlReleaseDynamicCapacityArguments IQapiJson<CxlReleaseDynamicCapacityArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CxlReleaseDynamicCapacityArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            HostId = QapiJson.Member(element, "host-id", QapiJson.ReadUInt16),
+            RemovalPolicy = QapiJson.Member<CxlExtentRemovalPolicy>(element, "removal-policy"),
+            ForcedRemoval = QapiJson.ValueMember(element, "forced-removal", QapiJson.ReadBool),
+            SanitizeOnRelease = QapiJson.ValueMember(element, "sanitize-on-release", QapiJson.ReadBool),
+            Region = QapiJson.Member(element, "region", QapiJson.ReadByte),
+            Tag = QapiJson.Member(element, "tag", QapiJson.ReadString),
+            Extents = QapiJson.ListMember(element, "extents", QapiJson.Read<CxlDynamicCapacityExtent>)!,
+        };
+    }
+
+    static void IQapiJson<CxlReleaseDynamicCapacityArguments>.WriteJson(Utf8JsonWriter writer, CxlReleaseDynamicCapacityArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("host-id");
+        QapiJson.WriteUInt16(writer, value.HostId);
+        if (value.RemovalPolicy.Value.Length > 0)
+        {
+            writer.WritePropertyName("removal-policy");
+            QapiJson.Write<CxlExtentRemovalPolicy>(writer, value.RemovalPolicy);
+        }
+        if (value.ForcedRemoval is { } m3)
+        {
+            writer.WritePropertyName("forced-removal");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.SanitizeOnRelease is { } m4)
+        {
+            writer.WritePropertyName("sanitize-on-release");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WritePropertyName("region");
+        QapiJson.WriteByte(writer, value.Region);
+        if (value.Tag is { } m6)
+        {
+            writer.WritePropertyName("tag");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Extents is { } m7)
+        {
+            writer.WritePropertyName("extents");
+            QapiJson.WriteList(writer, m7, QapiJson.Write<CxlDynamicCapacityExtent>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CxlUncorErrorType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CxlUncorErrorType>))]
-public readonly partial struct CxlUncorErrorType : IEquatable<CxlUncorErrorType>, IQapiEnum<CxlUncorErrorType>
+public readonly partial record struct CxlUncorErrorType : IQapiEnum<CxlUncorErrorType>, IQapiJson<CxlUncorErrorType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CxlUncorErrorType : IEquatable<CxlUncorErrorType>
     public CxlUncorErrorType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -135,28 +135,11 @@ public readonly partial struct CxlUncorErrorType : IEquatable<CxlUncorErrorType>
     /// <summary>The value <c>cxl-ide-rx</c>.</summary>
     public static CxlUncorErrorType CxlIdeRx => new("cxl-ide-rx", Known.CxlIdeRx);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CxlUncorErrorType left, CxlUncorErrorType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CxlUncorErrorType left, CxlUncorErrorType right) => !left.Equals(right);
-
     static CxlUncorErrorType IQapiEnum<CxlUncorErrorType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CxlUncorErrorType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CxlUncorErrorType IQapiJson<CxlUncorErrorType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CxlUncorErrorType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CxlUncorErrorType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CxlUncorErrorType>.WriteJson(Utf8JsonWriter writer, CxlUncorErrorType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

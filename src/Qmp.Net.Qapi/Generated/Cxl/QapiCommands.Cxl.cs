@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-inject-general-media-event">QEMU's QMP reference</seealso>
     public Task CxlInjectGeneralMediaEventAsync(CxlInjectGeneralMediaEventArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlInjectGeneralMediaEventArguments>("cxl-inject-general-media-event", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlInjectGeneralMediaEventArguments>("cxl-inject-general-media-event", arguments, QapiJson.Write<CxlInjectGeneralMediaEventArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-inject-dram-event</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-inject-dram-event">QEMU's QMP reference</seealso>
     public Task CxlInjectDramEventAsync(CxlInjectDramEventArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlInjectDramEventArguments>("cxl-inject-dram-event", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlInjectDramEventArguments>("cxl-inject-dram-event", arguments, QapiJson.Write<CxlInjectDramEventArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-inject-memory-module-event</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-inject-memory-module-event">QEMU's QMP reference</seealso>
     public Task CxlInjectMemoryModuleEventAsync(CxlInjectMemoryModuleEventArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlInjectMemoryModuleEventArguments>("cxl-inject-memory-module-event", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlInjectMemoryModuleEventArguments>("cxl-inject-memory-module-event", arguments, QapiJson.Write<CxlInjectMemoryModuleEventArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-inject-poison</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -51,7 +51,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-inject-poison">QEMU's QMP reference</seealso>
     public Task CxlInjectPoisonAsync(CxlInjectPoisonArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlInjectPoisonArguments>("cxl-inject-poison", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlInjectPoisonArguments>("cxl-inject-poison", arguments, QapiJson.Write<CxlInjectPoisonArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-inject-uncorrectable-errors</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -61,7 +61,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-inject-uncorrectable-errors">QEMU's QMP reference</seealso>
     public Task CxlInjectUncorrectableErrorsAsync(CxlInjectUncorrectableErrorsArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlInjectUncorrectableErrorsArguments>("cxl-inject-uncorrectable-errors", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlInjectUncorrectableErrorsArguments>("cxl-inject-uncorrectable-errors", arguments, QapiJson.Write<CxlInjectUncorrectableErrorsArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-inject-correctable-error</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -71,7 +71,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-inject-correctable-error">QEMU's QMP reference</seealso>
     public Task CxlInjectCorrectableErrorAsync(CxlInjectCorrectableErrorArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlInjectCorrectableErrorArguments>("cxl-inject-correctable-error", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlInjectCorrectableErrorArguments>("cxl-inject-correctable-error", arguments, QapiJson.Write<CxlInjectCorrectableErrorArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-add-dynamic-capacity</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -82,7 +82,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-add-dynamic-capacity">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task CxlAddDynamicCapacityAsync(CxlAddDynamicCapacityArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlAddDynamicCapacityArguments>("cxl-add-dynamic-capacity", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlAddDynamicCapacityArguments>("cxl-add-dynamic-capacity", arguments, QapiJson.Write<CxlAddDynamicCapacityArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cxl-release-dynamic-capacity</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -93,5 +93,5 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-cxl.cxl-release-dynamic-capacity">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task CxlReleaseDynamicCapacityAsync(CxlReleaseDynamicCapacityArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CxlReleaseDynamicCapacityArguments>("cxl-release-dynamic-capacity", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CxlReleaseDynamicCapacityArguments>("cxl-release-dynamic-capacity", arguments, QapiJson.Write<CxlReleaseDynamicCapacityArguments>, false, cancellationToken);
 }

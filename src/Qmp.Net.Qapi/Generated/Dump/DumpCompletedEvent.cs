@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>DUMP_COMPLETED</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-dump.DUMP_COMPLETED">QEMU's QMP reference</seealso>
-public sealed partial record DumpCompletedEvent : QapiEvent, IQapiEvent<DumpCompletedEvent>
+public sealed partial record DumpCompletedEvent : QapiEvent, IQapiEvent<DumpCompletedEvent>, IQapiJson<DumpCompletedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>DUMP_COMPLETED</c>.</summary>
     public static string EventName => "DUMP_COMPLETED";
@@ -27,4 +27,30 @@ public sealed partial record DumpCompletedEvent : QapiEvent, IQapiEvent<DumpComp
     /// <summary>Gets the member <c>error</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("error")]
     public string? Error { get; init; }
+
+    static DumpCompletedEvent IQapiJson<DumpCompletedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DumpCompletedEvent");
+        return new()
+        {
+            Result = QapiJson.Member<DumpQueryResult>(element, "result")!,
+            Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<DumpCompletedEvent>.WriteJson(Utf8JsonWriter writer, DumpCompletedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Result is { } m0)
+        {
+            writer.WritePropertyName("result");
+            QapiJson.Write<DumpQueryResult>(writer, m0);
+        }
+        if (value.Error is { } m1)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

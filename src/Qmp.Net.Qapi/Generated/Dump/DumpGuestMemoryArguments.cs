@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>dump-guest-memory</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DumpGuestMemoryArguments
+public sealed partial record DumpGuestMemoryArguments : IQapiJson<DumpGuestMemoryArguments>
 {
     /// <summary>Gets the member <c>paging</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("paging")]
@@ -37,4 +37,51 @@ public sealed partial record DumpGuestMemoryArguments
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>DumpGuestMemoryFormat</c>). Since QEMU 2.0.</summary>
     [JsonPropertyName("format")]
     public DumpGuestMemoryFormat? Format { get; init; }
+
+    static DumpGuestMemoryArguments IQapiJson<DumpGuestMemoryArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DumpGuestMemoryArguments");
+        return new()
+        {
+            Paging = QapiJson.Member(element, "paging", QapiJson.ReadBool),
+            Protocol = QapiJson.Member(element, "protocol", QapiJson.ReadString)!,
+            Detach = QapiJson.ValueMember(element, "detach", QapiJson.ReadBool),
+            Begin = QapiJson.ValueMember(element, "begin", QapiJson.ReadInt64),
+            Length = QapiJson.ValueMember(element, "length", QapiJson.ReadInt64),
+            Format = QapiJson.ValueMember<DumpGuestMemoryFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<DumpGuestMemoryArguments>.WriteJson(Utf8JsonWriter writer, DumpGuestMemoryArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("paging");
+        QapiJson.WriteBool(writer, value.Paging);
+        if (value.Protocol is { } m1)
+        {
+            writer.WritePropertyName("protocol");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Detach is { } m2)
+        {
+            writer.WritePropertyName("detach");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Begin is { } m3)
+        {
+            writer.WritePropertyName("begin");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Length is { } m4)
+        {
+            writer.WritePropertyName("length");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Format is { } m5)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<DumpGuestMemoryFormat>(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

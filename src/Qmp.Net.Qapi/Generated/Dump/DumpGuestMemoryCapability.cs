@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DumpGuestMemoryCapability</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DumpGuestMemoryCapability
+public sealed partial record DumpGuestMemoryCapability : IQapiJson<DumpGuestMemoryCapability>
 {
     /// <summary>Gets the member <c>formats</c> (mandatory, QAPI type <c>[DumpGuestMemoryFormat]</c>).</summary>
     [JsonPropertyName("formats")]
     public IReadOnlyList<DumpGuestMemoryFormat> Formats { get; init; } = [];
+
+    static DumpGuestMemoryCapability IQapiJson<DumpGuestMemoryCapability>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DumpGuestMemoryCapability");
+        return new()
+        {
+            Formats = QapiJson.ListMember(element, "formats", QapiJson.Read<DumpGuestMemoryFormat>) ?? [],
+        };
+    }
+
+    static void IQapiJson<DumpGuestMemoryCapability>.WriteJson(Utf8JsonWriter writer, DumpGuestMemoryCapability value)
+    {
+        writer.WriteStartObject();
+        if (value.Formats is { } m0)
+        {
+            writer.WritePropertyName("formats");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<DumpGuestMemoryFormat>);
+        }
+        writer.WriteEndObject();
+    }
 }

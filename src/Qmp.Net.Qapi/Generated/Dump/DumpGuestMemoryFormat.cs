@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DumpGuestMemoryFormat</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DumpGuestMemoryFormat>))]
-public readonly partial struct DumpGuestMemoryFormat : IEquatable<DumpGuestMemoryFormat>, IQapiEnum<DumpGuestMemoryFormat>
+public readonly partial record struct DumpGuestMemoryFormat : IQapiEnum<DumpGuestMemoryFormat>, IQapiJson<DumpGuestMemoryFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DumpGuestMemoryFormat : IEquatable<DumpGuestMemor
     public DumpGuestMemoryFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -93,28 +93,11 @@ public readonly partial struct DumpGuestMemoryFormat : IEquatable<DumpGuestMemor
     /// <summary>The value <c>win-dmp</c>. Since QEMU 2.13.</summary>
     public static DumpGuestMemoryFormat WinDmp => new("win-dmp", Known.WinDmp);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DumpGuestMemoryFormat left, DumpGuestMemoryFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DumpGuestMemoryFormat left, DumpGuestMemoryFormat right) => !left.Equals(right);
-
     static DumpGuestMemoryFormat IQapiEnum<DumpGuestMemoryFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DumpGuestMemoryFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DumpGuestMemoryFormat IQapiJson<DumpGuestMemoryFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DumpGuestMemoryFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DumpGuestMemoryFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DumpGuestMemoryFormat>.WriteJson(Utf8JsonWriter writer, DumpGuestMemoryFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DumpQueryResult</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DumpQueryResult
+public sealed partial record DumpQueryResult : IQapiJson<DumpQueryResult>
 {
     /// <summary>Gets the member <c>status</c> (mandatory, QAPI type <c>DumpStatus</c>).</summary>
     [JsonPropertyName("status")]
@@ -26,4 +26,30 @@ public sealed partial record DumpQueryResult
     /// <summary>Gets the member <c>total</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("total")]
     public long Total { get; init; }
+
+    static DumpQueryResult IQapiJson<DumpQueryResult>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DumpQueryResult");
+        return new()
+        {
+            Status = QapiJson.Member<DumpStatus>(element, "status"),
+            Completed = QapiJson.Member(element, "completed", QapiJson.ReadInt64),
+            Total = QapiJson.Member(element, "total", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<DumpQueryResult>.WriteJson(Utf8JsonWriter writer, DumpQueryResult value)
+    {
+        writer.WriteStartObject();
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<DumpStatus>(writer, value.Status);
+        }
+        writer.WritePropertyName("completed");
+        QapiJson.WriteInt64(writer, value.Completed);
+        writer.WritePropertyName("total");
+        QapiJson.WriteInt64(writer, value.Total);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DumpStatus</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DumpStatus>))]
-public readonly partial struct DumpStatus : IEquatable<DumpStatus>, IQapiEnum<DumpStatus>
+public readonly partial record struct DumpStatus : IQapiEnum<DumpStatus>, IQapiJson<DumpStatus>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DumpStatus : IEquatable<DumpStatus>, IQapiEnum<Du
     public DumpStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct DumpStatus : IEquatable<DumpStatus>, IQapiEnum<Du
     /// <summary>The value <c>failed</c>.</summary>
     public static DumpStatus Failed => new("failed", Known.Failed);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DumpStatus left, DumpStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DumpStatus left, DumpStatus right) => !left.Equals(right);
-
     static DumpStatus IQapiEnum<DumpStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DumpStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DumpStatus IQapiJson<DumpStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DumpStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DumpStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DumpStatus>.WriteJson(Utf8JsonWriter writer, DumpStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-dump.dump-guest-memory">QEMU's QMP reference</seealso>
     public Task DumpGuestMemoryAsync(DumpGuestMemoryArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DumpGuestMemoryArguments>("dump-guest-memory", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DumpGuestMemoryArguments>("dump-guest-memory", arguments, QapiJson.Write<DumpGuestMemoryArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-dump</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-dump.query-dump">QEMU's QMP reference</seealso>
     public Task<DumpQueryResult> QueryDumpAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<DumpQueryResult>("query-dump", false, cancellationToken);
+        ExecuteAsync<DumpQueryResult>("query-dump", QapiJson.Read<DumpQueryResult>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-dump-guest-memory-capability</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -39,5 +39,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-dump.query-dump-guest-memory-capability">QEMU's QMP reference</seealso>
     public Task<DumpGuestMemoryCapability> QueryDumpGuestMemoryCapabilityAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<DumpGuestMemoryCapability>("query-dump-guest-memory-capability", false, cancellationToken);
+        ExecuteAsync<DumpGuestMemoryCapability>("query-dump-guest-memory-capability", QapiJson.Read<DumpGuestMemoryCapability>, false, cancellationToken);
 }

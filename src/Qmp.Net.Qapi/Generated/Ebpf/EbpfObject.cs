@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>EbpfObject</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_EBPF</c>.</summary>
-public sealed partial record EbpfObject
+public sealed partial record EbpfObject : IQapiJson<EbpfObject>
 {
     /// <summary>Gets the member <c>object</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("object")]
     public string Object { get; init; } = "";
+
+    static EbpfObject IQapiJson<EbpfObject>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "EbpfObject");
+        return new()
+        {
+            Object = QapiJson.Member(element, "object", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<EbpfObject>.WriteJson(Utf8JsonWriter writer, EbpfObject value)
+    {
+        writer.WriteStartObject();
+        if (value.Object is { } m0)
+        {
+            writer.WritePropertyName("object");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>EbpfProgramID</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_EBPF</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<EbpfProgramID>))]
-public readonly partial struct EbpfProgramID : IEquatable<EbpfProgramID>, IQapiEnum<EbpfProgramID>
+public readonly partial record struct EbpfProgramID : IQapiEnum<EbpfProgramID>, IQapiJson<EbpfProgramID>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct EbpfProgramID : IEquatable<EbpfProgramID>, IQapiE
     public EbpfProgramID(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct EbpfProgramID : IEquatable<EbpfProgramID>, IQapiE
     /// <summary>The value <c>rss</c>.</summary>
     public static EbpfProgramID Rss => new("rss", Known.Rss);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(EbpfProgramID left, EbpfProgramID right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(EbpfProgramID left, EbpfProgramID right) => !left.Equals(right);
-
     static EbpfProgramID IQapiEnum<EbpfProgramID>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(EbpfProgramID other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static EbpfProgramID IQapiJson<EbpfProgramID>.ReadJson(JsonElement element) => QapiJson.ReadEnum<EbpfProgramID>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is EbpfProgramID other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<EbpfProgramID>.WriteJson(Utf8JsonWriter writer, EbpfProgramID value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

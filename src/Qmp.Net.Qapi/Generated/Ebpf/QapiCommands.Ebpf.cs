@@ -21,5 +21,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ebpf.request-ebpf">QEMU's QMP reference</seealso>
     public Task<EbpfObject> RequestEbpfAsync(RequestEbpfArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<RequestEbpfArguments, EbpfObject>("request-ebpf", arguments, false, cancellationToken);
+        ExecuteAsync<RequestEbpfArguments, EbpfObject>("request-ebpf", arguments, QapiJson.Write<RequestEbpfArguments>, QapiJson.Read<EbpfObject>, false, cancellationToken);
 }

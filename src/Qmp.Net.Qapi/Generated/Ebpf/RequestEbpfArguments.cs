@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>request-ebpf</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_EBPF</c>.</summary>
-public sealed partial record RequestEbpfArguments
+public sealed partial record RequestEbpfArguments : IQapiJson<RequestEbpfArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>EbpfProgramID</c>).</summary>
     [JsonPropertyName("id")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public required EbpfProgramID Id { get; init; }
+
+    static RequestEbpfArguments IQapiJson<RequestEbpfArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RequestEbpfArguments");
+        return new()
+        {
+            Id = QapiJson.Member<EbpfProgramID>(element, "id"),
+        };
+    }
+
+    static void IQapiJson<RequestEbpfArguments>.WriteJson(Utf8JsonWriter writer, RequestEbpfArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id.Value.Length > 0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.Write<EbpfProgramID>(writer, value.Id);
+        }
+        writer.WriteEndObject();
+    }
 }

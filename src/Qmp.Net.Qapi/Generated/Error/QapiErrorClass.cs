@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QapiErrorClass</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QapiErrorClass>))]
-public readonly partial struct QapiErrorClass : IEquatable<QapiErrorClass>, IQapiEnum<QapiErrorClass>
+public readonly partial record struct QapiErrorClass : IQapiEnum<QapiErrorClass>, IQapiJson<QapiErrorClass>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QapiErrorClass : IEquatable<QapiErrorClass>, IQap
     public QapiErrorClass(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct QapiErrorClass : IEquatable<QapiErrorClass>, IQap
     /// <summary>The value <c>KVMMissingCap</c>.</summary>
     public static QapiErrorClass KVMMissingCap => new("KVMMissingCap", Known.KVMMissingCap);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QapiErrorClass left, QapiErrorClass right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QapiErrorClass left, QapiErrorClass right) => !left.Equals(right);
-
     static QapiErrorClass IQapiEnum<QapiErrorClass>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QapiErrorClass other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QapiErrorClass IQapiJson<QapiErrorClass>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QapiErrorClass>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QapiErrorClass other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QapiErrorClass>.WriteJson(Utf8JsonWriter writer, QapiErrorClass value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

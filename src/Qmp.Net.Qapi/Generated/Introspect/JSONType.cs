@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JSONType</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JSONType>))]
-public readonly partial struct JSONType : IEquatable<JSONType>, IQapiEnum<JSONType>
+public readonly partial record struct JSONType : IQapiEnum<JSONType>, IQapiJson<JSONType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct JSONType : IEquatable<JSONType>, IQapiEnum<JSONTy
     public JSONType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -93,28 +93,11 @@ public readonly partial struct JSONType : IEquatable<JSONType>, IQapiEnum<JSONTy
     /// <summary>The value <c>value</c>.</summary>
     public static JSONType ValueValue => new("value", Known.ValueValue);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(JSONType left, JSONType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(JSONType left, JSONType right) => !left.Equals(right);
-
     static JSONType IQapiEnum<JSONType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(JSONType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static JSONType IQapiJson<JSONType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JSONType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is JSONType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<JSONType>.WriteJson(Utf8JsonWriter writer, JSONType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -20,5 +20,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-introspect.query-qmp-schema">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<SchemaInfo>> QueryQmpSchemaAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<SchemaInfo>>("query-qmp-schema", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<SchemaInfo>>("query-qmp-schema", static element => QapiJson.ReadList(element, QapiJson.Read<SchemaInfo>), false, cancellationToken);
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>SchemaInfo</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. A union by <c>meta-type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(SchemaInfoConverter))]
-public partial record SchemaInfo
+[JsonConverter(typeof(QapiConverter<SchemaInfo>))]
+public partial record SchemaInfo : IQapiJson<SchemaInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -31,6 +31,177 @@ public partial record SchemaInfo
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static SchemaInfo IQapiJson<SchemaInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfo");
+        return QapiJson.Tag(element, "meta-type") switch
+        {
+            "builtin" => new BuiltinBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                JsonType = QapiJson.Member<JSONType>(element, "json-type"),
+            },
+            "enum" => new EnumBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                Members = QapiJson.ListMember(element, "members", QapiJson.Read<SchemaInfoEnumMember>) ?? [],
+                Values = QapiJson.ListMember(element, "values", QapiJson.ReadString) ?? [],
+            },
+            "array" => new ArrayBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                ElementType = QapiJson.Member(element, "element-type", QapiJson.ReadString) ?? "",
+            },
+            "object" => new ObjectBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                Members = QapiJson.ListMember(element, "members", QapiJson.Read<SchemaInfoObjectMember>) ?? [],
+                Tag = QapiJson.Member(element, "tag", QapiJson.ReadString),
+                Variants = QapiJson.ListMember(element, "variants", QapiJson.Read<SchemaInfoObjectVariant>),
+            },
+            "alternate" => new AlternateBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                Members = QapiJson.ListMember(element, "members", QapiJson.Read<SchemaInfoAlternateMember>) ?? [],
+            },
+            "command" => new CommandBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                ArgType = QapiJson.Member(element, "arg-type", QapiJson.ReadString) ?? "",
+                RetType = QapiJson.Member(element, "ret-type", QapiJson.ReadString) ?? "",
+                AllowOob = QapiJson.ValueMember(element, "allow-oob", QapiJson.ReadBool),
+            },
+            "event" => new EventBranch
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                ArgType = QapiJson.Member(element, "arg-type", QapiJson.ReadString) ?? "",
+            },
+            _ => new SchemaInfo
+            {
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
+                Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<SchemaInfo>.WriteJson(Utf8JsonWriter writer, SchemaInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.MetaType.Value.Length > 0)
+        {
+            writer.WritePropertyName("meta-type");
+            QapiJson.Write<SchemaMetaType>(writer, value.MetaType);
+        }
+        if (value.Features is { } m2)
+        {
+            writer.WritePropertyName("features");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        switch (value)
+        {
+            case BuiltinBranch branch0:
+                if (branch0.JsonType.Value.Length > 0)
+                {
+                    writer.WritePropertyName("json-type");
+                    QapiJson.Write<JSONType>(writer, branch0.JsonType);
+                }
+                break;
+            case EnumBranch branch1:
+                if (branch1.Members is { } b1m0)
+                {
+                    writer.WritePropertyName("members");
+                    QapiJson.WriteList(writer, b1m0, QapiJson.Write<SchemaInfoEnumMember>);
+                }
+                if (branch1.Values is { } b1m1)
+                {
+                    writer.WritePropertyName("values");
+                    QapiJson.WriteList(writer, b1m1, QapiJson.WriteString);
+                }
+                break;
+            case ArrayBranch branch2:
+                if (branch2.ElementType is { } b2m0)
+                {
+                    writer.WritePropertyName("element-type");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                break;
+            case ObjectBranch branch3:
+                if (branch3.Members is { } b3m0)
+                {
+                    writer.WritePropertyName("members");
+                    QapiJson.WriteList(writer, b3m0, QapiJson.Write<SchemaInfoObjectMember>);
+                }
+                if (branch3.Tag is { } b3m1)
+                {
+                    writer.WritePropertyName("tag");
+                    QapiJson.WriteString(writer, b3m1);
+                }
+                if (branch3.Variants is { } b3m2)
+                {
+                    writer.WritePropertyName("variants");
+                    QapiJson.WriteList(writer, b3m2, QapiJson.Write<SchemaInfoObjectVariant>);
+                }
+                break;
+            case AlternateBranch branch4:
+                if (branch4.Members is { } b4m0)
+                {
+                    writer.WritePropertyName("members");
+                    QapiJson.WriteList(writer, b4m0, QapiJson.Write<SchemaInfoAlternateMember>);
+                }
+                break;
+            case CommandBranch branch5:
+                if (branch5.ArgType is { } b5m0)
+                {
+                    writer.WritePropertyName("arg-type");
+                    QapiJson.WriteString(writer, b5m0);
+                }
+                if (branch5.RetType is { } b5m1)
+                {
+                    writer.WritePropertyName("ret-type");
+                    QapiJson.WriteString(writer, b5m1);
+                }
+                if (branch5.AllowOob is { } b5m2)
+                {
+                    writer.WritePropertyName("allow-oob");
+                    QapiJson.WriteBool(writer, b5m2);
+                }
+                break;
+            case EventBranch branch6:
+                if (branch6.ArgType is { } b6m0)
+                {
+                    writer.WritePropertyName("arg-type");
+                    QapiJson.WriteString(writer, b6m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["name", "meta-type", "features"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>builtin</c> (<c>meta-type</c> = <c>builtin</c>, members of <c>SchemaInfoBuiltin</c>).</summary>
     public sealed partial record BuiltinBranch : SchemaInfo
@@ -129,65 +300,5 @@ public partial record SchemaInfo
         /// <summary>Gets the member <c>arg-type</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("arg-type")]
         public string ArgType { get; init; } = "";
-    }
-}
-
-internal sealed class SchemaInfoConverter : JsonConverter<SchemaInfo>
-{
-    public override SchemaInfo? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "meta-type") switch
-        {
-            "builtin" => QapiJson.Read<SchemaInfo.BuiltinBranch>(element),
-            "enum" => QapiJson.Read<SchemaInfo.EnumBranch>(element),
-            "array" => QapiJson.Read<SchemaInfo.ArrayBranch>(element),
-            "object" => QapiJson.Read<SchemaInfo.ObjectBranch>(element),
-            "alternate" => QapiJson.Read<SchemaInfo.AlternateBranch>(element),
-            "command" => QapiJson.Read<SchemaInfo.CommandBranch>(element),
-            "event" => QapiJson.Read<SchemaInfo.EventBranch>(element),
-            _ => new SchemaInfo
-            {
-                Name = QapiJson.Member<string>(element, "name")!,
-                MetaType = QapiJson.Member<SchemaMetaType>(element, "meta-type"),
-                Features = QapiJson.Member<IReadOnlyList<string>?>(element, "features"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, SchemaInfo value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case SchemaInfo.BuiltinBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SchemaInfo.EnumBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SchemaInfo.ArrayBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SchemaInfo.ObjectBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SchemaInfo.AlternateBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SchemaInfo.CommandBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SchemaInfo.EventBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<string>(writer, "name", value.Name);
-        QapiJson.WriteMember<SchemaMetaType>(writer, "meta-type", value.MetaType);
-        QapiJson.WriteMember<IReadOnlyList<string>?>(writer, "features", value.Features);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["name", "meta-type", "features"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoAlternate</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoAlternate
+public sealed partial record SchemaInfoAlternate : IQapiJson<SchemaInfoAlternate>
 {
     /// <summary>Gets the member <c>members</c> (mandatory, QAPI type <c>[SchemaInfoAlternateMember]</c>).</summary>
     [JsonPropertyName("members")]
     public IReadOnlyList<SchemaInfoAlternateMember> Members { get; init; } = [];
+
+    static SchemaInfoAlternate IQapiJson<SchemaInfoAlternate>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoAlternate");
+        return new()
+        {
+            Members = QapiJson.ListMember(element, "members", QapiJson.Read<SchemaInfoAlternateMember>) ?? [],
+        };
+    }
+
+    static void IQapiJson<SchemaInfoAlternate>.WriteJson(Utf8JsonWriter writer, SchemaInfoAlternate value)
+    {
+        writer.WriteStartObject();
+        if (value.Members is { } m0)
+        {
+            writer.WritePropertyName("members");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<SchemaInfoAlternateMember>);
+        }
+        writer.WriteEndObject();
+    }
 }

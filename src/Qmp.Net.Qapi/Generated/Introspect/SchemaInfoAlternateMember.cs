@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoAlternateMember</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoAlternateMember
+public sealed partial record SchemaInfoAlternateMember : IQapiJson<SchemaInfoAlternateMember>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("type")]
     public string Type { get; init; } = "";
+
+    static SchemaInfoAlternateMember IQapiJson<SchemaInfoAlternateMember>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoAlternateMember");
+        return new()
+        {
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SchemaInfoAlternateMember>.WriteJson(Utf8JsonWriter writer, SchemaInfoAlternateMember value)
+    {
+        writer.WriteStartObject();
+        if (value.Type is { } m0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoArray</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoArray
+public sealed partial record SchemaInfoArray : IQapiJson<SchemaInfoArray>
 {
     /// <summary>Gets the member <c>element-type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("element-type")]
     public string ElementType { get; init; } = "";
+
+    static SchemaInfoArray IQapiJson<SchemaInfoArray>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoArray");
+        return new()
+        {
+            ElementType = QapiJson.Member(element, "element-type", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SchemaInfoArray>.WriteJson(Utf8JsonWriter writer, SchemaInfoArray value)
+    {
+        writer.WriteStartObject();
+        if (value.ElementType is { } m0)
+        {
+            writer.WritePropertyName("element-type");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

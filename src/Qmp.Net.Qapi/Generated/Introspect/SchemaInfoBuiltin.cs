@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoBuiltin</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoBuiltin
+public sealed partial record SchemaInfoBuiltin : IQapiJson<SchemaInfoBuiltin>
 {
     /// <summary>Gets the member <c>json-type</c> (mandatory, QAPI type <c>JSONType</c>).</summary>
     [JsonPropertyName("json-type")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JSONType JsonType { get; init; }
+
+    static SchemaInfoBuiltin IQapiJson<SchemaInfoBuiltin>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoBuiltin");
+        return new()
+        {
+            JsonType = QapiJson.Member<JSONType>(element, "json-type"),
+        };
+    }
+
+    static void IQapiJson<SchemaInfoBuiltin>.WriteJson(Utf8JsonWriter writer, SchemaInfoBuiltin value)
+    {
+        writer.WriteStartObject();
+        if (value.JsonType.Value.Length > 0)
+        {
+            writer.WritePropertyName("json-type");
+            QapiJson.Write<JSONType>(writer, value.JsonType);
+        }
+        writer.WriteEndObject();
+    }
 }

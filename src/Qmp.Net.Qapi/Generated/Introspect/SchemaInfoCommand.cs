@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoCommand</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoCommand
+public sealed partial record SchemaInfoCommand : IQapiJson<SchemaInfoCommand>
 {
     /// <summary>Gets the member <c>arg-type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("arg-type")]
@@ -25,4 +25,36 @@ public sealed partial record SchemaInfoCommand
     /// <summary>Gets the member <c>allow-oob</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("allow-oob")]
     public bool? AllowOob { get; init; }
+
+    static SchemaInfoCommand IQapiJson<SchemaInfoCommand>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoCommand");
+        return new()
+        {
+            ArgType = QapiJson.Member(element, "arg-type", QapiJson.ReadString) ?? "",
+            RetType = QapiJson.Member(element, "ret-type", QapiJson.ReadString) ?? "",
+            AllowOob = QapiJson.ValueMember(element, "allow-oob", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SchemaInfoCommand>.WriteJson(Utf8JsonWriter writer, SchemaInfoCommand value)
+    {
+        writer.WriteStartObject();
+        if (value.ArgType is { } m0)
+        {
+            writer.WritePropertyName("arg-type");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.RetType is { } m1)
+        {
+            writer.WritePropertyName("ret-type");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.AllowOob is { } m2)
+        {
+            writer.WritePropertyName("allow-oob");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoEnum</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoEnum
+public sealed partial record SchemaInfoEnum : IQapiJson<SchemaInfoEnum>
 {
     /// <summary>Gets the member <c>members</c> (mandatory, QAPI type <c>[SchemaInfoEnumMember]</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("members")]
@@ -22,4 +22,30 @@ public sealed partial record SchemaInfoEnum
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     [JsonPropertyName("values")]
     public IReadOnlyList<string> Values { get; init; } = [];
+
+    static SchemaInfoEnum IQapiJson<SchemaInfoEnum>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoEnum");
+        return new()
+        {
+            Members = QapiJson.ListMember(element, "members", QapiJson.Read<SchemaInfoEnumMember>) ?? [],
+            Values = QapiJson.ListMember(element, "values", QapiJson.ReadString) ?? [],
+        };
+    }
+
+    static void IQapiJson<SchemaInfoEnum>.WriteJson(Utf8JsonWriter writer, SchemaInfoEnum value)
+    {
+        writer.WriteStartObject();
+        if (value.Members is { } m0)
+        {
+            writer.WritePropertyName("members");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<SchemaInfoEnumMember>);
+        }
+        if (value.Values is { } m1)
+        {
+            writer.WritePropertyName("values");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoEnumMember</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoEnumMember
+public sealed partial record SchemaInfoEnumMember : IQapiJson<SchemaInfoEnumMember>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record SchemaInfoEnumMember
     /// <summary>Gets the member <c>features</c> (optional, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("features")]
     public IReadOnlyList<string>? Features { get; init; }
+
+    static SchemaInfoEnumMember IQapiJson<SchemaInfoEnumMember>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoEnumMember");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<SchemaInfoEnumMember>.WriteJson(Utf8JsonWriter writer, SchemaInfoEnumMember value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Features is { } m1)
+        {
+            writer.WritePropertyName("features");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

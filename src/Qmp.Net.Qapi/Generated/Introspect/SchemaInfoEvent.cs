@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoEvent</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoEvent
+public sealed partial record SchemaInfoEvent : IQapiJson<SchemaInfoEvent>
 {
     /// <summary>Gets the member <c>arg-type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("arg-type")]
     public string ArgType { get; init; } = "";
+
+    static SchemaInfoEvent IQapiJson<SchemaInfoEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoEvent");
+        return new()
+        {
+            ArgType = QapiJson.Member(element, "arg-type", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SchemaInfoEvent>.WriteJson(Utf8JsonWriter writer, SchemaInfoEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.ArgType is { } m0)
+        {
+            writer.WritePropertyName("arg-type");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

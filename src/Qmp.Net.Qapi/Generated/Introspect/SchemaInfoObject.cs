@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoObject</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoObject
+public sealed partial record SchemaInfoObject : IQapiJson<SchemaInfoObject>
 {
     /// <summary>Gets the member <c>members</c> (mandatory, QAPI type <c>[SchemaInfoObjectMember]</c>).</summary>
     [JsonPropertyName("members")]
@@ -25,4 +25,36 @@ public sealed partial record SchemaInfoObject
     /// <summary>Gets the member <c>variants</c> (optional, QAPI type <c>[SchemaInfoObjectVariant]</c>).</summary>
     [JsonPropertyName("variants")]
     public IReadOnlyList<SchemaInfoObjectVariant>? Variants { get; init; }
+
+    static SchemaInfoObject IQapiJson<SchemaInfoObject>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoObject");
+        return new()
+        {
+            Members = QapiJson.ListMember(element, "members", QapiJson.Read<SchemaInfoObjectMember>) ?? [],
+            Tag = QapiJson.Member(element, "tag", QapiJson.ReadString),
+            Variants = QapiJson.ListMember(element, "variants", QapiJson.Read<SchemaInfoObjectVariant>),
+        };
+    }
+
+    static void IQapiJson<SchemaInfoObject>.WriteJson(Utf8JsonWriter writer, SchemaInfoObject value)
+    {
+        writer.WriteStartObject();
+        if (value.Members is { } m0)
+        {
+            writer.WritePropertyName("members");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<SchemaInfoObjectMember>);
+        }
+        if (value.Tag is { } m1)
+        {
+            writer.WritePropertyName("tag");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Variants is { } m2)
+        {
+            writer.WritePropertyName("variants");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<SchemaInfoObjectVariant>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoObjectMember</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoObjectMember
+public sealed partial record SchemaInfoObjectMember : IQapiJson<SchemaInfoObjectMember>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -30,4 +30,42 @@ public sealed partial record SchemaInfoObjectMember
     /// <summary>Gets the member <c>features</c> (optional, QAPI type <c>[str]</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("features")]
     public IReadOnlyList<string>? Features { get; init; }
+
+    static SchemaInfoObjectMember IQapiJson<SchemaInfoObjectMember>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoObjectMember");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            Default = QapiJson.AnyMember(element, "default"),
+            Features = QapiJson.ListMember(element, "features", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<SchemaInfoObjectMember>.WriteJson(Utf8JsonWriter writer, SchemaInfoObjectMember value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type is { } m1)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Default.ValueKind != JsonValueKind.Undefined)
+        {
+            writer.WritePropertyName("default");
+            QapiJson.WriteAny(writer, value.Default);
+        }
+        if (value.Features is { } m3)
+        {
+            writer.WritePropertyName("features");
+            QapiJson.WriteList(writer, m3, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

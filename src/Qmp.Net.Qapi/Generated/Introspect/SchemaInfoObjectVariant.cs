@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SchemaInfoObjectVariant</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SchemaInfoObjectVariant
+public sealed partial record SchemaInfoObjectVariant : IQapiJson<SchemaInfoObjectVariant>
 {
     /// <summary>Gets the member <c>case</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("case")]
@@ -21,4 +21,30 @@ public sealed partial record SchemaInfoObjectVariant
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("type")]
     public string Type { get; init; } = "";
+
+    static SchemaInfoObjectVariant IQapiJson<SchemaInfoObjectVariant>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SchemaInfoObjectVariant");
+        return new()
+        {
+            Case = QapiJson.Member(element, "case", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SchemaInfoObjectVariant>.WriteJson(Utf8JsonWriter writer, SchemaInfoObjectVariant value)
+    {
+        writer.WriteStartObject();
+        if (value.Case is { } m0)
+        {
+            writer.WritePropertyName("case");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type is { } m1)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SchemaMetaType</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SchemaMetaType>))]
-public readonly partial struct SchemaMetaType : IEquatable<SchemaMetaType>, IQapiEnum<SchemaMetaType>
+public readonly partial record struct SchemaMetaType : IQapiEnum<SchemaMetaType>, IQapiJson<SchemaMetaType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SchemaMetaType : IEquatable<SchemaMetaType>, IQap
     public SchemaMetaType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct SchemaMetaType : IEquatable<SchemaMetaType>, IQap
     /// <summary>The value <c>event</c>.</summary>
     public static SchemaMetaType Event => new("event", Known.Event);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SchemaMetaType left, SchemaMetaType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SchemaMetaType left, SchemaMetaType right) => !left.Equals(right);
-
     static SchemaMetaType IQapiEnum<SchemaMetaType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SchemaMetaType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SchemaMetaType IQapiJson<SchemaMetaType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SchemaMetaType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SchemaMetaType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SchemaMetaType>.WriteJson(Utf8JsonWriter writer, SchemaMetaType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

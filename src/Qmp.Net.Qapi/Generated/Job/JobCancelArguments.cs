@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>job-cancel</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record JobCancelArguments
+public sealed partial record JobCancelArguments : IQapiJson<JobCancelArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static JobCancelArguments IQapiJson<JobCancelArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "JobCancelArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<JobCancelArguments>.WriteJson(Utf8JsonWriter writer, JobCancelArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

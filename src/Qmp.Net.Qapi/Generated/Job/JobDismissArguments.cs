@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>job-dismiss</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record JobDismissArguments
+public sealed partial record JobDismissArguments : IQapiJson<JobDismissArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static JobDismissArguments IQapiJson<JobDismissArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "JobDismissArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<JobDismissArguments>.WriteJson(Utf8JsonWriter writer, JobDismissArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>job-finalize</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record JobFinalizeArguments
+public sealed partial record JobFinalizeArguments : IQapiJson<JobFinalizeArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static JobFinalizeArguments IQapiJson<JobFinalizeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "JobFinalizeArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<JobFinalizeArguments>.WriteJson(Utf8JsonWriter writer, JobFinalizeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

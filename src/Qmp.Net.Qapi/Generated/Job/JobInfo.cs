@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>JobInfo</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record JobInfo
+public sealed partial record JobInfo : IQapiJson<JobInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -39,4 +39,48 @@ public sealed partial record JobInfo
     /// <summary>Gets the member <c>error</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("error")]
     public string? Error { get; init; }
+
+    static JobInfo IQapiJson<JobInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "JobInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member<JobType>(element, "type"),
+            Status = QapiJson.Member<JobStatus>(element, "status"),
+            CurrentProgress = QapiJson.Member(element, "current-progress", QapiJson.ReadInt64),
+            TotalProgress = QapiJson.Member(element, "total-progress", QapiJson.ReadInt64),
+            Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<JobInfo>.WriteJson(Utf8JsonWriter writer, JobInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<JobType>(writer, value.Type);
+        }
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<JobStatus>(writer, value.Status);
+        }
+        writer.WritePropertyName("current-progress");
+        QapiJson.WriteInt64(writer, value.CurrentProgress);
+        writer.WritePropertyName("total-progress");
+        QapiJson.WriteInt64(writer, value.TotalProgress);
+        if (value.Error is { } m5)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

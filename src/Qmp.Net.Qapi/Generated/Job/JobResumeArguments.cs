@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>job-resume</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record JobResumeArguments
+public sealed partial record JobResumeArguments : IQapiJson<JobResumeArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static JobResumeArguments IQapiJson<JobResumeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "JobResumeArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<JobResumeArguments>.WriteJson(Utf8JsonWriter writer, JobResumeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JobStatus</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JobStatus>))]
-public readonly partial struct JobStatus : IEquatable<JobStatus>, IQapiEnum<JobStatus>
+public readonly partial record struct JobStatus : IQapiEnum<JobStatus>, IQapiJson<JobStatus>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct JobStatus : IEquatable<JobStatus>, IQapiEnum<JobS
     public JobStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -111,28 +111,11 @@ public readonly partial struct JobStatus : IEquatable<JobStatus>, IQapiEnum<JobS
     /// <summary>The value <c>null</c>.</summary>
     public static JobStatus Null => new("null", Known.Null);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(JobStatus left, JobStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(JobStatus left, JobStatus right) => !left.Equals(right);
-
     static JobStatus IQapiEnum<JobStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(JobStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static JobStatus IQapiJson<JobStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JobStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is JobStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<JobStatus>.WriteJson(Utf8JsonWriter writer, JobStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>JOB_STATUS_CHANGE</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-job.JOB_STATUS_CHANGE">QEMU's QMP reference</seealso>
-public sealed partial record JobStatusChangeEvent : QapiEvent, IQapiEvent<JobStatusChangeEvent>
+public sealed partial record JobStatusChangeEvent : QapiEvent, IQapiEvent<JobStatusChangeEvent>, IQapiJson<JobStatusChangeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>JOB_STATUS_CHANGE</c>.</summary>
     public static string EventName => "JOB_STATUS_CHANGE";
@@ -28,4 +28,30 @@ public sealed partial record JobStatusChangeEvent : QapiEvent, IQapiEvent<JobSta
     [JsonPropertyName("status")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JobStatus Status { get; init; }
+
+    static JobStatusChangeEvent IQapiJson<JobStatusChangeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "JobStatusChangeEvent");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Status = QapiJson.Member<JobStatus>(element, "status"),
+        };
+    }
+
+    static void IQapiJson<JobStatusChangeEvent>.WriteJson(Utf8JsonWriter writer, JobStatusChangeEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<JobStatus>(writer, value.Status);
+        }
+        writer.WriteEndObject();
+    }
 }

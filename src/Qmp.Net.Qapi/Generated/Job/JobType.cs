@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JobType</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JobType>))]
-public readonly partial struct JobType : IEquatable<JobType>, IQapiEnum<JobType>
+public readonly partial record struct JobType : IQapiEnum<JobType>, IQapiJson<JobType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct JobType : IEquatable<JobType>, IQapiEnum<JobType>
     public JobType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -99,28 +99,11 @@ public readonly partial struct JobType : IEquatable<JobType>, IQapiEnum<JobType>
     /// <summary>The value <c>snapshot-delete</c>. Since QEMU 6.0.</summary>
     public static JobType SnapshotDelete => new("snapshot-delete", Known.SnapshotDelete);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(JobType left, JobType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(JobType left, JobType right) => !left.Equals(right);
-
     static JobType IQapiEnum<JobType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(JobType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static JobType IQapiJson<JobType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JobType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is JobType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<JobType>.WriteJson(Utf8JsonWriter writer, JobType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>JobVerb</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<JobVerb>))]
-public readonly partial struct JobVerb : IEquatable<JobVerb>, IQapiEnum<JobVerb>
+public readonly partial record struct JobVerb : IQapiEnum<JobVerb>, IQapiJson<JobVerb>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct JobVerb : IEquatable<JobVerb>, IQapiEnum<JobVerb>
     public JobVerb(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -93,28 +93,11 @@ public readonly partial struct JobVerb : IEquatable<JobVerb>, IQapiEnum<JobVerb>
     /// <summary>The value <c>change</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
     public static JobVerb Change => new("change", Known.Change);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(JobVerb left, JobVerb right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(JobVerb left, JobVerb right) => !left.Equals(right);
-
     static JobVerb IQapiEnum<JobVerb>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(JobVerb other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static JobVerb IQapiJson<JobVerb>.ReadJson(JsonElement element) => QapiJson.ReadEnum<JobVerb>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is JobVerb other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<JobVerb>.WriteJson(Utf8JsonWriter writer, JobVerb value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

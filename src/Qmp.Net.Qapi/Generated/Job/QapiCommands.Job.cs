@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.job-pause">QEMU's QMP reference</seealso>
     public Task JobPauseAsync(JobPauseArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<JobPauseArguments>("job-pause", arguments, false, cancellationToken);
+        ExecuteVoidAsync<JobPauseArguments>("job-pause", arguments, QapiJson.Write<JobPauseArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>job-resume</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.job-resume">QEMU's QMP reference</seealso>
     public Task JobResumeAsync(JobResumeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<JobResumeArguments>("job-resume", arguments, false, cancellationToken);
+        ExecuteVoidAsync<JobResumeArguments>("job-resume", arguments, QapiJson.Write<JobResumeArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>job-cancel</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.job-cancel">QEMU's QMP reference</seealso>
     public Task JobCancelAsync(JobCancelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<JobCancelArguments>("job-cancel", arguments, false, cancellationToken);
+        ExecuteVoidAsync<JobCancelArguments>("job-cancel", arguments, QapiJson.Write<JobCancelArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>job-complete</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -51,7 +51,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.job-complete">QEMU's QMP reference</seealso>
     public Task JobCompleteAsync(JobCompleteArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<JobCompleteArguments>("job-complete", arguments, false, cancellationToken);
+        ExecuteVoidAsync<JobCompleteArguments>("job-complete", arguments, QapiJson.Write<JobCompleteArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>job-dismiss</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -61,7 +61,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.job-dismiss">QEMU's QMP reference</seealso>
     public Task JobDismissAsync(JobDismissArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<JobDismissArguments>("job-dismiss", arguments, false, cancellationToken);
+        ExecuteVoidAsync<JobDismissArguments>("job-dismiss", arguments, QapiJson.Write<JobDismissArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>job-finalize</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -71,7 +71,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.job-finalize">QEMU's QMP reference</seealso>
     public Task JobFinalizeAsync(JobFinalizeArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<JobFinalizeArguments>("job-finalize", arguments, false, cancellationToken);
+        ExecuteVoidAsync<JobFinalizeArguments>("job-finalize", arguments, QapiJson.Write<JobFinalizeArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-jobs</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -80,5 +80,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-job.query-jobs">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<JobInfo>> QueryJobsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<JobInfo>>("query-jobs", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<JobInfo>>("query-jobs", static element => QapiJson.ReadList(element, QapiJson.Read<JobInfo>), false, cancellationToken);
 }

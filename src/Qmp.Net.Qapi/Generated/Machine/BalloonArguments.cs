@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>balloon</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BalloonArguments
+public sealed partial record BalloonArguments : IQapiJson<BalloonArguments>
 {
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("value")]
     public required long Value { get; init; }
+
+    static BalloonArguments IQapiJson<BalloonArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BalloonArguments");
+        return new()
+        {
+            Value = QapiJson.Member(element, "value", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BalloonArguments>.WriteJson(Utf8JsonWriter writer, BalloonArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("value");
+        QapiJson.WriteInt64(writer, value.Value);
+        writer.WriteEndObject();
+    }
 }

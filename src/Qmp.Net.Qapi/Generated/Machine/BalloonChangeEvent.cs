@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>BALLOON_CHANGE</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-machine.BALLOON_CHANGE">QEMU's QMP reference</seealso>
-public sealed partial record BalloonChangeEvent : QapiEvent, IQapiEvent<BalloonChangeEvent>
+public sealed partial record BalloonChangeEvent : QapiEvent, IQapiEvent<BalloonChangeEvent>, IQapiJson<BalloonChangeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>BALLOON_CHANGE</c>.</summary>
     public static string EventName => "BALLOON_CHANGE";
@@ -23,4 +23,21 @@ public sealed partial record BalloonChangeEvent : QapiEvent, IQapiEvent<BalloonC
     /// <summary>Gets the member <c>actual</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("actual")]
     public long Actual { get; init; }
+
+    static BalloonChangeEvent IQapiJson<BalloonChangeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BalloonChangeEvent");
+        return new()
+        {
+            Actual = QapiJson.Member(element, "actual", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BalloonChangeEvent>.WriteJson(Utf8JsonWriter writer, BalloonChangeEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("actual");
+        QapiJson.WriteInt64(writer, value.Actual);
+        writer.WriteEndObject();
+    }
 }

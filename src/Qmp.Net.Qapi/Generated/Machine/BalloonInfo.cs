@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BalloonInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BalloonInfo
+public sealed partial record BalloonInfo : IQapiJson<BalloonInfo>
 {
     /// <summary>Gets the member <c>actual</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("actual")]
     public long Actual { get; init; }
+
+    static BalloonInfo IQapiJson<BalloonInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BalloonInfo");
+        return new()
+        {
+            Actual = QapiJson.Member(element, "actual", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<BalloonInfo>.WriteJson(Utf8JsonWriter writer, BalloonInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("actual");
+        QapiJson.WriteInt64(writer, value.Actual);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BootConfiguration</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BootConfiguration
+public sealed partial record BootConfiguration : IQapiJson<BootConfiguration>
 {
     /// <summary>Gets the member <c>order</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("order")]
@@ -41,4 +41,60 @@ public sealed partial record BootConfiguration
     /// <summary>Gets the member <c>strict</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("strict")]
     public bool? Strict { get; init; }
+
+    static BootConfiguration IQapiJson<BootConfiguration>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BootConfiguration");
+        return new()
+        {
+            Order = QapiJson.Member(element, "order", QapiJson.ReadString),
+            Once = QapiJson.Member(element, "once", QapiJson.ReadString),
+            Menu = QapiJson.ValueMember(element, "menu", QapiJson.ReadBool),
+            Splash = QapiJson.Member(element, "splash", QapiJson.ReadString),
+            SplashTime = QapiJson.ValueMember(element, "splash-time", QapiJson.ReadInt64),
+            RebootTimeout = QapiJson.ValueMember(element, "reboot-timeout", QapiJson.ReadInt64),
+            Strict = QapiJson.ValueMember(element, "strict", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BootConfiguration>.WriteJson(Utf8JsonWriter writer, BootConfiguration value)
+    {
+        writer.WriteStartObject();
+        if (value.Order is { } m0)
+        {
+            writer.WritePropertyName("order");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Once is { } m1)
+        {
+            writer.WritePropertyName("once");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Menu is { } m2)
+        {
+            writer.WritePropertyName("menu");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Splash is { } m3)
+        {
+            writer.WritePropertyName("splash");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.SplashTime is { } m4)
+        {
+            writer.WritePropertyName("splash-time");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.RebootTimeout is { } m5)
+        {
+            writer.WritePropertyName("reboot-timeout");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Strict is { } m6)
+        {
+            writer.WritePropertyName("strict");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

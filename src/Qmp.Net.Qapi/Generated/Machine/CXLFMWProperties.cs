@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CXLFMWProperties</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CXLFMWProperties
+public sealed partial record CXLFMWProperties : IQapiJson<CXLFMWProperties>
 {
     /// <summary>Gets the member <c>cxl-fmw</c> (mandatory, QAPI type <c>[CXLFixedMemoryWindowOptions]</c>).</summary>
     [JsonPropertyName("cxl-fmw")]
     public IReadOnlyList<CXLFixedMemoryWindowOptions> CxlFmw { get; init; } = [];
+
+    static CXLFMWProperties IQapiJson<CXLFMWProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CXLFMWProperties");
+        return new()
+        {
+            CxlFmw = QapiJson.ListMember(element, "cxl-fmw", QapiJson.Read<CXLFixedMemoryWindowOptions>) ?? [],
+        };
+    }
+
+    static void IQapiJson<CXLFMWProperties>.WriteJson(Utf8JsonWriter writer, CXLFMWProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.CxlFmw is { } m0)
+        {
+            writer.WritePropertyName("cxl-fmw");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<CXLFixedMemoryWindowOptions>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CXLFixedMemoryWindowOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CXLFixedMemoryWindowOptions
+public sealed partial record CXLFixedMemoryWindowOptions : IQapiJson<CXLFixedMemoryWindowOptions>
 {
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
@@ -25,4 +25,33 @@ public sealed partial record CXLFixedMemoryWindowOptions
     /// <summary>Gets the member <c>targets</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("targets")]
     public IReadOnlyList<string> Targets { get; init; } = [];
+
+    static CXLFixedMemoryWindowOptions IQapiJson<CXLFixedMemoryWindowOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CXLFixedMemoryWindowOptions");
+        return new()
+        {
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            InterleaveGranularity = QapiJson.ValueMember(element, "interleave-granularity", QapiJson.ReadUInt64),
+            Targets = QapiJson.ListMember(element, "targets", QapiJson.ReadString) ?? [],
+        };
+    }
+
+    static void IQapiJson<CXLFixedMemoryWindowOptions>.WriteJson(Utf8JsonWriter writer, CXLFixedMemoryWindowOptions value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.InterleaveGranularity is { } m1)
+        {
+            writer.WritePropertyName("interleave-granularity");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.Targets is { } m2)
+        {
+            writer.WritePropertyName("targets");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

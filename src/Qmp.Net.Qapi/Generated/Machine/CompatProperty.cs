@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CompatProperty</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record CompatProperty
+public sealed partial record CompatProperty : IQapiJson<CompatProperty>
 {
     /// <summary>Gets the member <c>qom-type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("qom-type")]
@@ -25,4 +25,36 @@ public sealed partial record CompatProperty
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("value")]
     public string Value { get; init; } = "";
+
+    static CompatProperty IQapiJson<CompatProperty>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CompatProperty");
+        return new()
+        {
+            QomType = QapiJson.Member(element, "qom-type", QapiJson.ReadString) ?? "",
+            Property = QapiJson.Member(element, "property", QapiJson.ReadString) ?? "",
+            Value = QapiJson.Member(element, "value", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<CompatProperty>.WriteJson(Utf8JsonWriter writer, CompatProperty value)
+    {
+        writer.WriteStartObject();
+        if (value.QomType is { } m0)
+        {
+            writer.WritePropertyName("qom-type");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Property is { } m1)
+        {
+            writer.WritePropertyName("property");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Value is { } m2)
+        {
+            writer.WritePropertyName("value");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

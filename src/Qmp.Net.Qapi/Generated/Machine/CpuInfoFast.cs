@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>CpuInfoFast</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. A union by <c>target</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(CpuInfoFastConverter))]
-public partial record CpuInfoFast
+[JsonConverter(typeof(QapiConverter<CpuInfoFast>))]
+public partial record CpuInfoFast : IQapiJson<CpuInfoFast>
 {
     /// <summary>Gets the member <c>cpu-index</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
@@ -40,6 +40,83 @@ public partial record CpuInfoFast
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static CpuInfoFast IQapiJson<CpuInfoFast>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuInfoFast");
+        return QapiJson.Tag(element, "target") switch
+        {
+            "s390x" => new S390xBranch
+            {
+                CpuIndex = QapiJson.Member(element, "cpu-index", QapiJson.ReadInt64),
+                QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString) ?? "",
+                ThreadId = QapiJson.Member(element, "thread-id", QapiJson.ReadInt64),
+                Props = QapiJson.Member<CpuInstanceProperties>(element, "props"),
+                Target = QapiJson.Member<SysEmuTarget>(element, "target"),
+                CpuState = QapiJson.Member<S390CpuState>(element, "cpu-state"),
+                Dedicated = QapiJson.ValueMember(element, "dedicated", QapiJson.ReadBool),
+                Entitlement = QapiJson.ValueMember<S390CpuEntitlement>(element, "entitlement"),
+            },
+            _ => new CpuInfoFast
+            {
+                CpuIndex = QapiJson.Member(element, "cpu-index", QapiJson.ReadInt64),
+                QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString) ?? "",
+                ThreadId = QapiJson.Member(element, "thread-id", QapiJson.ReadInt64),
+                Props = QapiJson.Member<CpuInstanceProperties>(element, "props"),
+                Target = QapiJson.Member<SysEmuTarget>(element, "target"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<CpuInfoFast>.WriteJson(Utf8JsonWriter writer, CpuInfoFast value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cpu-index");
+        QapiJson.WriteInt64(writer, value.CpuIndex);
+        if (value.QomPath is { } m1)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("thread-id");
+        QapiJson.WriteInt64(writer, value.ThreadId);
+        if (value.Props is { } m3)
+        {
+            writer.WritePropertyName("props");
+            QapiJson.Write<CpuInstanceProperties>(writer, m3);
+        }
+        if (value.Target.Value.Length > 0)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.Write<SysEmuTarget>(writer, value.Target);
+        }
+        switch (value)
+        {
+            case S390xBranch branch0:
+                if (branch0.CpuState.Value.Length > 0)
+                {
+                    writer.WritePropertyName("cpu-state");
+                    QapiJson.Write<S390CpuState>(writer, branch0.CpuState);
+                }
+                if (branch0.Dedicated is { } b0m1)
+                {
+                    writer.WritePropertyName("dedicated");
+                    QapiJson.WriteBool(writer, b0m1);
+                }
+                if (branch0.Entitlement is { } b0m2)
+                {
+                    writer.WritePropertyName("entitlement");
+                    QapiJson.Write<S390CpuEntitlement>(writer, b0m2);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["cpu-index", "qom-path", "thread-id", "props", "target"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>s390x</c> (<c>target</c> = <c>s390x</c>, members of <c>CpuInfoS390</c>).</summary>
     public sealed partial record S390xBranch : CpuInfoFast
     {
@@ -58,45 +135,5 @@ public partial record CpuInfoFast
         /// <summary>Gets the member <c>entitlement</c> (optional, QAPI type <c>S390CpuEntitlement</c>). Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
         [JsonPropertyName("entitlement")]
         public S390CpuEntitlement? Entitlement { get; init; }
-    }
-}
-
-internal sealed class CpuInfoFastConverter : JsonConverter<CpuInfoFast>
-{
-    public override CpuInfoFast? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "target") switch
-        {
-            "s390x" => QapiJson.Read<CpuInfoFast.S390xBranch>(element),
-            _ => new CpuInfoFast
-            {
-                CpuIndex = QapiJson.Member<long>(element, "cpu-index"),
-                QomPath = QapiJson.Member<string>(element, "qom-path")!,
-                ThreadId = QapiJson.Member<long>(element, "thread-id"),
-                Props = QapiJson.Member<CpuInstanceProperties?>(element, "props"),
-                Target = QapiJson.Member<SysEmuTarget>(element, "target"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, CpuInfoFast value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case CpuInfoFast.S390xBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<long>(writer, "cpu-index", value.CpuIndex);
-        QapiJson.WriteMember<string>(writer, "qom-path", value.QomPath);
-        QapiJson.WriteMember<long>(writer, "thread-id", value.ThreadId);
-        QapiJson.WriteMember<CpuInstanceProperties?>(writer, "props", value.Props);
-        QapiJson.WriteMember<SysEmuTarget>(writer, "target", value.Target);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["cpu-index", "qom-path", "thread-id", "props", "target"]);
-        writer.WriteEndObject();
     }
 }

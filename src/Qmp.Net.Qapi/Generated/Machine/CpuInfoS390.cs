@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuInfoS390</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CpuInfoS390
+public sealed partial record CpuInfoS390 : IQapiJson<CpuInfoS390>
 {
     /// <summary>Gets the member <c>cpu-state</c> (mandatory, QAPI type <c>S390CpuState</c>).</summary>
     [JsonPropertyName("cpu-state")]
@@ -26,4 +26,36 @@ public sealed partial record CpuInfoS390
     /// <summary>Gets the member <c>entitlement</c> (optional, QAPI type <c>S390CpuEntitlement</c>). Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("entitlement")]
     public S390CpuEntitlement? Entitlement { get; init; }
+
+    static CpuInfoS390 IQapiJson<CpuInfoS390>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuInfoS390");
+        return new()
+        {
+            CpuState = QapiJson.Member<S390CpuState>(element, "cpu-state"),
+            Dedicated = QapiJson.ValueMember(element, "dedicated", QapiJson.ReadBool),
+            Entitlement = QapiJson.ValueMember<S390CpuEntitlement>(element, "entitlement"),
+        };
+    }
+
+    static void IQapiJson<CpuInfoS390>.WriteJson(Utf8JsonWriter writer, CpuInfoS390 value)
+    {
+        writer.WriteStartObject();
+        if (value.CpuState.Value.Length > 0)
+        {
+            writer.WritePropertyName("cpu-state");
+            QapiJson.Write<S390CpuState>(writer, value.CpuState);
+        }
+        if (value.Dedicated is { } m1)
+        {
+            writer.WritePropertyName("dedicated");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Entitlement is { } m2)
+        {
+            writer.WritePropertyName("entitlement");
+            QapiJson.Write<S390CpuEntitlement>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuInstanceProperties</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CpuInstanceProperties
+public sealed partial record CpuInstanceProperties : IQapiJson<CpuInstanceProperties>
 {
     /// <summary>Gets the member <c>node-id</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("node-id")]
@@ -49,4 +49,72 @@ public sealed partial record CpuInstanceProperties
     /// <summary>Gets the member <c>thread-id</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("thread-id")]
     public long? ThreadId { get; init; }
+
+    static CpuInstanceProperties IQapiJson<CpuInstanceProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuInstanceProperties");
+        return new()
+        {
+            NodeId = QapiJson.ValueMember(element, "node-id", QapiJson.ReadInt64),
+            DrawerId = QapiJson.ValueMember(element, "drawer-id", QapiJson.ReadInt64),
+            BookId = QapiJson.ValueMember(element, "book-id", QapiJson.ReadInt64),
+            SocketId = QapiJson.ValueMember(element, "socket-id", QapiJson.ReadInt64),
+            DieId = QapiJson.ValueMember(element, "die-id", QapiJson.ReadInt64),
+            ClusterId = QapiJson.ValueMember(element, "cluster-id", QapiJson.ReadInt64),
+            ModuleId = QapiJson.ValueMember(element, "module-id", QapiJson.ReadInt64),
+            CoreId = QapiJson.ValueMember(element, "core-id", QapiJson.ReadInt64),
+            ThreadId = QapiJson.ValueMember(element, "thread-id", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<CpuInstanceProperties>.WriteJson(Utf8JsonWriter writer, CpuInstanceProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeId is { } m0)
+        {
+            writer.WritePropertyName("node-id");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.DrawerId is { } m1)
+        {
+            writer.WritePropertyName("drawer-id");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.BookId is { } m2)
+        {
+            writer.WritePropertyName("book-id");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.SocketId is { } m3)
+        {
+            writer.WritePropertyName("socket-id");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.DieId is { } m4)
+        {
+            writer.WritePropertyName("die-id");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.ClusterId is { } m5)
+        {
+            writer.WritePropertyName("cluster-id");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.ModuleId is { } m6)
+        {
+            writer.WritePropertyName("module-id");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.CoreId is { } m7)
+        {
+            writer.WritePropertyName("core-id");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.ThreadId is { } m8)
+        {
+            writer.WritePropertyName("thread-id");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CurrentMachineParams</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CurrentMachineParams
+public sealed partial record CurrentMachineParams : IQapiJson<CurrentMachineParams>
 {
     /// <summary>Gets the member <c>wakeup-suspend-support</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("wakeup-suspend-support")]
     public bool WakeupSuspendSupport { get; init; }
+
+    static CurrentMachineParams IQapiJson<CurrentMachineParams>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CurrentMachineParams");
+        return new()
+        {
+            WakeupSuspendSupport = QapiJson.Member(element, "wakeup-suspend-support", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<CurrentMachineParams>.WriteJson(Utf8JsonWriter writer, CurrentMachineParams value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("wakeup-suspend-support");
+        QapiJson.WriteBool(writer, value.WakeupSuspendSupport);
+        writer.WriteEndObject();
+    }
 }

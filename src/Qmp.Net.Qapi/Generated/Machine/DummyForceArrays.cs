@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DummyForceArrays</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DummyForceArrays
+public sealed partial record DummyForceArrays : IQapiJson<DummyForceArrays>
 {
     /// <summary>Gets the member <c>unused</c> (mandatory, QAPI type <c>[X86CPUFeatureWordInfo]</c>).</summary>
     [JsonPropertyName("unused")]
     public IReadOnlyList<X86CPUFeatureWordInfo> Unused { get; init; } = [];
+
+    static DummyForceArrays IQapiJson<DummyForceArrays>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DummyForceArrays");
+        return new()
+        {
+            Unused = QapiJson.ListMember(element, "unused", QapiJson.Read<X86CPUFeatureWordInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<DummyForceArrays>.WriteJson(Utf8JsonWriter writer, DummyForceArrays value)
+    {
+        writer.WriteStartObject();
+        if (value.Unused is { } m0)
+        {
+            writer.WritePropertyName("unused");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<X86CPUFeatureWordInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

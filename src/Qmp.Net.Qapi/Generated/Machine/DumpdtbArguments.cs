@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>dumpdtb</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_FDT</c>.</summary>
-public sealed partial record DumpdtbArguments
+public sealed partial record DumpdtbArguments : IQapiJson<DumpdtbArguments>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public required string Filename { get; init; }
+
+    static DumpdtbArguments IQapiJson<DumpdtbArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DumpdtbArguments");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<DumpdtbArguments>.WriteJson(Utf8JsonWriter writer, DumpdtbArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

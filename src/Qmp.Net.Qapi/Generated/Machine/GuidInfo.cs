@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>GuidInfo</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuidInfo
+public sealed partial record GuidInfo : IQapiJson<GuidInfo>
 {
     /// <summary>Gets the member <c>guid</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("guid")]
     public string Guid { get; init; } = "";
+
+    static GuidInfo IQapiJson<GuidInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuidInfo");
+        return new()
+        {
+            Guid = QapiJson.Member(element, "guid", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<GuidInfo>.WriteJson(Utf8JsonWriter writer, GuidInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Guid is { } m0)
+        {
+            writer.WritePropertyName("guid");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatCacheAssociativity</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatCacheAssociativity>))]
-public readonly partial struct HmatCacheAssociativity : IEquatable<HmatCacheAssociativity>, IQapiEnum<HmatCacheAssociativity>
+public readonly partial record struct HmatCacheAssociativity : IQapiEnum<HmatCacheAssociativity>, IQapiJson<HmatCacheAssociativity>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct HmatCacheAssociativity : IEquatable<HmatCacheAsso
     public HmatCacheAssociativity(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct HmatCacheAssociativity : IEquatable<HmatCacheAsso
     /// <summary>The value <c>complex</c>.</summary>
     public static HmatCacheAssociativity Complex => new("complex", Known.Complex);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(HmatCacheAssociativity left, HmatCacheAssociativity right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(HmatCacheAssociativity left, HmatCacheAssociativity right) => !left.Equals(right);
-
     static HmatCacheAssociativity IQapiEnum<HmatCacheAssociativity>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(HmatCacheAssociativity other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static HmatCacheAssociativity IQapiJson<HmatCacheAssociativity>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatCacheAssociativity>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is HmatCacheAssociativity other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<HmatCacheAssociativity>.WriteJson(Utf8JsonWriter writer, HmatCacheAssociativity value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

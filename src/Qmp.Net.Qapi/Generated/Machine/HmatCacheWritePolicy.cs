@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatCacheWritePolicy</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatCacheWritePolicy>))]
-public readonly partial struct HmatCacheWritePolicy : IEquatable<HmatCacheWritePolicy>, IQapiEnum<HmatCacheWritePolicy>
+public readonly partial record struct HmatCacheWritePolicy : IQapiEnum<HmatCacheWritePolicy>, IQapiJson<HmatCacheWritePolicy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct HmatCacheWritePolicy : IEquatable<HmatCacheWriteP
     public HmatCacheWritePolicy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct HmatCacheWritePolicy : IEquatable<HmatCacheWriteP
     /// <summary>The value <c>write-through</c>.</summary>
     public static HmatCacheWritePolicy WriteThrough => new("write-through", Known.WriteThrough);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(HmatCacheWritePolicy left, HmatCacheWritePolicy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(HmatCacheWritePolicy left, HmatCacheWritePolicy right) => !left.Equals(right);
-
     static HmatCacheWritePolicy IQapiEnum<HmatCacheWritePolicy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(HmatCacheWritePolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static HmatCacheWritePolicy IQapiJson<HmatCacheWritePolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatCacheWritePolicy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is HmatCacheWritePolicy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<HmatCacheWritePolicy>.WriteJson(Utf8JsonWriter writer, HmatCacheWritePolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

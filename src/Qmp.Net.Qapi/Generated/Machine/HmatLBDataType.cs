@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatLBDataType</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatLBDataType>))]
-public readonly partial struct HmatLBDataType : IEquatable<HmatLBDataType>, IQapiEnum<HmatLBDataType>
+public readonly partial record struct HmatLBDataType : IQapiEnum<HmatLBDataType>, IQapiJson<HmatLBDataType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct HmatLBDataType : IEquatable<HmatLBDataType>, IQap
     public HmatLBDataType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct HmatLBDataType : IEquatable<HmatLBDataType>, IQap
     /// <summary>The value <c>write-bandwidth</c>.</summary>
     public static HmatLBDataType WriteBandwidth => new("write-bandwidth", Known.WriteBandwidth);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(HmatLBDataType left, HmatLBDataType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(HmatLBDataType left, HmatLBDataType right) => !left.Equals(right);
-
     static HmatLBDataType IQapiEnum<HmatLBDataType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(HmatLBDataType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static HmatLBDataType IQapiJson<HmatLBDataType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatLBDataType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is HmatLBDataType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<HmatLBDataType>.WriteJson(Utf8JsonWriter writer, HmatLBDataType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

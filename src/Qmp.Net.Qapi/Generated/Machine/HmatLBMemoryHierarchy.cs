@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HmatLBMemoryHierarchy</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HmatLBMemoryHierarchy>))]
-public readonly partial struct HmatLBMemoryHierarchy : IEquatable<HmatLBMemoryHierarchy>, IQapiEnum<HmatLBMemoryHierarchy>
+public readonly partial record struct HmatLBMemoryHierarchy : IQapiEnum<HmatLBMemoryHierarchy>, IQapiJson<HmatLBMemoryHierarchy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct HmatLBMemoryHierarchy : IEquatable<HmatLBMemoryHi
     public HmatLBMemoryHierarchy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct HmatLBMemoryHierarchy : IEquatable<HmatLBMemoryHi
     /// <summary>The value <c>third-level</c>.</summary>
     public static HmatLBMemoryHierarchy ThirdLevel => new("third-level", Known.ThirdLevel);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(HmatLBMemoryHierarchy left, HmatLBMemoryHierarchy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(HmatLBMemoryHierarchy left, HmatLBMemoryHierarchy right) => !left.Equals(right);
-
     static HmatLBMemoryHierarchy IQapiEnum<HmatLBMemoryHierarchy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(HmatLBMemoryHierarchy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static HmatLBMemoryHierarchy IQapiJson<HmatLBMemoryHierarchy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HmatLBMemoryHierarchy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is HmatLBMemoryHierarchy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<HmatLBMemoryHierarchy>.WriteJson(Utf8JsonWriter writer, HmatLBMemoryHierarchy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>HotpluggableCPU</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record HotpluggableCPU
+public sealed partial record HotpluggableCPU : IQapiJson<HotpluggableCPU>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("type")]
@@ -29,4 +29,39 @@ public sealed partial record HotpluggableCPU
     /// <summary>Gets the member <c>qom-path</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("qom-path")]
     public string? QomPath { get; init; }
+
+    static HotpluggableCPU IQapiJson<HotpluggableCPU>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HotpluggableCPU");
+        return new()
+        {
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            VcpusCount = QapiJson.Member(element, "vcpus-count", QapiJson.ReadInt64),
+            Props = QapiJson.Member<CpuInstanceProperties>(element, "props")!,
+            QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<HotpluggableCPU>.WriteJson(Utf8JsonWriter writer, HotpluggableCPU value)
+    {
+        writer.WriteStartObject();
+        if (value.Type is { } m0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("vcpus-count");
+        QapiJson.WriteInt64(writer, value.VcpusCount);
+        if (value.Props is { } m2)
+        {
+            writer.WritePropertyName("props");
+            QapiJson.Write<CpuInstanceProperties>(writer, m2);
+        }
+        if (value.QomPath is { } m3)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>HvBalloonDeviceInfo</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record HvBalloonDeviceInfo
+public sealed partial record HvBalloonDeviceInfo : IQapiJson<HvBalloonDeviceInfo>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -29,4 +29,39 @@ public sealed partial record HvBalloonDeviceInfo
     /// <summary>Gets the member <c>memdev</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("memdev")]
     public string? Memdev { get; init; }
+
+    static HvBalloonDeviceInfo IQapiJson<HvBalloonDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HvBalloonDeviceInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Memaddr = QapiJson.ValueMember(element, "memaddr", QapiJson.ReadUInt64),
+            MaxSize = QapiJson.Member(element, "max-size", QapiJson.ReadUInt64),
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<HvBalloonDeviceInfo>.WriteJson(Utf8JsonWriter writer, HvBalloonDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Memaddr is { } m1)
+        {
+            writer.WritePropertyName("memaddr");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        writer.WritePropertyName("max-size");
+        QapiJson.WriteUInt64(writer, value.MaxSize);
+        if (value.Memdev is { } m3)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

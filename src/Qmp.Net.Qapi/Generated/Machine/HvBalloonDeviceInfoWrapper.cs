@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>HvBalloonDeviceInfoWrapper</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record HvBalloonDeviceInfoWrapper
+public sealed partial record HvBalloonDeviceInfoWrapper : IQapiJson<HvBalloonDeviceInfoWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>HvBalloonDeviceInfo</c>).</summary>
     [JsonPropertyName("data")]
     public HvBalloonDeviceInfo Data { get; init; } = null!;
+
+    static HvBalloonDeviceInfoWrapper IQapiJson<HvBalloonDeviceInfoWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HvBalloonDeviceInfoWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<HvBalloonDeviceInfo>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<HvBalloonDeviceInfoWrapper>.WriteJson(Utf8JsonWriter writer, HvBalloonDeviceInfoWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<HvBalloonDeviceInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

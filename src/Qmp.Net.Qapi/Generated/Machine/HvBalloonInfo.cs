@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>HvBalloonInfo</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record HvBalloonInfo
+public sealed partial record HvBalloonInfo : IQapiJson<HvBalloonInfo>
 {
     /// <summary>Gets the member <c>committed</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("committed")]
@@ -21,4 +21,24 @@ public sealed partial record HvBalloonInfo
     /// <summary>Gets the member <c>available</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("available")]
     public ulong Available { get; init; }
+
+    static HvBalloonInfo IQapiJson<HvBalloonInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HvBalloonInfo");
+        return new()
+        {
+            Committed = QapiJson.Member(element, "committed", QapiJson.ReadUInt64),
+            Available = QapiJson.Member(element, "available", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<HvBalloonInfo>.WriteJson(Utf8JsonWriter writer, HvBalloonInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("committed");
+        QapiJson.WriteUInt64(writer, value.Committed);
+        writer.WritePropertyName("available");
+        QapiJson.WriteUInt64(writer, value.Available);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>HV_BALLOON_STATUS_REPORT</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-machine.HV_BALLOON_STATUS_REPORT">QEMU's QMP reference</seealso>
-public sealed partial record HvBalloonStatusReportEvent : QapiEvent, IQapiEvent<HvBalloonStatusReportEvent>
+public sealed partial record HvBalloonStatusReportEvent : QapiEvent, IQapiEvent<HvBalloonStatusReportEvent>, IQapiJson<HvBalloonStatusReportEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>HV_BALLOON_STATUS_REPORT</c>.</summary>
     public static string EventName => "HV_BALLOON_STATUS_REPORT";
@@ -27,4 +27,24 @@ public sealed partial record HvBalloonStatusReportEvent : QapiEvent, IQapiEvent<
     /// <summary>Gets the member <c>available</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("available")]
     public ulong Available { get; init; }
+
+    static HvBalloonStatusReportEvent IQapiJson<HvBalloonStatusReportEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HvBalloonStatusReportEvent");
+        return new()
+        {
+            Committed = QapiJson.Member(element, "committed", QapiJson.ReadUInt64),
+            Available = QapiJson.Member(element, "available", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<HvBalloonStatusReportEvent>.WriteJson(Utf8JsonWriter writer, HvBalloonStatusReportEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("committed");
+        QapiJson.WriteUInt64(writer, value.Committed);
+        writer.WritePropertyName("available");
+        QapiJson.WriteUInt64(writer, value.Available);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>KvmInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record KvmInfo
+public sealed partial record KvmInfo : IQapiJson<KvmInfo>
 {
     /// <summary>Gets the member <c>enabled</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enabled")]
@@ -21,4 +21,24 @@ public sealed partial record KvmInfo
     /// <summary>Gets the member <c>present</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("present")]
     public bool Present { get; init; }
+
+    static KvmInfo IQapiJson<KvmInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "KvmInfo");
+        return new()
+        {
+            Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+            Present = QapiJson.Member(element, "present", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<KvmInfo>.WriteJson(Utf8JsonWriter writer, KvmInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        writer.WritePropertyName("present");
+        QapiJson.WriteBool(writer, value.Present);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>LostTickPolicy</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<LostTickPolicy>))]
-public readonly partial struct LostTickPolicy : IEquatable<LostTickPolicy>, IQapiEnum<LostTickPolicy>
+public readonly partial record struct LostTickPolicy : IQapiEnum<LostTickPolicy>, IQapiJson<LostTickPolicy>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct LostTickPolicy : IEquatable<LostTickPolicy>, IQap
     public LostTickPolicy(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct LostTickPolicy : IEquatable<LostTickPolicy>, IQap
     /// <summary>The value <c>slew</c>.</summary>
     public static LostTickPolicy Slew => new("slew", Known.Slew);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(LostTickPolicy left, LostTickPolicy right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(LostTickPolicy left, LostTickPolicy right) => !left.Equals(right);
-
     static LostTickPolicy IQapiEnum<LostTickPolicy>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(LostTickPolicy other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static LostTickPolicy IQapiJson<LostTickPolicy>.ReadJson(JsonElement element) => QapiJson.ReadEnum<LostTickPolicy>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is LostTickPolicy other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<LostTickPolicy>.WriteJson(Utf8JsonWriter writer, LostTickPolicy value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

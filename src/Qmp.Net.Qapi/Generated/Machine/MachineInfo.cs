@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MachineInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MachineInfo
+public sealed partial record MachineInfo : IQapiJson<MachineInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -58,4 +58,72 @@ public sealed partial record MachineInfo
     [Experimental("QMPQAPI001")]
     [JsonPropertyName("compat-props")]
     public IReadOnlyList<CompatProperty>? CompatProps { get; init; }
+
+    static MachineInfo IQapiJson<MachineInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MachineInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Alias = QapiJson.Member(element, "alias", QapiJson.ReadString),
+            IsDefault = QapiJson.ValueMember(element, "is-default", QapiJson.ReadBool),
+            CpuMax = QapiJson.Member(element, "cpu-max", QapiJson.ReadInt64),
+            HotpluggableCpus = QapiJson.Member(element, "hotpluggable-cpus", QapiJson.ReadBool),
+            NumaMemSupported = QapiJson.Member(element, "numa-mem-supported", QapiJson.ReadBool),
+            Deprecated = QapiJson.Member(element, "deprecated", QapiJson.ReadBool),
+            DefaultCpuType = QapiJson.Member(element, "default-cpu-type", QapiJson.ReadString),
+            DefaultRamId = QapiJson.Member(element, "default-ram-id", QapiJson.ReadString),
+            Acpi = QapiJson.ValueMember(element, "acpi", QapiJson.ReadBool),
+            CompatProps = QapiJson.ListMember(element, "compat-props", QapiJson.Read<CompatProperty>),
+        };
+    }
+
+    static void IQapiJson<MachineInfo>.WriteJson(Utf8JsonWriter writer, MachineInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Alias is { } m1)
+        {
+            writer.WritePropertyName("alias");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.IsDefault is { } m2)
+        {
+            writer.WritePropertyName("is-default");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WritePropertyName("cpu-max");
+        QapiJson.WriteInt64(writer, value.CpuMax);
+        writer.WritePropertyName("hotpluggable-cpus");
+        QapiJson.WriteBool(writer, value.HotpluggableCpus);
+        writer.WritePropertyName("numa-mem-supported");
+        QapiJson.WriteBool(writer, value.NumaMemSupported);
+        writer.WritePropertyName("deprecated");
+        QapiJson.WriteBool(writer, value.Deprecated);
+        if (value.DefaultCpuType is { } m7)
+        {
+            writer.WritePropertyName("default-cpu-type");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.DefaultRamId is { } m8)
+        {
+            writer.WritePropertyName("default-ram-id");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.Acpi is { } m9)
+        {
+            writer.WritePropertyName("acpi");
+            QapiJson.WriteBool(writer, m9);
+        }
+        if (value.CompatProps is { } m10)
+        {
+            writer.WritePropertyName("compat-props");
+            QapiJson.WriteList(writer, m10, QapiJson.Write<CompatProperty>);
+        }
+        writer.WriteEndObject();
+    }
 }

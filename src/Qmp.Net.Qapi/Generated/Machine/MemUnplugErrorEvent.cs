@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi;
 /// <summary>The QMP event <c>MEM_UNPLUG_ERROR</c>. Since QEMU 2.4. In QEMU 7.2 only (not in 10.0). Deprecated.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-machine.MEM_UNPLUG_ERROR">QEMU's QMP reference</seealso>
 [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
-public sealed partial record MemUnplugErrorEvent : QapiEvent, IQapiEvent<MemUnplugErrorEvent>
+public sealed partial record MemUnplugErrorEvent : QapiEvent, IQapiEvent<MemUnplugErrorEvent>, IQapiJson<MemUnplugErrorEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>MEM_UNPLUG_ERROR</c>.</summary>
     public static string EventName => "MEM_UNPLUG_ERROR";
@@ -28,4 +28,30 @@ public sealed partial record MemUnplugErrorEvent : QapiEvent, IQapiEvent<MemUnpl
     /// <summary>Gets the member <c>msg</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("msg")]
     public string Msg { get; init; } = "";
+
+    static MemUnplugErrorEvent IQapiJson<MemUnplugErrorEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemUnplugErrorEvent");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString) ?? "",
+            Msg = QapiJson.Member(element, "msg", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<MemUnplugErrorEvent>.WriteJson(Utf8JsonWriter writer, MemUnplugErrorEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Msg is { } m1)
+        {
+            writer.WritePropertyName("msg");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

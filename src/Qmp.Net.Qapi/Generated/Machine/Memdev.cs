@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>Memdev</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record Memdev
+public sealed partial record Memdev : IQapiJson<Memdev>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>). Since QEMU 2.9.</summary>
     [JsonPropertyName("id")]
@@ -50,4 +50,57 @@ public sealed partial record Memdev
     [JsonPropertyName("policy")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public HostMemPolicy Policy { get; init; }
+
+    static Memdev IQapiJson<Memdev>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Memdev");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Merge = QapiJson.Member(element, "merge", QapiJson.ReadBool),
+            Dump = QapiJson.Member(element, "dump", QapiJson.ReadBool),
+            Prealloc = QapiJson.Member(element, "prealloc", QapiJson.ReadBool),
+            Share = QapiJson.Member(element, "share", QapiJson.ReadBool),
+            Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+            HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16) ?? [],
+            Policy = QapiJson.Member<HostMemPolicy>(element, "policy"),
+        };
+    }
+
+    static void IQapiJson<Memdev>.WriteJson(Utf8JsonWriter writer, Memdev value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WritePropertyName("merge");
+        QapiJson.WriteBool(writer, value.Merge);
+        writer.WritePropertyName("dump");
+        QapiJson.WriteBool(writer, value.Dump);
+        writer.WritePropertyName("prealloc");
+        QapiJson.WriteBool(writer, value.Prealloc);
+        writer.WritePropertyName("share");
+        QapiJson.WriteBool(writer, value.Share);
+        if (value.Reserve is { } m6)
+        {
+            writer.WritePropertyName("reserve");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.HostNodes is { } m7)
+        {
+            writer.WritePropertyName("host-nodes");
+            QapiJson.WriteList(writer, m7, QapiJson.WriteUInt16);
+        }
+        if (value.Policy.Value.Length > 0)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.Write<HostMemPolicy>(writer, value.Policy);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>MemoryDeviceInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(MemoryDeviceInfoConverter))]
-public partial record MemoryDeviceInfo
+[JsonConverter(typeof(QapiConverter<MemoryDeviceInfo>))]
+public partial record MemoryDeviceInfo : IQapiJson<MemoryDeviceInfo>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>MemoryDeviceInfoKind</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,109 @@ public partial record MemoryDeviceInfo
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static MemoryDeviceInfo IQapiJson<MemoryDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryDeviceInfo");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "dimm" => new DimmBranch
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                Data = QapiJson.Member<PCDIMMDeviceInfo>(element, "data")!,
+            },
+            "nvdimm" => new NvdimmBranch
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                Data = QapiJson.Member<PCDIMMDeviceInfo>(element, "data")!,
+            },
+            "virtio-pmem" => new VirtioPmemBranch
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                Data = QapiJson.Member<VirtioPMEMDeviceInfo>(element, "data")!,
+            },
+            "virtio-mem" => new VirtioMemBranch
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                Data = QapiJson.Member<VirtioMEMDeviceInfo>(element, "data")!,
+            },
+            "sgx-epc" => new SgxEpcBranch
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                Data = QapiJson.Member<SgxEPCDeviceInfo>(element, "data")!,
+            },
+            "hv-balloon" => new HvBalloonBranch
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                Data = QapiJson.Member<HvBalloonDeviceInfo>(element, "data")!,
+            },
+            _ => new MemoryDeviceInfo
+            {
+                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<MemoryDeviceInfo>.WriteJson(Utf8JsonWriter writer, MemoryDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<MemoryDeviceInfoKind>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case DimmBranch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<PCDIMMDeviceInfo>(writer, b0m0);
+                }
+                break;
+            case NvdimmBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<PCDIMMDeviceInfo>(writer, b1m0);
+                }
+                break;
+            case VirtioPmemBranch branch2:
+                if (branch2.Data is { } b2m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<VirtioPMEMDeviceInfo>(writer, b2m0);
+                }
+                break;
+            case VirtioMemBranch branch3:
+                if (branch3.Data is { } b3m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<VirtioMEMDeviceInfo>(writer, b3m0);
+                }
+                break;
+            case SgxEpcBranch branch4:
+                if (branch4.Data is { } b4m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<SgxEPCDeviceInfo>(writer, b4m0);
+                }
+                break;
+            case HvBalloonBranch branch5:
+                if (branch5.Data is { } b5m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<HvBalloonDeviceInfo>(writer, b5m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>dimm</c> (<c>type</c> = <c>dimm</c>, members of <c>PCDIMMDeviceInfoWrapper</c>).</summary>
     public sealed partial record DimmBranch : MemoryDeviceInfo
@@ -88,57 +191,5 @@ public partial record MemoryDeviceInfo
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>HvBalloonDeviceInfo</c>).</summary>
         [JsonPropertyName("data")]
         public HvBalloonDeviceInfo Data { get; init; } = null!;
-    }
-}
-
-internal sealed class MemoryDeviceInfoConverter : JsonConverter<MemoryDeviceInfo>
-{
-    public override MemoryDeviceInfo? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "dimm" => QapiJson.Read<MemoryDeviceInfo.DimmBranch>(element),
-            "nvdimm" => QapiJson.Read<MemoryDeviceInfo.NvdimmBranch>(element),
-            "virtio-pmem" => QapiJson.Read<MemoryDeviceInfo.VirtioPmemBranch>(element),
-            "virtio-mem" => QapiJson.Read<MemoryDeviceInfo.VirtioMemBranch>(element),
-            "sgx-epc" => QapiJson.Read<MemoryDeviceInfo.SgxEpcBranch>(element),
-            "hv-balloon" => QapiJson.Read<MemoryDeviceInfo.HvBalloonBranch>(element),
-            _ => new MemoryDeviceInfo
-            {
-                Type = QapiJson.Member<MemoryDeviceInfoKind>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, MemoryDeviceInfo value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case MemoryDeviceInfo.DimmBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MemoryDeviceInfo.NvdimmBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MemoryDeviceInfo.VirtioPmemBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MemoryDeviceInfo.VirtioMemBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MemoryDeviceInfo.SgxEpcBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MemoryDeviceInfo.HvBalloonBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<MemoryDeviceInfoKind>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

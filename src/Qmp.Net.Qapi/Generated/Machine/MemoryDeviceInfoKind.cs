@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MemoryDeviceInfoKind</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MemoryDeviceInfoKind>))]
-public readonly partial struct MemoryDeviceInfoKind : IEquatable<MemoryDeviceInfoKind>, IQapiEnum<MemoryDeviceInfoKind>
+public readonly partial record struct MemoryDeviceInfoKind : IQapiEnum<MemoryDeviceInfoKind>, IQapiJson<MemoryDeviceInfoKind>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MemoryDeviceInfoKind : IEquatable<MemoryDeviceInf
     public MemoryDeviceInfoKind(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct MemoryDeviceInfoKind : IEquatable<MemoryDeviceInf
     /// <summary>The value <c>hv-balloon</c>. In QEMU 10.0 only (not in 7.2).</summary>
     public static MemoryDeviceInfoKind HvBalloon => new("hv-balloon", Known.HvBalloon);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MemoryDeviceInfoKind left, MemoryDeviceInfoKind right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MemoryDeviceInfoKind left, MemoryDeviceInfoKind right) => !left.Equals(right);
-
     static MemoryDeviceInfoKind IQapiEnum<MemoryDeviceInfoKind>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MemoryDeviceInfoKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MemoryDeviceInfoKind IQapiJson<MemoryDeviceInfoKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MemoryDeviceInfoKind>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MemoryDeviceInfoKind other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MemoryDeviceInfoKind>.WriteJson(Utf8JsonWriter writer, MemoryDeviceInfoKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

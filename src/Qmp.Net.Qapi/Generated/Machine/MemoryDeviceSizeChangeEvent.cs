@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>MEMORY_DEVICE_SIZE_CHANGE</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-machine.MEMORY_DEVICE_SIZE_CHANGE">QEMU's QMP reference</seealso>
-public sealed partial record MemoryDeviceSizeChangeEvent : QapiEvent, IQapiEvent<MemoryDeviceSizeChangeEvent>
+public sealed partial record MemoryDeviceSizeChangeEvent : QapiEvent, IQapiEvent<MemoryDeviceSizeChangeEvent>, IQapiJson<MemoryDeviceSizeChangeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>MEMORY_DEVICE_SIZE_CHANGE</c>.</summary>
     public static string EventName => "MEMORY_DEVICE_SIZE_CHANGE";
@@ -31,4 +31,33 @@ public sealed partial record MemoryDeviceSizeChangeEvent : QapiEvent, IQapiEvent
     /// <summary>Gets the member <c>qom-path</c> (mandatory, QAPI type <c>str</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("qom-path")]
     public string QomPath { get; init; } = "";
+
+    static MemoryDeviceSizeChangeEvent IQapiJson<MemoryDeviceSizeChangeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryDeviceSizeChangeEvent");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<MemoryDeviceSizeChangeEvent>.WriteJson(Utf8JsonWriter writer, MemoryDeviceSizeChangeEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.QomPath is { } m2)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

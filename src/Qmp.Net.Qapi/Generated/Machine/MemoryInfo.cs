@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MemoryInfo</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MemoryInfo
+public sealed partial record MemoryInfo : IQapiJson<MemoryInfo>
 {
     /// <summary>Gets the member <c>base-memory</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("base-memory")]
@@ -21,4 +21,27 @@ public sealed partial record MemoryInfo
     /// <summary>Gets the member <c>plugged-memory</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("plugged-memory")]
     public ulong? PluggedMemory { get; init; }
+
+    static MemoryInfo IQapiJson<MemoryInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryInfo");
+        return new()
+        {
+            BaseMemory = QapiJson.Member(element, "base-memory", QapiJson.ReadUInt64),
+            PluggedMemory = QapiJson.ValueMember(element, "plugged-memory", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<MemoryInfo>.WriteJson(Utf8JsonWriter writer, MemoryInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("base-memory");
+        QapiJson.WriteUInt64(writer, value.BaseMemory);
+        if (value.PluggedMemory is { } m1)
+        {
+            writer.WritePropertyName("plugged-memory");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MemorySizeConfiguration</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MemorySizeConfiguration
+public sealed partial record MemorySizeConfiguration : IQapiJson<MemorySizeConfiguration>
 {
     /// <summary>Gets the member <c>size</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("size")]
@@ -25,4 +25,36 @@ public sealed partial record MemorySizeConfiguration
     /// <summary>Gets the member <c>slots</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("slots")]
     public ulong? Slots { get; init; }
+
+    static MemorySizeConfiguration IQapiJson<MemorySizeConfiguration>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemorySizeConfiguration");
+        return new()
+        {
+            Size = QapiJson.ValueMember(element, "size", QapiJson.ReadUInt64),
+            MaxSize = QapiJson.ValueMember(element, "max-size", QapiJson.ReadUInt64),
+            Slots = QapiJson.ValueMember(element, "slots", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<MemorySizeConfiguration>.WriteJson(Utf8JsonWriter writer, MemorySizeConfiguration value)
+    {
+        writer.WriteStartObject();
+        if (value.Size is { } m0)
+        {
+            writer.WritePropertyName("size");
+            QapiJson.WriteUInt64(writer, m0);
+        }
+        if (value.MaxSize is { } m1)
+        {
+            writer.WritePropertyName("max-size");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.Slots is { } m2)
+        {
+            writer.WritePropertyName("slots");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>memsave</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MemsaveArguments
+public sealed partial record MemsaveArguments : IQapiJson<MemsaveArguments>
 {
     /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint64</c>).  Its type differs between versions (<c>int</c>): this is the newest.</summary>
     [JsonPropertyName("val")]
@@ -29,4 +29,36 @@ public sealed partial record MemsaveArguments
     /// <summary>Gets the member <c>cpu-index</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
     public long? CpuIndex { get; init; }
+
+    static MemsaveArguments IQapiJson<MemsaveArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemsaveArguments");
+        return new()
+        {
+            Val = QapiJson.Member(element, "val", QapiJson.ReadUInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            CpuIndex = QapiJson.ValueMember(element, "cpu-index", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<MemsaveArguments>.WriteJson(Utf8JsonWriter writer, MemsaveArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("val");
+        QapiJson.WriteUInt64(writer, value.Val);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Filename is { } m2)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.CpuIndex is { } m3)
+        {
+            writer.WritePropertyName("cpu-index");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NumaDistOptions</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NumaDistOptions
+public sealed partial record NumaDistOptions : IQapiJson<NumaDistOptions>
 {
     /// <summary>Gets the member <c>src</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("src")]
@@ -25,4 +25,27 @@ public sealed partial record NumaDistOptions
     /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("val")]
     public required byte Val { get; init; }
+
+    static NumaDistOptions IQapiJson<NumaDistOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NumaDistOptions");
+        return new()
+        {
+            Src = QapiJson.Member(element, "src", QapiJson.ReadUInt16),
+            Dst = QapiJson.Member(element, "dst", QapiJson.ReadUInt16),
+            Val = QapiJson.Member(element, "val", QapiJson.ReadByte),
+        };
+    }
+
+    static void IQapiJson<NumaDistOptions>.WriteJson(Utf8JsonWriter writer, NumaDistOptions value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("src");
+        QapiJson.WriteUInt16(writer, value.Src);
+        writer.WritePropertyName("dst");
+        QapiJson.WriteUInt16(writer, value.Dst);
+        writer.WritePropertyName("val");
+        QapiJson.WriteByte(writer, value.Val);
+        writer.WriteEndObject();
+    }
 }

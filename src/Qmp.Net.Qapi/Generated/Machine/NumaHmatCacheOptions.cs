@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NumaHmatCacheOptions</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NumaHmatCacheOptions
+public sealed partial record NumaHmatCacheOptions : IQapiJson<NumaHmatCacheOptions>
 {
     /// <summary>Gets the member <c>node-id</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("node-id")]
@@ -39,4 +39,42 @@ public sealed partial record NumaHmatCacheOptions
     /// <summary>Gets the member <c>line</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("line")]
     public required ushort Line { get; init; }
+
+    static NumaHmatCacheOptions IQapiJson<NumaHmatCacheOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NumaHmatCacheOptions");
+        return new()
+        {
+            NodeId = QapiJson.Member(element, "node-id", QapiJson.ReadUInt32),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Level = QapiJson.Member(element, "level", QapiJson.ReadByte),
+            Associativity = QapiJson.Member<HmatCacheAssociativity>(element, "associativity"),
+            Policy = QapiJson.Member<HmatCacheWritePolicy>(element, "policy"),
+            Line = QapiJson.Member(element, "line", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<NumaHmatCacheOptions>.WriteJson(Utf8JsonWriter writer, NumaHmatCacheOptions value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("node-id");
+        QapiJson.WriteUInt32(writer, value.NodeId);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WritePropertyName("level");
+        QapiJson.WriteByte(writer, value.Level);
+        if (value.Associativity.Value.Length > 0)
+        {
+            writer.WritePropertyName("associativity");
+            QapiJson.Write<HmatCacheAssociativity>(writer, value.Associativity);
+        }
+        if (value.Policy.Value.Length > 0)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.Write<HmatCacheWritePolicy>(writer, value.Policy);
+        }
+        writer.WritePropertyName("line");
+        QapiJson.WriteUInt16(writer, value.Line);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NumaHmatLBOptions</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NumaHmatLBOptions
+public sealed partial record NumaHmatLBOptions : IQapiJson<NumaHmatLBOptions>
 {
     /// <summary>Gets the member <c>initiator</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("initiator")]
@@ -39,4 +39,48 @@ public sealed partial record NumaHmatLBOptions
     /// <summary>Gets the member <c>bandwidth</c> (optional, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("bandwidth")]
     public ulong? Bandwidth { get; init; }
+
+    static NumaHmatLBOptions IQapiJson<NumaHmatLBOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NumaHmatLBOptions");
+        return new()
+        {
+            Initiator = QapiJson.Member(element, "initiator", QapiJson.ReadUInt16),
+            Target = QapiJson.Member(element, "target", QapiJson.ReadUInt16),
+            Hierarchy = QapiJson.Member<HmatLBMemoryHierarchy>(element, "hierarchy"),
+            DataType = QapiJson.Member<HmatLBDataType>(element, "data-type"),
+            Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt64),
+            Bandwidth = QapiJson.ValueMember(element, "bandwidth", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<NumaHmatLBOptions>.WriteJson(Utf8JsonWriter writer, NumaHmatLBOptions value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("initiator");
+        QapiJson.WriteUInt16(writer, value.Initiator);
+        writer.WritePropertyName("target");
+        QapiJson.WriteUInt16(writer, value.Target);
+        if (value.Hierarchy.Value.Length > 0)
+        {
+            writer.WritePropertyName("hierarchy");
+            QapiJson.Write<HmatLBMemoryHierarchy>(writer, value.Hierarchy);
+        }
+        if (value.DataType.Value.Length > 0)
+        {
+            writer.WritePropertyName("data-type");
+            QapiJson.Write<HmatLBDataType>(writer, value.DataType);
+        }
+        if (value.Latency is { } m4)
+        {
+            writer.WritePropertyName("latency");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        if (value.Bandwidth is { } m5)
+        {
+            writer.WritePropertyName("bandwidth");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NumaNodeOptions</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NumaNodeOptions
+public sealed partial record NumaNodeOptions : IQapiJson<NumaNodeOptions>
 {
     /// <summary>Gets the member <c>nodeid</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("nodeid")]
@@ -33,4 +33,48 @@ public sealed partial record NumaNodeOptions
     /// <summary>Gets the member <c>initiator</c> (optional, QAPI type <c>uint16</c>). Since QEMU 5.0.</summary>
     [JsonPropertyName("initiator")]
     public ushort? Initiator { get; init; }
+
+    static NumaNodeOptions IQapiJson<NumaNodeOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NumaNodeOptions");
+        return new()
+        {
+            Nodeid = QapiJson.ValueMember(element, "nodeid", QapiJson.ReadUInt16),
+            Cpus = QapiJson.ListMember(element, "cpus", QapiJson.ReadUInt16),
+            Mem = QapiJson.ValueMember(element, "mem", QapiJson.ReadUInt64),
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString),
+            Initiator = QapiJson.ValueMember(element, "initiator", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<NumaNodeOptions>.WriteJson(Utf8JsonWriter writer, NumaNodeOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Nodeid is { } m0)
+        {
+            writer.WritePropertyName("nodeid");
+            QapiJson.WriteUInt16(writer, m0);
+        }
+        if (value.Cpus is { } m1)
+        {
+            writer.WritePropertyName("cpus");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt16);
+        }
+        if (value.Mem is { } m2)
+        {
+            writer.WritePropertyName("mem");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        if (value.Memdev is { } m3)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Initiator is { } m4)
+        {
+            writer.WritePropertyName("initiator");
+            QapiJson.WriteUInt16(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

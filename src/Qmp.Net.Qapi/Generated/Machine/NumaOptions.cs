@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>NumaOptions</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(NumaOptionsConverter))]
-public partial record NumaOptions
+[JsonConverter(typeof(QapiConverter<NumaOptions>))]
+public partial record NumaOptions : IQapiJson<NumaOptions>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>NumaOptionsType</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,214 @@ public partial record NumaOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static NumaOptions IQapiJson<NumaOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NumaOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "node" => new NodeBranch
+            {
+                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
+                Nodeid = QapiJson.ValueMember(element, "nodeid", QapiJson.ReadUInt16),
+                Cpus = QapiJson.ListMember(element, "cpus", QapiJson.ReadUInt16),
+                Mem = QapiJson.ValueMember(element, "mem", QapiJson.ReadUInt64),
+                Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString),
+                Initiator = QapiJson.ValueMember(element, "initiator", QapiJson.ReadUInt16),
+            },
+            "dist" => new DistBranch
+            {
+                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
+                Src = QapiJson.Member(element, "src", QapiJson.ReadUInt16),
+                Dst = QapiJson.Member(element, "dst", QapiJson.ReadUInt16),
+                Val = QapiJson.Member(element, "val", QapiJson.ReadByte),
+            },
+            "cpu" => new CpuBranch
+            {
+                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
+                NodeId = QapiJson.ValueMember(element, "node-id", QapiJson.ReadInt64),
+                DrawerId = QapiJson.ValueMember(element, "drawer-id", QapiJson.ReadInt64),
+                BookId = QapiJson.ValueMember(element, "book-id", QapiJson.ReadInt64),
+                SocketId = QapiJson.ValueMember(element, "socket-id", QapiJson.ReadInt64),
+                DieId = QapiJson.ValueMember(element, "die-id", QapiJson.ReadInt64),
+                ClusterId = QapiJson.ValueMember(element, "cluster-id", QapiJson.ReadInt64),
+                ModuleId = QapiJson.ValueMember(element, "module-id", QapiJson.ReadInt64),
+                CoreId = QapiJson.ValueMember(element, "core-id", QapiJson.ReadInt64),
+                ThreadId = QapiJson.ValueMember(element, "thread-id", QapiJson.ReadInt64),
+            },
+            "hmat-lb" => new HmatLbBranch
+            {
+                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
+                Initiator = QapiJson.Member(element, "initiator", QapiJson.ReadUInt16),
+                Target = QapiJson.Member(element, "target", QapiJson.ReadUInt16),
+                Hierarchy = QapiJson.Member<HmatLBMemoryHierarchy>(element, "hierarchy"),
+                DataType = QapiJson.Member<HmatLBDataType>(element, "data-type"),
+                Latency = QapiJson.ValueMember(element, "latency", QapiJson.ReadUInt64),
+                Bandwidth = QapiJson.ValueMember(element, "bandwidth", QapiJson.ReadUInt64),
+            },
+            "hmat-cache" => new HmatCacheBranch
+            {
+                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
+                NodeId = QapiJson.Member(element, "node-id", QapiJson.ReadUInt32),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                Level = QapiJson.Member(element, "level", QapiJson.ReadByte),
+                Associativity = QapiJson.Member<HmatCacheAssociativity>(element, "associativity"),
+                Policy = QapiJson.Member<HmatCacheWritePolicy>(element, "policy"),
+                Line = QapiJson.Member(element, "line", QapiJson.ReadUInt16),
+            },
+            _ => new NumaOptions
+            {
+                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<NumaOptions>.WriteJson(Utf8JsonWriter writer, NumaOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<NumaOptionsType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case NodeBranch branch0:
+                if (branch0.Nodeid is { } b0m0)
+                {
+                    writer.WritePropertyName("nodeid");
+                    QapiJson.WriteUInt16(writer, b0m0);
+                }
+                if (branch0.Cpus is { } b0m1)
+                {
+                    writer.WritePropertyName("cpus");
+                    QapiJson.WriteList(writer, b0m1, QapiJson.WriteUInt16);
+                }
+                if (branch0.Mem is { } b0m2)
+                {
+                    writer.WritePropertyName("mem");
+                    QapiJson.WriteUInt64(writer, b0m2);
+                }
+                if (branch0.Memdev is { } b0m3)
+                {
+                    writer.WritePropertyName("memdev");
+                    QapiJson.WriteString(writer, b0m3);
+                }
+                if (branch0.Initiator is { } b0m4)
+                {
+                    writer.WritePropertyName("initiator");
+                    QapiJson.WriteUInt16(writer, b0m4);
+                }
+                break;
+            case DistBranch branch1:
+                writer.WritePropertyName("src");
+                QapiJson.WriteUInt16(writer, branch1.Src);
+                writer.WritePropertyName("dst");
+                QapiJson.WriteUInt16(writer, branch1.Dst);
+                writer.WritePropertyName("val");
+                QapiJson.WriteByte(writer, branch1.Val);
+                break;
+            case CpuBranch branch2:
+                if (branch2.NodeId is { } b2m0)
+                {
+                    writer.WritePropertyName("node-id");
+                    QapiJson.WriteInt64(writer, b2m0);
+                }
+                if (branch2.DrawerId is { } b2m1)
+                {
+                    writer.WritePropertyName("drawer-id");
+                    QapiJson.WriteInt64(writer, b2m1);
+                }
+                if (branch2.BookId is { } b2m2)
+                {
+                    writer.WritePropertyName("book-id");
+                    QapiJson.WriteInt64(writer, b2m2);
+                }
+                if (branch2.SocketId is { } b2m3)
+                {
+                    writer.WritePropertyName("socket-id");
+                    QapiJson.WriteInt64(writer, b2m3);
+                }
+                if (branch2.DieId is { } b2m4)
+                {
+                    writer.WritePropertyName("die-id");
+                    QapiJson.WriteInt64(writer, b2m4);
+                }
+                if (branch2.ClusterId is { } b2m5)
+                {
+                    writer.WritePropertyName("cluster-id");
+                    QapiJson.WriteInt64(writer, b2m5);
+                }
+                if (branch2.ModuleId is { } b2m6)
+                {
+                    writer.WritePropertyName("module-id");
+                    QapiJson.WriteInt64(writer, b2m6);
+                }
+                if (branch2.CoreId is { } b2m7)
+                {
+                    writer.WritePropertyName("core-id");
+                    QapiJson.WriteInt64(writer, b2m7);
+                }
+                if (branch2.ThreadId is { } b2m8)
+                {
+                    writer.WritePropertyName("thread-id");
+                    QapiJson.WriteInt64(writer, b2m8);
+                }
+                break;
+            case HmatLbBranch branch3:
+                writer.WritePropertyName("initiator");
+                QapiJson.WriteUInt16(writer, branch3.Initiator);
+                writer.WritePropertyName("target");
+                QapiJson.WriteUInt16(writer, branch3.Target);
+                if (branch3.Hierarchy.Value.Length > 0)
+                {
+                    writer.WritePropertyName("hierarchy");
+                    QapiJson.Write<HmatLBMemoryHierarchy>(writer, branch3.Hierarchy);
+                }
+                if (branch3.DataType.Value.Length > 0)
+                {
+                    writer.WritePropertyName("data-type");
+                    QapiJson.Write<HmatLBDataType>(writer, branch3.DataType);
+                }
+                if (branch3.Latency is { } b3m4)
+                {
+                    writer.WritePropertyName("latency");
+                    QapiJson.WriteUInt64(writer, b3m4);
+                }
+                if (branch3.Bandwidth is { } b3m5)
+                {
+                    writer.WritePropertyName("bandwidth");
+                    QapiJson.WriteUInt64(writer, b3m5);
+                }
+                break;
+            case HmatCacheBranch branch4:
+                writer.WritePropertyName("node-id");
+                QapiJson.WriteUInt32(writer, branch4.NodeId);
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch4.Size);
+                writer.WritePropertyName("level");
+                QapiJson.WriteByte(writer, branch4.Level);
+                if (branch4.Associativity.Value.Length > 0)
+                {
+                    writer.WritePropertyName("associativity");
+                    QapiJson.Write<HmatCacheAssociativity>(writer, branch4.Associativity);
+                }
+                if (branch4.Policy.Value.Length > 0)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<HmatCacheWritePolicy>(writer, branch4.Policy);
+                }
+                writer.WritePropertyName("line");
+                QapiJson.WriteUInt16(writer, branch4.Line);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>node</c> (<c>type</c> = <c>node</c>, members of <c>NumaNodeOptions</c>).</summary>
     public sealed partial record NodeBranch : NumaOptions
@@ -177,53 +385,5 @@ public partial record NumaOptions
         /// <summary>Gets the member <c>line</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("line")]
         public required ushort Line { get; init; }
-    }
-}
-
-internal sealed class NumaOptionsConverter : JsonConverter<NumaOptions>
-{
-    public override NumaOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "node" => QapiJson.Read<NumaOptions.NodeBranch>(element),
-            "dist" => QapiJson.Read<NumaOptions.DistBranch>(element),
-            "cpu" => QapiJson.Read<NumaOptions.CpuBranch>(element),
-            "hmat-lb" => QapiJson.Read<NumaOptions.HmatLbBranch>(element),
-            "hmat-cache" => QapiJson.Read<NumaOptions.HmatCacheBranch>(element),
-            _ => new NumaOptions
-            {
-                Type = QapiJson.Member<NumaOptionsType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, NumaOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case NumaOptions.NodeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case NumaOptions.DistBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case NumaOptions.CpuBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case NumaOptions.HmatLbBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case NumaOptions.HmatCacheBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<NumaOptionsType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

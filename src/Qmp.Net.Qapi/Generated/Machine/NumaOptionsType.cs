@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NumaOptionsType</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NumaOptionsType>))]
-public readonly partial struct NumaOptionsType : IEquatable<NumaOptionsType>, IQapiEnum<NumaOptionsType>
+public readonly partial record struct NumaOptionsType : IQapiEnum<NumaOptionsType>, IQapiJson<NumaOptionsType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NumaOptionsType : IEquatable<NumaOptionsType>, IQ
     public NumaOptionsType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct NumaOptionsType : IEquatable<NumaOptionsType>, IQ
     /// <summary>The value <c>hmat-cache</c>. Since QEMU 5.0.</summary>
     public static NumaOptionsType HmatCache => new("hmat-cache", Known.HmatCache);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NumaOptionsType left, NumaOptionsType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NumaOptionsType left, NumaOptionsType right) => !left.Equals(right);
-
     static NumaOptionsType IQapiEnum<NumaOptionsType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NumaOptionsType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NumaOptionsType IQapiJson<NumaOptionsType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NumaOptionsType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NumaOptionsType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NumaOptionsType>.WriteJson(Utf8JsonWriter writer, NumaOptionsType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

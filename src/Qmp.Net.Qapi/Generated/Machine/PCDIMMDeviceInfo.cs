@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PCDIMMDeviceInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PCDIMMDeviceInfo
+public sealed partial record PCDIMMDeviceInfo : IQapiJson<PCDIMMDeviceInfo>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -45,4 +45,48 @@ public sealed partial record PCDIMMDeviceInfo
     /// <summary>Gets the member <c>hotpluggable</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("hotpluggable")]
     public bool Hotpluggable { get; init; }
+
+    static PCDIMMDeviceInfo IQapiJson<PCDIMMDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PCDIMMDeviceInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Addr = QapiJson.Member(element, "addr", QapiJson.ReadInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadInt64),
+            Slot = QapiJson.Member(element, "slot", QapiJson.ReadInt64),
+            Node = QapiJson.Member(element, "node", QapiJson.ReadInt64),
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString) ?? "",
+            Hotplugged = QapiJson.Member(element, "hotplugged", QapiJson.ReadBool),
+            Hotpluggable = QapiJson.Member(element, "hotpluggable", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<PCDIMMDeviceInfo>.WriteJson(Utf8JsonWriter writer, PCDIMMDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("addr");
+        QapiJson.WriteInt64(writer, value.Addr);
+        writer.WritePropertyName("size");
+        QapiJson.WriteInt64(writer, value.Size);
+        writer.WritePropertyName("slot");
+        QapiJson.WriteInt64(writer, value.Slot);
+        writer.WritePropertyName("node");
+        QapiJson.WriteInt64(writer, value.Node);
+        if (value.Memdev is { } m5)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WritePropertyName("hotplugged");
+        QapiJson.WriteBool(writer, value.Hotplugged);
+        writer.WritePropertyName("hotpluggable");
+        QapiJson.WriteBool(writer, value.Hotpluggable);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PCDIMMDeviceInfoWrapper</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PCDIMMDeviceInfoWrapper
+public sealed partial record PCDIMMDeviceInfoWrapper : IQapiJson<PCDIMMDeviceInfoWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>PCDIMMDeviceInfo</c>).</summary>
     [JsonPropertyName("data")]
     public PCDIMMDeviceInfo Data { get; init; } = null!;
+
+    static PCDIMMDeviceInfoWrapper IQapiJson<PCDIMMDeviceInfoWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PCDIMMDeviceInfoWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<PCDIMMDeviceInfo>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<PCDIMMDeviceInfoWrapper>.WriteJson(Utf8JsonWriter writer, PCDIMMDeviceInfoWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<PCDIMMDeviceInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

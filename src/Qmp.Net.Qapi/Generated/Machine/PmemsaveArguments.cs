@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>pmemsave</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PmemsaveArguments
+public sealed partial record PmemsaveArguments : IQapiJson<PmemsaveArguments>
 {
     /// <summary>Gets the member <c>val</c> (mandatory, QAPI type <c>uint64</c>).  Its type differs between versions (<c>int</c>): this is the newest.</summary>
     [JsonPropertyName("val")]
@@ -25,4 +25,30 @@ public sealed partial record PmemsaveArguments
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public required string Filename { get; init; }
+
+    static PmemsaveArguments IQapiJson<PmemsaveArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PmemsaveArguments");
+        return new()
+        {
+            Val = QapiJson.Member(element, "val", QapiJson.ReadUInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<PmemsaveArguments>.WriteJson(Utf8JsonWriter writer, PmemsaveArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("val");
+        QapiJson.WriteUInt64(writer, value.Val);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Filename is { } m2)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-cpus-fast">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<CpuInfoFast>> QueryCpusFastAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<CpuInfoFast>>("query-cpus-fast", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<CpuInfoFast>>("query-cpus-fast", static element => QapiJson.ReadList(element, QapiJson.Read<CpuInfoFast>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-machines</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-machines">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<MachineInfo>> QueryMachinesAsync(QueryMachinesArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryMachinesArguments, IReadOnlyList<MachineInfo>>("query-machines", arguments, false, cancellationToken);
+        ExecuteAsync<QueryMachinesArguments, IReadOnlyList<MachineInfo>>("query-machines", arguments, QapiJson.Write<QueryMachinesArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<MachineInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-current-machine</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -39,7 +39,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-current-machine">QEMU's QMP reference</seealso>
     public Task<CurrentMachineParams> QueryCurrentMachineAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<CurrentMachineParams>("query-current-machine", false, cancellationToken);
+        ExecuteAsync<CurrentMachineParams>("query-current-machine", QapiJson.Read<CurrentMachineParams>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-target</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -48,7 +48,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-target">QEMU's QMP reference</seealso>
     public Task<TargetInfo> QueryTargetAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<TargetInfo>("query-target", false, cancellationToken);
+        ExecuteAsync<TargetInfo>("query-target", QapiJson.Read<TargetInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-uuid</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -57,7 +57,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-uuid">QEMU's QMP reference</seealso>
     public Task<UuidInfo> QueryUuidAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<UuidInfo>("query-uuid", false, cancellationToken);
+        ExecuteAsync<UuidInfo>("query-uuid", QapiJson.Read<UuidInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-vm-generation-id</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -66,7 +66,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-vm-generation-id">QEMU's QMP reference</seealso>
     public Task<GuidInfo> QueryVmGenerationIdAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuidInfo>("query-vm-generation-id", false, cancellationToken);
+        ExecuteAsync<GuidInfo>("query-vm-generation-id", QapiJson.Read<GuidInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>system_reset</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -111,7 +111,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-kvm">QEMU's QMP reference</seealso>
     public Task<KvmInfo> QueryKvmAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<KvmInfo>("query-kvm", false, cancellationToken);
+        ExecuteAsync<KvmInfo>("query-kvm", QapiJson.Read<KvmInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>memsave</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -121,7 +121,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.memsave">QEMU's QMP reference</seealso>
     public Task MemsaveAsync(MemsaveArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MemsaveArguments>("memsave", arguments, false, cancellationToken);
+        ExecuteVoidAsync<MemsaveArguments>("memsave", arguments, QapiJson.Write<MemsaveArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>pmemsave</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -131,7 +131,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.pmemsave">QEMU's QMP reference</seealso>
     public Task PmemsaveAsync(PmemsaveArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<PmemsaveArguments>("pmemsave", arguments, false, cancellationToken);
+        ExecuteVoidAsync<PmemsaveArguments>("pmemsave", arguments, QapiJson.Write<PmemsaveArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-memdev</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -140,7 +140,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-memdev">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<Memdev>> QueryMemdevAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<Memdev>>("query-memdev", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<Memdev>>("query-memdev", static element => QapiJson.ReadList(element, QapiJson.Read<Memdev>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-hotpluggable-cpus</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -149,7 +149,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-hotpluggable-cpus">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<HotpluggableCPU>> QueryHotpluggableCpusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<HotpluggableCPU>>("query-hotpluggable-cpus", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<HotpluggableCPU>>("query-hotpluggable-cpus", static element => QapiJson.ReadList(element, QapiJson.Read<HotpluggableCPU>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>set-numa-node</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>NumaOptions</c>).</param>
@@ -159,7 +159,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.set-numa-node">QEMU's QMP reference</seealso>
     public Task SetNumaNodeAsync(NumaOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<NumaOptions>("set-numa-node", arguments, false, cancellationToken);
+        ExecuteVoidAsync<NumaOptions>("set-numa-node", arguments, QapiJson.Write<NumaOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>balloon</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -169,7 +169,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.balloon">QEMU's QMP reference</seealso>
     public Task BalloonAsync(BalloonArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<BalloonArguments>("balloon", arguments, false, cancellationToken);
+        ExecuteVoidAsync<BalloonArguments>("balloon", arguments, QapiJson.Write<BalloonArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-balloon</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -178,7 +178,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-balloon">QEMU's QMP reference</seealso>
     public Task<BalloonInfo> QueryBalloonAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<BalloonInfo>("query-balloon", false, cancellationToken);
+        ExecuteAsync<BalloonInfo>("query-balloon", QapiJson.Read<BalloonInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-hv-balloon-status-report</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -187,7 +187,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-hv-balloon-status-report">QEMU's QMP reference</seealso>
     public Task<HvBalloonInfo> QueryHvBalloonStatusReportAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HvBalloonInfo>("query-hv-balloon-status-report", false, cancellationToken);
+        ExecuteAsync<HvBalloonInfo>("query-hv-balloon-status-report", QapiJson.Read<HvBalloonInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-memory-size-summary</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -196,7 +196,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-memory-size-summary">QEMU's QMP reference</seealso>
     public Task<MemoryInfo> QueryMemorySizeSummaryAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<MemoryInfo>("query-memory-size-summary", false, cancellationToken);
+        ExecuteAsync<MemoryInfo>("query-memory-size-summary", QapiJson.Read<MemoryInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-memory-devices</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -205,7 +205,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.query-memory-devices">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<MemoryDeviceInfo>> QueryMemoryDevicesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<MemoryDeviceInfo>>("query-memory-devices", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<MemoryDeviceInfo>>("query-memory-devices", static element => QapiJson.ReadList(element, QapiJson.Read<MemoryDeviceInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-irq</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -215,7 +215,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-irq">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryIrqAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-irq", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-irq", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-jit</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TCG</c>. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -225,7 +225,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-jit">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryJitAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-jit", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-jit", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-numa</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -235,7 +235,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-numa">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryNumaAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-numa", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-numa", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-opcount</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TCG</c>. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -245,7 +245,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-opcount">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryOpcountAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-opcount", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-opcount", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-ramblock</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -255,7 +255,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-ramblock">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryRamblockAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-ramblock", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-ramblock", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-roms</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -265,7 +265,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-roms">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryRomsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-roms", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-roms", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-usb</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -275,7 +275,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-usb">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryUsbAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-usb", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-usb", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>dumpdtb</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_FDT</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -285,7 +285,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.dumpdtb">QEMU's QMP reference</seealso>
     public Task DumpdtbAsync(DumpdtbArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DumpdtbArguments>("dumpdtb", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DumpdtbArguments>("dumpdtb", arguments, QapiJson.Write<DumpdtbArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-interrupt-controllers</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -295,7 +295,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-interrupt-controllers">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryInterruptControllersAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-interrupt-controllers", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-interrupt-controllers", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-profile</c>. Since QEMU 6.2. In QEMU 7.2 only (not in 10.0). Only in a QEMU built with <c>CONFIG_TCG</c>. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -305,7 +305,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-profile">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryProfileAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-profile", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-profile", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-rdma</c>. Since QEMU 6.2. In QEMU 7.2 only (not in 10.0). Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -315,5 +315,5 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine.x-query-rdma">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<HumanReadableText> XQueryRdmaAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanReadableText>("x-query-rdma", false, cancellationToken);
+        ExecuteAsync<HumanReadableText>("x-query-rdma", QapiJson.Read<HumanReadableText>, false, cancellationToken);
 }

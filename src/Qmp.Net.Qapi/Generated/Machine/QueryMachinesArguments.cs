@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-machines</c>. Since QEMU 1.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record QueryMachinesArguments
+public sealed partial record QueryMachinesArguments : IQapiJson<QueryMachinesArguments>
 {
     /// <summary>Gets the member <c>compat-props</c> (optional, QAPI type <c>bool</c>). Since QEMU 9.1. Unstable.</summary>
     [Experimental("QMPQAPI001")]
     [JsonPropertyName("compat-props")]
     public bool? CompatProps { get; init; }
+
+    static QueryMachinesArguments IQapiJson<QueryMachinesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryMachinesArguments");
+        return new()
+        {
+            CompatProps = QapiJson.ValueMember(element, "compat-props", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<QueryMachinesArguments>.WriteJson(Utf8JsonWriter writer, QueryMachinesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.CompatProps is { } m0)
+        {
+            writer.WritePropertyName("compat-props");
+            QapiJson.WriteBool(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

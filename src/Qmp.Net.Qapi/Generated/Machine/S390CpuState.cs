@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CpuState</c>. Named <c>CpuS390State</c> in QEMU 7.2. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CpuState>))]
-public readonly partial struct S390CpuState : IEquatable<S390CpuState>, IQapiEnum<S390CpuState>
+public readonly partial record struct S390CpuState : IQapiEnum<S390CpuState>, IQapiJson<S390CpuState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct S390CpuState : IEquatable<S390CpuState>, IQapiEnu
     public S390CpuState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct S390CpuState : IEquatable<S390CpuState>, IQapiEnu
     /// <summary>The value <c>load</c>.</summary>
     public static S390CpuState Load => new("load", Known.Load);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(S390CpuState left, S390CpuState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(S390CpuState left, S390CpuState right) => !left.Equals(right);
-
     static S390CpuState IQapiEnum<S390CpuState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(S390CpuState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static S390CpuState IQapiJson<S390CpuState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CpuState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is S390CpuState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<S390CpuState>.WriteJson(Utf8JsonWriter writer, S390CpuState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SMPConfiguration</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SMPConfiguration
+public sealed partial record SMPConfiguration : IQapiJson<SMPConfiguration>
 {
     /// <summary>Gets the member <c>cpus</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpus")]
@@ -53,4 +53,78 @@ public sealed partial record SMPConfiguration
     /// <summary>Gets the member <c>maxcpus</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("maxcpus")]
     public long? Maxcpus { get; init; }
+
+    static SMPConfiguration IQapiJson<SMPConfiguration>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SMPConfiguration");
+        return new()
+        {
+            Cpus = QapiJson.ValueMember(element, "cpus", QapiJson.ReadInt64),
+            Drawers = QapiJson.ValueMember(element, "drawers", QapiJson.ReadInt64),
+            Books = QapiJson.ValueMember(element, "books", QapiJson.ReadInt64),
+            Sockets = QapiJson.ValueMember(element, "sockets", QapiJson.ReadInt64),
+            Dies = QapiJson.ValueMember(element, "dies", QapiJson.ReadInt64),
+            Clusters = QapiJson.ValueMember(element, "clusters", QapiJson.ReadInt64),
+            Modules = QapiJson.ValueMember(element, "modules", QapiJson.ReadInt64),
+            Cores = QapiJson.ValueMember(element, "cores", QapiJson.ReadInt64),
+            Threads = QapiJson.ValueMember(element, "threads", QapiJson.ReadInt64),
+            Maxcpus = QapiJson.ValueMember(element, "maxcpus", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<SMPConfiguration>.WriteJson(Utf8JsonWriter writer, SMPConfiguration value)
+    {
+        writer.WriteStartObject();
+        if (value.Cpus is { } m0)
+        {
+            writer.WritePropertyName("cpus");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.Drawers is { } m1)
+        {
+            writer.WritePropertyName("drawers");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Books is { } m2)
+        {
+            writer.WritePropertyName("books");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Sockets is { } m3)
+        {
+            writer.WritePropertyName("sockets");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.Dies is { } m4)
+        {
+            writer.WritePropertyName("dies");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Clusters is { } m5)
+        {
+            writer.WritePropertyName("clusters");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Modules is { } m6)
+        {
+            writer.WritePropertyName("modules");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.Cores is { } m7)
+        {
+            writer.WritePropertyName("cores");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.Threads is { } m8)
+        {
+            writer.WritePropertyName("threads");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.Maxcpus is { } m9)
+        {
+            writer.WritePropertyName("maxcpus");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SgxEPC</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SgxEPC
+public sealed partial record SgxEPC : IQapiJson<SgxEPC>
 {
     /// <summary>Gets the member <c>memdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("memdev")]
@@ -21,4 +21,27 @@ public sealed partial record SgxEPC
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>int</c>). Since QEMU 7.0.</summary>
     [JsonPropertyName("node")]
     public long Node { get; init; }
+
+    static SgxEPC IQapiJson<SgxEPC>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SgxEPC");
+        return new()
+        {
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString) ?? "",
+            Node = QapiJson.Member(element, "node", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<SgxEPC>.WriteJson(Utf8JsonWriter writer, SgxEPC value)
+    {
+        writer.WriteStartObject();
+        if (value.Memdev is { } m0)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("node");
+        QapiJson.WriteInt64(writer, value.Node);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SgxEPCDeviceInfo</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SgxEPCDeviceInfo
+public sealed partial record SgxEPCDeviceInfo : IQapiJson<SgxEPCDeviceInfo>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -33,4 +33,39 @@ public sealed partial record SgxEPCDeviceInfo
     /// <summary>Gets the member <c>memdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("memdev")]
     public string Memdev { get; init; } = "";
+
+    static SgxEPCDeviceInfo IQapiJson<SgxEPCDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SgxEPCDeviceInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Memaddr = QapiJson.Member(element, "memaddr", QapiJson.ReadUInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Node = QapiJson.Member(element, "node", QapiJson.ReadInt64),
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SgxEPCDeviceInfo>.WriteJson(Utf8JsonWriter writer, SgxEPCDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("memaddr");
+        QapiJson.WriteUInt64(writer, value.Memaddr);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WritePropertyName("node");
+        QapiJson.WriteInt64(writer, value.Node);
+        if (value.Memdev is { } m4)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SgxEPCDeviceInfoWrapper</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SgxEPCDeviceInfoWrapper
+public sealed partial record SgxEPCDeviceInfoWrapper : IQapiJson<SgxEPCDeviceInfoWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>SgxEPCDeviceInfo</c>).</summary>
     [JsonPropertyName("data")]
     public SgxEPCDeviceInfo Data { get; init; } = null!;
+
+    static SgxEPCDeviceInfoWrapper IQapiJson<SgxEPCDeviceInfoWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SgxEPCDeviceInfoWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<SgxEPCDeviceInfo>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<SgxEPCDeviceInfoWrapper>.WriteJson(Utf8JsonWriter writer, SgxEPCDeviceInfoWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<SgxEPCDeviceInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

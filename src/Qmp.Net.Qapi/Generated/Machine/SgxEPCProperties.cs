@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SgxEPCProperties</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SgxEPCProperties
+public sealed partial record SgxEPCProperties : IQapiJson<SgxEPCProperties>
 {
     /// <summary>Gets the member <c>sgx-epc</c> (mandatory, QAPI type <c>[SgxEPC]</c>).</summary>
     [JsonPropertyName("sgx-epc")]
     public IReadOnlyList<SgxEPC> SgxEpc { get; init; } = [];
+
+    static SgxEPCProperties IQapiJson<SgxEPCProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SgxEPCProperties");
+        return new()
+        {
+            SgxEpc = QapiJson.ListMember(element, "sgx-epc", QapiJson.Read<SgxEPC>) ?? [],
+        };
+    }
+
+    static void IQapiJson<SgxEPCProperties>.WriteJson(Utf8JsonWriter writer, SgxEPCProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.SgxEpc is { } m0)
+        {
+            writer.WritePropertyName("sgx-epc");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<SgxEPC>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SmbiosEntryPointType</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SmbiosEntryPointType>))]
-public readonly partial struct SmbiosEntryPointType : IEquatable<SmbiosEntryPointType>, IQapiEnum<SmbiosEntryPointType>
+public readonly partial record struct SmbiosEntryPointType : IQapiEnum<SmbiosEntryPointType>, IQapiJson<SmbiosEntryPointType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SmbiosEntryPointType : IEquatable<SmbiosEntryPoin
     public SmbiosEntryPointType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct SmbiosEntryPointType : IEquatable<SmbiosEntryPoin
     /// <summary>The value <c>auto</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
     public static SmbiosEntryPointType Auto => new("auto", Known.Auto);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SmbiosEntryPointType left, SmbiosEntryPointType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SmbiosEntryPointType left, SmbiosEntryPointType right) => !left.Equals(right);
-
     static SmbiosEntryPointType IQapiEnum<SmbiosEntryPointType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SmbiosEntryPointType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SmbiosEntryPointType IQapiJson<SmbiosEntryPointType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SmbiosEntryPointType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SmbiosEntryPointType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SmbiosEntryPointType>.WriteJson(Utf8JsonWriter writer, SmbiosEntryPointType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

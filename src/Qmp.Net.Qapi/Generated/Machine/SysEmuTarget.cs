@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SysEmuTarget</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SysEmuTarget>))]
-public readonly partial struct SysEmuTarget : IEquatable<SysEmuTarget>, IQapiEnum<SysEmuTarget>
+public readonly partial record struct SysEmuTarget : IQapiEnum<SysEmuTarget>, IQapiJson<SysEmuTarget>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SysEmuTarget : IEquatable<SysEmuTarget>, IQapiEnu
     public SysEmuTarget(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -231,28 +231,11 @@ public readonly partial struct SysEmuTarget : IEquatable<SysEmuTarget>, IQapiEnu
     /// <summary>The value <c>nios2</c>. In QEMU 7.2 only (not in 10.0).</summary>
     public static SysEmuTarget Nios2 => new("nios2", Known.Nios2);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SysEmuTarget left, SysEmuTarget right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SysEmuTarget left, SysEmuTarget right) => !left.Equals(right);
-
     static SysEmuTarget IQapiEnum<SysEmuTarget>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SysEmuTarget other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SysEmuTarget IQapiJson<SysEmuTarget>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SysEmuTarget>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SysEmuTarget other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SysEmuTarget>.WriteJson(Utf8JsonWriter writer, SysEmuTarget value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

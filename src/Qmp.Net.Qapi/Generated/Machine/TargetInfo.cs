@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TargetInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TargetInfo
+public sealed partial record TargetInfo : IQapiJson<TargetInfo>
 {
     /// <summary>Gets the member <c>arch</c> (mandatory, QAPI type <c>SysEmuTarget</c>).</summary>
     [JsonPropertyName("arch")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public SysEmuTarget Arch { get; init; }
+
+    static TargetInfo IQapiJson<TargetInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TargetInfo");
+        return new()
+        {
+            Arch = QapiJson.Member<SysEmuTarget>(element, "arch"),
+        };
+    }
+
+    static void IQapiJson<TargetInfo>.WriteJson(Utf8JsonWriter writer, TargetInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Arch.Value.Length > 0)
+        {
+            writer.WritePropertyName("arch");
+            QapiJson.Write<SysEmuTarget>(writer, value.Arch);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>UuidInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record UuidInfo
+public sealed partial record UuidInfo : IQapiJson<UuidInfo>
 {
     /// <summary>Gets the member <c>UUID</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("UUID")]
     public string UUID { get; init; } = "";
+
+    static UuidInfo IQapiJson<UuidInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "UuidInfo");
+        return new()
+        {
+            UUID = QapiJson.Member(element, "UUID", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<UuidInfo>.WriteJson(Utf8JsonWriter writer, UuidInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.UUID is { } m0)
+        {
+            writer.WritePropertyName("UUID");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

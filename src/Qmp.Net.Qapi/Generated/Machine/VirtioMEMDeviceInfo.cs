@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioMEMDeviceInfo</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioMEMDeviceInfo
+public sealed partial record VirtioMEMDeviceInfo : IQapiJson<VirtioMEMDeviceInfo>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -45,4 +45,48 @@ public sealed partial record VirtioMEMDeviceInfo
     /// <summary>Gets the member <c>memdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("memdev")]
     public string Memdev { get; init; } = "";
+
+    static VirtioMEMDeviceInfo IQapiJson<VirtioMEMDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioMEMDeviceInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Memaddr = QapiJson.Member(element, "memaddr", QapiJson.ReadUInt64),
+            RequestedSize = QapiJson.Member(element, "requested-size", QapiJson.ReadUInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            MaxSize = QapiJson.Member(element, "max-size", QapiJson.ReadUInt64),
+            BlockSize = QapiJson.Member(element, "block-size", QapiJson.ReadUInt64),
+            Node = QapiJson.Member(element, "node", QapiJson.ReadInt64),
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<VirtioMEMDeviceInfo>.WriteJson(Utf8JsonWriter writer, VirtioMEMDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("memaddr");
+        QapiJson.WriteUInt64(writer, value.Memaddr);
+        writer.WritePropertyName("requested-size");
+        QapiJson.WriteUInt64(writer, value.RequestedSize);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WritePropertyName("max-size");
+        QapiJson.WriteUInt64(writer, value.MaxSize);
+        writer.WritePropertyName("block-size");
+        QapiJson.WriteUInt64(writer, value.BlockSize);
+        writer.WritePropertyName("node");
+        QapiJson.WriteInt64(writer, value.Node);
+        if (value.Memdev is { } m7)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioMEMDeviceInfoWrapper</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioMEMDeviceInfoWrapper
+public sealed partial record VirtioMEMDeviceInfoWrapper : IQapiJson<VirtioMEMDeviceInfoWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VirtioMEMDeviceInfo</c>).</summary>
     [JsonPropertyName("data")]
     public VirtioMEMDeviceInfo Data { get; init; } = null!;
+
+    static VirtioMEMDeviceInfoWrapper IQapiJson<VirtioMEMDeviceInfoWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioMEMDeviceInfoWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<VirtioMEMDeviceInfo>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<VirtioMEMDeviceInfoWrapper>.WriteJson(Utf8JsonWriter writer, VirtioMEMDeviceInfoWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<VirtioMEMDeviceInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioPMEMDeviceInfo</c>. Since QEMU 4.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioPMEMDeviceInfo
+public sealed partial record VirtioPMEMDeviceInfo : IQapiJson<VirtioPMEMDeviceInfo>
 {
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -29,4 +29,36 @@ public sealed partial record VirtioPMEMDeviceInfo
     /// <summary>Gets the member <c>memdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("memdev")]
     public string Memdev { get; init; } = "";
+
+    static VirtioPMEMDeviceInfo IQapiJson<VirtioPMEMDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioPMEMDeviceInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Memaddr = QapiJson.Member(element, "memaddr", QapiJson.ReadUInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            Memdev = QapiJson.Member(element, "memdev", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<VirtioPMEMDeviceInfo>.WriteJson(Utf8JsonWriter writer, VirtioPMEMDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("memaddr");
+        QapiJson.WriteUInt64(writer, value.Memaddr);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.Memdev is { } m3)
+        {
+            writer.WritePropertyName("memdev");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioPMEMDeviceInfoWrapper</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioPMEMDeviceInfoWrapper
+public sealed partial record VirtioPMEMDeviceInfoWrapper : IQapiJson<VirtioPMEMDeviceInfoWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VirtioPMEMDeviceInfo</c>).</summary>
     [JsonPropertyName("data")]
     public VirtioPMEMDeviceInfo Data { get; init; } = null!;
+
+    static VirtioPMEMDeviceInfoWrapper IQapiJson<VirtioPMEMDeviceInfoWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioPMEMDeviceInfoWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<VirtioPMEMDeviceInfo>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<VirtioPMEMDeviceInfoWrapper>.WriteJson(Utf8JsonWriter writer, VirtioPMEMDeviceInfoWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<VirtioPMEMDeviceInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

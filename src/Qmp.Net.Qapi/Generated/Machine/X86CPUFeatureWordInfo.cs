@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>X86CPUFeatureWordInfo</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record X86CPUFeatureWordInfo
+public sealed partial record X86CPUFeatureWordInfo : IQapiJson<X86CPUFeatureWordInfo>
 {
     /// <summary>Gets the member <c>cpuid-input-eax</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpuid-input-eax")]
@@ -30,4 +30,36 @@ public sealed partial record X86CPUFeatureWordInfo
     /// <summary>Gets the member <c>features</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("features")]
     public long Features { get; init; }
+
+    static X86CPUFeatureWordInfo IQapiJson<X86CPUFeatureWordInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "X86CPUFeatureWordInfo");
+        return new()
+        {
+            CpuidInputEax = QapiJson.Member(element, "cpuid-input-eax", QapiJson.ReadInt64),
+            CpuidInputEcx = QapiJson.ValueMember(element, "cpuid-input-ecx", QapiJson.ReadInt64),
+            CpuidRegister = QapiJson.Member<X86CPURegister32>(element, "cpuid-register"),
+            Features = QapiJson.Member(element, "features", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<X86CPUFeatureWordInfo>.WriteJson(Utf8JsonWriter writer, X86CPUFeatureWordInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cpuid-input-eax");
+        QapiJson.WriteInt64(writer, value.CpuidInputEax);
+        if (value.CpuidInputEcx is { } m1)
+        {
+            writer.WritePropertyName("cpuid-input-ecx");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.CpuidRegister.Value.Length > 0)
+        {
+            writer.WritePropertyName("cpuid-register");
+            QapiJson.Write<X86CPURegister32>(writer, value.CpuidRegister);
+        }
+        writer.WritePropertyName("features");
+        QapiJson.WriteInt64(writer, value.Features);
+        writer.WriteEndObject();
+    }
 }

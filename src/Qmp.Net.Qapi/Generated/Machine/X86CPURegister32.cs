@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>X86CPURegister32</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<X86CPURegister32>))]
-public readonly partial struct X86CPURegister32 : IEquatable<X86CPURegister32>, IQapiEnum<X86CPURegister32>
+public readonly partial record struct X86CPURegister32 : IQapiEnum<X86CPURegister32>, IQapiJson<X86CPURegister32>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct X86CPURegister32 : IEquatable<X86CPURegister32>, 
     public X86CPURegister32(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -93,28 +93,11 @@ public readonly partial struct X86CPURegister32 : IEquatable<X86CPURegister32>, 
     /// <summary>The value <c>EDI</c>.</summary>
     public static X86CPURegister32 EDI => new("EDI", Known.EDI);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(X86CPURegister32 left, X86CPURegister32 right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(X86CPURegister32 left, X86CPURegister32 right) => !left.Equals(right);
-
     static X86CPURegister32 IQapiEnum<X86CPURegister32>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(X86CPURegister32 other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static X86CPURegister32 IQapiJson<X86CPURegister32>.ReadJson(JsonElement element) => QapiJson.ReadEnum<X86CPURegister32>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is X86CPURegister32 other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<X86CPURegister32>.WriteJson(Utf8JsonWriter writer, X86CPURegister32 value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CacheLevelAndType</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CacheLevelAndType>))]
-public readonly partial struct CacheLevelAndType : IEquatable<CacheLevelAndType>, IQapiEnum<CacheLevelAndType>
+public readonly partial record struct CacheLevelAndType : IQapiEnum<CacheLevelAndType>, IQapiJson<CacheLevelAndType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CacheLevelAndType : IEquatable<CacheLevelAndType>
     public CacheLevelAndType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct CacheLevelAndType : IEquatable<CacheLevelAndType>
     /// <summary>The value <c>l3</c>.</summary>
     public static CacheLevelAndType L3 => new("l3", Known.L3);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CacheLevelAndType left, CacheLevelAndType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CacheLevelAndType left, CacheLevelAndType right) => !left.Equals(right);
-
     static CacheLevelAndType IQapiEnum<CacheLevelAndType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CacheLevelAndType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CacheLevelAndType IQapiJson<CacheLevelAndType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CacheLevelAndType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CacheLevelAndType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CacheLevelAndType>.WriteJson(Utf8JsonWriter writer, CacheLevelAndType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CpuTopologyLevel</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CpuTopologyLevel>))]
-public readonly partial struct CpuTopologyLevel : IEquatable<CpuTopologyLevel>, IQapiEnum<CpuTopologyLevel>
+public readonly partial record struct CpuTopologyLevel : IQapiEnum<CpuTopologyLevel>, IQapiJson<CpuTopologyLevel>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CpuTopologyLevel : IEquatable<CpuTopologyLevel>, 
     public CpuTopologyLevel(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -99,28 +99,11 @@ public readonly partial struct CpuTopologyLevel : IEquatable<CpuTopologyLevel>, 
     /// <summary>The value <c>default</c>.</summary>
     public static CpuTopologyLevel Default => new("default", Known.Default);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CpuTopologyLevel left, CpuTopologyLevel right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CpuTopologyLevel left, CpuTopologyLevel right) => !left.Equals(right);
-
     static CpuTopologyLevel IQapiEnum<CpuTopologyLevel>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CpuTopologyLevel other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CpuTopologyLevel IQapiJson<CpuTopologyLevel>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CpuTopologyLevel>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CpuTopologyLevel other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CpuTopologyLevel>.WriteJson(Utf8JsonWriter writer, CpuTopologyLevel value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CpuEntitlement</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CpuEntitlement>))]
-public readonly partial struct S390CpuEntitlement : IEquatable<S390CpuEntitlement>, IQapiEnum<S390CpuEntitlement>
+public readonly partial record struct S390CpuEntitlement : IQapiEnum<S390CpuEntitlement>, IQapiJson<S390CpuEntitlement>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct S390CpuEntitlement : IEquatable<S390CpuEntitlemen
     public S390CpuEntitlement(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct S390CpuEntitlement : IEquatable<S390CpuEntitlemen
     /// <summary>The value <c>high</c>.</summary>
     public static S390CpuEntitlement High => new("high", Known.High);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(S390CpuEntitlement left, S390CpuEntitlement right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(S390CpuEntitlement left, S390CpuEntitlement right) => !left.Equals(right);
-
     static S390CpuEntitlement IQapiEnum<S390CpuEntitlement>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(S390CpuEntitlement other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static S390CpuEntitlement IQapiJson<S390CpuEntitlement>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CpuEntitlement>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is S390CpuEntitlement other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<S390CpuEntitlement>.WriteJson(Utf8JsonWriter writer, S390CpuEntitlement value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

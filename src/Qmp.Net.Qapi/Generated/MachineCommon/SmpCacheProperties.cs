@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SmpCacheProperties</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record SmpCacheProperties
+public sealed partial record SmpCacheProperties : IQapiJson<SmpCacheProperties>
 {
     /// <summary>Gets the member <c>cache</c> (mandatory, QAPI type <c>CacheLevelAndType</c>).</summary>
     [JsonPropertyName("cache")]
@@ -23,4 +23,30 @@ public sealed partial record SmpCacheProperties
     [JsonPropertyName("topology")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public CpuTopologyLevel Topology { get; init; }
+
+    static SmpCacheProperties IQapiJson<SmpCacheProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SmpCacheProperties");
+        return new()
+        {
+            Cache = QapiJson.Member<CacheLevelAndType>(element, "cache"),
+            Topology = QapiJson.Member<CpuTopologyLevel>(element, "topology"),
+        };
+    }
+
+    static void IQapiJson<SmpCacheProperties>.WriteJson(Utf8JsonWriter writer, SmpCacheProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Cache.Value.Length > 0)
+        {
+            writer.WritePropertyName("cache");
+            QapiJson.Write<CacheLevelAndType>(writer, value.Cache);
+        }
+        if (value.Topology.Value.Length > 0)
+        {
+            writer.WritePropertyName("topology");
+            QapiJson.Write<CpuTopologyLevel>(writer, value.Topology);
+        }
+        writer.WriteEndObject();
+    }
 }

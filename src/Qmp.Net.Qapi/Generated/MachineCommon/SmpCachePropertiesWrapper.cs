@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SmpCachePropertiesWrapper</c>. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record SmpCachePropertiesWrapper
+public sealed partial record SmpCachePropertiesWrapper : IQapiJson<SmpCachePropertiesWrapper>
 {
     /// <summary>Gets the member <c>caches</c> (mandatory, QAPI type <c>[SmpCacheProperties]</c>).</summary>
     [JsonPropertyName("caches")]
     public IReadOnlyList<SmpCacheProperties> Caches { get; init; } = [];
+
+    static SmpCachePropertiesWrapper IQapiJson<SmpCachePropertiesWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SmpCachePropertiesWrapper");
+        return new()
+        {
+            Caches = QapiJson.ListMember(element, "caches", QapiJson.Read<SmpCacheProperties>) ?? [],
+        };
+    }
+
+    static void IQapiJson<SmpCachePropertiesWrapper>.WriteJson(Utf8JsonWriter writer, SmpCachePropertiesWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Caches is { } m0)
+        {
+            writer.WritePropertyName("caches");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<SmpCacheProperties>);
+        }
+        writer.WriteEndObject();
+    }
 }

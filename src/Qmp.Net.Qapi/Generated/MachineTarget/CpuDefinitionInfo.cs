@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuDefinitionInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_PPC or TARGET_ARM or TARGET_I386 or TARGET_S390X or TARGET_MIPS or TARGET_LOONGARCH64 or TARGET_RISCV</c>.</summary>
-public sealed partial record CpuDefinitionInfo
+public sealed partial record CpuDefinitionInfo : IQapiJson<CpuDefinitionInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -41,4 +41,54 @@ public sealed partial record CpuDefinitionInfo
     /// <summary>Gets the member <c>deprecated</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 5.2.</summary>
     [JsonPropertyName("deprecated")]
     public bool Deprecated { get; init; }
+
+    static CpuDefinitionInfo IQapiJson<CpuDefinitionInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuDefinitionInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            MigrationSafe = QapiJson.ValueMember(element, "migration-safe", QapiJson.ReadBool),
+            Static = QapiJson.Member(element, "static", QapiJson.ReadBool),
+            UnavailableFeatures = QapiJson.ListMember(element, "unavailable-features", QapiJson.ReadString),
+            Typename = QapiJson.Member(element, "typename", QapiJson.ReadString) ?? "",
+            AliasOf = QapiJson.Member(element, "alias-of", QapiJson.ReadString),
+            Deprecated = QapiJson.Member(element, "deprecated", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<CpuDefinitionInfo>.WriteJson(Utf8JsonWriter writer, CpuDefinitionInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.MigrationSafe is { } m1)
+        {
+            writer.WritePropertyName("migration-safe");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WritePropertyName("static");
+        QapiJson.WriteBool(writer, value.Static);
+        if (value.UnavailableFeatures is { } m3)
+        {
+            writer.WritePropertyName("unavailable-features");
+            QapiJson.WriteList(writer, m3, QapiJson.WriteString);
+        }
+        if (value.Typename is { } m4)
+        {
+            writer.WritePropertyName("typename");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.AliasOf is { } m5)
+        {
+            writer.WritePropertyName("alias-of");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WritePropertyName("deprecated");
+        QapiJson.WriteBool(writer, value.Deprecated);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuModelBaselineInfo</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
-public sealed partial record CpuModelBaselineInfo
+public sealed partial record CpuModelBaselineInfo : IQapiJson<CpuModelBaselineInfo>
 {
     /// <summary>Gets the member <c>model</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("model")]
     public CpuModelInfo Model { get; init; } = null!;
+
+    static CpuModelBaselineInfo IQapiJson<CpuModelBaselineInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuModelBaselineInfo");
+        return new()
+        {
+            Model = QapiJson.Member<CpuModelInfo>(element, "model")!,
+        };
+    }
+
+    static void IQapiJson<CpuModelBaselineInfo>.WriteJson(Utf8JsonWriter writer, CpuModelBaselineInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Model is { } m0)
+        {
+            writer.WritePropertyName("model");
+            QapiJson.Write<CpuModelInfo>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuModelCompareInfo</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
-public sealed partial record CpuModelCompareInfo
+public sealed partial record CpuModelCompareInfo : IQapiJson<CpuModelCompareInfo>
 {
     /// <summary>Gets the member <c>result</c> (mandatory, QAPI type <c>CpuModelCompareResult</c>).</summary>
     [JsonPropertyName("result")]
@@ -22,4 +22,30 @@ public sealed partial record CpuModelCompareInfo
     /// <summary>Gets the member <c>responsible-properties</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("responsible-properties")]
     public IReadOnlyList<string> ResponsibleProperties { get; init; } = [];
+
+    static CpuModelCompareInfo IQapiJson<CpuModelCompareInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuModelCompareInfo");
+        return new()
+        {
+            Result = QapiJson.Member<CpuModelCompareResult>(element, "result"),
+            ResponsibleProperties = QapiJson.ListMember(element, "responsible-properties", QapiJson.ReadString) ?? [],
+        };
+    }
+
+    static void IQapiJson<CpuModelCompareInfo>.WriteJson(Utf8JsonWriter writer, CpuModelCompareInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Result.Value.Length > 0)
+        {
+            writer.WritePropertyName("result");
+            QapiJson.Write<CpuModelCompareResult>(writer, value.Result);
+        }
+        if (value.ResponsibleProperties is { } m1)
+        {
+            writer.WritePropertyName("responsible-properties");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

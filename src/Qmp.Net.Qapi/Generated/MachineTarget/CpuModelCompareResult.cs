@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CpuModelCompareResult</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CpuModelCompareResult>))]
-public readonly partial struct CpuModelCompareResult : IEquatable<CpuModelCompareResult>, IQapiEnum<CpuModelCompareResult>
+public readonly partial record struct CpuModelCompareResult : IQapiEnum<CpuModelCompareResult>, IQapiJson<CpuModelCompareResult>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CpuModelCompareResult : IEquatable<CpuModelCompar
     public CpuModelCompareResult(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct CpuModelCompareResult : IEquatable<CpuModelCompar
     /// <summary>The value <c>subset</c>.</summary>
     public static CpuModelCompareResult Subset => new("subset", Known.Subset);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CpuModelCompareResult left, CpuModelCompareResult right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CpuModelCompareResult left, CpuModelCompareResult right) => !left.Equals(right);
-
     static CpuModelCompareResult IQapiEnum<CpuModelCompareResult>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CpuModelCompareResult other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CpuModelCompareResult IQapiJson<CpuModelCompareResult>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CpuModelCompareResult>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CpuModelCompareResult other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CpuModelCompareResult>.WriteJson(Utf8JsonWriter writer, CpuModelCompareResult value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

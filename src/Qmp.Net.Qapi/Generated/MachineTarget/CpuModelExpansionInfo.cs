@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuModelExpansionInfo</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X or TARGET_I386 or TARGET_ARM or TARGET_LOONGARCH64 or TARGET_RISCV</c>.</summary>
-public sealed partial record CpuModelExpansionInfo
+public sealed partial record CpuModelExpansionInfo : IQapiJson<CpuModelExpansionInfo>
 {
     /// <summary>Gets the member <c>model</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("model")]
@@ -21,4 +21,30 @@ public sealed partial record CpuModelExpansionInfo
     /// <summary>Gets the member <c>deprecated-props</c> (mandatory, QAPI type <c>[str]</c>). Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
     [JsonPropertyName("deprecated-props")]
     public IReadOnlyList<string>? DeprecatedProps { get; init; }
+
+    static CpuModelExpansionInfo IQapiJson<CpuModelExpansionInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuModelExpansionInfo");
+        return new()
+        {
+            Model = QapiJson.Member<CpuModelInfo>(element, "model")!,
+            DeprecatedProps = QapiJson.ListMember(element, "deprecated-props", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<CpuModelExpansionInfo>.WriteJson(Utf8JsonWriter writer, CpuModelExpansionInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Model is { } m0)
+        {
+            writer.WritePropertyName("model");
+            QapiJson.Write<CpuModelInfo>(writer, m0);
+        }
+        if (value.DeprecatedProps is { } m1)
+        {
+            writer.WritePropertyName("deprecated-props");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

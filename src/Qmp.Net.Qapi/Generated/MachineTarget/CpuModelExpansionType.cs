@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CpuModelExpansionType</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CpuModelExpansionType>))]
-public readonly partial struct CpuModelExpansionType : IEquatable<CpuModelExpansionType>, IQapiEnum<CpuModelExpansionType>
+public readonly partial record struct CpuModelExpansionType : IQapiEnum<CpuModelExpansionType>, IQapiJson<CpuModelExpansionType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CpuModelExpansionType : IEquatable<CpuModelExpans
     public CpuModelExpansionType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct CpuModelExpansionType : IEquatable<CpuModelExpans
     /// <summary>The value <c>full</c>.</summary>
     public static CpuModelExpansionType Full => new("full", Known.Full);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CpuModelExpansionType left, CpuModelExpansionType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CpuModelExpansionType left, CpuModelExpansionType right) => !left.Equals(right);
-
     static CpuModelExpansionType IQapiEnum<CpuModelExpansionType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CpuModelExpansionType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CpuModelExpansionType IQapiJson<CpuModelExpansionType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CpuModelExpansionType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CpuModelExpansionType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CpuModelExpansionType>.WriteJson(Utf8JsonWriter writer, CpuModelExpansionType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuModelInfo</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CpuModelInfo
+public sealed partial record CpuModelInfo : IQapiJson<CpuModelInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record CpuModelInfo
     /// <summary>Gets the member <c>props</c> (optional, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("props")]
     public JsonNode? Props { get; init; }
+
+    static CpuModelInfo IQapiJson<CpuModelInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuModelInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Props = QapiJson.Member(element, "props", QapiJson.ReadNode),
+        };
+    }
+
+    static void IQapiJson<CpuModelInfo>.WriteJson(Utf8JsonWriter writer, CpuModelInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Props is { } m1)
+        {
+            writer.WritePropertyName("props");
+            QapiJson.WriteNode(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi;
 /// <summary>The QMP event <c>CPU_POLARIZATION_CHANGE</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X and CONFIG_KVM</c>. Unstable.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-machine-target.CPU_POLARIZATION_CHANGE">QEMU's QMP reference</seealso>
 [Experimental("QMPQAPI001")]
-public sealed partial record CpuPolarizationChangeEvent : QapiEvent, IQapiEvent<CpuPolarizationChangeEvent>
+public sealed partial record CpuPolarizationChangeEvent : QapiEvent, IQapiEvent<CpuPolarizationChangeEvent>, IQapiJson<CpuPolarizationChangeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>CPU_POLARIZATION_CHANGE</c>.</summary>
     public static string EventName => "CPU_POLARIZATION_CHANGE";
@@ -25,4 +25,24 @@ public sealed partial record CpuPolarizationChangeEvent : QapiEvent, IQapiEvent<
     [JsonPropertyName("polarization")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CpuPolarization Polarization { get; init; }
+
+    static CpuPolarizationChangeEvent IQapiJson<CpuPolarizationChangeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuPolarizationChangeEvent");
+        return new()
+        {
+            Polarization = QapiJson.Member<S390CpuPolarization>(element, "polarization"),
+        };
+    }
+
+    static void IQapiJson<CpuPolarizationChangeEvent>.WriteJson(Utf8JsonWriter writer, CpuPolarizationChangeEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Polarization.Value.Length > 0)
+        {
+            writer.WritePropertyName("polarization");
+            QapiJson.Write<S390CpuPolarization>(writer, value.Polarization);
+        }
+        writer.WriteEndObject();
+    }
 }

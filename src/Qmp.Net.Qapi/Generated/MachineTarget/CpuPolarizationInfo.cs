@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CpuPolarizationInfo</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X and CONFIG_KVM</c>.</summary>
-public sealed partial record CpuPolarizationInfo
+public sealed partial record CpuPolarizationInfo : IQapiJson<CpuPolarizationInfo>
 {
     /// <summary>Gets the member <c>polarization</c> (mandatory, QAPI type <c>S390CpuPolarization</c>).</summary>
     [JsonPropertyName("polarization")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CpuPolarization Polarization { get; init; }
+
+    static CpuPolarizationInfo IQapiJson<CpuPolarizationInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CpuPolarizationInfo");
+        return new()
+        {
+            Polarization = QapiJson.Member<S390CpuPolarization>(element, "polarization"),
+        };
+    }
+
+    static void IQapiJson<CpuPolarizationInfo>.WriteJson(Utf8JsonWriter writer, CpuPolarizationInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Polarization.Value.Length > 0)
+        {
+            writer.WritePropertyName("polarization");
+            QapiJson.Write<S390CpuPolarization>(writer, value.Polarization);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine-target.query-cpu-model-comparison">QEMU's QMP reference</seealso>
     public Task<CpuModelCompareInfo> QueryCpuModelComparisonAsync(QueryCpuModelComparisonArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryCpuModelComparisonArguments, CpuModelCompareInfo>("query-cpu-model-comparison", arguments, false, cancellationToken);
+        ExecuteAsync<QueryCpuModelComparisonArguments, CpuModelCompareInfo>("query-cpu-model-comparison", arguments, QapiJson.Write<QueryCpuModelComparisonArguments>, QapiJson.Read<CpuModelCompareInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-cpu-model-baseline</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine-target.query-cpu-model-baseline">QEMU's QMP reference</seealso>
     public Task<CpuModelBaselineInfo> QueryCpuModelBaselineAsync(QueryCpuModelBaselineArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryCpuModelBaselineArguments, CpuModelBaselineInfo>("query-cpu-model-baseline", arguments, false, cancellationToken);
+        ExecuteAsync<QueryCpuModelBaselineArguments, CpuModelBaselineInfo>("query-cpu-model-baseline", arguments, QapiJson.Write<QueryCpuModelBaselineArguments>, QapiJson.Read<CpuModelBaselineInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-cpu-model-expansion</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X or TARGET_I386 or TARGET_ARM or TARGET_LOONGARCH64 or TARGET_RISCV</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine-target.query-cpu-model-expansion">QEMU's QMP reference</seealso>
     public Task<CpuModelExpansionInfo> QueryCpuModelExpansionAsync(QueryCpuModelExpansionArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryCpuModelExpansionArguments, CpuModelExpansionInfo>("query-cpu-model-expansion", arguments, false, cancellationToken);
+        ExecuteAsync<QueryCpuModelExpansionArguments, CpuModelExpansionInfo>("query-cpu-model-expansion", arguments, QapiJson.Write<QueryCpuModelExpansionArguments>, QapiJson.Read<CpuModelExpansionInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-cpu-definitions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_PPC or TARGET_ARM or TARGET_I386 or TARGET_S390X or TARGET_MIPS or TARGET_LOONGARCH64 or TARGET_RISCV</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -50,7 +50,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine-target.query-cpu-definitions">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<CpuDefinitionInfo>> QueryCpuDefinitionsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<CpuDefinitionInfo>>("query-cpu-definitions", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<CpuDefinitionInfo>>("query-cpu-definitions", static element => QapiJson.ReadList(element, QapiJson.Read<CpuDefinitionInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>set-cpu-topology</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X and CONFIG_KVM</c>. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -61,7 +61,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine-target.set-cpu-topology">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task SetCpuTopologyAsync(SetCpuTopologyArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SetCpuTopologyArguments>("set-cpu-topology", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SetCpuTopologyArguments>("set-cpu-topology", arguments, QapiJson.Write<SetCpuTopologyArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-s390x-cpu-polarization</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X and CONFIG_KVM</c>. Unstable.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -71,5 +71,5 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-machine-target.query-s390x-cpu-polarization">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<CpuPolarizationInfo> QueryS390xCpuPolarizationAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<CpuPolarizationInfo>("query-s390x-cpu-polarization", false, cancellationToken);
+        ExecuteAsync<CpuPolarizationInfo>("query-s390x-cpu-polarization", QapiJson.Read<CpuPolarizationInfo>, false, cancellationToken);
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-cpu-model-baseline</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
-public sealed partial record QueryCpuModelBaselineArguments
+public sealed partial record QueryCpuModelBaselineArguments : IQapiJson<QueryCpuModelBaselineArguments>
 {
     /// <summary>Gets the member <c>modela</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("modela")]
@@ -21,4 +21,30 @@ public sealed partial record QueryCpuModelBaselineArguments
     /// <summary>Gets the member <c>modelb</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("modelb")]
     public required CpuModelInfo Modelb { get; init; }
+
+    static QueryCpuModelBaselineArguments IQapiJson<QueryCpuModelBaselineArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryCpuModelBaselineArguments");
+        return new()
+        {
+            Modela = QapiJson.Member<CpuModelInfo>(element, "modela")!,
+            Modelb = QapiJson.Member<CpuModelInfo>(element, "modelb")!,
+        };
+    }
+
+    static void IQapiJson<QueryCpuModelBaselineArguments>.WriteJson(Utf8JsonWriter writer, QueryCpuModelBaselineArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Modela is { } m0)
+        {
+            writer.WritePropertyName("modela");
+            QapiJson.Write<CpuModelInfo>(writer, m0);
+        }
+        if (value.Modelb is { } m1)
+        {
+            writer.WritePropertyName("modelb");
+            QapiJson.Write<CpuModelInfo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

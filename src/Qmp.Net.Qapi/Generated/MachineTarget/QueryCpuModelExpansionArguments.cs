@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-cpu-model-expansion</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X or TARGET_I386 or TARGET_ARM or TARGET_LOONGARCH64 or TARGET_RISCV</c>.</summary>
-public sealed partial record QueryCpuModelExpansionArguments
+public sealed partial record QueryCpuModelExpansionArguments : IQapiJson<QueryCpuModelExpansionArguments>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>CpuModelExpansionType</c>).</summary>
     [JsonPropertyName("type")]
@@ -22,4 +22,30 @@ public sealed partial record QueryCpuModelExpansionArguments
     /// <summary>Gets the member <c>model</c> (mandatory, QAPI type <c>CpuModelInfo</c>).</summary>
     [JsonPropertyName("model")]
     public required CpuModelInfo Model { get; init; }
+
+    static QueryCpuModelExpansionArguments IQapiJson<QueryCpuModelExpansionArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryCpuModelExpansionArguments");
+        return new()
+        {
+            Type = QapiJson.Member<CpuModelExpansionType>(element, "type"),
+            Model = QapiJson.Member<CpuModelInfo>(element, "model")!,
+        };
+    }
+
+    static void IQapiJson<QueryCpuModelExpansionArguments>.WriteJson(Utf8JsonWriter writer, QueryCpuModelExpansionArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<CpuModelExpansionType>(writer, value.Type);
+        }
+        if (value.Model is { } m1)
+        {
+            writer.WritePropertyName("model");
+            QapiJson.Write<CpuModelInfo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CpuPolarization</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CpuPolarization>))]
-public readonly partial struct S390CpuPolarization : IEquatable<S390CpuPolarization>, IQapiEnum<S390CpuPolarization>
+public readonly partial record struct S390CpuPolarization : IQapiEnum<S390CpuPolarization>, IQapiJson<S390CpuPolarization>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct S390CpuPolarization : IEquatable<S390CpuPolarizat
     public S390CpuPolarization(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct S390CpuPolarization : IEquatable<S390CpuPolarizat
     /// <summary>The value <c>vertical</c>.</summary>
     public static S390CpuPolarization Vertical => new("vertical", Known.Vertical);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(S390CpuPolarization left, S390CpuPolarization right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(S390CpuPolarization left, S390CpuPolarization right) => !left.Equals(right);
-
     static S390CpuPolarization IQapiEnum<S390CpuPolarization>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(S390CpuPolarization other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static S390CpuPolarization IQapiJson<S390CpuPolarization>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CpuPolarization>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is S390CpuPolarization other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<S390CpuPolarization>.WriteJson(Utf8JsonWriter writer, S390CpuPolarization value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

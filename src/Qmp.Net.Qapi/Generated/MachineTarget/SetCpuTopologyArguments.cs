@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>set-cpu-topology</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_S390X and CONFIG_KVM</c>.</summary>
-public sealed partial record SetCpuTopologyArguments
+public sealed partial record SetCpuTopologyArguments : IQapiJson<SetCpuTopologyArguments>
 {
     /// <summary>Gets the member <c>core-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("core-id")]
@@ -37,4 +37,51 @@ public sealed partial record SetCpuTopologyArguments
     /// <summary>Gets the member <c>dedicated</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("dedicated")]
     public bool? Dedicated { get; init; }
+
+    static SetCpuTopologyArguments IQapiJson<SetCpuTopologyArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SetCpuTopologyArguments");
+        return new()
+        {
+            CoreId = QapiJson.Member(element, "core-id", QapiJson.ReadUInt16),
+            SocketId = QapiJson.ValueMember(element, "socket-id", QapiJson.ReadUInt16),
+            BookId = QapiJson.ValueMember(element, "book-id", QapiJson.ReadUInt16),
+            DrawerId = QapiJson.ValueMember(element, "drawer-id", QapiJson.ReadUInt16),
+            Entitlement = QapiJson.ValueMember<S390CpuEntitlement>(element, "entitlement"),
+            Dedicated = QapiJson.ValueMember(element, "dedicated", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SetCpuTopologyArguments>.WriteJson(Utf8JsonWriter writer, SetCpuTopologyArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("core-id");
+        QapiJson.WriteUInt16(writer, value.CoreId);
+        if (value.SocketId is { } m1)
+        {
+            writer.WritePropertyName("socket-id");
+            QapiJson.WriteUInt16(writer, m1);
+        }
+        if (value.BookId is { } m2)
+        {
+            writer.WritePropertyName("book-id");
+            QapiJson.WriteUInt16(writer, m2);
+        }
+        if (value.DrawerId is { } m3)
+        {
+            writer.WritePropertyName("drawer-id");
+            QapiJson.WriteUInt16(writer, m3);
+        }
+        if (value.Entitlement is { } m4)
+        {
+            writer.WritePropertyName("entitlement");
+            QapiJson.Write<S390CpuEntitlement>(writer, m4);
+        }
+        if (value.Dedicated is { } m5)
+        {
+            writer.WritePropertyName("dedicated");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

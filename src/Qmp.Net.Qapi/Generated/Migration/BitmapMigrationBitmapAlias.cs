@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BitmapMigrationBitmapAlias</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BitmapMigrationBitmapAlias
+public sealed partial record BitmapMigrationBitmapAlias : IQapiJson<BitmapMigrationBitmapAlias>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -25,4 +25,36 @@ public sealed partial record BitmapMigrationBitmapAlias
     /// <summary>Gets the member <c>transform</c> (optional, QAPI type <c>BitmapMigrationBitmapAliasTransform</c>). Since QEMU 6.0.</summary>
     [JsonPropertyName("transform")]
     public BitmapMigrationBitmapAliasTransform? Transform { get; init; }
+
+    static BitmapMigrationBitmapAlias IQapiJson<BitmapMigrationBitmapAlias>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BitmapMigrationBitmapAlias");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Alias = QapiJson.Member(element, "alias", QapiJson.ReadString)!,
+            Transform = QapiJson.Member<BitmapMigrationBitmapAliasTransform>(element, "transform"),
+        };
+    }
+
+    static void IQapiJson<BitmapMigrationBitmapAlias>.WriteJson(Utf8JsonWriter writer, BitmapMigrationBitmapAlias value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Alias is { } m1)
+        {
+            writer.WritePropertyName("alias");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Transform is { } m2)
+        {
+            writer.WritePropertyName("transform");
+            QapiJson.Write<BitmapMigrationBitmapAliasTransform>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BitmapMigrationBitmapAliasTransform</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BitmapMigrationBitmapAliasTransform
+public sealed partial record BitmapMigrationBitmapAliasTransform : IQapiJson<BitmapMigrationBitmapAliasTransform>
 {
     /// <summary>Gets the member <c>persistent</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("persistent")]
     public bool? Persistent { get; init; }
+
+    static BitmapMigrationBitmapAliasTransform IQapiJson<BitmapMigrationBitmapAliasTransform>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BitmapMigrationBitmapAliasTransform");
+        return new()
+        {
+            Persistent = QapiJson.ValueMember(element, "persistent", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<BitmapMigrationBitmapAliasTransform>.WriteJson(Utf8JsonWriter writer, BitmapMigrationBitmapAliasTransform value)
+    {
+        writer.WriteStartObject();
+        if (value.Persistent is { } m0)
+        {
+            writer.WritePropertyName("persistent");
+            QapiJson.WriteBool(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BitmapMigrationNodeAlias</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BitmapMigrationNodeAlias
+public sealed partial record BitmapMigrationNodeAlias : IQapiJson<BitmapMigrationNodeAlias>
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
@@ -25,4 +25,36 @@ public sealed partial record BitmapMigrationNodeAlias
     /// <summary>Gets the member <c>bitmaps</c> (mandatory, QAPI type <c>[BitmapMigrationBitmapAlias]</c>).</summary>
     [JsonPropertyName("bitmaps")]
     public required IReadOnlyList<BitmapMigrationBitmapAlias> Bitmaps { get; init; }
+
+    static BitmapMigrationNodeAlias IQapiJson<BitmapMigrationNodeAlias>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BitmapMigrationNodeAlias");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+            Alias = QapiJson.Member(element, "alias", QapiJson.ReadString)!,
+            Bitmaps = QapiJson.ListMember(element, "bitmaps", QapiJson.Read<BitmapMigrationBitmapAlias>)!,
+        };
+    }
+
+    static void IQapiJson<BitmapMigrationNodeAlias>.WriteJson(Utf8JsonWriter writer, BitmapMigrationNodeAlias value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Alias is { } m1)
+        {
+            writer.WritePropertyName("alias");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Bitmaps is { } m2)
+        {
+            writer.WritePropertyName("bitmaps");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<BitmapMigrationBitmapAlias>);
+        }
+        writer.WriteEndObject();
+    }
 }

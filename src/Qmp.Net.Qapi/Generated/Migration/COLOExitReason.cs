@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>COLOExitReason</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<COLOExitReason>))]
-public readonly partial struct COLOExitReason : IEquatable<COLOExitReason>, IQapiEnum<COLOExitReason>
+public readonly partial record struct COLOExitReason : IQapiEnum<COLOExitReason>, IQapiJson<COLOExitReason>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct COLOExitReason : IEquatable<COLOExitReason>, IQap
     public COLOExitReason(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct COLOExitReason : IEquatable<COLOExitReason>, IQap
     /// <summary>The value <c>processing</c>. Since QEMU 4.0.</summary>
     public static COLOExitReason Processing => new("processing", Known.Processing);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(COLOExitReason left, COLOExitReason right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(COLOExitReason left, COLOExitReason right) => !left.Equals(right);
-
     static COLOExitReason IQapiEnum<COLOExitReason>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(COLOExitReason other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static COLOExitReason IQapiJson<COLOExitReason>.ReadJson(JsonElement element) => QapiJson.ReadEnum<COLOExitReason>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is COLOExitReason other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<COLOExitReason>.WriteJson(Utf8JsonWriter writer, COLOExitReason value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

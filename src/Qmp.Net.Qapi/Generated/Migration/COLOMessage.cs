@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>COLOMessage</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<COLOMessage>))]
-public readonly partial struct COLOMessage : IEquatable<COLOMessage>, IQapiEnum<COLOMessage>
+public readonly partial record struct COLOMessage : IQapiEnum<COLOMessage>, IQapiJson<COLOMessage>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct COLOMessage : IEquatable<COLOMessage>, IQapiEnum<
     public COLOMessage(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct COLOMessage : IEquatable<COLOMessage>, IQapiEnum<
     /// <summary>The value <c>vmstate-loaded</c>.</summary>
     public static COLOMessage VmstateLoaded => new("vmstate-loaded", Known.VmstateLoaded);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(COLOMessage left, COLOMessage right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(COLOMessage left, COLOMessage right) => !left.Equals(right);
-
     static COLOMessage IQapiEnum<COLOMessage>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(COLOMessage other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static COLOMessage IQapiJson<COLOMessage>.ReadJson(JsonElement element) => QapiJson.ReadEnum<COLOMessage>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is COLOMessage other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<COLOMessage>.WriteJson(Utf8JsonWriter writer, COLOMessage value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>COLOMode</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<COLOMode>))]
-public readonly partial struct COLOMode : IEquatable<COLOMode>, IQapiEnum<COLOMode>
+public readonly partial record struct COLOMode : IQapiEnum<COLOMode>, IQapiJson<COLOMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct COLOMode : IEquatable<COLOMode>, IQapiEnum<COLOMo
     public COLOMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct COLOMode : IEquatable<COLOMode>, IQapiEnum<COLOMo
     /// <summary>The value <c>secondary</c>.</summary>
     public static COLOMode Secondary => new("secondary", Known.Secondary);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(COLOMode left, COLOMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(COLOMode left, COLOMode right) => !left.Equals(right);
-
     static COLOMode IQapiEnum<COLOMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(COLOMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static COLOMode IQapiJson<COLOMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<COLOMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is COLOMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<COLOMode>.WriteJson(Utf8JsonWriter writer, COLOMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

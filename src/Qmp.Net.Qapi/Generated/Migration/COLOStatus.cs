@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>COLOStatus</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
-public sealed partial record COLOStatus
+public sealed partial record COLOStatus : IQapiJson<COLOStatus>
 {
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>COLOMode</c>).</summary>
     [JsonPropertyName("mode")]
@@ -28,4 +28,36 @@ public sealed partial record COLOStatus
     [JsonPropertyName("reason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOExitReason Reason { get; init; }
+
+    static COLOStatus IQapiJson<COLOStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "COLOStatus");
+        return new()
+        {
+            Mode = QapiJson.Member<COLOMode>(element, "mode"),
+            LastMode = QapiJson.Member<COLOMode>(element, "last-mode"),
+            Reason = QapiJson.Member<COLOExitReason>(element, "reason"),
+        };
+    }
+
+    static void IQapiJson<COLOStatus>.WriteJson(Utf8JsonWriter writer, COLOStatus value)
+    {
+        writer.WriteStartObject();
+        if (value.Mode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<COLOMode>(writer, value.Mode);
+        }
+        if (value.LastMode.Value.Length > 0)
+        {
+            writer.WritePropertyName("last-mode");
+            QapiJson.Write<COLOMode>(writer, value.LastMode);
+        }
+        if (value.Reason.Value.Length > 0)
+        {
+            writer.WritePropertyName("reason");
+            QapiJson.Write<COLOExitReason>(writer, value.Reason);
+        }
+        writer.WriteEndObject();
+    }
 }

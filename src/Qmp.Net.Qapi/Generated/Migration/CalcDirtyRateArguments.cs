@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>calc-dirty-rate</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CalcDirtyRateArguments
+public sealed partial record CalcDirtyRateArguments : IQapiJson<CalcDirtyRateArguments>
 {
     /// <summary>Gets the member <c>calc-time</c> (mandatory, QAPI type <c>int64</c>).</summary>
     [JsonPropertyName("calc-time")]
@@ -29,4 +29,39 @@ public sealed partial record CalcDirtyRateArguments
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>DirtyRateMeasureMode</c>). Since QEMU 6.1.</summary>
     [JsonPropertyName("mode")]
     public DirtyRateMeasureMode? Mode { get; init; }
+
+    static CalcDirtyRateArguments IQapiJson<CalcDirtyRateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CalcDirtyRateArguments");
+        return new()
+        {
+            CalcTime = QapiJson.Member(element, "calc-time", QapiJson.ReadInt64),
+            CalcTimeUnit = QapiJson.ValueMember<TimeUnit>(element, "calc-time-unit"),
+            SamplePages = QapiJson.ValueMember(element, "sample-pages", QapiJson.ReadInt64),
+            Mode = QapiJson.ValueMember<DirtyRateMeasureMode>(element, "mode"),
+        };
+    }
+
+    static void IQapiJson<CalcDirtyRateArguments>.WriteJson(Utf8JsonWriter writer, CalcDirtyRateArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("calc-time");
+        QapiJson.WriteInt64(writer, value.CalcTime);
+        if (value.CalcTimeUnit is { } m1)
+        {
+            writer.WritePropertyName("calc-time-unit");
+            QapiJson.Write<TimeUnit>(writer, m1);
+        }
+        if (value.SamplePages is { } m2)
+        {
+            writer.WritePropertyName("sample-pages");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Mode is { } m3)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<DirtyRateMeasureMode>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

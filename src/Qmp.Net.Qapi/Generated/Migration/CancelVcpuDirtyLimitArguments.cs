@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>cancel-vcpu-dirty-limit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CancelVcpuDirtyLimitArguments
+public sealed partial record CancelVcpuDirtyLimitArguments : IQapiJson<CancelVcpuDirtyLimitArguments>
 {
     /// <summary>Gets the member <c>cpu-index</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
     public long? CpuIndex { get; init; }
+
+    static CancelVcpuDirtyLimitArguments IQapiJson<CancelVcpuDirtyLimitArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CancelVcpuDirtyLimitArguments");
+        return new()
+        {
+            CpuIndex = QapiJson.ValueMember(element, "cpu-index", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<CancelVcpuDirtyLimitArguments>.WriteJson(Utf8JsonWriter writer, CancelVcpuDirtyLimitArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.CpuIndex is { } m0)
+        {
+            writer.WritePropertyName("cpu-index");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>COLO_EXIT</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-migration.COLO_EXIT">QEMU's QMP reference</seealso>
-public sealed partial record ColoExitEvent : QapiEvent, IQapiEvent<ColoExitEvent>
+public sealed partial record ColoExitEvent : QapiEvent, IQapiEvent<ColoExitEvent>, IQapiJson<ColoExitEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>COLO_EXIT</c>.</summary>
     public static string EventName => "COLO_EXIT";
@@ -29,4 +29,30 @@ public sealed partial record ColoExitEvent : QapiEvent, IQapiEvent<ColoExitEvent
     [JsonPropertyName("reason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public COLOExitReason Reason { get; init; }
+
+    static ColoExitEvent IQapiJson<ColoExitEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ColoExitEvent");
+        return new()
+        {
+            Mode = QapiJson.Member<COLOMode>(element, "mode"),
+            Reason = QapiJson.Member<COLOExitReason>(element, "reason"),
+        };
+    }
+
+    static void IQapiJson<ColoExitEvent>.WriteJson(Utf8JsonWriter writer, ColoExitEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Mode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<COLOMode>(writer, value.Mode);
+        }
+        if (value.Reason.Value.Length > 0)
+        {
+            writer.WritePropertyName("reason");
+            QapiJson.Write<COLOExitReason>(writer, value.Reason);
+        }
+        writer.WriteEndObject();
+    }
 }

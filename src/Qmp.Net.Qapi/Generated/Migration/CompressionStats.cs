@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CompressionStats</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CompressionStats
+public sealed partial record CompressionStats : IQapiJson<CompressionStats>
 {
     /// <summary>Gets the member <c>pages</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("pages")]
@@ -33,4 +33,33 @@ public sealed partial record CompressionStats
     /// <summary>Gets the member <c>compression-rate</c> (mandatory, QAPI type <c>number</c>).</summary>
     [JsonPropertyName("compression-rate")]
     public double CompressionRate { get; init; }
+
+    static CompressionStats IQapiJson<CompressionStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CompressionStats");
+        return new()
+        {
+            Pages = QapiJson.Member(element, "pages", QapiJson.ReadInt64),
+            Busy = QapiJson.Member(element, "busy", QapiJson.ReadInt64),
+            BusyRate = QapiJson.Member(element, "busy-rate", QapiJson.ReadDouble),
+            CompressedSize = QapiJson.Member(element, "compressed-size", QapiJson.ReadInt64),
+            CompressionRate = QapiJson.Member(element, "compression-rate", QapiJson.ReadDouble),
+        };
+    }
+
+    static void IQapiJson<CompressionStats>.WriteJson(Utf8JsonWriter writer, CompressionStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("pages");
+        QapiJson.WriteInt64(writer, value.Pages);
+        writer.WritePropertyName("busy");
+        QapiJson.WriteInt64(writer, value.Busy);
+        writer.WritePropertyName("busy-rate");
+        QapiJson.WriteDouble(writer, value.BusyRate);
+        writer.WritePropertyName("compressed-size");
+        QapiJson.WriteInt64(writer, value.CompressedSize);
+        writer.WritePropertyName("compression-rate");
+        QapiJson.WriteDouble(writer, value.CompressionRate);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DirtyLimitInfo</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DirtyLimitInfo
+public sealed partial record DirtyLimitInfo : IQapiJson<DirtyLimitInfo>
 {
     /// <summary>Gets the member <c>cpu-index</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
@@ -25,4 +25,27 @@ public sealed partial record DirtyLimitInfo
     /// <summary>Gets the member <c>current-rate</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("current-rate")]
     public ulong CurrentRate { get; init; }
+
+    static DirtyLimitInfo IQapiJson<DirtyLimitInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DirtyLimitInfo");
+        return new()
+        {
+            CpuIndex = QapiJson.Member(element, "cpu-index", QapiJson.ReadInt64),
+            LimitRate = QapiJson.Member(element, "limit-rate", QapiJson.ReadUInt64),
+            CurrentRate = QapiJson.Member(element, "current-rate", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<DirtyLimitInfo>.WriteJson(Utf8JsonWriter writer, DirtyLimitInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cpu-index");
+        QapiJson.WriteInt64(writer, value.CpuIndex);
+        writer.WritePropertyName("limit-rate");
+        QapiJson.WriteUInt64(writer, value.LimitRate);
+        writer.WritePropertyName("current-rate");
+        QapiJson.WriteUInt64(writer, value.CurrentRate);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DirtyRateInfo</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DirtyRateInfo
+public sealed partial record DirtyRateInfo : IQapiJson<DirtyRateInfo>
 {
     /// <summary>Gets the member <c>dirty-rate</c> (optional, QAPI type <c>int64</c>).</summary>
     [JsonPropertyName("dirty-rate")]
@@ -47,4 +47,57 @@ public sealed partial record DirtyRateInfo
     /// <summary>Gets the member <c>vcpu-dirty-rate</c> (optional, QAPI type <c>[DirtyRateVcpu]</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("vcpu-dirty-rate")]
     public IReadOnlyList<DirtyRateVcpu>? VcpuDirtyRate { get; init; }
+
+    static DirtyRateInfo IQapiJson<DirtyRateInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DirtyRateInfo");
+        return new()
+        {
+            DirtyRate = QapiJson.ValueMember(element, "dirty-rate", QapiJson.ReadInt64),
+            Status = QapiJson.Member<DirtyRateStatus>(element, "status"),
+            StartTime = QapiJson.Member(element, "start-time", QapiJson.ReadInt64),
+            CalcTime = QapiJson.Member(element, "calc-time", QapiJson.ReadInt64),
+            CalcTimeUnit = QapiJson.ValueMember<TimeUnit>(element, "calc-time-unit"),
+            SamplePages = QapiJson.Member(element, "sample-pages", QapiJson.ReadUInt64),
+            Mode = QapiJson.Member<DirtyRateMeasureMode>(element, "mode"),
+            VcpuDirtyRate = QapiJson.ListMember(element, "vcpu-dirty-rate", QapiJson.Read<DirtyRateVcpu>),
+        };
+    }
+
+    static void IQapiJson<DirtyRateInfo>.WriteJson(Utf8JsonWriter writer, DirtyRateInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.DirtyRate is { } m0)
+        {
+            writer.WritePropertyName("dirty-rate");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<DirtyRateStatus>(writer, value.Status);
+        }
+        writer.WritePropertyName("start-time");
+        QapiJson.WriteInt64(writer, value.StartTime);
+        writer.WritePropertyName("calc-time");
+        QapiJson.WriteInt64(writer, value.CalcTime);
+        if (value.CalcTimeUnit is { } m4)
+        {
+            writer.WritePropertyName("calc-time-unit");
+            QapiJson.Write<TimeUnit>(writer, m4);
+        }
+        writer.WritePropertyName("sample-pages");
+        QapiJson.WriteUInt64(writer, value.SamplePages);
+        if (value.Mode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<DirtyRateMeasureMode>(writer, value.Mode);
+        }
+        if (value.VcpuDirtyRate is { } m7)
+        {
+            writer.WritePropertyName("vcpu-dirty-rate");
+            QapiJson.WriteList(writer, m7, QapiJson.Write<DirtyRateVcpu>);
+        }
+        writer.WriteEndObject();
+    }
 }

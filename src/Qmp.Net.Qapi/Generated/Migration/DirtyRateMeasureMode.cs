@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DirtyRateMeasureMode</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DirtyRateMeasureMode>))]
-public readonly partial struct DirtyRateMeasureMode : IEquatable<DirtyRateMeasureMode>, IQapiEnum<DirtyRateMeasureMode>
+public readonly partial record struct DirtyRateMeasureMode : IQapiEnum<DirtyRateMeasureMode>, IQapiJson<DirtyRateMeasureMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DirtyRateMeasureMode : IEquatable<DirtyRateMeasur
     public DirtyRateMeasureMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct DirtyRateMeasureMode : IEquatable<DirtyRateMeasur
     /// <summary>The value <c>dirty-bitmap</c>.</summary>
     public static DirtyRateMeasureMode DirtyBitmap => new("dirty-bitmap", Known.DirtyBitmap);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DirtyRateMeasureMode left, DirtyRateMeasureMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DirtyRateMeasureMode left, DirtyRateMeasureMode right) => !left.Equals(right);
-
     static DirtyRateMeasureMode IQapiEnum<DirtyRateMeasureMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DirtyRateMeasureMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DirtyRateMeasureMode IQapiJson<DirtyRateMeasureMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DirtyRateMeasureMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DirtyRateMeasureMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DirtyRateMeasureMode>.WriteJson(Utf8JsonWriter writer, DirtyRateMeasureMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

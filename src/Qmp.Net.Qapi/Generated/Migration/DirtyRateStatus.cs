@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DirtyRateStatus</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DirtyRateStatus>))]
-public readonly partial struct DirtyRateStatus : IEquatable<DirtyRateStatus>, IQapiEnum<DirtyRateStatus>
+public readonly partial record struct DirtyRateStatus : IQapiEnum<DirtyRateStatus>, IQapiJson<DirtyRateStatus>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DirtyRateStatus : IEquatable<DirtyRateStatus>, IQ
     public DirtyRateStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct DirtyRateStatus : IEquatable<DirtyRateStatus>, IQ
     /// <summary>The value <c>measured</c>.</summary>
     public static DirtyRateStatus Measured => new("measured", Known.Measured);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DirtyRateStatus left, DirtyRateStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DirtyRateStatus left, DirtyRateStatus right) => !left.Equals(right);
-
     static DirtyRateStatus IQapiEnum<DirtyRateStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DirtyRateStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DirtyRateStatus IQapiJson<DirtyRateStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DirtyRateStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DirtyRateStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DirtyRateStatus>.WriteJson(Utf8JsonWriter writer, DirtyRateStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DirtyRateVcpu</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DirtyRateVcpu
+public sealed partial record DirtyRateVcpu : IQapiJson<DirtyRateVcpu>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("id")]
@@ -21,4 +21,24 @@ public sealed partial record DirtyRateVcpu
     /// <summary>Gets the member <c>dirty-rate</c> (mandatory, QAPI type <c>int64</c>).</summary>
     [JsonPropertyName("dirty-rate")]
     public long DirtyRate { get; init; }
+
+    static DirtyRateVcpu IQapiJson<DirtyRateVcpu>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DirtyRateVcpu");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadInt64),
+            DirtyRate = QapiJson.Member(element, "dirty-rate", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<DirtyRateVcpu>.WriteJson(Utf8JsonWriter writer, DirtyRateVcpu value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("id");
+        QapiJson.WriteInt64(writer, value.Id);
+        writer.WritePropertyName("dirty-rate");
+        QapiJson.WriteInt64(writer, value.DirtyRate);
+        writer.WriteEndObject();
+    }
 }

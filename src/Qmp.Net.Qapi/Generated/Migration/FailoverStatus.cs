@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>FailoverStatus</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<FailoverStatus>))]
-public readonly partial struct FailoverStatus : IEquatable<FailoverStatus>, IQapiEnum<FailoverStatus>
+public readonly partial record struct FailoverStatus : IQapiEnum<FailoverStatus>, IQapiJson<FailoverStatus>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct FailoverStatus : IEquatable<FailoverStatus>, IQap
     public FailoverStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct FailoverStatus : IEquatable<FailoverStatus>, IQap
     /// <summary>The value <c>relaunch</c>. Since QEMU 2.9.</summary>
     public static FailoverStatus Relaunch => new("relaunch", Known.Relaunch);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(FailoverStatus left, FailoverStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(FailoverStatus left, FailoverStatus right) => !left.Equals(right);
-
     static FailoverStatus IQapiEnum<FailoverStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(FailoverStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static FailoverStatus IQapiJson<FailoverStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<FailoverStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is FailoverStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<FailoverStatus>.WriteJson(Utf8JsonWriter writer, FailoverStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

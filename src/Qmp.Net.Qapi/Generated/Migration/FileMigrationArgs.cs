@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FileMigrationArgs</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record FileMigrationArgs
+public sealed partial record FileMigrationArgs : IQapiJson<FileMigrationArgs>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -21,4 +21,27 @@ public sealed partial record FileMigrationArgs
     /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("offset")]
     public required ulong Offset { get; init; }
+
+    static FileMigrationArgs IQapiJson<FileMigrationArgs>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FileMigrationArgs");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<FileMigrationArgs>.WriteJson(Utf8JsonWriter writer, FileMigrationArgs value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("offset");
+        QapiJson.WriteUInt64(writer, value.Offset);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigMode</c>. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigMode>))]
-public readonly partial struct MigMode : IEquatable<MigMode>, IQapiEnum<MigMode>
+public readonly partial record struct MigMode : IQapiEnum<MigMode>, IQapiJson<MigMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MigMode : IEquatable<MigMode>, IQapiEnum<MigMode>
     public MigMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct MigMode : IEquatable<MigMode>, IQapiEnum<MigMode>
     /// <summary>The value <c>cpr-transfer</c>.</summary>
     public static MigMode CprTransfer => new("cpr-transfer", Known.CprTransfer);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MigMode left, MigMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MigMode left, MigMode right) => !left.Equals(right);
-
     static MigMode IQapiEnum<MigMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MigMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MigMode IQapiJson<MigMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MigMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MigMode>.WriteJson(Utf8JsonWriter writer, MigMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

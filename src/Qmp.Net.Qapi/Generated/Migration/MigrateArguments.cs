@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>migrate</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrateArguments
+public sealed partial record MigrateArguments : IQapiJson<MigrateArguments>
 {
     /// <summary>Gets the member <c>uri</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("uri")]
@@ -37,4 +37,54 @@ public sealed partial record MigrateArguments
     /// <summary>Gets the member <c>inc</c> (optional, QAPI type <c>bool</c>). In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("inc")]
     public bool? Inc { get; init; }
+
+    static MigrateArguments IQapiJson<MigrateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrateArguments");
+        return new()
+        {
+            Uri = QapiJson.Member(element, "uri", QapiJson.ReadString),
+            Channels = QapiJson.ListMember(element, "channels", QapiJson.Read<MigrationChannel>),
+            Detach = QapiJson.ValueMember(element, "detach", QapiJson.ReadBool),
+            Resume = QapiJson.ValueMember(element, "resume", QapiJson.ReadBool),
+            Blk = QapiJson.ValueMember(element, "blk", QapiJson.ReadBool),
+            Inc = QapiJson.ValueMember(element, "inc", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MigrateArguments>.WriteJson(Utf8JsonWriter writer, MigrateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Uri is { } m0)
+        {
+            writer.WritePropertyName("uri");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Channels is { } m1)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<MigrationChannel>);
+        }
+        if (value.Detach is { } m2)
+        {
+            writer.WritePropertyName("detach");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Resume is { } m3)
+        {
+            writer.WritePropertyName("resume");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Blk is { } m4)
+        {
+            writer.WritePropertyName("blk");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.Inc is { } m5)
+        {
+            writer.WritePropertyName("inc");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>migrate-continue</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrateContinueArguments
+public sealed partial record MigrateContinueArguments : IQapiJson<MigrateContinueArguments>
 {
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>MigrationStatus</c>).</summary>
     [JsonPropertyName("state")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public required MigrationStatus State { get; init; }
+
+    static MigrateContinueArguments IQapiJson<MigrateContinueArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrateContinueArguments");
+        return new()
+        {
+            State = QapiJson.Member<MigrationStatus>(element, "state"),
+        };
+    }
+
+    static void IQapiJson<MigrateContinueArguments>.WriteJson(Utf8JsonWriter writer, MigrateContinueArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.State.Value.Length > 0)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.Write<MigrationStatus>(writer, value.State);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>migrate-incoming</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrateIncomingArguments
+public sealed partial record MigrateIncomingArguments : IQapiJson<MigrateIncomingArguments>
 {
     /// <summary>Gets the member <c>uri</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("uri")]
@@ -25,4 +25,36 @@ public sealed partial record MigrateIncomingArguments
     /// <summary>Gets the member <c>exit-on-error</c> (optional, QAPI type <c>bool</c>). Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("exit-on-error")]
     public bool? ExitOnError { get; init; }
+
+    static MigrateIncomingArguments IQapiJson<MigrateIncomingArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrateIncomingArguments");
+        return new()
+        {
+            Uri = QapiJson.Member(element, "uri", QapiJson.ReadString),
+            Channels = QapiJson.ListMember(element, "channels", QapiJson.Read<MigrationChannel>),
+            ExitOnError = QapiJson.ValueMember(element, "exit-on-error", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MigrateIncomingArguments>.WriteJson(Utf8JsonWriter writer, MigrateIncomingArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Uri is { } m0)
+        {
+            writer.WritePropertyName("uri");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Channels is { } m1)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<MigrationChannel>);
+        }
+        if (value.ExitOnError is { } m2)
+        {
+            writer.WritePropertyName("exit-on-error");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

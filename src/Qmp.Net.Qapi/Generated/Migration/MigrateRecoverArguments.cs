@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>migrate-recover</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrateRecoverArguments
+public sealed partial record MigrateRecoverArguments : IQapiJson<MigrateRecoverArguments>
 {
     /// <summary>Gets the member <c>uri</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("uri")]
     public required string Uri { get; init; }
+
+    static MigrateRecoverArguments IQapiJson<MigrateRecoverArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrateRecoverArguments");
+        return new()
+        {
+            Uri = QapiJson.Member(element, "uri", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<MigrateRecoverArguments>.WriteJson(Utf8JsonWriter writer, MigrateRecoverArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Uri is { } m0)
+        {
+            writer.WritePropertyName("uri");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

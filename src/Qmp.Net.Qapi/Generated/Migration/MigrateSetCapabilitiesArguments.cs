@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>migrate-set-capabilities</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrateSetCapabilitiesArguments
+public sealed partial record MigrateSetCapabilitiesArguments : IQapiJson<MigrateSetCapabilitiesArguments>
 {
     /// <summary>Gets the member <c>capabilities</c> (mandatory, QAPI type <c>[MigrationCapabilityStatus]</c>).</summary>
     [JsonPropertyName("capabilities")]
     public required IReadOnlyList<MigrationCapabilityStatus> Capabilities { get; init; }
+
+    static MigrateSetCapabilitiesArguments IQapiJson<MigrateSetCapabilitiesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrateSetCapabilitiesArguments");
+        return new()
+        {
+            Capabilities = QapiJson.ListMember(element, "capabilities", QapiJson.Read<MigrationCapabilityStatus>)!,
+        };
+    }
+
+    static void IQapiJson<MigrateSetCapabilitiesArguments>.WriteJson(Utf8JsonWriter writer, MigrateSetCapabilitiesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Capabilities is { } m0)
+        {
+            writer.WritePropertyName("capabilities");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<MigrationCapabilityStatus>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>MigrationAddress</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). A union by <c>transport</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(MigrationAddressConverter))]
-public partial record MigrationAddress
+[JsonConverter(typeof(QapiConverter<MigrationAddress>))]
+public partial record MigrationAddress : IQapiJson<MigrationAddress>
 {
     /// <summary>Gets the member <c>transport</c> (mandatory, QAPI type <c>MigrationAddressType</c>).</summary>
     [JsonPropertyName("transport")]
@@ -23,6 +23,132 @@ public partial record MigrationAddress
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static MigrationAddress IQapiJson<MigrationAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationAddress");
+        return QapiJson.Tag(element, "transport") switch
+        {
+            "socket" => new SocketBranch
+            {
+                Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                BranchMembers = QapiJson.OtherMembers(element, ["transport", "type"]),
+            },
+            "exec" => new ExecBranch
+            {
+                Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
+                Args = QapiJson.ListMember(element, "args", QapiJson.ReadString)!,
+            },
+            "rdma" => new RdmaBranch
+            {
+                Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
+                Host = QapiJson.Member(element, "host", QapiJson.ReadString)!,
+                Port = QapiJson.Member(element, "port", QapiJson.ReadString)!,
+                Numeric = QapiJson.ValueMember(element, "numeric", QapiJson.ReadBool),
+                To = QapiJson.ValueMember(element, "to", QapiJson.ReadUInt16),
+                Ipv4 = QapiJson.ValueMember(element, "ipv4", QapiJson.ReadBool),
+                Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+                KeepAlive = QapiJson.ValueMember(element, "keep-alive", QapiJson.ReadBool),
+                Mptcp = QapiJson.ValueMember(element, "mptcp", QapiJson.ReadBool),
+            },
+            "file" => new FileBranch
+            {
+                Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+                Offset = QapiJson.Member(element, "offset", QapiJson.ReadUInt64),
+            },
+            _ => new MigrationAddress
+            {
+                Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<MigrationAddress>.WriteJson(Utf8JsonWriter writer, MigrationAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.Transport.Value.Length > 0)
+        {
+            writer.WritePropertyName("transport");
+            QapiJson.Write<MigrationAddressType>(writer, value.Transport);
+        }
+        switch (value)
+        {
+            case SocketBranch branch0:
+                if (branch0.Type.Value.Length > 0)
+                {
+                    writer.WritePropertyName("type");
+                    QapiJson.Write<SocketAddressType>(writer, branch0.Type);
+                }
+                QapiJson.WriteOtherMembers(writer, branch0.BranchMembers);
+                break;
+            case ExecBranch branch1:
+                if (branch1.Args is { } b1m0)
+                {
+                    writer.WritePropertyName("args");
+                    QapiJson.WriteList(writer, b1m0, QapiJson.WriteString);
+                }
+                break;
+            case RdmaBranch branch2:
+                if (branch2.Host is { } b2m0)
+                {
+                    writer.WritePropertyName("host");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                if (branch2.Port is { } b2m1)
+                {
+                    writer.WritePropertyName("port");
+                    QapiJson.WriteString(writer, b2m1);
+                }
+                if (branch2.Numeric is { } b2m2)
+                {
+                    writer.WritePropertyName("numeric");
+                    QapiJson.WriteBool(writer, b2m2);
+                }
+                if (branch2.To is { } b2m3)
+                {
+                    writer.WritePropertyName("to");
+                    QapiJson.WriteUInt16(writer, b2m3);
+                }
+                if (branch2.Ipv4 is { } b2m4)
+                {
+                    writer.WritePropertyName("ipv4");
+                    QapiJson.WriteBool(writer, b2m4);
+                }
+                if (branch2.Ipv6 is { } b2m5)
+                {
+                    writer.WritePropertyName("ipv6");
+                    QapiJson.WriteBool(writer, b2m5);
+                }
+                if (branch2.KeepAlive is { } b2m6)
+                {
+                    writer.WritePropertyName("keep-alive");
+                    QapiJson.WriteBool(writer, b2m6);
+                }
+                if (branch2.Mptcp is { } b2m7)
+                {
+                    writer.WritePropertyName("mptcp");
+                    QapiJson.WriteBool(writer, b2m7);
+                }
+                break;
+            case FileBranch branch3:
+                if (branch3.Filename is { } b3m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b3m0);
+                }
+                writer.WritePropertyName("offset");
+                QapiJson.WriteUInt64(writer, branch3.Offset);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["transport"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>socket</c> (<c>transport</c> = <c>socket</c>, members of <c>SocketAddress</c>).</summary>
     public sealed partial record SocketBranch : MigrationAddress
@@ -103,49 +229,5 @@ public partial record MigrationAddress
         /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("offset")]
         public required ulong Offset { get; init; }
-    }
-}
-
-internal sealed class MigrationAddressConverter : JsonConverter<MigrationAddress>
-{
-    public override MigrationAddress? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "transport") switch
-        {
-            "socket" => QapiJson.Read<MigrationAddress.SocketBranch>(element),
-            "exec" => QapiJson.Read<MigrationAddress.ExecBranch>(element),
-            "rdma" => QapiJson.Read<MigrationAddress.RdmaBranch>(element),
-            "file" => QapiJson.Read<MigrationAddress.FileBranch>(element),
-            _ => new MigrationAddress
-            {
-                Transport = QapiJson.Member<MigrationAddressType>(element, "transport"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, MigrationAddress value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case MigrationAddress.SocketBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MigrationAddress.ExecBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MigrationAddress.RdmaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case MigrationAddress.FileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<MigrationAddressType>(writer, "transport", value.Transport);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["transport"]);
-        writer.WriteEndObject();
     }
 }

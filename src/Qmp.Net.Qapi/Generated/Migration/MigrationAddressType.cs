@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationAddressType</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationAddressType>))]
-public readonly partial struct MigrationAddressType : IEquatable<MigrationAddressType>, IQapiEnum<MigrationAddressType>
+public readonly partial record struct MigrationAddressType : IQapiEnum<MigrationAddressType>, IQapiJson<MigrationAddressType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MigrationAddressType : IEquatable<MigrationAddres
     public MigrationAddressType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct MigrationAddressType : IEquatable<MigrationAddres
     /// <summary>The value <c>file</c>.</summary>
     public static MigrationAddressType File => new("file", Known.File);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MigrationAddressType left, MigrationAddressType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MigrationAddressType left, MigrationAddressType right) => !left.Equals(right);
-
     static MigrationAddressType IQapiEnum<MigrationAddressType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MigrationAddressType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MigrationAddressType IQapiJson<MigrationAddressType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationAddressType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MigrationAddressType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MigrationAddressType>.WriteJson(Utf8JsonWriter writer, MigrationAddressType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

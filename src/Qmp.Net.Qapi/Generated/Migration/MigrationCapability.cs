@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationCapability</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationCapability>))]
-public readonly partial struct MigrationCapability : IEquatable<MigrationCapability>, IQapiEnum<MigrationCapability>
+public readonly partial record struct MigrationCapability : IQapiEnum<MigrationCapability>, IQapiJson<MigrationCapability>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MigrationCapability : IEquatable<MigrationCapabil
     public MigrationCapability(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -195,28 +195,11 @@ public readonly partial struct MigrationCapability : IEquatable<MigrationCapabil
     /// <summary>The value <c>block</c>. Since QEMU 2.10. In QEMU 7.2 only (not in 10.0).</summary>
     public static MigrationCapability Block => new("block", Known.Block);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MigrationCapability left, MigrationCapability right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MigrationCapability left, MigrationCapability right) => !left.Equals(right);
-
     static MigrationCapability IQapiEnum<MigrationCapability>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MigrationCapability other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MigrationCapability IQapiJson<MigrationCapability>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationCapability>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MigrationCapability other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MigrationCapability>.WriteJson(Utf8JsonWriter writer, MigrationCapability value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationCapabilityStatus</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrationCapabilityStatus
+public sealed partial record MigrationCapabilityStatus : IQapiJson<MigrationCapabilityStatus>
 {
     /// <summary>Gets the member <c>capability</c> (mandatory, QAPI type <c>MigrationCapability</c>).</summary>
     [JsonPropertyName("capability")]
@@ -22,4 +22,27 @@ public sealed partial record MigrationCapabilityStatus
     /// <summary>Gets the member <c>state</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("state")]
     public required bool State { get; init; }
+
+    static MigrationCapabilityStatus IQapiJson<MigrationCapabilityStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationCapabilityStatus");
+        return new()
+        {
+            Capability = QapiJson.Member<MigrationCapability>(element, "capability"),
+            State = QapiJson.Member(element, "state", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MigrationCapabilityStatus>.WriteJson(Utf8JsonWriter writer, MigrationCapabilityStatus value)
+    {
+        writer.WriteStartObject();
+        if (value.Capability.Value.Length > 0)
+        {
+            writer.WritePropertyName("capability");
+            QapiJson.Write<MigrationCapability>(writer, value.Capability);
+        }
+        writer.WritePropertyName("state");
+        QapiJson.WriteBool(writer, value.State);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationChannel</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record MigrationChannel
+public sealed partial record MigrationChannel : IQapiJson<MigrationChannel>
 {
     /// <summary>Gets the member <c>channel-type</c> (mandatory, QAPI type <c>MigrationChannelType</c>).</summary>
     [JsonPropertyName("channel-type")]
@@ -22,4 +22,30 @@ public sealed partial record MigrationChannel
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>MigrationAddress</c>).</summary>
     [JsonPropertyName("addr")]
     public required MigrationAddress Addr { get; init; }
+
+    static MigrationChannel IQapiJson<MigrationChannel>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationChannel");
+        return new()
+        {
+            ChannelType = QapiJson.Member<MigrationChannelType>(element, "channel-type"),
+            Addr = QapiJson.Member<MigrationAddress>(element, "addr")!,
+        };
+    }
+
+    static void IQapiJson<MigrationChannel>.WriteJson(Utf8JsonWriter writer, MigrationChannel value)
+    {
+        writer.WriteStartObject();
+        if (value.ChannelType.Value.Length > 0)
+        {
+            writer.WritePropertyName("channel-type");
+            QapiJson.Write<MigrationChannelType>(writer, value.ChannelType);
+        }
+        if (value.Addr is { } m1)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.Write<MigrationAddress>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationChannelType</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationChannelType>))]
-public readonly partial struct MigrationChannelType : IEquatable<MigrationChannelType>, IQapiEnum<MigrationChannelType>
+public readonly partial record struct MigrationChannelType : IQapiEnum<MigrationChannelType>, IQapiJson<MigrationChannelType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MigrationChannelType : IEquatable<MigrationChanne
     public MigrationChannelType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct MigrationChannelType : IEquatable<MigrationChanne
     /// <summary>The value <c>cpr</c>.</summary>
     public static MigrationChannelType Cpr => new("cpr", Known.Cpr);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MigrationChannelType left, MigrationChannelType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MigrationChannelType left, MigrationChannelType right) => !left.Equals(right);
-
     static MigrationChannelType IQapiEnum<MigrationChannelType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MigrationChannelType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MigrationChannelType IQapiJson<MigrationChannelType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationChannelType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MigrationChannelType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MigrationChannelType>.WriteJson(Utf8JsonWriter writer, MigrationChannelType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

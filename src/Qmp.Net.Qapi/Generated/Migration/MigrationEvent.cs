@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>MIGRATION</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-migration.MIGRATION">QEMU's QMP reference</seealso>
-public sealed partial record MigrationEvent : QapiEvent, IQapiEvent<MigrationEvent>
+public sealed partial record MigrationEvent : QapiEvent, IQapiEvent<MigrationEvent>, IQapiJson<MigrationEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>MIGRATION</c>.</summary>
     public static string EventName => "MIGRATION";
@@ -24,4 +24,24 @@ public sealed partial record MigrationEvent : QapiEvent, IQapiEvent<MigrationEve
     [JsonPropertyName("status")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public MigrationStatus Status { get; init; }
+
+    static MigrationEvent IQapiJson<MigrationEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationEvent");
+        return new()
+        {
+            Status = QapiJson.Member<MigrationStatus>(element, "status"),
+        };
+    }
+
+    static void IQapiJson<MigrationEvent>.WriteJson(Utf8JsonWriter writer, MigrationEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<MigrationStatus>(writer, value.Status);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationExecCommand</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record MigrationExecCommand
+public sealed partial record MigrationExecCommand : IQapiJson<MigrationExecCommand>
 {
     /// <summary>Gets the member <c>args</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("args")]
     public required IReadOnlyList<string> Args { get; init; }
+
+    static MigrationExecCommand IQapiJson<MigrationExecCommand>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationExecCommand");
+        return new()
+        {
+            Args = QapiJson.ListMember(element, "args", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<MigrationExecCommand>.WriteJson(Utf8JsonWriter writer, MigrationExecCommand value)
+    {
+        writer.WriteStartObject();
+        if (value.Args is { } m0)
+        {
+            writer.WritePropertyName("args");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrationInfo
+public sealed partial record MigrationInfo : IQapiJson<MigrationInfo>
 {
     /// <summary>Gets the member <c>status</c> (optional, QAPI type <c>MigrationStatus</c>).</summary>
     [JsonPropertyName("status")]
@@ -85,4 +85,126 @@ public sealed partial record MigrationInfo
     /// <summary>Gets the member <c>compression</c> (optional, QAPI type <c>CompressionStats</c>). Since QEMU 3.1. In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("compression")]
     public CompressionStats? Compression { get; init; }
+
+    static MigrationInfo IQapiJson<MigrationInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationInfo");
+        return new()
+        {
+            Status = QapiJson.ValueMember<MigrationStatus>(element, "status"),
+            Ram = QapiJson.Member<MigrationStats>(element, "ram"),
+            Vfio = QapiJson.Member<VfioStats>(element, "vfio"),
+            XbzrleCache = QapiJson.Member<XBZRLECacheStats>(element, "xbzrle-cache"),
+            TotalTime = QapiJson.ValueMember(element, "total-time", QapiJson.ReadInt64),
+            ExpectedDowntime = QapiJson.ValueMember(element, "expected-downtime", QapiJson.ReadInt64),
+            Downtime = QapiJson.ValueMember(element, "downtime", QapiJson.ReadInt64),
+            SetupTime = QapiJson.ValueMember(element, "setup-time", QapiJson.ReadInt64),
+            CpuThrottlePercentage = QapiJson.ValueMember(element, "cpu-throttle-percentage", QapiJson.ReadInt64),
+            ErrorDesc = QapiJson.Member(element, "error-desc", QapiJson.ReadString),
+            BlockedReasons = QapiJson.ListMember(element, "blocked-reasons", QapiJson.ReadString),
+            PostcopyBlocktime = QapiJson.ValueMember(element, "postcopy-blocktime", QapiJson.ReadUInt32),
+            PostcopyVcpuBlocktime = QapiJson.ListMember(element, "postcopy-vcpu-blocktime", QapiJson.ReadUInt32),
+            SocketAddress = QapiJson.ListMember(element, "socket-address", QapiJson.Read<global::Qmp.Net.Qapi.SocketAddress>),
+            DirtyLimitThrottleTimePerRound = QapiJson.ValueMember(element, "dirty-limit-throttle-time-per-round", QapiJson.ReadUInt64),
+            DirtyLimitRingFullTime = QapiJson.ValueMember(element, "dirty-limit-ring-full-time", QapiJson.ReadUInt64),
+            Disk = QapiJson.Member<MigrationStats>(element, "disk"),
+            Compression = QapiJson.Member<CompressionStats>(element, "compression"),
+        };
+    }
+
+    static void IQapiJson<MigrationInfo>.WriteJson(Utf8JsonWriter writer, MigrationInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Status is { } m0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<MigrationStatus>(writer, m0);
+        }
+        if (value.Ram is { } m1)
+        {
+            writer.WritePropertyName("ram");
+            QapiJson.Write<MigrationStats>(writer, m1);
+        }
+        if (value.Vfio is { } m2)
+        {
+            writer.WritePropertyName("vfio");
+            QapiJson.Write<VfioStats>(writer, m2);
+        }
+        if (value.XbzrleCache is { } m3)
+        {
+            writer.WritePropertyName("xbzrle-cache");
+            QapiJson.Write<XBZRLECacheStats>(writer, m3);
+        }
+        if (value.TotalTime is { } m4)
+        {
+            writer.WritePropertyName("total-time");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.ExpectedDowntime is { } m5)
+        {
+            writer.WritePropertyName("expected-downtime");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Downtime is { } m6)
+        {
+            writer.WritePropertyName("downtime");
+            QapiJson.WriteInt64(writer, m6);
+        }
+        if (value.SetupTime is { } m7)
+        {
+            writer.WritePropertyName("setup-time");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.CpuThrottlePercentage is { } m8)
+        {
+            writer.WritePropertyName("cpu-throttle-percentage");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.ErrorDesc is { } m9)
+        {
+            writer.WritePropertyName("error-desc");
+            QapiJson.WriteString(writer, m9);
+        }
+        if (value.BlockedReasons is { } m10)
+        {
+            writer.WritePropertyName("blocked-reasons");
+            QapiJson.WriteList(writer, m10, QapiJson.WriteString);
+        }
+        if (value.PostcopyBlocktime is { } m11)
+        {
+            writer.WritePropertyName("postcopy-blocktime");
+            QapiJson.WriteUInt32(writer, m11);
+        }
+        if (value.PostcopyVcpuBlocktime is { } m12)
+        {
+            writer.WritePropertyName("postcopy-vcpu-blocktime");
+            QapiJson.WriteList(writer, m12, QapiJson.WriteUInt32);
+        }
+        if (value.SocketAddress is { } m13)
+        {
+            writer.WritePropertyName("socket-address");
+            QapiJson.WriteList(writer, m13, QapiJson.Write<global::Qmp.Net.Qapi.SocketAddress>);
+        }
+        if (value.DirtyLimitThrottleTimePerRound is { } m14)
+        {
+            writer.WritePropertyName("dirty-limit-throttle-time-per-round");
+            QapiJson.WriteUInt64(writer, m14);
+        }
+        if (value.DirtyLimitRingFullTime is { } m15)
+        {
+            writer.WritePropertyName("dirty-limit-ring-full-time");
+            QapiJson.WriteUInt64(writer, m15);
+        }
+        if (value.Disk is { } m16)
+        {
+            writer.WritePropertyName("disk");
+            QapiJson.Write<MigrationStats>(writer, m16);
+        }
+        if (value.Compression is { } m17)
+        {
+            writer.WritePropertyName("compression");
+            QapiJson.Write<CompressionStats>(writer, m17);
+        }
+        writer.WriteEndObject();
+    }
 }

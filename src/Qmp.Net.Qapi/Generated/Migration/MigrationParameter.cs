@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationParameter</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationParameter>))]
-public readonly partial struct MigrationParameter : IEquatable<MigrationParameter>, IQapiEnum<MigrationParameter>
+public readonly partial record struct MigrationParameter : IQapiEnum<MigrationParameter>, IQapiJson<MigrationParameter>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MigrationParameter : IEquatable<MigrationParamete
     public MigrationParameter(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -253,28 +253,11 @@ public readonly partial struct MigrationParameter : IEquatable<MigrationParamete
     /// <summary>The value <c>block-incremental</c>. Since QEMU 2.10. In QEMU 7.2 only (not in 10.0).</summary>
     public static MigrationParameter BlockIncremental => new("block-incremental", Known.BlockIncremental);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MigrationParameter left, MigrationParameter right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MigrationParameter left, MigrationParameter right) => !left.Equals(right);
-
     static MigrationParameter IQapiEnum<MigrationParameter>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MigrationParameter other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MigrationParameter IQapiJson<MigrationParameter>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationParameter>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MigrationParameter other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MigrationParameter>.WriteJson(Utf8JsonWriter writer, MigrationParameter value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationParameters</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrationParameters
+public sealed partial record MigrationParameters : IQapiJson<MigrationParameters>
 {
     /// <summary>Gets the member <c>announce-initial</c> (optional, QAPI type <c>size</c>). Since QEMU 4.0.</summary>
     [JsonPropertyName("announce-initial")]
@@ -151,4 +151,222 @@ public sealed partial record MigrationParameters
     /// <summary>Gets the member <c>block-incremental</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.10. In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("block-incremental")]
     public bool? BlockIncremental { get; init; }
+
+    static MigrationParameters IQapiJson<MigrationParameters>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationParameters");
+        return new()
+        {
+            AnnounceInitial = QapiJson.ValueMember(element, "announce-initial", QapiJson.ReadUInt64),
+            AnnounceMax = QapiJson.ValueMember(element, "announce-max", QapiJson.ReadUInt64),
+            AnnounceRounds = QapiJson.ValueMember(element, "announce-rounds", QapiJson.ReadUInt64),
+            AnnounceStep = QapiJson.ValueMember(element, "announce-step", QapiJson.ReadUInt64),
+            ThrottleTriggerThreshold = QapiJson.ValueMember(element, "throttle-trigger-threshold", QapiJson.ReadByte),
+            CpuThrottleInitial = QapiJson.ValueMember(element, "cpu-throttle-initial", QapiJson.ReadByte),
+            CpuThrottleIncrement = QapiJson.ValueMember(element, "cpu-throttle-increment", QapiJson.ReadByte),
+            CpuThrottleTailslow = QapiJson.ValueMember(element, "cpu-throttle-tailslow", QapiJson.ReadBool),
+            TlsCreds = QapiJson.Member(element, "tls-creds", QapiJson.ReadString),
+            TlsHostname = QapiJson.Member(element, "tls-hostname", QapiJson.ReadString),
+            TlsAuthz = QapiJson.Member(element, "tls-authz", QapiJson.ReadString),
+            MaxBandwidth = QapiJson.ValueMember(element, "max-bandwidth", QapiJson.ReadUInt64),
+            AvailSwitchoverBandwidth = QapiJson.ValueMember(element, "avail-switchover-bandwidth", QapiJson.ReadUInt64),
+            DowntimeLimit = QapiJson.ValueMember(element, "downtime-limit", QapiJson.ReadUInt64),
+            XCheckpointDelay = QapiJson.ValueMember(element, "x-checkpoint-delay", QapiJson.ReadUInt32),
+            MultifdChannels = QapiJson.ValueMember(element, "multifd-channels", QapiJson.ReadByte),
+            XbzrleCacheSize = QapiJson.ValueMember(element, "xbzrle-cache-size", QapiJson.ReadUInt64),
+            MaxPostcopyBandwidth = QapiJson.ValueMember(element, "max-postcopy-bandwidth", QapiJson.ReadUInt64),
+            MaxCpuThrottle = QapiJson.ValueMember(element, "max-cpu-throttle", QapiJson.ReadByte),
+            MultifdCompression = QapiJson.ValueMember<MultiFDCompression>(element, "multifd-compression"),
+            MultifdZlibLevel = QapiJson.ValueMember(element, "multifd-zlib-level", QapiJson.ReadByte),
+            MultifdQatzipLevel = QapiJson.ValueMember(element, "multifd-qatzip-level", QapiJson.ReadByte),
+            MultifdZstdLevel = QapiJson.ValueMember(element, "multifd-zstd-level", QapiJson.ReadByte),
+            BlockBitmapMapping = QapiJson.ListMember(element, "block-bitmap-mapping", QapiJson.Read<BitmapMigrationNodeAlias>),
+            XVcpuDirtyLimitPeriod = QapiJson.ValueMember(element, "x-vcpu-dirty-limit-period", QapiJson.ReadUInt64),
+            VcpuDirtyLimit = QapiJson.ValueMember(element, "vcpu-dirty-limit", QapiJson.ReadUInt64),
+            Mode = QapiJson.ValueMember<MigMode>(element, "mode"),
+            ZeroPageDetection = QapiJson.ValueMember<global::Qmp.Net.Qapi.ZeroPageDetection>(element, "zero-page-detection"),
+            DirectIo = QapiJson.ValueMember(element, "direct-io", QapiJson.ReadBool),
+            CompressLevel = QapiJson.ValueMember(element, "compress-level", QapiJson.ReadByte),
+            CompressThreads = QapiJson.ValueMember(element, "compress-threads", QapiJson.ReadByte),
+            CompressWaitThread = QapiJson.ValueMember(element, "compress-wait-thread", QapiJson.ReadBool),
+            DecompressThreads = QapiJson.ValueMember(element, "decompress-threads", QapiJson.ReadByte),
+            BlockIncremental = QapiJson.ValueMember(element, "block-incremental", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MigrationParameters>.WriteJson(Utf8JsonWriter writer, MigrationParameters value)
+    {
+        writer.WriteStartObject();
+        if (value.AnnounceInitial is { } m0)
+        {
+            writer.WritePropertyName("announce-initial");
+            QapiJson.WriteUInt64(writer, m0);
+        }
+        if (value.AnnounceMax is { } m1)
+        {
+            writer.WritePropertyName("announce-max");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.AnnounceRounds is { } m2)
+        {
+            writer.WritePropertyName("announce-rounds");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        if (value.AnnounceStep is { } m3)
+        {
+            writer.WritePropertyName("announce-step");
+            QapiJson.WriteUInt64(writer, m3);
+        }
+        if (value.ThrottleTriggerThreshold is { } m4)
+        {
+            writer.WritePropertyName("throttle-trigger-threshold");
+            QapiJson.WriteByte(writer, m4);
+        }
+        if (value.CpuThrottleInitial is { } m5)
+        {
+            writer.WritePropertyName("cpu-throttle-initial");
+            QapiJson.WriteByte(writer, m5);
+        }
+        if (value.CpuThrottleIncrement is { } m6)
+        {
+            writer.WritePropertyName("cpu-throttle-increment");
+            QapiJson.WriteByte(writer, m6);
+        }
+        if (value.CpuThrottleTailslow is { } m7)
+        {
+            writer.WritePropertyName("cpu-throttle-tailslow");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.TlsCreds is { } m8)
+        {
+            writer.WritePropertyName("tls-creds");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.TlsHostname is { } m9)
+        {
+            writer.WritePropertyName("tls-hostname");
+            QapiJson.WriteString(writer, m9);
+        }
+        if (value.TlsAuthz is { } m10)
+        {
+            writer.WritePropertyName("tls-authz");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.MaxBandwidth is { } m11)
+        {
+            writer.WritePropertyName("max-bandwidth");
+            QapiJson.WriteUInt64(writer, m11);
+        }
+        if (value.AvailSwitchoverBandwidth is { } m12)
+        {
+            writer.WritePropertyName("avail-switchover-bandwidth");
+            QapiJson.WriteUInt64(writer, m12);
+        }
+        if (value.DowntimeLimit is { } m13)
+        {
+            writer.WritePropertyName("downtime-limit");
+            QapiJson.WriteUInt64(writer, m13);
+        }
+        if (value.XCheckpointDelay is { } m14)
+        {
+            writer.WritePropertyName("x-checkpoint-delay");
+            QapiJson.WriteUInt32(writer, m14);
+        }
+        if (value.MultifdChannels is { } m15)
+        {
+            writer.WritePropertyName("multifd-channels");
+            QapiJson.WriteByte(writer, m15);
+        }
+        if (value.XbzrleCacheSize is { } m16)
+        {
+            writer.WritePropertyName("xbzrle-cache-size");
+            QapiJson.WriteUInt64(writer, m16);
+        }
+        if (value.MaxPostcopyBandwidth is { } m17)
+        {
+            writer.WritePropertyName("max-postcopy-bandwidth");
+            QapiJson.WriteUInt64(writer, m17);
+        }
+        if (value.MaxCpuThrottle is { } m18)
+        {
+            writer.WritePropertyName("max-cpu-throttle");
+            QapiJson.WriteByte(writer, m18);
+        }
+        if (value.MultifdCompression is { } m19)
+        {
+            writer.WritePropertyName("multifd-compression");
+            QapiJson.Write<MultiFDCompression>(writer, m19);
+        }
+        if (value.MultifdZlibLevel is { } m20)
+        {
+            writer.WritePropertyName("multifd-zlib-level");
+            QapiJson.WriteByte(writer, m20);
+        }
+        if (value.MultifdQatzipLevel is { } m21)
+        {
+            writer.WritePropertyName("multifd-qatzip-level");
+            QapiJson.WriteByte(writer, m21);
+        }
+        if (value.MultifdZstdLevel is { } m22)
+        {
+            writer.WritePropertyName("multifd-zstd-level");
+            QapiJson.WriteByte(writer, m22);
+        }
+        if (value.BlockBitmapMapping is { } m23)
+        {
+            writer.WritePropertyName("block-bitmap-mapping");
+            QapiJson.WriteList(writer, m23, QapiJson.Write<BitmapMigrationNodeAlias>);
+        }
+        if (value.XVcpuDirtyLimitPeriod is { } m24)
+        {
+            writer.WritePropertyName("x-vcpu-dirty-limit-period");
+            QapiJson.WriteUInt64(writer, m24);
+        }
+        if (value.VcpuDirtyLimit is { } m25)
+        {
+            writer.WritePropertyName("vcpu-dirty-limit");
+            QapiJson.WriteUInt64(writer, m25);
+        }
+        if (value.Mode is { } m26)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<MigMode>(writer, m26);
+        }
+        if (value.ZeroPageDetection is { } m27)
+        {
+            writer.WritePropertyName("zero-page-detection");
+            QapiJson.Write<global::Qmp.Net.Qapi.ZeroPageDetection>(writer, m27);
+        }
+        if (value.DirectIo is { } m28)
+        {
+            writer.WritePropertyName("direct-io");
+            QapiJson.WriteBool(writer, m28);
+        }
+        if (value.CompressLevel is { } m29)
+        {
+            writer.WritePropertyName("compress-level");
+            QapiJson.WriteByte(writer, m29);
+        }
+        if (value.CompressThreads is { } m30)
+        {
+            writer.WritePropertyName("compress-threads");
+            QapiJson.WriteByte(writer, m30);
+        }
+        if (value.CompressWaitThread is { } m31)
+        {
+            writer.WritePropertyName("compress-wait-thread");
+            QapiJson.WriteBool(writer, m31);
+        }
+        if (value.DecompressThreads is { } m32)
+        {
+            writer.WritePropertyName("decompress-threads");
+            QapiJson.WriteByte(writer, m32);
+        }
+        if (value.BlockIncremental is { } m33)
+        {
+            writer.WritePropertyName("block-incremental");
+            QapiJson.WriteBool(writer, m33);
+        }
+        writer.WriteEndObject();
+    }
 }

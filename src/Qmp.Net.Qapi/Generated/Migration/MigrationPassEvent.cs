@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>MIGRATION_PASS</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-migration.MIGRATION_PASS">QEMU's QMP reference</seealso>
-public sealed partial record MigrationPassEvent : QapiEvent, IQapiEvent<MigrationPassEvent>
+public sealed partial record MigrationPassEvent : QapiEvent, IQapiEvent<MigrationPassEvent>, IQapiJson<MigrationPassEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>MIGRATION_PASS</c>.</summary>
     public static string EventName => "MIGRATION_PASS";
@@ -23,4 +23,21 @@ public sealed partial record MigrationPassEvent : QapiEvent, IQapiEvent<Migratio
     /// <summary>Gets the member <c>pass</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("pass")]
     public long Pass { get; init; }
+
+    static MigrationPassEvent IQapiJson<MigrationPassEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationPassEvent");
+        return new()
+        {
+            Pass = QapiJson.Member(element, "pass", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<MigrationPassEvent>.WriteJson(Utf8JsonWriter writer, MigrationPassEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("pass");
+        QapiJson.WriteInt64(writer, value.Pass);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationStats</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MigrationStats
+public sealed partial record MigrationStats : IQapiJson<MigrationStats>
 {
     /// <summary>Gets the member <c>transferred</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("transferred")]
@@ -85,4 +85,75 @@ public sealed partial record MigrationStats
     /// <summary>Gets the member <c>skipped</c> (mandatory, QAPI type <c>int</c>). Since QEMU 1.5. In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("skipped")]
     public long? Skipped { get; init; }
+
+    static MigrationStats IQapiJson<MigrationStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationStats");
+        return new()
+        {
+            Transferred = QapiJson.Member(element, "transferred", QapiJson.ReadInt64),
+            Remaining = QapiJson.Member(element, "remaining", QapiJson.ReadInt64),
+            Total = QapiJson.Member(element, "total", QapiJson.ReadInt64),
+            Duplicate = QapiJson.Member(element, "duplicate", QapiJson.ReadInt64),
+            Normal = QapiJson.Member(element, "normal", QapiJson.ReadInt64),
+            NormalBytes = QapiJson.Member(element, "normal-bytes", QapiJson.ReadInt64),
+            DirtyPagesRate = QapiJson.Member(element, "dirty-pages-rate", QapiJson.ReadInt64),
+            Mbps = QapiJson.Member(element, "mbps", QapiJson.ReadDouble),
+            DirtySyncCount = QapiJson.Member(element, "dirty-sync-count", QapiJson.ReadInt64),
+            PostcopyRequests = QapiJson.Member(element, "postcopy-requests", QapiJson.ReadInt64),
+            PageSize = QapiJson.Member(element, "page-size", QapiJson.ReadInt64),
+            MultifdBytes = QapiJson.Member(element, "multifd-bytes", QapiJson.ReadUInt64),
+            PagesPerSecond = QapiJson.Member(element, "pages-per-second", QapiJson.ReadUInt64),
+            PrecopyBytes = QapiJson.Member(element, "precopy-bytes", QapiJson.ReadUInt64),
+            DowntimeBytes = QapiJson.Member(element, "downtime-bytes", QapiJson.ReadUInt64),
+            PostcopyBytes = QapiJson.Member(element, "postcopy-bytes", QapiJson.ReadUInt64),
+            DirtySyncMissedZeroCopy = QapiJson.Member(element, "dirty-sync-missed-zero-copy", QapiJson.ReadUInt64),
+            Skipped = QapiJson.ValueMember(element, "skipped", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<MigrationStats>.WriteJson(Utf8JsonWriter writer, MigrationStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("transferred");
+        QapiJson.WriteInt64(writer, value.Transferred);
+        writer.WritePropertyName("remaining");
+        QapiJson.WriteInt64(writer, value.Remaining);
+        writer.WritePropertyName("total");
+        QapiJson.WriteInt64(writer, value.Total);
+        writer.WritePropertyName("duplicate");
+        QapiJson.WriteInt64(writer, value.Duplicate);
+        writer.WritePropertyName("normal");
+        QapiJson.WriteInt64(writer, value.Normal);
+        writer.WritePropertyName("normal-bytes");
+        QapiJson.WriteInt64(writer, value.NormalBytes);
+        writer.WritePropertyName("dirty-pages-rate");
+        QapiJson.WriteInt64(writer, value.DirtyPagesRate);
+        writer.WritePropertyName("mbps");
+        QapiJson.WriteDouble(writer, value.Mbps);
+        writer.WritePropertyName("dirty-sync-count");
+        QapiJson.WriteInt64(writer, value.DirtySyncCount);
+        writer.WritePropertyName("postcopy-requests");
+        QapiJson.WriteInt64(writer, value.PostcopyRequests);
+        writer.WritePropertyName("page-size");
+        QapiJson.WriteInt64(writer, value.PageSize);
+        writer.WritePropertyName("multifd-bytes");
+        QapiJson.WriteUInt64(writer, value.MultifdBytes);
+        writer.WritePropertyName("pages-per-second");
+        QapiJson.WriteUInt64(writer, value.PagesPerSecond);
+        writer.WritePropertyName("precopy-bytes");
+        QapiJson.WriteUInt64(writer, value.PrecopyBytes);
+        writer.WritePropertyName("downtime-bytes");
+        QapiJson.WriteUInt64(writer, value.DowntimeBytes);
+        writer.WritePropertyName("postcopy-bytes");
+        QapiJson.WriteUInt64(writer, value.PostcopyBytes);
+        writer.WritePropertyName("dirty-sync-missed-zero-copy");
+        QapiJson.WriteUInt64(writer, value.DirtySyncMissedZeroCopy);
+        if (value.Skipped is { } m17)
+        {
+            writer.WritePropertyName("skipped");
+            QapiJson.WriteInt64(writer, m17);
+        }
+        writer.WriteEndObject();
+    }
 }

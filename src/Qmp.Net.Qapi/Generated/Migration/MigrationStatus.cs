@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MigrationStatus</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MigrationStatus>))]
-public readonly partial struct MigrationStatus : IEquatable<MigrationStatus>, IQapiEnum<MigrationStatus>
+public readonly partial record struct MigrationStatus : IQapiEnum<MigrationStatus>, IQapiJson<MigrationStatus>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MigrationStatus : IEquatable<MigrationStatus>, IQ
     public MigrationStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -135,28 +135,11 @@ public readonly partial struct MigrationStatus : IEquatable<MigrationStatus>, IQ
     /// <summary>The value <c>wait-unplug</c>. Since QEMU 4.2.</summary>
     public static MigrationStatus WaitUnplug => new("wait-unplug", Known.WaitUnplug);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MigrationStatus left, MigrationStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MigrationStatus left, MigrationStatus right) => !left.Equals(right);
-
     static MigrationStatus IQapiEnum<MigrationStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MigrationStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MigrationStatus IQapiJson<MigrationStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MigrationStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MigrationStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MigrationStatus>.WriteJson(Utf8JsonWriter writer, MigrationStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MigrationThreadInfo</c>. Since QEMU 7.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record MigrationThreadInfo
+public sealed partial record MigrationThreadInfo : IQapiJson<MigrationThreadInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,27 @@ public sealed partial record MigrationThreadInfo
     /// <summary>Gets the member <c>thread-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("thread-id")]
     public long ThreadId { get; init; }
+
+    static MigrationThreadInfo IQapiJson<MigrationThreadInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MigrationThreadInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            ThreadId = QapiJson.Member(element, "thread-id", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<MigrationThreadInfo>.WriteJson(Utf8JsonWriter writer, MigrationThreadInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("thread-id");
+        QapiJson.WriteInt64(writer, value.ThreadId);
+        writer.WriteEndObject();
+    }
 }

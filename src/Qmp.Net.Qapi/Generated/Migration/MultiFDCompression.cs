@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MultiFDCompression</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MultiFDCompression>))]
-public readonly partial struct MultiFDCompression : IEquatable<MultiFDCompression>, IQapiEnum<MultiFDCompression>
+public readonly partial record struct MultiFDCompression : IQapiEnum<MultiFDCompression>, IQapiJson<MultiFDCompression>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MultiFDCompression : IEquatable<MultiFDCompressio
     public MultiFDCompression(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct MultiFDCompression : IEquatable<MultiFDCompressio
     /// <summary>The value <c>uadk</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_UADK</c>.</summary>
     public static MultiFDCompression Uadk => new("uadk", Known.Uadk);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MultiFDCompression left, MultiFDCompression right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MultiFDCompression left, MultiFDCompression right) => !left.Equals(right);
-
     static MultiFDCompression IQapiEnum<MultiFDCompression>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MultiFDCompression other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MultiFDCompression IQapiJson<MultiFDCompression>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MultiFDCompression>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MultiFDCompression other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MultiFDCompression>.WriteJson(Utf8JsonWriter writer, MultiFDCompression value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-migrate">QEMU's QMP reference</seealso>
     public Task<MigrationInfo> QueryMigrateAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<MigrationInfo>("query-migrate", false, cancellationToken);
+        ExecuteAsync<MigrationInfo>("query-migrate", QapiJson.Read<MigrationInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate-set-capabilities</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.migrate-set-capabilities">QEMU's QMP reference</seealso>
     public Task MigrateSetCapabilitiesAsync(MigrateSetCapabilitiesArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MigrateSetCapabilitiesArguments>("migrate-set-capabilities", arguments, false, cancellationToken);
+        ExecuteVoidAsync<MigrateSetCapabilitiesArguments>("migrate-set-capabilities", arguments, QapiJson.Write<MigrateSetCapabilitiesArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-migrate-capabilities</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -39,7 +39,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-migrate-capabilities">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<MigrationCapabilityStatus>> QueryMigrateCapabilitiesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<MigrationCapabilityStatus>>("query-migrate-capabilities", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<MigrationCapabilityStatus>>("query-migrate-capabilities", static element => QapiJson.ReadList(element, QapiJson.Read<MigrationCapabilityStatus>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate-set-parameters</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>MigrateSetParameters</c>); every member is optional, so this may be null.</param>
@@ -49,7 +49,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.migrate-set-parameters">QEMU's QMP reference</seealso>
     public Task MigrateSetParametersAsync(MigrateSetParameters? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MigrateSetParameters>("migrate-set-parameters", arguments, false, cancellationToken);
+        ExecuteVoidAsync<MigrateSetParameters>("migrate-set-parameters", arguments, QapiJson.Write<MigrateSetParameters>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-migrate-parameters</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -58,7 +58,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-migrate-parameters">QEMU's QMP reference</seealso>
     public Task<MigrationParameters> QueryMigrateParametersAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<MigrationParameters>("query-migrate-parameters", false, cancellationToken);
+        ExecuteAsync<MigrationParameters>("query-migrate-parameters", QapiJson.Read<MigrationParameters>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate-start-postcopy</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -96,7 +96,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.migrate-continue">QEMU's QMP reference</seealso>
     public Task MigrateContinueAsync(MigrateContinueArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MigrateContinueArguments>("migrate-continue", arguments, false, cancellationToken);
+        ExecuteVoidAsync<MigrateContinueArguments>("migrate-continue", arguments, QapiJson.Write<MigrateContinueArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -106,7 +106,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.migrate">QEMU's QMP reference</seealso>
     public Task MigrateAsync(MigrateArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MigrateArguments>("migrate", arguments, false, cancellationToken);
+        ExecuteVoidAsync<MigrateArguments>("migrate", arguments, QapiJson.Write<MigrateArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate-incoming</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -116,7 +116,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.migrate-incoming">QEMU's QMP reference</seealso>
     public Task MigrateIncomingAsync(MigrateIncomingArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MigrateIncomingArguments>("migrate-incoming", arguments, false, cancellationToken);
+        ExecuteVoidAsync<MigrateIncomingArguments>("migrate-incoming", arguments, QapiJson.Write<MigrateIncomingArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-save-devices-state</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -126,7 +126,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.xen-save-devices-state">QEMU's QMP reference</seealso>
     public Task XenSaveDevicesStateAsync(XenSaveDevicesStateArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XenSaveDevicesStateArguments>("xen-save-devices-state", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XenSaveDevicesStateArguments>("xen-save-devices-state", arguments, QapiJson.Write<XenSaveDevicesStateArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-set-global-dirty-log</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -136,7 +136,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.xen-set-global-dirty-log">QEMU's QMP reference</seealso>
     public Task XenSetGlobalDirtyLogAsync(XenSetGlobalDirtyLogArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XenSetGlobalDirtyLogArguments>("xen-set-global-dirty-log", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XenSetGlobalDirtyLogArguments>("xen-set-global-dirty-log", arguments, QapiJson.Write<XenSetGlobalDirtyLogArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-load-devices-state</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -146,7 +146,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.xen-load-devices-state">QEMU's QMP reference</seealso>
     public Task XenLoadDevicesStateAsync(XenLoadDevicesStateArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XenLoadDevicesStateArguments>("xen-load-devices-state", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XenLoadDevicesStateArguments>("xen-load-devices-state", arguments, QapiJson.Write<XenLoadDevicesStateArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-set-replication</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -156,7 +156,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.xen-set-replication">QEMU's QMP reference</seealso>
     public Task XenSetReplicationAsync(XenSetReplicationArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XenSetReplicationArguments>("xen-set-replication", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XenSetReplicationArguments>("xen-set-replication", arguments, QapiJson.Write<XenSetReplicationArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-xen-replication-status</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -165,7 +165,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-xen-replication-status">QEMU's QMP reference</seealso>
     public Task<ReplicationStatus> QueryXenReplicationStatusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<ReplicationStatus>("query-xen-replication-status", false, cancellationToken);
+        ExecuteAsync<ReplicationStatus>("query-xen-replication-status", QapiJson.Read<ReplicationStatus>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-colo-do-checkpoint</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -183,7 +183,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-colo-status">QEMU's QMP reference</seealso>
     public Task<COLOStatus> QueryColoStatusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<COLOStatus>("query-colo-status", false, cancellationToken);
+        ExecuteAsync<COLOStatus>("query-colo-status", QapiJson.Read<COLOStatus>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate-recover</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. QEMU allows it out of band.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -194,7 +194,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.migrate-recover">QEMU's QMP reference</seealso>
     public Task MigrateRecoverAsync(MigrateRecoverArguments arguments, bool outOfBand = false, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<MigrateRecoverArguments>("migrate-recover", arguments, outOfBand, cancellationToken);
+        ExecuteVoidAsync<MigrateRecoverArguments>("migrate-recover", arguments, QapiJson.Write<MigrateRecoverArguments>, outOfBand, cancellationToken);
 
     /// <summary>Runs the QMP command <c>migrate-pause</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. QEMU allows it out of band.</summary>
     /// <param name="outOfBand">Whether to run it out of band (<c>exec-oob</c>; needs the negotiated <c>oob</c> capability).</param>
@@ -214,7 +214,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.calc-dirty-rate">QEMU's QMP reference</seealso>
     public Task CalcDirtyRateAsync(CalcDirtyRateArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CalcDirtyRateArguments>("calc-dirty-rate", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CalcDirtyRateArguments>("calc-dirty-rate", arguments, QapiJson.Write<CalcDirtyRateArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-dirty-rate</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -224,7 +224,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-dirty-rate">QEMU's QMP reference</seealso>
     public Task<DirtyRateInfo> QueryDirtyRateAsync(QueryDirtyRateArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryDirtyRateArguments, DirtyRateInfo>("query-dirty-rate", arguments, false, cancellationToken);
+        ExecuteAsync<QueryDirtyRateArguments, DirtyRateInfo>("query-dirty-rate", arguments, QapiJson.Write<QueryDirtyRateArguments>, QapiJson.Read<DirtyRateInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>set-vcpu-dirty-limit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -234,7 +234,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.set-vcpu-dirty-limit">QEMU's QMP reference</seealso>
     public Task SetVcpuDirtyLimitAsync(SetVcpuDirtyLimitArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SetVcpuDirtyLimitArguments>("set-vcpu-dirty-limit", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SetVcpuDirtyLimitArguments>("set-vcpu-dirty-limit", arguments, QapiJson.Write<SetVcpuDirtyLimitArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>cancel-vcpu-dirty-limit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -244,7 +244,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.cancel-vcpu-dirty-limit">QEMU's QMP reference</seealso>
     public Task CancelVcpuDirtyLimitAsync(CancelVcpuDirtyLimitArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<CancelVcpuDirtyLimitArguments>("cancel-vcpu-dirty-limit", arguments, false, cancellationToken);
+        ExecuteVoidAsync<CancelVcpuDirtyLimitArguments>("cancel-vcpu-dirty-limit", arguments, QapiJson.Write<CancelVcpuDirtyLimitArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-vcpu-dirty-limit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -253,7 +253,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-vcpu-dirty-limit">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<DirtyLimitInfo>> QueryVcpuDirtyLimitAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<DirtyLimitInfo>>("query-vcpu-dirty-limit", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<DirtyLimitInfo>>("query-vcpu-dirty-limit", static element => QapiJson.ReadList(element, QapiJson.Read<DirtyLimitInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-migrationthreads</c>. Since QEMU 7.2. In QEMU 10.0 only (not in 7.2). Deprecated.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -263,7 +263,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.query-migrationthreads">QEMU's QMP reference</seealso>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     public Task<IReadOnlyList<MigrationThreadInfo>> QueryMigrationthreadsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<MigrationThreadInfo>>("query-migrationthreads", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<MigrationThreadInfo>>("query-migrationthreads", static element => QapiJson.ReadList(element, QapiJson.Read<MigrationThreadInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>snapshot-save</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -273,7 +273,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.snapshot-save">QEMU's QMP reference</seealso>
     public Task SnapshotSaveAsync(SnapshotSaveArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SnapshotSaveArguments>("snapshot-save", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SnapshotSaveArguments>("snapshot-save", arguments, QapiJson.Write<SnapshotSaveArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>snapshot-load</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -283,7 +283,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.snapshot-load">QEMU's QMP reference</seealso>
     public Task SnapshotLoadAsync(SnapshotLoadArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SnapshotLoadArguments>("snapshot-load", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SnapshotLoadArguments>("snapshot-load", arguments, QapiJson.Write<SnapshotLoadArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>snapshot-delete</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -293,5 +293,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-migration.snapshot-delete">QEMU's QMP reference</seealso>
     public Task SnapshotDeleteAsync(SnapshotDeleteArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SnapshotDeleteArguments>("snapshot-delete", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SnapshotDeleteArguments>("snapshot-delete", arguments, QapiJson.Write<SnapshotDeleteArguments>, false, cancellationToken);
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-dirty-rate</c>. Since QEMU 5.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record QueryDirtyRateArguments
+public sealed partial record QueryDirtyRateArguments : IQapiJson<QueryDirtyRateArguments>
 {
     /// <summary>Gets the member <c>calc-time-unit</c> (optional, QAPI type <c>TimeUnit</c>). Since QEMU 8.2.</summary>
     [JsonPropertyName("calc-time-unit")]
     public TimeUnit? CalcTimeUnit { get; init; }
+
+    static QueryDirtyRateArguments IQapiJson<QueryDirtyRateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryDirtyRateArguments");
+        return new()
+        {
+            CalcTimeUnit = QapiJson.ValueMember<TimeUnit>(element, "calc-time-unit"),
+        };
+    }
+
+    static void IQapiJson<QueryDirtyRateArguments>.WriteJson(Utf8JsonWriter writer, QueryDirtyRateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.CalcTimeUnit is { } m0)
+        {
+            writer.WritePropertyName("calc-time-unit");
+            QapiJson.Write<TimeUnit>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

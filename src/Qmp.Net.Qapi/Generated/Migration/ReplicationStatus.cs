@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ReplicationStatus</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
-public sealed partial record ReplicationStatus
+public sealed partial record ReplicationStatus : IQapiJson<ReplicationStatus>
 {
     /// <summary>Gets the member <c>error</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("error")]
@@ -21,4 +21,27 @@ public sealed partial record ReplicationStatus
     /// <summary>Gets the member <c>desc</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("desc")]
     public string? Desc { get; init; }
+
+    static ReplicationStatus IQapiJson<ReplicationStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ReplicationStatus");
+        return new()
+        {
+            Error = QapiJson.Member(element, "error", QapiJson.ReadBool),
+            Desc = QapiJson.Member(element, "desc", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<ReplicationStatus>.WriteJson(Utf8JsonWriter writer, ReplicationStatus value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("error");
+        QapiJson.WriteBool(writer, value.Error);
+        if (value.Desc is { } m1)
+        {
+            writer.WritePropertyName("desc");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

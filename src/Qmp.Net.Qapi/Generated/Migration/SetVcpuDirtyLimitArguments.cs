@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>set-vcpu-dirty-limit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SetVcpuDirtyLimitArguments
+public sealed partial record SetVcpuDirtyLimitArguments : IQapiJson<SetVcpuDirtyLimitArguments>
 {
     /// <summary>Gets the member <c>cpu-index</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
@@ -21,4 +21,27 @@ public sealed partial record SetVcpuDirtyLimitArguments
     /// <summary>Gets the member <c>dirty-rate</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("dirty-rate")]
     public required ulong DirtyRate { get; init; }
+
+    static SetVcpuDirtyLimitArguments IQapiJson<SetVcpuDirtyLimitArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SetVcpuDirtyLimitArguments");
+        return new()
+        {
+            CpuIndex = QapiJson.ValueMember(element, "cpu-index", QapiJson.ReadInt64),
+            DirtyRate = QapiJson.Member(element, "dirty-rate", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<SetVcpuDirtyLimitArguments>.WriteJson(Utf8JsonWriter writer, SetVcpuDirtyLimitArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.CpuIndex is { } m0)
+        {
+            writer.WritePropertyName("cpu-index");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        writer.WritePropertyName("dirty-rate");
+        QapiJson.WriteUInt64(writer, value.DirtyRate);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>snapshot-delete</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SnapshotDeleteArguments
+public sealed partial record SnapshotDeleteArguments : IQapiJson<SnapshotDeleteArguments>
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
@@ -25,4 +25,36 @@ public sealed partial record SnapshotDeleteArguments
     /// <summary>Gets the member <c>devices</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("devices")]
     public required IReadOnlyList<string> Devices { get; init; }
+
+    static SnapshotDeleteArguments IQapiJson<SnapshotDeleteArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SnapshotDeleteArguments");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString)!,
+            Tag = QapiJson.Member(element, "tag", QapiJson.ReadString)!,
+            Devices = QapiJson.ListMember(element, "devices", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<SnapshotDeleteArguments>.WriteJson(Utf8JsonWriter writer, SnapshotDeleteArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Tag is { } m1)
+        {
+            writer.WritePropertyName("tag");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Devices is { } m2)
+        {
+            writer.WritePropertyName("devices");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

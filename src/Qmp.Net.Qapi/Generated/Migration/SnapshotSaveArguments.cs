@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>snapshot-save</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SnapshotSaveArguments
+public sealed partial record SnapshotSaveArguments : IQapiJson<SnapshotSaveArguments>
 {
     /// <summary>Gets the member <c>job-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("job-id")]
@@ -29,4 +29,42 @@ public sealed partial record SnapshotSaveArguments
     /// <summary>Gets the member <c>devices</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("devices")]
     public required IReadOnlyList<string> Devices { get; init; }
+
+    static SnapshotSaveArguments IQapiJson<SnapshotSaveArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SnapshotSaveArguments");
+        return new()
+        {
+            JobId = QapiJson.Member(element, "job-id", QapiJson.ReadString)!,
+            Tag = QapiJson.Member(element, "tag", QapiJson.ReadString)!,
+            Vmstate = QapiJson.Member(element, "vmstate", QapiJson.ReadString)!,
+            Devices = QapiJson.ListMember(element, "devices", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<SnapshotSaveArguments>.WriteJson(Utf8JsonWriter writer, SnapshotSaveArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.JobId is { } m0)
+        {
+            writer.WritePropertyName("job-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Tag is { } m1)
+        {
+            writer.WritePropertyName("tag");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Vmstate is { } m2)
+        {
+            writer.WritePropertyName("vmstate");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Devices is { } m3)
+        {
+            writer.WritePropertyName("devices");
+            QapiJson.WriteList(writer, m3, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TimeUnit</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TimeUnit>))]
-public readonly partial struct TimeUnit : IEquatable<TimeUnit>, IQapiEnum<TimeUnit>
+public readonly partial record struct TimeUnit : IQapiEnum<TimeUnit>, IQapiJson<TimeUnit>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct TimeUnit : IEquatable<TimeUnit>, IQapiEnum<TimeUn
     public TimeUnit(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct TimeUnit : IEquatable<TimeUnit>, IQapiEnum<TimeUn
     /// <summary>The value <c>millisecond</c>.</summary>
     public static TimeUnit Millisecond => new("millisecond", Known.Millisecond);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(TimeUnit left, TimeUnit right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(TimeUnit left, TimeUnit right) => !left.Equals(right);
-
     static TimeUnit IQapiEnum<TimeUnit>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(TimeUnit other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static TimeUnit IQapiJson<TimeUnit>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TimeUnit>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is TimeUnit other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<TimeUnit>.WriteJson(Utf8JsonWriter writer, TimeUnit value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

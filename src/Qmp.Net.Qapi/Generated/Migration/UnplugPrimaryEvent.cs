@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>UNPLUG_PRIMARY</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-migration.UNPLUG_PRIMARY">QEMU's QMP reference</seealso>
-public sealed partial record UnplugPrimaryEvent : QapiEvent, IQapiEvent<UnplugPrimaryEvent>
+public sealed partial record UnplugPrimaryEvent : QapiEvent, IQapiEvent<UnplugPrimaryEvent>, IQapiJson<UnplugPrimaryEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>UNPLUG_PRIMARY</c>.</summary>
     public static string EventName => "UNPLUG_PRIMARY";
@@ -23,4 +23,24 @@ public sealed partial record UnplugPrimaryEvent : QapiEvent, IQapiEvent<UnplugPr
     /// <summary>Gets the member <c>device-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device-id")]
     public string DeviceId { get; init; } = "";
+
+    static UnplugPrimaryEvent IQapiJson<UnplugPrimaryEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "UnplugPrimaryEvent");
+        return new()
+        {
+            DeviceId = QapiJson.Member(element, "device-id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<UnplugPrimaryEvent>.WriteJson(Utf8JsonWriter writer, UnplugPrimaryEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.DeviceId is { } m0)
+        {
+            writer.WritePropertyName("device-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

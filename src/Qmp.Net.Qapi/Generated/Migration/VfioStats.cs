@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VfioStats</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VfioStats
+public sealed partial record VfioStats : IQapiJson<VfioStats>
 {
     /// <summary>Gets the member <c>transferred</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("transferred")]
     public long Transferred { get; init; }
+
+    static VfioStats IQapiJson<VfioStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VfioStats");
+        return new()
+        {
+            Transferred = QapiJson.Member(element, "transferred", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<VfioStats>.WriteJson(Utf8JsonWriter writer, VfioStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("transferred");
+        QapiJson.WriteInt64(writer, value.Transferred);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>XBZRLECacheStats</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XBZRLECacheStats
+public sealed partial record XBZRLECacheStats : IQapiJson<XBZRLECacheStats>
 {
     /// <summary>Gets the member <c>cache-size</c> (mandatory, QAPI type <c>size</c>).</summary>
     [JsonPropertyName("cache-size")]
@@ -41,4 +41,39 @@ public sealed partial record XBZRLECacheStats
     /// <summary>Gets the member <c>overflow</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("overflow")]
     public long Overflow { get; init; }
+
+    static XBZRLECacheStats IQapiJson<XBZRLECacheStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XBZRLECacheStats");
+        return new()
+        {
+            CacheSize = QapiJson.Member(element, "cache-size", QapiJson.ReadUInt64),
+            Bytes = QapiJson.Member(element, "bytes", QapiJson.ReadInt64),
+            Pages = QapiJson.Member(element, "pages", QapiJson.ReadInt64),
+            CacheMiss = QapiJson.Member(element, "cache-miss", QapiJson.ReadInt64),
+            CacheMissRate = QapiJson.Member(element, "cache-miss-rate", QapiJson.ReadDouble),
+            EncodingRate = QapiJson.Member(element, "encoding-rate", QapiJson.ReadDouble),
+            Overflow = QapiJson.Member(element, "overflow", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<XBZRLECacheStats>.WriteJson(Utf8JsonWriter writer, XBZRLECacheStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cache-size");
+        QapiJson.WriteUInt64(writer, value.CacheSize);
+        writer.WritePropertyName("bytes");
+        QapiJson.WriteInt64(writer, value.Bytes);
+        writer.WritePropertyName("pages");
+        QapiJson.WriteInt64(writer, value.Pages);
+        writer.WritePropertyName("cache-miss");
+        QapiJson.WriteInt64(writer, value.CacheMiss);
+        writer.WritePropertyName("cache-miss-rate");
+        QapiJson.WriteDouble(writer, value.CacheMissRate);
+        writer.WritePropertyName("encoding-rate");
+        QapiJson.WriteDouble(writer, value.EncodingRate);
+        writer.WritePropertyName("overflow");
+        QapiJson.WriteInt64(writer, value.Overflow);
+        writer.WriteEndObject();
+    }
 }

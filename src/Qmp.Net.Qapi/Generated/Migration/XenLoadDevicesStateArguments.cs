@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>xen-load-devices-state</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XenLoadDevicesStateArguments
+public sealed partial record XenLoadDevicesStateArguments : IQapiJson<XenLoadDevicesStateArguments>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public required string Filename { get; init; }
+
+    static XenLoadDevicesStateArguments IQapiJson<XenLoadDevicesStateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XenLoadDevicesStateArguments");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<XenLoadDevicesStateArguments>.WriteJson(Utf8JsonWriter writer, XenLoadDevicesStateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>xen-save-devices-state</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XenSaveDevicesStateArguments
+public sealed partial record XenSaveDevicesStateArguments : IQapiJson<XenSaveDevicesStateArguments>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -21,4 +21,30 @@ public sealed partial record XenSaveDevicesStateArguments
     /// <summary>Gets the member <c>live</c> (optional, QAPI type <c>bool</c>). Since QEMU 2.11.</summary>
     [JsonPropertyName("live")]
     public bool? Live { get; init; }
+
+    static XenSaveDevicesStateArguments IQapiJson<XenSaveDevicesStateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XenSaveDevicesStateArguments");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            Live = QapiJson.ValueMember(element, "live", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<XenSaveDevicesStateArguments>.WriteJson(Utf8JsonWriter writer, XenSaveDevicesStateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Live is { } m1)
+        {
+            writer.WritePropertyName("live");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

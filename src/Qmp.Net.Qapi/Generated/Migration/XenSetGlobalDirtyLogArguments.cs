@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>xen-set-global-dirty-log</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XenSetGlobalDirtyLogArguments
+public sealed partial record XenSetGlobalDirtyLogArguments : IQapiJson<XenSetGlobalDirtyLogArguments>
 {
     /// <summary>Gets the member <c>enable</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enable")]
     public required bool Enable { get; init; }
+
+    static XenSetGlobalDirtyLogArguments IQapiJson<XenSetGlobalDirtyLogArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XenSetGlobalDirtyLogArguments");
+        return new()
+        {
+            Enable = QapiJson.Member(element, "enable", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<XenSetGlobalDirtyLogArguments>.WriteJson(Utf8JsonWriter writer, XenSetGlobalDirtyLogArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enable");
+        QapiJson.WriteBool(writer, value.Enable);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>xen-set-replication</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_REPLICATION</c>.</summary>
-public sealed partial record XenSetReplicationArguments
+public sealed partial record XenSetReplicationArguments : IQapiJson<XenSetReplicationArguments>
 {
     /// <summary>Gets the member <c>enable</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enable")]
@@ -25,4 +25,30 @@ public sealed partial record XenSetReplicationArguments
     /// <summary>Gets the member <c>failover</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("failover")]
     public bool? Failover { get; init; }
+
+    static XenSetReplicationArguments IQapiJson<XenSetReplicationArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XenSetReplicationArguments");
+        return new()
+        {
+            Enable = QapiJson.Member(element, "enable", QapiJson.ReadBool),
+            Primary = QapiJson.Member(element, "primary", QapiJson.ReadBool),
+            Failover = QapiJson.ValueMember(element, "failover", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<XenSetReplicationArguments>.WriteJson(Utf8JsonWriter writer, XenSetReplicationArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enable");
+        QapiJson.WriteBool(writer, value.Enable);
+        writer.WritePropertyName("primary");
+        QapiJson.WriteBool(writer, value.Primary);
+        if (value.Failover is { } m2)
+        {
+            writer.WritePropertyName("failover");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ZeroPageDetection</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ZeroPageDetection>))]
-public readonly partial struct ZeroPageDetection : IEquatable<ZeroPageDetection>, IQapiEnum<ZeroPageDetection>
+public readonly partial record struct ZeroPageDetection : IQapiEnum<ZeroPageDetection>, IQapiJson<ZeroPageDetection>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ZeroPageDetection : IEquatable<ZeroPageDetection>
     public ZeroPageDetection(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct ZeroPageDetection : IEquatable<ZeroPageDetection>
     /// <summary>The value <c>multifd</c>.</summary>
     public static ZeroPageDetection Multifd => new("multifd", Known.Multifd);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ZeroPageDetection left, ZeroPageDetection right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ZeroPageDetection left, ZeroPageDetection right) => !left.Equals(right);
-
     static ZeroPageDetection IQapiEnum<ZeroPageDetection>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ZeroPageDetection other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ZeroPageDetection IQapiJson<ZeroPageDetection>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ZeroPageDetection>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ZeroPageDetection other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ZeroPageDetection>.WriteJson(Utf8JsonWriter writer, ZeroPageDetection value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>add_client</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AddClientArguments
+public sealed partial record AddClientArguments : IQapiJson<AddClientArguments>
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("protocol")]
@@ -29,4 +29,42 @@ public sealed partial record AddClientArguments
     /// <summary>Gets the member <c>tls</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("tls")]
     public bool? Tls { get; init; }
+
+    static AddClientArguments IQapiJson<AddClientArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AddClientArguments");
+        return new()
+        {
+            Protocol = QapiJson.Member(element, "protocol", QapiJson.ReadString)!,
+            Fdname = QapiJson.Member(element, "fdname", QapiJson.ReadString)!,
+            Skipauth = QapiJson.ValueMember(element, "skipauth", QapiJson.ReadBool),
+            Tls = QapiJson.ValueMember(element, "tls", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<AddClientArguments>.WriteJson(Utf8JsonWriter writer, AddClientArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Protocol is { } m0)
+        {
+            writer.WritePropertyName("protocol");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Fdname is { } m1)
+        {
+            writer.WritePropertyName("fdname");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Skipauth is { } m2)
+        {
+            writer.WritePropertyName("skipauth");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Tls is { } m3)
+        {
+            writer.WritePropertyName("tls");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>add-fd</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AddFdArguments
+public sealed partial record AddFdArguments : IQapiJson<AddFdArguments>
 {
     /// <summary>Gets the member <c>fdset-id</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fdset-id")]
@@ -21,4 +21,30 @@ public sealed partial record AddFdArguments
     /// <summary>Gets the member <c>opaque</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("opaque")]
     public string? Opaque { get; init; }
+
+    static AddFdArguments IQapiJson<AddFdArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AddFdArguments");
+        return new()
+        {
+            FdsetId = QapiJson.ValueMember(element, "fdset-id", QapiJson.ReadInt64),
+            Opaque = QapiJson.Member(element, "opaque", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<AddFdArguments>.WriteJson(Utf8JsonWriter writer, AddFdArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.FdsetId is { } m0)
+        {
+            writer.WritePropertyName("fdset-id");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.Opaque is { } m1)
+        {
+            writer.WritePropertyName("opaque");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

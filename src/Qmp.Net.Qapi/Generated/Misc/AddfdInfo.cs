@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AddfdInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AddfdInfo
+public sealed partial record AddfdInfo : IQapiJson<AddfdInfo>
 {
     /// <summary>Gets the member <c>fdset-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fdset-id")]
@@ -21,4 +21,24 @@ public sealed partial record AddfdInfo
     /// <summary>Gets the member <c>fd</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fd")]
     public long Fd { get; init; }
+
+    static AddfdInfo IQapiJson<AddfdInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AddfdInfo");
+        return new()
+        {
+            FdsetId = QapiJson.Member(element, "fdset-id", QapiJson.ReadInt64),
+            Fd = QapiJson.Member(element, "fd", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<AddfdInfo>.WriteJson(Utf8JsonWriter writer, AddfdInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("fdset-id");
+        QapiJson.WriteInt64(writer, value.FdsetId);
+        writer.WritePropertyName("fd");
+        QapiJson.WriteInt64(writer, value.Fd);
+        writer.WriteEndObject();
+    }
 }

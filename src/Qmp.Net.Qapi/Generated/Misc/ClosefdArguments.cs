@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>closefd</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ClosefdArguments
+public sealed partial record ClosefdArguments : IQapiJson<ClosefdArguments>
 {
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
     public required string Fdname { get; init; }
+
+    static ClosefdArguments IQapiJson<ClosefdArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ClosefdArguments");
+        return new()
+        {
+            Fdname = QapiJson.Member(element, "fdname", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ClosefdArguments>.WriteJson(Utf8JsonWriter writer, ClosefdArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Fdname is { } m0)
+        {
+            writer.WritePropertyName("fdname");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CommandLineOptionInfo</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CommandLineOptionInfo
+public sealed partial record CommandLineOptionInfo : IQapiJson<CommandLineOptionInfo>
 {
     /// <summary>Gets the member <c>option</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("option")]
@@ -21,4 +21,30 @@ public sealed partial record CommandLineOptionInfo
     /// <summary>Gets the member <c>parameters</c> (mandatory, QAPI type <c>[CommandLineParameterInfo]</c>).</summary>
     [JsonPropertyName("parameters")]
     public IReadOnlyList<CommandLineParameterInfo> Parameters { get; init; } = [];
+
+    static CommandLineOptionInfo IQapiJson<CommandLineOptionInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CommandLineOptionInfo");
+        return new()
+        {
+            Option = QapiJson.Member(element, "option", QapiJson.ReadString) ?? "",
+            Parameters = QapiJson.ListMember(element, "parameters", QapiJson.Read<CommandLineParameterInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<CommandLineOptionInfo>.WriteJson(Utf8JsonWriter writer, CommandLineOptionInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Option is { } m0)
+        {
+            writer.WritePropertyName("option");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Parameters is { } m1)
+        {
+            writer.WritePropertyName("parameters");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<CommandLineParameterInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CommandLineParameterInfo</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CommandLineParameterInfo
+public sealed partial record CommandLineParameterInfo : IQapiJson<CommandLineParameterInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -30,4 +30,42 @@ public sealed partial record CommandLineParameterInfo
     /// <summary>Gets the member <c>default</c> (optional, QAPI type <c>str</c>). Since QEMU 2.1.</summary>
     [JsonPropertyName("default")]
     public string? Default { get; init; }
+
+    static CommandLineParameterInfo IQapiJson<CommandLineParameterInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CommandLineParameterInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member<CommandLineParameterType>(element, "type"),
+            Help = QapiJson.Member(element, "help", QapiJson.ReadString),
+            Default = QapiJson.Member(element, "default", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<CommandLineParameterInfo>.WriteJson(Utf8JsonWriter writer, CommandLineParameterInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<CommandLineParameterType>(writer, value.Type);
+        }
+        if (value.Help is { } m2)
+        {
+            writer.WritePropertyName("help");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Default is { } m3)
+        {
+            writer.WritePropertyName("default");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

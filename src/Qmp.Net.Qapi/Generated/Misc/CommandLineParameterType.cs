@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>CommandLineParameterType</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<CommandLineParameterType>))]
-public readonly partial struct CommandLineParameterType : IEquatable<CommandLineParameterType>, IQapiEnum<CommandLineParameterType>
+public readonly partial record struct CommandLineParameterType : IQapiEnum<CommandLineParameterType>, IQapiJson<CommandLineParameterType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct CommandLineParameterType : IEquatable<CommandLine
     public CommandLineParameterType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct CommandLineParameterType : IEquatable<CommandLine
     /// <summary>The value <c>size</c>.</summary>
     public static CommandLineParameterType Size => new("size", Known.Size);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(CommandLineParameterType left, CommandLineParameterType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(CommandLineParameterType left, CommandLineParameterType right) => !left.Equals(right);
-
     static CommandLineParameterType IQapiEnum<CommandLineParameterType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(CommandLineParameterType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static CommandLineParameterType IQapiJson<CommandLineParameterType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<CommandLineParameterType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is CommandLineParameterType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<CommandLineParameterType>.WriteJson(Utf8JsonWriter writer, CommandLineParameterType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

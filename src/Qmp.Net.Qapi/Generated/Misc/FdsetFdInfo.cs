@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FdsetFdInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FdsetFdInfo
+public sealed partial record FdsetFdInfo : IQapiJson<FdsetFdInfo>
 {
     /// <summary>Gets the member <c>fd</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fd")]
@@ -21,4 +21,27 @@ public sealed partial record FdsetFdInfo
     /// <summary>Gets the member <c>opaque</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("opaque")]
     public string? Opaque { get; init; }
+
+    static FdsetFdInfo IQapiJson<FdsetFdInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FdsetFdInfo");
+        return new()
+        {
+            Fd = QapiJson.Member(element, "fd", QapiJson.ReadInt64),
+            Opaque = QapiJson.Member(element, "opaque", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<FdsetFdInfo>.WriteJson(Utf8JsonWriter writer, FdsetFdInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("fd");
+        QapiJson.WriteInt64(writer, value.Fd);
+        if (value.Opaque is { } m1)
+        {
+            writer.WritePropertyName("opaque");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

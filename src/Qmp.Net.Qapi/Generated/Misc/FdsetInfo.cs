@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FdsetInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FdsetInfo
+public sealed partial record FdsetInfo : IQapiJson<FdsetInfo>
 {
     /// <summary>Gets the member <c>fdset-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fdset-id")]
@@ -21,4 +21,27 @@ public sealed partial record FdsetInfo
     /// <summary>Gets the member <c>fds</c> (mandatory, QAPI type <c>[FdsetFdInfo]</c>).</summary>
     [JsonPropertyName("fds")]
     public IReadOnlyList<FdsetFdInfo> Fds { get; init; } = [];
+
+    static FdsetInfo IQapiJson<FdsetInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FdsetInfo");
+        return new()
+        {
+            FdsetId = QapiJson.Member(element, "fdset-id", QapiJson.ReadInt64),
+            Fds = QapiJson.ListMember(element, "fds", QapiJson.Read<FdsetFdInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<FdsetInfo>.WriteJson(Utf8JsonWriter writer, FdsetInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("fdset-id");
+        QapiJson.WriteInt64(writer, value.FdsetId);
+        if (value.Fds is { } m1)
+        {
+            writer.WritePropertyName("fds");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<FdsetFdInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

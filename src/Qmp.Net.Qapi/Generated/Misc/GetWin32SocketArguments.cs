@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>get-win32-socket</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
-public sealed partial record GetWin32SocketArguments
+public sealed partial record GetWin32SocketArguments : IQapiJson<GetWin32SocketArguments>
 {
     /// <summary>Gets the member <c>info</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("info")]
@@ -21,4 +21,30 @@ public sealed partial record GetWin32SocketArguments
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
     public required string Fdname { get; init; }
+
+    static GetWin32SocketArguments IQapiJson<GetWin32SocketArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GetWin32SocketArguments");
+        return new()
+        {
+            Info = QapiJson.Member(element, "info", QapiJson.ReadString)!,
+            Fdname = QapiJson.Member(element, "fdname", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<GetWin32SocketArguments>.WriteJson(Utf8JsonWriter writer, GetWin32SocketArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Info is { } m0)
+        {
+            writer.WritePropertyName("info");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Fdname is { } m1)
+        {
+            writer.WritePropertyName("fdname");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>getfd</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record GetfdArguments
+public sealed partial record GetfdArguments : IQapiJson<GetfdArguments>
 {
     /// <summary>Gets the member <c>fdname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fdname")]
     public required string Fdname { get; init; }
+
+    static GetfdArguments IQapiJson<GetfdArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GetfdArguments");
+        return new()
+        {
+            Fdname = QapiJson.Member(element, "fdname", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<GetfdArguments>.WriteJson(Utf8JsonWriter writer, GetfdArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Fdname is { } m0)
+        {
+            writer.WritePropertyName("fdname");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>human-monitor-command</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record HumanMonitorCommandArguments
+public sealed partial record HumanMonitorCommandArguments : IQapiJson<HumanMonitorCommandArguments>
 {
     /// <summary>Gets the member <c>command-line</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("command-line")]
@@ -21,4 +21,30 @@ public sealed partial record HumanMonitorCommandArguments
     /// <summary>Gets the member <c>cpu-index</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu-index")]
     public long? CpuIndex { get; init; }
+
+    static HumanMonitorCommandArguments IQapiJson<HumanMonitorCommandArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "HumanMonitorCommandArguments");
+        return new()
+        {
+            CommandLine = QapiJson.Member(element, "command-line", QapiJson.ReadString)!,
+            CpuIndex = QapiJson.ValueMember(element, "cpu-index", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<HumanMonitorCommandArguments>.WriteJson(Utf8JsonWriter writer, HumanMonitorCommandArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.CommandLine is { } m0)
+        {
+            writer.WritePropertyName("command-line");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CpuIndex is { } m1)
+        {
+            writer.WritePropertyName("cpu-index");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>IOThreadInfo</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record IOThreadInfo
+public sealed partial record IOThreadInfo : IQapiJson<IOThreadInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -37,4 +37,39 @@ public sealed partial record IOThreadInfo
     /// <summary>Gets the member <c>aio-max-batch</c> (mandatory, QAPI type <c>int</c>). Since QEMU 6.1.</summary>
     [JsonPropertyName("aio-max-batch")]
     public long AioMaxBatch { get; init; }
+
+    static IOThreadInfo IQapiJson<IOThreadInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "IOThreadInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            ThreadId = QapiJson.Member(element, "thread-id", QapiJson.ReadInt64),
+            PollMaxNs = QapiJson.Member(element, "poll-max-ns", QapiJson.ReadInt64),
+            PollGrow = QapiJson.Member(element, "poll-grow", QapiJson.ReadInt64),
+            PollShrink = QapiJson.Member(element, "poll-shrink", QapiJson.ReadInt64),
+            AioMaxBatch = QapiJson.Member(element, "aio-max-batch", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<IOThreadInfo>.WriteJson(Utf8JsonWriter writer, IOThreadInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("thread-id");
+        QapiJson.WriteInt64(writer, value.ThreadId);
+        writer.WritePropertyName("poll-max-ns");
+        QapiJson.WriteInt64(writer, value.PollMaxNs);
+        writer.WritePropertyName("poll-grow");
+        QapiJson.WriteInt64(writer, value.PollGrow);
+        writer.WritePropertyName("poll-shrink");
+        QapiJson.WriteInt64(writer, value.PollShrink);
+        writer.WritePropertyName("aio-max-batch");
+        QapiJson.WriteInt64(writer, value.AioMaxBatch);
+        writer.WriteEndObject();
+    }
 }

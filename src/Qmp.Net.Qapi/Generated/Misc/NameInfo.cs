@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NameInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NameInfo
+public sealed partial record NameInfo : IQapiJson<NameInfo>
 {
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string? Name { get; init; }
+
+    static NameInfo IQapiJson<NameInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NameInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NameInfo>.WriteJson(Utf8JsonWriter writer, NameInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

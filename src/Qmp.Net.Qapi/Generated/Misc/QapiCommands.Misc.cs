@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.add_client">QEMU's QMP reference</seealso>
     public Task AddClientAsync(AddClientArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<AddClientArguments>("add_client", arguments, false, cancellationToken);
+        ExecuteVoidAsync<AddClientArguments>("add_client", arguments, QapiJson.Write<AddClientArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-name</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.query-name">QEMU's QMP reference</seealso>
     public Task<NameInfo> QueryNameAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<NameInfo>("query-name", false, cancellationToken);
+        ExecuteAsync<NameInfo>("query-name", QapiJson.Read<NameInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-iothreads</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -39,7 +39,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.query-iothreads">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<IOThreadInfo>> QueryIothreadsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<IOThreadInfo>>("query-iothreads", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<IOThreadInfo>>("query-iothreads", static element => QapiJson.ReadList(element, QapiJson.Read<IOThreadInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>stop</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -77,7 +77,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.human-monitor-command">QEMU's QMP reference</seealso>
     public Task<string> HumanMonitorCommandAsync(HumanMonitorCommandArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<HumanMonitorCommandArguments, string>("human-monitor-command", arguments, false, cancellationToken);
+        ExecuteAsync<HumanMonitorCommandArguments, string>("human-monitor-command", arguments, QapiJson.Write<HumanMonitorCommandArguments>, QapiJson.ReadString, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>getfd</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -87,7 +87,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.getfd">QEMU's QMP reference</seealso>
     public Task GetfdAsync(GetfdArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GetfdArguments>("getfd", arguments, false, cancellationToken);
+        ExecuteVoidAsync<GetfdArguments>("getfd", arguments, QapiJson.Write<GetfdArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>get-win32-socket</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -97,7 +97,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.get-win32-socket">QEMU's QMP reference</seealso>
     public Task GetWin32SocketAsync(GetWin32SocketArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GetWin32SocketArguments>("get-win32-socket", arguments, false, cancellationToken);
+        ExecuteVoidAsync<GetWin32SocketArguments>("get-win32-socket", arguments, QapiJson.Write<GetWin32SocketArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>closefd</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -107,7 +107,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.closefd">QEMU's QMP reference</seealso>
     public Task ClosefdAsync(ClosefdArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ClosefdArguments>("closefd", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ClosefdArguments>("closefd", arguments, QapiJson.Write<ClosefdArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>add-fd</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -117,7 +117,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.add-fd">QEMU's QMP reference</seealso>
     public Task<AddfdInfo> AddFdAsync(AddFdArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<AddFdArguments, AddfdInfo>("add-fd", arguments, false, cancellationToken);
+        ExecuteAsync<AddFdArguments, AddfdInfo>("add-fd", arguments, QapiJson.Write<AddFdArguments>, QapiJson.Read<AddfdInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>remove-fd</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -127,7 +127,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.remove-fd">QEMU's QMP reference</seealso>
     public Task RemoveFdAsync(RemoveFdArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<RemoveFdArguments>("remove-fd", arguments, false, cancellationToken);
+        ExecuteVoidAsync<RemoveFdArguments>("remove-fd", arguments, QapiJson.Write<RemoveFdArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-fdsets</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -136,7 +136,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.query-fdsets">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<FdsetInfo>> QueryFdsetsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<FdsetInfo>>("query-fdsets", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<FdsetInfo>>("query-fdsets", static element => QapiJson.ReadList(element, QapiJson.Read<FdsetInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-command-line-options</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -146,5 +146,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc.query-command-line-options">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<CommandLineOptionInfo>> QueryCommandLineOptionsAsync(QueryCommandLineOptionsArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryCommandLineOptionsArguments, IReadOnlyList<CommandLineOptionInfo>>("query-command-line-options", arguments, false, cancellationToken);
+        ExecuteAsync<QueryCommandLineOptionsArguments, IReadOnlyList<CommandLineOptionInfo>>("query-command-line-options", arguments, QapiJson.Write<QueryCommandLineOptionsArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<CommandLineOptionInfo>), false, cancellationToken);
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-command-line-options</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryCommandLineOptionsArguments
+public sealed partial record QueryCommandLineOptionsArguments : IQapiJson<QueryCommandLineOptionsArguments>
 {
     /// <summary>Gets the member <c>option</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("option")]
     public string? Option { get; init; }
+
+    static QueryCommandLineOptionsArguments IQapiJson<QueryCommandLineOptionsArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryCommandLineOptionsArguments");
+        return new()
+        {
+            Option = QapiJson.Member(element, "option", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<QueryCommandLineOptionsArguments>.WriteJson(Utf8JsonWriter writer, QueryCommandLineOptionsArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Option is { } m0)
+        {
+            writer.WritePropertyName("option");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

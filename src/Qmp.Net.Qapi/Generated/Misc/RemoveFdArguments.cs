@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>remove-fd</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RemoveFdArguments
+public sealed partial record RemoveFdArguments : IQapiJson<RemoveFdArguments>
 {
     /// <summary>Gets the member <c>fdset-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fdset-id")]
@@ -21,4 +21,27 @@ public sealed partial record RemoveFdArguments
     /// <summary>Gets the member <c>fd</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("fd")]
     public long? Fd { get; init; }
+
+    static RemoveFdArguments IQapiJson<RemoveFdArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RemoveFdArguments");
+        return new()
+        {
+            FdsetId = QapiJson.Member(element, "fdset-id", QapiJson.ReadInt64),
+            Fd = QapiJson.ValueMember(element, "fd", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<RemoveFdArguments>.WriteJson(Utf8JsonWriter writer, RemoveFdArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("fdset-id");
+        QapiJson.WriteInt64(writer, value.FdsetId);
+        if (value.Fd is { } m1)
+        {
+            writer.WritePropertyName("fd");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>RTC_CHANGE</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-misc.RTC_CHANGE">QEMU's QMP reference</seealso>
-public sealed partial record RtcChangeEvent : QapiEvent, IQapiEvent<RtcChangeEvent>
+public sealed partial record RtcChangeEvent : QapiEvent, IQapiEvent<RtcChangeEvent>, IQapiJson<RtcChangeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>RTC_CHANGE</c>.</summary>
     public static string EventName => "RTC_CHANGE";
@@ -27,4 +27,27 @@ public sealed partial record RtcChangeEvent : QapiEvent, IQapiEvent<RtcChangeEve
     /// <summary>Gets the member <c>qom-path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("qom-path")]
     public string QomPath { get; init; } = "";
+
+    static RtcChangeEvent IQapiJson<RtcChangeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RtcChangeEvent");
+        return new()
+        {
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+            QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<RtcChangeEvent>.WriteJson(Utf8JsonWriter writer, RtcChangeEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        if (value.QomPath is { } m1)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

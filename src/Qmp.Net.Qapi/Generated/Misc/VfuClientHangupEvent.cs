@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>VFU_CLIENT_HANGUP</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-misc.VFU_CLIENT_HANGUP">QEMU's QMP reference</seealso>
-public sealed partial record VfuClientHangupEvent : QapiEvent, IQapiEvent<VfuClientHangupEvent>
+public sealed partial record VfuClientHangupEvent : QapiEvent, IQapiEvent<VfuClientHangupEvent>, IQapiJson<VfuClientHangupEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>VFU_CLIENT_HANGUP</c>.</summary>
     public static string EventName => "VFU_CLIENT_HANGUP";
@@ -35,4 +35,42 @@ public sealed partial record VfuClientHangupEvent : QapiEvent, IQapiEvent<VfuCli
     /// <summary>Gets the member <c>dev-qom-path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("dev-qom-path")]
     public string DevQomPath { get; init; } = "";
+
+    static VfuClientHangupEvent IQapiJson<VfuClientHangupEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VfuClientHangupEvent");
+        return new()
+        {
+            VfuId = QapiJson.Member(element, "vfu-id", QapiJson.ReadString) ?? "",
+            VfuQomPath = QapiJson.Member(element, "vfu-qom-path", QapiJson.ReadString) ?? "",
+            DevId = QapiJson.Member(element, "dev-id", QapiJson.ReadString) ?? "",
+            DevQomPath = QapiJson.Member(element, "dev-qom-path", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<VfuClientHangupEvent>.WriteJson(Utf8JsonWriter writer, VfuClientHangupEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.VfuId is { } m0)
+        {
+            writer.WritePropertyName("vfu-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.VfuQomPath is { } m1)
+        {
+            writer.WritePropertyName("vfu-qom-path");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.DevId is { } m2)
+        {
+            writer.WritePropertyName("dev-id");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.DevQomPath is { } m3)
+        {
+            writer.WritePropertyName("dev-qom-path");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

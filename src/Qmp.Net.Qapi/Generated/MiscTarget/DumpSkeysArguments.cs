@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>dump-skeys</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
-public sealed partial record DumpSkeysArguments
+public sealed partial record DumpSkeysArguments : IQapiJson<DumpSkeysArguments>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public required string Filename { get; init; }
+
+    static DumpSkeysArguments IQapiJson<DumpSkeysArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DumpSkeysArguments");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<DumpSkeysArguments>.WriteJson(Utf8JsonWriter writer, DumpSkeysArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

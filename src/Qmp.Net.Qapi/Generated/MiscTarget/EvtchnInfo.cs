@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>EvtchnInfo</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record EvtchnInfo
+public sealed partial record EvtchnInfo : IQapiJson<EvtchnInfo>
 {
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("port")]
@@ -42,4 +42,45 @@ public sealed partial record EvtchnInfo
     /// <summary>Gets the member <c>masked</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("masked")]
     public bool Masked { get; init; }
+
+    static EvtchnInfo IQapiJson<EvtchnInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "EvtchnInfo");
+        return new()
+        {
+            Port = QapiJson.Member(element, "port", QapiJson.ReadUInt16),
+            Vcpu = QapiJson.Member(element, "vcpu", QapiJson.ReadUInt32),
+            Type = QapiJson.Member<EvtchnPortType>(element, "type"),
+            RemoteDomain = QapiJson.Member(element, "remote-domain", QapiJson.ReadString) ?? "",
+            Target = QapiJson.Member(element, "target", QapiJson.ReadUInt16),
+            Pending = QapiJson.Member(element, "pending", QapiJson.ReadBool),
+            Masked = QapiJson.Member(element, "masked", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<EvtchnInfo>.WriteJson(Utf8JsonWriter writer, EvtchnInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("port");
+        QapiJson.WriteUInt16(writer, value.Port);
+        writer.WritePropertyName("vcpu");
+        QapiJson.WriteUInt32(writer, value.Vcpu);
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<EvtchnPortType>(writer, value.Type);
+        }
+        if (value.RemoteDomain is { } m3)
+        {
+            writer.WritePropertyName("remote-domain");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WritePropertyName("target");
+        QapiJson.WriteUInt16(writer, value.Target);
+        writer.WritePropertyName("pending");
+        QapiJson.WriteBool(writer, value.Pending);
+        writer.WritePropertyName("masked");
+        QapiJson.WriteBool(writer, value.Masked);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>EvtchnPortType</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<EvtchnPortType>))]
-public readonly partial struct EvtchnPortType : IEquatable<EvtchnPortType>, IQapiEnum<EvtchnPortType>
+public readonly partial record struct EvtchnPortType : IQapiEnum<EvtchnPortType>, IQapiJson<EvtchnPortType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct EvtchnPortType : IEquatable<EvtchnPortType>, IQap
     public EvtchnPortType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct EvtchnPortType : IEquatable<EvtchnPortType>, IQap
     /// <summary>The value <c>ipi</c>.</summary>
     public static EvtchnPortType Ipi => new("ipi", Known.Ipi);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(EvtchnPortType left, EvtchnPortType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(EvtchnPortType left, EvtchnPortType right) => !left.Equals(right);
-
     static EvtchnPortType IQapiEnum<EvtchnPortType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(EvtchnPortType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static EvtchnPortType IQapiJson<EvtchnPortType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<EvtchnPortType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is EvtchnPortType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<EvtchnPortType>.WriteJson(Utf8JsonWriter writer, EvtchnPortType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>GICCapability</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_ARM</c>.</summary>
-public sealed partial record GICCapability
+public sealed partial record GICCapability : IQapiJson<GICCapability>
 {
     /// <summary>Gets the member <c>version</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("version")]
@@ -25,4 +25,27 @@ public sealed partial record GICCapability
     /// <summary>Gets the member <c>kernel</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("kernel")]
     public bool Kernel { get; init; }
+
+    static GICCapability IQapiJson<GICCapability>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GICCapability");
+        return new()
+        {
+            Version = QapiJson.Member(element, "version", QapiJson.ReadInt64),
+            Emulated = QapiJson.Member(element, "emulated", QapiJson.ReadBool),
+            Kernel = QapiJson.Member(element, "kernel", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GICCapability>.WriteJson(Utf8JsonWriter writer, GICCapability value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("version");
+        QapiJson.WriteInt64(writer, value.Version);
+        writer.WritePropertyName("emulated");
+        QapiJson.WriteBool(writer, value.Emulated);
+        writer.WritePropertyName("kernel");
+        QapiJson.WriteBool(writer, value.Kernel);
+        writer.WriteEndObject();
+    }
 }

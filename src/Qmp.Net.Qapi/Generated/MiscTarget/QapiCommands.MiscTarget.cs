@@ -29,7 +29,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-sev">QEMU's QMP reference</seealso>
     public Task<SevInfo> QuerySevAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<SevInfo>("query-sev", false, cancellationToken);
+        ExecuteAsync<SevInfo>("query-sev", QapiJson.Read<SevInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-sev-launch-measure</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -38,7 +38,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-sev-launch-measure">QEMU's QMP reference</seealso>
     public Task<SevLaunchMeasureInfo> QuerySevLaunchMeasureAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<SevLaunchMeasureInfo>("query-sev-launch-measure", false, cancellationToken);
+        ExecuteAsync<SevLaunchMeasureInfo>("query-sev-launch-measure", QapiJson.Read<SevLaunchMeasureInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-sev-capabilities</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -47,7 +47,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-sev-capabilities">QEMU's QMP reference</seealso>
     public Task<SevCapability> QuerySevCapabilitiesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<SevCapability>("query-sev-capabilities", false, cancellationToken);
+        ExecuteAsync<SevCapability>("query-sev-capabilities", QapiJson.Read<SevCapability>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>sev-inject-launch-secret</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -57,7 +57,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.sev-inject-launch-secret">QEMU's QMP reference</seealso>
     public Task SevInjectLaunchSecretAsync(SevInjectLaunchSecretArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SevInjectLaunchSecretArguments>("sev-inject-launch-secret", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SevInjectLaunchSecretArguments>("sev-inject-launch-secret", arguments, QapiJson.Write<SevInjectLaunchSecretArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-sev-attestation-report</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -67,7 +67,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-sev-attestation-report">QEMU's QMP reference</seealso>
     public Task<SevAttestationReport> QuerySevAttestationReportAsync(QuerySevAttestationReportArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QuerySevAttestationReportArguments, SevAttestationReport>("query-sev-attestation-report", arguments, false, cancellationToken);
+        ExecuteAsync<QuerySevAttestationReportArguments, SevAttestationReport>("query-sev-attestation-report", arguments, QapiJson.Write<QuerySevAttestationReportArguments>, QapiJson.Read<SevAttestationReport>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>dump-skeys</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_S390X</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -77,7 +77,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.dump-skeys">QEMU's QMP reference</seealso>
     public Task DumpSkeysAsync(DumpSkeysArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DumpSkeysArguments>("dump-skeys", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DumpSkeysArguments>("dump-skeys", arguments, QapiJson.Write<DumpSkeysArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-gic-capabilities</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_ARM</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -86,7 +86,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-gic-capabilities">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<GICCapability>> QueryGicCapabilitiesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GICCapability>>("query-gic-capabilities", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<GICCapability>>("query-gic-capabilities", static element => QapiJson.ReadList(element, QapiJson.Read<GICCapability>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-sgx</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -95,7 +95,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-sgx">QEMU's QMP reference</seealso>
     public Task<SGXInfo> QuerySgxAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<SGXInfo>("query-sgx", false, cancellationToken);
+        ExecuteAsync<SGXInfo>("query-sgx", QapiJson.Read<SGXInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-sgx-capabilities</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -104,7 +104,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.query-sgx-capabilities">QEMU's QMP reference</seealso>
     public Task<SGXInfo> QuerySgxCapabilitiesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<SGXInfo>("query-sgx-capabilities", false, cancellationToken);
+        ExecuteAsync<SGXInfo>("query-sgx-capabilities", QapiJson.Read<SGXInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-event-list</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -113,7 +113,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.xen-event-list">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<EvtchnInfo>> XenEventListAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<EvtchnInfo>>("xen-event-list", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<EvtchnInfo>>("xen-event-list", static element => QapiJson.ReadList(element, QapiJson.Read<EvtchnInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>xen-event-inject</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -123,5 +123,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-misc-target.xen-event-inject">QEMU's QMP reference</seealso>
     public Task XenEventInjectAsync(XenEventInjectArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<XenEventInjectArguments>("xen-event-inject", arguments, false, cancellationToken);
+        ExecuteVoidAsync<XenEventInjectArguments>("xen-event-inject", arguments, QapiJson.Write<XenEventInjectArguments>, false, cancellationToken);
 }

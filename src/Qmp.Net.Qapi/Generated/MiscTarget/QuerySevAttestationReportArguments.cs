@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-sev-attestation-report</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record QuerySevAttestationReportArguments
+public sealed partial record QuerySevAttestationReportArguments : IQapiJson<QuerySevAttestationReportArguments>
 {
     /// <summary>Gets the member <c>mnonce</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mnonce")]
     public required string Mnonce { get; init; }
+
+    static QuerySevAttestationReportArguments IQapiJson<QuerySevAttestationReportArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QuerySevAttestationReportArguments");
+        return new()
+        {
+            Mnonce = QapiJson.Member(element, "mnonce", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<QuerySevAttestationReportArguments>.WriteJson(Utf8JsonWriter writer, QuerySevAttestationReportArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Mnonce is { } m0)
+        {
+            writer.WritePropertyName("mnonce");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SGXEPCSection</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SGXEPCSection
+public sealed partial record SGXEPCSection : IQapiJson<SGXEPCSection>
 {
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("node")]
@@ -21,4 +21,24 @@ public sealed partial record SGXEPCSection
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("size")]
     public ulong Size { get; init; }
+
+    static SGXEPCSection IQapiJson<SGXEPCSection>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SGXEPCSection");
+        return new()
+        {
+            Node = QapiJson.Member(element, "node", QapiJson.ReadInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<SGXEPCSection>.WriteJson(Utf8JsonWriter writer, SGXEPCSection value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("node");
+        QapiJson.WriteInt64(writer, value.Node);
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WriteEndObject();
+    }
 }

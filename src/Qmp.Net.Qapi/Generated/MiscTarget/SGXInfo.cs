@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SGXInfo</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SGXInfo
+public sealed partial record SGXInfo : IQapiJson<SGXInfo>
 {
     /// <summary>Gets the member <c>sgx</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("sgx")]
@@ -38,4 +38,42 @@ public sealed partial record SGXInfo
     [Obsolete("Deprecated in QEMU 7.2 (QAPI feature 'deprecated').")]
     [JsonPropertyName("section-size")]
     public ulong? SectionSize { get; init; }
+
+    static SGXInfo IQapiJson<SGXInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SGXInfo");
+        return new()
+        {
+            Sgx = QapiJson.Member(element, "sgx", QapiJson.ReadBool),
+            Sgx1 = QapiJson.Member(element, "sgx1", QapiJson.ReadBool),
+            Sgx2 = QapiJson.Member(element, "sgx2", QapiJson.ReadBool),
+            Flc = QapiJson.Member(element, "flc", QapiJson.ReadBool),
+            Sections = QapiJson.ListMember(element, "sections", QapiJson.Read<SGXEPCSection>) ?? [],
+            SectionSize = QapiJson.ValueMember(element, "section-size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<SGXInfo>.WriteJson(Utf8JsonWriter writer, SGXInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("sgx");
+        QapiJson.WriteBool(writer, value.Sgx);
+        writer.WritePropertyName("sgx1");
+        QapiJson.WriteBool(writer, value.Sgx1);
+        writer.WritePropertyName("sgx2");
+        QapiJson.WriteBool(writer, value.Sgx2);
+        writer.WritePropertyName("flc");
+        QapiJson.WriteBool(writer, value.Flc);
+        if (value.Sections is { } m4)
+        {
+            writer.WritePropertyName("sections");
+            QapiJson.WriteList(writer, m4, QapiJson.Write<SGXEPCSection>);
+        }
+        if (value.SectionSize is { } m5)
+        {
+            writer.WritePropertyName("section-size");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevAttestationReport</c>. Since QEMU 6.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevAttestationReport
+public sealed partial record SevAttestationReport : IQapiJson<SevAttestationReport>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("data")]
     public string Data { get; init; } = "";
+
+    static SevAttestationReport IQapiJson<SevAttestationReport>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevAttestationReport");
+        return new()
+        {
+            Data = QapiJson.Member(element, "data", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SevAttestationReport>.WriteJson(Utf8JsonWriter writer, SevAttestationReport value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevCapability</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevCapability
+public sealed partial record SevCapability : IQapiJson<SevCapability>
 {
     /// <summary>Gets the member <c>pdh</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pdh")]
@@ -33,4 +33,42 @@ public sealed partial record SevCapability
     /// <summary>Gets the member <c>reduced-phys-bits</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("reduced-phys-bits")]
     public long ReducedPhysBits { get; init; }
+
+    static SevCapability IQapiJson<SevCapability>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevCapability");
+        return new()
+        {
+            Pdh = QapiJson.Member(element, "pdh", QapiJson.ReadString) ?? "",
+            CertChain = QapiJson.Member(element, "cert-chain", QapiJson.ReadString) ?? "",
+            Cpu0Id = QapiJson.Member(element, "cpu0-id", QapiJson.ReadString) ?? "",
+            Cbitpos = QapiJson.Member(element, "cbitpos", QapiJson.ReadInt64),
+            ReducedPhysBits = QapiJson.Member(element, "reduced-phys-bits", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<SevCapability>.WriteJson(Utf8JsonWriter writer, SevCapability value)
+    {
+        writer.WriteStartObject();
+        if (value.Pdh is { } m0)
+        {
+            writer.WritePropertyName("pdh");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CertChain is { } m1)
+        {
+            writer.WritePropertyName("cert-chain");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Cpu0Id is { } m2)
+        {
+            writer.WritePropertyName("cpu0-id");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WritePropertyName("cbitpos");
+        QapiJson.WriteInt64(writer, value.Cbitpos);
+        writer.WritePropertyName("reduced-phys-bits");
+        QapiJson.WriteInt64(writer, value.ReducedPhysBits);
+        writer.WriteEndObject();
+    }
 }

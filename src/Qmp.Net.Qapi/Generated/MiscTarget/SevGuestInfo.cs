@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevGuestInfo</c>. Since QEMU 2.12. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevGuestInfo
+public sealed partial record SevGuestInfo : IQapiJson<SevGuestInfo>
 {
     /// <summary>Gets the member <c>policy</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("policy")]
@@ -21,4 +21,24 @@ public sealed partial record SevGuestInfo
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("handle")]
     public uint Handle { get; init; }
+
+    static SevGuestInfo IQapiJson<SevGuestInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevGuestInfo");
+        return new()
+        {
+            Policy = QapiJson.Member(element, "policy", QapiJson.ReadUInt32),
+            Handle = QapiJson.Member(element, "handle", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<SevGuestInfo>.WriteJson(Utf8JsonWriter writer, SevGuestInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("policy");
+        QapiJson.WriteUInt32(writer, value.Policy);
+        writer.WritePropertyName("handle");
+        QapiJson.WriteUInt32(writer, value.Handle);
+        writer.WriteEndObject();
+    }
 }

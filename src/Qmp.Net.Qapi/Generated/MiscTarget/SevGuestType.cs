@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SevGuestType</c>. Since QEMU 6.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SevGuestType>))]
-public readonly partial struct SevGuestType : IEquatable<SevGuestType>, IQapiEnum<SevGuestType>
+public readonly partial record struct SevGuestType : IQapiEnum<SevGuestType>, IQapiJson<SevGuestType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SevGuestType : IEquatable<SevGuestType>, IQapiEnu
     public SevGuestType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct SevGuestType : IEquatable<SevGuestType>, IQapiEnu
     /// <summary>The value <c>sev-snp</c>.</summary>
     public static SevGuestType SevSnp => new("sev-snp", Known.SevSnp);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SevGuestType left, SevGuestType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SevGuestType left, SevGuestType right) => !left.Equals(right);
-
     static SevGuestType IQapiEnum<SevGuestType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SevGuestType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SevGuestType IQapiJson<SevGuestType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SevGuestType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SevGuestType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SevGuestType>.WriteJson(Utf8JsonWriter writer, SevGuestType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

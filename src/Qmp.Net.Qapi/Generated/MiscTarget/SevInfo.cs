@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>SevInfo</c>. Since QEMU 2.12. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>. A union by <c>sev-type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(SevInfoConverter))]
-public partial record SevInfo
+[JsonConverter(typeof(QapiConverter<SevInfo>))]
+public partial record SevInfo : IQapiJson<SevInfo>
 {
     /// <summary>Gets the member <c>enabled</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enabled")]
@@ -45,6 +45,86 @@ public partial record SevInfo
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static SevInfo IQapiJson<SevInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevInfo");
+        return QapiJson.Tag(element, "sev-type") switch
+        {
+            "sev" => new SevBranch
+            {
+                Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+                ApiMajor = QapiJson.Member(element, "api-major", QapiJson.ReadByte),
+                ApiMinor = QapiJson.Member(element, "api-minor", QapiJson.ReadByte),
+                BuildId = QapiJson.Member(element, "build-id", QapiJson.ReadByte),
+                State = QapiJson.Member<SevState>(element, "state"),
+                SevType = QapiJson.Member<SevGuestType>(element, "sev-type"),
+                Policy = QapiJson.Member(element, "policy", QapiJson.ReadUInt32),
+                Handle = QapiJson.Member(element, "handle", QapiJson.ReadUInt32),
+            },
+            "sev-snp" => new SevSnpBranch
+            {
+                Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+                ApiMajor = QapiJson.Member(element, "api-major", QapiJson.ReadByte),
+                ApiMinor = QapiJson.Member(element, "api-minor", QapiJson.ReadByte),
+                BuildId = QapiJson.Member(element, "build-id", QapiJson.ReadByte),
+                State = QapiJson.Member<SevState>(element, "state"),
+                SevType = QapiJson.Member<SevGuestType>(element, "sev-type"),
+                SnpPolicy = QapiJson.Member(element, "snp-policy", QapiJson.ReadUInt64),
+            },
+            _ => new SevInfo
+            {
+                Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+                ApiMajor = QapiJson.Member(element, "api-major", QapiJson.ReadByte),
+                ApiMinor = QapiJson.Member(element, "api-minor", QapiJson.ReadByte),
+                BuildId = QapiJson.Member(element, "build-id", QapiJson.ReadByte),
+                State = QapiJson.Member<SevState>(element, "state"),
+                SevType = QapiJson.Member<SevGuestType>(element, "sev-type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<SevInfo>.WriteJson(Utf8JsonWriter writer, SevInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        writer.WritePropertyName("api-major");
+        QapiJson.WriteByte(writer, value.ApiMajor);
+        writer.WritePropertyName("api-minor");
+        QapiJson.WriteByte(writer, value.ApiMinor);
+        writer.WritePropertyName("build-id");
+        QapiJson.WriteByte(writer, value.BuildId);
+        if (value.State.Value.Length > 0)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.Write<SevState>(writer, value.State);
+        }
+        if (value.SevType.Value.Length > 0)
+        {
+            writer.WritePropertyName("sev-type");
+            QapiJson.Write<SevGuestType>(writer, value.SevType);
+        }
+        switch (value)
+        {
+            case SevBranch branch0:
+                writer.WritePropertyName("policy");
+                QapiJson.WriteUInt32(writer, branch0.Policy);
+                writer.WritePropertyName("handle");
+                QapiJson.WriteUInt32(writer, branch0.Handle);
+                break;
+            case SevSnpBranch branch1:
+                writer.WritePropertyName("snp-policy");
+                QapiJson.WriteUInt64(writer, branch1.SnpPolicy);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["enabled", "api-major", "api-minor", "build-id", "state", "sev-type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>sev</c> (<c>sev-type</c> = <c>sev</c>, members of <c>SevGuestInfo</c>).</summary>
     public sealed partial record SevBranch : SevInfo
     {
@@ -69,51 +149,5 @@ public partial record SevInfo
         /// <summary>Gets the member <c>snp-policy</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("snp-policy")]
         public ulong SnpPolicy { get; init; }
-    }
-}
-
-internal sealed class SevInfoConverter : JsonConverter<SevInfo>
-{
-    public override SevInfo? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "sev-type") switch
-        {
-            "sev" => QapiJson.Read<SevInfo.SevBranch>(element),
-            "sev-snp" => QapiJson.Read<SevInfo.SevSnpBranch>(element),
-            _ => new SevInfo
-            {
-                Enabled = QapiJson.Member<bool>(element, "enabled"),
-                ApiMajor = QapiJson.Member<byte>(element, "api-major"),
-                ApiMinor = QapiJson.Member<byte>(element, "api-minor"),
-                BuildId = QapiJson.Member<byte>(element, "build-id"),
-                State = QapiJson.Member<SevState>(element, "state"),
-                SevType = QapiJson.Member<SevGuestType>(element, "sev-type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, SevInfo value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case SevInfo.SevBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SevInfo.SevSnpBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<bool>(writer, "enabled", value.Enabled);
-        QapiJson.WriteMember<byte>(writer, "api-major", value.ApiMajor);
-        QapiJson.WriteMember<byte>(writer, "api-minor", value.ApiMinor);
-        QapiJson.WriteMember<byte>(writer, "build-id", value.BuildId);
-        QapiJson.WriteMember<SevState>(writer, "state", value.State);
-        QapiJson.WriteMember<SevGuestType>(writer, "sev-type", value.SevType);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["enabled", "api-major", "api-minor", "build-id", "state", "sev-type"]);
-        writer.WriteEndObject();
     }
 }

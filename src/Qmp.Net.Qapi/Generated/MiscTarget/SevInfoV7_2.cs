@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevInfo</c>. Named <c>SevInfo</c> in QEMU 7.2. Since QEMU 2.12. In QEMU 7.2 only (not in 10.0). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevInfoV7_2
+public sealed partial record SevInfoV7_2 : IQapiJson<SevInfoV7_2>
 {
     /// <summary>Gets the member <c>enabled</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enabled")]
@@ -42,4 +42,42 @@ public sealed partial record SevInfoV7_2
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("handle")]
     public uint Handle { get; init; }
+
+    static SevInfoV7_2 IQapiJson<SevInfoV7_2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevInfoV7_2");
+        return new()
+        {
+            Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+            ApiMajor = QapiJson.Member(element, "api-major", QapiJson.ReadByte),
+            ApiMinor = QapiJson.Member(element, "api-minor", QapiJson.ReadByte),
+            BuildId = QapiJson.Member(element, "build-id", QapiJson.ReadByte),
+            Policy = QapiJson.Member(element, "policy", QapiJson.ReadUInt32),
+            State = QapiJson.Member<SevState>(element, "state"),
+            Handle = QapiJson.Member(element, "handle", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<SevInfoV7_2>.WriteJson(Utf8JsonWriter writer, SevInfoV7_2 value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        writer.WritePropertyName("api-major");
+        QapiJson.WriteByte(writer, value.ApiMajor);
+        writer.WritePropertyName("api-minor");
+        QapiJson.WriteByte(writer, value.ApiMinor);
+        writer.WritePropertyName("build-id");
+        QapiJson.WriteByte(writer, value.BuildId);
+        writer.WritePropertyName("policy");
+        QapiJson.WriteUInt32(writer, value.Policy);
+        if (value.State.Value.Length > 0)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.Write<SevState>(writer, value.State);
+        }
+        writer.WritePropertyName("handle");
+        QapiJson.WriteUInt32(writer, value.Handle);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>sev-inject-launch-secret</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevInjectLaunchSecretArguments
+public sealed partial record SevInjectLaunchSecretArguments : IQapiJson<SevInjectLaunchSecretArguments>
 {
     /// <summary>Gets the member <c>packet-header</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("packet-header")]
@@ -25,4 +25,36 @@ public sealed partial record SevInjectLaunchSecretArguments
     /// <summary>Gets the member <c>gpa</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("gpa")]
     public ulong? Gpa { get; init; }
+
+    static SevInjectLaunchSecretArguments IQapiJson<SevInjectLaunchSecretArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevInjectLaunchSecretArguments");
+        return new()
+        {
+            PacketHeader = QapiJson.Member(element, "packet-header", QapiJson.ReadString)!,
+            Secret = QapiJson.Member(element, "secret", QapiJson.ReadString)!,
+            Gpa = QapiJson.ValueMember(element, "gpa", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<SevInjectLaunchSecretArguments>.WriteJson(Utf8JsonWriter writer, SevInjectLaunchSecretArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.PacketHeader is { } m0)
+        {
+            writer.WritePropertyName("packet-header");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Secret is { } m1)
+        {
+            writer.WritePropertyName("secret");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Gpa is { } m2)
+        {
+            writer.WritePropertyName("gpa");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevLaunchMeasureInfo</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevLaunchMeasureInfo
+public sealed partial record SevLaunchMeasureInfo : IQapiJson<SevLaunchMeasureInfo>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("data")]
     public string Data { get; init; } = "";
+
+    static SevLaunchMeasureInfo IQapiJson<SevLaunchMeasureInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevLaunchMeasureInfo");
+        return new()
+        {
+            Data = QapiJson.Member(element, "data", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<SevLaunchMeasureInfo>.WriteJson(Utf8JsonWriter writer, SevLaunchMeasureInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

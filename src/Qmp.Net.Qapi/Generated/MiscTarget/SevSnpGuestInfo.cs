@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevSnpGuestInfo</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record SevSnpGuestInfo
+public sealed partial record SevSnpGuestInfo : IQapiJson<SevSnpGuestInfo>
 {
     /// <summary>Gets the member <c>snp-policy</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("snp-policy")]
     public ulong SnpPolicy { get; init; }
+
+    static SevSnpGuestInfo IQapiJson<SevSnpGuestInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevSnpGuestInfo");
+        return new()
+        {
+            SnpPolicy = QapiJson.Member(element, "snp-policy", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<SevSnpGuestInfo>.WriteJson(Utf8JsonWriter writer, SevSnpGuestInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("snp-policy");
+        QapiJson.WriteUInt64(writer, value.SnpPolicy);
+        writer.WriteEndObject();
+    }
 }

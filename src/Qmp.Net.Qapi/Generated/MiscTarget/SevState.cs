@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SevState</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>TARGET_I386</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SevState>))]
-public readonly partial struct SevState : IEquatable<SevState>, IQapiEnum<SevState>
+public readonly partial record struct SevState : IQapiEnum<SevState>, IQapiJson<SevState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SevState : IEquatable<SevState>, IQapiEnum<SevSta
     public SevState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -81,28 +81,11 @@ public readonly partial struct SevState : IEquatable<SevState>, IQapiEnum<SevSta
     /// <summary>The value <c>receive-update</c>.</summary>
     public static SevState ReceiveUpdate => new("receive-update", Known.ReceiveUpdate);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SevState left, SevState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SevState left, SevState right) => !left.Equals(right);
-
     static SevState IQapiEnum<SevState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SevState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SevState IQapiJson<SevState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SevState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SevState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SevState>.WriteJson(Utf8JsonWriter writer, SevState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>xen-event-inject</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>TARGET_I386</c>.</summary>
-public sealed partial record XenEventInjectArguments
+public sealed partial record XenEventInjectArguments : IQapiJson<XenEventInjectArguments>
 {
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("port")]
     public required uint Port { get; init; }
+
+    static XenEventInjectArguments IQapiJson<XenEventInjectArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XenEventInjectArguments");
+        return new()
+        {
+            Port = QapiJson.Member(element, "port", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<XenEventInjectArguments>.WriteJson(Utf8JsonWriter writer, XenEventInjectArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("port");
+        QapiJson.WriteUInt32(writer, value.Port);
+        writer.WriteEndObject();
+    }
 }

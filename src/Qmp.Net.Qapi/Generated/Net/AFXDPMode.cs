@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>AFXDPMode</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_AF_XDP</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<AFXDPMode>))]
-public readonly partial struct AFXDPMode : IEquatable<AFXDPMode>, IQapiEnum<AFXDPMode>
+public readonly partial record struct AFXDPMode : IQapiEnum<AFXDPMode>, IQapiJson<AFXDPMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct AFXDPMode : IEquatable<AFXDPMode>, IQapiEnum<AFXD
     public AFXDPMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct AFXDPMode : IEquatable<AFXDPMode>, IQapiEnum<AFXD
     /// <summary>The value <c>skb</c>.</summary>
     public static AFXDPMode Skb => new("skb", Known.Skb);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(AFXDPMode left, AFXDPMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(AFXDPMode left, AFXDPMode right) => !left.Equals(right);
-
     static AFXDPMode IQapiEnum<AFXDPMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(AFXDPMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static AFXDPMode IQapiJson<AFXDPMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<AFXDPMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is AFXDPMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<AFXDPMode>.WriteJson(Utf8JsonWriter writer, AFXDPMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

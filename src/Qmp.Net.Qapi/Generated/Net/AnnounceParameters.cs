@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AnnounceParameters</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AnnounceParameters
+public sealed partial record AnnounceParameters : IQapiJson<AnnounceParameters>
 {
     /// <summary>Gets the member <c>initial</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("initial")]
@@ -37,4 +37,42 @@ public sealed partial record AnnounceParameters
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>str</c>). Since QEMU 4.1.</summary>
     [JsonPropertyName("id")]
     public string? Id { get; init; }
+
+    static AnnounceParameters IQapiJson<AnnounceParameters>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AnnounceParameters");
+        return new()
+        {
+            Initial = QapiJson.Member(element, "initial", QapiJson.ReadInt64),
+            Max = QapiJson.Member(element, "max", QapiJson.ReadInt64),
+            Rounds = QapiJson.Member(element, "rounds", QapiJson.ReadInt64),
+            Step = QapiJson.Member(element, "step", QapiJson.ReadInt64),
+            Interfaces = QapiJson.ListMember(element, "interfaces", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<AnnounceParameters>.WriteJson(Utf8JsonWriter writer, AnnounceParameters value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("initial");
+        QapiJson.WriteInt64(writer, value.Initial);
+        writer.WritePropertyName("max");
+        QapiJson.WriteInt64(writer, value.Max);
+        writer.WritePropertyName("rounds");
+        QapiJson.WriteInt64(writer, value.Rounds);
+        writer.WritePropertyName("step");
+        QapiJson.WriteInt64(writer, value.Step);
+        if (value.Interfaces is { } m4)
+        {
+            writer.WritePropertyName("interfaces");
+            QapiJson.WriteList(writer, m4, QapiJson.WriteString);
+        }
+        if (value.Id is { } m5)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

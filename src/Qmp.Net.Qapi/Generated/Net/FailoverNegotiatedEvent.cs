@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>FAILOVER_NEGOTIATED</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-net.FAILOVER_NEGOTIATED">QEMU's QMP reference</seealso>
-public sealed partial record FailoverNegotiatedEvent : QapiEvent, IQapiEvent<FailoverNegotiatedEvent>
+public sealed partial record FailoverNegotiatedEvent : QapiEvent, IQapiEvent<FailoverNegotiatedEvent>, IQapiJson<FailoverNegotiatedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>FAILOVER_NEGOTIATED</c>.</summary>
     public static string EventName => "FAILOVER_NEGOTIATED";
@@ -23,4 +23,24 @@ public sealed partial record FailoverNegotiatedEvent : QapiEvent, IQapiEvent<Fai
     /// <summary>Gets the member <c>device-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device-id")]
     public string DeviceId { get; init; } = "";
+
+    static FailoverNegotiatedEvent IQapiJson<FailoverNegotiatedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FailoverNegotiatedEvent");
+        return new()
+        {
+            DeviceId = QapiJson.Member(element, "device-id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<FailoverNegotiatedEvent>.WriteJson(Utf8JsonWriter writer, FailoverNegotiatedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.DeviceId is { } m0)
+        {
+            writer.WritePropertyName("device-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetClientDriver</c>. Since QEMU 2.7. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetClientDriver>))]
-public readonly partial struct NetClientDriver : IEquatable<NetClientDriver>, IQapiEnum<NetClientDriver>
+public readonly partial record struct NetClientDriver : IQapiEnum<NetClientDriver>, IQapiJson<NetClientDriver>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NetClientDriver : IEquatable<NetClientDriver>, IQ
     public NetClientDriver(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -153,28 +153,11 @@ public readonly partial struct NetClientDriver : IEquatable<NetClientDriver>, IQ
     /// <summary>The value <c>vmnet-bridged</c>. Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
     public static NetClientDriver VmnetBridged => new("vmnet-bridged", Known.VmnetBridged);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NetClientDriver left, NetClientDriver right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NetClientDriver left, NetClientDriver right) => !left.Equals(right);
-
     static NetClientDriver IQapiEnum<NetClientDriver>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NetClientDriver other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NetClientDriver IQapiJson<NetClientDriver>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetClientDriver>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NetClientDriver other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NetClientDriver>.WriteJson(Utf8JsonWriter writer, NetClientDriver value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

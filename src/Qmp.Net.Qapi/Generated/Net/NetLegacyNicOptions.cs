@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetLegacyNicOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetLegacyNicOptions
+public sealed partial record NetLegacyNicOptions : IQapiJson<NetLegacyNicOptions>
 {
     /// <summary>Gets the member <c>netdev</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
@@ -33,4 +33,48 @@ public sealed partial record NetLegacyNicOptions
     /// <summary>Gets the member <c>vectors</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("vectors")]
     public uint? Vectors { get; init; }
+
+    static NetLegacyNicOptions IQapiJson<NetLegacyNicOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetLegacyNicOptions");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString),
+            Macaddr = QapiJson.Member(element, "macaddr", QapiJson.ReadString),
+            Model = QapiJson.Member(element, "model", QapiJson.ReadString),
+            Addr = QapiJson.Member(element, "addr", QapiJson.ReadString),
+            Vectors = QapiJson.ValueMember(element, "vectors", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<NetLegacyNicOptions>.WriteJson(Utf8JsonWriter writer, NetLegacyNicOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Macaddr is { } m1)
+        {
+            writer.WritePropertyName("macaddr");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Model is { } m2)
+        {
+            writer.WritePropertyName("model");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Addr is { } m3)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Vectors is { } m4)
+        {
+            writer.WritePropertyName("vectors");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

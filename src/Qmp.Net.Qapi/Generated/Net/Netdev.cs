@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>Netdev</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(NetdevConverter))]
-public partial record Netdev
+[JsonConverter(typeof(QapiConverter<Netdev>))]
+public partial record Netdev : IQapiJson<Netdev>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -27,6 +27,780 @@ public partial record Netdev
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static Netdev IQapiJson<Netdev>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Netdev");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "nic" => new NicBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString),
+                Macaddr = QapiJson.Member(element, "macaddr", QapiJson.ReadString),
+                Model = QapiJson.Member(element, "model", QapiJson.ReadString),
+                Addr = QapiJson.Member(element, "addr", QapiJson.ReadString),
+                Vectors = QapiJson.ValueMember(element, "vectors", QapiJson.ReadUInt32),
+            },
+            "user" => new UserBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Hostname = QapiJson.Member(element, "hostname", QapiJson.ReadString),
+                Restrict = QapiJson.ValueMember(element, "restrict", QapiJson.ReadBool),
+                Ipv4 = QapiJson.ValueMember(element, "ipv4", QapiJson.ReadBool),
+                Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+                Ip = QapiJson.Member(element, "ip", QapiJson.ReadString),
+                Net = QapiJson.Member(element, "net", QapiJson.ReadString),
+                Host = QapiJson.Member(element, "host", QapiJson.ReadString),
+                Tftp = QapiJson.Member(element, "tftp", QapiJson.ReadString),
+                Bootfile = QapiJson.Member(element, "bootfile", QapiJson.ReadString),
+                Dhcpstart = QapiJson.Member(element, "dhcpstart", QapiJson.ReadString),
+                Dns = QapiJson.Member(element, "dns", QapiJson.ReadString),
+                Dnssearch = QapiJson.ListMember(element, "dnssearch", QapiJson.Read<StringType>),
+                Domainname = QapiJson.Member(element, "domainname", QapiJson.ReadString),
+                Ipv6Prefix = QapiJson.Member(element, "ipv6-prefix", QapiJson.ReadString),
+                Ipv6Prefixlen = QapiJson.ValueMember(element, "ipv6-prefixlen", QapiJson.ReadInt64),
+                Ipv6Host = QapiJson.Member(element, "ipv6-host", QapiJson.ReadString),
+                Ipv6Dns = QapiJson.Member(element, "ipv6-dns", QapiJson.ReadString),
+                Smb = QapiJson.Member(element, "smb", QapiJson.ReadString),
+                Smbserver = QapiJson.Member(element, "smbserver", QapiJson.ReadString),
+                Hostfwd = QapiJson.ListMember(element, "hostfwd", QapiJson.Read<StringType>),
+                Guestfwd = QapiJson.ListMember(element, "guestfwd", QapiJson.Read<StringType>),
+                TftpServerName = QapiJson.Member(element, "tftp-server-name", QapiJson.ReadString),
+            },
+            "tap" => new TapBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString),
+                Fd = QapiJson.Member(element, "fd", QapiJson.ReadString),
+                Fds = QapiJson.Member(element, "fds", QapiJson.ReadString),
+                Script = QapiJson.Member(element, "script", QapiJson.ReadString),
+                Downscript = QapiJson.Member(element, "downscript", QapiJson.ReadString),
+                Br = QapiJson.Member(element, "br", QapiJson.ReadString),
+                Helper = QapiJson.Member(element, "helper", QapiJson.ReadString),
+                Sndbuf = QapiJson.ValueMember(element, "sndbuf", QapiJson.ReadUInt64),
+                VnetHdr = QapiJson.ValueMember(element, "vnet_hdr", QapiJson.ReadBool),
+                Vhost = QapiJson.ValueMember(element, "vhost", QapiJson.ReadBool),
+                Vhostfd = QapiJson.Member(element, "vhostfd", QapiJson.ReadString),
+                Vhostfds = QapiJson.Member(element, "vhostfds", QapiJson.ReadString),
+                Vhostforce = QapiJson.ValueMember(element, "vhostforce", QapiJson.ReadBool),
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+                PollUs = QapiJson.ValueMember(element, "poll-us", QapiJson.ReadUInt32),
+            },
+            "l2tpv3" => new L2tpv3Branch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Src = QapiJson.Member(element, "src", QapiJson.ReadString)!,
+                Dst = QapiJson.Member(element, "dst", QapiJson.ReadString)!,
+                Srcport = QapiJson.Member(element, "srcport", QapiJson.ReadString),
+                Dstport = QapiJson.Member(element, "dstport", QapiJson.ReadString),
+                Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+                Udp = QapiJson.ValueMember(element, "udp", QapiJson.ReadBool),
+                Cookie64 = QapiJson.ValueMember(element, "cookie64", QapiJson.ReadBool),
+                Counter = QapiJson.ValueMember(element, "counter", QapiJson.ReadBool),
+                Pincounter = QapiJson.ValueMember(element, "pincounter", QapiJson.ReadBool),
+                Txcookie = QapiJson.ValueMember(element, "txcookie", QapiJson.ReadUInt64),
+                Rxcookie = QapiJson.ValueMember(element, "rxcookie", QapiJson.ReadUInt64),
+                Txsession = QapiJson.Member(element, "txsession", QapiJson.ReadUInt32),
+                Rxsession = QapiJson.ValueMember(element, "rxsession", QapiJson.ReadUInt32),
+                Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadUInt32),
+            },
+            "socket" => new SocketBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Fd = QapiJson.Member(element, "fd", QapiJson.ReadString),
+                Listen = QapiJson.Member(element, "listen", QapiJson.ReadString),
+                Connect = QapiJson.Member(element, "connect", QapiJson.ReadString),
+                Mcast = QapiJson.Member(element, "mcast", QapiJson.ReadString),
+                Localaddr = QapiJson.Member(element, "localaddr", QapiJson.ReadString),
+                Udp = QapiJson.Member(element, "udp", QapiJson.ReadString),
+            },
+            "stream" => new StreamBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Addr = QapiJson.Member<SocketAddress>(element, "addr")!,
+                Server = QapiJson.ValueMember(element, "server", QapiJson.ReadBool),
+                Reconnect = QapiJson.ValueMember(element, "reconnect", QapiJson.ReadInt64),
+                ReconnectMs = QapiJson.ValueMember(element, "reconnect-ms", QapiJson.ReadInt64),
+            },
+            "dgram" => new DgramBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Local = QapiJson.Member<SocketAddress>(element, "local"),
+                Remote = QapiJson.Member<SocketAddress>(element, "remote"),
+            },
+            "vde" => new VdeBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Sock = QapiJson.Member(element, "sock", QapiJson.ReadString),
+                Port = QapiJson.ValueMember(element, "port", QapiJson.ReadUInt16),
+                Group = QapiJson.Member(element, "group", QapiJson.ReadString),
+                Mode = QapiJson.ValueMember(element, "mode", QapiJson.ReadUInt16),
+            },
+            "bridge" => new BridgeBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Br = QapiJson.Member(element, "br", QapiJson.ReadString),
+                Helper = QapiJson.Member(element, "helper", QapiJson.ReadString),
+            },
+            "hubport" => new HubportBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Hubid = QapiJson.Member(element, "hubid", QapiJson.ReadInt32),
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString),
+            },
+            "netmap" => new NetmapBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString)!,
+                Devname = QapiJson.Member(element, "devname", QapiJson.ReadString),
+            },
+            "af-xdp" => new AfXdpBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString)!,
+                Mode = QapiJson.ValueMember<AFXDPMode>(element, "mode"),
+                ForceCopy = QapiJson.ValueMember(element, "force-copy", QapiJson.ReadBool),
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadInt64),
+                StartQueue = QapiJson.ValueMember(element, "start-queue", QapiJson.ReadInt64),
+                Inhibit = QapiJson.ValueMember(element, "inhibit", QapiJson.ReadBool),
+                SockFds = QapiJson.Member(element, "sock-fds", QapiJson.ReadString),
+            },
+            "vhost-user" => new VhostUserBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+                Vhostforce = QapiJson.ValueMember(element, "vhostforce", QapiJson.ReadBool),
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadInt64),
+            },
+            "vhost-vdpa" => new VhostVdpaBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Vhostdev = QapiJson.Member(element, "vhostdev", QapiJson.ReadString),
+                Vhostfd = QapiJson.Member(element, "vhostfd", QapiJson.ReadString),
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadInt64),
+                XSvq = QapiJson.ValueMember(element, "x-svq", QapiJson.ReadBool),
+            },
+            "vmnet-host" => new VmnetHostBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                StartAddress = QapiJson.Member(element, "start-address", QapiJson.ReadString),
+                EndAddress = QapiJson.Member(element, "end-address", QapiJson.ReadString),
+                SubnetMask = QapiJson.Member(element, "subnet-mask", QapiJson.ReadString),
+                Isolated = QapiJson.ValueMember(element, "isolated", QapiJson.ReadBool),
+                NetUuid = QapiJson.Member(element, "net-uuid", QapiJson.ReadString),
+            },
+            "vmnet-shared" => new VmnetSharedBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                StartAddress = QapiJson.Member(element, "start-address", QapiJson.ReadString),
+                EndAddress = QapiJson.Member(element, "end-address", QapiJson.ReadString),
+                SubnetMask = QapiJson.Member(element, "subnet-mask", QapiJson.ReadString),
+                Isolated = QapiJson.ValueMember(element, "isolated", QapiJson.ReadBool),
+                Nat66Prefix = QapiJson.Member(element, "nat66-prefix", QapiJson.ReadString),
+            },
+            "vmnet-bridged" => new VmnetBridgedBranch
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString)!,
+                Isolated = QapiJson.ValueMember(element, "isolated", QapiJson.ReadBool),
+            },
+            _ => new Netdev
+            {
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Type = QapiJson.Member<NetClientDriver>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<Netdev>.WriteJson(Utf8JsonWriter writer, Netdev value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<NetClientDriver>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case NicBranch branch0:
+                if (branch0.Netdev is { } b0m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                if (branch0.Macaddr is { } b0m1)
+                {
+                    writer.WritePropertyName("macaddr");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                if (branch0.Model is { } b0m2)
+                {
+                    writer.WritePropertyName("model");
+                    QapiJson.WriteString(writer, b0m2);
+                }
+                if (branch0.Addr is { } b0m3)
+                {
+                    writer.WritePropertyName("addr");
+                    QapiJson.WriteString(writer, b0m3);
+                }
+                if (branch0.Vectors is { } b0m4)
+                {
+                    writer.WritePropertyName("vectors");
+                    QapiJson.WriteUInt32(writer, b0m4);
+                }
+                break;
+            case UserBranch branch1:
+                if (branch1.Hostname is { } b1m0)
+                {
+                    writer.WritePropertyName("hostname");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                if (branch1.Restrict is { } b1m1)
+                {
+                    writer.WritePropertyName("restrict");
+                    QapiJson.WriteBool(writer, b1m1);
+                }
+                if (branch1.Ipv4 is { } b1m2)
+                {
+                    writer.WritePropertyName("ipv4");
+                    QapiJson.WriteBool(writer, b1m2);
+                }
+                if (branch1.Ipv6 is { } b1m3)
+                {
+                    writer.WritePropertyName("ipv6");
+                    QapiJson.WriteBool(writer, b1m3);
+                }
+                if (branch1.Ip is { } b1m4)
+                {
+                    writer.WritePropertyName("ip");
+                    QapiJson.WriteString(writer, b1m4);
+                }
+                if (branch1.Net is { } b1m5)
+                {
+                    writer.WritePropertyName("net");
+                    QapiJson.WriteString(writer, b1m5);
+                }
+                if (branch1.Host is { } b1m6)
+                {
+                    writer.WritePropertyName("host");
+                    QapiJson.WriteString(writer, b1m6);
+                }
+                if (branch1.Tftp is { } b1m7)
+                {
+                    writer.WritePropertyName("tftp");
+                    QapiJson.WriteString(writer, b1m7);
+                }
+                if (branch1.Bootfile is { } b1m8)
+                {
+                    writer.WritePropertyName("bootfile");
+                    QapiJson.WriteString(writer, b1m8);
+                }
+                if (branch1.Dhcpstart is { } b1m9)
+                {
+                    writer.WritePropertyName("dhcpstart");
+                    QapiJson.WriteString(writer, b1m9);
+                }
+                if (branch1.Dns is { } b1m10)
+                {
+                    writer.WritePropertyName("dns");
+                    QapiJson.WriteString(writer, b1m10);
+                }
+                if (branch1.Dnssearch is { } b1m11)
+                {
+                    writer.WritePropertyName("dnssearch");
+                    QapiJson.WriteList(writer, b1m11, QapiJson.Write<StringType>);
+                }
+                if (branch1.Domainname is { } b1m12)
+                {
+                    writer.WritePropertyName("domainname");
+                    QapiJson.WriteString(writer, b1m12);
+                }
+                if (branch1.Ipv6Prefix is { } b1m13)
+                {
+                    writer.WritePropertyName("ipv6-prefix");
+                    QapiJson.WriteString(writer, b1m13);
+                }
+                if (branch1.Ipv6Prefixlen is { } b1m14)
+                {
+                    writer.WritePropertyName("ipv6-prefixlen");
+                    QapiJson.WriteInt64(writer, b1m14);
+                }
+                if (branch1.Ipv6Host is { } b1m15)
+                {
+                    writer.WritePropertyName("ipv6-host");
+                    QapiJson.WriteString(writer, b1m15);
+                }
+                if (branch1.Ipv6Dns is { } b1m16)
+                {
+                    writer.WritePropertyName("ipv6-dns");
+                    QapiJson.WriteString(writer, b1m16);
+                }
+                if (branch1.Smb is { } b1m17)
+                {
+                    writer.WritePropertyName("smb");
+                    QapiJson.WriteString(writer, b1m17);
+                }
+                if (branch1.Smbserver is { } b1m18)
+                {
+                    writer.WritePropertyName("smbserver");
+                    QapiJson.WriteString(writer, b1m18);
+                }
+                if (branch1.Hostfwd is { } b1m19)
+                {
+                    writer.WritePropertyName("hostfwd");
+                    QapiJson.WriteList(writer, b1m19, QapiJson.Write<StringType>);
+                }
+                if (branch1.Guestfwd is { } b1m20)
+                {
+                    writer.WritePropertyName("guestfwd");
+                    QapiJson.WriteList(writer, b1m20, QapiJson.Write<StringType>);
+                }
+                if (branch1.TftpServerName is { } b1m21)
+                {
+                    writer.WritePropertyName("tftp-server-name");
+                    QapiJson.WriteString(writer, b1m21);
+                }
+                break;
+            case TapBranch branch2:
+                if (branch2.Ifname is { } b2m0)
+                {
+                    writer.WritePropertyName("ifname");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                if (branch2.Fd is { } b2m1)
+                {
+                    writer.WritePropertyName("fd");
+                    QapiJson.WriteString(writer, b2m1);
+                }
+                if (branch2.Fds is { } b2m2)
+                {
+                    writer.WritePropertyName("fds");
+                    QapiJson.WriteString(writer, b2m2);
+                }
+                if (branch2.Script is { } b2m3)
+                {
+                    writer.WritePropertyName("script");
+                    QapiJson.WriteString(writer, b2m3);
+                }
+                if (branch2.Downscript is { } b2m4)
+                {
+                    writer.WritePropertyName("downscript");
+                    QapiJson.WriteString(writer, b2m4);
+                }
+                if (branch2.Br is { } b2m5)
+                {
+                    writer.WritePropertyName("br");
+                    QapiJson.WriteString(writer, b2m5);
+                }
+                if (branch2.Helper is { } b2m6)
+                {
+                    writer.WritePropertyName("helper");
+                    QapiJson.WriteString(writer, b2m6);
+                }
+                if (branch2.Sndbuf is { } b2m7)
+                {
+                    writer.WritePropertyName("sndbuf");
+                    QapiJson.WriteUInt64(writer, b2m7);
+                }
+                if (branch2.VnetHdr is { } b2m8)
+                {
+                    writer.WritePropertyName("vnet_hdr");
+                    QapiJson.WriteBool(writer, b2m8);
+                }
+                if (branch2.Vhost is { } b2m9)
+                {
+                    writer.WritePropertyName("vhost");
+                    QapiJson.WriteBool(writer, b2m9);
+                }
+                if (branch2.Vhostfd is { } b2m10)
+                {
+                    writer.WritePropertyName("vhostfd");
+                    QapiJson.WriteString(writer, b2m10);
+                }
+                if (branch2.Vhostfds is { } b2m11)
+                {
+                    writer.WritePropertyName("vhostfds");
+                    QapiJson.WriteString(writer, b2m11);
+                }
+                if (branch2.Vhostforce is { } b2m12)
+                {
+                    writer.WritePropertyName("vhostforce");
+                    QapiJson.WriteBool(writer, b2m12);
+                }
+                if (branch2.Queues is { } b2m13)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteUInt32(writer, b2m13);
+                }
+                if (branch2.PollUs is { } b2m14)
+                {
+                    writer.WritePropertyName("poll-us");
+                    QapiJson.WriteUInt32(writer, b2m14);
+                }
+                break;
+            case L2tpv3Branch branch3:
+                if (branch3.Src is { } b3m0)
+                {
+                    writer.WritePropertyName("src");
+                    QapiJson.WriteString(writer, b3m0);
+                }
+                if (branch3.Dst is { } b3m1)
+                {
+                    writer.WritePropertyName("dst");
+                    QapiJson.WriteString(writer, b3m1);
+                }
+                if (branch3.Srcport is { } b3m2)
+                {
+                    writer.WritePropertyName("srcport");
+                    QapiJson.WriteString(writer, b3m2);
+                }
+                if (branch3.Dstport is { } b3m3)
+                {
+                    writer.WritePropertyName("dstport");
+                    QapiJson.WriteString(writer, b3m3);
+                }
+                if (branch3.Ipv6 is { } b3m4)
+                {
+                    writer.WritePropertyName("ipv6");
+                    QapiJson.WriteBool(writer, b3m4);
+                }
+                if (branch3.Udp is { } b3m5)
+                {
+                    writer.WritePropertyName("udp");
+                    QapiJson.WriteBool(writer, b3m5);
+                }
+                if (branch3.Cookie64 is { } b3m6)
+                {
+                    writer.WritePropertyName("cookie64");
+                    QapiJson.WriteBool(writer, b3m6);
+                }
+                if (branch3.Counter is { } b3m7)
+                {
+                    writer.WritePropertyName("counter");
+                    QapiJson.WriteBool(writer, b3m7);
+                }
+                if (branch3.Pincounter is { } b3m8)
+                {
+                    writer.WritePropertyName("pincounter");
+                    QapiJson.WriteBool(writer, b3m8);
+                }
+                if (branch3.Txcookie is { } b3m9)
+                {
+                    writer.WritePropertyName("txcookie");
+                    QapiJson.WriteUInt64(writer, b3m9);
+                }
+                if (branch3.Rxcookie is { } b3m10)
+                {
+                    writer.WritePropertyName("rxcookie");
+                    QapiJson.WriteUInt64(writer, b3m10);
+                }
+                writer.WritePropertyName("txsession");
+                QapiJson.WriteUInt32(writer, branch3.Txsession);
+                if (branch3.Rxsession is { } b3m12)
+                {
+                    writer.WritePropertyName("rxsession");
+                    QapiJson.WriteUInt32(writer, b3m12);
+                }
+                if (branch3.Offset is { } b3m13)
+                {
+                    writer.WritePropertyName("offset");
+                    QapiJson.WriteUInt32(writer, b3m13);
+                }
+                break;
+            case SocketBranch branch4:
+                if (branch4.Fd is { } b4m0)
+                {
+                    writer.WritePropertyName("fd");
+                    QapiJson.WriteString(writer, b4m0);
+                }
+                if (branch4.Listen is { } b4m1)
+                {
+                    writer.WritePropertyName("listen");
+                    QapiJson.WriteString(writer, b4m1);
+                }
+                if (branch4.Connect is { } b4m2)
+                {
+                    writer.WritePropertyName("connect");
+                    QapiJson.WriteString(writer, b4m2);
+                }
+                if (branch4.Mcast is { } b4m3)
+                {
+                    writer.WritePropertyName("mcast");
+                    QapiJson.WriteString(writer, b4m3);
+                }
+                if (branch4.Localaddr is { } b4m4)
+                {
+                    writer.WritePropertyName("localaddr");
+                    QapiJson.WriteString(writer, b4m4);
+                }
+                if (branch4.Udp is { } b4m5)
+                {
+                    writer.WritePropertyName("udp");
+                    QapiJson.WriteString(writer, b4m5);
+                }
+                break;
+            case StreamBranch branch5:
+                if (branch5.Addr is { } b5m0)
+                {
+                    writer.WritePropertyName("addr");
+                    QapiJson.Write<SocketAddress>(writer, b5m0);
+                }
+                if (branch5.Server is { } b5m1)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.WriteBool(writer, b5m1);
+                }
+                if (branch5.Reconnect is { } b5m2)
+                {
+                    writer.WritePropertyName("reconnect");
+                    QapiJson.WriteInt64(writer, b5m2);
+                }
+                if (branch5.ReconnectMs is { } b5m3)
+                {
+                    writer.WritePropertyName("reconnect-ms");
+                    QapiJson.WriteInt64(writer, b5m3);
+                }
+                break;
+            case DgramBranch branch6:
+                if (branch6.Local is { } b6m0)
+                {
+                    writer.WritePropertyName("local");
+                    QapiJson.Write<SocketAddress>(writer, b6m0);
+                }
+                if (branch6.Remote is { } b6m1)
+                {
+                    writer.WritePropertyName("remote");
+                    QapiJson.Write<SocketAddress>(writer, b6m1);
+                }
+                break;
+            case VdeBranch branch7:
+                if (branch7.Sock is { } b7m0)
+                {
+                    writer.WritePropertyName("sock");
+                    QapiJson.WriteString(writer, b7m0);
+                }
+                if (branch7.Port is { } b7m1)
+                {
+                    writer.WritePropertyName("port");
+                    QapiJson.WriteUInt16(writer, b7m1);
+                }
+                if (branch7.Group is { } b7m2)
+                {
+                    writer.WritePropertyName("group");
+                    QapiJson.WriteString(writer, b7m2);
+                }
+                if (branch7.Mode is { } b7m3)
+                {
+                    writer.WritePropertyName("mode");
+                    QapiJson.WriteUInt16(writer, b7m3);
+                }
+                break;
+            case BridgeBranch branch8:
+                if (branch8.Br is { } b8m0)
+                {
+                    writer.WritePropertyName("br");
+                    QapiJson.WriteString(writer, b8m0);
+                }
+                if (branch8.Helper is { } b8m1)
+                {
+                    writer.WritePropertyName("helper");
+                    QapiJson.WriteString(writer, b8m1);
+                }
+                break;
+            case HubportBranch branch9:
+                writer.WritePropertyName("hubid");
+                QapiJson.WriteInt32(writer, branch9.Hubid);
+                if (branch9.Netdev is { } b9m1)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b9m1);
+                }
+                break;
+            case NetmapBranch branch10:
+                if (branch10.Ifname is { } b10m0)
+                {
+                    writer.WritePropertyName("ifname");
+                    QapiJson.WriteString(writer, b10m0);
+                }
+                if (branch10.Devname is { } b10m1)
+                {
+                    writer.WritePropertyName("devname");
+                    QapiJson.WriteString(writer, b10m1);
+                }
+                break;
+            case AfXdpBranch branch11:
+                if (branch11.Ifname is { } b11m0)
+                {
+                    writer.WritePropertyName("ifname");
+                    QapiJson.WriteString(writer, b11m0);
+                }
+                if (branch11.Mode is { } b11m1)
+                {
+                    writer.WritePropertyName("mode");
+                    QapiJson.Write<AFXDPMode>(writer, b11m1);
+                }
+                if (branch11.ForceCopy is { } b11m2)
+                {
+                    writer.WritePropertyName("force-copy");
+                    QapiJson.WriteBool(writer, b11m2);
+                }
+                if (branch11.Queues is { } b11m3)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteInt64(writer, b11m3);
+                }
+                if (branch11.StartQueue is { } b11m4)
+                {
+                    writer.WritePropertyName("start-queue");
+                    QapiJson.WriteInt64(writer, b11m4);
+                }
+                if (branch11.Inhibit is { } b11m5)
+                {
+                    writer.WritePropertyName("inhibit");
+                    QapiJson.WriteBool(writer, b11m5);
+                }
+                if (branch11.SockFds is { } b11m6)
+                {
+                    writer.WritePropertyName("sock-fds");
+                    QapiJson.WriteString(writer, b11m6);
+                }
+                break;
+            case VhostUserBranch branch12:
+                if (branch12.Chardev is { } b12m0)
+                {
+                    writer.WritePropertyName("chardev");
+                    QapiJson.WriteString(writer, b12m0);
+                }
+                if (branch12.Vhostforce is { } b12m1)
+                {
+                    writer.WritePropertyName("vhostforce");
+                    QapiJson.WriteBool(writer, b12m1);
+                }
+                if (branch12.Queues is { } b12m2)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteInt64(writer, b12m2);
+                }
+                break;
+            case VhostVdpaBranch branch13:
+                if (branch13.Vhostdev is { } b13m0)
+                {
+                    writer.WritePropertyName("vhostdev");
+                    QapiJson.WriteString(writer, b13m0);
+                }
+                if (branch13.Vhostfd is { } b13m1)
+                {
+                    writer.WritePropertyName("vhostfd");
+                    QapiJson.WriteString(writer, b13m1);
+                }
+                if (branch13.Queues is { } b13m2)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteInt64(writer, b13m2);
+                }
+                if (branch13.XSvq is { } b13m3)
+                {
+                    writer.WritePropertyName("x-svq");
+                    QapiJson.WriteBool(writer, b13m3);
+                }
+                break;
+            case VmnetHostBranch branch14:
+                if (branch14.StartAddress is { } b14m0)
+                {
+                    writer.WritePropertyName("start-address");
+                    QapiJson.WriteString(writer, b14m0);
+                }
+                if (branch14.EndAddress is { } b14m1)
+                {
+                    writer.WritePropertyName("end-address");
+                    QapiJson.WriteString(writer, b14m1);
+                }
+                if (branch14.SubnetMask is { } b14m2)
+                {
+                    writer.WritePropertyName("subnet-mask");
+                    QapiJson.WriteString(writer, b14m2);
+                }
+                if (branch14.Isolated is { } b14m3)
+                {
+                    writer.WritePropertyName("isolated");
+                    QapiJson.WriteBool(writer, b14m3);
+                }
+                if (branch14.NetUuid is { } b14m4)
+                {
+                    writer.WritePropertyName("net-uuid");
+                    QapiJson.WriteString(writer, b14m4);
+                }
+                break;
+            case VmnetSharedBranch branch15:
+                if (branch15.StartAddress is { } b15m0)
+                {
+                    writer.WritePropertyName("start-address");
+                    QapiJson.WriteString(writer, b15m0);
+                }
+                if (branch15.EndAddress is { } b15m1)
+                {
+                    writer.WritePropertyName("end-address");
+                    QapiJson.WriteString(writer, b15m1);
+                }
+                if (branch15.SubnetMask is { } b15m2)
+                {
+                    writer.WritePropertyName("subnet-mask");
+                    QapiJson.WriteString(writer, b15m2);
+                }
+                if (branch15.Isolated is { } b15m3)
+                {
+                    writer.WritePropertyName("isolated");
+                    QapiJson.WriteBool(writer, b15m3);
+                }
+                if (branch15.Nat66Prefix is { } b15m4)
+                {
+                    writer.WritePropertyName("nat66-prefix");
+                    QapiJson.WriteString(writer, b15m4);
+                }
+                break;
+            case VmnetBridgedBranch branch16:
+                if (branch16.Ifname is { } b16m0)
+                {
+                    writer.WritePropertyName("ifname");
+                    QapiJson.WriteString(writer, b16m0);
+                }
+                if (branch16.Isolated is { } b16m1)
+                {
+                    writer.WritePropertyName("isolated");
+                    QapiJson.WriteBool(writer, b16m1);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>nic</c> (<c>type</c> = <c>nic</c>, members of <c>NetLegacyNicOptions</c>).</summary>
     public sealed partial record NicBranch : Netdev
@@ -563,103 +1337,5 @@ public partial record Netdev
         /// <summary>Gets the member <c>isolated</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("isolated")]
         public bool? Isolated { get; init; }
-    }
-}
-
-internal sealed class NetdevConverter : JsonConverter<Netdev>
-{
-    public override Netdev? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "nic" => QapiJson.Read<Netdev.NicBranch>(element),
-            "user" => QapiJson.Read<Netdev.UserBranch>(element),
-            "tap" => QapiJson.Read<Netdev.TapBranch>(element),
-            "l2tpv3" => QapiJson.Read<Netdev.L2tpv3Branch>(element),
-            "socket" => QapiJson.Read<Netdev.SocketBranch>(element),
-            "stream" => QapiJson.Read<Netdev.StreamBranch>(element),
-            "dgram" => QapiJson.Read<Netdev.DgramBranch>(element),
-            "vde" => QapiJson.Read<Netdev.VdeBranch>(element),
-            "bridge" => QapiJson.Read<Netdev.BridgeBranch>(element),
-            "hubport" => QapiJson.Read<Netdev.HubportBranch>(element),
-            "netmap" => QapiJson.Read<Netdev.NetmapBranch>(element),
-            "af-xdp" => QapiJson.Read<Netdev.AfXdpBranch>(element),
-            "vhost-user" => QapiJson.Read<Netdev.VhostUserBranch>(element),
-            "vhost-vdpa" => QapiJson.Read<Netdev.VhostVdpaBranch>(element),
-            "vmnet-host" => QapiJson.Read<Netdev.VmnetHostBranch>(element),
-            "vmnet-shared" => QapiJson.Read<Netdev.VmnetSharedBranch>(element),
-            "vmnet-bridged" => QapiJson.Read<Netdev.VmnetBridgedBranch>(element),
-            _ => new Netdev
-            {
-                Id = QapiJson.Member<string>(element, "id")!,
-                Type = QapiJson.Member<NetClientDriver>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, Netdev value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case Netdev.NicBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.UserBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.TapBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.L2tpv3Branch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.SocketBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.StreamBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.DgramBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.VdeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.BridgeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.HubportBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.NetmapBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.AfXdpBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.VhostUserBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.VhostVdpaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.VmnetHostBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.VmnetSharedBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case Netdev.VmnetBridgedBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<string>(writer, "id", value.Id);
-        QapiJson.WriteMember<NetClientDriver>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["id", "type"]);
-        writer.WriteEndObject();
     }
 }

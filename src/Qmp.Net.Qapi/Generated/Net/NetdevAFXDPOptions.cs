@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevAFXDPOptions</c>. Since QEMU 8.2. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_AF_XDP</c>.</summary>
-public sealed partial record NetdevAFXDPOptions
+public sealed partial record NetdevAFXDPOptions : IQapiJson<NetdevAFXDPOptions>
 {
     /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
@@ -41,4 +41,60 @@ public sealed partial record NetdevAFXDPOptions
     /// <summary>Gets the member <c>sock-fds</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sock-fds")]
     public string? SockFds { get; init; }
+
+    static NetdevAFXDPOptions IQapiJson<NetdevAFXDPOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevAFXDPOptions");
+        return new()
+        {
+            Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString)!,
+            Mode = QapiJson.ValueMember<AFXDPMode>(element, "mode"),
+            ForceCopy = QapiJson.ValueMember(element, "force-copy", QapiJson.ReadBool),
+            Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadInt64),
+            StartQueue = QapiJson.ValueMember(element, "start-queue", QapiJson.ReadInt64),
+            Inhibit = QapiJson.ValueMember(element, "inhibit", QapiJson.ReadBool),
+            SockFds = QapiJson.Member(element, "sock-fds", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevAFXDPOptions>.WriteJson(Utf8JsonWriter writer, NetdevAFXDPOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Ifname is { } m0)
+        {
+            writer.WritePropertyName("ifname");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Mode is { } m1)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<AFXDPMode>(writer, m1);
+        }
+        if (value.ForceCopy is { } m2)
+        {
+            writer.WritePropertyName("force-copy");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Queues is { } m3)
+        {
+            writer.WritePropertyName("queues");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.StartQueue is { } m4)
+        {
+            writer.WritePropertyName("start-queue");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Inhibit is { } m5)
+        {
+            writer.WritePropertyName("inhibit");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.SockFds is { } m6)
+        {
+            writer.WritePropertyName("sock-fds");
+            QapiJson.WriteString(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevBridgeOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevBridgeOptions
+public sealed partial record NetdevBridgeOptions : IQapiJson<NetdevBridgeOptions>
 {
     /// <summary>Gets the member <c>br</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("br")]
@@ -21,4 +21,30 @@ public sealed partial record NetdevBridgeOptions
     /// <summary>Gets the member <c>helper</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("helper")]
     public string? Helper { get; init; }
+
+    static NetdevBridgeOptions IQapiJson<NetdevBridgeOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevBridgeOptions");
+        return new()
+        {
+            Br = QapiJson.Member(element, "br", QapiJson.ReadString),
+            Helper = QapiJson.Member(element, "helper", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevBridgeOptions>.WriteJson(Utf8JsonWriter writer, NetdevBridgeOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Br is { } m0)
+        {
+            writer.WritePropertyName("br");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Helper is { } m1)
+        {
+            writer.WritePropertyName("helper");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevDgramOptions</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevDgramOptions
+public sealed partial record NetdevDgramOptions : IQapiJson<NetdevDgramOptions>
 {
     /// <summary>Gets the member <c>local</c> (optional, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("local")]
@@ -21,4 +21,30 @@ public sealed partial record NetdevDgramOptions
     /// <summary>Gets the member <c>remote</c> (optional, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("remote")]
     public SocketAddress? Remote { get; init; }
+
+    static NetdevDgramOptions IQapiJson<NetdevDgramOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevDgramOptions");
+        return new()
+        {
+            Local = QapiJson.Member<SocketAddress>(element, "local"),
+            Remote = QapiJson.Member<SocketAddress>(element, "remote"),
+        };
+    }
+
+    static void IQapiJson<NetdevDgramOptions>.WriteJson(Utf8JsonWriter writer, NetdevDgramOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Local is { } m0)
+        {
+            writer.WritePropertyName("local");
+            QapiJson.Write<SocketAddress>(writer, m0);
+        }
+        if (value.Remote is { } m1)
+        {
+            writer.WritePropertyName("remote");
+            QapiJson.Write<SocketAddress>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

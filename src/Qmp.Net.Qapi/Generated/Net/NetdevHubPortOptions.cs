@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevHubPortOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevHubPortOptions
+public sealed partial record NetdevHubPortOptions : IQapiJson<NetdevHubPortOptions>
 {
     /// <summary>Gets the member <c>hubid</c> (mandatory, QAPI type <c>int32</c>).</summary>
     [JsonPropertyName("hubid")]
@@ -21,4 +21,27 @@ public sealed partial record NetdevHubPortOptions
     /// <summary>Gets the member <c>netdev</c> (optional, QAPI type <c>str</c>). Since QEMU 2.12.</summary>
     [JsonPropertyName("netdev")]
     public string? Netdev { get; init; }
+
+    static NetdevHubPortOptions IQapiJson<NetdevHubPortOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevHubPortOptions");
+        return new()
+        {
+            Hubid = QapiJson.Member(element, "hubid", QapiJson.ReadInt32),
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevHubPortOptions>.WriteJson(Utf8JsonWriter writer, NetdevHubPortOptions value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("hubid");
+        QapiJson.WriteInt32(writer, value.Hubid);
+        if (value.Netdev is { } m1)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevL2TPv3Options</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevL2TPv3Options
+public sealed partial record NetdevL2TPv3Options : IQapiJson<NetdevL2TPv3Options>
 {
     /// <summary>Gets the member <c>src</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("src")]
@@ -69,4 +69,99 @@ public sealed partial record NetdevL2TPv3Options
     /// <summary>Gets the member <c>offset</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("offset")]
     public uint? Offset { get; init; }
+
+    static NetdevL2TPv3Options IQapiJson<NetdevL2TPv3Options>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevL2TPv3Options");
+        return new()
+        {
+            Src = QapiJson.Member(element, "src", QapiJson.ReadString)!,
+            Dst = QapiJson.Member(element, "dst", QapiJson.ReadString)!,
+            Srcport = QapiJson.Member(element, "srcport", QapiJson.ReadString),
+            Dstport = QapiJson.Member(element, "dstport", QapiJson.ReadString),
+            Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+            Udp = QapiJson.ValueMember(element, "udp", QapiJson.ReadBool),
+            Cookie64 = QapiJson.ValueMember(element, "cookie64", QapiJson.ReadBool),
+            Counter = QapiJson.ValueMember(element, "counter", QapiJson.ReadBool),
+            Pincounter = QapiJson.ValueMember(element, "pincounter", QapiJson.ReadBool),
+            Txcookie = QapiJson.ValueMember(element, "txcookie", QapiJson.ReadUInt64),
+            Rxcookie = QapiJson.ValueMember(element, "rxcookie", QapiJson.ReadUInt64),
+            Txsession = QapiJson.Member(element, "txsession", QapiJson.ReadUInt32),
+            Rxsession = QapiJson.ValueMember(element, "rxsession", QapiJson.ReadUInt32),
+            Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<NetdevL2TPv3Options>.WriteJson(Utf8JsonWriter writer, NetdevL2TPv3Options value)
+    {
+        writer.WriteStartObject();
+        if (value.Src is { } m0)
+        {
+            writer.WritePropertyName("src");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Dst is { } m1)
+        {
+            writer.WritePropertyName("dst");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Srcport is { } m2)
+        {
+            writer.WritePropertyName("srcport");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Dstport is { } m3)
+        {
+            writer.WritePropertyName("dstport");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Ipv6 is { } m4)
+        {
+            writer.WritePropertyName("ipv6");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.Udp is { } m5)
+        {
+            writer.WritePropertyName("udp");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.Cookie64 is { } m6)
+        {
+            writer.WritePropertyName("cookie64");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.Counter is { } m7)
+        {
+            writer.WritePropertyName("counter");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.Pincounter is { } m8)
+        {
+            writer.WritePropertyName("pincounter");
+            QapiJson.WriteBool(writer, m8);
+        }
+        if (value.Txcookie is { } m9)
+        {
+            writer.WritePropertyName("txcookie");
+            QapiJson.WriteUInt64(writer, m9);
+        }
+        if (value.Rxcookie is { } m10)
+        {
+            writer.WritePropertyName("rxcookie");
+            QapiJson.WriteUInt64(writer, m10);
+        }
+        writer.WritePropertyName("txsession");
+        QapiJson.WriteUInt32(writer, value.Txsession);
+        if (value.Rxsession is { } m12)
+        {
+            writer.WritePropertyName("rxsession");
+            QapiJson.WriteUInt32(writer, m12);
+        }
+        if (value.Offset is { } m13)
+        {
+            writer.WritePropertyName("offset");
+            QapiJson.WriteUInt32(writer, m13);
+        }
+        writer.WriteEndObject();
+    }
 }

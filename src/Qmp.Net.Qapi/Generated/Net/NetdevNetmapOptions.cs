@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevNetmapOptions</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevNetmapOptions
+public sealed partial record NetdevNetmapOptions : IQapiJson<NetdevNetmapOptions>
 {
     /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
@@ -21,4 +21,30 @@ public sealed partial record NetdevNetmapOptions
     /// <summary>Gets the member <c>devname</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("devname")]
     public string? Devname { get; init; }
+
+    static NetdevNetmapOptions IQapiJson<NetdevNetmapOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevNetmapOptions");
+        return new()
+        {
+            Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString)!,
+            Devname = QapiJson.Member(element, "devname", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevNetmapOptions>.WriteJson(Utf8JsonWriter writer, NetdevNetmapOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Ifname is { } m0)
+        {
+            writer.WritePropertyName("ifname");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Devname is { } m1)
+        {
+            writer.WritePropertyName("devname");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevSocketOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevSocketOptions
+public sealed partial record NetdevSocketOptions : IQapiJson<NetdevSocketOptions>
 {
     /// <summary>Gets the member <c>fd</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fd")]
@@ -37,4 +37,54 @@ public sealed partial record NetdevSocketOptions
     /// <summary>Gets the member <c>udp</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("udp")]
     public string? Udp { get; init; }
+
+    static NetdevSocketOptions IQapiJson<NetdevSocketOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevSocketOptions");
+        return new()
+        {
+            Fd = QapiJson.Member(element, "fd", QapiJson.ReadString),
+            Listen = QapiJson.Member(element, "listen", QapiJson.ReadString),
+            Connect = QapiJson.Member(element, "connect", QapiJson.ReadString),
+            Mcast = QapiJson.Member(element, "mcast", QapiJson.ReadString),
+            Localaddr = QapiJson.Member(element, "localaddr", QapiJson.ReadString),
+            Udp = QapiJson.Member(element, "udp", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevSocketOptions>.WriteJson(Utf8JsonWriter writer, NetdevSocketOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Fd is { } m0)
+        {
+            writer.WritePropertyName("fd");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Listen is { } m1)
+        {
+            writer.WritePropertyName("listen");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Connect is { } m2)
+        {
+            writer.WritePropertyName("connect");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Mcast is { } m3)
+        {
+            writer.WritePropertyName("mcast");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Localaddr is { } m4)
+        {
+            writer.WritePropertyName("localaddr");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Udp is { } m5)
+        {
+            writer.WritePropertyName("udp");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>NETDEV_STREAM_CONNECTED</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-net.NETDEV_STREAM_CONNECTED">QEMU's QMP reference</seealso>
-public sealed partial record NetdevStreamConnectedEvent : QapiEvent, IQapiEvent<NetdevStreamConnectedEvent>
+public sealed partial record NetdevStreamConnectedEvent : QapiEvent, IQapiEvent<NetdevStreamConnectedEvent>, IQapiJson<NetdevStreamConnectedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>NETDEV_STREAM_CONNECTED</c>.</summary>
     public static string EventName => "NETDEV_STREAM_CONNECTED";
@@ -27,4 +27,30 @@ public sealed partial record NetdevStreamConnectedEvent : QapiEvent, IQapiEvent<
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("addr")]
     public SocketAddress Addr { get; init; } = null!;
+
+    static NetdevStreamConnectedEvent IQapiJson<NetdevStreamConnectedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevStreamConnectedEvent");
+        return new()
+        {
+            NetdevId = QapiJson.Member(element, "netdev-id", QapiJson.ReadString) ?? "",
+            Addr = QapiJson.Member<SocketAddress>(element, "addr")!,
+        };
+    }
+
+    static void IQapiJson<NetdevStreamConnectedEvent>.WriteJson(Utf8JsonWriter writer, NetdevStreamConnectedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.NetdevId is { } m0)
+        {
+            writer.WritePropertyName("netdev-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Addr is { } m1)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.Write<SocketAddress>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>NETDEV_STREAM_DISCONNECTED</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-net.NETDEV_STREAM_DISCONNECTED">QEMU's QMP reference</seealso>
-public sealed partial record NetdevStreamDisconnectedEvent : QapiEvent, IQapiEvent<NetdevStreamDisconnectedEvent>
+public sealed partial record NetdevStreamDisconnectedEvent : QapiEvent, IQapiEvent<NetdevStreamDisconnectedEvent>, IQapiJson<NetdevStreamDisconnectedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>NETDEV_STREAM_DISCONNECTED</c>.</summary>
     public static string EventName => "NETDEV_STREAM_DISCONNECTED";
@@ -23,4 +23,24 @@ public sealed partial record NetdevStreamDisconnectedEvent : QapiEvent, IQapiEve
     /// <summary>Gets the member <c>netdev-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev-id")]
     public string NetdevId { get; init; } = "";
+
+    static NetdevStreamDisconnectedEvent IQapiJson<NetdevStreamDisconnectedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevStreamDisconnectedEvent");
+        return new()
+        {
+            NetdevId = QapiJson.Member(element, "netdev-id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<NetdevStreamDisconnectedEvent>.WriteJson(Utf8JsonWriter writer, NetdevStreamDisconnectedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.NetdevId is { } m0)
+        {
+            writer.WritePropertyName("netdev-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevStreamOptions</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevStreamOptions
+public sealed partial record NetdevStreamOptions : IQapiJson<NetdevStreamOptions>
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("addr")]
@@ -30,4 +30,42 @@ public sealed partial record NetdevStreamOptions
     /// <summary>Gets the member <c>reconnect-ms</c> (optional, QAPI type <c>int</c>). Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("reconnect-ms")]
     public long? ReconnectMs { get; init; }
+
+    static NetdevStreamOptions IQapiJson<NetdevStreamOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevStreamOptions");
+        return new()
+        {
+            Addr = QapiJson.Member<SocketAddress>(element, "addr")!,
+            Server = QapiJson.ValueMember(element, "server", QapiJson.ReadBool),
+            Reconnect = QapiJson.ValueMember(element, "reconnect", QapiJson.ReadInt64),
+            ReconnectMs = QapiJson.ValueMember(element, "reconnect-ms", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<NetdevStreamOptions>.WriteJson(Utf8JsonWriter writer, NetdevStreamOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Addr is { } m0)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.Write<SocketAddress>(writer, m0);
+        }
+        if (value.Server is { } m1)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Reconnect is { } m2)
+        {
+            writer.WritePropertyName("reconnect");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.ReconnectMs is { } m3)
+        {
+            writer.WritePropertyName("reconnect-ms");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

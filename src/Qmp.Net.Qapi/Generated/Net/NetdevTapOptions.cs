@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevTapOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevTapOptions
+public sealed partial record NetdevTapOptions : IQapiJson<NetdevTapOptions>
 {
     /// <summary>Gets the member <c>ifname</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
@@ -73,4 +73,108 @@ public sealed partial record NetdevTapOptions
     /// <summary>Gets the member <c>poll-us</c> (optional, QAPI type <c>uint32</c>). Since QEMU 2.7.</summary>
     [JsonPropertyName("poll-us")]
     public uint? PollUs { get; init; }
+
+    static NetdevTapOptions IQapiJson<NetdevTapOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevTapOptions");
+        return new()
+        {
+            Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString),
+            Fd = QapiJson.Member(element, "fd", QapiJson.ReadString),
+            Fds = QapiJson.Member(element, "fds", QapiJson.ReadString),
+            Script = QapiJson.Member(element, "script", QapiJson.ReadString),
+            Downscript = QapiJson.Member(element, "downscript", QapiJson.ReadString),
+            Br = QapiJson.Member(element, "br", QapiJson.ReadString),
+            Helper = QapiJson.Member(element, "helper", QapiJson.ReadString),
+            Sndbuf = QapiJson.ValueMember(element, "sndbuf", QapiJson.ReadUInt64),
+            VnetHdr = QapiJson.ValueMember(element, "vnet_hdr", QapiJson.ReadBool),
+            Vhost = QapiJson.ValueMember(element, "vhost", QapiJson.ReadBool),
+            Vhostfd = QapiJson.Member(element, "vhostfd", QapiJson.ReadString),
+            Vhostfds = QapiJson.Member(element, "vhostfds", QapiJson.ReadString),
+            Vhostforce = QapiJson.ValueMember(element, "vhostforce", QapiJson.ReadBool),
+            Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+            PollUs = QapiJson.ValueMember(element, "poll-us", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<NetdevTapOptions>.WriteJson(Utf8JsonWriter writer, NetdevTapOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Ifname is { } m0)
+        {
+            writer.WritePropertyName("ifname");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Fd is { } m1)
+        {
+            writer.WritePropertyName("fd");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Fds is { } m2)
+        {
+            writer.WritePropertyName("fds");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Script is { } m3)
+        {
+            writer.WritePropertyName("script");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Downscript is { } m4)
+        {
+            writer.WritePropertyName("downscript");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Br is { } m5)
+        {
+            writer.WritePropertyName("br");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Helper is { } m6)
+        {
+            writer.WritePropertyName("helper");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Sndbuf is { } m7)
+        {
+            writer.WritePropertyName("sndbuf");
+            QapiJson.WriteUInt64(writer, m7);
+        }
+        if (value.VnetHdr is { } m8)
+        {
+            writer.WritePropertyName("vnet_hdr");
+            QapiJson.WriteBool(writer, m8);
+        }
+        if (value.Vhost is { } m9)
+        {
+            writer.WritePropertyName("vhost");
+            QapiJson.WriteBool(writer, m9);
+        }
+        if (value.Vhostfd is { } m10)
+        {
+            writer.WritePropertyName("vhostfd");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.Vhostfds is { } m11)
+        {
+            writer.WritePropertyName("vhostfds");
+            QapiJson.WriteString(writer, m11);
+        }
+        if (value.Vhostforce is { } m12)
+        {
+            writer.WritePropertyName("vhostforce");
+            QapiJson.WriteBool(writer, m12);
+        }
+        if (value.Queues is { } m13)
+        {
+            writer.WritePropertyName("queues");
+            QapiJson.WriteUInt32(writer, m13);
+        }
+        if (value.PollUs is { } m14)
+        {
+            writer.WritePropertyName("poll-us");
+            QapiJson.WriteUInt32(writer, m14);
+        }
+        writer.WriteEndObject();
+    }
 }

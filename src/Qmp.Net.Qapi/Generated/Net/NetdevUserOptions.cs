@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevUserOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevUserOptions
+public sealed partial record NetdevUserOptions : IQapiJson<NetdevUserOptions>
 {
     /// <summary>Gets the member <c>hostname</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("hostname")]
@@ -101,4 +101,150 @@ public sealed partial record NetdevUserOptions
     /// <summary>Gets the member <c>tftp-server-name</c> (optional, QAPI type <c>str</c>). Since QEMU 3.1.</summary>
     [JsonPropertyName("tftp-server-name")]
     public string? TftpServerName { get; init; }
+
+    static NetdevUserOptions IQapiJson<NetdevUserOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevUserOptions");
+        return new()
+        {
+            Hostname = QapiJson.Member(element, "hostname", QapiJson.ReadString),
+            Restrict = QapiJson.ValueMember(element, "restrict", QapiJson.ReadBool),
+            Ipv4 = QapiJson.ValueMember(element, "ipv4", QapiJson.ReadBool),
+            Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+            Ip = QapiJson.Member(element, "ip", QapiJson.ReadString),
+            Net = QapiJson.Member(element, "net", QapiJson.ReadString),
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString),
+            Tftp = QapiJson.Member(element, "tftp", QapiJson.ReadString),
+            Bootfile = QapiJson.Member(element, "bootfile", QapiJson.ReadString),
+            Dhcpstart = QapiJson.Member(element, "dhcpstart", QapiJson.ReadString),
+            Dns = QapiJson.Member(element, "dns", QapiJson.ReadString),
+            Dnssearch = QapiJson.ListMember(element, "dnssearch", QapiJson.Read<StringType>),
+            Domainname = QapiJson.Member(element, "domainname", QapiJson.ReadString),
+            Ipv6Prefix = QapiJson.Member(element, "ipv6-prefix", QapiJson.ReadString),
+            Ipv6Prefixlen = QapiJson.ValueMember(element, "ipv6-prefixlen", QapiJson.ReadInt64),
+            Ipv6Host = QapiJson.Member(element, "ipv6-host", QapiJson.ReadString),
+            Ipv6Dns = QapiJson.Member(element, "ipv6-dns", QapiJson.ReadString),
+            Smb = QapiJson.Member(element, "smb", QapiJson.ReadString),
+            Smbserver = QapiJson.Member(element, "smbserver", QapiJson.ReadString),
+            Hostfwd = QapiJson.ListMember(element, "hostfwd", QapiJson.Read<StringType>),
+            Guestfwd = QapiJson.ListMember(element, "guestfwd", QapiJson.Read<StringType>),
+            TftpServerName = QapiJson.Member(element, "tftp-server-name", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevUserOptions>.WriteJson(Utf8JsonWriter writer, NetdevUserOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Hostname is { } m0)
+        {
+            writer.WritePropertyName("hostname");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Restrict is { } m1)
+        {
+            writer.WritePropertyName("restrict");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Ipv4 is { } m2)
+        {
+            writer.WritePropertyName("ipv4");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Ipv6 is { } m3)
+        {
+            writer.WritePropertyName("ipv6");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Ip is { } m4)
+        {
+            writer.WritePropertyName("ip");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Net is { } m5)
+        {
+            writer.WritePropertyName("net");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Host is { } m6)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Tftp is { } m7)
+        {
+            writer.WritePropertyName("tftp");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.Bootfile is { } m8)
+        {
+            writer.WritePropertyName("bootfile");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.Dhcpstart is { } m9)
+        {
+            writer.WritePropertyName("dhcpstart");
+            QapiJson.WriteString(writer, m9);
+        }
+        if (value.Dns is { } m10)
+        {
+            writer.WritePropertyName("dns");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.Dnssearch is { } m11)
+        {
+            writer.WritePropertyName("dnssearch");
+            QapiJson.WriteList(writer, m11, QapiJson.Write<StringType>);
+        }
+        if (value.Domainname is { } m12)
+        {
+            writer.WritePropertyName("domainname");
+            QapiJson.WriteString(writer, m12);
+        }
+        if (value.Ipv6Prefix is { } m13)
+        {
+            writer.WritePropertyName("ipv6-prefix");
+            QapiJson.WriteString(writer, m13);
+        }
+        if (value.Ipv6Prefixlen is { } m14)
+        {
+            writer.WritePropertyName("ipv6-prefixlen");
+            QapiJson.WriteInt64(writer, m14);
+        }
+        if (value.Ipv6Host is { } m15)
+        {
+            writer.WritePropertyName("ipv6-host");
+            QapiJson.WriteString(writer, m15);
+        }
+        if (value.Ipv6Dns is { } m16)
+        {
+            writer.WritePropertyName("ipv6-dns");
+            QapiJson.WriteString(writer, m16);
+        }
+        if (value.Smb is { } m17)
+        {
+            writer.WritePropertyName("smb");
+            QapiJson.WriteString(writer, m17);
+        }
+        if (value.Smbserver is { } m18)
+        {
+            writer.WritePropertyName("smbserver");
+            QapiJson.WriteString(writer, m18);
+        }
+        if (value.Hostfwd is { } m19)
+        {
+            writer.WritePropertyName("hostfwd");
+            QapiJson.WriteList(writer, m19, QapiJson.Write<StringType>);
+        }
+        if (value.Guestfwd is { } m20)
+        {
+            writer.WritePropertyName("guestfwd");
+            QapiJson.WriteList(writer, m20, QapiJson.Write<StringType>);
+        }
+        if (value.TftpServerName is { } m21)
+        {
+            writer.WritePropertyName("tftp-server-name");
+            QapiJson.WriteString(writer, m21);
+        }
+        writer.WriteEndObject();
+    }
 }

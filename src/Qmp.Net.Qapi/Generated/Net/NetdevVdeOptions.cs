@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevVdeOptions</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevVdeOptions
+public sealed partial record NetdevVdeOptions : IQapiJson<NetdevVdeOptions>
 {
     /// <summary>Gets the member <c>sock</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sock")]
@@ -29,4 +29,42 @@ public sealed partial record NetdevVdeOptions
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("mode")]
     public ushort? Mode { get; init; }
+
+    static NetdevVdeOptions IQapiJson<NetdevVdeOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVdeOptions");
+        return new()
+        {
+            Sock = QapiJson.Member(element, "sock", QapiJson.ReadString),
+            Port = QapiJson.ValueMember(element, "port", QapiJson.ReadUInt16),
+            Group = QapiJson.Member(element, "group", QapiJson.ReadString),
+            Mode = QapiJson.ValueMember(element, "mode", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<NetdevVdeOptions>.WriteJson(Utf8JsonWriter writer, NetdevVdeOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Sock is { } m0)
+        {
+            writer.WritePropertyName("sock");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteUInt16(writer, m1);
+        }
+        if (value.Group is { } m2)
+        {
+            writer.WritePropertyName("group");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Mode is { } m3)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.WriteUInt16(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>NETDEV_VHOST_USER_CONNECTED</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-net.NETDEV_VHOST_USER_CONNECTED">QEMU's QMP reference</seealso>
-public sealed partial record NetdevVhostUserConnectedEvent : QapiEvent, IQapiEvent<NetdevVhostUserConnectedEvent>
+public sealed partial record NetdevVhostUserConnectedEvent : QapiEvent, IQapiEvent<NetdevVhostUserConnectedEvent>, IQapiJson<NetdevVhostUserConnectedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>NETDEV_VHOST_USER_CONNECTED</c>.</summary>
     public static string EventName => "NETDEV_VHOST_USER_CONNECTED";
@@ -27,4 +27,30 @@ public sealed partial record NetdevVhostUserConnectedEvent : QapiEvent, IQapiEve
     /// <summary>Gets the member <c>chardev-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev-id")]
     public string ChardevId { get; init; } = "";
+
+    static NetdevVhostUserConnectedEvent IQapiJson<NetdevVhostUserConnectedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVhostUserConnectedEvent");
+        return new()
+        {
+            NetdevId = QapiJson.Member(element, "netdev-id", QapiJson.ReadString) ?? "",
+            ChardevId = QapiJson.Member(element, "chardev-id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<NetdevVhostUserConnectedEvent>.WriteJson(Utf8JsonWriter writer, NetdevVhostUserConnectedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.NetdevId is { } m0)
+        {
+            writer.WritePropertyName("netdev-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.ChardevId is { } m1)
+        {
+            writer.WritePropertyName("chardev-id");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>NETDEV_VHOST_USER_DISCONNECTED</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-net.NETDEV_VHOST_USER_DISCONNECTED">QEMU's QMP reference</seealso>
-public sealed partial record NetdevVhostUserDisconnectedEvent : QapiEvent, IQapiEvent<NetdevVhostUserDisconnectedEvent>
+public sealed partial record NetdevVhostUserDisconnectedEvent : QapiEvent, IQapiEvent<NetdevVhostUserDisconnectedEvent>, IQapiJson<NetdevVhostUserDisconnectedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>NETDEV_VHOST_USER_DISCONNECTED</c>.</summary>
     public static string EventName => "NETDEV_VHOST_USER_DISCONNECTED";
@@ -23,4 +23,24 @@ public sealed partial record NetdevVhostUserDisconnectedEvent : QapiEvent, IQapi
     /// <summary>Gets the member <c>netdev-id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev-id")]
     public string NetdevId { get; init; } = "";
+
+    static NetdevVhostUserDisconnectedEvent IQapiJson<NetdevVhostUserDisconnectedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVhostUserDisconnectedEvent");
+        return new()
+        {
+            NetdevId = QapiJson.Member(element, "netdev-id", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<NetdevVhostUserDisconnectedEvent>.WriteJson(Utf8JsonWriter writer, NetdevVhostUserDisconnectedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.NetdevId is { } m0)
+        {
+            writer.WritePropertyName("netdev-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevVhostUserOptions</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevVhostUserOptions
+public sealed partial record NetdevVhostUserOptions : IQapiJson<NetdevVhostUserOptions>
 {
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
@@ -25,4 +25,36 @@ public sealed partial record NetdevVhostUserOptions
     /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>int</c>). Since QEMU 2.5.</summary>
     [JsonPropertyName("queues")]
     public long? Queues { get; init; }
+
+    static NetdevVhostUserOptions IQapiJson<NetdevVhostUserOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVhostUserOptions");
+        return new()
+        {
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+            Vhostforce = QapiJson.ValueMember(element, "vhostforce", QapiJson.ReadBool),
+            Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<NetdevVhostUserOptions>.WriteJson(Utf8JsonWriter writer, NetdevVhostUserOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Chardev is { } m0)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Vhostforce is { } m1)
+        {
+            writer.WritePropertyName("vhostforce");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Queues is { } m2)
+        {
+            writer.WritePropertyName("queues");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevVhostVDPAOptions</c>. Since QEMU 5.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetdevVhostVDPAOptions
+public sealed partial record NetdevVhostVDPAOptions : IQapiJson<NetdevVhostVDPAOptions>
 {
     /// <summary>Gets the member <c>vhostdev</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("vhostdev")]
@@ -30,4 +30,42 @@ public sealed partial record NetdevVhostVDPAOptions
     [Experimental("QMPQAPI001")]
     [JsonPropertyName("x-svq")]
     public bool? XSvq { get; init; }
+
+    static NetdevVhostVDPAOptions IQapiJson<NetdevVhostVDPAOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVhostVDPAOptions");
+        return new()
+        {
+            Vhostdev = QapiJson.Member(element, "vhostdev", QapiJson.ReadString),
+            Vhostfd = QapiJson.Member(element, "vhostfd", QapiJson.ReadString),
+            Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadInt64),
+            XSvq = QapiJson.ValueMember(element, "x-svq", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<NetdevVhostVDPAOptions>.WriteJson(Utf8JsonWriter writer, NetdevVhostVDPAOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Vhostdev is { } m0)
+        {
+            writer.WritePropertyName("vhostdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Vhostfd is { } m1)
+        {
+            writer.WritePropertyName("vhostfd");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Queues is { } m2)
+        {
+            writer.WritePropertyName("queues");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.XSvq is { } m3)
+        {
+            writer.WritePropertyName("x-svq");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevVmnetBridgedOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
-public sealed partial record NetdevVmnetBridgedOptions
+public sealed partial record NetdevVmnetBridgedOptions : IQapiJson<NetdevVmnetBridgedOptions>
 {
     /// <summary>Gets the member <c>ifname</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ifname")]
@@ -21,4 +21,30 @@ public sealed partial record NetdevVmnetBridgedOptions
     /// <summary>Gets the member <c>isolated</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("isolated")]
     public bool? Isolated { get; init; }
+
+    static NetdevVmnetBridgedOptions IQapiJson<NetdevVmnetBridgedOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVmnetBridgedOptions");
+        return new()
+        {
+            Ifname = QapiJson.Member(element, "ifname", QapiJson.ReadString)!,
+            Isolated = QapiJson.ValueMember(element, "isolated", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<NetdevVmnetBridgedOptions>.WriteJson(Utf8JsonWriter writer, NetdevVmnetBridgedOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Ifname is { } m0)
+        {
+            writer.WritePropertyName("ifname");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Isolated is { } m1)
+        {
+            writer.WritePropertyName("isolated");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

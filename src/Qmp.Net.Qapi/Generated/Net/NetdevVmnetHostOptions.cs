@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevVmnetHostOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
-public sealed partial record NetdevVmnetHostOptions
+public sealed partial record NetdevVmnetHostOptions : IQapiJson<NetdevVmnetHostOptions>
 {
     /// <summary>Gets the member <c>start-address</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("start-address")]
@@ -33,4 +33,48 @@ public sealed partial record NetdevVmnetHostOptions
     /// <summary>Gets the member <c>net-uuid</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("net-uuid")]
     public string? NetUuid { get; init; }
+
+    static NetdevVmnetHostOptions IQapiJson<NetdevVmnetHostOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVmnetHostOptions");
+        return new()
+        {
+            StartAddress = QapiJson.Member(element, "start-address", QapiJson.ReadString),
+            EndAddress = QapiJson.Member(element, "end-address", QapiJson.ReadString),
+            SubnetMask = QapiJson.Member(element, "subnet-mask", QapiJson.ReadString),
+            Isolated = QapiJson.ValueMember(element, "isolated", QapiJson.ReadBool),
+            NetUuid = QapiJson.Member(element, "net-uuid", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevVmnetHostOptions>.WriteJson(Utf8JsonWriter writer, NetdevVmnetHostOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.StartAddress is { } m0)
+        {
+            writer.WritePropertyName("start-address");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.EndAddress is { } m1)
+        {
+            writer.WritePropertyName("end-address");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.SubnetMask is { } m2)
+        {
+            writer.WritePropertyName("subnet-mask");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Isolated is { } m3)
+        {
+            writer.WritePropertyName("isolated");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.NetUuid is { } m4)
+        {
+            writer.WritePropertyName("net-uuid");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

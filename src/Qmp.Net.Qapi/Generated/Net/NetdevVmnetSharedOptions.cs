@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetdevVmnetSharedOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VMNET</c>.</summary>
-public sealed partial record NetdevVmnetSharedOptions
+public sealed partial record NetdevVmnetSharedOptions : IQapiJson<NetdevVmnetSharedOptions>
 {
     /// <summary>Gets the member <c>start-address</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("start-address")]
@@ -33,4 +33,48 @@ public sealed partial record NetdevVmnetSharedOptions
     /// <summary>Gets the member <c>nat66-prefix</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("nat66-prefix")]
     public string? Nat66Prefix { get; init; }
+
+    static NetdevVmnetSharedOptions IQapiJson<NetdevVmnetSharedOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetdevVmnetSharedOptions");
+        return new()
+        {
+            StartAddress = QapiJson.Member(element, "start-address", QapiJson.ReadString),
+            EndAddress = QapiJson.Member(element, "end-address", QapiJson.ReadString),
+            SubnetMask = QapiJson.Member(element, "subnet-mask", QapiJson.ReadString),
+            Isolated = QapiJson.ValueMember(element, "isolated", QapiJson.ReadBool),
+            Nat66Prefix = QapiJson.Member(element, "nat66-prefix", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<NetdevVmnetSharedOptions>.WriteJson(Utf8JsonWriter writer, NetdevVmnetSharedOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.StartAddress is { } m0)
+        {
+            writer.WritePropertyName("start-address");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.EndAddress is { } m1)
+        {
+            writer.WritePropertyName("end-address");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.SubnetMask is { } m2)
+        {
+            writer.WritePropertyName("subnet-mask");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Isolated is { } m3)
+        {
+            writer.WritePropertyName("isolated");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Nat66Prefix is { } m4)
+        {
+            writer.WritePropertyName("nat66-prefix");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>NIC_RX_FILTER_CHANGED</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-net.NIC_RX_FILTER_CHANGED">QEMU's QMP reference</seealso>
-public sealed partial record NicRxFilterChangedEvent : QapiEvent, IQapiEvent<NicRxFilterChangedEvent>
+public sealed partial record NicRxFilterChangedEvent : QapiEvent, IQapiEvent<NicRxFilterChangedEvent>, IQapiJson<NicRxFilterChangedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>NIC_RX_FILTER_CHANGED</c>.</summary>
     public static string EventName => "NIC_RX_FILTER_CHANGED";
@@ -27,4 +27,30 @@ public sealed partial record NicRxFilterChangedEvent : QapiEvent, IQapiEvent<Nic
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public string Path { get; init; } = "";
+
+    static NicRxFilterChangedEvent IQapiJson<NicRxFilterChangedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NicRxFilterChangedEvent");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<NicRxFilterChangedEvent>.WriteJson(Utf8JsonWriter writer, NicRxFilterChangedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Path is { } m1)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

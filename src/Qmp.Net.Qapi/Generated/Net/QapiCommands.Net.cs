@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-net.set_link">QEMU's QMP reference</seealso>
     public Task SetLinkAsync(SetLinkArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SetLinkArguments>("set_link", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SetLinkArguments>("set_link", arguments, QapiJson.Write<SetLinkArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>netdev_add</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>Netdev</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-net.netdev_add">QEMU's QMP reference</seealso>
     public Task NetdevAddAsync(Netdev arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<Netdev>("netdev_add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<Netdev>("netdev_add", arguments, QapiJson.Write<Netdev>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>netdev_del</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-net.netdev_del">QEMU's QMP reference</seealso>
     public Task NetdevDelAsync(NetdevDelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<NetdevDelArguments>("netdev_del", arguments, false, cancellationToken);
+        ExecuteVoidAsync<NetdevDelArguments>("netdev_del", arguments, QapiJson.Write<NetdevDelArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-rx-filter</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -51,7 +51,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-net.query-rx-filter">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<RxFilterInfo>> QueryRxFilterAsync(QueryRxFilterArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryRxFilterArguments, IReadOnlyList<RxFilterInfo>>("query-rx-filter", arguments, false, cancellationToken);
+        ExecuteAsync<QueryRxFilterArguments, IReadOnlyList<RxFilterInfo>>("query-rx-filter", arguments, QapiJson.Write<QueryRxFilterArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<RxFilterInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>announce-self</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>AnnounceParameters</c>).</param>
@@ -61,5 +61,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-net.announce-self">QEMU's QMP reference</seealso>
     public Task AnnounceSelfAsync(AnnounceParameters arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<AnnounceParameters>("announce-self", arguments, false, cancellationToken);
+        ExecuteVoidAsync<AnnounceParameters>("announce-self", arguments, QapiJson.Write<AnnounceParameters>, false, cancellationToken);
 }

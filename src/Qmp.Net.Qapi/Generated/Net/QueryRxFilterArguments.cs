@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-rx-filter</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryRxFilterArguments
+public sealed partial record QueryRxFilterArguments : IQapiJson<QueryRxFilterArguments>
 {
     /// <summary>Gets the member <c>name</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string? Name { get; init; }
+
+    static QueryRxFilterArguments IQapiJson<QueryRxFilterArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryRxFilterArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<QueryRxFilterArguments>.WriteJson(Utf8JsonWriter writer, QueryRxFilterArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RxFilterInfo</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RxFilterInfo
+public sealed partial record RxFilterInfo : IQapiJson<RxFilterInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -64,4 +64,78 @@ public sealed partial record RxFilterInfo
     /// <summary>Gets the member <c>multicast-table</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("multicast-table")]
     public IReadOnlyList<string> MulticastTable { get; init; } = [];
+
+    static RxFilterInfo IQapiJson<RxFilterInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RxFilterInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Promiscuous = QapiJson.Member(element, "promiscuous", QapiJson.ReadBool),
+            Multicast = QapiJson.Member<RxState>(element, "multicast"),
+            Unicast = QapiJson.Member<RxState>(element, "unicast"),
+            Vlan = QapiJson.Member<RxState>(element, "vlan"),
+            BroadcastAllowed = QapiJson.Member(element, "broadcast-allowed", QapiJson.ReadBool),
+            MulticastOverflow = QapiJson.Member(element, "multicast-overflow", QapiJson.ReadBool),
+            UnicastOverflow = QapiJson.Member(element, "unicast-overflow", QapiJson.ReadBool),
+            MainMac = QapiJson.Member(element, "main-mac", QapiJson.ReadString) ?? "",
+            VlanTable = QapiJson.ListMember(element, "vlan-table", QapiJson.ReadInt64) ?? [],
+            UnicastTable = QapiJson.ListMember(element, "unicast-table", QapiJson.ReadString) ?? [],
+            MulticastTable = QapiJson.ListMember(element, "multicast-table", QapiJson.ReadString) ?? [],
+        };
+    }
+
+    static void IQapiJson<RxFilterInfo>.WriteJson(Utf8JsonWriter writer, RxFilterInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("promiscuous");
+        QapiJson.WriteBool(writer, value.Promiscuous);
+        if (value.Multicast.Value.Length > 0)
+        {
+            writer.WritePropertyName("multicast");
+            QapiJson.Write<RxState>(writer, value.Multicast);
+        }
+        if (value.Unicast.Value.Length > 0)
+        {
+            writer.WritePropertyName("unicast");
+            QapiJson.Write<RxState>(writer, value.Unicast);
+        }
+        if (value.Vlan.Value.Length > 0)
+        {
+            writer.WritePropertyName("vlan");
+            QapiJson.Write<RxState>(writer, value.Vlan);
+        }
+        writer.WritePropertyName("broadcast-allowed");
+        QapiJson.WriteBool(writer, value.BroadcastAllowed);
+        writer.WritePropertyName("multicast-overflow");
+        QapiJson.WriteBool(writer, value.MulticastOverflow);
+        writer.WritePropertyName("unicast-overflow");
+        QapiJson.WriteBool(writer, value.UnicastOverflow);
+        if (value.MainMac is { } m8)
+        {
+            writer.WritePropertyName("main-mac");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.VlanTable is { } m9)
+        {
+            writer.WritePropertyName("vlan-table");
+            QapiJson.WriteList(writer, m9, QapiJson.WriteInt64);
+        }
+        if (value.UnicastTable is { } m10)
+        {
+            writer.WritePropertyName("unicast-table");
+            QapiJson.WriteList(writer, m10, QapiJson.WriteString);
+        }
+        if (value.MulticastTable is { } m11)
+        {
+            writer.WritePropertyName("multicast-table");
+            QapiJson.WriteList(writer, m11, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

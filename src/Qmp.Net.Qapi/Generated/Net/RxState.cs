@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RxState</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RxState>))]
-public readonly partial struct RxState : IEquatable<RxState>, IQapiEnum<RxState>
+public readonly partial record struct RxState : IQapiEnum<RxState>, IQapiJson<RxState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RxState : IEquatable<RxState>, IQapiEnum<RxState>
     public RxState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct RxState : IEquatable<RxState>, IQapiEnum<RxState>
     /// <summary>The value <c>all</c>.</summary>
     public static RxState All => new("all", Known.All);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RxState left, RxState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RxState left, RxState right) => !left.Equals(right);
-
     static RxState IQapiEnum<RxState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RxState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RxState IQapiJson<RxState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RxState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RxState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RxState>.WriteJson(Utf8JsonWriter writer, RxState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>set_link</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SetLinkArguments
+public sealed partial record SetLinkArguments : IQapiJson<SetLinkArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,27 @@ public sealed partial record SetLinkArguments
     /// <summary>Gets the member <c>up</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("up")]
     public required bool Up { get; init; }
+
+    static SetLinkArguments IQapiJson<SetLinkArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SetLinkArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Up = QapiJson.Member(element, "up", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SetLinkArguments>.WriteJson(Utf8JsonWriter writer, SetLinkArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("up");
+        QapiJson.WriteBool(writer, value.Up);
+        writer.WriteEndObject();
+    }
 }

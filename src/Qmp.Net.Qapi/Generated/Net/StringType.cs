@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>String</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StringType
+public sealed partial record StringType : IQapiJson<StringType>
 {
     /// <summary>Gets the member <c>str</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("str")]
     public required string Str { get; init; }
+
+    static StringType IQapiJson<StringType>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StringType");
+        return new()
+        {
+            Str = QapiJson.Member(element, "str", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<StringType>.WriteJson(Utf8JsonWriter writer, StringType value)
+    {
+        writer.WriteStartObject();
+        if (value.Str is { } m0)
+        {
+            writer.WritePropertyName("str");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

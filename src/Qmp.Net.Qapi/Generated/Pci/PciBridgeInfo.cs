@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciBridgeInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciBridgeInfo
+public sealed partial record PciBridgeInfo : IQapiJson<PciBridgeInfo>
 {
     /// <summary>Gets the member <c>bus</c> (mandatory, QAPI type <c>PciBusInfo</c>).</summary>
     [JsonPropertyName("bus")]
@@ -21,4 +21,30 @@ public sealed partial record PciBridgeInfo
     /// <summary>Gets the member <c>devices</c> (optional, QAPI type <c>[PciDeviceInfo]</c>).</summary>
     [JsonPropertyName("devices")]
     public IReadOnlyList<PciDeviceInfo>? Devices { get; init; }
+
+    static PciBridgeInfo IQapiJson<PciBridgeInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciBridgeInfo");
+        return new()
+        {
+            Bus = QapiJson.Member<PciBusInfo>(element, "bus")!,
+            Devices = QapiJson.ListMember(element, "devices", QapiJson.Read<PciDeviceInfo>),
+        };
+    }
+
+    static void IQapiJson<PciBridgeInfo>.WriteJson(Utf8JsonWriter writer, PciBridgeInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Bus is { } m0)
+        {
+            writer.WritePropertyName("bus");
+            QapiJson.Write<PciBusInfo>(writer, m0);
+        }
+        if (value.Devices is { } m1)
+        {
+            writer.WritePropertyName("devices");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<PciDeviceInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciBusInfo</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciBusInfo
+public sealed partial record PciBusInfo : IQapiJson<PciBusInfo>
 {
     /// <summary>Gets the member <c>number</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("number")]
@@ -37,4 +37,45 @@ public sealed partial record PciBusInfo
     /// <summary>Gets the member <c>prefetchable_range</c> (mandatory, QAPI type <c>PciMemoryRange</c>).</summary>
     [JsonPropertyName("prefetchable_range")]
     public PciMemoryRange PrefetchableRange { get; init; } = null!;
+
+    static PciBusInfo IQapiJson<PciBusInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciBusInfo");
+        return new()
+        {
+            Number = QapiJson.Member(element, "number", QapiJson.ReadInt64),
+            Secondary = QapiJson.Member(element, "secondary", QapiJson.ReadInt64),
+            Subordinate = QapiJson.Member(element, "subordinate", QapiJson.ReadInt64),
+            IoRange = QapiJson.Member<PciMemoryRange>(element, "io_range")!,
+            MemoryRange = QapiJson.Member<PciMemoryRange>(element, "memory_range")!,
+            PrefetchableRange = QapiJson.Member<PciMemoryRange>(element, "prefetchable_range")!,
+        };
+    }
+
+    static void IQapiJson<PciBusInfo>.WriteJson(Utf8JsonWriter writer, PciBusInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("number");
+        QapiJson.WriteInt64(writer, value.Number);
+        writer.WritePropertyName("secondary");
+        QapiJson.WriteInt64(writer, value.Secondary);
+        writer.WritePropertyName("subordinate");
+        QapiJson.WriteInt64(writer, value.Subordinate);
+        if (value.IoRange is { } m3)
+        {
+            writer.WritePropertyName("io_range");
+            QapiJson.Write<PciMemoryRange>(writer, m3);
+        }
+        if (value.MemoryRange is { } m4)
+        {
+            writer.WritePropertyName("memory_range");
+            QapiJson.Write<PciMemoryRange>(writer, m4);
+        }
+        if (value.PrefetchableRange is { } m5)
+        {
+            writer.WritePropertyName("prefetchable_range");
+            QapiJson.Write<PciMemoryRange>(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

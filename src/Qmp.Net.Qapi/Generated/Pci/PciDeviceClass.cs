@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciDeviceClass</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciDeviceClass
+public sealed partial record PciDeviceClass : IQapiJson<PciDeviceClass>
 {
     /// <summary>Gets the member <c>desc</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("desc")]
@@ -21,4 +21,27 @@ public sealed partial record PciDeviceClass
     /// <summary>Gets the member <c>class</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("class")]
     public long Class { get; init; }
+
+    static PciDeviceClass IQapiJson<PciDeviceClass>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciDeviceClass");
+        return new()
+        {
+            Desc = QapiJson.Member(element, "desc", QapiJson.ReadString),
+            Class = QapiJson.Member(element, "class", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<PciDeviceClass>.WriteJson(Utf8JsonWriter writer, PciDeviceClass value)
+    {
+        writer.WriteStartObject();
+        if (value.Desc is { } m0)
+        {
+            writer.WritePropertyName("desc");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("class");
+        QapiJson.WriteInt64(writer, value.Class);
+        writer.WriteEndObject();
+    }
 }

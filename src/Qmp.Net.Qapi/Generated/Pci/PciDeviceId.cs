@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciDeviceId</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciDeviceId
+public sealed partial record PciDeviceId : IQapiJson<PciDeviceId>
 {
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("device")]
@@ -29,4 +29,36 @@ public sealed partial record PciDeviceId
     /// <summary>Gets the member <c>subsystem-vendor</c> (optional, QAPI type <c>int</c>). Since QEMU 3.1.</summary>
     [JsonPropertyName("subsystem-vendor")]
     public long? SubsystemVendor { get; init; }
+
+    static PciDeviceId IQapiJson<PciDeviceId>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciDeviceId");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadInt64),
+            Vendor = QapiJson.Member(element, "vendor", QapiJson.ReadInt64),
+            Subsystem = QapiJson.ValueMember(element, "subsystem", QapiJson.ReadInt64),
+            SubsystemVendor = QapiJson.ValueMember(element, "subsystem-vendor", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<PciDeviceId>.WriteJson(Utf8JsonWriter writer, PciDeviceId value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("device");
+        QapiJson.WriteInt64(writer, value.Device);
+        writer.WritePropertyName("vendor");
+        QapiJson.WriteInt64(writer, value.Vendor);
+        if (value.Subsystem is { } m2)
+        {
+            writer.WritePropertyName("subsystem");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.SubsystemVendor is { } m3)
+        {
+            writer.WritePropertyName("subsystem-vendor");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciDeviceInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciDeviceInfo
+public sealed partial record PciDeviceInfo : IQapiJson<PciDeviceInfo>
 {
     /// <summary>Gets the member <c>bus</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("bus")]
@@ -53,4 +53,66 @@ public sealed partial record PciDeviceInfo
     /// <summary>Gets the member <c>regions</c> (mandatory, QAPI type <c>[PciMemoryRegion]</c>).</summary>
     [JsonPropertyName("regions")]
     public IReadOnlyList<PciMemoryRegion> Regions { get; init; } = [];
+
+    static PciDeviceInfo IQapiJson<PciDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciDeviceInfo");
+        return new()
+        {
+            Bus = QapiJson.Member(element, "bus", QapiJson.ReadInt64),
+            Slot = QapiJson.Member(element, "slot", QapiJson.ReadInt64),
+            Function = QapiJson.Member(element, "function", QapiJson.ReadInt64),
+            ClassInfo = QapiJson.Member<PciDeviceClass>(element, "class_info")!,
+            Id = QapiJson.Member<PciDeviceId>(element, "id")!,
+            Irq = QapiJson.ValueMember(element, "irq", QapiJson.ReadInt64),
+            IrqPin = QapiJson.Member(element, "irq_pin", QapiJson.ReadInt64),
+            QdevId = QapiJson.Member(element, "qdev_id", QapiJson.ReadString) ?? "",
+            PciBridge = QapiJson.Member<PciBridgeInfo>(element, "pci_bridge"),
+            Regions = QapiJson.ListMember(element, "regions", QapiJson.Read<PciMemoryRegion>) ?? [],
+        };
+    }
+
+    static void IQapiJson<PciDeviceInfo>.WriteJson(Utf8JsonWriter writer, PciDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("bus");
+        QapiJson.WriteInt64(writer, value.Bus);
+        writer.WritePropertyName("slot");
+        QapiJson.WriteInt64(writer, value.Slot);
+        writer.WritePropertyName("function");
+        QapiJson.WriteInt64(writer, value.Function);
+        if (value.ClassInfo is { } m3)
+        {
+            writer.WritePropertyName("class_info");
+            QapiJson.Write<PciDeviceClass>(writer, m3);
+        }
+        if (value.Id is { } m4)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.Write<PciDeviceId>(writer, m4);
+        }
+        if (value.Irq is { } m5)
+        {
+            writer.WritePropertyName("irq");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        writer.WritePropertyName("irq_pin");
+        QapiJson.WriteInt64(writer, value.IrqPin);
+        if (value.QdevId is { } m7)
+        {
+            writer.WritePropertyName("qdev_id");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.PciBridge is { } m8)
+        {
+            writer.WritePropertyName("pci_bridge");
+            QapiJson.Write<PciBridgeInfo>(writer, m8);
+        }
+        if (value.Regions is { } m9)
+        {
+            writer.WritePropertyName("regions");
+            QapiJson.WriteList(writer, m9, QapiJson.Write<PciMemoryRegion>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciInfo
+public sealed partial record PciInfo : IQapiJson<PciInfo>
 {
     /// <summary>Gets the member <c>bus</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("bus")]
@@ -21,4 +21,27 @@ public sealed partial record PciInfo
     /// <summary>Gets the member <c>devices</c> (mandatory, QAPI type <c>[PciDeviceInfo]</c>).</summary>
     [JsonPropertyName("devices")]
     public IReadOnlyList<PciDeviceInfo> Devices { get; init; } = [];
+
+    static PciInfo IQapiJson<PciInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciInfo");
+        return new()
+        {
+            Bus = QapiJson.Member(element, "bus", QapiJson.ReadInt64),
+            Devices = QapiJson.ListMember(element, "devices", QapiJson.Read<PciDeviceInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<PciInfo>.WriteJson(Utf8JsonWriter writer, PciInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("bus");
+        QapiJson.WriteInt64(writer, value.Bus);
+        if (value.Devices is { } m1)
+        {
+            writer.WritePropertyName("devices");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<PciDeviceInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

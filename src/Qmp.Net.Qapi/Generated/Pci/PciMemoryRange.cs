@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciMemoryRange</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciMemoryRange
+public sealed partial record PciMemoryRange : IQapiJson<PciMemoryRange>
 {
     /// <summary>Gets the member <c>base</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("base")]
@@ -21,4 +21,24 @@ public sealed partial record PciMemoryRange
     /// <summary>Gets the member <c>limit</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("limit")]
     public long Limit { get; init; }
+
+    static PciMemoryRange IQapiJson<PciMemoryRange>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciMemoryRange");
+        return new()
+        {
+            Base = QapiJson.Member(element, "base", QapiJson.ReadInt64),
+            Limit = QapiJson.Member(element, "limit", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<PciMemoryRange>.WriteJson(Utf8JsonWriter writer, PciMemoryRange value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("base");
+        QapiJson.WriteInt64(writer, value.Base);
+        writer.WritePropertyName("limit");
+        QapiJson.WriteInt64(writer, value.Limit);
+        writer.WriteEndObject();
+    }
 }

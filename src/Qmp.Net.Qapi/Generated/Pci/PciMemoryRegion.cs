@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PciMemoryRegion</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record PciMemoryRegion
+public sealed partial record PciMemoryRegion : IQapiJson<PciMemoryRegion>
 {
     /// <summary>Gets the member <c>bar</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("bar")]
@@ -37,4 +37,45 @@ public sealed partial record PciMemoryRegion
     /// <summary>Gets the member <c>mem_type_64</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("mem_type_64")]
     public bool? MemType64 { get; init; }
+
+    static PciMemoryRegion IQapiJson<PciMemoryRegion>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PciMemoryRegion");
+        return new()
+        {
+            Bar = QapiJson.Member(element, "bar", QapiJson.ReadInt64),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            Address = QapiJson.Member(element, "address", QapiJson.ReadInt64),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadInt64),
+            Prefetch = QapiJson.ValueMember(element, "prefetch", QapiJson.ReadBool),
+            MemType64 = QapiJson.ValueMember(element, "mem_type_64", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<PciMemoryRegion>.WriteJson(Utf8JsonWriter writer, PciMemoryRegion value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("bar");
+        QapiJson.WriteInt64(writer, value.Bar);
+        if (value.Type is { } m1)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("address");
+        QapiJson.WriteInt64(writer, value.Address);
+        writer.WritePropertyName("size");
+        QapiJson.WriteInt64(writer, value.Size);
+        if (value.Prefetch is { } m4)
+        {
+            writer.WritePropertyName("prefetch");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.MemType64 is { } m5)
+        {
+            writer.WritePropertyName("mem_type_64");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

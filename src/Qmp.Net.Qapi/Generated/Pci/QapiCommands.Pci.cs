@@ -20,5 +20,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-pci.query-pci">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<PciInfo>> QueryPciAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<PciInfo>>("query-pci", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<PciInfo>>("query-pci", static element => QapiJson.ReadList(element, QapiJson.Read<PciInfo>), false, cancellationToken);
 }

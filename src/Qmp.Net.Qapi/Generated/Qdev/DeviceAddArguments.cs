@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>device_add</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DeviceAddArguments
+public sealed partial record DeviceAddArguments : IQapiJson<DeviceAddArguments>
 {
     /// <summary>Gets the member <c>driver</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("driver")]
@@ -29,9 +29,42 @@ public sealed partial record DeviceAddArguments
     /// <summary>Gets further members the command accepts beyond its schema (QEMU checks them itself), e.g. a device's properties.</summary>
     /// <remarks>A value is a string, a number (<c>int</c>, <c>long</c>, <c>double</c>, ...), a bool, a <c>JsonElement</c>, or a
     /// <c>JsonObject</c> / <c>JsonArray</c> for a nested value: <c>Properties = new() { ["drive"] = "d1", ["removable"] = true }</c>.
-    /// Each is written with the source-generated metadata (no reflection, native-AOT safe); another type fails with
-    /// <c>NotSupportedException</c> when the arguments are serialized, before anything is sent. (A <c>JsonObject</c>
-    /// extension-data property would be written as invalid JSON by System.Text.Json, dotnet/runtime#60806.)</remarks>
+    /// Each is written without reflection (native-AOT safe); another type fails with <c>NotSupportedException</c> when
+    /// the arguments are serialized, before anything is sent.</remarks>
     [JsonExtensionData]
     public Dictionary<string, object>? Properties { get; set; }
+
+    static DeviceAddArguments IQapiJson<DeviceAddArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceAddArguments");
+        return new()
+        {
+            Driver = QapiJson.Member(element, "driver", QapiJson.ReadString)!,
+            Bus = QapiJson.Member(element, "bus", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Properties = QapiJson.OpenMembers(element, ["driver", "bus", "id"]),
+        };
+    }
+
+    static void IQapiJson<DeviceAddArguments>.WriteJson(Utf8JsonWriter writer, DeviceAddArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Driver is { } m0)
+        {
+            writer.WritePropertyName("driver");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Bus is { } m1)
+        {
+            writer.WritePropertyName("bus");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Id is { } m2)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m2);
+        }
+        QapiJson.WriteOpenMembers(writer, value.Properties);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>device_del</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DeviceDelArguments
+public sealed partial record DeviceDelArguments : IQapiJson<DeviceDelArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static DeviceDelArguments IQapiJson<DeviceDelArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceDelArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<DeviceDelArguments>.WriteJson(Utf8JsonWriter writer, DeviceDelArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>DEVICE_DELETED</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-qdev.DEVICE_DELETED">QEMU's QMP reference</seealso>
-public sealed partial record DeviceDeletedEvent : QapiEvent, IQapiEvent<DeviceDeletedEvent>
+public sealed partial record DeviceDeletedEvent : QapiEvent, IQapiEvent<DeviceDeletedEvent>, IQapiJson<DeviceDeletedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>DEVICE_DELETED</c>.</summary>
     public static string EventName => "DEVICE_DELETED";
@@ -27,4 +27,30 @@ public sealed partial record DeviceDeletedEvent : QapiEvent, IQapiEvent<DeviceDe
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public string Path { get; init; } = "";
+
+    static DeviceDeletedEvent IQapiJson<DeviceDeletedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceDeletedEvent");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<DeviceDeletedEvent>.WriteJson(Utf8JsonWriter writer, DeviceDeletedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Path is { } m1)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

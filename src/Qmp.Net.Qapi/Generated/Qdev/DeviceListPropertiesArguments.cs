@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>device-list-properties</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DeviceListPropertiesArguments
+public sealed partial record DeviceListPropertiesArguments : IQapiJson<DeviceListPropertiesArguments>
 {
     /// <summary>Gets the member <c>typename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("typename")]
     public required string Typename { get; init; }
+
+    static DeviceListPropertiesArguments IQapiJson<DeviceListPropertiesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceListPropertiesArguments");
+        return new()
+        {
+            Typename = QapiJson.Member(element, "typename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<DeviceListPropertiesArguments>.WriteJson(Utf8JsonWriter writer, DeviceListPropertiesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Typename is { } m0)
+        {
+            writer.WritePropertyName("typename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

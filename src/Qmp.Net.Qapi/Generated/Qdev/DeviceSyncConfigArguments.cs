@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>device-sync-config</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record DeviceSyncConfigArguments
+public sealed partial record DeviceSyncConfigArguments : IQapiJson<DeviceSyncConfigArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static DeviceSyncConfigArguments IQapiJson<DeviceSyncConfigArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceSyncConfigArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<DeviceSyncConfigArguments>.WriteJson(Utf8JsonWriter writer, DeviceSyncConfigArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>DEVICE_UNPLUG_GUEST_ERROR</c>. Since QEMU 6.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-qdev.DEVICE_UNPLUG_GUEST_ERROR">QEMU's QMP reference</seealso>
-public sealed partial record DeviceUnplugGuestErrorEvent : QapiEvent, IQapiEvent<DeviceUnplugGuestErrorEvent>
+public sealed partial record DeviceUnplugGuestErrorEvent : QapiEvent, IQapiEvent<DeviceUnplugGuestErrorEvent>, IQapiJson<DeviceUnplugGuestErrorEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>DEVICE_UNPLUG_GUEST_ERROR</c>.</summary>
     public static string EventName => "DEVICE_UNPLUG_GUEST_ERROR";
@@ -27,4 +27,30 @@ public sealed partial record DeviceUnplugGuestErrorEvent : QapiEvent, IQapiEvent
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public string Path { get; init; } = "";
+
+    static DeviceUnplugGuestErrorEvent IQapiJson<DeviceUnplugGuestErrorEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DeviceUnplugGuestErrorEvent");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<DeviceUnplugGuestErrorEvent>.WriteJson(Utf8JsonWriter writer, DeviceUnplugGuestErrorEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Path is { } m1)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qdev.device-list-properties">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ObjectPropertyInfo>> DeviceListPropertiesAsync(DeviceListPropertiesArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<DeviceListPropertiesArguments, IReadOnlyList<ObjectPropertyInfo>>("device-list-properties", arguments, false, cancellationToken);
+        ExecuteAsync<DeviceListPropertiesArguments, IReadOnlyList<ObjectPropertyInfo>>("device-list-properties", arguments, QapiJson.Write<DeviceListPropertiesArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<ObjectPropertyInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>device_add</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qdev.device_add">QEMU's QMP reference</seealso>
     public Task DeviceAddAsync(DeviceAddArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DeviceAddArguments>("device_add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DeviceAddArguments>("device_add", arguments, QapiJson.Write<DeviceAddArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>device_del</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qdev.device_del">QEMU's QMP reference</seealso>
     public Task DeviceDelAsync(DeviceDelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DeviceDelArguments>("device_del", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DeviceDelArguments>("device_del", arguments, QapiJson.Write<DeviceDelArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>device-sync-config</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -52,5 +52,5 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qdev.device-sync-config">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task DeviceSyncConfigAsync(DeviceSyncConfigArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DeviceSyncConfigArguments>("device-sync-config", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DeviceSyncConfigArguments>("device-sync-config", arguments, QapiJson.Write<DeviceSyncConfigArguments>, false, cancellationToken);
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AcpiGenericInitiatorProperties</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record AcpiGenericInitiatorProperties
+public sealed partial record AcpiGenericInitiatorProperties : IQapiJson<AcpiGenericInitiatorProperties>
 {
     /// <summary>Gets the member <c>pci-dev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pci-dev")]
@@ -21,4 +21,27 @@ public sealed partial record AcpiGenericInitiatorProperties
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("node")]
     public required uint Node { get; init; }
+
+    static AcpiGenericInitiatorProperties IQapiJson<AcpiGenericInitiatorProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AcpiGenericInitiatorProperties");
+        return new()
+        {
+            PciDev = QapiJson.Member(element, "pci-dev", QapiJson.ReadString)!,
+            Node = QapiJson.Member(element, "node", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AcpiGenericInitiatorProperties>.WriteJson(Utf8JsonWriter writer, AcpiGenericInitiatorProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.PciDev is { } m0)
+        {
+            writer.WritePropertyName("pci-dev");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("node");
+        QapiJson.WriteUInt32(writer, value.Node);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AcpiGenericPortProperties</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record AcpiGenericPortProperties
+public sealed partial record AcpiGenericPortProperties : IQapiJson<AcpiGenericPortProperties>
 {
     /// <summary>Gets the member <c>pci-bus</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("pci-bus")]
@@ -21,4 +21,27 @@ public sealed partial record AcpiGenericPortProperties
     /// <summary>Gets the member <c>node</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("node")]
     public required uint Node { get; init; }
+
+    static AcpiGenericPortProperties IQapiJson<AcpiGenericPortProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AcpiGenericPortProperties");
+        return new()
+        {
+            PciBus = QapiJson.Member(element, "pci-bus", QapiJson.ReadString)!,
+            Node = QapiJson.Member(element, "node", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<AcpiGenericPortProperties>.WriteJson(Utf8JsonWriter writer, AcpiGenericPortProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.PciBus is { } m0)
+        {
+            writer.WritePropertyName("pci-bus");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("node");
+        QapiJson.WriteUInt32(writer, value.Node);
+        writer.WriteEndObject();
+    }
 }

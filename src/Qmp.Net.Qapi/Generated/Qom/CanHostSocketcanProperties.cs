@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CanHostSocketcanProperties</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record CanHostSocketcanProperties
+public sealed partial record CanHostSocketcanProperties : IQapiJson<CanHostSocketcanProperties>
 {
     /// <summary>Gets the member <c>if</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("if")]
@@ -21,4 +21,30 @@ public sealed partial record CanHostSocketcanProperties
     /// <summary>Gets the member <c>canbus</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("canbus")]
     public required string Canbus { get; init; }
+
+    static CanHostSocketcanProperties IQapiJson<CanHostSocketcanProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CanHostSocketcanProperties");
+        return new()
+        {
+            If = QapiJson.Member(element, "if", QapiJson.ReadString)!,
+            Canbus = QapiJson.Member(element, "canbus", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<CanHostSocketcanProperties>.WriteJson(Utf8JsonWriter writer, CanHostSocketcanProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.If is { } m0)
+        {
+            writer.WritePropertyName("if");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Canbus is { } m1)
+        {
+            writer.WritePropertyName("canbus");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ColoCompareProperties</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ColoCompareProperties
+public sealed partial record ColoCompareProperties : IQapiJson<ColoCompareProperties>
 {
     /// <summary>Gets the member <c>primary_in</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("primary_in")]
@@ -49,4 +49,72 @@ public sealed partial record ColoCompareProperties
     /// <summary>Gets the member <c>vnet_hdr_support</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("vnet_hdr_support")]
     public bool? VnetHdrSupport { get; init; }
+
+    static ColoCompareProperties IQapiJson<ColoCompareProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ColoCompareProperties");
+        return new()
+        {
+            PrimaryIn = QapiJson.Member(element, "primary_in", QapiJson.ReadString)!,
+            SecondaryIn = QapiJson.Member(element, "secondary_in", QapiJson.ReadString)!,
+            Outdev = QapiJson.Member(element, "outdev", QapiJson.ReadString)!,
+            Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString)!,
+            NotifyDev = QapiJson.Member(element, "notify_dev", QapiJson.ReadString),
+            CompareTimeout = QapiJson.ValueMember(element, "compare_timeout", QapiJson.ReadUInt64),
+            ExpiredScanCycle = QapiJson.ValueMember(element, "expired_scan_cycle", QapiJson.ReadUInt32),
+            MaxQueueSize = QapiJson.ValueMember(element, "max_queue_size", QapiJson.ReadUInt32),
+            VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<ColoCompareProperties>.WriteJson(Utf8JsonWriter writer, ColoCompareProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.PrimaryIn is { } m0)
+        {
+            writer.WritePropertyName("primary_in");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.SecondaryIn is { } m1)
+        {
+            writer.WritePropertyName("secondary_in");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Outdev is { } m2)
+        {
+            writer.WritePropertyName("outdev");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Iothread is { } m3)
+        {
+            writer.WritePropertyName("iothread");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.NotifyDev is { } m4)
+        {
+            writer.WritePropertyName("notify_dev");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.CompareTimeout is { } m5)
+        {
+            writer.WritePropertyName("compare_timeout");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        if (value.ExpiredScanCycle is { } m6)
+        {
+            writer.WritePropertyName("expired_scan_cycle");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.MaxQueueSize is { } m7)
+        {
+            writer.WritePropertyName("max_queue_size");
+            QapiJson.WriteUInt32(writer, m7);
+        }
+        if (value.VnetHdrSupport is { } m8)
+        {
+            writer.WritePropertyName("vnet_hdr_support");
+            QapiJson.WriteBool(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CryptodevBackendProperties</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record CryptodevBackendProperties
+public sealed partial record CryptodevBackendProperties : IQapiJson<CryptodevBackendProperties>
 {
     /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("queues")]
@@ -25,4 +25,36 @@ public sealed partial record CryptodevBackendProperties
     /// <summary>Gets the member <c>throttle-ops</c> (optional, QAPI type <c>uint64</c>). Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("throttle-ops")]
     public ulong? ThrottleOps { get; init; }
+
+    static CryptodevBackendProperties IQapiJson<CryptodevBackendProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CryptodevBackendProperties");
+        return new()
+        {
+            Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+            ThrottleBps = QapiJson.ValueMember(element, "throttle-bps", QapiJson.ReadUInt64),
+            ThrottleOps = QapiJson.ValueMember(element, "throttle-ops", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<CryptodevBackendProperties>.WriteJson(Utf8JsonWriter writer, CryptodevBackendProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Queues is { } m0)
+        {
+            writer.WritePropertyName("queues");
+            QapiJson.WriteUInt32(writer, m0);
+        }
+        if (value.ThrottleBps is { } m1)
+        {
+            writer.WritePropertyName("throttle-bps");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.ThrottleOps is { } m2)
+        {
+            writer.WritePropertyName("throttle-ops");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

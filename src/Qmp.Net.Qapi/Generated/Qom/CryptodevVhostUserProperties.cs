@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>CryptodevVhostUserProperties</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VHOST_CRYPTO</c>.</summary>
-public sealed partial record CryptodevVhostUserProperties
+public sealed partial record CryptodevVhostUserProperties : IQapiJson<CryptodevVhostUserProperties>
 {
     /// <summary>Gets the member <c>queues</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("queues")]
@@ -29,4 +29,42 @@ public sealed partial record CryptodevVhostUserProperties
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
     public required string Chardev { get; init; }
+
+    static CryptodevVhostUserProperties IQapiJson<CryptodevVhostUserProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "CryptodevVhostUserProperties");
+        return new()
+        {
+            Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+            ThrottleBps = QapiJson.ValueMember(element, "throttle-bps", QapiJson.ReadUInt64),
+            ThrottleOps = QapiJson.ValueMember(element, "throttle-ops", QapiJson.ReadUInt64),
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<CryptodevVhostUserProperties>.WriteJson(Utf8JsonWriter writer, CryptodevVhostUserProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Queues is { } m0)
+        {
+            writer.WritePropertyName("queues");
+            QapiJson.WriteUInt32(writer, m0);
+        }
+        if (value.ThrottleBps is { } m1)
+        {
+            writer.WritePropertyName("throttle-bps");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.ThrottleOps is { } m2)
+        {
+            writer.WritePropertyName("throttle-ops");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        if (value.Chardev is { } m3)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

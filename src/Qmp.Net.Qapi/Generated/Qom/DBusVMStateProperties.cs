@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DBusVMStateProperties</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DBusVMStateProperties
+public sealed partial record DBusVMStateProperties : IQapiJson<DBusVMStateProperties>
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("addr")]
@@ -21,4 +21,30 @@ public sealed partial record DBusVMStateProperties
     /// <summary>Gets the member <c>id-list</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id-list")]
     public string? IdList { get; init; }
+
+    static DBusVMStateProperties IQapiJson<DBusVMStateProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DBusVMStateProperties");
+        return new()
+        {
+            Addr = QapiJson.Member(element, "addr", QapiJson.ReadString)!,
+            IdList = QapiJson.Member(element, "id-list", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<DBusVMStateProperties>.WriteJson(Utf8JsonWriter writer, DBusVMStateProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Addr is { } m0)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.IdList is { } m1)
+        {
+            writer.WritePropertyName("id-list");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

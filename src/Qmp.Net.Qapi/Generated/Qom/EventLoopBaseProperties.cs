@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>EventLoopBaseProperties</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record EventLoopBaseProperties
+public sealed partial record EventLoopBaseProperties : IQapiJson<EventLoopBaseProperties>
 {
     /// <summary>Gets the member <c>aio-max-batch</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("aio-max-batch")]
@@ -25,4 +25,36 @@ public sealed partial record EventLoopBaseProperties
     /// <summary>Gets the member <c>thread-pool-max</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("thread-pool-max")]
     public long? ThreadPoolMax { get; init; }
+
+    static EventLoopBaseProperties IQapiJson<EventLoopBaseProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "EventLoopBaseProperties");
+        return new()
+        {
+            AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+            ThreadPoolMin = QapiJson.ValueMember(element, "thread-pool-min", QapiJson.ReadInt64),
+            ThreadPoolMax = QapiJson.ValueMember(element, "thread-pool-max", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<EventLoopBaseProperties>.WriteJson(Utf8JsonWriter writer, EventLoopBaseProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.AioMaxBatch is { } m0)
+        {
+            writer.WritePropertyName("aio-max-batch");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.ThreadPoolMin is { } m1)
+        {
+            writer.WritePropertyName("thread-pool-min");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.ThreadPoolMax is { } m2)
+        {
+            writer.WritePropertyName("thread-pool-max");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

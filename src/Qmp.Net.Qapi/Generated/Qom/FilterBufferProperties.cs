@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FilterBufferProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FilterBufferProperties
+public sealed partial record FilterBufferProperties : IQapiJson<FilterBufferProperties>
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
@@ -37,4 +37,51 @@ public sealed partial record FilterBufferProperties
     /// <summary>Gets the member <c>interval</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("interval")]
     public required uint Interval { get; init; }
+
+    static FilterBufferProperties IQapiJson<FilterBufferProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FilterBufferProperties");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+            Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+            Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+            Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+            Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+            Interval = QapiJson.Member(element, "interval", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<FilterBufferProperties>.WriteJson(Utf8JsonWriter writer, FilterBufferProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Queue is { } m1)
+        {
+            writer.WritePropertyName("queue");
+            QapiJson.Write<NetFilterDirection>(writer, m1);
+        }
+        if (value.Status is { } m2)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Position is { } m3)
+        {
+            writer.WritePropertyName("position");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Insert is { } m4)
+        {
+            writer.WritePropertyName("insert");
+            QapiJson.Write<NetfilterInsert>(writer, m4);
+        }
+        writer.WritePropertyName("interval");
+        QapiJson.WriteUInt32(writer, value.Interval);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FilterDumpProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FilterDumpProperties
+public sealed partial record FilterDumpProperties : IQapiJson<FilterDumpProperties>
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
@@ -41,4 +41,60 @@ public sealed partial record FilterDumpProperties
     /// <summary>Gets the member <c>maxlen</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("maxlen")]
     public uint? Maxlen { get; init; }
+
+    static FilterDumpProperties IQapiJson<FilterDumpProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FilterDumpProperties");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+            Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+            Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+            Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+            Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+            File = QapiJson.Member(element, "file", QapiJson.ReadString)!,
+            Maxlen = QapiJson.ValueMember(element, "maxlen", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<FilterDumpProperties>.WriteJson(Utf8JsonWriter writer, FilterDumpProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Queue is { } m1)
+        {
+            writer.WritePropertyName("queue");
+            QapiJson.Write<NetFilterDirection>(writer, m1);
+        }
+        if (value.Status is { } m2)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Position is { } m3)
+        {
+            writer.WritePropertyName("position");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Insert is { } m4)
+        {
+            writer.WritePropertyName("insert");
+            QapiJson.Write<NetfilterInsert>(writer, m4);
+        }
+        if (value.File is { } m5)
+        {
+            writer.WritePropertyName("file");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Maxlen is { } m6)
+        {
+            writer.WritePropertyName("maxlen");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FilterMirrorProperties</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FilterMirrorProperties
+public sealed partial record FilterMirrorProperties : IQapiJson<FilterMirrorProperties>
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
@@ -41,4 +41,60 @@ public sealed partial record FilterMirrorProperties
     /// <summary>Gets the member <c>vnet_hdr_support</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("vnet_hdr_support")]
     public bool? VnetHdrSupport { get; init; }
+
+    static FilterMirrorProperties IQapiJson<FilterMirrorProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FilterMirrorProperties");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+            Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+            Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+            Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+            Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+            Outdev = QapiJson.Member(element, "outdev", QapiJson.ReadString)!,
+            VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<FilterMirrorProperties>.WriteJson(Utf8JsonWriter writer, FilterMirrorProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Queue is { } m1)
+        {
+            writer.WritePropertyName("queue");
+            QapiJson.Write<NetFilterDirection>(writer, m1);
+        }
+        if (value.Status is { } m2)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Position is { } m3)
+        {
+            writer.WritePropertyName("position");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Insert is { } m4)
+        {
+            writer.WritePropertyName("insert");
+            QapiJson.Write<NetfilterInsert>(writer, m4);
+        }
+        if (value.Outdev is { } m5)
+        {
+            writer.WritePropertyName("outdev");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.VnetHdrSupport is { } m6)
+        {
+            writer.WritePropertyName("vnet_hdr_support");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FilterRewriterProperties</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FilterRewriterProperties
+public sealed partial record FilterRewriterProperties : IQapiJson<FilterRewriterProperties>
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
@@ -37,4 +37,54 @@ public sealed partial record FilterRewriterProperties
     /// <summary>Gets the member <c>vnet_hdr_support</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("vnet_hdr_support")]
     public bool? VnetHdrSupport { get; init; }
+
+    static FilterRewriterProperties IQapiJson<FilterRewriterProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FilterRewriterProperties");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+            Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+            Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+            Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+            Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+            VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<FilterRewriterProperties>.WriteJson(Utf8JsonWriter writer, FilterRewriterProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Queue is { } m1)
+        {
+            writer.WritePropertyName("queue");
+            QapiJson.Write<NetFilterDirection>(writer, m1);
+        }
+        if (value.Status is { } m2)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Position is { } m3)
+        {
+            writer.WritePropertyName("position");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Insert is { } m4)
+        {
+            writer.WritePropertyName("insert");
+            QapiJson.Write<NetfilterInsert>(writer, m4);
+        }
+        if (value.VnetHdrSupport is { } m5)
+        {
+            writer.WritePropertyName("vnet_hdr_support");
+            QapiJson.WriteBool(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>IOMMUFDProperties</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record IOMMUFDProperties
+public sealed partial record IOMMUFDProperties : IQapiJson<IOMMUFDProperties>
 {
     /// <summary>Gets the member <c>fd</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fd")]
     public string? Fd { get; init; }
+
+    static IOMMUFDProperties IQapiJson<IOMMUFDProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "IOMMUFDProperties");
+        return new()
+        {
+            Fd = QapiJson.Member(element, "fd", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<IOMMUFDProperties>.WriteJson(Utf8JsonWriter writer, IOMMUFDProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Fd is { } m0)
+        {
+            writer.WritePropertyName("fd");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

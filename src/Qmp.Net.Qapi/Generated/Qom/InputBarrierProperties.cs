@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputBarrierProperties</c>. Since QEMU 4.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputBarrierProperties
+public sealed partial record InputBarrierProperties : IQapiJson<InputBarrierProperties>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -41,4 +41,60 @@ public sealed partial record InputBarrierProperties
     /// <summary>Gets the member <c>height</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("height")]
     public string? Height { get; init; }
+
+    static InputBarrierProperties IQapiJson<InputBarrierProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputBarrierProperties");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Server = QapiJson.Member(element, "server", QapiJson.ReadString),
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString),
+            XOrigin = QapiJson.Member(element, "x-origin", QapiJson.ReadString),
+            YOrigin = QapiJson.Member(element, "y-origin", QapiJson.ReadString),
+            Width = QapiJson.Member(element, "width", QapiJson.ReadString),
+            Height = QapiJson.Member(element, "height", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<InputBarrierProperties>.WriteJson(Utf8JsonWriter writer, InputBarrierProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Server is { } m1)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Port is { } m2)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.XOrigin is { } m3)
+        {
+            writer.WritePropertyName("x-origin");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.YOrigin is { } m4)
+        {
+            writer.WritePropertyName("y-origin");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Width is { } m5)
+        {
+            writer.WritePropertyName("width");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Height is { } m6)
+        {
+            writer.WritePropertyName("height");
+            QapiJson.WriteString(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputLinuxProperties</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record InputLinuxProperties
+public sealed partial record InputLinuxProperties : IQapiJson<InputLinuxProperties>
 {
     /// <summary>Gets the member <c>evdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("evdev")]
@@ -29,4 +29,42 @@ public sealed partial record InputLinuxProperties
     /// <summary>Gets the member <c>grab-toggle</c> (optional, QAPI type <c>GrabToggleKeys</c>).</summary>
     [JsonPropertyName("grab-toggle")]
     public GrabToggleKeys? GrabToggle { get; init; }
+
+    static InputLinuxProperties IQapiJson<InputLinuxProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputLinuxProperties");
+        return new()
+        {
+            Evdev = QapiJson.Member(element, "evdev", QapiJson.ReadString)!,
+            GrabAll = QapiJson.ValueMember(element, "grab_all", QapiJson.ReadBool),
+            Repeat = QapiJson.ValueMember(element, "repeat", QapiJson.ReadBool),
+            GrabToggle = QapiJson.ValueMember<GrabToggleKeys>(element, "grab-toggle"),
+        };
+    }
+
+    static void IQapiJson<InputLinuxProperties>.WriteJson(Utf8JsonWriter writer, InputLinuxProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Evdev is { } m0)
+        {
+            writer.WritePropertyName("evdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.GrabAll is { } m1)
+        {
+            writer.WritePropertyName("grab_all");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Repeat is { } m2)
+        {
+            writer.WritePropertyName("repeat");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.GrabToggle is { } m3)
+        {
+            writer.WritePropertyName("grab-toggle");
+            QapiJson.Write<GrabToggleKeys>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

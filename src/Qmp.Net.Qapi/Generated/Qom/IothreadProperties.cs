@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>IothreadProperties</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record IothreadProperties
+public sealed partial record IothreadProperties : IQapiJson<IothreadProperties>
 {
     /// <summary>Gets the member <c>aio-max-batch</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("aio-max-batch")]
@@ -37,4 +37,54 @@ public sealed partial record IothreadProperties
     /// <summary>Gets the member <c>poll-shrink</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("poll-shrink")]
     public long? PollShrink { get; init; }
+
+    static IothreadProperties IQapiJson<IothreadProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "IothreadProperties");
+        return new()
+        {
+            AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+            ThreadPoolMin = QapiJson.ValueMember(element, "thread-pool-min", QapiJson.ReadInt64),
+            ThreadPoolMax = QapiJson.ValueMember(element, "thread-pool-max", QapiJson.ReadInt64),
+            PollMaxNs = QapiJson.ValueMember(element, "poll-max-ns", QapiJson.ReadInt64),
+            PollGrow = QapiJson.ValueMember(element, "poll-grow", QapiJson.ReadInt64),
+            PollShrink = QapiJson.ValueMember(element, "poll-shrink", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<IothreadProperties>.WriteJson(Utf8JsonWriter writer, IothreadProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.AioMaxBatch is { } m0)
+        {
+            writer.WritePropertyName("aio-max-batch");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        if (value.ThreadPoolMin is { } m1)
+        {
+            writer.WritePropertyName("thread-pool-min");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.ThreadPoolMax is { } m2)
+        {
+            writer.WritePropertyName("thread-pool-max");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.PollMaxNs is { } m3)
+        {
+            writer.WritePropertyName("poll-max-ns");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.PollGrow is { } m4)
+        {
+            writer.WritePropertyName("poll-grow");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.PollShrink is { } m5)
+        {
+            writer.WritePropertyName("poll-shrink");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MemoryBackendFileProperties</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MemoryBackendFileProperties
+public sealed partial record MemoryBackendFileProperties : IQapiJson<MemoryBackendFileProperties>
 {
     /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("dump")]
@@ -85,4 +85,123 @@ public sealed partial record MemoryBackendFileProperties
     /// <summary>Gets the member <c>rom</c> (optional, QAPI type <c>OnOffAuto</c>). In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("rom")]
     public OnOffAuto? Rom { get; init; }
+
+    static MemoryBackendFileProperties IQapiJson<MemoryBackendFileProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryBackendFileProperties");
+        return new()
+        {
+            Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+            HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+            Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+            Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+            Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+            PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+            PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+            Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+            Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+            Align = QapiJson.ValueMember(element, "align", QapiJson.ReadUInt64),
+            Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadUInt64),
+            DiscardData = QapiJson.ValueMember(element, "discard-data", QapiJson.ReadBool),
+            MemPath = QapiJson.Member(element, "mem-path", QapiJson.ReadString)!,
+            Pmem = QapiJson.ValueMember(element, "pmem", QapiJson.ReadBool),
+            Readonly = QapiJson.ValueMember(element, "readonly", QapiJson.ReadBool),
+            Rom = QapiJson.ValueMember<OnOffAuto>(element, "rom"),
+        };
+    }
+
+    static void IQapiJson<MemoryBackendFileProperties>.WriteJson(Utf8JsonWriter writer, MemoryBackendFileProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Dump is { } m0)
+        {
+            writer.WritePropertyName("dump");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.HostNodes is { } m1)
+        {
+            writer.WritePropertyName("host-nodes");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt16);
+        }
+        if (value.Merge is { } m2)
+        {
+            writer.WritePropertyName("merge");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Policy is { } m3)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.Write<HostMemPolicy>(writer, m3);
+        }
+        if (value.Prealloc is { } m4)
+        {
+            writer.WritePropertyName("prealloc");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.PreallocThreads is { } m5)
+        {
+            writer.WritePropertyName("prealloc-threads");
+            QapiJson.WriteUInt32(writer, m5);
+        }
+        if (value.PreallocContext is { } m6)
+        {
+            writer.WritePropertyName("prealloc-context");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Share is { } m7)
+        {
+            writer.WritePropertyName("share");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.Reserve is { } m8)
+        {
+            writer.WritePropertyName("reserve");
+            QapiJson.WriteBool(writer, m8);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.XUseCanonicalPathForRamblockId is { } m10)
+        {
+            writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+            QapiJson.WriteBool(writer, m10);
+        }
+        if (value.Align is { } m11)
+        {
+            writer.WritePropertyName("align");
+            QapiJson.WriteUInt64(writer, m11);
+        }
+        if (value.Offset is { } m12)
+        {
+            writer.WritePropertyName("offset");
+            QapiJson.WriteUInt64(writer, m12);
+        }
+        if (value.DiscardData is { } m13)
+        {
+            writer.WritePropertyName("discard-data");
+            QapiJson.WriteBool(writer, m13);
+        }
+        if (value.MemPath is { } m14)
+        {
+            writer.WritePropertyName("mem-path");
+            QapiJson.WriteString(writer, m14);
+        }
+        if (value.Pmem is { } m15)
+        {
+            writer.WritePropertyName("pmem");
+            QapiJson.WriteBool(writer, m15);
+        }
+        if (value.Readonly is { } m16)
+        {
+            writer.WritePropertyName("readonly");
+            QapiJson.WriteBool(writer, m16);
+        }
+        if (value.Rom is { } m17)
+        {
+            writer.WritePropertyName("rom");
+            QapiJson.Write<OnOffAuto>(writer, m17);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MemoryBackendShmProperties</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record MemoryBackendShmProperties
+public sealed partial record MemoryBackendShmProperties : IQapiJson<MemoryBackendShmProperties>
 {
     /// <summary>Gets the member <c>dump</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("dump")]
@@ -57,4 +57,81 @@ public sealed partial record MemoryBackendShmProperties
     /// <summary>Gets the member <c>x-use-canonical-path-for-ramblock-id</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("x-use-canonical-path-for-ramblock-id")]
     public bool? XUseCanonicalPathForRamblockId { get; init; }
+
+    static MemoryBackendShmProperties IQapiJson<MemoryBackendShmProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryBackendShmProperties");
+        return new()
+        {
+            Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+            HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+            Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+            Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+            Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+            PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+            PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+            Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+            Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+            XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MemoryBackendShmProperties>.WriteJson(Utf8JsonWriter writer, MemoryBackendShmProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Dump is { } m0)
+        {
+            writer.WritePropertyName("dump");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.HostNodes is { } m1)
+        {
+            writer.WritePropertyName("host-nodes");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt16);
+        }
+        if (value.Merge is { } m2)
+        {
+            writer.WritePropertyName("merge");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Policy is { } m3)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.Write<HostMemPolicy>(writer, m3);
+        }
+        if (value.Prealloc is { } m4)
+        {
+            writer.WritePropertyName("prealloc");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.PreallocThreads is { } m5)
+        {
+            writer.WritePropertyName("prealloc-threads");
+            QapiJson.WriteUInt32(writer, m5);
+        }
+        if (value.PreallocContext is { } m6)
+        {
+            writer.WritePropertyName("prealloc-context");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.Share is { } m7)
+        {
+            writer.WritePropertyName("share");
+            QapiJson.WriteBool(writer, m7);
+        }
+        if (value.Reserve is { } m8)
+        {
+            writer.WritePropertyName("reserve");
+            QapiJson.WriteBool(writer, m8);
+        }
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        if (value.XUseCanonicalPathForRamblockId is { } m10)
+        {
+            writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+            QapiJson.WriteBool(writer, m10);
+        }
+        writer.WriteEndObject();
+    }
 }

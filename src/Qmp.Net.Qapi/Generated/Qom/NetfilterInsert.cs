@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetfilterInsert</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetfilterInsert>))]
-public readonly partial struct NetfilterInsert : IEquatable<NetfilterInsert>, IQapiEnum<NetfilterInsert>
+public readonly partial record struct NetfilterInsert : IQapiEnum<NetfilterInsert>, IQapiJson<NetfilterInsert>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NetfilterInsert : IEquatable<NetfilterInsert>, IQ
     public NetfilterInsert(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct NetfilterInsert : IEquatable<NetfilterInsert>, IQ
     /// <summary>The value <c>behind</c>.</summary>
     public static NetfilterInsert Behind => new("behind", Known.Behind);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NetfilterInsert left, NetfilterInsert right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NetfilterInsert left, NetfilterInsert right) => !left.Equals(right);
-
     static NetfilterInsert IQapiEnum<NetfilterInsert>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NetfilterInsert other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NetfilterInsert IQapiJson<NetfilterInsert>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetfilterInsert>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NetfilterInsert other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NetfilterInsert>.WriteJson(Utf8JsonWriter writer, NetfilterInsert value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

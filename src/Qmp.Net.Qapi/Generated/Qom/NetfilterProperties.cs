@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>NetfilterProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record NetfilterProperties
+public sealed partial record NetfilterProperties : IQapiJson<NetfilterProperties>
 {
     /// <summary>Gets the member <c>netdev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("netdev")]
@@ -33,4 +33,48 @@ public sealed partial record NetfilterProperties
     /// <summary>Gets the member <c>insert</c> (optional, QAPI type <c>NetfilterInsert</c>).</summary>
     [JsonPropertyName("insert")]
     public NetfilterInsert? Insert { get; init; }
+
+    static NetfilterProperties IQapiJson<NetfilterProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "NetfilterProperties");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+            Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+            Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+            Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+            Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+        };
+    }
+
+    static void IQapiJson<NetfilterProperties>.WriteJson(Utf8JsonWriter writer, NetfilterProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Queue is { } m1)
+        {
+            writer.WritePropertyName("queue");
+            QapiJson.Write<NetFilterDirection>(writer, m1);
+        }
+        if (value.Status is { } m2)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Position is { } m3)
+        {
+            writer.WritePropertyName("position");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Insert is { } m4)
+        {
+            writer.WritePropertyName("insert");
+            QapiJson.Write<NetfilterInsert>(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>object-del</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ObjectDelArguments
+public sealed partial record ObjectDelArguments : IQapiJson<ObjectDelArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static ObjectDelArguments IQapiJson<ObjectDelArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ObjectDelArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ObjectDelArguments>.WriteJson(Utf8JsonWriter writer, ObjectDelArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>ObjectOptions</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. A union by <c>qom-type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(ObjectOptionsConverter))]
-public partial record ObjectOptions
+[JsonConverter(typeof(QapiConverter<ObjectOptions>))]
+public partial record ObjectOptions : IQapiJson<ObjectOptions>
 {
     /// <summary>Gets the member <c>qom-type</c> (mandatory, QAPI type <c>ObjectType</c>).</summary>
     [JsonPropertyName("qom-type")]
@@ -27,6 +27,1820 @@ public partial record ObjectOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static ObjectOptions IQapiJson<ObjectOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ObjectOptions");
+        return QapiJson.Tag(element, "qom-type") switch
+        {
+            "acpi-generic-initiator" => new AcpiGenericInitiatorBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                PciDev = QapiJson.Member(element, "pci-dev", QapiJson.ReadString)!,
+                Node = QapiJson.Member(element, "node", QapiJson.ReadUInt32),
+            },
+            "acpi-generic-port" => new AcpiGenericPortBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                PciBus = QapiJson.Member(element, "pci-bus", QapiJson.ReadString)!,
+                Node = QapiJson.Member(element, "node", QapiJson.ReadUInt32),
+            },
+            "authz-list" => new AuthzListBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Policy = QapiJson.ValueMember<QAuthZListPolicy>(element, "policy"),
+                Rules = QapiJson.ListMember(element, "rules", QapiJson.Read<QAuthZListRule>),
+            },
+            "authz-listfile" => new AuthzListfileBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+                Refresh = QapiJson.ValueMember(element, "refresh", QapiJson.ReadBool),
+            },
+            "authz-pam" => new AuthzPamBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Service = QapiJson.Member(element, "service", QapiJson.ReadString)!,
+            },
+            "authz-simple" => new AuthzSimpleBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Identity = QapiJson.Member(element, "identity", QapiJson.ReadString)!,
+            },
+            "can-host-socketcan" => new CanHostSocketcanBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                If = QapiJson.Member(element, "if", QapiJson.ReadString)!,
+                Canbus = QapiJson.Member(element, "canbus", QapiJson.ReadString)!,
+            },
+            "colo-compare" => new ColoCompareBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                PrimaryIn = QapiJson.Member(element, "primary_in", QapiJson.ReadString)!,
+                SecondaryIn = QapiJson.Member(element, "secondary_in", QapiJson.ReadString)!,
+                Outdev = QapiJson.Member(element, "outdev", QapiJson.ReadString)!,
+                Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString)!,
+                NotifyDev = QapiJson.Member(element, "notify_dev", QapiJson.ReadString),
+                CompareTimeout = QapiJson.ValueMember(element, "compare_timeout", QapiJson.ReadUInt64),
+                ExpiredScanCycle = QapiJson.ValueMember(element, "expired_scan_cycle", QapiJson.ReadUInt32),
+                MaxQueueSize = QapiJson.ValueMember(element, "max_queue_size", QapiJson.ReadUInt32),
+                VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+            },
+            "cryptodev-backend" => new CryptodevBackendBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+                ThrottleBps = QapiJson.ValueMember(element, "throttle-bps", QapiJson.ReadUInt64),
+                ThrottleOps = QapiJson.ValueMember(element, "throttle-ops", QapiJson.ReadUInt64),
+            },
+            "cryptodev-backend-builtin" => new CryptodevBackendBuiltinBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+                ThrottleBps = QapiJson.ValueMember(element, "throttle-bps", QapiJson.ReadUInt64),
+                ThrottleOps = QapiJson.ValueMember(element, "throttle-ops", QapiJson.ReadUInt64),
+            },
+            "cryptodev-backend-lkcf" => new CryptodevBackendLkcfBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+                ThrottleBps = QapiJson.ValueMember(element, "throttle-bps", QapiJson.ReadUInt64),
+                ThrottleOps = QapiJson.ValueMember(element, "throttle-ops", QapiJson.ReadUInt64),
+            },
+            "cryptodev-vhost-user" => new CryptodevVhostUserBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Queues = QapiJson.ValueMember(element, "queues", QapiJson.ReadUInt32),
+                ThrottleBps = QapiJson.ValueMember(element, "throttle-bps", QapiJson.ReadUInt64),
+                ThrottleOps = QapiJson.ValueMember(element, "throttle-ops", QapiJson.ReadUInt64),
+                Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+            },
+            "dbus-vmstate" => new DbusVmstateBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Addr = QapiJson.Member(element, "addr", QapiJson.ReadString)!,
+                IdList = QapiJson.Member(element, "id-list", QapiJson.ReadString),
+            },
+            "filter-buffer" => new FilterBufferBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+                Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+                Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+                Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+                Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+                Interval = QapiJson.Member(element, "interval", QapiJson.ReadUInt32),
+            },
+            "filter-dump" => new FilterDumpBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+                Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+                Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+                Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+                Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+                File = QapiJson.Member(element, "file", QapiJson.ReadString)!,
+                Maxlen = QapiJson.ValueMember(element, "maxlen", QapiJson.ReadUInt32),
+            },
+            "filter-mirror" => new FilterMirrorBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+                Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+                Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+                Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+                Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+                Outdev = QapiJson.Member(element, "outdev", QapiJson.ReadString)!,
+                VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+            },
+            "filter-redirector" => new FilterRedirectorBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+                Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+                Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+                Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+                Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+                Indev = QapiJson.Member(element, "indev", QapiJson.ReadString),
+                Outdev = QapiJson.Member(element, "outdev", QapiJson.ReadString),
+                VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+            },
+            "filter-replay" => new FilterReplayBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+                Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+                Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+                Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+                Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+            },
+            "filter-rewriter" => new FilterRewriterBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString)!,
+                Queue = QapiJson.ValueMember<NetFilterDirection>(element, "queue"),
+                Status = QapiJson.Member(element, "status", QapiJson.ReadString),
+                Position = QapiJson.Member(element, "position", QapiJson.ReadString),
+                Insert = QapiJson.ValueMember<NetfilterInsert>(element, "insert"),
+                VnetHdrSupport = QapiJson.ValueMember(element, "vnet_hdr_support", QapiJson.ReadBool),
+            },
+            "input-barrier" => new InputBarrierBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+                Server = QapiJson.Member(element, "server", QapiJson.ReadString),
+                Port = QapiJson.Member(element, "port", QapiJson.ReadString),
+                XOrigin = QapiJson.Member(element, "x-origin", QapiJson.ReadString),
+                YOrigin = QapiJson.Member(element, "y-origin", QapiJson.ReadString),
+                Width = QapiJson.Member(element, "width", QapiJson.ReadString),
+                Height = QapiJson.Member(element, "height", QapiJson.ReadString),
+            },
+            "input-linux" => new InputLinuxBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Evdev = QapiJson.Member(element, "evdev", QapiJson.ReadString)!,
+                GrabAll = QapiJson.ValueMember(element, "grab_all", QapiJson.ReadBool),
+                Repeat = QapiJson.ValueMember(element, "repeat", QapiJson.ReadBool),
+                GrabToggle = QapiJson.ValueMember<GrabToggleKeys>(element, "grab-toggle"),
+            },
+            "iommufd" => new IommufdBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Fd = QapiJson.Member(element, "fd", QapiJson.ReadString),
+            },
+            "iothread" => new IothreadBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+                ThreadPoolMin = QapiJson.ValueMember(element, "thread-pool-min", QapiJson.ReadInt64),
+                ThreadPoolMax = QapiJson.ValueMember(element, "thread-pool-max", QapiJson.ReadInt64),
+                PollMaxNs = QapiJson.ValueMember(element, "poll-max-ns", QapiJson.ReadInt64),
+                PollGrow = QapiJson.ValueMember(element, "poll-grow", QapiJson.ReadInt64),
+                PollShrink = QapiJson.ValueMember(element, "poll-shrink", QapiJson.ReadInt64),
+            },
+            "main-loop" => new MainLoopBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                AioMaxBatch = QapiJson.ValueMember(element, "aio-max-batch", QapiJson.ReadInt64),
+                ThreadPoolMin = QapiJson.ValueMember(element, "thread-pool-min", QapiJson.ReadInt64),
+                ThreadPoolMax = QapiJson.ValueMember(element, "thread-pool-max", QapiJson.ReadInt64),
+            },
+            "memory-backend-epc" => new MemoryBackendEpcBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+                HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+                Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+                Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+                Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+                PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+                PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+                Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+                Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+            },
+            "memory-backend-file" => new MemoryBackendFileBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+                HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+                Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+                Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+                Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+                PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+                PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+                Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+                Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+                Align = QapiJson.ValueMember(element, "align", QapiJson.ReadUInt64),
+                Offset = QapiJson.ValueMember(element, "offset", QapiJson.ReadUInt64),
+                DiscardData = QapiJson.ValueMember(element, "discard-data", QapiJson.ReadBool),
+                MemPath = QapiJson.Member(element, "mem-path", QapiJson.ReadString)!,
+                Pmem = QapiJson.ValueMember(element, "pmem", QapiJson.ReadBool),
+                Readonly = QapiJson.ValueMember(element, "readonly", QapiJson.ReadBool),
+                Rom = QapiJson.ValueMember<OnOffAuto>(element, "rom"),
+            },
+            "memory-backend-memfd" => new MemoryBackendMemfdBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+                HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+                Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+                Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+                Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+                PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+                PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+                Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+                Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+                Hugetlb = QapiJson.ValueMember(element, "hugetlb", QapiJson.ReadBool),
+                Hugetlbsize = QapiJson.ValueMember(element, "hugetlbsize", QapiJson.ReadUInt64),
+                Seal = QapiJson.ValueMember(element, "seal", QapiJson.ReadBool),
+            },
+            "memory-backend-ram" => new MemoryBackendRamBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+                HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+                Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+                Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+                Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+                PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+                PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+                Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+                Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+            },
+            "memory-backend-shm" => new MemoryBackendShmBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Dump = QapiJson.ValueMember(element, "dump", QapiJson.ReadBool),
+                HostNodes = QapiJson.ListMember(element, "host-nodes", QapiJson.ReadUInt16),
+                Merge = QapiJson.ValueMember(element, "merge", QapiJson.ReadBool),
+                Policy = QapiJson.ValueMember<HostMemPolicy>(element, "policy"),
+                Prealloc = QapiJson.ValueMember(element, "prealloc", QapiJson.ReadBool),
+                PreallocThreads = QapiJson.ValueMember(element, "prealloc-threads", QapiJson.ReadUInt32),
+                PreallocContext = QapiJson.Member(element, "prealloc-context", QapiJson.ReadString),
+                Share = QapiJson.ValueMember(element, "share", QapiJson.ReadBool),
+                Reserve = QapiJson.ValueMember(element, "reserve", QapiJson.ReadBool),
+                Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+                XUseCanonicalPathForRamblockId = QapiJson.ValueMember(element, "x-use-canonical-path-for-ramblock-id", QapiJson.ReadBool),
+            },
+            "pr-manager-helper" => new PrManagerHelperBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            },
+            "qtest" => new QtestBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+                Log = QapiJson.Member(element, "log", QapiJson.ReadString),
+            },
+            "rng-builtin" => new RngBuiltinBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Opened = QapiJson.ValueMember(element, "opened", QapiJson.ReadBool),
+            },
+            "rng-egd" => new RngEgdBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Opened = QapiJson.ValueMember(element, "opened", QapiJson.ReadBool),
+                Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+            },
+            "rng-random" => new RngRandomBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Opened = QapiJson.ValueMember(element, "opened", QapiJson.ReadBool),
+                Filename = QapiJson.Member(element, "filename", QapiJson.ReadString),
+            },
+            "secret" => new SecretBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Format = QapiJson.ValueMember<QCryptoSecretFormat>(element, "format"),
+                Keyid = QapiJson.Member(element, "keyid", QapiJson.ReadString),
+                Iv = QapiJson.Member(element, "iv", QapiJson.ReadString),
+                Data = QapiJson.Member(element, "data", QapiJson.ReadString),
+                File = QapiJson.Member(element, "file", QapiJson.ReadString),
+                Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+            },
+            "secret_keyring" => new SecretKeyringBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Format = QapiJson.ValueMember<QCryptoSecretFormat>(element, "format"),
+                Keyid = QapiJson.Member(element, "keyid", QapiJson.ReadString),
+                Iv = QapiJson.Member(element, "iv", QapiJson.ReadString),
+                Serial = QapiJson.Member(element, "serial", QapiJson.ReadInt32),
+                Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+            },
+            "sev-guest" => new SevGuestBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                SevDevice = QapiJson.Member(element, "sev-device", QapiJson.ReadString),
+                Cbitpos = QapiJson.ValueMember(element, "cbitpos", QapiJson.ReadUInt32),
+                ReducedPhysBits = QapiJson.Member(element, "reduced-phys-bits", QapiJson.ReadUInt32),
+                KernelHashes = QapiJson.ValueMember(element, "kernel-hashes", QapiJson.ReadBool),
+                DhCertFile = QapiJson.Member(element, "dh-cert-file", QapiJson.ReadString),
+                SessionFile = QapiJson.Member(element, "session-file", QapiJson.ReadString),
+                Policy = QapiJson.ValueMember(element, "policy", QapiJson.ReadUInt32),
+                Handle = QapiJson.ValueMember(element, "handle", QapiJson.ReadUInt32),
+                LegacyVmType = QapiJson.ValueMember<OnOffAuto>(element, "legacy-vm-type"),
+            },
+            "sev-snp-guest" => new SevSnpGuestBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                SevDevice = QapiJson.Member(element, "sev-device", QapiJson.ReadString),
+                Cbitpos = QapiJson.ValueMember(element, "cbitpos", QapiJson.ReadUInt32),
+                ReducedPhysBits = QapiJson.Member(element, "reduced-phys-bits", QapiJson.ReadUInt32),
+                KernelHashes = QapiJson.ValueMember(element, "kernel-hashes", QapiJson.ReadBool),
+                Policy = QapiJson.ValueMember(element, "policy", QapiJson.ReadUInt64),
+                GuestVisibleWorkarounds = QapiJson.Member(element, "guest-visible-workarounds", QapiJson.ReadString),
+                IdBlock = QapiJson.Member(element, "id-block", QapiJson.ReadString),
+                IdAuth = QapiJson.Member(element, "id-auth", QapiJson.ReadString),
+                AuthorKeyEnabled = QapiJson.ValueMember(element, "author-key-enabled", QapiJson.ReadBool),
+                HostData = QapiJson.Member(element, "host-data", QapiJson.ReadString),
+                VcekDisabled = QapiJson.ValueMember(element, "vcek-disabled", QapiJson.ReadBool),
+            },
+            "thread-context" => new ThreadContextBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                CpuAffinity = QapiJson.ListMember(element, "cpu-affinity", QapiJson.ReadUInt16),
+                NodeAffinity = QapiJson.ListMember(element, "node-affinity", QapiJson.ReadUInt16),
+            },
+            "throttle-group" => new ThrottleGroupBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Limits = QapiJson.Member<ThrottleLimits>(element, "limits"),
+                XIopsTotal = QapiJson.ValueMember(element, "x-iops-total", QapiJson.ReadInt64),
+                XIopsTotalMax = QapiJson.ValueMember(element, "x-iops-total-max", QapiJson.ReadInt64),
+                XIopsTotalMaxLength = QapiJson.ValueMember(element, "x-iops-total-max-length", QapiJson.ReadInt64),
+                XIopsRead = QapiJson.ValueMember(element, "x-iops-read", QapiJson.ReadInt64),
+                XIopsReadMax = QapiJson.ValueMember(element, "x-iops-read-max", QapiJson.ReadInt64),
+                XIopsReadMaxLength = QapiJson.ValueMember(element, "x-iops-read-max-length", QapiJson.ReadInt64),
+                XIopsWrite = QapiJson.ValueMember(element, "x-iops-write", QapiJson.ReadInt64),
+                XIopsWriteMax = QapiJson.ValueMember(element, "x-iops-write-max", QapiJson.ReadInt64),
+                XIopsWriteMaxLength = QapiJson.ValueMember(element, "x-iops-write-max-length", QapiJson.ReadInt64),
+                XBpsTotal = QapiJson.ValueMember(element, "x-bps-total", QapiJson.ReadInt64),
+                XBpsTotalMax = QapiJson.ValueMember(element, "x-bps-total-max", QapiJson.ReadInt64),
+                XBpsTotalMaxLength = QapiJson.ValueMember(element, "x-bps-total-max-length", QapiJson.ReadInt64),
+                XBpsRead = QapiJson.ValueMember(element, "x-bps-read", QapiJson.ReadInt64),
+                XBpsReadMax = QapiJson.ValueMember(element, "x-bps-read-max", QapiJson.ReadInt64),
+                XBpsReadMaxLength = QapiJson.ValueMember(element, "x-bps-read-max-length", QapiJson.ReadInt64),
+                XBpsWrite = QapiJson.ValueMember(element, "x-bps-write", QapiJson.ReadInt64),
+                XBpsWriteMax = QapiJson.ValueMember(element, "x-bps-write-max", QapiJson.ReadInt64),
+                XBpsWriteMaxLength = QapiJson.ValueMember(element, "x-bps-write-max-length", QapiJson.ReadInt64),
+                XIopsSize = QapiJson.ValueMember(element, "x-iops-size", QapiJson.ReadInt64),
+            },
+            "tls-creds-anon" => new TlsCredsAnonBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+                Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+                Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+                Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+                Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+            },
+            "tls-creds-psk" => new TlsCredsPskBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+                Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+                Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+                Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+                Username = QapiJson.Member(element, "username", QapiJson.ReadString),
+                Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+            },
+            "tls-creds-x509" => new TlsCredsX509Branch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+                Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+                Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+                Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+                SanityCheck = QapiJson.ValueMember(element, "sanity-check", QapiJson.ReadBool),
+                Passwordid = QapiJson.Member(element, "passwordid", QapiJson.ReadString),
+                Loaded = QapiJson.ValueMember(element, "loaded", QapiJson.ReadBool),
+            },
+            "tls-cipher-suites" => new TlsCipherSuitesBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                VerifyPeer = QapiJson.ValueMember(element, "verify-peer", QapiJson.ReadBool),
+                Dir = QapiJson.Member(element, "dir", QapiJson.ReadString),
+                Endpoint = QapiJson.ValueMember<QCryptoTLSCredsEndpoint>(element, "endpoint"),
+                Priority = QapiJson.Member(element, "priority", QapiJson.ReadString),
+            },
+            "x-remote-object" => new XRemoteObjectBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Fd = QapiJson.Member(element, "fd", QapiJson.ReadString)!,
+                Devid = QapiJson.Member(element, "devid", QapiJson.ReadString)!,
+            },
+            "x-vfio-user-server" => new XVfioUserServerBranch
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                Socket = QapiJson.Member<SocketAddress>(element, "socket")!,
+                Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+            },
+            _ => new ObjectOptions
+            {
+                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<ObjectOptions>.WriteJson(Utf8JsonWriter writer, ObjectOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.QomType.Value.Length > 0)
+        {
+            writer.WritePropertyName("qom-type");
+            QapiJson.Write<ObjectType>(writer, value.QomType);
+        }
+        if (value.Id is { } m1)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m1);
+        }
+        switch (value)
+        {
+            case AcpiGenericInitiatorBranch branch0:
+                if (branch0.PciDev is { } b0m0)
+                {
+                    writer.WritePropertyName("pci-dev");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                writer.WritePropertyName("node");
+                QapiJson.WriteUInt32(writer, branch0.Node);
+                break;
+            case AcpiGenericPortBranch branch1:
+                if (branch1.PciBus is { } b1m0)
+                {
+                    writer.WritePropertyName("pci-bus");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                writer.WritePropertyName("node");
+                QapiJson.WriteUInt32(writer, branch1.Node);
+                break;
+            case AuthzListBranch branch2:
+                if (branch2.Policy is { } b2m0)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<QAuthZListPolicy>(writer, b2m0);
+                }
+                if (branch2.Rules is { } b2m1)
+                {
+                    writer.WritePropertyName("rules");
+                    QapiJson.WriteList(writer, b2m1, QapiJson.Write<QAuthZListRule>);
+                }
+                break;
+            case AuthzListfileBranch branch3:
+                if (branch3.Filename is { } b3m0)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b3m0);
+                }
+                if (branch3.Refresh is { } b3m1)
+                {
+                    writer.WritePropertyName("refresh");
+                    QapiJson.WriteBool(writer, b3m1);
+                }
+                break;
+            case AuthzPamBranch branch4:
+                if (branch4.Service is { } b4m0)
+                {
+                    writer.WritePropertyName("service");
+                    QapiJson.WriteString(writer, b4m0);
+                }
+                break;
+            case AuthzSimpleBranch branch5:
+                if (branch5.Identity is { } b5m0)
+                {
+                    writer.WritePropertyName("identity");
+                    QapiJson.WriteString(writer, b5m0);
+                }
+                break;
+            case CanHostSocketcanBranch branch6:
+                if (branch6.If is { } b6m0)
+                {
+                    writer.WritePropertyName("if");
+                    QapiJson.WriteString(writer, b6m0);
+                }
+                if (branch6.Canbus is { } b6m1)
+                {
+                    writer.WritePropertyName("canbus");
+                    QapiJson.WriteString(writer, b6m1);
+                }
+                break;
+            case ColoCompareBranch branch7:
+                if (branch7.PrimaryIn is { } b7m0)
+                {
+                    writer.WritePropertyName("primary_in");
+                    QapiJson.WriteString(writer, b7m0);
+                }
+                if (branch7.SecondaryIn is { } b7m1)
+                {
+                    writer.WritePropertyName("secondary_in");
+                    QapiJson.WriteString(writer, b7m1);
+                }
+                if (branch7.Outdev is { } b7m2)
+                {
+                    writer.WritePropertyName("outdev");
+                    QapiJson.WriteString(writer, b7m2);
+                }
+                if (branch7.Iothread is { } b7m3)
+                {
+                    writer.WritePropertyName("iothread");
+                    QapiJson.WriteString(writer, b7m3);
+                }
+                if (branch7.NotifyDev is { } b7m4)
+                {
+                    writer.WritePropertyName("notify_dev");
+                    QapiJson.WriteString(writer, b7m4);
+                }
+                if (branch7.CompareTimeout is { } b7m5)
+                {
+                    writer.WritePropertyName("compare_timeout");
+                    QapiJson.WriteUInt64(writer, b7m5);
+                }
+                if (branch7.ExpiredScanCycle is { } b7m6)
+                {
+                    writer.WritePropertyName("expired_scan_cycle");
+                    QapiJson.WriteUInt32(writer, b7m6);
+                }
+                if (branch7.MaxQueueSize is { } b7m7)
+                {
+                    writer.WritePropertyName("max_queue_size");
+                    QapiJson.WriteUInt32(writer, b7m7);
+                }
+                if (branch7.VnetHdrSupport is { } b7m8)
+                {
+                    writer.WritePropertyName("vnet_hdr_support");
+                    QapiJson.WriteBool(writer, b7m8);
+                }
+                break;
+            case CryptodevBackendBranch branch8:
+                if (branch8.Queues is { } b8m0)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteUInt32(writer, b8m0);
+                }
+                if (branch8.ThrottleBps is { } b8m1)
+                {
+                    writer.WritePropertyName("throttle-bps");
+                    QapiJson.WriteUInt64(writer, b8m1);
+                }
+                if (branch8.ThrottleOps is { } b8m2)
+                {
+                    writer.WritePropertyName("throttle-ops");
+                    QapiJson.WriteUInt64(writer, b8m2);
+                }
+                break;
+            case CryptodevBackendBuiltinBranch branch9:
+                if (branch9.Queues is { } b9m0)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteUInt32(writer, b9m0);
+                }
+                if (branch9.ThrottleBps is { } b9m1)
+                {
+                    writer.WritePropertyName("throttle-bps");
+                    QapiJson.WriteUInt64(writer, b9m1);
+                }
+                if (branch9.ThrottleOps is { } b9m2)
+                {
+                    writer.WritePropertyName("throttle-ops");
+                    QapiJson.WriteUInt64(writer, b9m2);
+                }
+                break;
+            case CryptodevBackendLkcfBranch branch10:
+                if (branch10.Queues is { } b10m0)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteUInt32(writer, b10m0);
+                }
+                if (branch10.ThrottleBps is { } b10m1)
+                {
+                    writer.WritePropertyName("throttle-bps");
+                    QapiJson.WriteUInt64(writer, b10m1);
+                }
+                if (branch10.ThrottleOps is { } b10m2)
+                {
+                    writer.WritePropertyName("throttle-ops");
+                    QapiJson.WriteUInt64(writer, b10m2);
+                }
+                break;
+            case CryptodevVhostUserBranch branch11:
+                if (branch11.Queues is { } b11m0)
+                {
+                    writer.WritePropertyName("queues");
+                    QapiJson.WriteUInt32(writer, b11m0);
+                }
+                if (branch11.ThrottleBps is { } b11m1)
+                {
+                    writer.WritePropertyName("throttle-bps");
+                    QapiJson.WriteUInt64(writer, b11m1);
+                }
+                if (branch11.ThrottleOps is { } b11m2)
+                {
+                    writer.WritePropertyName("throttle-ops");
+                    QapiJson.WriteUInt64(writer, b11m2);
+                }
+                if (branch11.Chardev is { } b11m3)
+                {
+                    writer.WritePropertyName("chardev");
+                    QapiJson.WriteString(writer, b11m3);
+                }
+                break;
+            case DbusVmstateBranch branch12:
+                if (branch12.Addr is { } b12m0)
+                {
+                    writer.WritePropertyName("addr");
+                    QapiJson.WriteString(writer, b12m0);
+                }
+                if (branch12.IdList is { } b12m1)
+                {
+                    writer.WritePropertyName("id-list");
+                    QapiJson.WriteString(writer, b12m1);
+                }
+                break;
+            case FilterBufferBranch branch13:
+                if (branch13.Netdev is { } b13m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b13m0);
+                }
+                if (branch13.Queue is { } b13m1)
+                {
+                    writer.WritePropertyName("queue");
+                    QapiJson.Write<NetFilterDirection>(writer, b13m1);
+                }
+                if (branch13.Status is { } b13m2)
+                {
+                    writer.WritePropertyName("status");
+                    QapiJson.WriteString(writer, b13m2);
+                }
+                if (branch13.Position is { } b13m3)
+                {
+                    writer.WritePropertyName("position");
+                    QapiJson.WriteString(writer, b13m3);
+                }
+                if (branch13.Insert is { } b13m4)
+                {
+                    writer.WritePropertyName("insert");
+                    QapiJson.Write<NetfilterInsert>(writer, b13m4);
+                }
+                writer.WritePropertyName("interval");
+                QapiJson.WriteUInt32(writer, branch13.Interval);
+                break;
+            case FilterDumpBranch branch14:
+                if (branch14.Netdev is { } b14m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b14m0);
+                }
+                if (branch14.Queue is { } b14m1)
+                {
+                    writer.WritePropertyName("queue");
+                    QapiJson.Write<NetFilterDirection>(writer, b14m1);
+                }
+                if (branch14.Status is { } b14m2)
+                {
+                    writer.WritePropertyName("status");
+                    QapiJson.WriteString(writer, b14m2);
+                }
+                if (branch14.Position is { } b14m3)
+                {
+                    writer.WritePropertyName("position");
+                    QapiJson.WriteString(writer, b14m3);
+                }
+                if (branch14.Insert is { } b14m4)
+                {
+                    writer.WritePropertyName("insert");
+                    QapiJson.Write<NetfilterInsert>(writer, b14m4);
+                }
+                if (branch14.File is { } b14m5)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.WriteString(writer, b14m5);
+                }
+                if (branch14.Maxlen is { } b14m6)
+                {
+                    writer.WritePropertyName("maxlen");
+                    QapiJson.WriteUInt32(writer, b14m6);
+                }
+                break;
+            case FilterMirrorBranch branch15:
+                if (branch15.Netdev is { } b15m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b15m0);
+                }
+                if (branch15.Queue is { } b15m1)
+                {
+                    writer.WritePropertyName("queue");
+                    QapiJson.Write<NetFilterDirection>(writer, b15m1);
+                }
+                if (branch15.Status is { } b15m2)
+                {
+                    writer.WritePropertyName("status");
+                    QapiJson.WriteString(writer, b15m2);
+                }
+                if (branch15.Position is { } b15m3)
+                {
+                    writer.WritePropertyName("position");
+                    QapiJson.WriteString(writer, b15m3);
+                }
+                if (branch15.Insert is { } b15m4)
+                {
+                    writer.WritePropertyName("insert");
+                    QapiJson.Write<NetfilterInsert>(writer, b15m4);
+                }
+                if (branch15.Outdev is { } b15m5)
+                {
+                    writer.WritePropertyName("outdev");
+                    QapiJson.WriteString(writer, b15m5);
+                }
+                if (branch15.VnetHdrSupport is { } b15m6)
+                {
+                    writer.WritePropertyName("vnet_hdr_support");
+                    QapiJson.WriteBool(writer, b15m6);
+                }
+                break;
+            case FilterRedirectorBranch branch16:
+                if (branch16.Netdev is { } b16m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b16m0);
+                }
+                if (branch16.Queue is { } b16m1)
+                {
+                    writer.WritePropertyName("queue");
+                    QapiJson.Write<NetFilterDirection>(writer, b16m1);
+                }
+                if (branch16.Status is { } b16m2)
+                {
+                    writer.WritePropertyName("status");
+                    QapiJson.WriteString(writer, b16m2);
+                }
+                if (branch16.Position is { } b16m3)
+                {
+                    writer.WritePropertyName("position");
+                    QapiJson.WriteString(writer, b16m3);
+                }
+                if (branch16.Insert is { } b16m4)
+                {
+                    writer.WritePropertyName("insert");
+                    QapiJson.Write<NetfilterInsert>(writer, b16m4);
+                }
+                if (branch16.Indev is { } b16m5)
+                {
+                    writer.WritePropertyName("indev");
+                    QapiJson.WriteString(writer, b16m5);
+                }
+                if (branch16.Outdev is { } b16m6)
+                {
+                    writer.WritePropertyName("outdev");
+                    QapiJson.WriteString(writer, b16m6);
+                }
+                if (branch16.VnetHdrSupport is { } b16m7)
+                {
+                    writer.WritePropertyName("vnet_hdr_support");
+                    QapiJson.WriteBool(writer, b16m7);
+                }
+                break;
+            case FilterReplayBranch branch17:
+                if (branch17.Netdev is { } b17m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b17m0);
+                }
+                if (branch17.Queue is { } b17m1)
+                {
+                    writer.WritePropertyName("queue");
+                    QapiJson.Write<NetFilterDirection>(writer, b17m1);
+                }
+                if (branch17.Status is { } b17m2)
+                {
+                    writer.WritePropertyName("status");
+                    QapiJson.WriteString(writer, b17m2);
+                }
+                if (branch17.Position is { } b17m3)
+                {
+                    writer.WritePropertyName("position");
+                    QapiJson.WriteString(writer, b17m3);
+                }
+                if (branch17.Insert is { } b17m4)
+                {
+                    writer.WritePropertyName("insert");
+                    QapiJson.Write<NetfilterInsert>(writer, b17m4);
+                }
+                break;
+            case FilterRewriterBranch branch18:
+                if (branch18.Netdev is { } b18m0)
+                {
+                    writer.WritePropertyName("netdev");
+                    QapiJson.WriteString(writer, b18m0);
+                }
+                if (branch18.Queue is { } b18m1)
+                {
+                    writer.WritePropertyName("queue");
+                    QapiJson.Write<NetFilterDirection>(writer, b18m1);
+                }
+                if (branch18.Status is { } b18m2)
+                {
+                    writer.WritePropertyName("status");
+                    QapiJson.WriteString(writer, b18m2);
+                }
+                if (branch18.Position is { } b18m3)
+                {
+                    writer.WritePropertyName("position");
+                    QapiJson.WriteString(writer, b18m3);
+                }
+                if (branch18.Insert is { } b18m4)
+                {
+                    writer.WritePropertyName("insert");
+                    QapiJson.Write<NetfilterInsert>(writer, b18m4);
+                }
+                if (branch18.VnetHdrSupport is { } b18m5)
+                {
+                    writer.WritePropertyName("vnet_hdr_support");
+                    QapiJson.WriteBool(writer, b18m5);
+                }
+                break;
+            case InputBarrierBranch branch19:
+                if (branch19.Name is { } b19m0)
+                {
+                    writer.WritePropertyName("name");
+                    QapiJson.WriteString(writer, b19m0);
+                }
+                if (branch19.Server is { } b19m1)
+                {
+                    writer.WritePropertyName("server");
+                    QapiJson.WriteString(writer, b19m1);
+                }
+                if (branch19.Port is { } b19m2)
+                {
+                    writer.WritePropertyName("port");
+                    QapiJson.WriteString(writer, b19m2);
+                }
+                if (branch19.XOrigin is { } b19m3)
+                {
+                    writer.WritePropertyName("x-origin");
+                    QapiJson.WriteString(writer, b19m3);
+                }
+                if (branch19.YOrigin is { } b19m4)
+                {
+                    writer.WritePropertyName("y-origin");
+                    QapiJson.WriteString(writer, b19m4);
+                }
+                if (branch19.Width is { } b19m5)
+                {
+                    writer.WritePropertyName("width");
+                    QapiJson.WriteString(writer, b19m5);
+                }
+                if (branch19.Height is { } b19m6)
+                {
+                    writer.WritePropertyName("height");
+                    QapiJson.WriteString(writer, b19m6);
+                }
+                break;
+            case InputLinuxBranch branch20:
+                if (branch20.Evdev is { } b20m0)
+                {
+                    writer.WritePropertyName("evdev");
+                    QapiJson.WriteString(writer, b20m0);
+                }
+                if (branch20.GrabAll is { } b20m1)
+                {
+                    writer.WritePropertyName("grab_all");
+                    QapiJson.WriteBool(writer, b20m1);
+                }
+                if (branch20.Repeat is { } b20m2)
+                {
+                    writer.WritePropertyName("repeat");
+                    QapiJson.WriteBool(writer, b20m2);
+                }
+                if (branch20.GrabToggle is { } b20m3)
+                {
+                    writer.WritePropertyName("grab-toggle");
+                    QapiJson.Write<GrabToggleKeys>(writer, b20m3);
+                }
+                break;
+            case IommufdBranch branch21:
+                if (branch21.Fd is { } b21m0)
+                {
+                    writer.WritePropertyName("fd");
+                    QapiJson.WriteString(writer, b21m0);
+                }
+                break;
+            case IothreadBranch branch22:
+                if (branch22.AioMaxBatch is { } b22m0)
+                {
+                    writer.WritePropertyName("aio-max-batch");
+                    QapiJson.WriteInt64(writer, b22m0);
+                }
+                if (branch22.ThreadPoolMin is { } b22m1)
+                {
+                    writer.WritePropertyName("thread-pool-min");
+                    QapiJson.WriteInt64(writer, b22m1);
+                }
+                if (branch22.ThreadPoolMax is { } b22m2)
+                {
+                    writer.WritePropertyName("thread-pool-max");
+                    QapiJson.WriteInt64(writer, b22m2);
+                }
+                if (branch22.PollMaxNs is { } b22m3)
+                {
+                    writer.WritePropertyName("poll-max-ns");
+                    QapiJson.WriteInt64(writer, b22m3);
+                }
+                if (branch22.PollGrow is { } b22m4)
+                {
+                    writer.WritePropertyName("poll-grow");
+                    QapiJson.WriteInt64(writer, b22m4);
+                }
+                if (branch22.PollShrink is { } b22m5)
+                {
+                    writer.WritePropertyName("poll-shrink");
+                    QapiJson.WriteInt64(writer, b22m5);
+                }
+                break;
+            case MainLoopBranch branch23:
+                if (branch23.AioMaxBatch is { } b23m0)
+                {
+                    writer.WritePropertyName("aio-max-batch");
+                    QapiJson.WriteInt64(writer, b23m0);
+                }
+                if (branch23.ThreadPoolMin is { } b23m1)
+                {
+                    writer.WritePropertyName("thread-pool-min");
+                    QapiJson.WriteInt64(writer, b23m1);
+                }
+                if (branch23.ThreadPoolMax is { } b23m2)
+                {
+                    writer.WritePropertyName("thread-pool-max");
+                    QapiJson.WriteInt64(writer, b23m2);
+                }
+                break;
+            case MemoryBackendEpcBranch branch24:
+                if (branch24.Dump is { } b24m0)
+                {
+                    writer.WritePropertyName("dump");
+                    QapiJson.WriteBool(writer, b24m0);
+                }
+                if (branch24.HostNodes is { } b24m1)
+                {
+                    writer.WritePropertyName("host-nodes");
+                    QapiJson.WriteList(writer, b24m1, QapiJson.WriteUInt16);
+                }
+                if (branch24.Merge is { } b24m2)
+                {
+                    writer.WritePropertyName("merge");
+                    QapiJson.WriteBool(writer, b24m2);
+                }
+                if (branch24.Policy is { } b24m3)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<HostMemPolicy>(writer, b24m3);
+                }
+                if (branch24.Prealloc is { } b24m4)
+                {
+                    writer.WritePropertyName("prealloc");
+                    QapiJson.WriteBool(writer, b24m4);
+                }
+                if (branch24.PreallocThreads is { } b24m5)
+                {
+                    writer.WritePropertyName("prealloc-threads");
+                    QapiJson.WriteUInt32(writer, b24m5);
+                }
+                if (branch24.PreallocContext is { } b24m6)
+                {
+                    writer.WritePropertyName("prealloc-context");
+                    QapiJson.WriteString(writer, b24m6);
+                }
+                if (branch24.Share is { } b24m7)
+                {
+                    writer.WritePropertyName("share");
+                    QapiJson.WriteBool(writer, b24m7);
+                }
+                if (branch24.Reserve is { } b24m8)
+                {
+                    writer.WritePropertyName("reserve");
+                    QapiJson.WriteBool(writer, b24m8);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch24.Size);
+                if (branch24.XUseCanonicalPathForRamblockId is { } b24m10)
+                {
+                    writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+                    QapiJson.WriteBool(writer, b24m10);
+                }
+                break;
+            case MemoryBackendFileBranch branch25:
+                if (branch25.Dump is { } b25m0)
+                {
+                    writer.WritePropertyName("dump");
+                    QapiJson.WriteBool(writer, b25m0);
+                }
+                if (branch25.HostNodes is { } b25m1)
+                {
+                    writer.WritePropertyName("host-nodes");
+                    QapiJson.WriteList(writer, b25m1, QapiJson.WriteUInt16);
+                }
+                if (branch25.Merge is { } b25m2)
+                {
+                    writer.WritePropertyName("merge");
+                    QapiJson.WriteBool(writer, b25m2);
+                }
+                if (branch25.Policy is { } b25m3)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<HostMemPolicy>(writer, b25m3);
+                }
+                if (branch25.Prealloc is { } b25m4)
+                {
+                    writer.WritePropertyName("prealloc");
+                    QapiJson.WriteBool(writer, b25m4);
+                }
+                if (branch25.PreallocThreads is { } b25m5)
+                {
+                    writer.WritePropertyName("prealloc-threads");
+                    QapiJson.WriteUInt32(writer, b25m5);
+                }
+                if (branch25.PreallocContext is { } b25m6)
+                {
+                    writer.WritePropertyName("prealloc-context");
+                    QapiJson.WriteString(writer, b25m6);
+                }
+                if (branch25.Share is { } b25m7)
+                {
+                    writer.WritePropertyName("share");
+                    QapiJson.WriteBool(writer, b25m7);
+                }
+                if (branch25.Reserve is { } b25m8)
+                {
+                    writer.WritePropertyName("reserve");
+                    QapiJson.WriteBool(writer, b25m8);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch25.Size);
+                if (branch25.XUseCanonicalPathForRamblockId is { } b25m10)
+                {
+                    writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+                    QapiJson.WriteBool(writer, b25m10);
+                }
+                if (branch25.Align is { } b25m11)
+                {
+                    writer.WritePropertyName("align");
+                    QapiJson.WriteUInt64(writer, b25m11);
+                }
+                if (branch25.Offset is { } b25m12)
+                {
+                    writer.WritePropertyName("offset");
+                    QapiJson.WriteUInt64(writer, b25m12);
+                }
+                if (branch25.DiscardData is { } b25m13)
+                {
+                    writer.WritePropertyName("discard-data");
+                    QapiJson.WriteBool(writer, b25m13);
+                }
+                if (branch25.MemPath is { } b25m14)
+                {
+                    writer.WritePropertyName("mem-path");
+                    QapiJson.WriteString(writer, b25m14);
+                }
+                if (branch25.Pmem is { } b25m15)
+                {
+                    writer.WritePropertyName("pmem");
+                    QapiJson.WriteBool(writer, b25m15);
+                }
+                if (branch25.Readonly is { } b25m16)
+                {
+                    writer.WritePropertyName("readonly");
+                    QapiJson.WriteBool(writer, b25m16);
+                }
+                if (branch25.Rom is { } b25m17)
+                {
+                    writer.WritePropertyName("rom");
+                    QapiJson.Write<OnOffAuto>(writer, b25m17);
+                }
+                break;
+            case MemoryBackendMemfdBranch branch26:
+                if (branch26.Dump is { } b26m0)
+                {
+                    writer.WritePropertyName("dump");
+                    QapiJson.WriteBool(writer, b26m0);
+                }
+                if (branch26.HostNodes is { } b26m1)
+                {
+                    writer.WritePropertyName("host-nodes");
+                    QapiJson.WriteList(writer, b26m1, QapiJson.WriteUInt16);
+                }
+                if (branch26.Merge is { } b26m2)
+                {
+                    writer.WritePropertyName("merge");
+                    QapiJson.WriteBool(writer, b26m2);
+                }
+                if (branch26.Policy is { } b26m3)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<HostMemPolicy>(writer, b26m3);
+                }
+                if (branch26.Prealloc is { } b26m4)
+                {
+                    writer.WritePropertyName("prealloc");
+                    QapiJson.WriteBool(writer, b26m4);
+                }
+                if (branch26.PreallocThreads is { } b26m5)
+                {
+                    writer.WritePropertyName("prealloc-threads");
+                    QapiJson.WriteUInt32(writer, b26m5);
+                }
+                if (branch26.PreallocContext is { } b26m6)
+                {
+                    writer.WritePropertyName("prealloc-context");
+                    QapiJson.WriteString(writer, b26m6);
+                }
+                if (branch26.Share is { } b26m7)
+                {
+                    writer.WritePropertyName("share");
+                    QapiJson.WriteBool(writer, b26m7);
+                }
+                if (branch26.Reserve is { } b26m8)
+                {
+                    writer.WritePropertyName("reserve");
+                    QapiJson.WriteBool(writer, b26m8);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch26.Size);
+                if (branch26.XUseCanonicalPathForRamblockId is { } b26m10)
+                {
+                    writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+                    QapiJson.WriteBool(writer, b26m10);
+                }
+                if (branch26.Hugetlb is { } b26m11)
+                {
+                    writer.WritePropertyName("hugetlb");
+                    QapiJson.WriteBool(writer, b26m11);
+                }
+                if (branch26.Hugetlbsize is { } b26m12)
+                {
+                    writer.WritePropertyName("hugetlbsize");
+                    QapiJson.WriteUInt64(writer, b26m12);
+                }
+                if (branch26.Seal is { } b26m13)
+                {
+                    writer.WritePropertyName("seal");
+                    QapiJson.WriteBool(writer, b26m13);
+                }
+                break;
+            case MemoryBackendRamBranch branch27:
+                if (branch27.Dump is { } b27m0)
+                {
+                    writer.WritePropertyName("dump");
+                    QapiJson.WriteBool(writer, b27m0);
+                }
+                if (branch27.HostNodes is { } b27m1)
+                {
+                    writer.WritePropertyName("host-nodes");
+                    QapiJson.WriteList(writer, b27m1, QapiJson.WriteUInt16);
+                }
+                if (branch27.Merge is { } b27m2)
+                {
+                    writer.WritePropertyName("merge");
+                    QapiJson.WriteBool(writer, b27m2);
+                }
+                if (branch27.Policy is { } b27m3)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<HostMemPolicy>(writer, b27m3);
+                }
+                if (branch27.Prealloc is { } b27m4)
+                {
+                    writer.WritePropertyName("prealloc");
+                    QapiJson.WriteBool(writer, b27m4);
+                }
+                if (branch27.PreallocThreads is { } b27m5)
+                {
+                    writer.WritePropertyName("prealloc-threads");
+                    QapiJson.WriteUInt32(writer, b27m5);
+                }
+                if (branch27.PreallocContext is { } b27m6)
+                {
+                    writer.WritePropertyName("prealloc-context");
+                    QapiJson.WriteString(writer, b27m6);
+                }
+                if (branch27.Share is { } b27m7)
+                {
+                    writer.WritePropertyName("share");
+                    QapiJson.WriteBool(writer, b27m7);
+                }
+                if (branch27.Reserve is { } b27m8)
+                {
+                    writer.WritePropertyName("reserve");
+                    QapiJson.WriteBool(writer, b27m8);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch27.Size);
+                if (branch27.XUseCanonicalPathForRamblockId is { } b27m10)
+                {
+                    writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+                    QapiJson.WriteBool(writer, b27m10);
+                }
+                break;
+            case MemoryBackendShmBranch branch28:
+                if (branch28.Dump is { } b28m0)
+                {
+                    writer.WritePropertyName("dump");
+                    QapiJson.WriteBool(writer, b28m0);
+                }
+                if (branch28.HostNodes is { } b28m1)
+                {
+                    writer.WritePropertyName("host-nodes");
+                    QapiJson.WriteList(writer, b28m1, QapiJson.WriteUInt16);
+                }
+                if (branch28.Merge is { } b28m2)
+                {
+                    writer.WritePropertyName("merge");
+                    QapiJson.WriteBool(writer, b28m2);
+                }
+                if (branch28.Policy is { } b28m3)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.Write<HostMemPolicy>(writer, b28m3);
+                }
+                if (branch28.Prealloc is { } b28m4)
+                {
+                    writer.WritePropertyName("prealloc");
+                    QapiJson.WriteBool(writer, b28m4);
+                }
+                if (branch28.PreallocThreads is { } b28m5)
+                {
+                    writer.WritePropertyName("prealloc-threads");
+                    QapiJson.WriteUInt32(writer, b28m5);
+                }
+                if (branch28.PreallocContext is { } b28m6)
+                {
+                    writer.WritePropertyName("prealloc-context");
+                    QapiJson.WriteString(writer, b28m6);
+                }
+                if (branch28.Share is { } b28m7)
+                {
+                    writer.WritePropertyName("share");
+                    QapiJson.WriteBool(writer, b28m7);
+                }
+                if (branch28.Reserve is { } b28m8)
+                {
+                    writer.WritePropertyName("reserve");
+                    QapiJson.WriteBool(writer, b28m8);
+                }
+                writer.WritePropertyName("size");
+                QapiJson.WriteUInt64(writer, branch28.Size);
+                if (branch28.XUseCanonicalPathForRamblockId is { } b28m10)
+                {
+                    writer.WritePropertyName("x-use-canonical-path-for-ramblock-id");
+                    QapiJson.WriteBool(writer, b28m10);
+                }
+                break;
+            case PrManagerHelperBranch branch29:
+                if (branch29.Path is { } b29m0)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b29m0);
+                }
+                break;
+            case QtestBranch branch30:
+                if (branch30.Chardev is { } b30m0)
+                {
+                    writer.WritePropertyName("chardev");
+                    QapiJson.WriteString(writer, b30m0);
+                }
+                if (branch30.Log is { } b30m1)
+                {
+                    writer.WritePropertyName("log");
+                    QapiJson.WriteString(writer, b30m1);
+                }
+                break;
+            case RngBuiltinBranch branch31:
+                if (branch31.Opened is { } b31m0)
+                {
+                    writer.WritePropertyName("opened");
+                    QapiJson.WriteBool(writer, b31m0);
+                }
+                break;
+            case RngEgdBranch branch32:
+                if (branch32.Opened is { } b32m0)
+                {
+                    writer.WritePropertyName("opened");
+                    QapiJson.WriteBool(writer, b32m0);
+                }
+                if (branch32.Chardev is { } b32m1)
+                {
+                    writer.WritePropertyName("chardev");
+                    QapiJson.WriteString(writer, b32m1);
+                }
+                break;
+            case RngRandomBranch branch33:
+                if (branch33.Opened is { } b33m0)
+                {
+                    writer.WritePropertyName("opened");
+                    QapiJson.WriteBool(writer, b33m0);
+                }
+                if (branch33.Filename is { } b33m1)
+                {
+                    writer.WritePropertyName("filename");
+                    QapiJson.WriteString(writer, b33m1);
+                }
+                break;
+            case SecretBranch branch34:
+                if (branch34.Format is { } b34m0)
+                {
+                    writer.WritePropertyName("format");
+                    QapiJson.Write<QCryptoSecretFormat>(writer, b34m0);
+                }
+                if (branch34.Keyid is { } b34m1)
+                {
+                    writer.WritePropertyName("keyid");
+                    QapiJson.WriteString(writer, b34m1);
+                }
+                if (branch34.Iv is { } b34m2)
+                {
+                    writer.WritePropertyName("iv");
+                    QapiJson.WriteString(writer, b34m2);
+                }
+                if (branch34.Data is { } b34m3)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.WriteString(writer, b34m3);
+                }
+                if (branch34.File is { } b34m4)
+                {
+                    writer.WritePropertyName("file");
+                    QapiJson.WriteString(writer, b34m4);
+                }
+                if (branch34.Loaded is { } b34m5)
+                {
+                    writer.WritePropertyName("loaded");
+                    QapiJson.WriteBool(writer, b34m5);
+                }
+                break;
+            case SecretKeyringBranch branch35:
+                if (branch35.Format is { } b35m0)
+                {
+                    writer.WritePropertyName("format");
+                    QapiJson.Write<QCryptoSecretFormat>(writer, b35m0);
+                }
+                if (branch35.Keyid is { } b35m1)
+                {
+                    writer.WritePropertyName("keyid");
+                    QapiJson.WriteString(writer, b35m1);
+                }
+                if (branch35.Iv is { } b35m2)
+                {
+                    writer.WritePropertyName("iv");
+                    QapiJson.WriteString(writer, b35m2);
+                }
+                writer.WritePropertyName("serial");
+                QapiJson.WriteInt32(writer, branch35.Serial);
+                if (branch35.Loaded is { } b35m4)
+                {
+                    writer.WritePropertyName("loaded");
+                    QapiJson.WriteBool(writer, b35m4);
+                }
+                break;
+            case SevGuestBranch branch36:
+                if (branch36.SevDevice is { } b36m0)
+                {
+                    writer.WritePropertyName("sev-device");
+                    QapiJson.WriteString(writer, b36m0);
+                }
+                if (branch36.Cbitpos is { } b36m1)
+                {
+                    writer.WritePropertyName("cbitpos");
+                    QapiJson.WriteUInt32(writer, b36m1);
+                }
+                writer.WritePropertyName("reduced-phys-bits");
+                QapiJson.WriteUInt32(writer, branch36.ReducedPhysBits);
+                if (branch36.KernelHashes is { } b36m3)
+                {
+                    writer.WritePropertyName("kernel-hashes");
+                    QapiJson.WriteBool(writer, b36m3);
+                }
+                if (branch36.DhCertFile is { } b36m4)
+                {
+                    writer.WritePropertyName("dh-cert-file");
+                    QapiJson.WriteString(writer, b36m4);
+                }
+                if (branch36.SessionFile is { } b36m5)
+                {
+                    writer.WritePropertyName("session-file");
+                    QapiJson.WriteString(writer, b36m5);
+                }
+                if (branch36.Policy is { } b36m6)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.WriteUInt32(writer, b36m6);
+                }
+                if (branch36.Handle is { } b36m7)
+                {
+                    writer.WritePropertyName("handle");
+                    QapiJson.WriteUInt32(writer, b36m7);
+                }
+                if (branch36.LegacyVmType is { } b36m8)
+                {
+                    writer.WritePropertyName("legacy-vm-type");
+                    QapiJson.Write<OnOffAuto>(writer, b36m8);
+                }
+                break;
+            case SevSnpGuestBranch branch37:
+                if (branch37.SevDevice is { } b37m0)
+                {
+                    writer.WritePropertyName("sev-device");
+                    QapiJson.WriteString(writer, b37m0);
+                }
+                if (branch37.Cbitpos is { } b37m1)
+                {
+                    writer.WritePropertyName("cbitpos");
+                    QapiJson.WriteUInt32(writer, b37m1);
+                }
+                writer.WritePropertyName("reduced-phys-bits");
+                QapiJson.WriteUInt32(writer, branch37.ReducedPhysBits);
+                if (branch37.KernelHashes is { } b37m3)
+                {
+                    writer.WritePropertyName("kernel-hashes");
+                    QapiJson.WriteBool(writer, b37m3);
+                }
+                if (branch37.Policy is { } b37m4)
+                {
+                    writer.WritePropertyName("policy");
+                    QapiJson.WriteUInt64(writer, b37m4);
+                }
+                if (branch37.GuestVisibleWorkarounds is { } b37m5)
+                {
+                    writer.WritePropertyName("guest-visible-workarounds");
+                    QapiJson.WriteString(writer, b37m5);
+                }
+                if (branch37.IdBlock is { } b37m6)
+                {
+                    writer.WritePropertyName("id-block");
+                    QapiJson.WriteString(writer, b37m6);
+                }
+                if (branch37.IdAuth is { } b37m7)
+                {
+                    writer.WritePropertyName("id-auth");
+                    QapiJson.WriteString(writer, b37m7);
+                }
+                if (branch37.AuthorKeyEnabled is { } b37m8)
+                {
+                    writer.WritePropertyName("author-key-enabled");
+                    QapiJson.WriteBool(writer, b37m8);
+                }
+                if (branch37.HostData is { } b37m9)
+                {
+                    writer.WritePropertyName("host-data");
+                    QapiJson.WriteString(writer, b37m9);
+                }
+                if (branch37.VcekDisabled is { } b37m10)
+                {
+                    writer.WritePropertyName("vcek-disabled");
+                    QapiJson.WriteBool(writer, b37m10);
+                }
+                break;
+            case ThreadContextBranch branch38:
+                if (branch38.CpuAffinity is { } b38m0)
+                {
+                    writer.WritePropertyName("cpu-affinity");
+                    QapiJson.WriteList(writer, b38m0, QapiJson.WriteUInt16);
+                }
+                if (branch38.NodeAffinity is { } b38m1)
+                {
+                    writer.WritePropertyName("node-affinity");
+                    QapiJson.WriteList(writer, b38m1, QapiJson.WriteUInt16);
+                }
+                break;
+            case ThrottleGroupBranch branch39:
+                if (branch39.Limits is { } b39m0)
+                {
+                    writer.WritePropertyName("limits");
+                    QapiJson.Write<ThrottleLimits>(writer, b39m0);
+                }
+                if (branch39.XIopsTotal is { } b39m1)
+                {
+                    writer.WritePropertyName("x-iops-total");
+                    QapiJson.WriteInt64(writer, b39m1);
+                }
+                if (branch39.XIopsTotalMax is { } b39m2)
+                {
+                    writer.WritePropertyName("x-iops-total-max");
+                    QapiJson.WriteInt64(writer, b39m2);
+                }
+                if (branch39.XIopsTotalMaxLength is { } b39m3)
+                {
+                    writer.WritePropertyName("x-iops-total-max-length");
+                    QapiJson.WriteInt64(writer, b39m3);
+                }
+                if (branch39.XIopsRead is { } b39m4)
+                {
+                    writer.WritePropertyName("x-iops-read");
+                    QapiJson.WriteInt64(writer, b39m4);
+                }
+                if (branch39.XIopsReadMax is { } b39m5)
+                {
+                    writer.WritePropertyName("x-iops-read-max");
+                    QapiJson.WriteInt64(writer, b39m5);
+                }
+                if (branch39.XIopsReadMaxLength is { } b39m6)
+                {
+                    writer.WritePropertyName("x-iops-read-max-length");
+                    QapiJson.WriteInt64(writer, b39m6);
+                }
+                if (branch39.XIopsWrite is { } b39m7)
+                {
+                    writer.WritePropertyName("x-iops-write");
+                    QapiJson.WriteInt64(writer, b39m7);
+                }
+                if (branch39.XIopsWriteMax is { } b39m8)
+                {
+                    writer.WritePropertyName("x-iops-write-max");
+                    QapiJson.WriteInt64(writer, b39m8);
+                }
+                if (branch39.XIopsWriteMaxLength is { } b39m9)
+                {
+                    writer.WritePropertyName("x-iops-write-max-length");
+                    QapiJson.WriteInt64(writer, b39m9);
+                }
+                if (branch39.XBpsTotal is { } b39m10)
+                {
+                    writer.WritePropertyName("x-bps-total");
+                    QapiJson.WriteInt64(writer, b39m10);
+                }
+                if (branch39.XBpsTotalMax is { } b39m11)
+                {
+                    writer.WritePropertyName("x-bps-total-max");
+                    QapiJson.WriteInt64(writer, b39m11);
+                }
+                if (branch39.XBpsTotalMaxLength is { } b39m12)
+                {
+                    writer.WritePropertyName("x-bps-total-max-length");
+                    QapiJson.WriteInt64(writer, b39m12);
+                }
+                if (branch39.XBpsRead is { } b39m13)
+                {
+                    writer.WritePropertyName("x-bps-read");
+                    QapiJson.WriteInt64(writer, b39m13);
+                }
+                if (branch39.XBpsReadMax is { } b39m14)
+                {
+                    writer.WritePropertyName("x-bps-read-max");
+                    QapiJson.WriteInt64(writer, b39m14);
+                }
+                if (branch39.XBpsReadMaxLength is { } b39m15)
+                {
+                    writer.WritePropertyName("x-bps-read-max-length");
+                    QapiJson.WriteInt64(writer, b39m15);
+                }
+                if (branch39.XBpsWrite is { } b39m16)
+                {
+                    writer.WritePropertyName("x-bps-write");
+                    QapiJson.WriteInt64(writer, b39m16);
+                }
+                if (branch39.XBpsWriteMax is { } b39m17)
+                {
+                    writer.WritePropertyName("x-bps-write-max");
+                    QapiJson.WriteInt64(writer, b39m17);
+                }
+                if (branch39.XBpsWriteMaxLength is { } b39m18)
+                {
+                    writer.WritePropertyName("x-bps-write-max-length");
+                    QapiJson.WriteInt64(writer, b39m18);
+                }
+                if (branch39.XIopsSize is { } b39m19)
+                {
+                    writer.WritePropertyName("x-iops-size");
+                    QapiJson.WriteInt64(writer, b39m19);
+                }
+                break;
+            case TlsCredsAnonBranch branch40:
+                if (branch40.VerifyPeer is { } b40m0)
+                {
+                    writer.WritePropertyName("verify-peer");
+                    QapiJson.WriteBool(writer, b40m0);
+                }
+                if (branch40.Dir is { } b40m1)
+                {
+                    writer.WritePropertyName("dir");
+                    QapiJson.WriteString(writer, b40m1);
+                }
+                if (branch40.Endpoint is { } b40m2)
+                {
+                    writer.WritePropertyName("endpoint");
+                    QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, b40m2);
+                }
+                if (branch40.Priority is { } b40m3)
+                {
+                    writer.WritePropertyName("priority");
+                    QapiJson.WriteString(writer, b40m3);
+                }
+                if (branch40.Loaded is { } b40m4)
+                {
+                    writer.WritePropertyName("loaded");
+                    QapiJson.WriteBool(writer, b40m4);
+                }
+                break;
+            case TlsCredsPskBranch branch41:
+                if (branch41.VerifyPeer is { } b41m0)
+                {
+                    writer.WritePropertyName("verify-peer");
+                    QapiJson.WriteBool(writer, b41m0);
+                }
+                if (branch41.Dir is { } b41m1)
+                {
+                    writer.WritePropertyName("dir");
+                    QapiJson.WriteString(writer, b41m1);
+                }
+                if (branch41.Endpoint is { } b41m2)
+                {
+                    writer.WritePropertyName("endpoint");
+                    QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, b41m2);
+                }
+                if (branch41.Priority is { } b41m3)
+                {
+                    writer.WritePropertyName("priority");
+                    QapiJson.WriteString(writer, b41m3);
+                }
+                if (branch41.Username is { } b41m4)
+                {
+                    writer.WritePropertyName("username");
+                    QapiJson.WriteString(writer, b41m4);
+                }
+                if (branch41.Loaded is { } b41m5)
+                {
+                    writer.WritePropertyName("loaded");
+                    QapiJson.WriteBool(writer, b41m5);
+                }
+                break;
+            case TlsCredsX509Branch branch42:
+                if (branch42.VerifyPeer is { } b42m0)
+                {
+                    writer.WritePropertyName("verify-peer");
+                    QapiJson.WriteBool(writer, b42m0);
+                }
+                if (branch42.Dir is { } b42m1)
+                {
+                    writer.WritePropertyName("dir");
+                    QapiJson.WriteString(writer, b42m1);
+                }
+                if (branch42.Endpoint is { } b42m2)
+                {
+                    writer.WritePropertyName("endpoint");
+                    QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, b42m2);
+                }
+                if (branch42.Priority is { } b42m3)
+                {
+                    writer.WritePropertyName("priority");
+                    QapiJson.WriteString(writer, b42m3);
+                }
+                if (branch42.SanityCheck is { } b42m4)
+                {
+                    writer.WritePropertyName("sanity-check");
+                    QapiJson.WriteBool(writer, b42m4);
+                }
+                if (branch42.Passwordid is { } b42m5)
+                {
+                    writer.WritePropertyName("passwordid");
+                    QapiJson.WriteString(writer, b42m5);
+                }
+                if (branch42.Loaded is { } b42m6)
+                {
+                    writer.WritePropertyName("loaded");
+                    QapiJson.WriteBool(writer, b42m6);
+                }
+                break;
+            case TlsCipherSuitesBranch branch43:
+                if (branch43.VerifyPeer is { } b43m0)
+                {
+                    writer.WritePropertyName("verify-peer");
+                    QapiJson.WriteBool(writer, b43m0);
+                }
+                if (branch43.Dir is { } b43m1)
+                {
+                    writer.WritePropertyName("dir");
+                    QapiJson.WriteString(writer, b43m1);
+                }
+                if (branch43.Endpoint is { } b43m2)
+                {
+                    writer.WritePropertyName("endpoint");
+                    QapiJson.Write<QCryptoTLSCredsEndpoint>(writer, b43m2);
+                }
+                if (branch43.Priority is { } b43m3)
+                {
+                    writer.WritePropertyName("priority");
+                    QapiJson.WriteString(writer, b43m3);
+                }
+                break;
+            case XRemoteObjectBranch branch44:
+                if (branch44.Fd is { } b44m0)
+                {
+                    writer.WritePropertyName("fd");
+                    QapiJson.WriteString(writer, b44m0);
+                }
+                if (branch44.Devid is { } b44m1)
+                {
+                    writer.WritePropertyName("devid");
+                    QapiJson.WriteString(writer, b44m1);
+                }
+                break;
+            case XVfioUserServerBranch branch45:
+                if (branch45.Socket is { } b45m0)
+                {
+                    writer.WritePropertyName("socket");
+                    QapiJson.Write<SocketAddress>(writer, b45m0);
+                }
+                if (branch45.Device is { } b45m1)
+                {
+                    writer.WritePropertyName("device");
+                    QapiJson.WriteString(writer, b45m1);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["qom-type", "id"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>acpi-generic-initiator</c> (<c>qom-type</c> = <c>acpi-generic-initiator</c>, members of <c>AcpiGenericInitiatorProperties</c>). In QEMU 10.0 only (not in 7.2).</summary>
     public sealed partial record AcpiGenericInitiatorBranch : ObjectOptions
@@ -1367,219 +3181,5 @@ public partial record ObjectOptions
         /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("device")]
         public required string Device { get; init; }
-    }
-}
-
-internal sealed class ObjectOptionsConverter : JsonConverter<ObjectOptions>
-{
-    public override ObjectOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "qom-type") switch
-        {
-            "acpi-generic-initiator" => QapiJson.Read<ObjectOptions.AcpiGenericInitiatorBranch>(element),
-            "acpi-generic-port" => QapiJson.Read<ObjectOptions.AcpiGenericPortBranch>(element),
-            "authz-list" => QapiJson.Read<ObjectOptions.AuthzListBranch>(element),
-            "authz-listfile" => QapiJson.Read<ObjectOptions.AuthzListfileBranch>(element),
-            "authz-pam" => QapiJson.Read<ObjectOptions.AuthzPamBranch>(element),
-            "authz-simple" => QapiJson.Read<ObjectOptions.AuthzSimpleBranch>(element),
-            "can-host-socketcan" => QapiJson.Read<ObjectOptions.CanHostSocketcanBranch>(element),
-            "colo-compare" => QapiJson.Read<ObjectOptions.ColoCompareBranch>(element),
-            "cryptodev-backend" => QapiJson.Read<ObjectOptions.CryptodevBackendBranch>(element),
-            "cryptodev-backend-builtin" => QapiJson.Read<ObjectOptions.CryptodevBackendBuiltinBranch>(element),
-            "cryptodev-backend-lkcf" => QapiJson.Read<ObjectOptions.CryptodevBackendLkcfBranch>(element),
-            "cryptodev-vhost-user" => QapiJson.Read<ObjectOptions.CryptodevVhostUserBranch>(element),
-            "dbus-vmstate" => QapiJson.Read<ObjectOptions.DbusVmstateBranch>(element),
-            "filter-buffer" => QapiJson.Read<ObjectOptions.FilterBufferBranch>(element),
-            "filter-dump" => QapiJson.Read<ObjectOptions.FilterDumpBranch>(element),
-            "filter-mirror" => QapiJson.Read<ObjectOptions.FilterMirrorBranch>(element),
-            "filter-redirector" => QapiJson.Read<ObjectOptions.FilterRedirectorBranch>(element),
-            "filter-replay" => QapiJson.Read<ObjectOptions.FilterReplayBranch>(element),
-            "filter-rewriter" => QapiJson.Read<ObjectOptions.FilterRewriterBranch>(element),
-            "input-barrier" => QapiJson.Read<ObjectOptions.InputBarrierBranch>(element),
-            "input-linux" => QapiJson.Read<ObjectOptions.InputLinuxBranch>(element),
-            "iommufd" => QapiJson.Read<ObjectOptions.IommufdBranch>(element),
-            "iothread" => QapiJson.Read<ObjectOptions.IothreadBranch>(element),
-            "main-loop" => QapiJson.Read<ObjectOptions.MainLoopBranch>(element),
-            "memory-backend-epc" => QapiJson.Read<ObjectOptions.MemoryBackendEpcBranch>(element),
-            "memory-backend-file" => QapiJson.Read<ObjectOptions.MemoryBackendFileBranch>(element),
-            "memory-backend-memfd" => QapiJson.Read<ObjectOptions.MemoryBackendMemfdBranch>(element),
-            "memory-backend-ram" => QapiJson.Read<ObjectOptions.MemoryBackendRamBranch>(element),
-            "memory-backend-shm" => QapiJson.Read<ObjectOptions.MemoryBackendShmBranch>(element),
-            "pr-manager-helper" => QapiJson.Read<ObjectOptions.PrManagerHelperBranch>(element),
-            "qtest" => QapiJson.Read<ObjectOptions.QtestBranch>(element),
-            "rng-builtin" => QapiJson.Read<ObjectOptions.RngBuiltinBranch>(element),
-            "rng-egd" => QapiJson.Read<ObjectOptions.RngEgdBranch>(element),
-            "rng-random" => QapiJson.Read<ObjectOptions.RngRandomBranch>(element),
-            "secret" => QapiJson.Read<ObjectOptions.SecretBranch>(element),
-            "secret_keyring" => QapiJson.Read<ObjectOptions.SecretKeyringBranch>(element),
-            "sev-guest" => QapiJson.Read<ObjectOptions.SevGuestBranch>(element),
-            "sev-snp-guest" => QapiJson.Read<ObjectOptions.SevSnpGuestBranch>(element),
-            "thread-context" => QapiJson.Read<ObjectOptions.ThreadContextBranch>(element),
-            "throttle-group" => QapiJson.Read<ObjectOptions.ThrottleGroupBranch>(element),
-            "tls-creds-anon" => QapiJson.Read<ObjectOptions.TlsCredsAnonBranch>(element),
-            "tls-creds-psk" => QapiJson.Read<ObjectOptions.TlsCredsPskBranch>(element),
-            "tls-creds-x509" => QapiJson.Read<ObjectOptions.TlsCredsX509Branch>(element),
-            "tls-cipher-suites" => QapiJson.Read<ObjectOptions.TlsCipherSuitesBranch>(element),
-            "x-remote-object" => QapiJson.Read<ObjectOptions.XRemoteObjectBranch>(element),
-            "x-vfio-user-server" => QapiJson.Read<ObjectOptions.XVfioUserServerBranch>(element),
-            _ => new ObjectOptions
-            {
-                QomType = QapiJson.Member<ObjectType>(element, "qom-type"),
-                Id = QapiJson.Member<string>(element, "id")!,
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, ObjectOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case ObjectOptions.AcpiGenericInitiatorBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.AcpiGenericPortBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.AuthzListBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.AuthzListfileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.AuthzPamBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.AuthzSimpleBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.CanHostSocketcanBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.ColoCompareBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.CryptodevBackendBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.CryptodevBackendBuiltinBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.CryptodevBackendLkcfBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.CryptodevVhostUserBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.DbusVmstateBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.FilterBufferBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.FilterDumpBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.FilterMirrorBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.FilterRedirectorBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.FilterReplayBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.FilterRewriterBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.InputBarrierBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.InputLinuxBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.IommufdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.IothreadBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.MainLoopBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.MemoryBackendEpcBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.MemoryBackendFileBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.MemoryBackendMemfdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.MemoryBackendRamBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.MemoryBackendShmBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.PrManagerHelperBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.QtestBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.RngBuiltinBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.RngEgdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.RngRandomBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.SecretBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.SecretKeyringBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.SevGuestBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.SevSnpGuestBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.ThreadContextBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.ThrottleGroupBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.TlsCredsAnonBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.TlsCredsPskBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.TlsCredsX509Branch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.TlsCipherSuitesBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.XRemoteObjectBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case ObjectOptions.XVfioUserServerBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<ObjectType>(writer, "qom-type", value.QomType);
-        QapiJson.WriteMember<string>(writer, "id", value.Id);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["qom-type", "id"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ObjectPropertyInfo</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ObjectPropertyInfo
+public sealed partial record ObjectPropertyInfo : IQapiJson<ObjectPropertyInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -30,4 +30,42 @@ public sealed partial record ObjectPropertyInfo
     [JsonPropertyName("default-value")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JsonElement DefaultValue { get; init; }
+
+    static ObjectPropertyInfo IQapiJson<ObjectPropertyInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ObjectPropertyInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            Description = QapiJson.Member(element, "description", QapiJson.ReadString),
+            DefaultValue = QapiJson.AnyMember(element, "default-value"),
+        };
+    }
+
+    static void IQapiJson<ObjectPropertyInfo>.WriteJson(Utf8JsonWriter writer, ObjectPropertyInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type is { } m1)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Description is { } m2)
+        {
+            writer.WritePropertyName("description");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.DefaultValue.ValueKind != JsonValueKind.Undefined)
+        {
+            writer.WritePropertyName("default-value");
+            QapiJson.WriteAny(writer, value.DefaultValue);
+        }
+        writer.WriteEndObject();
+    }
 }

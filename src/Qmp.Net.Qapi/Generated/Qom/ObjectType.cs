@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ObjectType</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ObjectType>))]
-public readonly partial struct ObjectType : IEquatable<ObjectType>, IQapiEnum<ObjectType>
+public readonly partial record struct ObjectType : IQapiEnum<ObjectType>, IQapiJson<ObjectType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ObjectType : IEquatable<ObjectType>, IQapiEnum<Ob
     public ObjectType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -343,28 +343,11 @@ public readonly partial struct ObjectType : IEquatable<ObjectType>, IQapiEnum<Ob
     [Experimental("QMPQAPI001")]
     public static ObjectType XVfioUserServer => new("x-vfio-user-server", Known.XVfioUserServer);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ObjectType left, ObjectType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ObjectType left, ObjectType right) => !left.Equals(right);
-
     static ObjectType IQapiEnum<ObjectType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ObjectType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ObjectType IQapiJson<ObjectType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ObjectType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ObjectType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ObjectType>.WriteJson(Utf8JsonWriter writer, ObjectType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ObjectTypeInfo</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ObjectTypeInfo
+public sealed partial record ObjectTypeInfo : IQapiJson<ObjectTypeInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -25,4 +25,36 @@ public sealed partial record ObjectTypeInfo
     /// <summary>Gets the member <c>parent</c> (optional, QAPI type <c>str</c>). Since QEMU 2.10.</summary>
     [JsonPropertyName("parent")]
     public string? Parent { get; init; }
+
+    static ObjectTypeInfo IQapiJson<ObjectTypeInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ObjectTypeInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Abstract = QapiJson.ValueMember(element, "abstract", QapiJson.ReadBool),
+            Parent = QapiJson.Member(element, "parent", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<ObjectTypeInfo>.WriteJson(Utf8JsonWriter writer, ObjectTypeInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Abstract is { } m1)
+        {
+            writer.WritePropertyName("abstract");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Parent is { } m2)
+        {
+            writer.WritePropertyName("parent");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

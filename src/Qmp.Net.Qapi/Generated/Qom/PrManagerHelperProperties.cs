@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>PrManagerHelperProperties</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record PrManagerHelperProperties
+public sealed partial record PrManagerHelperProperties : IQapiJson<PrManagerHelperProperties>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public required string Path { get; init; }
+
+    static PrManagerHelperProperties IQapiJson<PrManagerHelperProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PrManagerHelperProperties");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<PrManagerHelperProperties>.WriteJson(Utf8JsonWriter writer, PrManagerHelperProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

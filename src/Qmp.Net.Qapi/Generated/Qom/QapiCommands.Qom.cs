@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.qom-list">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ObjectPropertyInfo>> QomListAsync(QomListArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QomListArguments, IReadOnlyList<ObjectPropertyInfo>>("qom-list", arguments, false, cancellationToken);
+        ExecuteAsync<QomListArguments, IReadOnlyList<ObjectPropertyInfo>>("qom-list", arguments, QapiJson.Write<QomListArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<ObjectPropertyInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>qom-get</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.qom-get">QEMU's QMP reference</seealso>
     public Task<JsonElement> QomGetAsync(QomGetArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QomGetArguments, JsonElement>("qom-get", arguments, false, cancellationToken);
+        ExecuteAsync<QomGetArguments, JsonElement>("qom-get", arguments, QapiJson.Write<QomGetArguments>, QapiJson.ReadAny, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>qom-set</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.qom-set">QEMU's QMP reference</seealso>
     public Task QomSetAsync(QomSetArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<QomSetArguments>("qom-set", arguments, false, cancellationToken);
+        ExecuteVoidAsync<QomSetArguments>("qom-set", arguments, QapiJson.Write<QomSetArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>qom-list-types</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -51,7 +51,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.qom-list-types">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ObjectTypeInfo>> QomListTypesAsync(QomListTypesArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QomListTypesArguments, IReadOnlyList<ObjectTypeInfo>>("qom-list-types", arguments, false, cancellationToken);
+        ExecuteAsync<QomListTypesArguments, IReadOnlyList<ObjectTypeInfo>>("qom-list-types", arguments, QapiJson.Write<QomListTypesArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<ObjectTypeInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>qom-list-properties</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -61,7 +61,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.qom-list-properties">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<ObjectPropertyInfo>> QomListPropertiesAsync(QomListPropertiesArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QomListPropertiesArguments, IReadOnlyList<ObjectPropertyInfo>>("qom-list-properties", arguments, false, cancellationToken);
+        ExecuteAsync<QomListPropertiesArguments, IReadOnlyList<ObjectPropertyInfo>>("qom-list-properties", arguments, QapiJson.Write<QomListPropertiesArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<ObjectPropertyInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>object-add</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>ObjectOptions</c>).</param>
@@ -71,7 +71,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.object-add">QEMU's QMP reference</seealso>
     public Task ObjectAddAsync(ObjectOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ObjectOptions>("object-add", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ObjectOptions>("object-add", arguments, QapiJson.Write<ObjectOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>object-del</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -81,5 +81,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-qom.object-del">QEMU's QMP reference</seealso>
     public Task ObjectDelAsync(ObjectDelArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ObjectDelArguments>("object-del", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ObjectDelArguments>("object-del", arguments, QapiJson.Write<ObjectDelArguments>, false, cancellationToken);
 }

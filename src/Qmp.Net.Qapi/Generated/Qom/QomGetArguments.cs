@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>qom-get</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QomGetArguments
+public sealed partial record QomGetArguments : IQapiJson<QomGetArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -21,4 +21,30 @@ public sealed partial record QomGetArguments
     /// <summary>Gets the member <c>property</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("property")]
     public required string Property { get; init; }
+
+    static QomGetArguments IQapiJson<QomGetArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QomGetArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Property = QapiJson.Member(element, "property", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<QomGetArguments>.WriteJson(Utf8JsonWriter writer, QomGetArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Property is { } m1)
+        {
+            writer.WritePropertyName("property");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

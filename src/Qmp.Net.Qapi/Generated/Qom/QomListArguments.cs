@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>qom-list</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QomListArguments
+public sealed partial record QomListArguments : IQapiJson<QomListArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public required string Path { get; init; }
+
+    static QomListArguments IQapiJson<QomListArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QomListArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<QomListArguments>.WriteJson(Utf8JsonWriter writer, QomListArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

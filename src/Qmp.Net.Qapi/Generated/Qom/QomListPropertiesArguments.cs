@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>qom-list-properties</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QomListPropertiesArguments
+public sealed partial record QomListPropertiesArguments : IQapiJson<QomListPropertiesArguments>
 {
     /// <summary>Gets the member <c>typename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("typename")]
     public required string Typename { get; init; }
+
+    static QomListPropertiesArguments IQapiJson<QomListPropertiesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QomListPropertiesArguments");
+        return new()
+        {
+            Typename = QapiJson.Member(element, "typename", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<QomListPropertiesArguments>.WriteJson(Utf8JsonWriter writer, QomListPropertiesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Typename is { } m0)
+        {
+            writer.WritePropertyName("typename");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

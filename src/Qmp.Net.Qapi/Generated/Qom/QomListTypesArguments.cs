@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>qom-list-types</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QomListTypesArguments
+public sealed partial record QomListTypesArguments : IQapiJson<QomListTypesArguments>
 {
     /// <summary>Gets the member <c>implements</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("implements")]
@@ -21,4 +21,30 @@ public sealed partial record QomListTypesArguments
     /// <summary>Gets the member <c>abstract</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("abstract")]
     public bool? Abstract { get; init; }
+
+    static QomListTypesArguments IQapiJson<QomListTypesArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QomListTypesArguments");
+        return new()
+        {
+            Implements = QapiJson.Member(element, "implements", QapiJson.ReadString),
+            Abstract = QapiJson.ValueMember(element, "abstract", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<QomListTypesArguments>.WriteJson(Utf8JsonWriter writer, QomListTypesArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Implements is { } m0)
+        {
+            writer.WritePropertyName("implements");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Abstract is { } m1)
+        {
+            writer.WritePropertyName("abstract");
+            QapiJson.WriteBool(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>qom-set</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QomSetArguments
+public sealed partial record QomSetArguments : IQapiJson<QomSetArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -25,4 +25,36 @@ public sealed partial record QomSetArguments
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>any</c>).</summary>
     [JsonPropertyName("value")]
     public required JsonNode? Value { get; init; }
+
+    static QomSetArguments IQapiJson<QomSetArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QomSetArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Property = QapiJson.Member(element, "property", QapiJson.ReadString)!,
+            Value = QapiJson.Member(element, "value", QapiJson.ReadNode),
+        };
+    }
+
+    static void IQapiJson<QomSetArguments>.WriteJson(Utf8JsonWriter writer, QomSetArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Property is { } m1)
+        {
+            writer.WritePropertyName("property");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Value is { } m2)
+        {
+            writer.WritePropertyName("value");
+            QapiJson.WriteNode(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QtestProperties</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QtestProperties
+public sealed partial record QtestProperties : IQapiJson<QtestProperties>
 {
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
@@ -21,4 +21,30 @@ public sealed partial record QtestProperties
     /// <summary>Gets the member <c>log</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("log")]
     public string? Log { get; init; }
+
+    static QtestProperties IQapiJson<QtestProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QtestProperties");
+        return new()
+        {
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+            Log = QapiJson.Member(element, "log", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<QtestProperties>.WriteJson(Utf8JsonWriter writer, QtestProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Chardev is { } m0)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Log is { } m1)
+        {
+            writer.WritePropertyName("log");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RemoteObjectProperties</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RemoteObjectProperties
+public sealed partial record RemoteObjectProperties : IQapiJson<RemoteObjectProperties>
 {
     /// <summary>Gets the member <c>fd</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("fd")]
@@ -21,4 +21,30 @@ public sealed partial record RemoteObjectProperties
     /// <summary>Gets the member <c>devid</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("devid")]
     public required string Devid { get; init; }
+
+    static RemoteObjectProperties IQapiJson<RemoteObjectProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RemoteObjectProperties");
+        return new()
+        {
+            Fd = QapiJson.Member(element, "fd", QapiJson.ReadString)!,
+            Devid = QapiJson.Member(element, "devid", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<RemoteObjectProperties>.WriteJson(Utf8JsonWriter writer, RemoteObjectProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Fd is { } m0)
+        {
+            writer.WritePropertyName("fd");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Devid is { } m1)
+        {
+            writer.WritePropertyName("devid");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RngEgdProperties</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RngEgdProperties
+public sealed partial record RngEgdProperties : IQapiJson<RngEgdProperties>
 {
     /// <summary>Gets the member <c>opened</c> (optional, QAPI type <c>bool</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -22,4 +22,30 @@ public sealed partial record RngEgdProperties
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
     public required string Chardev { get; init; }
+
+    static RngEgdProperties IQapiJson<RngEgdProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RngEgdProperties");
+        return new()
+        {
+            Opened = QapiJson.ValueMember(element, "opened", QapiJson.ReadBool),
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<RngEgdProperties>.WriteJson(Utf8JsonWriter writer, RngEgdProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Opened is { } m0)
+        {
+            writer.WritePropertyName("opened");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.Chardev is { } m1)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

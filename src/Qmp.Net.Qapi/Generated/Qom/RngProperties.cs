@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RngProperties</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RngProperties
+public sealed partial record RngProperties : IQapiJson<RngProperties>
 {
     /// <summary>Gets the member <c>opened</c> (optional, QAPI type <c>bool</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     [JsonPropertyName("opened")]
     public bool? Opened { get; init; }
+
+    static RngProperties IQapiJson<RngProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RngProperties");
+        return new()
+        {
+            Opened = QapiJson.ValueMember(element, "opened", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<RngProperties>.WriteJson(Utf8JsonWriter writer, RngProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Opened is { } m0)
+        {
+            writer.WritePropertyName("opened");
+            QapiJson.WriteBool(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

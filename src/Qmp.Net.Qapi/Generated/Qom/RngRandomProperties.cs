@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RngRandomProperties</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record RngRandomProperties
+public sealed partial record RngRandomProperties : IQapiJson<RngRandomProperties>
 {
     /// <summary>Gets the member <c>opened</c> (optional, QAPI type <c>bool</c>). Deprecated.</summary>
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
@@ -22,4 +22,30 @@ public sealed partial record RngRandomProperties
     /// <summary>Gets the member <c>filename</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
     public string? Filename { get; init; }
+
+    static RngRandomProperties IQapiJson<RngRandomProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RngRandomProperties");
+        return new()
+        {
+            Opened = QapiJson.ValueMember(element, "opened", QapiJson.ReadBool),
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<RngRandomProperties>.WriteJson(Utf8JsonWriter writer, RngRandomProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Opened is { } m0)
+        {
+            writer.WritePropertyName("opened");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.Filename is { } m1)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

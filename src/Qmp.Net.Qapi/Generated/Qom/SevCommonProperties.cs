@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevCommonProperties</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record SevCommonProperties
+public sealed partial record SevCommonProperties : IQapiJson<SevCommonProperties>
 {
     /// <summary>Gets the member <c>sev-device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sev-device")]
@@ -29,4 +29,39 @@ public sealed partial record SevCommonProperties
     /// <summary>Gets the member <c>kernel-hashes</c> (optional, QAPI type <c>bool</c>). Since QEMU 6.2.</summary>
     [JsonPropertyName("kernel-hashes")]
     public bool? KernelHashes { get; init; }
+
+    static SevCommonProperties IQapiJson<SevCommonProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevCommonProperties");
+        return new()
+        {
+            SevDevice = QapiJson.Member(element, "sev-device", QapiJson.ReadString),
+            Cbitpos = QapiJson.ValueMember(element, "cbitpos", QapiJson.ReadUInt32),
+            ReducedPhysBits = QapiJson.Member(element, "reduced-phys-bits", QapiJson.ReadUInt32),
+            KernelHashes = QapiJson.ValueMember(element, "kernel-hashes", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SevCommonProperties>.WriteJson(Utf8JsonWriter writer, SevCommonProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.SevDevice is { } m0)
+        {
+            writer.WritePropertyName("sev-device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Cbitpos is { } m1)
+        {
+            writer.WritePropertyName("cbitpos");
+            QapiJson.WriteUInt32(writer, m1);
+        }
+        writer.WritePropertyName("reduced-phys-bits");
+        QapiJson.WriteUInt32(writer, value.ReducedPhysBits);
+        if (value.KernelHashes is { } m3)
+        {
+            writer.WritePropertyName("kernel-hashes");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

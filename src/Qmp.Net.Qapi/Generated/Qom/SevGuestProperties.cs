@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevGuestProperties</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SevGuestProperties
+public sealed partial record SevGuestProperties : IQapiJson<SevGuestProperties>
 {
     /// <summary>Gets the member <c>sev-device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sev-device")]
@@ -49,4 +49,69 @@ public sealed partial record SevGuestProperties
     /// <summary>Gets the member <c>legacy-vm-type</c> (optional, QAPI type <c>OnOffAuto</c>). Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("legacy-vm-type")]
     public OnOffAuto? LegacyVmType { get; init; }
+
+    static SevGuestProperties IQapiJson<SevGuestProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevGuestProperties");
+        return new()
+        {
+            SevDevice = QapiJson.Member(element, "sev-device", QapiJson.ReadString),
+            Cbitpos = QapiJson.ValueMember(element, "cbitpos", QapiJson.ReadUInt32),
+            ReducedPhysBits = QapiJson.Member(element, "reduced-phys-bits", QapiJson.ReadUInt32),
+            KernelHashes = QapiJson.ValueMember(element, "kernel-hashes", QapiJson.ReadBool),
+            DhCertFile = QapiJson.Member(element, "dh-cert-file", QapiJson.ReadString),
+            SessionFile = QapiJson.Member(element, "session-file", QapiJson.ReadString),
+            Policy = QapiJson.ValueMember(element, "policy", QapiJson.ReadUInt32),
+            Handle = QapiJson.ValueMember(element, "handle", QapiJson.ReadUInt32),
+            LegacyVmType = QapiJson.ValueMember<OnOffAuto>(element, "legacy-vm-type"),
+        };
+    }
+
+    static void IQapiJson<SevGuestProperties>.WriteJson(Utf8JsonWriter writer, SevGuestProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.SevDevice is { } m0)
+        {
+            writer.WritePropertyName("sev-device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Cbitpos is { } m1)
+        {
+            writer.WritePropertyName("cbitpos");
+            QapiJson.WriteUInt32(writer, m1);
+        }
+        writer.WritePropertyName("reduced-phys-bits");
+        QapiJson.WriteUInt32(writer, value.ReducedPhysBits);
+        if (value.KernelHashes is { } m3)
+        {
+            writer.WritePropertyName("kernel-hashes");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.DhCertFile is { } m4)
+        {
+            writer.WritePropertyName("dh-cert-file");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.SessionFile is { } m5)
+        {
+            writer.WritePropertyName("session-file");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Policy is { } m6)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.Handle is { } m7)
+        {
+            writer.WritePropertyName("handle");
+            QapiJson.WriteUInt32(writer, m7);
+        }
+        if (value.LegacyVmType is { } m8)
+        {
+            writer.WritePropertyName("legacy-vm-type");
+            QapiJson.Write<OnOffAuto>(writer, m8);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SevSnpGuestProperties</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record SevSnpGuestProperties
+public sealed partial record SevSnpGuestProperties : IQapiJson<SevSnpGuestProperties>
 {
     /// <summary>Gets the member <c>sev-device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sev-device")]
@@ -57,4 +57,81 @@ public sealed partial record SevSnpGuestProperties
     /// <summary>Gets the member <c>vcek-disabled</c> (optional, QAPI type <c>bool</c>). Since QEMU 9.1.</summary>
     [JsonPropertyName("vcek-disabled")]
     public bool? VcekDisabled { get; init; }
+
+    static SevSnpGuestProperties IQapiJson<SevSnpGuestProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SevSnpGuestProperties");
+        return new()
+        {
+            SevDevice = QapiJson.Member(element, "sev-device", QapiJson.ReadString),
+            Cbitpos = QapiJson.ValueMember(element, "cbitpos", QapiJson.ReadUInt32),
+            ReducedPhysBits = QapiJson.Member(element, "reduced-phys-bits", QapiJson.ReadUInt32),
+            KernelHashes = QapiJson.ValueMember(element, "kernel-hashes", QapiJson.ReadBool),
+            Policy = QapiJson.ValueMember(element, "policy", QapiJson.ReadUInt64),
+            GuestVisibleWorkarounds = QapiJson.Member(element, "guest-visible-workarounds", QapiJson.ReadString),
+            IdBlock = QapiJson.Member(element, "id-block", QapiJson.ReadString),
+            IdAuth = QapiJson.Member(element, "id-auth", QapiJson.ReadString),
+            AuthorKeyEnabled = QapiJson.ValueMember(element, "author-key-enabled", QapiJson.ReadBool),
+            HostData = QapiJson.Member(element, "host-data", QapiJson.ReadString),
+            VcekDisabled = QapiJson.ValueMember(element, "vcek-disabled", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SevSnpGuestProperties>.WriteJson(Utf8JsonWriter writer, SevSnpGuestProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.SevDevice is { } m0)
+        {
+            writer.WritePropertyName("sev-device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Cbitpos is { } m1)
+        {
+            writer.WritePropertyName("cbitpos");
+            QapiJson.WriteUInt32(writer, m1);
+        }
+        writer.WritePropertyName("reduced-phys-bits");
+        QapiJson.WriteUInt32(writer, value.ReducedPhysBits);
+        if (value.KernelHashes is { } m3)
+        {
+            writer.WritePropertyName("kernel-hashes");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Policy is { } m4)
+        {
+            writer.WritePropertyName("policy");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        if (value.GuestVisibleWorkarounds is { } m5)
+        {
+            writer.WritePropertyName("guest-visible-workarounds");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.IdBlock is { } m6)
+        {
+            writer.WritePropertyName("id-block");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.IdAuth is { } m7)
+        {
+            writer.WritePropertyName("id-auth");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.AuthorKeyEnabled is { } m8)
+        {
+            writer.WritePropertyName("author-key-enabled");
+            QapiJson.WriteBool(writer, m8);
+        }
+        if (value.HostData is { } m9)
+        {
+            writer.WritePropertyName("host-data");
+            QapiJson.WriteString(writer, m9);
+        }
+        if (value.VcekDisabled is { } m10)
+        {
+            writer.WritePropertyName("vcek-disabled");
+            QapiJson.WriteBool(writer, m10);
+        }
+        writer.WriteEndObject();
+    }
 }

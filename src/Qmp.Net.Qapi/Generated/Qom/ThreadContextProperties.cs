@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ThreadContextProperties</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ThreadContextProperties
+public sealed partial record ThreadContextProperties : IQapiJson<ThreadContextProperties>
 {
     /// <summary>Gets the member <c>cpu-affinity</c> (optional, QAPI type <c>[uint16]</c>).</summary>
     [JsonPropertyName("cpu-affinity")]
@@ -21,4 +21,30 @@ public sealed partial record ThreadContextProperties
     /// <summary>Gets the member <c>node-affinity</c> (optional, QAPI type <c>[uint16]</c>).</summary>
     [JsonPropertyName("node-affinity")]
     public IReadOnlyList<ushort>? NodeAffinity { get; init; }
+
+    static ThreadContextProperties IQapiJson<ThreadContextProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ThreadContextProperties");
+        return new()
+        {
+            CpuAffinity = QapiJson.ListMember(element, "cpu-affinity", QapiJson.ReadUInt16),
+            NodeAffinity = QapiJson.ListMember(element, "node-affinity", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<ThreadContextProperties>.WriteJson(Utf8JsonWriter writer, ThreadContextProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.CpuAffinity is { } m0)
+        {
+            writer.WritePropertyName("cpu-affinity");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteUInt16);
+        }
+        if (value.NodeAffinity is { } m1)
+        {
+            writer.WritePropertyName("node-affinity");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt16);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VfioUserServerProperties</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VfioUserServerProperties
+public sealed partial record VfioUserServerProperties : IQapiJson<VfioUserServerProperties>
 {
     /// <summary>Gets the member <c>socket</c> (mandatory, QAPI type <c>SocketAddress</c>).</summary>
     [JsonPropertyName("socket")]
@@ -21,4 +21,30 @@ public sealed partial record VfioUserServerProperties
     /// <summary>Gets the member <c>device</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
     public required string Device { get; init; }
+
+    static VfioUserServerProperties IQapiJson<VfioUserServerProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VfioUserServerProperties");
+        return new()
+        {
+            Socket = QapiJson.Member<SocketAddress>(element, "socket")!,
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<VfioUserServerProperties>.WriteJson(Utf8JsonWriter writer, VfioUserServerProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.Socket is { } m0)
+        {
+            writer.WritePropertyName("socket");
+            QapiJson.Write<SocketAddress>(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>RDMA_GID_STATUS_CHANGED</c>. Since QEMU 4.0. In QEMU 7.2 only (not in 10.0).</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-rdma.RDMA_GID_STATUS_CHANGED">QEMU's QMP reference</seealso>
-public sealed partial record RdmaGidStatusChangedEvent : QapiEvent, IQapiEvent<RdmaGidStatusChangedEvent>
+public sealed partial record RdmaGidStatusChangedEvent : QapiEvent, IQapiEvent<RdmaGidStatusChangedEvent>, IQapiJson<RdmaGidStatusChangedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>RDMA_GID_STATUS_CHANGED</c>.</summary>
     public static string EventName => "RDMA_GID_STATUS_CHANGED";
@@ -35,4 +35,33 @@ public sealed partial record RdmaGidStatusChangedEvent : QapiEvent, IQapiEvent<R
     /// <summary>Gets the member <c>interface-id</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("interface-id")]
     public ulong InterfaceId { get; init; }
+
+    static RdmaGidStatusChangedEvent IQapiJson<RdmaGidStatusChangedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RdmaGidStatusChangedEvent");
+        return new()
+        {
+            Netdev = QapiJson.Member(element, "netdev", QapiJson.ReadString) ?? "",
+            GidStatus = QapiJson.Member(element, "gid-status", QapiJson.ReadBool),
+            SubnetPrefix = QapiJson.Member(element, "subnet-prefix", QapiJson.ReadUInt64),
+            InterfaceId = QapiJson.Member(element, "interface-id", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<RdmaGidStatusChangedEvent>.WriteJson(Utf8JsonWriter writer, RdmaGidStatusChangedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Netdev is { } m0)
+        {
+            writer.WritePropertyName("netdev");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("gid-status");
+        QapiJson.WriteBool(writer, value.GidStatus);
+        writer.WritePropertyName("subnet-prefix");
+        QapiJson.WriteUInt64(writer, value.SubnetPrefix);
+        writer.WritePropertyName("interface-id");
+        QapiJson.WriteUInt64(writer, value.InterfaceId);
+        writer.WriteEndObject();
+    }
 }

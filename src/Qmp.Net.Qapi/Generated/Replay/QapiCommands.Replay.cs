@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-replay.query-replay">QEMU's QMP reference</seealso>
     public Task<ReplayInfo> QueryReplayAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<ReplayInfo>("query-replay", false, cancellationToken);
+        ExecuteAsync<ReplayInfo>("query-replay", QapiJson.Read<ReplayInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>replay-break</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-replay.replay-break">QEMU's QMP reference</seealso>
     public Task ReplayBreakAsync(ReplayBreakArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ReplayBreakArguments>("replay-break", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ReplayBreakArguments>("replay-break", arguments, QapiJson.Write<ReplayBreakArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>replay-delete-break</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -49,5 +49,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-replay.replay-seek">QEMU's QMP reference</seealso>
     public Task ReplaySeekAsync(ReplaySeekArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ReplaySeekArguments>("replay-seek", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ReplaySeekArguments>("replay-seek", arguments, QapiJson.Write<ReplaySeekArguments>, false, cancellationToken);
 }

@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>replay-break</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ReplayBreakArguments
+public sealed partial record ReplayBreakArguments : IQapiJson<ReplayBreakArguments>
 {
     /// <summary>Gets the member <c>icount</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("icount")]
     public required long Icount { get; init; }
+
+    static ReplayBreakArguments IQapiJson<ReplayBreakArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ReplayBreakArguments");
+        return new()
+        {
+            Icount = QapiJson.Member(element, "icount", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ReplayBreakArguments>.WriteJson(Utf8JsonWriter writer, ReplayBreakArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("icount");
+        QapiJson.WriteInt64(writer, value.Icount);
+        writer.WriteEndObject();
+    }
 }

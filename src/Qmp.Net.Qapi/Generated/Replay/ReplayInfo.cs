@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ReplayInfo</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ReplayInfo
+public sealed partial record ReplayInfo : IQapiJson<ReplayInfo>
 {
     /// <summary>Gets the member <c>mode</c> (mandatory, QAPI type <c>ReplayMode</c>).</summary>
     [JsonPropertyName("mode")]
@@ -26,4 +26,33 @@ public sealed partial record ReplayInfo
     /// <summary>Gets the member <c>icount</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("icount")]
     public long Icount { get; init; }
+
+    static ReplayInfo IQapiJson<ReplayInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ReplayInfo");
+        return new()
+        {
+            Mode = QapiJson.Member<ReplayMode>(element, "mode"),
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString),
+            Icount = QapiJson.Member(element, "icount", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ReplayInfo>.WriteJson(Utf8JsonWriter writer, ReplayInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Mode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.Write<ReplayMode>(writer, value.Mode);
+        }
+        if (value.Filename is { } m1)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("icount");
+        QapiJson.WriteInt64(writer, value.Icount);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ReplayMode</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ReplayMode>))]
-public readonly partial struct ReplayMode : IEquatable<ReplayMode>, IQapiEnum<ReplayMode>
+public readonly partial record struct ReplayMode : IQapiEnum<ReplayMode>, IQapiJson<ReplayMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ReplayMode : IEquatable<ReplayMode>, IQapiEnum<Re
     public ReplayMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct ReplayMode : IEquatable<ReplayMode>, IQapiEnum<Re
     /// <summary>The value <c>play</c>.</summary>
     public static ReplayMode Play => new("play", Known.Play);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ReplayMode left, ReplayMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ReplayMode left, ReplayMode right) => !left.Equals(right);
-
     static ReplayMode IQapiEnum<ReplayMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ReplayMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ReplayMode IQapiJson<ReplayMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ReplayMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ReplayMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ReplayMode>.WriteJson(Utf8JsonWriter writer, ReplayMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>replay-seek</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ReplaySeekArguments
+public sealed partial record ReplaySeekArguments : IQapiJson<ReplaySeekArguments>
 {
     /// <summary>Gets the member <c>icount</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("icount")]
     public required long Icount { get; init; }
+
+    static ReplaySeekArguments IQapiJson<ReplaySeekArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ReplaySeekArguments");
+        return new()
+        {
+            Icount = QapiJson.Member(element, "icount", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<ReplaySeekArguments>.WriteJson(Utf8JsonWriter writer, ReplaySeekArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("icount");
+        QapiJson.WriteInt64(writer, value.Icount);
+        writer.WriteEndObject();
+    }
 }

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-rocker.query-rocker">QEMU's QMP reference</seealso>
     public Task<RockerSwitch> QueryRockerAsync(QueryRockerArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryRockerArguments, RockerSwitch>("query-rocker", arguments, false, cancellationToken);
+        ExecuteAsync<QueryRockerArguments, RockerSwitch>("query-rocker", arguments, QapiJson.Write<QueryRockerArguments>, QapiJson.Read<RockerSwitch>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-rocker-ports</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-rocker.query-rocker-ports">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<RockerPort>> QueryRockerPortsAsync(QueryRockerPortsArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryRockerPortsArguments, IReadOnlyList<RockerPort>>("query-rocker-ports", arguments, false, cancellationToken);
+        ExecuteAsync<QueryRockerPortsArguments, IReadOnlyList<RockerPort>>("query-rocker-ports", arguments, QapiJson.Write<QueryRockerPortsArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<RockerPort>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-rocker-of-dpa-flows</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-rocker.query-rocker-of-dpa-flows">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<RockerOfDpaFlow>> QueryRockerOfDpaFlowsAsync(QueryRockerOfDpaFlowsArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryRockerOfDpaFlowsArguments, IReadOnlyList<RockerOfDpaFlow>>("query-rocker-of-dpa-flows", arguments, false, cancellationToken);
+        ExecuteAsync<QueryRockerOfDpaFlowsArguments, IReadOnlyList<RockerOfDpaFlow>>("query-rocker-of-dpa-flows", arguments, QapiJson.Write<QueryRockerOfDpaFlowsArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<RockerOfDpaFlow>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-rocker-of-dpa-groups</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -51,5 +51,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-rocker.query-rocker-of-dpa-groups">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<RockerOfDpaGroup>> QueryRockerOfDpaGroupsAsync(QueryRockerOfDpaGroupsArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryRockerOfDpaGroupsArguments, IReadOnlyList<RockerOfDpaGroup>>("query-rocker-of-dpa-groups", arguments, false, cancellationToken);
+        ExecuteAsync<QueryRockerOfDpaGroupsArguments, IReadOnlyList<RockerOfDpaGroup>>("query-rocker-of-dpa-groups", arguments, QapiJson.Write<QueryRockerOfDpaGroupsArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<RockerOfDpaGroup>), false, cancellationToken);
 }

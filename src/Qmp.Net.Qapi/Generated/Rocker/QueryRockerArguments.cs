@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-rocker</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryRockerArguments
+public sealed partial record QueryRockerArguments : IQapiJson<QueryRockerArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
+
+    static QueryRockerArguments IQapiJson<QueryRockerArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryRockerArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<QueryRockerArguments>.WriteJson(Utf8JsonWriter writer, QueryRockerArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-rocker-of-dpa-flows</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryRockerOfDpaFlowsArguments
+public sealed partial record QueryRockerOfDpaFlowsArguments : IQapiJson<QueryRockerOfDpaFlowsArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record QueryRockerOfDpaFlowsArguments
     /// <summary>Gets the member <c>tbl-id</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("tbl-id")]
     public uint? TblId { get; init; }
+
+    static QueryRockerOfDpaFlowsArguments IQapiJson<QueryRockerOfDpaFlowsArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryRockerOfDpaFlowsArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            TblId = QapiJson.ValueMember(element, "tbl-id", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<QueryRockerOfDpaFlowsArguments>.WriteJson(Utf8JsonWriter writer, QueryRockerOfDpaFlowsArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.TblId is { } m1)
+        {
+            writer.WritePropertyName("tbl-id");
+            QapiJson.WriteUInt32(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

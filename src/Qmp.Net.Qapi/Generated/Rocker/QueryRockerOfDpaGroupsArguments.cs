@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-rocker-of-dpa-groups</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryRockerOfDpaGroupsArguments
+public sealed partial record QueryRockerOfDpaGroupsArguments : IQapiJson<QueryRockerOfDpaGroupsArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record QueryRockerOfDpaGroupsArguments
     /// <summary>Gets the member <c>type</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("type")]
     public byte? Type { get; init; }
+
+    static QueryRockerOfDpaGroupsArguments IQapiJson<QueryRockerOfDpaGroupsArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryRockerOfDpaGroupsArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Type = QapiJson.ValueMember(element, "type", QapiJson.ReadByte),
+        };
+    }
+
+    static void IQapiJson<QueryRockerOfDpaGroupsArguments>.WriteJson(Utf8JsonWriter writer, QueryRockerOfDpaGroupsArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type is { } m1)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteByte(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-rocker-ports</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryRockerPortsArguments
+public sealed partial record QueryRockerPortsArguments : IQapiJson<QueryRockerPortsArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
+
+    static QueryRockerPortsArguments IQapiJson<QueryRockerPortsArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryRockerPortsArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<QueryRockerPortsArguments>.WriteJson(Utf8JsonWriter writer, QueryRockerPortsArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

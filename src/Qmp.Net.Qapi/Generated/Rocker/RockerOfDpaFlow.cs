@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerOfDpaFlow</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerOfDpaFlow
+public sealed partial record RockerOfDpaFlow : IQapiJson<RockerOfDpaFlow>
 {
     /// <summary>Gets the member <c>cookie</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("cookie")]
@@ -33,4 +33,42 @@ public sealed partial record RockerOfDpaFlow
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>RockerOfDpaFlowAction</c>).</summary>
     [JsonPropertyName("action")]
     public RockerOfDpaFlowAction Action { get; init; } = null!;
+
+    static RockerOfDpaFlow IQapiJson<RockerOfDpaFlow>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerOfDpaFlow");
+        return new()
+        {
+            Cookie = QapiJson.Member(element, "cookie", QapiJson.ReadUInt64),
+            Hits = QapiJson.Member(element, "hits", QapiJson.ReadUInt64),
+            Key = QapiJson.Member<RockerOfDpaFlowKey>(element, "key")!,
+            Mask = QapiJson.Member<RockerOfDpaFlowMask>(element, "mask")!,
+            Action = QapiJson.Member<RockerOfDpaFlowAction>(element, "action")!,
+        };
+    }
+
+    static void IQapiJson<RockerOfDpaFlow>.WriteJson(Utf8JsonWriter writer, RockerOfDpaFlow value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cookie");
+        QapiJson.WriteUInt64(writer, value.Cookie);
+        writer.WritePropertyName("hits");
+        QapiJson.WriteUInt64(writer, value.Hits);
+        if (value.Key is { } m2)
+        {
+            writer.WritePropertyName("key");
+            QapiJson.Write<RockerOfDpaFlowKey>(writer, m2);
+        }
+        if (value.Mask is { } m3)
+        {
+            writer.WritePropertyName("mask");
+            QapiJson.Write<RockerOfDpaFlowMask>(writer, m3);
+        }
+        if (value.Action is { } m4)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<RockerOfDpaFlowAction>(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerOfDpaFlowAction</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerOfDpaFlowAction
+public sealed partial record RockerOfDpaFlowAction : IQapiJson<RockerOfDpaFlowAction>
 {
     /// <summary>Gets the member <c>goto-tbl</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("goto-tbl")]
@@ -37,4 +37,54 @@ public sealed partial record RockerOfDpaFlowAction
     /// <summary>Gets the member <c>out-pport</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("out-pport")]
     public uint? OutPport { get; init; }
+
+    static RockerOfDpaFlowAction IQapiJson<RockerOfDpaFlowAction>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerOfDpaFlowAction");
+        return new()
+        {
+            GotoTbl = QapiJson.ValueMember(element, "goto-tbl", QapiJson.ReadUInt32),
+            GroupId = QapiJson.ValueMember(element, "group-id", QapiJson.ReadUInt32),
+            TunnelLport = QapiJson.ValueMember(element, "tunnel-lport", QapiJson.ReadUInt32),
+            VlanId = QapiJson.ValueMember(element, "vlan-id", QapiJson.ReadUInt16),
+            NewVlanId = QapiJson.ValueMember(element, "new-vlan-id", QapiJson.ReadUInt16),
+            OutPport = QapiJson.ValueMember(element, "out-pport", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<RockerOfDpaFlowAction>.WriteJson(Utf8JsonWriter writer, RockerOfDpaFlowAction value)
+    {
+        writer.WriteStartObject();
+        if (value.GotoTbl is { } m0)
+        {
+            writer.WritePropertyName("goto-tbl");
+            QapiJson.WriteUInt32(writer, m0);
+        }
+        if (value.GroupId is { } m1)
+        {
+            writer.WritePropertyName("group-id");
+            QapiJson.WriteUInt32(writer, m1);
+        }
+        if (value.TunnelLport is { } m2)
+        {
+            writer.WritePropertyName("tunnel-lport");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.VlanId is { } m3)
+        {
+            writer.WritePropertyName("vlan-id");
+            QapiJson.WriteUInt16(writer, m3);
+        }
+        if (value.NewVlanId is { } m4)
+        {
+            writer.WritePropertyName("new-vlan-id");
+            QapiJson.WriteUInt16(writer, m4);
+        }
+        if (value.OutPport is { } m5)
+        {
+            writer.WritePropertyName("out-pport");
+            QapiJson.WriteUInt32(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerOfDpaFlowKey</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerOfDpaFlowKey
+public sealed partial record RockerOfDpaFlowKey : IQapiJson<RockerOfDpaFlowKey>
 {
     /// <summary>Gets the member <c>priority</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("priority")]
@@ -57,4 +57,78 @@ public sealed partial record RockerOfDpaFlowKey
     /// <summary>Gets the member <c>ip-dst</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ip-dst")]
     public string? IpDst { get; init; }
+
+    static RockerOfDpaFlowKey IQapiJson<RockerOfDpaFlowKey>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerOfDpaFlowKey");
+        return new()
+        {
+            Priority = QapiJson.Member(element, "priority", QapiJson.ReadUInt32),
+            TblId = QapiJson.Member(element, "tbl-id", QapiJson.ReadUInt32),
+            InPport = QapiJson.ValueMember(element, "in-pport", QapiJson.ReadUInt32),
+            TunnelId = QapiJson.ValueMember(element, "tunnel-id", QapiJson.ReadUInt32),
+            VlanId = QapiJson.ValueMember(element, "vlan-id", QapiJson.ReadUInt16),
+            EthType = QapiJson.ValueMember(element, "eth-type", QapiJson.ReadUInt16),
+            EthSrc = QapiJson.Member(element, "eth-src", QapiJson.ReadString),
+            EthDst = QapiJson.Member(element, "eth-dst", QapiJson.ReadString),
+            IpProto = QapiJson.ValueMember(element, "ip-proto", QapiJson.ReadByte),
+            IpTos = QapiJson.ValueMember(element, "ip-tos", QapiJson.ReadByte),
+            IpDst = QapiJson.Member(element, "ip-dst", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<RockerOfDpaFlowKey>.WriteJson(Utf8JsonWriter writer, RockerOfDpaFlowKey value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("priority");
+        QapiJson.WriteUInt32(writer, value.Priority);
+        writer.WritePropertyName("tbl-id");
+        QapiJson.WriteUInt32(writer, value.TblId);
+        if (value.InPport is { } m2)
+        {
+            writer.WritePropertyName("in-pport");
+            QapiJson.WriteUInt32(writer, m2);
+        }
+        if (value.TunnelId is { } m3)
+        {
+            writer.WritePropertyName("tunnel-id");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.VlanId is { } m4)
+        {
+            writer.WritePropertyName("vlan-id");
+            QapiJson.WriteUInt16(writer, m4);
+        }
+        if (value.EthType is { } m5)
+        {
+            writer.WritePropertyName("eth-type");
+            QapiJson.WriteUInt16(writer, m5);
+        }
+        if (value.EthSrc is { } m6)
+        {
+            writer.WritePropertyName("eth-src");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.EthDst is { } m7)
+        {
+            writer.WritePropertyName("eth-dst");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.IpProto is { } m8)
+        {
+            writer.WritePropertyName("ip-proto");
+            QapiJson.WriteByte(writer, m8);
+        }
+        if (value.IpTos is { } m9)
+        {
+            writer.WritePropertyName("ip-tos");
+            QapiJson.WriteByte(writer, m9);
+        }
+        if (value.IpDst is { } m10)
+        {
+            writer.WritePropertyName("ip-dst");
+            QapiJson.WriteString(writer, m10);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerOfDpaFlowMask</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerOfDpaFlowMask
+public sealed partial record RockerOfDpaFlowMask : IQapiJson<RockerOfDpaFlowMask>
 {
     /// <summary>Gets the member <c>in-pport</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("in-pport")]
@@ -41,4 +41,60 @@ public sealed partial record RockerOfDpaFlowMask
     /// <summary>Gets the member <c>ip-tos</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("ip-tos")]
     public byte? IpTos { get; init; }
+
+    static RockerOfDpaFlowMask IQapiJson<RockerOfDpaFlowMask>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerOfDpaFlowMask");
+        return new()
+        {
+            InPport = QapiJson.ValueMember(element, "in-pport", QapiJson.ReadUInt32),
+            TunnelId = QapiJson.ValueMember(element, "tunnel-id", QapiJson.ReadUInt32),
+            VlanId = QapiJson.ValueMember(element, "vlan-id", QapiJson.ReadUInt16),
+            EthSrc = QapiJson.Member(element, "eth-src", QapiJson.ReadString),
+            EthDst = QapiJson.Member(element, "eth-dst", QapiJson.ReadString),
+            IpProto = QapiJson.ValueMember(element, "ip-proto", QapiJson.ReadByte),
+            IpTos = QapiJson.ValueMember(element, "ip-tos", QapiJson.ReadByte),
+        };
+    }
+
+    static void IQapiJson<RockerOfDpaFlowMask>.WriteJson(Utf8JsonWriter writer, RockerOfDpaFlowMask value)
+    {
+        writer.WriteStartObject();
+        if (value.InPport is { } m0)
+        {
+            writer.WritePropertyName("in-pport");
+            QapiJson.WriteUInt32(writer, m0);
+        }
+        if (value.TunnelId is { } m1)
+        {
+            writer.WritePropertyName("tunnel-id");
+            QapiJson.WriteUInt32(writer, m1);
+        }
+        if (value.VlanId is { } m2)
+        {
+            writer.WritePropertyName("vlan-id");
+            QapiJson.WriteUInt16(writer, m2);
+        }
+        if (value.EthSrc is { } m3)
+        {
+            writer.WritePropertyName("eth-src");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.EthDst is { } m4)
+        {
+            writer.WritePropertyName("eth-dst");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.IpProto is { } m5)
+        {
+            writer.WritePropertyName("ip-proto");
+            QapiJson.WriteByte(writer, m5);
+        }
+        if (value.IpTos is { } m6)
+        {
+            writer.WritePropertyName("ip-tos");
+            QapiJson.WriteByte(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerOfDpaGroup</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerOfDpaGroup
+public sealed partial record RockerOfDpaGroup : IQapiJson<RockerOfDpaGroup>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("id")]
@@ -65,4 +65,90 @@ public sealed partial record RockerOfDpaGroup
     /// <summary>Gets the member <c>ttl-check</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("ttl-check")]
     public byte? TtlCheck { get; init; }
+
+    static RockerOfDpaGroup IQapiJson<RockerOfDpaGroup>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerOfDpaGroup");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadUInt32),
+            Type = QapiJson.Member(element, "type", QapiJson.ReadByte),
+            VlanId = QapiJson.ValueMember(element, "vlan-id", QapiJson.ReadUInt16),
+            Pport = QapiJson.ValueMember(element, "pport", QapiJson.ReadUInt32),
+            Index = QapiJson.ValueMember(element, "index", QapiJson.ReadUInt32),
+            OutPport = QapiJson.ValueMember(element, "out-pport", QapiJson.ReadUInt32),
+            GroupId = QapiJson.ValueMember(element, "group-id", QapiJson.ReadUInt32),
+            SetVlanId = QapiJson.ValueMember(element, "set-vlan-id", QapiJson.ReadUInt16),
+            PopVlan = QapiJson.ValueMember(element, "pop-vlan", QapiJson.ReadByte),
+            GroupIds = QapiJson.ListMember(element, "group-ids", QapiJson.ReadUInt32),
+            SetEthSrc = QapiJson.Member(element, "set-eth-src", QapiJson.ReadString),
+            SetEthDst = QapiJson.Member(element, "set-eth-dst", QapiJson.ReadString),
+            TtlCheck = QapiJson.ValueMember(element, "ttl-check", QapiJson.ReadByte),
+        };
+    }
+
+    static void IQapiJson<RockerOfDpaGroup>.WriteJson(Utf8JsonWriter writer, RockerOfDpaGroup value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("id");
+        QapiJson.WriteUInt32(writer, value.Id);
+        writer.WritePropertyName("type");
+        QapiJson.WriteByte(writer, value.Type);
+        if (value.VlanId is { } m2)
+        {
+            writer.WritePropertyName("vlan-id");
+            QapiJson.WriteUInt16(writer, m2);
+        }
+        if (value.Pport is { } m3)
+        {
+            writer.WritePropertyName("pport");
+            QapiJson.WriteUInt32(writer, m3);
+        }
+        if (value.Index is { } m4)
+        {
+            writer.WritePropertyName("index");
+            QapiJson.WriteUInt32(writer, m4);
+        }
+        if (value.OutPport is { } m5)
+        {
+            writer.WritePropertyName("out-pport");
+            QapiJson.WriteUInt32(writer, m5);
+        }
+        if (value.GroupId is { } m6)
+        {
+            writer.WritePropertyName("group-id");
+            QapiJson.WriteUInt32(writer, m6);
+        }
+        if (value.SetVlanId is { } m7)
+        {
+            writer.WritePropertyName("set-vlan-id");
+            QapiJson.WriteUInt16(writer, m7);
+        }
+        if (value.PopVlan is { } m8)
+        {
+            writer.WritePropertyName("pop-vlan");
+            QapiJson.WriteByte(writer, m8);
+        }
+        if (value.GroupIds is { } m9)
+        {
+            writer.WritePropertyName("group-ids");
+            QapiJson.WriteList(writer, m9, QapiJson.WriteUInt32);
+        }
+        if (value.SetEthSrc is { } m10)
+        {
+            writer.WritePropertyName("set-eth-src");
+            QapiJson.WriteString(writer, m10);
+        }
+        if (value.SetEthDst is { } m11)
+        {
+            writer.WritePropertyName("set-eth-dst");
+            QapiJson.WriteString(writer, m11);
+        }
+        if (value.TtlCheck is { } m12)
+        {
+            writer.WritePropertyName("ttl-check");
+            QapiJson.WriteByte(writer, m12);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerPort</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerPort
+public sealed partial record RockerPort : IQapiJson<RockerPort>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -39,4 +39,45 @@ public sealed partial record RockerPort
     [JsonPropertyName("autoneg")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RockerPortAutoneg Autoneg { get; init; }
+
+    static RockerPort IQapiJson<RockerPort>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerPort");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+            LinkUp = QapiJson.Member(element, "link-up", QapiJson.ReadBool),
+            Speed = QapiJson.Member(element, "speed", QapiJson.ReadUInt32),
+            Duplex = QapiJson.Member<RockerPortDuplex>(element, "duplex"),
+            Autoneg = QapiJson.Member<RockerPortAutoneg>(element, "autoneg"),
+        };
+    }
+
+    static void IQapiJson<RockerPort>.WriteJson(Utf8JsonWriter writer, RockerPort value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        writer.WritePropertyName("link-up");
+        QapiJson.WriteBool(writer, value.LinkUp);
+        writer.WritePropertyName("speed");
+        QapiJson.WriteUInt32(writer, value.Speed);
+        if (value.Duplex.Value.Length > 0)
+        {
+            writer.WritePropertyName("duplex");
+            QapiJson.Write<RockerPortDuplex>(writer, value.Duplex);
+        }
+        if (value.Autoneg.Value.Length > 0)
+        {
+            writer.WritePropertyName("autoneg");
+            QapiJson.Write<RockerPortAutoneg>(writer, value.Autoneg);
+        }
+        writer.WriteEndObject();
+    }
 }

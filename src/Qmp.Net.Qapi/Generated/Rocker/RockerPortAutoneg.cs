@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RockerPortAutoneg</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RockerPortAutoneg>))]
-public readonly partial struct RockerPortAutoneg : IEquatable<RockerPortAutoneg>, IQapiEnum<RockerPortAutoneg>
+public readonly partial record struct RockerPortAutoneg : IQapiEnum<RockerPortAutoneg>, IQapiJson<RockerPortAutoneg>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RockerPortAutoneg : IEquatable<RockerPortAutoneg>
     public RockerPortAutoneg(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct RockerPortAutoneg : IEquatable<RockerPortAutoneg>
     /// <summary>The value <c>on</c>.</summary>
     public static RockerPortAutoneg On => new("on", Known.On);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RockerPortAutoneg left, RockerPortAutoneg right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RockerPortAutoneg left, RockerPortAutoneg right) => !left.Equals(right);
-
     static RockerPortAutoneg IQapiEnum<RockerPortAutoneg>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RockerPortAutoneg other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RockerPortAutoneg IQapiJson<RockerPortAutoneg>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RockerPortAutoneg>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RockerPortAutoneg other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RockerPortAutoneg>.WriteJson(Utf8JsonWriter writer, RockerPortAutoneg value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RockerPortDuplex</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RockerPortDuplex>))]
-public readonly partial struct RockerPortDuplex : IEquatable<RockerPortDuplex>, IQapiEnum<RockerPortDuplex>
+public readonly partial record struct RockerPortDuplex : IQapiEnum<RockerPortDuplex>, IQapiJson<RockerPortDuplex>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RockerPortDuplex : IEquatable<RockerPortDuplex>, 
     public RockerPortDuplex(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct RockerPortDuplex : IEquatable<RockerPortDuplex>, 
     /// <summary>The value <c>full</c>.</summary>
     public static RockerPortDuplex Full => new("full", Known.Full);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RockerPortDuplex left, RockerPortDuplex right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RockerPortDuplex left, RockerPortDuplex right) => !left.Equals(right);
-
     static RockerPortDuplex IQapiEnum<RockerPortDuplex>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RockerPortDuplex other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RockerPortDuplex IQapiJson<RockerPortDuplex>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RockerPortDuplex>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RockerPortDuplex other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RockerPortDuplex>.WriteJson(Utf8JsonWriter writer, RockerPortDuplex value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>RockerSwitch</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record RockerSwitch
+public sealed partial record RockerSwitch : IQapiJson<RockerSwitch>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -25,4 +25,30 @@ public sealed partial record RockerSwitch
     /// <summary>Gets the member <c>ports</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("ports")]
     public uint Ports { get; init; }
+
+    static RockerSwitch IQapiJson<RockerSwitch>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "RockerSwitch");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Id = QapiJson.Member(element, "id", QapiJson.ReadUInt64),
+            Ports = QapiJson.Member(element, "ports", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<RockerSwitch>.WriteJson(Utf8JsonWriter writer, RockerSwitch value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("id");
+        QapiJson.WriteUInt64(writer, value.Id);
+        writer.WritePropertyName("ports");
+        QapiJson.WriteUInt32(writer, value.Ports);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>GUEST_CRASHLOADED</c>. Since QEMU 5.0. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.GUEST_CRASHLOADED">QEMU's QMP reference</seealso>
-public sealed partial record GuestCrashloadedEvent : QapiEvent, IQapiEvent<GuestCrashloadedEvent>
+public sealed partial record GuestCrashloadedEvent : QapiEvent, IQapiEvent<GuestCrashloadedEvent>, IQapiJson<GuestCrashloadedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>GUEST_CRASHLOADED</c>.</summary>
     public static string EventName => "GUEST_CRASHLOADED";
@@ -28,4 +28,30 @@ public sealed partial record GuestCrashloadedEvent : QapiEvent, IQapiEvent<Guest
     /// <summary>Gets the member <c>info</c> (optional, QAPI type <c>GuestPanicInformation</c>).</summary>
     [JsonPropertyName("info")]
     public GuestPanicInformation? Info { get; init; }
+
+    static GuestCrashloadedEvent IQapiJson<GuestCrashloadedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestCrashloadedEvent");
+        return new()
+        {
+            Action = QapiJson.Member<GuestPanicAction>(element, "action"),
+            Info = QapiJson.Member<GuestPanicInformation>(element, "info"),
+        };
+    }
+
+    static void IQapiJson<GuestCrashloadedEvent>.WriteJson(Utf8JsonWriter writer, GuestCrashloadedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<GuestPanicAction>(writer, value.Action);
+        }
+        if (value.Info is { } m1)
+        {
+            writer.WritePropertyName("info");
+            QapiJson.Write<GuestPanicInformation>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GuestPanicAction</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestPanicAction>))]
-public readonly partial struct GuestPanicAction : IEquatable<GuestPanicAction>, IQapiEnum<GuestPanicAction>
+public readonly partial record struct GuestPanicAction : IQapiEnum<GuestPanicAction>, IQapiJson<GuestPanicAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct GuestPanicAction : IEquatable<GuestPanicAction>, 
     public GuestPanicAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct GuestPanicAction : IEquatable<GuestPanicAction>, 
     /// <summary>The value <c>run</c>. Since QEMU 5.0.</summary>
     public static GuestPanicAction Run => new("run", Known.Run);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestPanicAction left, GuestPanicAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestPanicAction left, GuestPanicAction right) => !left.Equals(right);
-
     static GuestPanicAction IQapiEnum<GuestPanicAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestPanicAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestPanicAction IQapiJson<GuestPanicAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestPanicAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestPanicAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestPanicAction>.WriteJson(Utf8JsonWriter writer, GuestPanicAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>GuestPanicInformation</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(GuestPanicInformationConverter))]
-public partial record GuestPanicInformation
+[JsonConverter(typeof(QapiConverter<GuestPanicInformation>))]
+public partial record GuestPanicInformation : IQapiJson<GuestPanicInformation>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>GuestPanicInformationType</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,79 @@ public partial record GuestPanicInformation
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static GuestPanicInformation IQapiJson<GuestPanicInformation>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestPanicInformation");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "hyper-v" => new HyperVBranch
+            {
+                Type = QapiJson.Member<GuestPanicInformationType>(element, "type"),
+                Arg1 = QapiJson.Member(element, "arg1", QapiJson.ReadUInt64),
+                Arg2 = QapiJson.Member(element, "arg2", QapiJson.ReadUInt64),
+                Arg3 = QapiJson.Member(element, "arg3", QapiJson.ReadUInt64),
+                Arg4 = QapiJson.Member(element, "arg4", QapiJson.ReadUInt64),
+                Arg5 = QapiJson.Member(element, "arg5", QapiJson.ReadUInt64),
+            },
+            "s390" => new S390Branch
+            {
+                Type = QapiJson.Member<GuestPanicInformationType>(element, "type"),
+                Core = QapiJson.Member(element, "core", QapiJson.ReadUInt32),
+                PswMask = QapiJson.Member(element, "psw-mask", QapiJson.ReadUInt64),
+                PswAddr = QapiJson.Member(element, "psw-addr", QapiJson.ReadUInt64),
+                Reason = QapiJson.Member<S390CrashReason>(element, "reason"),
+            },
+            _ => new GuestPanicInformation
+            {
+                Type = QapiJson.Member<GuestPanicInformationType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<GuestPanicInformation>.WriteJson(Utf8JsonWriter writer, GuestPanicInformation value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<GuestPanicInformationType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case HyperVBranch branch0:
+                writer.WritePropertyName("arg1");
+                QapiJson.WriteUInt64(writer, branch0.Arg1);
+                writer.WritePropertyName("arg2");
+                QapiJson.WriteUInt64(writer, branch0.Arg2);
+                writer.WritePropertyName("arg3");
+                QapiJson.WriteUInt64(writer, branch0.Arg3);
+                writer.WritePropertyName("arg4");
+                QapiJson.WriteUInt64(writer, branch0.Arg4);
+                writer.WritePropertyName("arg5");
+                QapiJson.WriteUInt64(writer, branch0.Arg5);
+                break;
+            case S390Branch branch1:
+                writer.WritePropertyName("core");
+                QapiJson.WriteUInt32(writer, branch1.Core);
+                writer.WritePropertyName("psw-mask");
+                QapiJson.WriteUInt64(writer, branch1.PswMask);
+                writer.WritePropertyName("psw-addr");
+                QapiJson.WriteUInt64(writer, branch1.PswAddr);
+                if (branch1.Reason.Value.Length > 0)
+                {
+                    writer.WritePropertyName("reason");
+                    QapiJson.Write<S390CrashReason>(writer, branch1.Reason);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>hyper-v</c> (<c>type</c> = <c>hyper-v</c>, members of <c>GuestPanicInformationHyperV</c>).</summary>
     public sealed partial record HyperVBranch : GuestPanicInformation
@@ -73,41 +146,5 @@ public partial record GuestPanicInformation
         [JsonPropertyName("reason")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public S390CrashReason Reason { get; init; }
-    }
-}
-
-internal sealed class GuestPanicInformationConverter : JsonConverter<GuestPanicInformation>
-{
-    public override GuestPanicInformation? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "hyper-v" => QapiJson.Read<GuestPanicInformation.HyperVBranch>(element),
-            "s390" => QapiJson.Read<GuestPanicInformation.S390Branch>(element),
-            _ => new GuestPanicInformation
-            {
-                Type = QapiJson.Member<GuestPanicInformationType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, GuestPanicInformation value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case GuestPanicInformation.HyperVBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case GuestPanicInformation.S390Branch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<GuestPanicInformationType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

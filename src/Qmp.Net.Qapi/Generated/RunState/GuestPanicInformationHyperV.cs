@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>GuestPanicInformationHyperV</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestPanicInformationHyperV
+public sealed partial record GuestPanicInformationHyperV : IQapiJson<GuestPanicInformationHyperV>
 {
     /// <summary>Gets the member <c>arg1</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("arg1")]
@@ -33,4 +33,33 @@ public sealed partial record GuestPanicInformationHyperV
     /// <summary>Gets the member <c>arg5</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("arg5")]
     public ulong Arg5 { get; init; }
+
+    static GuestPanicInformationHyperV IQapiJson<GuestPanicInformationHyperV>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestPanicInformationHyperV");
+        return new()
+        {
+            Arg1 = QapiJson.Member(element, "arg1", QapiJson.ReadUInt64),
+            Arg2 = QapiJson.Member(element, "arg2", QapiJson.ReadUInt64),
+            Arg3 = QapiJson.Member(element, "arg3", QapiJson.ReadUInt64),
+            Arg4 = QapiJson.Member(element, "arg4", QapiJson.ReadUInt64),
+            Arg5 = QapiJson.Member(element, "arg5", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<GuestPanicInformationHyperV>.WriteJson(Utf8JsonWriter writer, GuestPanicInformationHyperV value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("arg1");
+        QapiJson.WriteUInt64(writer, value.Arg1);
+        writer.WritePropertyName("arg2");
+        QapiJson.WriteUInt64(writer, value.Arg2);
+        writer.WritePropertyName("arg3");
+        QapiJson.WriteUInt64(writer, value.Arg3);
+        writer.WritePropertyName("arg4");
+        QapiJson.WriteUInt64(writer, value.Arg4);
+        writer.WritePropertyName("arg5");
+        QapiJson.WriteUInt64(writer, value.Arg5);
+        writer.WriteEndObject();
+    }
 }

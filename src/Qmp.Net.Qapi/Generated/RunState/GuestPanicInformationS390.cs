@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>GuestPanicInformationS390</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestPanicInformationS390
+public sealed partial record GuestPanicInformationS390 : IQapiJson<GuestPanicInformationS390>
 {
     /// <summary>Gets the member <c>core</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("core")]
@@ -30,4 +30,33 @@ public sealed partial record GuestPanicInformationS390
     [JsonPropertyName("reason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public S390CrashReason Reason { get; init; }
+
+    static GuestPanicInformationS390 IQapiJson<GuestPanicInformationS390>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestPanicInformationS390");
+        return new()
+        {
+            Core = QapiJson.Member(element, "core", QapiJson.ReadUInt32),
+            PswMask = QapiJson.Member(element, "psw-mask", QapiJson.ReadUInt64),
+            PswAddr = QapiJson.Member(element, "psw-addr", QapiJson.ReadUInt64),
+            Reason = QapiJson.Member<S390CrashReason>(element, "reason"),
+        };
+    }
+
+    static void IQapiJson<GuestPanicInformationS390>.WriteJson(Utf8JsonWriter writer, GuestPanicInformationS390 value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("core");
+        QapiJson.WriteUInt32(writer, value.Core);
+        writer.WritePropertyName("psw-mask");
+        QapiJson.WriteUInt64(writer, value.PswMask);
+        writer.WritePropertyName("psw-addr");
+        QapiJson.WriteUInt64(writer, value.PswAddr);
+        if (value.Reason.Value.Length > 0)
+        {
+            writer.WritePropertyName("reason");
+            QapiJson.Write<S390CrashReason>(writer, value.Reason);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GuestPanicInformationType</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestPanicInformationType>))]
-public readonly partial struct GuestPanicInformationType : IEquatable<GuestPanicInformationType>, IQapiEnum<GuestPanicInformationType>
+public readonly partial record struct GuestPanicInformationType : IQapiEnum<GuestPanicInformationType>, IQapiJson<GuestPanicInformationType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct GuestPanicInformationType : IEquatable<GuestPanic
     public GuestPanicInformationType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct GuestPanicInformationType : IEquatable<GuestPanic
     /// <summary>The value <c>s390</c>. Since QEMU 2.12.</summary>
     public static GuestPanicInformationType S390 => new("s390", Known.S390);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestPanicInformationType left, GuestPanicInformationType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestPanicInformationType left, GuestPanicInformationType right) => !left.Equals(right);
-
     static GuestPanicInformationType IQapiEnum<GuestPanicInformationType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestPanicInformationType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestPanicInformationType IQapiJson<GuestPanicInformationType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestPanicInformationType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestPanicInformationType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestPanicInformationType>.WriteJson(Utf8JsonWriter writer, GuestPanicInformationType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>GUEST_PANICKED</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.GUEST_PANICKED">QEMU's QMP reference</seealso>
-public sealed partial record GuestPanickedEvent : QapiEvent, IQapiEvent<GuestPanickedEvent>
+public sealed partial record GuestPanickedEvent : QapiEvent, IQapiEvent<GuestPanickedEvent>, IQapiJson<GuestPanickedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>GUEST_PANICKED</c>.</summary>
     public static string EventName => "GUEST_PANICKED";
@@ -28,4 +28,30 @@ public sealed partial record GuestPanickedEvent : QapiEvent, IQapiEvent<GuestPan
     /// <summary>Gets the member <c>info</c> (optional, QAPI type <c>GuestPanicInformation</c>). Since QEMU 2.9.</summary>
     [JsonPropertyName("info")]
     public GuestPanicInformation? Info { get; init; }
+
+    static GuestPanickedEvent IQapiJson<GuestPanickedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestPanickedEvent");
+        return new()
+        {
+            Action = QapiJson.Member<GuestPanicAction>(element, "action"),
+            Info = QapiJson.Member<GuestPanicInformation>(element, "info"),
+        };
+    }
+
+    static void IQapiJson<GuestPanickedEvent>.WriteJson(Utf8JsonWriter writer, GuestPanickedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<GuestPanicAction>(writer, value.Action);
+        }
+        if (value.Info is { } m1)
+        {
+            writer.WritePropertyName("info");
+            QapiJson.Write<GuestPanicInformation>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

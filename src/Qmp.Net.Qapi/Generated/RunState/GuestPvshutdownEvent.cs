@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>GUEST_PVSHUTDOWN</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.GUEST_PVSHUTDOWN">QEMU's QMP reference</seealso>
-public sealed partial record GuestPvshutdownEvent : QapiEvent, IQapiEvent<GuestPvshutdownEvent>
+public sealed partial record GuestPvshutdownEvent : QapiEvent, IQapiEvent<GuestPvshutdownEvent>, IQapiJson<GuestPvshutdownEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>GUEST_PVSHUTDOWN</c>.</summary>
     public static string EventName => "GUEST_PVSHUTDOWN";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<GuestPvshutdownEvent> IQapiEvent<GuestPvshutdownEvent>.JsonTypeInfo => QapiJson.Info<GuestPvshutdownEvent>();
+
+    static GuestPvshutdownEvent IQapiJson<GuestPvshutdownEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestPvshutdownEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<GuestPvshutdownEvent>.WriteJson(Utf8JsonWriter writer, GuestPvshutdownEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

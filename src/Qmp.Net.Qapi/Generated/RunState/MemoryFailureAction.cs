@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MemoryFailureAction</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MemoryFailureAction>))]
-public readonly partial struct MemoryFailureAction : IEquatable<MemoryFailureAction>, IQapiEnum<MemoryFailureAction>
+public readonly partial record struct MemoryFailureAction : IQapiEnum<MemoryFailureAction>, IQapiJson<MemoryFailureAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MemoryFailureAction : IEquatable<MemoryFailureAct
     public MemoryFailureAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct MemoryFailureAction : IEquatable<MemoryFailureAct
     /// <summary>The value <c>reset</c>.</summary>
     public static MemoryFailureAction Reset => new("reset", Known.Reset);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MemoryFailureAction left, MemoryFailureAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MemoryFailureAction left, MemoryFailureAction right) => !left.Equals(right);
-
     static MemoryFailureAction IQapiEnum<MemoryFailureAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MemoryFailureAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MemoryFailureAction IQapiJson<MemoryFailureAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MemoryFailureAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MemoryFailureAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MemoryFailureAction>.WriteJson(Utf8JsonWriter writer, MemoryFailureAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

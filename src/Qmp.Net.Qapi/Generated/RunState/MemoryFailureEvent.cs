@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>MEMORY_FAILURE</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.MEMORY_FAILURE">QEMU's QMP reference</seealso>
-public sealed partial record MemoryFailureEvent : QapiEvent, IQapiEvent<MemoryFailureEvent>
+public sealed partial record MemoryFailureEvent : QapiEvent, IQapiEvent<MemoryFailureEvent>, IQapiJson<MemoryFailureEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>MEMORY_FAILURE</c>.</summary>
     public static string EventName => "MEMORY_FAILURE";
@@ -33,4 +33,36 @@ public sealed partial record MemoryFailureEvent : QapiEvent, IQapiEvent<MemoryFa
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>MemoryFailureFlags</c>).</summary>
     [JsonPropertyName("flags")]
     public MemoryFailureFlags Flags { get; init; } = null!;
+
+    static MemoryFailureEvent IQapiJson<MemoryFailureEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryFailureEvent");
+        return new()
+        {
+            Recipient = QapiJson.Member<MemoryFailureRecipient>(element, "recipient"),
+            Action = QapiJson.Member<MemoryFailureAction>(element, "action"),
+            Flags = QapiJson.Member<MemoryFailureFlags>(element, "flags")!,
+        };
+    }
+
+    static void IQapiJson<MemoryFailureEvent>.WriteJson(Utf8JsonWriter writer, MemoryFailureEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Recipient.Value.Length > 0)
+        {
+            writer.WritePropertyName("recipient");
+            QapiJson.Write<MemoryFailureRecipient>(writer, value.Recipient);
+        }
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<MemoryFailureAction>(writer, value.Action);
+        }
+        if (value.Flags is { } m2)
+        {
+            writer.WritePropertyName("flags");
+            QapiJson.Write<MemoryFailureFlags>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

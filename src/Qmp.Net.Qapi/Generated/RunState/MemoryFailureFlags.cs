@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MemoryFailureFlags</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MemoryFailureFlags
+public sealed partial record MemoryFailureFlags : IQapiJson<MemoryFailureFlags>
 {
     /// <summary>Gets the member <c>action-required</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("action-required")]
@@ -21,4 +21,24 @@ public sealed partial record MemoryFailureFlags
     /// <summary>Gets the member <c>recursive</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("recursive")]
     public bool Recursive { get; init; }
+
+    static MemoryFailureFlags IQapiJson<MemoryFailureFlags>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MemoryFailureFlags");
+        return new()
+        {
+            ActionRequired = QapiJson.Member(element, "action-required", QapiJson.ReadBool),
+            Recursive = QapiJson.Member(element, "recursive", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MemoryFailureFlags>.WriteJson(Utf8JsonWriter writer, MemoryFailureFlags value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("action-required");
+        QapiJson.WriteBool(writer, value.ActionRequired);
+        writer.WritePropertyName("recursive");
+        QapiJson.WriteBool(writer, value.Recursive);
+        writer.WriteEndObject();
+    }
 }

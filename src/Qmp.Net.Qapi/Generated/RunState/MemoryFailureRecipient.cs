@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>MemoryFailureRecipient</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<MemoryFailureRecipient>))]
-public readonly partial struct MemoryFailureRecipient : IEquatable<MemoryFailureRecipient>, IQapiEnum<MemoryFailureRecipient>
+public readonly partial record struct MemoryFailureRecipient : IQapiEnum<MemoryFailureRecipient>, IQapiJson<MemoryFailureRecipient>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct MemoryFailureRecipient : IEquatable<MemoryFailure
     public MemoryFailureRecipient(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct MemoryFailureRecipient : IEquatable<MemoryFailure
     /// <summary>The value <c>guest</c>.</summary>
     public static MemoryFailureRecipient Guest => new("guest", Known.Guest);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(MemoryFailureRecipient left, MemoryFailureRecipient right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(MemoryFailureRecipient left, MemoryFailureRecipient right) => !left.Equals(right);
-
     static MemoryFailureRecipient IQapiEnum<MemoryFailureRecipient>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(MemoryFailureRecipient other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static MemoryFailureRecipient IQapiJson<MemoryFailureRecipient>.ReadJson(JsonElement element) => QapiJson.ReadEnum<MemoryFailureRecipient>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is MemoryFailureRecipient other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<MemoryFailureRecipient>.WriteJson(Utf8JsonWriter writer, MemoryFailureRecipient value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NotifyVmexitOption</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NotifyVmexitOption>))]
-public readonly partial struct NotifyVmexitOption : IEquatable<NotifyVmexitOption>, IQapiEnum<NotifyVmexitOption>
+public readonly partial record struct NotifyVmexitOption : IQapiEnum<NotifyVmexitOption>, IQapiJson<NotifyVmexitOption>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NotifyVmexitOption : IEquatable<NotifyVmexitOptio
     public NotifyVmexitOption(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct NotifyVmexitOption : IEquatable<NotifyVmexitOptio
     /// <summary>The value <c>disable</c>.</summary>
     public static NotifyVmexitOption Disable => new("disable", Known.Disable);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NotifyVmexitOption left, NotifyVmexitOption right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NotifyVmexitOption left, NotifyVmexitOption right) => !left.Equals(right);
-
     static NotifyVmexitOption IQapiEnum<NotifyVmexitOption>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NotifyVmexitOption other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NotifyVmexitOption IQapiJson<NotifyVmexitOption>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NotifyVmexitOption>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NotifyVmexitOption other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NotifyVmexitOption>.WriteJson(Utf8JsonWriter writer, NotifyVmexitOption value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>PanicAction</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<PanicAction>))]
-public readonly partial struct PanicAction : IEquatable<PanicAction>, IQapiEnum<PanicAction>
+public readonly partial record struct PanicAction : IQapiEnum<PanicAction>, IQapiJson<PanicAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct PanicAction : IEquatable<PanicAction>, IQapiEnum<
     public PanicAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct PanicAction : IEquatable<PanicAction>, IQapiEnum<
     /// <summary>The value <c>none</c>.</summary>
     public static PanicAction None => new("none", Known.None);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(PanicAction left, PanicAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(PanicAction left, PanicAction right) => !left.Equals(right);
-
     static PanicAction IQapiEnum<PanicAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(PanicAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static PanicAction IQapiJson<PanicAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<PanicAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is PanicAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<PanicAction>.WriteJson(Utf8JsonWriter writer, PanicAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>POWERDOWN</c>. Since QEMU 0.12. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.POWERDOWN">QEMU's QMP reference</seealso>
-public sealed partial record PowerdownEvent : QapiEvent, IQapiEvent<PowerdownEvent>
+public sealed partial record PowerdownEvent : QapiEvent, IQapiEvent<PowerdownEvent>, IQapiJson<PowerdownEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>POWERDOWN</c>.</summary>
     public static string EventName => "POWERDOWN";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<PowerdownEvent> IQapiEvent<PowerdownEvent>.JsonTypeInfo => QapiJson.Info<PowerdownEvent>();
+
+    static PowerdownEvent IQapiJson<PowerdownEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "PowerdownEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<PowerdownEvent>.WriteJson(Utf8JsonWriter writer, PowerdownEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

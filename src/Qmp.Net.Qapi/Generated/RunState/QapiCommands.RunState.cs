@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-run-state.query-status">QEMU's QMP reference</seealso>
     public Task<StatusInfo> QueryStatusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<StatusInfo>("query-status", false, cancellationToken);
+        ExecuteAsync<StatusInfo>("query-status", QapiJson.Read<StatusInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>watchdog-set-action</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -30,7 +30,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-run-state.watchdog-set-action">QEMU's QMP reference</seealso>
     public Task WatchdogSetActionAsync(WatchdogSetActionArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<WatchdogSetActionArguments>("watchdog-set-action", arguments, false, cancellationToken);
+        ExecuteVoidAsync<WatchdogSetActionArguments>("watchdog-set-action", arguments, QapiJson.Write<WatchdogSetActionArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>set-action</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -40,5 +40,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-run-state.set-action">QEMU's QMP reference</seealso>
     public Task SetActionAsync(SetActionArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SetActionArguments>("set-action", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SetActionArguments>("set-action", arguments, QapiJson.Write<SetActionArguments>, false, cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RebootAction</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RebootAction>))]
-public readonly partial struct RebootAction : IEquatable<RebootAction>, IQapiEnum<RebootAction>
+public readonly partial record struct RebootAction : IQapiEnum<RebootAction>, IQapiJson<RebootAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RebootAction : IEquatable<RebootAction>, IQapiEnu
     public RebootAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct RebootAction : IEquatable<RebootAction>, IQapiEnu
     /// <summary>The value <c>shutdown</c>.</summary>
     public static RebootAction Shutdown => new("shutdown", Known.Shutdown);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RebootAction left, RebootAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RebootAction left, RebootAction right) => !left.Equals(right);
-
     static RebootAction IQapiEnum<RebootAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RebootAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RebootAction IQapiJson<RebootAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RebootAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RebootAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RebootAction>.WriteJson(Utf8JsonWriter writer, RebootAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

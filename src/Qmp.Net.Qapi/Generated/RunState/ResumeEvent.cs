@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>RESUME</c>. Since QEMU 0.12. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.RESUME">QEMU's QMP reference</seealso>
-public sealed partial record ResumeEvent : QapiEvent, IQapiEvent<ResumeEvent>
+public sealed partial record ResumeEvent : QapiEvent, IQapiEvent<ResumeEvent>, IQapiJson<ResumeEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>RESUME</c>.</summary>
     public static string EventName => "RESUME";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<ResumeEvent> IQapiEvent<ResumeEvent>.JsonTypeInfo => QapiJson.Info<ResumeEvent>();
+
+    static ResumeEvent IQapiJson<ResumeEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ResumeEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<ResumeEvent>.WriteJson(Utf8JsonWriter writer, ResumeEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>RunState</c>. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<RunState>))]
-public readonly partial struct RunState : IEquatable<RunState>, IQapiEnum<RunState>
+public readonly partial record struct RunState : IQapiEnum<RunState>, IQapiJson<RunState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct RunState : IEquatable<RunState>, IQapiEnum<RunSta
     public RunState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -141,28 +141,11 @@ public readonly partial struct RunState : IEquatable<RunState>, IQapiEnum<RunSta
     /// <summary>The value <c>colo</c>. Since QEMU 2.8.</summary>
     public static RunState Colo => new("colo", Known.Colo);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(RunState left, RunState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(RunState left, RunState right) => !left.Equals(right);
-
     static RunState IQapiEnum<RunState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(RunState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static RunState IQapiJson<RunState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<RunState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is RunState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<RunState>.WriteJson(Utf8JsonWriter writer, RunState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>S390CrashReason</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<S390CrashReason>))]
-public readonly partial struct S390CrashReason : IEquatable<S390CrashReason>, IQapiEnum<S390CrashReason>
+public readonly partial record struct S390CrashReason : IQapiEnum<S390CrashReason>, IQapiJson<S390CrashReason>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct S390CrashReason : IEquatable<S390CrashReason>, IQ
     public S390CrashReason(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct S390CrashReason : IEquatable<S390CrashReason>, IQ
     /// <summary>The value <c>opint-loop</c>.</summary>
     public static S390CrashReason OpintLoop => new("opint-loop", Known.OpintLoop);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(S390CrashReason left, S390CrashReason right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(S390CrashReason left, S390CrashReason right) => !left.Equals(right);
-
     static S390CrashReason IQapiEnum<S390CrashReason>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(S390CrashReason other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static S390CrashReason IQapiJson<S390CrashReason>.ReadJson(JsonElement element) => QapiJson.ReadEnum<S390CrashReason>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is S390CrashReason other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<S390CrashReason>.WriteJson(Utf8JsonWriter writer, S390CrashReason value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

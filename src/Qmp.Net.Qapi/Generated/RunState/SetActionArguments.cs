@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>set-action</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SetActionArguments
+public sealed partial record SetActionArguments : IQapiJson<SetActionArguments>
 {
     /// <summary>Gets the member <c>reboot</c> (optional, QAPI type <c>RebootAction</c>).</summary>
     [JsonPropertyName("reboot")]
@@ -29,4 +29,42 @@ public sealed partial record SetActionArguments
     /// <summary>Gets the member <c>watchdog</c> (optional, QAPI type <c>WatchdogAction</c>).</summary>
     [JsonPropertyName("watchdog")]
     public WatchdogAction? Watchdog { get; init; }
+
+    static SetActionArguments IQapiJson<SetActionArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SetActionArguments");
+        return new()
+        {
+            Reboot = QapiJson.ValueMember<RebootAction>(element, "reboot"),
+            Shutdown = QapiJson.ValueMember<ShutdownAction>(element, "shutdown"),
+            Panic = QapiJson.ValueMember<PanicAction>(element, "panic"),
+            Watchdog = QapiJson.ValueMember<WatchdogAction>(element, "watchdog"),
+        };
+    }
+
+    static void IQapiJson<SetActionArguments>.WriteJson(Utf8JsonWriter writer, SetActionArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Reboot is { } m0)
+        {
+            writer.WritePropertyName("reboot");
+            QapiJson.Write<RebootAction>(writer, m0);
+        }
+        if (value.Shutdown is { } m1)
+        {
+            writer.WritePropertyName("shutdown");
+            QapiJson.Write<ShutdownAction>(writer, m1);
+        }
+        if (value.Panic is { } m2)
+        {
+            writer.WritePropertyName("panic");
+            QapiJson.Write<PanicAction>(writer, m2);
+        }
+        if (value.Watchdog is { } m3)
+        {
+            writer.WritePropertyName("watchdog");
+            QapiJson.Write<WatchdogAction>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

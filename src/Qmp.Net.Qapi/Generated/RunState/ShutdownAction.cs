@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ShutdownAction</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ShutdownAction>))]
-public readonly partial struct ShutdownAction : IEquatable<ShutdownAction>, IQapiEnum<ShutdownAction>
+public readonly partial record struct ShutdownAction : IQapiEnum<ShutdownAction>, IQapiJson<ShutdownAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ShutdownAction : IEquatable<ShutdownAction>, IQap
     public ShutdownAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct ShutdownAction : IEquatable<ShutdownAction>, IQap
     /// <summary>The value <c>pause</c>.</summary>
     public static ShutdownAction Pause => new("pause", Known.Pause);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ShutdownAction left, ShutdownAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ShutdownAction left, ShutdownAction right) => !left.Equals(right);
-
     static ShutdownAction IQapiEnum<ShutdownAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ShutdownAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ShutdownAction IQapiJson<ShutdownAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ShutdownAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ShutdownAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ShutdownAction>.WriteJson(Utf8JsonWriter writer, ShutdownAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ShutdownCause</c>. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ShutdownCause>))]
-public readonly partial struct ShutdownCause : IEquatable<ShutdownCause>, IQapiEnum<ShutdownCause>
+public readonly partial record struct ShutdownCause : IQapiEnum<ShutdownCause>, IQapiJson<ShutdownCause>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ShutdownCause : IEquatable<ShutdownCause>, IQapiE
     public ShutdownCause(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -111,28 +111,11 @@ public readonly partial struct ShutdownCause : IEquatable<ShutdownCause>, IQapiE
     /// <summary>The value <c>snapshot-load</c>. Since QEMU 7.2.</summary>
     public static ShutdownCause SnapshotLoad => new("snapshot-load", Known.SnapshotLoad);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ShutdownCause left, ShutdownCause right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ShutdownCause left, ShutdownCause right) => !left.Equals(right);
-
     static ShutdownCause IQapiEnum<ShutdownCause>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ShutdownCause other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ShutdownCause IQapiJson<ShutdownCause>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ShutdownCause>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ShutdownCause other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ShutdownCause>.WriteJson(Utf8JsonWriter writer, ShutdownCause value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

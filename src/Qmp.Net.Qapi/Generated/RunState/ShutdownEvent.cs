@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>SHUTDOWN</c>. Since QEMU 0.12. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.SHUTDOWN">QEMU's QMP reference</seealso>
-public sealed partial record ShutdownEvent : QapiEvent, IQapiEvent<ShutdownEvent>
+public sealed partial record ShutdownEvent : QapiEvent, IQapiEvent<ShutdownEvent>, IQapiJson<ShutdownEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>SHUTDOWN</c>.</summary>
     public static string EventName => "SHUTDOWN";
@@ -28,4 +28,27 @@ public sealed partial record ShutdownEvent : QapiEvent, IQapiEvent<ShutdownEvent
     [JsonPropertyName("reason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ShutdownCause Reason { get; init; }
+
+    static ShutdownEvent IQapiJson<ShutdownEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ShutdownEvent");
+        return new()
+        {
+            Guest = QapiJson.Member(element, "guest", QapiJson.ReadBool),
+            Reason = QapiJson.Member<ShutdownCause>(element, "reason"),
+        };
+    }
+
+    static void IQapiJson<ShutdownEvent>.WriteJson(Utf8JsonWriter writer, ShutdownEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("guest");
+        QapiJson.WriteBool(writer, value.Guest);
+        if (value.Reason.Value.Length > 0)
+        {
+            writer.WritePropertyName("reason");
+            QapiJson.Write<ShutdownCause>(writer, value.Reason);
+        }
+        writer.WriteEndObject();
+    }
 }

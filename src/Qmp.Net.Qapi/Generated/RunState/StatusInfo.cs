@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>StatusInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StatusInfo
+public sealed partial record StatusInfo : IQapiJson<StatusInfo>
 {
     /// <summary>Gets the member <c>running</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("running")]
@@ -26,4 +26,33 @@ public sealed partial record StatusInfo
     /// <summary>Gets the member <c>singlestep</c> (mandatory, QAPI type <c>bool</c>). In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("singlestep")]
     public bool? Singlestep { get; init; }
+
+    static StatusInfo IQapiJson<StatusInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatusInfo");
+        return new()
+        {
+            Running = QapiJson.Member(element, "running", QapiJson.ReadBool),
+            Status = QapiJson.Member<RunState>(element, "status"),
+            Singlestep = QapiJson.ValueMember(element, "singlestep", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<StatusInfo>.WriteJson(Utf8JsonWriter writer, StatusInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("running");
+        QapiJson.WriteBool(writer, value.Running);
+        if (value.Status.Value.Length > 0)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<RunState>(writer, value.Status);
+        }
+        if (value.Singlestep is { } m2)
+        {
+            writer.WritePropertyName("singlestep");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>STOP</c>. Since QEMU 0.12. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.STOP">QEMU's QMP reference</seealso>
-public sealed partial record StopEvent : QapiEvent, IQapiEvent<StopEvent>
+public sealed partial record StopEvent : QapiEvent, IQapiEvent<StopEvent>, IQapiJson<StopEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>STOP</c>.</summary>
     public static string EventName => "STOP";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<StopEvent> IQapiEvent<StopEvent>.JsonTypeInfo => QapiJson.Info<StopEvent>();
+
+    static StopEvent IQapiJson<StopEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StopEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<StopEvent>.WriteJson(Utf8JsonWriter writer, StopEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>SUSPEND_DISK</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.SUSPEND_DISK">QEMU's QMP reference</seealso>
-public sealed partial record SuspendDiskEvent : QapiEvent, IQapiEvent<SuspendDiskEvent>
+public sealed partial record SuspendDiskEvent : QapiEvent, IQapiEvent<SuspendDiskEvent>, IQapiJson<SuspendDiskEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>SUSPEND_DISK</c>.</summary>
     public static string EventName => "SUSPEND_DISK";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<SuspendDiskEvent> IQapiEvent<SuspendDiskEvent>.JsonTypeInfo => QapiJson.Info<SuspendDiskEvent>();
+
+    static SuspendDiskEvent IQapiJson<SuspendDiskEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SuspendDiskEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<SuspendDiskEvent>.WriteJson(Utf8JsonWriter writer, SuspendDiskEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>SUSPEND</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.SUSPEND">QEMU's QMP reference</seealso>
-public sealed partial record SuspendEvent : QapiEvent, IQapiEvent<SuspendEvent>
+public sealed partial record SuspendEvent : QapiEvent, IQapiEvent<SuspendEvent>, IQapiJson<SuspendEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>SUSPEND</c>.</summary>
     public static string EventName => "SUSPEND";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<SuspendEvent> IQapiEvent<SuspendEvent>.JsonTypeInfo => QapiJson.Info<SuspendEvent>();
+
+    static SuspendEvent IQapiJson<SuspendEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SuspendEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<SuspendEvent>.WriteJson(Utf8JsonWriter writer, SuspendEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>WAKEUP</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.WAKEUP">QEMU's QMP reference</seealso>
-public sealed partial record WakeupEvent : QapiEvent, IQapiEvent<WakeupEvent>
+public sealed partial record WakeupEvent : QapiEvent, IQapiEvent<WakeupEvent>, IQapiJson<WakeupEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>WAKEUP</c>.</summary>
     public static string EventName => "WAKEUP";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<WakeupEvent> IQapiEvent<WakeupEvent>.JsonTypeInfo => QapiJson.Info<WakeupEvent>();
+
+    static WakeupEvent IQapiJson<WakeupEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "WakeupEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<WakeupEvent>.WriteJson(Utf8JsonWriter writer, WakeupEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

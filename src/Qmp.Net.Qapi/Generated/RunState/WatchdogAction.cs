@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>WatchdogAction</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<WatchdogAction>))]
-public readonly partial struct WatchdogAction : IEquatable<WatchdogAction>, IQapiEnum<WatchdogAction>
+public readonly partial record struct WatchdogAction : IQapiEnum<WatchdogAction>, IQapiJson<WatchdogAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct WatchdogAction : IEquatable<WatchdogAction>, IQap
     public WatchdogAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct WatchdogAction : IEquatable<WatchdogAction>, IQap
     /// <summary>The value <c>inject-nmi</c>. Since QEMU 2.4.</summary>
     public static WatchdogAction InjectNmi => new("inject-nmi", Known.InjectNmi);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(WatchdogAction left, WatchdogAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(WatchdogAction left, WatchdogAction right) => !left.Equals(right);
-
     static WatchdogAction IQapiEnum<WatchdogAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(WatchdogAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static WatchdogAction IQapiJson<WatchdogAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<WatchdogAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is WatchdogAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<WatchdogAction>.WriteJson(Utf8JsonWriter writer, WatchdogAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

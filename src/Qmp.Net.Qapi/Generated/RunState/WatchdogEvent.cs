@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>WATCHDOG</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-run-state.WATCHDOG">QEMU's QMP reference</seealso>
-public sealed partial record WatchdogEvent : QapiEvent, IQapiEvent<WatchdogEvent>
+public sealed partial record WatchdogEvent : QapiEvent, IQapiEvent<WatchdogEvent>, IQapiJson<WatchdogEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>WATCHDOG</c>.</summary>
     public static string EventName => "WATCHDOG";
@@ -24,4 +24,24 @@ public sealed partial record WatchdogEvent : QapiEvent, IQapiEvent<WatchdogEvent
     [JsonPropertyName("action")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public WatchdogAction Action { get; init; }
+
+    static WatchdogEvent IQapiJson<WatchdogEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "WatchdogEvent");
+        return new()
+        {
+            Action = QapiJson.Member<WatchdogAction>(element, "action"),
+        };
+    }
+
+    static void IQapiJson<WatchdogEvent>.WriteJson(Utf8JsonWriter writer, WatchdogEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<WatchdogAction>(writer, value.Action);
+        }
+        writer.WriteEndObject();
+    }
 }

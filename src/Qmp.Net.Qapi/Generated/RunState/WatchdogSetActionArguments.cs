@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>watchdog-set-action</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record WatchdogSetActionArguments
+public sealed partial record WatchdogSetActionArguments : IQapiJson<WatchdogSetActionArguments>
 {
     /// <summary>Gets the member <c>action</c> (mandatory, QAPI type <c>WatchdogAction</c>).</summary>
     [JsonPropertyName("action")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public required WatchdogAction Action { get; init; }
+
+    static WatchdogSetActionArguments IQapiJson<WatchdogSetActionArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "WatchdogSetActionArguments");
+        return new()
+        {
+            Action = QapiJson.Member<WatchdogAction>(element, "action"),
+        };
+    }
+
+    static void IQapiJson<WatchdogSetActionArguments>.WriteJson(Utf8JsonWriter writer, WatchdogSetActionArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Action.Value.Length > 0)
+        {
+            writer.WritePropertyName("action");
+            QapiJson.Write<WatchdogAction>(writer, value.Action);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FdSocketAddress</c>. Since QEMU 1.2. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record FdSocketAddress
+public sealed partial record FdSocketAddress : IQapiJson<FdSocketAddress>
 {
     /// <summary>Gets the member <c>str</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("str")]
     public required string Str { get; init; }
+
+    static FdSocketAddress IQapiJson<FdSocketAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FdSocketAddress");
+        return new()
+        {
+            Str = QapiJson.Member(element, "str", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<FdSocketAddress>.WriteJson(Utf8JsonWriter writer, FdSocketAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.Str is { } m0)
+        {
+            writer.WritePropertyName("str");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>FdSocketAddressWrapper</c>. Named <c>StringWrapper</c> in QEMU 7.2. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record FdSocketAddressWrapper
+public sealed partial record FdSocketAddressWrapper : IQapiJson<FdSocketAddressWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>FdSocketAddress</c>).  Its type differs between versions (<c>String</c>): this is the newest.</summary>
     [JsonPropertyName("data")]
     public required FdSocketAddress Data { get; init; }
+
+    static FdSocketAddressWrapper IQapiJson<FdSocketAddressWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "FdSocketAddressWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<FdSocketAddress>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<FdSocketAddressWrapper>.WriteJson(Utf8JsonWriter writer, FdSocketAddressWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<FdSocketAddress>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

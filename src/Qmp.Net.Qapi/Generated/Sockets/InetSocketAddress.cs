@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InetSocketAddress</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InetSocketAddress
+public sealed partial record InetSocketAddress : IQapiJson<InetSocketAddress>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -45,4 +45,66 @@ public sealed partial record InetSocketAddress
     /// <summary>Gets the member <c>mptcp</c> (optional, QAPI type <c>bool</c>). Since QEMU 6.1. Only in a QEMU built with <c>HAVE_IPPROTO_MPTCP</c>.</summary>
     [JsonPropertyName("mptcp")]
     public bool? Mptcp { get; init; }
+
+    static InetSocketAddress IQapiJson<InetSocketAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InetSocketAddress");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString)!,
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString)!,
+            Numeric = QapiJson.ValueMember(element, "numeric", QapiJson.ReadBool),
+            To = QapiJson.ValueMember(element, "to", QapiJson.ReadUInt16),
+            Ipv4 = QapiJson.ValueMember(element, "ipv4", QapiJson.ReadBool),
+            Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+            KeepAlive = QapiJson.ValueMember(element, "keep-alive", QapiJson.ReadBool),
+            Mptcp = QapiJson.ValueMember(element, "mptcp", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<InetSocketAddress>.WriteJson(Utf8JsonWriter writer, InetSocketAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Numeric is { } m2)
+        {
+            writer.WritePropertyName("numeric");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.To is { } m3)
+        {
+            writer.WritePropertyName("to");
+            QapiJson.WriteUInt16(writer, m3);
+        }
+        if (value.Ipv4 is { } m4)
+        {
+            writer.WritePropertyName("ipv4");
+            QapiJson.WriteBool(writer, m4);
+        }
+        if (value.Ipv6 is { } m5)
+        {
+            writer.WritePropertyName("ipv6");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.KeepAlive is { } m6)
+        {
+            writer.WritePropertyName("keep-alive");
+            QapiJson.WriteBool(writer, m6);
+        }
+        if (value.Mptcp is { } m7)
+        {
+            writer.WritePropertyName("mptcp");
+            QapiJson.WriteBool(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

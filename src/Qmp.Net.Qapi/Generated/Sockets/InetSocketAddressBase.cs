@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InetSocketAddressBase</c>. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InetSocketAddressBase
+public sealed partial record InetSocketAddressBase : IQapiJson<InetSocketAddressBase>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -21,4 +21,30 @@ public sealed partial record InetSocketAddressBase
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("port")]
     public required string Port { get; init; }
+
+    static InetSocketAddressBase IQapiJson<InetSocketAddressBase>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InetSocketAddressBase");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString)!,
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<InetSocketAddressBase>.WriteJson(Utf8JsonWriter writer, InetSocketAddressBase value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InetSocketAddressWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InetSocketAddressWrapper
+public sealed partial record InetSocketAddressWrapper : IQapiJson<InetSocketAddressWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InetSocketAddress</c>).</summary>
     [JsonPropertyName("data")]
     public required InetSocketAddress Data { get; init; }
+
+    static InetSocketAddressWrapper IQapiJson<InetSocketAddressWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InetSocketAddressWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<InetSocketAddress>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<InetSocketAddressWrapper>.WriteJson(Utf8JsonWriter writer, InetSocketAddressWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<InetSocketAddress>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>NetworkAddressFamily</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<NetworkAddressFamily>))]
-public readonly partial struct NetworkAddressFamily : IEquatable<NetworkAddressFamily>, IQapiEnum<NetworkAddressFamily>
+public readonly partial record struct NetworkAddressFamily : IQapiEnum<NetworkAddressFamily>, IQapiJson<NetworkAddressFamily>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct NetworkAddressFamily : IEquatable<NetworkAddressF
     public NetworkAddressFamily(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct NetworkAddressFamily : IEquatable<NetworkAddressF
     /// <summary>The value <c>unknown</c>.</summary>
     public static NetworkAddressFamily UnknownValue => new("unknown", Known.UnknownValue);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(NetworkAddressFamily left, NetworkAddressFamily right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(NetworkAddressFamily left, NetworkAddressFamily right) => !left.Equals(right);
-
     static NetworkAddressFamily IQapiEnum<NetworkAddressFamily>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(NetworkAddressFamily other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static NetworkAddressFamily IQapiJson<NetworkAddressFamily>.ReadJson(JsonElement element) => QapiJson.ReadEnum<NetworkAddressFamily>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is NetworkAddressFamily other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<NetworkAddressFamily>.WriteJson(Utf8JsonWriter writer, NetworkAddressFamily value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>SocketAddress</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(SocketAddressConverter))]
-public partial record SocketAddress
+[JsonConverter(typeof(QapiConverter<SocketAddress>))]
+public partial record SocketAddress : IQapiJson<SocketAddress>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SocketAddressType</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,145 @@ public partial record SocketAddress
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static SocketAddress IQapiJson<SocketAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SocketAddress");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "inet" => new InetBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Host = QapiJson.Member(element, "host", QapiJson.ReadString)!,
+                Port = QapiJson.Member(element, "port", QapiJson.ReadString)!,
+                Numeric = QapiJson.ValueMember(element, "numeric", QapiJson.ReadBool),
+                To = QapiJson.ValueMember(element, "to", QapiJson.ReadUInt16),
+                Ipv4 = QapiJson.ValueMember(element, "ipv4", QapiJson.ReadBool),
+                Ipv6 = QapiJson.ValueMember(element, "ipv6", QapiJson.ReadBool),
+                KeepAlive = QapiJson.ValueMember(element, "keep-alive", QapiJson.ReadBool),
+                Mptcp = QapiJson.ValueMember(element, "mptcp", QapiJson.ReadBool),
+            },
+            "unix" => new UnixBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+                Abstract = QapiJson.ValueMember(element, "abstract", QapiJson.ReadBool),
+                Tight = QapiJson.ValueMember(element, "tight", QapiJson.ReadBool),
+            },
+            "vsock" => new VsockBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Cid = QapiJson.Member(element, "cid", QapiJson.ReadString)!,
+                Port = QapiJson.Member(element, "port", QapiJson.ReadString)!,
+            },
+            "fd" => new FdBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Str = QapiJson.Member(element, "str", QapiJson.ReadString)!,
+            },
+            _ => new SocketAddress
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<SocketAddress>.WriteJson(Utf8JsonWriter writer, SocketAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<SocketAddressType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case InetBranch branch0:
+                if (branch0.Host is { } b0m0)
+                {
+                    writer.WritePropertyName("host");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                if (branch0.Port is { } b0m1)
+                {
+                    writer.WritePropertyName("port");
+                    QapiJson.WriteString(writer, b0m1);
+                }
+                if (branch0.Numeric is { } b0m2)
+                {
+                    writer.WritePropertyName("numeric");
+                    QapiJson.WriteBool(writer, b0m2);
+                }
+                if (branch0.To is { } b0m3)
+                {
+                    writer.WritePropertyName("to");
+                    QapiJson.WriteUInt16(writer, b0m3);
+                }
+                if (branch0.Ipv4 is { } b0m4)
+                {
+                    writer.WritePropertyName("ipv4");
+                    QapiJson.WriteBool(writer, b0m4);
+                }
+                if (branch0.Ipv6 is { } b0m5)
+                {
+                    writer.WritePropertyName("ipv6");
+                    QapiJson.WriteBool(writer, b0m5);
+                }
+                if (branch0.KeepAlive is { } b0m6)
+                {
+                    writer.WritePropertyName("keep-alive");
+                    QapiJson.WriteBool(writer, b0m6);
+                }
+                if (branch0.Mptcp is { } b0m7)
+                {
+                    writer.WritePropertyName("mptcp");
+                    QapiJson.WriteBool(writer, b0m7);
+                }
+                break;
+            case UnixBranch branch1:
+                if (branch1.Path is { } b1m0)
+                {
+                    writer.WritePropertyName("path");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                if (branch1.Abstract is { } b1m1)
+                {
+                    writer.WritePropertyName("abstract");
+                    QapiJson.WriteBool(writer, b1m1);
+                }
+                if (branch1.Tight is { } b1m2)
+                {
+                    writer.WritePropertyName("tight");
+                    QapiJson.WriteBool(writer, b1m2);
+                }
+                break;
+            case VsockBranch branch2:
+                if (branch2.Cid is { } b2m0)
+                {
+                    writer.WritePropertyName("cid");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                if (branch2.Port is { } b2m1)
+                {
+                    writer.WritePropertyName("port");
+                    QapiJson.WriteString(writer, b2m1);
+                }
+                break;
+            case FdBranch branch3:
+                if (branch3.Str is { } b3m0)
+                {
+                    writer.WritePropertyName("str");
+                    QapiJson.WriteString(writer, b3m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>inet</c> (<c>type</c> = <c>inet</c>, members of <c>InetSocketAddress</c>).</summary>
     public sealed partial record InetBranch : SocketAddress
@@ -106,49 +245,5 @@ public partial record SocketAddress
         /// <summary>Gets the member <c>str</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("str")]
         public required string Str { get; init; }
-    }
-}
-
-internal sealed class SocketAddressConverter : JsonConverter<SocketAddress>
-{
-    public override SocketAddress? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "inet" => QapiJson.Read<SocketAddress.InetBranch>(element),
-            "unix" => QapiJson.Read<SocketAddress.UnixBranch>(element),
-            "vsock" => QapiJson.Read<SocketAddress.VsockBranch>(element),
-            "fd" => QapiJson.Read<SocketAddress.FdBranch>(element),
-            _ => new SocketAddress
-            {
-                Type = QapiJson.Member<SocketAddressType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, SocketAddress value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case SocketAddress.InetBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SocketAddress.UnixBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SocketAddress.VsockBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SocketAddress.FdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<SocketAddressType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

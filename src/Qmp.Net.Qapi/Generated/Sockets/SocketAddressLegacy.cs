@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>SocketAddressLegacy</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(SocketAddressLegacyConverter))]
-public partial record SocketAddressLegacy
+[JsonConverter(typeof(QapiConverter<SocketAddressLegacy>))]
+public partial record SocketAddressLegacy : IQapiJson<SocketAddressLegacy>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>SocketAddressType</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,85 @@ public partial record SocketAddressLegacy
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static SocketAddressLegacy IQapiJson<SocketAddressLegacy>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SocketAddressLegacy");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "inet" => new InetBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Data = QapiJson.Member<InetSocketAddress>(element, "data")!,
+            },
+            "unix" => new UnixBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Data = QapiJson.Member<UnixSocketAddress>(element, "data")!,
+            },
+            "vsock" => new VsockBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Data = QapiJson.Member<VsockSocketAddress>(element, "data")!,
+            },
+            "fd" => new FdBranch
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                Data = QapiJson.Member<FdSocketAddress>(element, "data")!,
+            },
+            _ => new SocketAddressLegacy
+            {
+                Type = QapiJson.Member<SocketAddressType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<SocketAddressLegacy>.WriteJson(Utf8JsonWriter writer, SocketAddressLegacy value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<SocketAddressType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case InetBranch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<InetSocketAddress>(writer, b0m0);
+                }
+                break;
+            case UnixBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<UnixSocketAddress>(writer, b1m0);
+                }
+                break;
+            case VsockBranch branch2:
+                if (branch2.Data is { } b2m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<VsockSocketAddress>(writer, b2m0);
+                }
+                break;
+            case FdBranch branch3:
+                if (branch3.Data is { } b3m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<FdSocketAddress>(writer, b3m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>inet</c> (<c>type</c> = <c>inet</c>, members of <c>InetSocketAddressWrapper</c>).</summary>
     public sealed partial record InetBranch : SocketAddressLegacy
@@ -66,49 +145,5 @@ public partial record SocketAddressLegacy
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>FdSocketAddress</c>).  Its type differs between versions (<c>String</c>): this is the newest.</summary>
         [JsonPropertyName("data")]
         public required FdSocketAddress Data { get; init; }
-    }
-}
-
-internal sealed class SocketAddressLegacyConverter : JsonConverter<SocketAddressLegacy>
-{
-    public override SocketAddressLegacy? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "inet" => QapiJson.Read<SocketAddressLegacy.InetBranch>(element),
-            "unix" => QapiJson.Read<SocketAddressLegacy.UnixBranch>(element),
-            "vsock" => QapiJson.Read<SocketAddressLegacy.VsockBranch>(element),
-            "fd" => QapiJson.Read<SocketAddressLegacy.FdBranch>(element),
-            _ => new SocketAddressLegacy
-            {
-                Type = QapiJson.Member<SocketAddressType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, SocketAddressLegacy value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case SocketAddressLegacy.InetBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SocketAddressLegacy.UnixBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SocketAddressLegacy.VsockBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case SocketAddressLegacy.FdBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<SocketAddressType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SocketAddressType</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SocketAddressType>))]
-public readonly partial struct SocketAddressType : IEquatable<SocketAddressType>, IQapiEnum<SocketAddressType>
+public readonly partial record struct SocketAddressType : IQapiEnum<SocketAddressType>, IQapiJson<SocketAddressType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SocketAddressType : IEquatable<SocketAddressType>
     public SocketAddressType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct SocketAddressType : IEquatable<SocketAddressType>
     /// <summary>The value <c>fd</c>.</summary>
     public static SocketAddressType Fd => new("fd", Known.Fd);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SocketAddressType left, SocketAddressType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SocketAddressType left, SocketAddressType right) => !left.Equals(right);
-
     static SocketAddressType IQapiEnum<SocketAddressType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SocketAddressType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SocketAddressType IQapiJson<SocketAddressType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SocketAddressType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SocketAddressType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SocketAddressType>.WriteJson(Utf8JsonWriter writer, SocketAddressType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

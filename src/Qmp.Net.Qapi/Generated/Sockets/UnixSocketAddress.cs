@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>UnixSocketAddress</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record UnixSocketAddress
+public sealed partial record UnixSocketAddress : IQapiJson<UnixSocketAddress>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -25,4 +25,36 @@ public sealed partial record UnixSocketAddress
     /// <summary>Gets the member <c>tight</c> (optional, QAPI type <c>bool</c>). Since QEMU 5.1. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     [JsonPropertyName("tight")]
     public bool? Tight { get; init; }
+
+    static UnixSocketAddress IQapiJson<UnixSocketAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "UnixSocketAddress");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Abstract = QapiJson.ValueMember(element, "abstract", QapiJson.ReadBool),
+            Tight = QapiJson.ValueMember(element, "tight", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<UnixSocketAddress>.WriteJson(Utf8JsonWriter writer, UnixSocketAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Abstract is { } m1)
+        {
+            writer.WritePropertyName("abstract");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.Tight is { } m2)
+        {
+            writer.WritePropertyName("tight");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>UnixSocketAddressWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record UnixSocketAddressWrapper
+public sealed partial record UnixSocketAddressWrapper : IQapiJson<UnixSocketAddressWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>UnixSocketAddress</c>).</summary>
     [JsonPropertyName("data")]
     public required UnixSocketAddress Data { get; init; }
+
+    static UnixSocketAddressWrapper IQapiJson<UnixSocketAddressWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "UnixSocketAddressWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<UnixSocketAddress>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<UnixSocketAddressWrapper>.WriteJson(Utf8JsonWriter writer, UnixSocketAddressWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<UnixSocketAddress>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VsockSocketAddress</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VsockSocketAddress
+public sealed partial record VsockSocketAddress : IQapiJson<VsockSocketAddress>
 {
     /// <summary>Gets the member <c>cid</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("cid")]
@@ -21,4 +21,30 @@ public sealed partial record VsockSocketAddress
     /// <summary>Gets the member <c>port</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("port")]
     public required string Port { get; init; }
+
+    static VsockSocketAddress IQapiJson<VsockSocketAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VsockSocketAddress");
+        return new()
+        {
+            Cid = QapiJson.Member(element, "cid", QapiJson.ReadString)!,
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<VsockSocketAddress>.WriteJson(Utf8JsonWriter writer, VsockSocketAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.Cid is { } m0)
+        {
+            writer.WritePropertyName("cid");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

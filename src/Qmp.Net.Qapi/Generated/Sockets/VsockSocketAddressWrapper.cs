@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VsockSocketAddressWrapper</c>. Since QEMU 2.8. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VsockSocketAddressWrapper
+public sealed partial record VsockSocketAddressWrapper : IQapiJson<VsockSocketAddressWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>VsockSocketAddress</c>).</summary>
     [JsonPropertyName("data")]
     public required VsockSocketAddress Data { get; init; }
+
+    static VsockSocketAddressWrapper IQapiJson<VsockSocketAddressWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VsockSocketAddressWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<VsockSocketAddress>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<VsockSocketAddressWrapper>.WriteJson(Utf8JsonWriter writer, VsockSocketAddressWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<VsockSocketAddress>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-stats.query-stats">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<StatsResult>> QueryStatsAsync(StatsFilter arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<StatsFilter, IReadOnlyList<StatsResult>>("query-stats", arguments, false, cancellationToken);
+        ExecuteAsync<StatsFilter, IReadOnlyList<StatsResult>>("query-stats", arguments, QapiJson.Write<StatsFilter>, static element => QapiJson.ReadList(element, QapiJson.Read<StatsResult>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-stats-schemas</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -31,5 +31,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-stats.query-stats-schemas">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<StatsSchema>> QueryStatsSchemasAsync(QueryStatsSchemasArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<QueryStatsSchemasArguments, IReadOnlyList<StatsSchema>>("query-stats-schemas", arguments, false, cancellationToken);
+        ExecuteAsync<QueryStatsSchemasArguments, IReadOnlyList<StatsSchema>>("query-stats-schemas", arguments, QapiJson.Write<QueryStatsSchemasArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<StatsSchema>), false, cancellationToken);
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>query-stats-schemas</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QueryStatsSchemasArguments
+public sealed partial record QueryStatsSchemasArguments : IQapiJson<QueryStatsSchemasArguments>
 {
     /// <summary>Gets the member <c>provider</c> (optional, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
     public StatsProvider? Provider { get; init; }
+
+    static QueryStatsSchemasArguments IQapiJson<QueryStatsSchemasArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QueryStatsSchemasArguments");
+        return new()
+        {
+            Provider = QapiJson.ValueMember<StatsProvider>(element, "provider"),
+        };
+    }
+
+    static void IQapiJson<QueryStatsSchemasArguments>.WriteJson(Utf8JsonWriter writer, QueryStatsSchemasArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Provider is { } m0)
+        {
+            writer.WritePropertyName("provider");
+            QapiJson.Write<StatsProvider>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>Stats</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record Stats
+public sealed partial record Stats : IQapiJson<Stats>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record Stats
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>StatsValue</c>).</summary>
     [JsonPropertyName("value")]
     public StatsValue Value { get; init; } = null!;
+
+    static Stats IQapiJson<Stats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Stats");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Value = QapiJson.Member<StatsValue>(element, "value")!,
+        };
+    }
+
+    static void IQapiJson<Stats>.WriteJson(Utf8JsonWriter writer, Stats value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Value is { } m1)
+        {
+            writer.WritePropertyName("value");
+            QapiJson.Write<StatsValue>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>StatsFilter</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. A union by <c>target</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(StatsFilterConverter))]
-public partial record StatsFilter
+[JsonConverter(typeof(QapiConverter<StatsFilter>))]
+public partial record StatsFilter : IQapiJson<StatsFilter>
 {
     /// <summary>Gets the member <c>target</c> (mandatory, QAPI type <c>StatsTarget</c>).</summary>
     [JsonPropertyName("target")]
@@ -28,6 +28,56 @@ public partial record StatsFilter
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static StatsFilter IQapiJson<StatsFilter>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatsFilter");
+        return QapiJson.Tag(element, "target") switch
+        {
+            "vcpu" => new VcpuBranch
+            {
+                Target = QapiJson.Member<StatsTarget>(element, "target"),
+                Providers = QapiJson.ListMember(element, "providers", QapiJson.Read<StatsRequest>),
+                Vcpus = QapiJson.ListMember(element, "vcpus", QapiJson.ReadString),
+            },
+            _ => new StatsFilter
+            {
+                Target = QapiJson.Member<StatsTarget>(element, "target"),
+                Providers = QapiJson.ListMember(element, "providers", QapiJson.Read<StatsRequest>),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<StatsFilter>.WriteJson(Utf8JsonWriter writer, StatsFilter value)
+    {
+        writer.WriteStartObject();
+        if (value.Target.Value.Length > 0)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.Write<StatsTarget>(writer, value.Target);
+        }
+        if (value.Providers is { } m1)
+        {
+            writer.WritePropertyName("providers");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<StatsRequest>);
+        }
+        switch (value)
+        {
+            case VcpuBranch branch0:
+                if (branch0.Vcpus is { } b0m0)
+                {
+                    writer.WritePropertyName("vcpus");
+                    QapiJson.WriteList(writer, b0m0, QapiJson.WriteString);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["target", "providers"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>vcpu</c> (<c>target</c> = <c>vcpu</c>, members of <c>StatsVCPUFilter</c>).</summary>
     public sealed partial record VcpuBranch : StatsFilter
     {
@@ -37,39 +87,5 @@ public partial record StatsFilter
         /// <summary>Gets the member <c>vcpus</c> (optional, QAPI type <c>[str]</c>).</summary>
         [JsonPropertyName("vcpus")]
         public IReadOnlyList<string>? Vcpus { get; init; }
-    }
-}
-
-internal sealed class StatsFilterConverter : JsonConverter<StatsFilter>
-{
-    public override StatsFilter? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "target") switch
-        {
-            "vcpu" => QapiJson.Read<StatsFilter.VcpuBranch>(element),
-            _ => new StatsFilter
-            {
-                Target = QapiJson.Member<StatsTarget>(element, "target"),
-                Providers = QapiJson.Member<IReadOnlyList<StatsRequest>?>(element, "providers"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, StatsFilter value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case StatsFilter.VcpuBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<StatsTarget>(writer, "target", value.Target);
-        QapiJson.WriteMember<IReadOnlyList<StatsRequest>?>(writer, "providers", value.Providers);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["target", "providers"]);
-        writer.WriteEndObject();
     }
 }

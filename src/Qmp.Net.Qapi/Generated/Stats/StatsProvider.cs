@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsProvider</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsProvider>))]
-public readonly partial struct StatsProvider : IEquatable<StatsProvider>, IQapiEnum<StatsProvider>
+public readonly partial record struct StatsProvider : IQapiEnum<StatsProvider>, IQapiJson<StatsProvider>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct StatsProvider : IEquatable<StatsProvider>, IQapiE
     public StatsProvider(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct StatsProvider : IEquatable<StatsProvider>, IQapiE
     /// <summary>The value <c>cryptodev</c>. In QEMU 10.0 only (not in 7.2).</summary>
     public static StatsProvider Cryptodev => new("cryptodev", Known.Cryptodev);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(StatsProvider left, StatsProvider right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(StatsProvider left, StatsProvider right) => !left.Equals(right);
-
     static StatsProvider IQapiEnum<StatsProvider>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(StatsProvider other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static StatsProvider IQapiJson<StatsProvider>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsProvider>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is StatsProvider other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<StatsProvider>.WriteJson(Utf8JsonWriter writer, StatsProvider value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

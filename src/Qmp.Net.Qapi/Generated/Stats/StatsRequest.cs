@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>StatsRequest</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StatsRequest
+public sealed partial record StatsRequest : IQapiJson<StatsRequest>
 {
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
@@ -22,4 +22,30 @@ public sealed partial record StatsRequest
     /// <summary>Gets the member <c>names</c> (optional, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("names")]
     public IReadOnlyList<string>? Names { get; init; }
+
+    static StatsRequest IQapiJson<StatsRequest>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatsRequest");
+        return new()
+        {
+            Provider = QapiJson.Member<StatsProvider>(element, "provider"),
+            Names = QapiJson.ListMember(element, "names", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<StatsRequest>.WriteJson(Utf8JsonWriter writer, StatsRequest value)
+    {
+        writer.WriteStartObject();
+        if (value.Provider.Value.Length > 0)
+        {
+            writer.WritePropertyName("provider");
+            QapiJson.Write<StatsProvider>(writer, value.Provider);
+        }
+        if (value.Names is { } m1)
+        {
+            writer.WritePropertyName("names");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

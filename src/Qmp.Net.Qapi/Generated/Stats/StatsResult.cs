@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>StatsResult</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StatsResult
+public sealed partial record StatsResult : IQapiJson<StatsResult>
 {
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
@@ -26,4 +26,36 @@ public sealed partial record StatsResult
     /// <summary>Gets the member <c>stats</c> (mandatory, QAPI type <c>[Stats]</c>).</summary>
     [JsonPropertyName("stats")]
     public IReadOnlyList<global::Qmp.Net.Qapi.Stats> Stats { get; init; } = [];
+
+    static StatsResult IQapiJson<StatsResult>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatsResult");
+        return new()
+        {
+            Provider = QapiJson.Member<StatsProvider>(element, "provider"),
+            QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString),
+            Stats = QapiJson.ListMember(element, "stats", QapiJson.Read<global::Qmp.Net.Qapi.Stats>) ?? [],
+        };
+    }
+
+    static void IQapiJson<StatsResult>.WriteJson(Utf8JsonWriter writer, StatsResult value)
+    {
+        writer.WriteStartObject();
+        if (value.Provider.Value.Length > 0)
+        {
+            writer.WritePropertyName("provider");
+            QapiJson.Write<StatsProvider>(writer, value.Provider);
+        }
+        if (value.QomPath is { } m1)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Stats is { } m2)
+        {
+            writer.WritePropertyName("stats");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<global::Qmp.Net.Qapi.Stats>);
+        }
+        writer.WriteEndObject();
+    }
 }

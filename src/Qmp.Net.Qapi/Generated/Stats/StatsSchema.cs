@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>StatsSchema</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StatsSchema
+public sealed partial record StatsSchema : IQapiJson<StatsSchema>
 {
     /// <summary>Gets the member <c>provider</c> (mandatory, QAPI type <c>StatsProvider</c>).</summary>
     [JsonPropertyName("provider")]
@@ -27,4 +27,36 @@ public sealed partial record StatsSchema
     /// <summary>Gets the member <c>stats</c> (mandatory, QAPI type <c>[StatsSchemaValue]</c>).</summary>
     [JsonPropertyName("stats")]
     public IReadOnlyList<StatsSchemaValue> Stats { get; init; } = [];
+
+    static StatsSchema IQapiJson<StatsSchema>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatsSchema");
+        return new()
+        {
+            Provider = QapiJson.Member<StatsProvider>(element, "provider"),
+            Target = QapiJson.Member<StatsTarget>(element, "target"),
+            Stats = QapiJson.ListMember(element, "stats", QapiJson.Read<StatsSchemaValue>) ?? [],
+        };
+    }
+
+    static void IQapiJson<StatsSchema>.WriteJson(Utf8JsonWriter writer, StatsSchema value)
+    {
+        writer.WriteStartObject();
+        if (value.Provider.Value.Length > 0)
+        {
+            writer.WritePropertyName("provider");
+            QapiJson.Write<StatsProvider>(writer, value.Provider);
+        }
+        if (value.Target.Value.Length > 0)
+        {
+            writer.WritePropertyName("target");
+            QapiJson.Write<StatsTarget>(writer, value.Target);
+        }
+        if (value.Stats is { } m2)
+        {
+            writer.WritePropertyName("stats");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<StatsSchemaValue>);
+        }
+        writer.WriteEndObject();
+    }
 }

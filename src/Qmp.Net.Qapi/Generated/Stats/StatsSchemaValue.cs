@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>StatsSchemaValue</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StatsSchemaValue
+public sealed partial record StatsSchemaValue : IQapiJson<StatsSchemaValue>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -38,4 +38,51 @@ public sealed partial record StatsSchemaValue
     /// <summary>Gets the member <c>bucket-size</c> (optional, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("bucket-size")]
     public uint? BucketSize { get; init; }
+
+    static StatsSchemaValue IQapiJson<StatsSchemaValue>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatsSchemaValue");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member<StatsType>(element, "type"),
+            Unit = QapiJson.ValueMember<StatsUnit>(element, "unit"),
+            Base = QapiJson.ValueMember(element, "base", QapiJson.ReadSByte),
+            Exponent = QapiJson.Member(element, "exponent", QapiJson.ReadInt16),
+            BucketSize = QapiJson.ValueMember(element, "bucket-size", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<StatsSchemaValue>.WriteJson(Utf8JsonWriter writer, StatsSchemaValue value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<StatsType>(writer, value.Type);
+        }
+        if (value.Unit is { } m2)
+        {
+            writer.WritePropertyName("unit");
+            QapiJson.Write<StatsUnit>(writer, m2);
+        }
+        if (value.Base is { } m3)
+        {
+            writer.WritePropertyName("base");
+            QapiJson.WriteSByte(writer, m3);
+        }
+        writer.WritePropertyName("exponent");
+        QapiJson.WriteInt16(writer, value.Exponent);
+        if (value.BucketSize is { } m5)
+        {
+            writer.WritePropertyName("bucket-size");
+            QapiJson.WriteUInt32(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsTarget</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsTarget>))]
-public readonly partial struct StatsTarget : IEquatable<StatsTarget>, IQapiEnum<StatsTarget>
+public readonly partial record struct StatsTarget : IQapiEnum<StatsTarget>, IQapiJson<StatsTarget>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct StatsTarget : IEquatable<StatsTarget>, IQapiEnum<
     public StatsTarget(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct StatsTarget : IEquatable<StatsTarget>, IQapiEnum<
     /// <summary>The value <c>cryptodev</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2).</summary>
     public static StatsTarget Cryptodev => new("cryptodev", Known.Cryptodev);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(StatsTarget left, StatsTarget right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(StatsTarget left, StatsTarget right) => !left.Equals(right);
-
     static StatsTarget IQapiEnum<StatsTarget>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(StatsTarget other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static StatsTarget IQapiJson<StatsTarget>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsTarget>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is StatsTarget other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<StatsTarget>.WriteJson(Utf8JsonWriter writer, StatsTarget value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsType>))]
-public readonly partial struct StatsType : IEquatable<StatsType>, IQapiEnum<StatsType>
+public readonly partial record struct StatsType : IQapiEnum<StatsType>, IQapiJson<StatsType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct StatsType : IEquatable<StatsType>, IQapiEnum<Stat
     public StatsType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct StatsType : IEquatable<StatsType>, IQapiEnum<Stat
     /// <summary>The value <c>log2-histogram</c>.</summary>
     public static StatsType Log2Histogram => new("log2-histogram", Known.Log2Histogram);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(StatsType left, StatsType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(StatsType left, StatsType right) => !left.Equals(right);
-
     static StatsType IQapiEnum<StatsType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(StatsType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static StatsType IQapiJson<StatsType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is StatsType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<StatsType>.WriteJson(Utf8JsonWriter writer, StatsType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>StatsUnit</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<StatsUnit>))]
-public readonly partial struct StatsUnit : IEquatable<StatsUnit>, IQapiEnum<StatsUnit>
+public readonly partial record struct StatsUnit : IQapiEnum<StatsUnit>, IQapiJson<StatsUnit>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct StatsUnit : IEquatable<StatsUnit>, IQapiEnum<Stat
     public StatsUnit(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct StatsUnit : IEquatable<StatsUnit>, IQapiEnum<Stat
     /// <summary>The value <c>boolean</c>.</summary>
     public static StatsUnit Boolean => new("boolean", Known.Boolean);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(StatsUnit left, StatsUnit right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(StatsUnit left, StatsUnit right) => !left.Equals(right);
-
     static StatsUnit IQapiEnum<StatsUnit>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(StatsUnit other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static StatsUnit IQapiJson<StatsUnit>.ReadJson(JsonElement element) => QapiJson.ReadEnum<StatsUnit>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is StatsUnit other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<StatsUnit>.WriteJson(Utf8JsonWriter writer, StatsUnit value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

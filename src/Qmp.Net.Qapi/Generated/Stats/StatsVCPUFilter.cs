@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>StatsVCPUFilter</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record StatsVCPUFilter
+public sealed partial record StatsVCPUFilter : IQapiJson<StatsVCPUFilter>
 {
     /// <summary>Gets the member <c>vcpus</c> (optional, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("vcpus")]
     public IReadOnlyList<string>? Vcpus { get; init; }
+
+    static StatsVCPUFilter IQapiJson<StatsVCPUFilter>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "StatsVCPUFilter");
+        return new()
+        {
+            Vcpus = QapiJson.ListMember(element, "vcpus", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<StatsVCPUFilter>.WriteJson(Utf8JsonWriter writer, StatsVCPUFilter value)
+    {
+        writer.WriteStartObject();
+        if (value.Vcpus is { } m0)
+        {
+            writer.WritePropertyName("vcpus");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI alternate <c>StatsValue</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(StatsValueConverter))]
-public sealed partial record StatsValue
+[JsonConverter(typeof(QapiConverter<StatsValue>))]
+public sealed partial record StatsValue : IQapiJson<StatsValue>
 {
     /// <summary>Gets the branch <c>scalar</c> (QAPI type <c>uint64</c>, a JSON number), or <see langword="null"/> when another branch is set.</summary>
     public ulong? Scalar { get; init; }
@@ -31,32 +31,29 @@ public sealed partial record StatsValue
     /// <summary>Converts a value of the <c>boolean</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator StatsValue(bool value) => new() { Boolean = value };
-}
 
-internal sealed class StatsValueConverter : JsonConverter<StatsValue>
-{
-    public override StatsValue? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static StatsValue IQapiJson<StatsValue>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.Number => new StatsValue { Scalar = QapiJson.Read<ulong>(ref reader) },
-        JsonTokenType.True => new StatsValue { Boolean = QapiJson.Read<bool>(ref reader) },
-        JsonTokenType.False => new StatsValue { Boolean = QapiJson.Read<bool>(ref reader) },
-        JsonTokenType.StartArray => new StatsValue { List = QapiJson.Read<IReadOnlyList<ulong>>(ref reader) },
-        _ => throw new JsonException("No branch of StatsValue takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.Number => new StatsValue { Scalar = QapiJson.ReadUInt64(element) },
+        JsonValueKind.True => new StatsValue { Boolean = QapiJson.ReadBool(element) },
+        JsonValueKind.False => new StatsValue { Boolean = QapiJson.ReadBool(element) },
+        JsonValueKind.Array => new StatsValue { List = QapiJson.ReadList(element, QapiJson.ReadUInt64) },
+        _ => throw new JsonException("No branch of StatsValue takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, StatsValue value, JsonSerializerOptions options)
+    static void IQapiJson<StatsValue>.WriteJson(Utf8JsonWriter writer, StatsValue value)
     {
         if (value.Scalar is { } scalarValue)
         {
-            QapiJson.Write<ulong>(writer, scalarValue);
+            QapiJson.WriteUInt64(writer, scalarValue);
         }
         else if (value.Boolean is { } booleanValue)
         {
-            QapiJson.Write<bool>(writer, booleanValue);
+            QapiJson.WriteBool(writer, booleanValue);
         }
         else if (value.List is { } listValue)
         {
-            QapiJson.Write<IReadOnlyList<ulong>>(writer, listValue);
+            QapiJson.WriteList(writer, listValue, QapiJson.WriteUInt64);
         }
         else
         {

@@ -20,7 +20,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-tpm.query-tpm-models">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<TpmModel>> QueryTpmModelsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<TpmModel>>("query-tpm-models", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<TpmModel>>("query-tpm-models", static element => QapiJson.ReadList(element, QapiJson.Read<TpmModel>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-tpm-types</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -29,7 +29,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-tpm.query-tpm-types">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<TpmType>> QueryTpmTypesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<TpmType>>("query-tpm-types", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<TpmType>>("query-tpm-types", static element => QapiJson.ReadList(element, QapiJson.Read<TpmType>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-tpm</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -38,5 +38,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-tpm.query-tpm">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<TPMInfo>> QueryTpmAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<TPMInfo>>("query-tpm", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<TPMInfo>>("query-tpm", static element => QapiJson.ReadList(element, QapiJson.Read<TPMInfo>), false, cancellationToken);
 }

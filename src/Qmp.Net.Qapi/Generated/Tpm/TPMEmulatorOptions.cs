@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TPMEmulatorOptions</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
-public sealed partial record TPMEmulatorOptions
+public sealed partial record TPMEmulatorOptions : IQapiJson<TPMEmulatorOptions>
 {
     /// <summary>Gets the member <c>chardev</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("chardev")]
     public string Chardev { get; init; } = "";
+
+    static TPMEmulatorOptions IQapiJson<TPMEmulatorOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TPMEmulatorOptions");
+        return new()
+        {
+            Chardev = QapiJson.Member(element, "chardev", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<TPMEmulatorOptions>.WriteJson(Utf8JsonWriter writer, TPMEmulatorOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Chardev is { } m0)
+        {
+            writer.WritePropertyName("chardev");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TPMEmulatorOptionsWrapper</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
-public sealed partial record TPMEmulatorOptionsWrapper
+public sealed partial record TPMEmulatorOptionsWrapper : IQapiJson<TPMEmulatorOptionsWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>TPMEmulatorOptions</c>).</summary>
     [JsonPropertyName("data")]
     public TPMEmulatorOptions Data { get; init; } = null!;
+
+    static TPMEmulatorOptionsWrapper IQapiJson<TPMEmulatorOptionsWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TPMEmulatorOptionsWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<TPMEmulatorOptions>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<TPMEmulatorOptionsWrapper>.WriteJson(Utf8JsonWriter writer, TPMEmulatorOptionsWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<TPMEmulatorOptions>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TPMInfo</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
-public sealed partial record TPMInfo
+public sealed partial record TPMInfo : IQapiJson<TPMInfo>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -26,4 +26,36 @@ public sealed partial record TPMInfo
     /// <summary>Gets the member <c>options</c> (mandatory, QAPI type <c>TpmTypeOptions</c>).</summary>
     [JsonPropertyName("options")]
     public TpmTypeOptions Options { get; init; } = null!;
+
+    static TPMInfo IQapiJson<TPMInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TPMInfo");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Model = QapiJson.Member<TpmModel>(element, "model"),
+            Options = QapiJson.Member<TpmTypeOptions>(element, "options")!,
+        };
+    }
+
+    static void IQapiJson<TPMInfo>.WriteJson(Utf8JsonWriter writer, TPMInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Model.Value.Length > 0)
+        {
+            writer.WritePropertyName("model");
+            QapiJson.Write<TpmModel>(writer, value.Model);
+        }
+        if (value.Options is { } m2)
+        {
+            writer.WritePropertyName("options");
+            QapiJson.Write<TpmTypeOptions>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TPMPassthroughOptions</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
-public sealed partial record TPMPassthroughOptions
+public sealed partial record TPMPassthroughOptions : IQapiJson<TPMPassthroughOptions>
 {
     /// <summary>Gets the member <c>path</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -21,4 +21,30 @@ public sealed partial record TPMPassthroughOptions
     /// <summary>Gets the member <c>cancel-path</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("cancel-path")]
     public string? CancelPath { get; init; }
+
+    static TPMPassthroughOptions IQapiJson<TPMPassthroughOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TPMPassthroughOptions");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString),
+            CancelPath = QapiJson.Member(element, "cancel-path", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<TPMPassthroughOptions>.WriteJson(Utf8JsonWriter writer, TPMPassthroughOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.CancelPath is { } m1)
+        {
+            writer.WritePropertyName("cancel-path");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TPMPassthroughOptionsWrapper</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>.</summary>
-public sealed partial record TPMPassthroughOptionsWrapper
+public sealed partial record TPMPassthroughOptionsWrapper : IQapiJson<TPMPassthroughOptionsWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>TPMPassthroughOptions</c>).</summary>
     [JsonPropertyName("data")]
     public TPMPassthroughOptions Data { get; init; } = null!;
+
+    static TPMPassthroughOptionsWrapper IQapiJson<TPMPassthroughOptionsWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TPMPassthroughOptionsWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<TPMPassthroughOptions>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<TPMPassthroughOptionsWrapper>.WriteJson(Utf8JsonWriter writer, TPMPassthroughOptionsWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<TPMPassthroughOptions>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

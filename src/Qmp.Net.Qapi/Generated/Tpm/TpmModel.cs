@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TpmModel</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TpmModel>))]
-public readonly partial struct TpmModel : IEquatable<TpmModel>, IQapiEnum<TpmModel>
+public readonly partial record struct TpmModel : IQapiEnum<TpmModel>, IQapiJson<TpmModel>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct TpmModel : IEquatable<TpmModel>, IQapiEnum<TpmMod
     public TpmModel(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct TpmModel : IEquatable<TpmModel>, IQapiEnum<TpmMod
     /// <summary>The value <c>tpm-spapr</c>. Since QEMU 5.0.</summary>
     public static TpmModel TpmSpapr => new("tpm-spapr", Known.TpmSpapr);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(TpmModel left, TpmModel right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(TpmModel left, TpmModel right) => !left.Equals(right);
-
     static TpmModel IQapiEnum<TpmModel>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(TpmModel other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static TpmModel IQapiJson<TpmModel>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TpmModel>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is TpmModel other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<TpmModel>.WriteJson(Utf8JsonWriter writer, TpmModel value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TpmType</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TpmType>))]
-public readonly partial struct TpmType : IEquatable<TpmType>, IQapiEnum<TpmType>
+public readonly partial record struct TpmType : IQapiEnum<TpmType>, IQapiJson<TpmType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct TpmType : IEquatable<TpmType>, IQapiEnum<TpmType>
     public TpmType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct TpmType : IEquatable<TpmType>, IQapiEnum<TpmType>
     /// <summary>The value <c>emulator</c>. Since QEMU 2.11.</summary>
     public static TpmType Emulator => new("emulator", Known.Emulator);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(TpmType left, TpmType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(TpmType left, TpmType right) => !left.Equals(right);
-
     static TpmType IQapiEnum<TpmType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(TpmType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static TpmType IQapiJson<TpmType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TpmType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is TpmType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<TpmType>.WriteJson(Utf8JsonWriter writer, TpmType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

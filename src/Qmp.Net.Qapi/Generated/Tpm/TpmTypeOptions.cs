@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>TpmTypeOptions</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_TPM</c>. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(TpmTypeOptionsConverter))]
-public partial record TpmTypeOptions
+[JsonConverter(typeof(QapiConverter<TpmTypeOptions>))]
+public partial record TpmTypeOptions : IQapiJson<TpmTypeOptions>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>TpmType</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,61 @@ public partial record TpmTypeOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static TpmTypeOptions IQapiJson<TpmTypeOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TpmTypeOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "passthrough" => new PassthroughBranch
+            {
+                Type = QapiJson.Member<TpmType>(element, "type"),
+                Data = QapiJson.Member<TPMPassthroughOptions>(element, "data")!,
+            },
+            "emulator" => new EmulatorBranch
+            {
+                Type = QapiJson.Member<TpmType>(element, "type"),
+                Data = QapiJson.Member<TPMEmulatorOptions>(element, "data")!,
+            },
+            _ => new TpmTypeOptions
+            {
+                Type = QapiJson.Member<TpmType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<TpmTypeOptions>.WriteJson(Utf8JsonWriter writer, TpmTypeOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<TpmType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case PassthroughBranch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<TPMPassthroughOptions>(writer, b0m0);
+                }
+                break;
+            case EmulatorBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<TPMEmulatorOptions>(writer, b1m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>passthrough</c> (<c>type</c> = <c>passthrough</c>, members of <c>TPMPassthroughOptionsWrapper</c>).</summary>
     public sealed partial record PassthroughBranch : TpmTypeOptions
@@ -44,41 +99,5 @@ public partial record TpmTypeOptions
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>TPMEmulatorOptions</c>).</summary>
         [JsonPropertyName("data")]
         public TPMEmulatorOptions Data { get; init; } = null!;
-    }
-}
-
-internal sealed class TpmTypeOptionsConverter : JsonConverter<TpmTypeOptions>
-{
-    public override TpmTypeOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "passthrough" => QapiJson.Read<TpmTypeOptions.PassthroughBranch>(element),
-            "emulator" => QapiJson.Read<TpmTypeOptions.EmulatorBranch>(element),
-            _ => new TpmTypeOptions
-            {
-                Type = QapiJson.Member<TpmType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, TpmTypeOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case TpmTypeOptions.PassthroughBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TpmTypeOptions.EmulatorBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<TpmType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-trace.trace-event-get-state">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<TraceEventInfo>> TraceEventGetStateAsync(TraceEventGetStateArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<TraceEventGetStateArguments, IReadOnlyList<TraceEventInfo>>("trace-event-get-state", arguments, false, cancellationToken);
+        ExecuteAsync<TraceEventGetStateArguments, IReadOnlyList<TraceEventInfo>>("trace-event-get-state", arguments, QapiJson.Write<TraceEventGetStateArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<TraceEventInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>trace-event-set-state</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -31,5 +31,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-trace.trace-event-set-state">QEMU's QMP reference</seealso>
     public Task TraceEventSetStateAsync(TraceEventSetStateArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<TraceEventSetStateArguments>("trace-event-set-state", arguments, false, cancellationToken);
+        ExecuteVoidAsync<TraceEventSetStateArguments>("trace-event-set-state", arguments, QapiJson.Write<TraceEventSetStateArguments>, false, cancellationToken);
 }

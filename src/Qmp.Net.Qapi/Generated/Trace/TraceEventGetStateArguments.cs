@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>trace-event-get-state</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TraceEventGetStateArguments
+public sealed partial record TraceEventGetStateArguments : IQapiJson<TraceEventGetStateArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -21,4 +21,30 @@ public sealed partial record TraceEventGetStateArguments
     /// <summary>Gets the member <c>vcpu</c> (optional, QAPI type <c>int</c>). In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("vcpu")]
     public long? Vcpu { get; init; }
+
+    static TraceEventGetStateArguments IQapiJson<TraceEventGetStateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TraceEventGetStateArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Vcpu = QapiJson.ValueMember(element, "vcpu", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<TraceEventGetStateArguments>.WriteJson(Utf8JsonWriter writer, TraceEventGetStateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Vcpu is { } m1)
+        {
+            writer.WritePropertyName("vcpu");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TraceEventInfo</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TraceEventInfo
+public sealed partial record TraceEventInfo : IQapiJson<TraceEventInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -26,4 +26,36 @@ public sealed partial record TraceEventInfo
     /// <summary>Gets the member <c>vcpu</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.7. In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("vcpu")]
     public bool? Vcpu { get; init; }
+
+    static TraceEventInfo IQapiJson<TraceEventInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TraceEventInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            State = QapiJson.Member<TraceEventState>(element, "state"),
+            Vcpu = QapiJson.ValueMember(element, "vcpu", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<TraceEventInfo>.WriteJson(Utf8JsonWriter writer, TraceEventInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.State.Value.Length > 0)
+        {
+            writer.WritePropertyName("state");
+            QapiJson.Write<TraceEventState>(writer, value.State);
+        }
+        if (value.Vcpu is { } m2)
+        {
+            writer.WritePropertyName("vcpu");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

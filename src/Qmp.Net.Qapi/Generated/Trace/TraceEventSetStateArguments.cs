@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>trace-event-set-state</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TraceEventSetStateArguments
+public sealed partial record TraceEventSetStateArguments : IQapiJson<TraceEventSetStateArguments>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -29,4 +29,39 @@ public sealed partial record TraceEventSetStateArguments
     /// <summary>Gets the member <c>vcpu</c> (optional, QAPI type <c>int</c>). In QEMU 7.2 only (not in 10.0).</summary>
     [JsonPropertyName("vcpu")]
     public long? Vcpu { get; init; }
+
+    static TraceEventSetStateArguments IQapiJson<TraceEventSetStateArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TraceEventSetStateArguments");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString)!,
+            Enable = QapiJson.Member(element, "enable", QapiJson.ReadBool),
+            IgnoreUnavailable = QapiJson.ValueMember(element, "ignore-unavailable", QapiJson.ReadBool),
+            Vcpu = QapiJson.ValueMember(element, "vcpu", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<TraceEventSetStateArguments>.WriteJson(Utf8JsonWriter writer, TraceEventSetStateArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("enable");
+        QapiJson.WriteBool(writer, value.Enable);
+        if (value.IgnoreUnavailable is { } m2)
+        {
+            writer.WritePropertyName("ignore-unavailable");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Vcpu is { } m3)
+        {
+            writer.WritePropertyName("vcpu");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TraceEventState</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TraceEventState>))]
-public readonly partial struct TraceEventState : IEquatable<TraceEventState>, IQapiEnum<TraceEventState>
+public readonly partial record struct TraceEventState : IQapiEnum<TraceEventState>, IQapiJson<TraceEventState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct TraceEventState : IEquatable<TraceEventState>, IQ
     public TraceEventState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct TraceEventState : IEquatable<TraceEventState>, IQ
     /// <summary>The value <c>enabled</c>.</summary>
     public static TraceEventState Enabled => new("enabled", Known.Enabled);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(TraceEventState left, TraceEventState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(TraceEventState left, TraceEventState right) => !left.Equals(right);
-
     static TraceEventState IQapiEnum<TraceEventState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(TraceEventState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static TraceEventState IQapiJson<TraceEventState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TraceEventState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is TraceEventState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<TraceEventState>.WriteJson(Utf8JsonWriter writer, TraceEventState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,6 +12,19 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>Abort</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record Abort
+public sealed partial record Abort : IQapiJson<Abort>
 {
+    static Abort IQapiJson<Abort>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "Abort");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<Abort>.WriteJson(Utf8JsonWriter writer, Abort value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>AbortWrapper</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record AbortWrapper
+public sealed partial record AbortWrapper : IQapiJson<AbortWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>Abort</c>).</summary>
     [JsonPropertyName("data")]
     public required Abort Data { get; init; }
+
+    static AbortWrapper IQapiJson<AbortWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "AbortWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<Abort>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<AbortWrapper>.WriteJson(Utf8JsonWriter writer, AbortWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<Abort>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

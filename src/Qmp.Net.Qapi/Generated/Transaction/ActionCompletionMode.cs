@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ActionCompletionMode</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ActionCompletionMode>))]
-public readonly partial struct ActionCompletionMode : IEquatable<ActionCompletionMode>, IQapiEnum<ActionCompletionMode>
+public readonly partial record struct ActionCompletionMode : IQapiEnum<ActionCompletionMode>, IQapiJson<ActionCompletionMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ActionCompletionMode : IEquatable<ActionCompletio
     public ActionCompletionMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct ActionCompletionMode : IEquatable<ActionCompletio
     /// <summary>The value <c>grouped</c>.</summary>
     public static ActionCompletionMode Grouped => new("grouped", Known.Grouped);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ActionCompletionMode left, ActionCompletionMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ActionCompletionMode left, ActionCompletionMode right) => !left.Equals(right);
-
     static ActionCompletionMode IQapiEnum<ActionCompletionMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ActionCompletionMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ActionCompletionMode IQapiJson<ActionCompletionMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ActionCompletionMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ActionCompletionMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ActionCompletionMode>.WriteJson(Utf8JsonWriter writer, ActionCompletionMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapAddWrapper</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmapAddWrapper
+public sealed partial record BlockDirtyBitmapAddWrapper : IQapiJson<BlockDirtyBitmapAddWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmapAdd</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockDirtyBitmapAdd Data { get; init; }
+
+    static BlockDirtyBitmapAddWrapper IQapiJson<BlockDirtyBitmapAddWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmapAddWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockDirtyBitmapAdd>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmapAddWrapper>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapAddWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockDirtyBitmapAdd>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

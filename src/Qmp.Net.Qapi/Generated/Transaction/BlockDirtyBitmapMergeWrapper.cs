@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapMergeWrapper</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmapMergeWrapper
+public sealed partial record BlockDirtyBitmapMergeWrapper : IQapiJson<BlockDirtyBitmapMergeWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmapMerge</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockDirtyBitmapMerge Data { get; init; }
+
+    static BlockDirtyBitmapMergeWrapper IQapiJson<BlockDirtyBitmapMergeWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmapMergeWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockDirtyBitmapMerge>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmapMergeWrapper>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapMergeWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockDirtyBitmapMerge>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

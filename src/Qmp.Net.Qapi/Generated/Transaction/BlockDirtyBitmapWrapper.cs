@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockDirtyBitmapWrapper</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockDirtyBitmapWrapper
+public sealed partial record BlockDirtyBitmapWrapper : IQapiJson<BlockDirtyBitmapWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockDirtyBitmap</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockDirtyBitmap Data { get; init; }
+
+    static BlockDirtyBitmapWrapper IQapiJson<BlockDirtyBitmapWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockDirtyBitmapWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockDirtyBitmap>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockDirtyBitmapWrapper>.WriteJson(Utf8JsonWriter writer, BlockDirtyBitmapWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockDirtyBitmap>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevBackupWrapper</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevBackupWrapper
+public sealed partial record BlockdevBackupWrapper : IQapiJson<BlockdevBackupWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevBackup</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockdevBackup Data { get; init; }
+
+    static BlockdevBackupWrapper IQapiJson<BlockdevBackupWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevBackupWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockdevBackup>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevBackupWrapper>.WriteJson(Utf8JsonWriter writer, BlockdevBackupWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockdevBackup>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

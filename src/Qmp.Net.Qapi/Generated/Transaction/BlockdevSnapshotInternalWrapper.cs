@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotInternalWrapper</c>. Since QEMU 1.7. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshotInternalWrapper
+public sealed partial record BlockdevSnapshotInternalWrapper : IQapiJson<BlockdevSnapshotInternalWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshotInternal</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockdevSnapshotInternal Data { get; init; }
+
+    static BlockdevSnapshotInternalWrapper IQapiJson<BlockdevSnapshotInternalWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshotInternalWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockdevSnapshotInternal>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshotInternalWrapper>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshotInternalWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockdevSnapshotInternal>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

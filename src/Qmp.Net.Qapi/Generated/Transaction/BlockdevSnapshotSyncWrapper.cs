@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotSyncWrapper</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshotSyncWrapper
+public sealed partial record BlockdevSnapshotSyncWrapper : IQapiJson<BlockdevSnapshotSyncWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshotSync</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockdevSnapshotSync Data { get; init; }
+
+    static BlockdevSnapshotSyncWrapper IQapiJson<BlockdevSnapshotSyncWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshotSyncWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockdevSnapshotSync>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshotSyncWrapper>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshotSyncWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockdevSnapshotSync>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>BlockdevSnapshotWrapper</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record BlockdevSnapshotWrapper
+public sealed partial record BlockdevSnapshotWrapper : IQapiJson<BlockdevSnapshotWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>BlockdevSnapshot</c>).</summary>
     [JsonPropertyName("data")]
     public required BlockdevSnapshot Data { get; init; }
+
+    static BlockdevSnapshotWrapper IQapiJson<BlockdevSnapshotWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "BlockdevSnapshotWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<BlockdevSnapshot>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<BlockdevSnapshotWrapper>.WriteJson(Utf8JsonWriter writer, BlockdevSnapshotWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<BlockdevSnapshot>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

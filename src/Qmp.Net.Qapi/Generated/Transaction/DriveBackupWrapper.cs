@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DriveBackupWrapper</c>. Since QEMU 1.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DriveBackupWrapper
+public sealed partial record DriveBackupWrapper : IQapiJson<DriveBackupWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>DriveBackup</c>).</summary>
     [JsonPropertyName("data")]
     public required DriveBackup Data { get; init; }
+
+    static DriveBackupWrapper IQapiJson<DriveBackupWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DriveBackupWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<DriveBackup>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<DriveBackupWrapper>.WriteJson(Utf8JsonWriter writer, DriveBackupWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<DriveBackup>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -21,5 +21,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-transaction.transaction">QEMU's QMP reference</seealso>
     public Task TransactionAsync(TransactionArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<TransactionArguments>("transaction", arguments, false, cancellationToken);
+        ExecuteVoidAsync<TransactionArguments>("transaction", arguments, QapiJson.Write<TransactionArguments>, false, cancellationToken);
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>TransactionAction</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(TransactionActionConverter))]
-public partial record TransactionAction
+[JsonConverter(typeof(QapiConverter<TransactionAction>))]
+public partial record TransactionAction : IQapiJson<TransactionAction>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>TransactionActionKind</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,181 @@ public partial record TransactionAction
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static TransactionAction IQapiJson<TransactionAction>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TransactionAction");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "abort" => new AbortBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<Abort>(element, "data")!,
+            },
+            "block-dirty-bitmap-add" => new BlockDirtyBitmapAddBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockDirtyBitmapAdd>(element, "data")!,
+            },
+            "block-dirty-bitmap-remove" => new BlockDirtyBitmapRemoveBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockDirtyBitmap>(element, "data")!,
+            },
+            "block-dirty-bitmap-clear" => new BlockDirtyBitmapClearBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockDirtyBitmap>(element, "data")!,
+            },
+            "block-dirty-bitmap-enable" => new BlockDirtyBitmapEnableBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockDirtyBitmap>(element, "data")!,
+            },
+            "block-dirty-bitmap-disable" => new BlockDirtyBitmapDisableBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockDirtyBitmap>(element, "data")!,
+            },
+            "block-dirty-bitmap-merge" => new BlockDirtyBitmapMergeBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockDirtyBitmapMerge>(element, "data")!,
+            },
+            "blockdev-backup" => new BlockdevBackupBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockdevBackup>(element, "data")!,
+            },
+            "blockdev-snapshot" => new BlockdevSnapshotBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockdevSnapshot>(element, "data")!,
+            },
+            "blockdev-snapshot-internal-sync" => new BlockdevSnapshotInternalSyncBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockdevSnapshotInternal>(element, "data")!,
+            },
+            "blockdev-snapshot-sync" => new BlockdevSnapshotSyncBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<BlockdevSnapshotSync>(element, "data")!,
+            },
+            "drive-backup" => new DriveBackupBranch
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                Data = QapiJson.Member<DriveBackup>(element, "data")!,
+            },
+            _ => new TransactionAction
+            {
+                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<TransactionAction>.WriteJson(Utf8JsonWriter writer, TransactionAction value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<TransactionActionKind>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case AbortBranch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<Abort>(writer, b0m0);
+                }
+                break;
+            case BlockDirtyBitmapAddBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockDirtyBitmapAdd>(writer, b1m0);
+                }
+                break;
+            case BlockDirtyBitmapRemoveBranch branch2:
+                if (branch2.Data is { } b2m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockDirtyBitmap>(writer, b2m0);
+                }
+                break;
+            case BlockDirtyBitmapClearBranch branch3:
+                if (branch3.Data is { } b3m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockDirtyBitmap>(writer, b3m0);
+                }
+                break;
+            case BlockDirtyBitmapEnableBranch branch4:
+                if (branch4.Data is { } b4m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockDirtyBitmap>(writer, b4m0);
+                }
+                break;
+            case BlockDirtyBitmapDisableBranch branch5:
+                if (branch5.Data is { } b5m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockDirtyBitmap>(writer, b5m0);
+                }
+                break;
+            case BlockDirtyBitmapMergeBranch branch6:
+                if (branch6.Data is { } b6m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockDirtyBitmapMerge>(writer, b6m0);
+                }
+                break;
+            case BlockdevBackupBranch branch7:
+                if (branch7.Data is { } b7m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockdevBackup>(writer, b7m0);
+                }
+                break;
+            case BlockdevSnapshotBranch branch8:
+                if (branch8.Data is { } b8m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockdevSnapshot>(writer, b8m0);
+                }
+                break;
+            case BlockdevSnapshotInternalSyncBranch branch9:
+                if (branch9.Data is { } b9m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockdevSnapshotInternal>(writer, b9m0);
+                }
+                break;
+            case BlockdevSnapshotSyncBranch branch10:
+                if (branch10.Data is { } b10m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<BlockdevSnapshotSync>(writer, b10m0);
+                }
+                break;
+            case DriveBackupBranch branch11:
+                if (branch11.Data is { } b11m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<DriveBackup>(writer, b11m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>abort</c> (<c>type</c> = <c>abort</c>, members of <c>AbortWrapper</c>).</summary>
     public sealed partial record AbortBranch : TransactionAction
@@ -154,81 +329,5 @@ public partial record TransactionAction
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>DriveBackup</c>).</summary>
         [JsonPropertyName("data")]
         public required DriveBackup Data { get; init; }
-    }
-}
-
-internal sealed class TransactionActionConverter : JsonConverter<TransactionAction>
-{
-    public override TransactionAction? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "abort" => QapiJson.Read<TransactionAction.AbortBranch>(element),
-            "block-dirty-bitmap-add" => QapiJson.Read<TransactionAction.BlockDirtyBitmapAddBranch>(element),
-            "block-dirty-bitmap-remove" => QapiJson.Read<TransactionAction.BlockDirtyBitmapRemoveBranch>(element),
-            "block-dirty-bitmap-clear" => QapiJson.Read<TransactionAction.BlockDirtyBitmapClearBranch>(element),
-            "block-dirty-bitmap-enable" => QapiJson.Read<TransactionAction.BlockDirtyBitmapEnableBranch>(element),
-            "block-dirty-bitmap-disable" => QapiJson.Read<TransactionAction.BlockDirtyBitmapDisableBranch>(element),
-            "block-dirty-bitmap-merge" => QapiJson.Read<TransactionAction.BlockDirtyBitmapMergeBranch>(element),
-            "blockdev-backup" => QapiJson.Read<TransactionAction.BlockdevBackupBranch>(element),
-            "blockdev-snapshot" => QapiJson.Read<TransactionAction.BlockdevSnapshotBranch>(element),
-            "blockdev-snapshot-internal-sync" => QapiJson.Read<TransactionAction.BlockdevSnapshotInternalSyncBranch>(element),
-            "blockdev-snapshot-sync" => QapiJson.Read<TransactionAction.BlockdevSnapshotSyncBranch>(element),
-            "drive-backup" => QapiJson.Read<TransactionAction.DriveBackupBranch>(element),
-            _ => new TransactionAction
-            {
-                Type = QapiJson.Member<TransactionActionKind>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, TransactionAction value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case TransactionAction.AbortBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockDirtyBitmapAddBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockDirtyBitmapRemoveBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockDirtyBitmapClearBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockDirtyBitmapEnableBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockDirtyBitmapDisableBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockDirtyBitmapMergeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockdevBackupBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockdevSnapshotBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockdevSnapshotInternalSyncBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.BlockdevSnapshotSyncBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case TransactionAction.DriveBackupBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<TransactionActionKind>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>TransactionActionKind</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<TransactionActionKind>))]
-public readonly partial struct TransactionActionKind : IEquatable<TransactionActionKind>, IQapiEnum<TransactionActionKind>
+public readonly partial record struct TransactionActionKind : IQapiEnum<TransactionActionKind>, IQapiJson<TransactionActionKind>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct TransactionActionKind : IEquatable<TransactionAct
     public TransactionActionKind(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -119,28 +119,11 @@ public readonly partial struct TransactionActionKind : IEquatable<TransactionAct
     [Obsolete("Deprecated in QEMU 10.0 (QAPI feature 'deprecated').")]
     public static TransactionActionKind DriveBackup => new("drive-backup", Known.DriveBackup);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(TransactionActionKind left, TransactionActionKind right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(TransactionActionKind left, TransactionActionKind right) => !left.Equals(right);
-
     static TransactionActionKind IQapiEnum<TransactionActionKind>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(TransactionActionKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static TransactionActionKind IQapiJson<TransactionActionKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<TransactionActionKind>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is TransactionActionKind other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<TransactionActionKind>.WriteJson(Utf8JsonWriter writer, TransactionActionKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>transaction</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TransactionArguments
+public sealed partial record TransactionArguments : IQapiJson<TransactionArguments>
 {
     /// <summary>Gets the member <c>actions</c> (mandatory, QAPI type <c>[TransactionAction]</c>).</summary>
     [JsonPropertyName("actions")]
@@ -21,4 +21,30 @@ public sealed partial record TransactionArguments
     /// <summary>Gets the member <c>properties</c> (optional, QAPI type <c>TransactionProperties</c>).</summary>
     [JsonPropertyName("properties")]
     public TransactionProperties? Properties { get; init; }
+
+    static TransactionArguments IQapiJson<TransactionArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TransactionArguments");
+        return new()
+        {
+            Actions = QapiJson.ListMember(element, "actions", QapiJson.Read<TransactionAction>)!,
+            Properties = QapiJson.Member<TransactionProperties>(element, "properties"),
+        };
+    }
+
+    static void IQapiJson<TransactionArguments>.WriteJson(Utf8JsonWriter writer, TransactionArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Actions is { } m0)
+        {
+            writer.WritePropertyName("actions");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<TransactionAction>);
+        }
+        if (value.Properties is { } m1)
+        {
+            writer.WritePropertyName("properties");
+            QapiJson.Write<TransactionProperties>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>TransactionProperties</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record TransactionProperties
+public sealed partial record TransactionProperties : IQapiJson<TransactionProperties>
 {
     /// <summary>Gets the member <c>completion-mode</c> (optional, QAPI type <c>ActionCompletionMode</c>).</summary>
     [JsonPropertyName("completion-mode")]
     public ActionCompletionMode? CompletionMode { get; init; }
+
+    static TransactionProperties IQapiJson<TransactionProperties>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "TransactionProperties");
+        return new()
+        {
+            CompletionMode = QapiJson.ValueMember<ActionCompletionMode>(element, "completion-mode"),
+        };
+    }
+
+    static void IQapiJson<TransactionProperties>.WriteJson(Utf8JsonWriter writer, TransactionProperties value)
+    {
+        writer.WriteStartObject();
+        if (value.CompletionMode is { } m0)
+        {
+            writer.WritePropertyName("completion-mode");
+            QapiJson.Write<ActionCompletionMode>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>UefiVarStore</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record UefiVarStore
+public sealed partial record UefiVarStore : IQapiJson<UefiVarStore>
 {
     /// <summary>Gets the member <c>version</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("version")]
@@ -21,4 +21,27 @@ public sealed partial record UefiVarStore
     /// <summary>Gets the member <c>variables</c> (mandatory, QAPI type <c>[UefiVariable]</c>).</summary>
     [JsonPropertyName("variables")]
     public IReadOnlyList<UefiVariable> Variables { get; init; } = [];
+
+    static UefiVarStore IQapiJson<UefiVarStore>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "UefiVarStore");
+        return new()
+        {
+            Version = QapiJson.Member(element, "version", QapiJson.ReadInt64),
+            Variables = QapiJson.ListMember(element, "variables", QapiJson.Read<UefiVariable>) ?? [],
+        };
+    }
+
+    static void IQapiJson<UefiVarStore>.WriteJson(Utf8JsonWriter writer, UefiVarStore value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("version");
+        QapiJson.WriteInt64(writer, value.Version);
+        if (value.Variables is { } m1)
+        {
+            writer.WritePropertyName("variables");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<UefiVariable>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>UefiVariable</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record UefiVariable
+public sealed partial record UefiVariable : IQapiJson<UefiVariable>
 {
     /// <summary>Gets the member <c>guid</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("guid")]
@@ -37,4 +37,51 @@ public sealed partial record UefiVariable
     /// <summary>Gets the member <c>digest</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("digest")]
     public string? Digest { get; init; }
+
+    static UefiVariable IQapiJson<UefiVariable>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "UefiVariable");
+        return new()
+        {
+            Guid = QapiJson.Member(element, "guid", QapiJson.ReadString) ?? "",
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Attr = QapiJson.Member(element, "attr", QapiJson.ReadInt64),
+            Data = QapiJson.Member(element, "data", QapiJson.ReadString) ?? "",
+            Time = QapiJson.Member(element, "time", QapiJson.ReadString),
+            Digest = QapiJson.Member(element, "digest", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<UefiVariable>.WriteJson(Utf8JsonWriter writer, UefiVariable value)
+    {
+        writer.WriteStartObject();
+        if (value.Guid is { } m0)
+        {
+            writer.WritePropertyName("guid");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Name is { } m1)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("attr");
+        QapiJson.WriteInt64(writer, value.Attr);
+        if (value.Data is { } m3)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Time is { } m4)
+        {
+            writer.WritePropertyName("time");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Digest is { } m5)
+        {
+            writer.WritePropertyName("digest");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

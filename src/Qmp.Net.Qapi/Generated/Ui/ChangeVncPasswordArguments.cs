@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>change-vnc-password</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record ChangeVncPasswordArguments
+public sealed partial record ChangeVncPasswordArguments : IQapiJson<ChangeVncPasswordArguments>
 {
     /// <summary>Gets the member <c>password</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("password")]
     public required string Password { get; init; }
+
+    static ChangeVncPasswordArguments IQapiJson<ChangeVncPasswordArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ChangeVncPasswordArguments");
+        return new()
+        {
+            Password = QapiJson.Member(element, "password", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<ChangeVncPasswordArguments>.WriteJson(Utf8JsonWriter writer, ChangeVncPasswordArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Password is { } m0)
+        {
+            writer.WritePropertyName("password");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

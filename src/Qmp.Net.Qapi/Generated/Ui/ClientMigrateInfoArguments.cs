@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>client_migrate_info</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ClientMigrateInfoArguments
+public sealed partial record ClientMigrateInfoArguments : IQapiJson<ClientMigrateInfoArguments>
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("protocol")]
@@ -33,4 +33,48 @@ public sealed partial record ClientMigrateInfoArguments
     /// <summary>Gets the member <c>cert-subject</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("cert-subject")]
     public string? CertSubject { get; init; }
+
+    static ClientMigrateInfoArguments IQapiJson<ClientMigrateInfoArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ClientMigrateInfoArguments");
+        return new()
+        {
+            Protocol = QapiJson.Member(element, "protocol", QapiJson.ReadString)!,
+            Hostname = QapiJson.Member(element, "hostname", QapiJson.ReadString)!,
+            Port = QapiJson.ValueMember(element, "port", QapiJson.ReadInt64),
+            TlsPort = QapiJson.ValueMember(element, "tls-port", QapiJson.ReadInt64),
+            CertSubject = QapiJson.Member(element, "cert-subject", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<ClientMigrateInfoArguments>.WriteJson(Utf8JsonWriter writer, ClientMigrateInfoArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Protocol is { } m0)
+        {
+            writer.WritePropertyName("protocol");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Hostname is { } m1)
+        {
+            writer.WritePropertyName("hostname");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Port is { } m2)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.TlsPort is { } m3)
+        {
+            writer.WritePropertyName("tls-port");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.CertSubject is { } m4)
+        {
+            writer.WritePropertyName("cert-subject");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

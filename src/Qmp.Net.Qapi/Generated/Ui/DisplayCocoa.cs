@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayCocoa</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayCocoa
+public sealed partial record DisplayCocoa : IQapiJson<DisplayCocoa>
 {
     /// <summary>Gets the member <c>left-command-key</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("left-command-key")]
@@ -33,4 +33,48 @@ public sealed partial record DisplayCocoa
     /// <summary>Gets the member <c>zoom-interpolation</c> (optional, QAPI type <c>bool</c>). Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
     [JsonPropertyName("zoom-interpolation")]
     public bool? ZoomInterpolation { get; init; }
+
+    static DisplayCocoa IQapiJson<DisplayCocoa>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayCocoa");
+        return new()
+        {
+            LeftCommandKey = QapiJson.ValueMember(element, "left-command-key", QapiJson.ReadBool),
+            FullGrab = QapiJson.ValueMember(element, "full-grab", QapiJson.ReadBool),
+            SwapOptCmd = QapiJson.ValueMember(element, "swap-opt-cmd", QapiJson.ReadBool),
+            ZoomToFit = QapiJson.ValueMember(element, "zoom-to-fit", QapiJson.ReadBool),
+            ZoomInterpolation = QapiJson.ValueMember(element, "zoom-interpolation", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<DisplayCocoa>.WriteJson(Utf8JsonWriter writer, DisplayCocoa value)
+    {
+        writer.WriteStartObject();
+        if (value.LeftCommandKey is { } m0)
+        {
+            writer.WritePropertyName("left-command-key");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.FullGrab is { } m1)
+        {
+            writer.WritePropertyName("full-grab");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.SwapOptCmd is { } m2)
+        {
+            writer.WritePropertyName("swap-opt-cmd");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ZoomToFit is { } m3)
+        {
+            writer.WritePropertyName("zoom-to-fit");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.ZoomInterpolation is { } m4)
+        {
+            writer.WritePropertyName("zoom-interpolation");
+            QapiJson.WriteBool(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

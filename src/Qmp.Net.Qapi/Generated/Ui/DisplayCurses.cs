@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayCurses</c>. Since QEMU 4.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayCurses
+public sealed partial record DisplayCurses : IQapiJson<DisplayCurses>
 {
     /// <summary>Gets the member <c>charset</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("charset")]
     public string? Charset { get; init; }
+
+    static DisplayCurses IQapiJson<DisplayCurses>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayCurses");
+        return new()
+        {
+            Charset = QapiJson.Member(element, "charset", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<DisplayCurses>.WriteJson(Utf8JsonWriter writer, DisplayCurses value)
+    {
+        writer.WriteStartObject();
+        if (value.Charset is { } m0)
+        {
+            writer.WritePropertyName("charset");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

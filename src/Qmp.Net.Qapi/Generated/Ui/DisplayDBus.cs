@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayDBus</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayDBus
+public sealed partial record DisplayDBus : IQapiJson<DisplayDBus>
 {
     /// <summary>Gets the member <c>rendernode</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("rendernode")]
@@ -29,4 +29,42 @@ public sealed partial record DisplayDBus
     /// <summary>Gets the member <c>audiodev</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("audiodev")]
     public string? Audiodev { get; init; }
+
+    static DisplayDBus IQapiJson<DisplayDBus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayDBus");
+        return new()
+        {
+            Rendernode = QapiJson.Member(element, "rendernode", QapiJson.ReadString),
+            Addr = QapiJson.Member(element, "addr", QapiJson.ReadString),
+            P2p = QapiJson.ValueMember(element, "p2p", QapiJson.ReadBool),
+            Audiodev = QapiJson.Member(element, "audiodev", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<DisplayDBus>.WriteJson(Utf8JsonWriter writer, DisplayDBus value)
+    {
+        writer.WriteStartObject();
+        if (value.Rendernode is { } m0)
+        {
+            writer.WritePropertyName("rendernode");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Addr is { } m1)
+        {
+            writer.WritePropertyName("addr");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.P2p is { } m2)
+        {
+            writer.WritePropertyName("p2p");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.Audiodev is { } m3)
+        {
+            writer.WritePropertyName("audiodev");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayEGLHeadless</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayEGLHeadless
+public sealed partial record DisplayEGLHeadless : IQapiJson<DisplayEGLHeadless>
 {
     /// <summary>Gets the member <c>rendernode</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("rendernode")]
     public string? Rendernode { get; init; }
+
+    static DisplayEGLHeadless IQapiJson<DisplayEGLHeadless>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayEGLHeadless");
+        return new()
+        {
+            Rendernode = QapiJson.Member(element, "rendernode", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<DisplayEGLHeadless>.WriteJson(Utf8JsonWriter writer, DisplayEGLHeadless value)
+    {
+        writer.WriteStartObject();
+        if (value.Rendernode is { } m0)
+        {
+            writer.WritePropertyName("rendernode");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayGLMode</c>. Since QEMU 3.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayGLMode>))]
-public readonly partial struct DisplayGLMode : IEquatable<DisplayGLMode>, IQapiEnum<DisplayGLMode>
+public readonly partial record struct DisplayGLMode : IQapiEnum<DisplayGLMode>, IQapiJson<DisplayGLMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DisplayGLMode : IEquatable<DisplayGLMode>, IQapiE
     public DisplayGLMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -69,28 +69,11 @@ public readonly partial struct DisplayGLMode : IEquatable<DisplayGLMode>, IQapiE
     /// <summary>The value <c>es</c>.</summary>
     public static DisplayGLMode Es => new("es", Known.Es);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DisplayGLMode left, DisplayGLMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DisplayGLMode left, DisplayGLMode right) => !left.Equals(right);
-
     static DisplayGLMode IQapiEnum<DisplayGLMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DisplayGLMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DisplayGLMode IQapiJson<DisplayGLMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayGLMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DisplayGLMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DisplayGLMode>.WriteJson(Utf8JsonWriter writer, DisplayGLMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

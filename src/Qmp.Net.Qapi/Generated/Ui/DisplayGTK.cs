@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayGTK</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayGTK
+public sealed partial record DisplayGTK : IQapiJson<DisplayGTK>
 {
     /// <summary>Gets the member <c>grab-on-hover</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("grab-on-hover")]
@@ -29,4 +29,42 @@ public sealed partial record DisplayGTK
     /// <summary>Gets the member <c>show-menubar</c> (optional, QAPI type <c>bool</c>). Since QEMU 8.0.</summary>
     [JsonPropertyName("show-menubar")]
     public bool? ShowMenubar { get; init; }
+
+    static DisplayGTK IQapiJson<DisplayGTK>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayGTK");
+        return new()
+        {
+            GrabOnHover = QapiJson.ValueMember(element, "grab-on-hover", QapiJson.ReadBool),
+            ZoomToFit = QapiJson.ValueMember(element, "zoom-to-fit", QapiJson.ReadBool),
+            ShowTabs = QapiJson.ValueMember(element, "show-tabs", QapiJson.ReadBool),
+            ShowMenubar = QapiJson.ValueMember(element, "show-menubar", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<DisplayGTK>.WriteJson(Utf8JsonWriter writer, DisplayGTK value)
+    {
+        writer.WriteStartObject();
+        if (value.GrabOnHover is { } m0)
+        {
+            writer.WritePropertyName("grab-on-hover");
+            QapiJson.WriteBool(writer, m0);
+        }
+        if (value.ZoomToFit is { } m1)
+        {
+            writer.WritePropertyName("zoom-to-fit");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.ShowTabs is { } m2)
+        {
+            writer.WritePropertyName("show-tabs");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ShowMenubar is { } m3)
+        {
+            writer.WritePropertyName("show-menubar");
+            QapiJson.WriteBool(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

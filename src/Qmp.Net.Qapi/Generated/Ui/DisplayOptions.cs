@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>DisplayOptions</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(DisplayOptionsConverter))]
-public partial record DisplayOptions
+[JsonConverter(typeof(QapiConverter<DisplayOptions>))]
+public partial record DisplayOptions : IQapiJson<DisplayOptions>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>DisplayType</c>).</summary>
     [JsonPropertyName("type")]
@@ -39,6 +39,217 @@ public partial record DisplayOptions
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static DisplayOptions IQapiJson<DisplayOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "gtk" => new GtkBranch
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                GrabOnHover = QapiJson.ValueMember(element, "grab-on-hover", QapiJson.ReadBool),
+                ZoomToFit = QapiJson.ValueMember(element, "zoom-to-fit", QapiJson.ReadBool),
+                ShowTabs = QapiJson.ValueMember(element, "show-tabs", QapiJson.ReadBool),
+                ShowMenubar = QapiJson.ValueMember(element, "show-menubar", QapiJson.ReadBool),
+            },
+            "cocoa" => new CocoaBranch
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                LeftCommandKey = QapiJson.ValueMember(element, "left-command-key", QapiJson.ReadBool),
+                FullGrab = QapiJson.ValueMember(element, "full-grab", QapiJson.ReadBool),
+                SwapOptCmd = QapiJson.ValueMember(element, "swap-opt-cmd", QapiJson.ReadBool),
+                ZoomToFit = QapiJson.ValueMember(element, "zoom-to-fit", QapiJson.ReadBool),
+                ZoomInterpolation = QapiJson.ValueMember(element, "zoom-interpolation", QapiJson.ReadBool),
+            },
+            "curses" => new CursesBranch
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                Charset = QapiJson.Member(element, "charset", QapiJson.ReadString),
+            },
+            "egl-headless" => new EglHeadlessBranch
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                Rendernode = QapiJson.Member(element, "rendernode", QapiJson.ReadString),
+            },
+            "dbus" => new DbusBranch
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                Rendernode = QapiJson.Member(element, "rendernode", QapiJson.ReadString),
+                Addr = QapiJson.Member(element, "addr", QapiJson.ReadString),
+                P2p = QapiJson.ValueMember(element, "p2p", QapiJson.ReadBool),
+                Audiodev = QapiJson.Member(element, "audiodev", QapiJson.ReadString),
+            },
+            "sdl" => new SdlBranch
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                GrabMod = QapiJson.ValueMember<HotKeyMod>(element, "grab-mod"),
+            },
+            _ => new DisplayOptions
+            {
+                Type = QapiJson.Member<DisplayType>(element, "type"),
+                FullScreen = QapiJson.ValueMember(element, "full-screen", QapiJson.ReadBool),
+                WindowClose = QapiJson.ValueMember(element, "window-close", QapiJson.ReadBool),
+                ShowCursor = QapiJson.ValueMember(element, "show-cursor", QapiJson.ReadBool),
+                Gl = QapiJson.ValueMember<DisplayGLMode>(element, "gl"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<DisplayOptions>.WriteJson(Utf8JsonWriter writer, DisplayOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<DisplayType>(writer, value.Type);
+        }
+        if (value.FullScreen is { } m1)
+        {
+            writer.WritePropertyName("full-screen");
+            QapiJson.WriteBool(writer, m1);
+        }
+        if (value.WindowClose is { } m2)
+        {
+            writer.WritePropertyName("window-close");
+            QapiJson.WriteBool(writer, m2);
+        }
+        if (value.ShowCursor is { } m3)
+        {
+            writer.WritePropertyName("show-cursor");
+            QapiJson.WriteBool(writer, m3);
+        }
+        if (value.Gl is { } m4)
+        {
+            writer.WritePropertyName("gl");
+            QapiJson.Write<DisplayGLMode>(writer, m4);
+        }
+        switch (value)
+        {
+            case GtkBranch branch0:
+                if (branch0.GrabOnHover is { } b0m0)
+                {
+                    writer.WritePropertyName("grab-on-hover");
+                    QapiJson.WriteBool(writer, b0m0);
+                }
+                if (branch0.ZoomToFit is { } b0m1)
+                {
+                    writer.WritePropertyName("zoom-to-fit");
+                    QapiJson.WriteBool(writer, b0m1);
+                }
+                if (branch0.ShowTabs is { } b0m2)
+                {
+                    writer.WritePropertyName("show-tabs");
+                    QapiJson.WriteBool(writer, b0m2);
+                }
+                if (branch0.ShowMenubar is { } b0m3)
+                {
+                    writer.WritePropertyName("show-menubar");
+                    QapiJson.WriteBool(writer, b0m3);
+                }
+                break;
+            case CocoaBranch branch1:
+                if (branch1.LeftCommandKey is { } b1m0)
+                {
+                    writer.WritePropertyName("left-command-key");
+                    QapiJson.WriteBool(writer, b1m0);
+                }
+                if (branch1.FullGrab is { } b1m1)
+                {
+                    writer.WritePropertyName("full-grab");
+                    QapiJson.WriteBool(writer, b1m1);
+                }
+                if (branch1.SwapOptCmd is { } b1m2)
+                {
+                    writer.WritePropertyName("swap-opt-cmd");
+                    QapiJson.WriteBool(writer, b1m2);
+                }
+                if (branch1.ZoomToFit is { } b1m3)
+                {
+                    writer.WritePropertyName("zoom-to-fit");
+                    QapiJson.WriteBool(writer, b1m3);
+                }
+                if (branch1.ZoomInterpolation is { } b1m4)
+                {
+                    writer.WritePropertyName("zoom-interpolation");
+                    QapiJson.WriteBool(writer, b1m4);
+                }
+                break;
+            case CursesBranch branch2:
+                if (branch2.Charset is { } b2m0)
+                {
+                    writer.WritePropertyName("charset");
+                    QapiJson.WriteString(writer, b2m0);
+                }
+                break;
+            case EglHeadlessBranch branch3:
+                if (branch3.Rendernode is { } b3m0)
+                {
+                    writer.WritePropertyName("rendernode");
+                    QapiJson.WriteString(writer, b3m0);
+                }
+                break;
+            case DbusBranch branch4:
+                if (branch4.Rendernode is { } b4m0)
+                {
+                    writer.WritePropertyName("rendernode");
+                    QapiJson.WriteString(writer, b4m0);
+                }
+                if (branch4.Addr is { } b4m1)
+                {
+                    writer.WritePropertyName("addr");
+                    QapiJson.WriteString(writer, b4m1);
+                }
+                if (branch4.P2p is { } b4m2)
+                {
+                    writer.WritePropertyName("p2p");
+                    QapiJson.WriteBool(writer, b4m2);
+                }
+                if (branch4.Audiodev is { } b4m3)
+                {
+                    writer.WritePropertyName("audiodev");
+                    QapiJson.WriteString(writer, b4m3);
+                }
+                break;
+            case SdlBranch branch5:
+                if (branch5.GrabMod is { } b5m0)
+                {
+                    writer.WritePropertyName("grab-mod");
+                    QapiJson.Write<HotKeyMod>(writer, b5m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "full-screen", "window-close", "show-cursor", "gl"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>gtk</c> (<c>type</c> = <c>gtk</c>, members of <c>DisplayGTK</c>). Only in a QEMU built with <c>CONFIG_GTK</c>.</summary>
     public sealed partial record GtkBranch : DisplayOptions
@@ -144,65 +355,5 @@ public partial record DisplayOptions
         /// <summary>Gets the member <c>grab-mod</c> (optional, QAPI type <c>HotKeyMod</c>).</summary>
         [JsonPropertyName("grab-mod")]
         public HotKeyMod? GrabMod { get; init; }
-    }
-}
-
-internal sealed class DisplayOptionsConverter : JsonConverter<DisplayOptions>
-{
-    public override DisplayOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "gtk" => QapiJson.Read<DisplayOptions.GtkBranch>(element),
-            "cocoa" => QapiJson.Read<DisplayOptions.CocoaBranch>(element),
-            "curses" => QapiJson.Read<DisplayOptions.CursesBranch>(element),
-            "egl-headless" => QapiJson.Read<DisplayOptions.EglHeadlessBranch>(element),
-            "dbus" => QapiJson.Read<DisplayOptions.DbusBranch>(element),
-            "sdl" => QapiJson.Read<DisplayOptions.SdlBranch>(element),
-            _ => new DisplayOptions
-            {
-                Type = QapiJson.Member<DisplayType>(element, "type"),
-                FullScreen = QapiJson.Member<bool?>(element, "full-screen"),
-                WindowClose = QapiJson.Member<bool?>(element, "window-close"),
-                ShowCursor = QapiJson.Member<bool?>(element, "show-cursor"),
-                Gl = QapiJson.Member<DisplayGLMode?>(element, "gl"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, DisplayOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case DisplayOptions.GtkBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case DisplayOptions.CocoaBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case DisplayOptions.CursesBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case DisplayOptions.EglHeadlessBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case DisplayOptions.DbusBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case DisplayOptions.SdlBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<DisplayType>(writer, "type", value.Type);
-        QapiJson.WriteMember<bool?>(writer, "full-screen", value.FullScreen);
-        QapiJson.WriteMember<bool?>(writer, "window-close", value.WindowClose);
-        QapiJson.WriteMember<bool?>(writer, "show-cursor", value.ShowCursor);
-        QapiJson.WriteMember<DisplayGLMode?>(writer, "gl", value.Gl);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type", "full-screen", "window-close", "show-cursor", "gl"]);
-        writer.WriteEndObject();
     }
 }

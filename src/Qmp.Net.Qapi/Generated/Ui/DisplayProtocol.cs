@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayProtocol</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayProtocol>))]
-public readonly partial struct DisplayProtocol : IEquatable<DisplayProtocol>, IQapiEnum<DisplayProtocol>
+public readonly partial record struct DisplayProtocol : IQapiEnum<DisplayProtocol>, IQapiJson<DisplayProtocol>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DisplayProtocol : IEquatable<DisplayProtocol>, IQ
     public DisplayProtocol(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct DisplayProtocol : IEquatable<DisplayProtocol>, IQ
     /// <summary>The value <c>spice</c>.</summary>
     public static DisplayProtocol Spice => new("spice", Known.Spice);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DisplayProtocol left, DisplayProtocol right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DisplayProtocol left, DisplayProtocol right) => !left.Equals(right);
-
     static DisplayProtocol IQapiEnum<DisplayProtocol>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DisplayProtocol other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DisplayProtocol IQapiJson<DisplayProtocol>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayProtocol>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DisplayProtocol other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DisplayProtocol>.WriteJson(Utf8JsonWriter writer, DisplayProtocol value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

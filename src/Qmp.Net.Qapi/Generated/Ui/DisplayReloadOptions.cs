@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>DisplayReloadOptions</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(DisplayReloadOptionsConverter))]
-public partial record DisplayReloadOptions
+[JsonConverter(typeof(QapiConverter<DisplayReloadOptions>))]
+public partial record DisplayReloadOptions : IQapiJson<DisplayReloadOptions>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>DisplayReloadType</c>).</summary>
     [JsonPropertyName("type")]
@@ -24,6 +24,49 @@ public partial record DisplayReloadOptions
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static DisplayReloadOptions IQapiJson<DisplayReloadOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayReloadOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "vnc" => new VncBranch
+            {
+                Type = QapiJson.Member<DisplayReloadType>(element, "type"),
+                TlsCerts = QapiJson.ValueMember(element, "tls-certs", QapiJson.ReadBool),
+            },
+            _ => new DisplayReloadOptions
+            {
+                Type = QapiJson.Member<DisplayReloadType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<DisplayReloadOptions>.WriteJson(Utf8JsonWriter writer, DisplayReloadOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<DisplayReloadType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case VncBranch branch0:
+                if (branch0.TlsCerts is { } b0m0)
+                {
+                    writer.WritePropertyName("tls-certs");
+                    QapiJson.WriteBool(writer, b0m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>vnc</c> (<c>type</c> = <c>vnc</c>, members of <c>DisplayReloadOptionsVNC</c>).</summary>
     public sealed partial record VncBranch : DisplayReloadOptions
     {
@@ -33,37 +76,5 @@ public partial record DisplayReloadOptions
         /// <summary>Gets the member <c>tls-certs</c> (optional, QAPI type <c>bool</c>).</summary>
         [JsonPropertyName("tls-certs")]
         public bool? TlsCerts { get; init; }
-    }
-}
-
-internal sealed class DisplayReloadOptionsConverter : JsonConverter<DisplayReloadOptions>
-{
-    public override DisplayReloadOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "vnc" => QapiJson.Read<DisplayReloadOptions.VncBranch>(element),
-            _ => new DisplayReloadOptions
-            {
-                Type = QapiJson.Member<DisplayReloadType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, DisplayReloadOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case DisplayReloadOptions.VncBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<DisplayReloadType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayReloadOptionsVNC</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayReloadOptionsVNC
+public sealed partial record DisplayReloadOptionsVNC : IQapiJson<DisplayReloadOptionsVNC>
 {
     /// <summary>Gets the member <c>tls-certs</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("tls-certs")]
     public bool? TlsCerts { get; init; }
+
+    static DisplayReloadOptionsVNC IQapiJson<DisplayReloadOptionsVNC>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayReloadOptionsVNC");
+        return new()
+        {
+            TlsCerts = QapiJson.ValueMember(element, "tls-certs", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<DisplayReloadOptionsVNC>.WriteJson(Utf8JsonWriter writer, DisplayReloadOptionsVNC value)
+    {
+        writer.WriteStartObject();
+        if (value.TlsCerts is { } m0)
+        {
+            writer.WritePropertyName("tls-certs");
+            QapiJson.WriteBool(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

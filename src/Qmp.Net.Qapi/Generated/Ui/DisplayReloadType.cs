@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayReloadType</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayReloadType>))]
-public readonly partial struct DisplayReloadType : IEquatable<DisplayReloadType>, IQapiEnum<DisplayReloadType>
+public readonly partial record struct DisplayReloadType : IQapiEnum<DisplayReloadType>, IQapiJson<DisplayReloadType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DisplayReloadType : IEquatable<DisplayReloadType>
     public DisplayReloadType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct DisplayReloadType : IEquatable<DisplayReloadType>
     /// <summary>The value <c>vnc</c>.</summary>
     public static DisplayReloadType Vnc => new("vnc", Known.Vnc);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DisplayReloadType left, DisplayReloadType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DisplayReloadType left, DisplayReloadType right) => !left.Equals(right);
-
     static DisplayReloadType IQapiEnum<DisplayReloadType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DisplayReloadType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DisplayReloadType IQapiJson<DisplayReloadType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayReloadType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DisplayReloadType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DisplayReloadType>.WriteJson(Utf8JsonWriter writer, DisplayReloadType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplaySDL</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplaySDL
+public sealed partial record DisplaySDL : IQapiJson<DisplaySDL>
 {
     /// <summary>Gets the member <c>grab-mod</c> (optional, QAPI type <c>HotKeyMod</c>).</summary>
     [JsonPropertyName("grab-mod")]
     public HotKeyMod? GrabMod { get; init; }
+
+    static DisplaySDL IQapiJson<DisplaySDL>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplaySDL");
+        return new()
+        {
+            GrabMod = QapiJson.ValueMember<HotKeyMod>(element, "grab-mod"),
+        };
+    }
+
+    static void IQapiJson<DisplaySDL>.WriteJson(Utf8JsonWriter writer, DisplaySDL value)
+    {
+        writer.WriteStartObject();
+        if (value.GrabMod is { } m0)
+        {
+            writer.WritePropertyName("grab-mod");
+            QapiJson.Write<HotKeyMod>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayType</c>. Since QEMU 2.12. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayType>))]
-public readonly partial struct DisplayType : IEquatable<DisplayType>, IQapiEnum<DisplayType>
+public readonly partial record struct DisplayType : IQapiEnum<DisplayType>, IQapiJson<DisplayType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DisplayType : IEquatable<DisplayType>, IQapiEnum<
     public DisplayType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -99,28 +99,11 @@ public readonly partial struct DisplayType : IEquatable<DisplayType>, IQapiEnum<
     /// <summary>The value <c>dbus</c>. Since QEMU 7.0. Only in a QEMU built with <c>CONFIG_DBUS_DISPLAY</c>.</summary>
     public static DisplayType Dbus => new("dbus", Known.Dbus);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DisplayType left, DisplayType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DisplayType left, DisplayType right) => !left.Equals(right);
-
     static DisplayType IQapiEnum<DisplayType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DisplayType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DisplayType IQapiJson<DisplayType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DisplayType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DisplayType>.WriteJson(Utf8JsonWriter writer, DisplayType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

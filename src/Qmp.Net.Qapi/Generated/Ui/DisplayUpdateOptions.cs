@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>DisplayUpdateOptions</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(DisplayUpdateOptionsConverter))]
-public partial record DisplayUpdateOptions
+[JsonConverter(typeof(QapiConverter<DisplayUpdateOptions>))]
+public partial record DisplayUpdateOptions : IQapiJson<DisplayUpdateOptions>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>DisplayUpdateType</c>).</summary>
     [JsonPropertyName("type")]
@@ -24,6 +24,49 @@ public partial record DisplayUpdateOptions
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static DisplayUpdateOptions IQapiJson<DisplayUpdateOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayUpdateOptions");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "vnc" => new VncBranch
+            {
+                Type = QapiJson.Member<DisplayUpdateType>(element, "type"),
+                Addresses = QapiJson.ListMember(element, "addresses", QapiJson.Read<SocketAddress>),
+            },
+            _ => new DisplayUpdateOptions
+            {
+                Type = QapiJson.Member<DisplayUpdateType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<DisplayUpdateOptions>.WriteJson(Utf8JsonWriter writer, DisplayUpdateOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<DisplayUpdateType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case VncBranch branch0:
+                if (branch0.Addresses is { } b0m0)
+                {
+                    writer.WritePropertyName("addresses");
+                    QapiJson.WriteList(writer, b0m0, QapiJson.Write<SocketAddress>);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>vnc</c> (<c>type</c> = <c>vnc</c>, members of <c>DisplayUpdateOptionsVNC</c>).</summary>
     public sealed partial record VncBranch : DisplayUpdateOptions
     {
@@ -33,37 +76,5 @@ public partial record DisplayUpdateOptions
         /// <summary>Gets the member <c>addresses</c> (optional, QAPI type <c>[SocketAddress]</c>).</summary>
         [JsonPropertyName("addresses")]
         public IReadOnlyList<SocketAddress>? Addresses { get; init; }
-    }
-}
-
-internal sealed class DisplayUpdateOptionsConverter : JsonConverter<DisplayUpdateOptions>
-{
-    public override DisplayUpdateOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "vnc" => QapiJson.Read<DisplayUpdateOptions.VncBranch>(element),
-            _ => new DisplayUpdateOptions
-            {
-                Type = QapiJson.Member<DisplayUpdateType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, DisplayUpdateOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case DisplayUpdateOptions.VncBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<DisplayUpdateType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DisplayUpdateOptionsVNC</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record DisplayUpdateOptionsVNC
+public sealed partial record DisplayUpdateOptionsVNC : IQapiJson<DisplayUpdateOptionsVNC>
 {
     /// <summary>Gets the member <c>addresses</c> (optional, QAPI type <c>[SocketAddress]</c>).</summary>
     [JsonPropertyName("addresses")]
     public IReadOnlyList<SocketAddress>? Addresses { get; init; }
+
+    static DisplayUpdateOptionsVNC IQapiJson<DisplayUpdateOptionsVNC>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DisplayUpdateOptionsVNC");
+        return new()
+        {
+            Addresses = QapiJson.ListMember(element, "addresses", QapiJson.Read<SocketAddress>),
+        };
+    }
+
+    static void IQapiJson<DisplayUpdateOptionsVNC>.WriteJson(Utf8JsonWriter writer, DisplayUpdateOptionsVNC value)
+    {
+        writer.WriteStartObject();
+        if (value.Addresses is { } m0)
+        {
+            writer.WritePropertyName("addresses");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<SocketAddress>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>DisplayUpdateType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<DisplayUpdateType>))]
-public readonly partial struct DisplayUpdateType : IEquatable<DisplayUpdateType>, IQapiEnum<DisplayUpdateType>
+public readonly partial record struct DisplayUpdateType : IQapiEnum<DisplayUpdateType>, IQapiJson<DisplayUpdateType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct DisplayUpdateType : IEquatable<DisplayUpdateType>
     public DisplayUpdateType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -51,28 +51,11 @@ public readonly partial struct DisplayUpdateType : IEquatable<DisplayUpdateType>
     /// <summary>The value <c>vnc</c>.</summary>
     public static DisplayUpdateType Vnc => new("vnc", Known.Vnc);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(DisplayUpdateType left, DisplayUpdateType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(DisplayUpdateType left, DisplayUpdateType right) => !left.Equals(right);
-
     static DisplayUpdateType IQapiEnum<DisplayUpdateType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(DisplayUpdateType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static DisplayUpdateType IQapiJson<DisplayUpdateType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<DisplayUpdateType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is DisplayUpdateType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<DisplayUpdateType>.WriteJson(Utf8JsonWriter writer, DisplayUpdateType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

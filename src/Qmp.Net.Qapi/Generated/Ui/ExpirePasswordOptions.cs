@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>ExpirePasswordOptions</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. A union by <c>protocol</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(ExpirePasswordOptionsConverter))]
-public partial record ExpirePasswordOptions
+[JsonConverter(typeof(QapiConverter<ExpirePasswordOptions>))]
+public partial record ExpirePasswordOptions : IQapiJson<ExpirePasswordOptions>
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>DisplayProtocol</c>).</summary>
     [JsonPropertyName("protocol")]
@@ -28,6 +28,56 @@ public partial record ExpirePasswordOptions
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static ExpirePasswordOptions IQapiJson<ExpirePasswordOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ExpirePasswordOptions");
+        return QapiJson.Tag(element, "protocol") switch
+        {
+            "vnc" => new VncBranch
+            {
+                Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
+                Time = QapiJson.Member(element, "time", QapiJson.ReadString)!,
+                Display = QapiJson.Member(element, "display", QapiJson.ReadString),
+            },
+            _ => new ExpirePasswordOptions
+            {
+                Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
+                Time = QapiJson.Member(element, "time", QapiJson.ReadString)!,
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<ExpirePasswordOptions>.WriteJson(Utf8JsonWriter writer, ExpirePasswordOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Protocol.Value.Length > 0)
+        {
+            writer.WritePropertyName("protocol");
+            QapiJson.Write<DisplayProtocol>(writer, value.Protocol);
+        }
+        if (value.Time is { } m1)
+        {
+            writer.WritePropertyName("time");
+            QapiJson.WriteString(writer, m1);
+        }
+        switch (value)
+        {
+            case VncBranch branch0:
+                if (branch0.Display is { } b0m0)
+                {
+                    writer.WritePropertyName("display");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["protocol", "time"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>vnc</c> (<c>protocol</c> = <c>vnc</c>, members of <c>ExpirePasswordOptionsVnc</c>).</summary>
     public sealed partial record VncBranch : ExpirePasswordOptions
     {
@@ -37,39 +87,5 @@ public partial record ExpirePasswordOptions
         /// <summary>Gets the member <c>display</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("display")]
         public string? Display { get; init; }
-    }
-}
-
-internal sealed class ExpirePasswordOptionsConverter : JsonConverter<ExpirePasswordOptions>
-{
-    public override ExpirePasswordOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "protocol") switch
-        {
-            "vnc" => QapiJson.Read<ExpirePasswordOptions.VncBranch>(element),
-            _ => new ExpirePasswordOptions
-            {
-                Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
-                Time = QapiJson.Member<string>(element, "time")!,
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, ExpirePasswordOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case ExpirePasswordOptions.VncBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<DisplayProtocol>(writer, "protocol", value.Protocol);
-        QapiJson.WriteMember<string>(writer, "time", value.Time);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["protocol", "time"]);
-        writer.WriteEndObject();
     }
 }

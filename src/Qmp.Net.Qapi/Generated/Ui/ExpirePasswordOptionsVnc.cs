@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>ExpirePasswordOptionsVnc</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record ExpirePasswordOptionsVnc
+public sealed partial record ExpirePasswordOptionsVnc : IQapiJson<ExpirePasswordOptionsVnc>
 {
     /// <summary>Gets the member <c>display</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("display")]
     public string? Display { get; init; }
+
+    static ExpirePasswordOptionsVnc IQapiJson<ExpirePasswordOptionsVnc>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ExpirePasswordOptionsVnc");
+        return new()
+        {
+            Display = QapiJson.Member(element, "display", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<ExpirePasswordOptionsVnc>.WriteJson(Utf8JsonWriter writer, ExpirePasswordOptionsVnc value)
+    {
+        writer.WriteStartObject();
+        if (value.Display is { } m0)
+        {
+            writer.WritePropertyName("display");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>HotKeyMod</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<HotKeyMod>))]
-public readonly partial struct HotKeyMod : IEquatable<HotKeyMod>, IQapiEnum<HotKeyMod>
+public readonly partial record struct HotKeyMod : IQapiEnum<HotKeyMod>, IQapiJson<HotKeyMod>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct HotKeyMod : IEquatable<HotKeyMod>, IQapiEnum<HotK
     public HotKeyMod(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct HotKeyMod : IEquatable<HotKeyMod>, IQapiEnum<HotK
     /// <summary>The value <c>rctrl</c>.</summary>
     public static HotKeyMod Rctrl => new("rctrl", Known.Rctrl);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(HotKeyMod left, HotKeyMod right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(HotKeyMod left, HotKeyMod right) => !left.Equals(right);
-
     static HotKeyMod IQapiEnum<HotKeyMod>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(HotKeyMod other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static HotKeyMod IQapiJson<HotKeyMod>.ReadJson(JsonElement element) => QapiJson.ReadEnum<HotKeyMod>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is HotKeyMod other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<HotKeyMod>.WriteJson(Utf8JsonWriter writer, HotKeyMod value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>ImageFormat</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<ImageFormat>))]
-public readonly partial struct ImageFormat : IEquatable<ImageFormat>, IQapiEnum<ImageFormat>
+public readonly partial record struct ImageFormat : IQapiEnum<ImageFormat>, IQapiJson<ImageFormat>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct ImageFormat : IEquatable<ImageFormat>, IQapiEnum<
     public ImageFormat(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct ImageFormat : IEquatable<ImageFormat>, IQapiEnum<
     /// <summary>The value <c>png</c>.</summary>
     public static ImageFormat Png => new("png", Known.Png);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(ImageFormat left, ImageFormat right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(ImageFormat left, ImageFormat right) => !left.Equals(right);
-
     static ImageFormat IQapiEnum<ImageFormat>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(ImageFormat other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static ImageFormat IQapiJson<ImageFormat>.ReadJson(JsonElement element) => QapiJson.ReadEnum<ImageFormat>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is ImageFormat other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<ImageFormat>.WriteJson(Utf8JsonWriter writer, ImageFormat value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputAxis</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputAxis>))]
-public readonly partial struct InputAxis : IEquatable<InputAxis>, IQapiEnum<InputAxis>
+public readonly partial record struct InputAxis : IQapiEnum<InputAxis>, IQapiJson<InputAxis>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct InputAxis : IEquatable<InputAxis>, IQapiEnum<Inpu
     public InputAxis(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct InputAxis : IEquatable<InputAxis>, IQapiEnum<Inpu
     /// <summary>The value <c>y</c>.</summary>
     public static InputAxis Y => new("y", Known.Y);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(InputAxis left, InputAxis right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(InputAxis left, InputAxis right) => !left.Equals(right);
-
     static InputAxis IQapiEnum<InputAxis>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(InputAxis other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static InputAxis IQapiJson<InputAxis>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputAxis>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is InputAxis other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<InputAxis>.WriteJson(Utf8JsonWriter writer, InputAxis value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputBtnEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputBtnEvent
+public sealed partial record InputBtnEvent : IQapiJson<InputBtnEvent>
 {
     /// <summary>Gets the member <c>button</c> (mandatory, QAPI type <c>InputButton</c>).</summary>
     [JsonPropertyName("button")]
@@ -22,4 +22,27 @@ public sealed partial record InputBtnEvent
     /// <summary>Gets the member <c>down</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("down")]
     public required bool Down { get; init; }
+
+    static InputBtnEvent IQapiJson<InputBtnEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputBtnEvent");
+        return new()
+        {
+            Button = QapiJson.Member<InputButton>(element, "button"),
+            Down = QapiJson.Member(element, "down", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<InputBtnEvent>.WriteJson(Utf8JsonWriter writer, InputBtnEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Button.Value.Length > 0)
+        {
+            writer.WritePropertyName("button");
+            QapiJson.Write<InputButton>(writer, value.Button);
+        }
+        writer.WritePropertyName("down");
+        QapiJson.WriteBool(writer, value.Down);
+        writer.WriteEndObject();
+    }
 }

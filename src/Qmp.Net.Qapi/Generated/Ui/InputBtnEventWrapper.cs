@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputBtnEventWrapper</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputBtnEventWrapper
+public sealed partial record InputBtnEventWrapper : IQapiJson<InputBtnEventWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputBtnEvent</c>).</summary>
     [JsonPropertyName("data")]
     public required InputBtnEvent Data { get; init; }
+
+    static InputBtnEventWrapper IQapiJson<InputBtnEventWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputBtnEventWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<InputBtnEvent>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<InputBtnEventWrapper>.WriteJson(Utf8JsonWriter writer, InputBtnEventWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<InputBtnEvent>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputButton</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputButton>))]
-public readonly partial struct InputButton : IEquatable<InputButton>, IQapiEnum<InputButton>
+public readonly partial record struct InputButton : IQapiEnum<InputButton>, IQapiJson<InputButton>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct InputButton : IEquatable<InputButton>, IQapiEnum<
     public InputButton(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -105,28 +105,11 @@ public readonly partial struct InputButton : IEquatable<InputButton>, IQapiEnum<
     /// <summary>The value <c>touch</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
     public static InputButton Touch => new("touch", Known.Touch);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(InputButton left, InputButton right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(InputButton left, InputButton right) => !left.Equals(right);
-
     static InputButton IQapiEnum<InputButton>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(InputButton other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static InputButton IQapiJson<InputButton>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputButton>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is InputButton other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<InputButton>.WriteJson(Utf8JsonWriter writer, InputButton value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

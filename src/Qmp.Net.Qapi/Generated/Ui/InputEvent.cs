@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>InputEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(InputEventConverter))]
-public partial record InputEvent
+[JsonConverter(typeof(QapiConverter<InputEvent>))]
+public partial record InputEvent : IQapiJson<InputEvent>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>InputEventKind</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,97 @@ public partial record InputEvent
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static InputEvent IQapiJson<InputEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputEvent");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "key" => new KeyBranch
+            {
+                Type = QapiJson.Member<InputEventKind>(element, "type"),
+                Data = QapiJson.Member<InputKeyEvent>(element, "data")!,
+            },
+            "btn" => new BtnBranch
+            {
+                Type = QapiJson.Member<InputEventKind>(element, "type"),
+                Data = QapiJson.Member<InputBtnEvent>(element, "data")!,
+            },
+            "rel" => new RelBranch
+            {
+                Type = QapiJson.Member<InputEventKind>(element, "type"),
+                Data = QapiJson.Member<InputMoveEvent>(element, "data")!,
+            },
+            "abs" => new AbsBranch
+            {
+                Type = QapiJson.Member<InputEventKind>(element, "type"),
+                Data = QapiJson.Member<InputMoveEvent>(element, "data")!,
+            },
+            "mtt" => new MttBranch
+            {
+                Type = QapiJson.Member<InputEventKind>(element, "type"),
+                Data = QapiJson.Member<InputMultiTouchEvent>(element, "data")!,
+            },
+            _ => new InputEvent
+            {
+                Type = QapiJson.Member<InputEventKind>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<InputEvent>.WriteJson(Utf8JsonWriter writer, InputEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<InputEventKind>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case KeyBranch branch0:
+                if (branch0.Data is { } b0m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<InputKeyEvent>(writer, b0m0);
+                }
+                break;
+            case BtnBranch branch1:
+                if (branch1.Data is { } b1m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<InputBtnEvent>(writer, b1m0);
+                }
+                break;
+            case RelBranch branch2:
+                if (branch2.Data is { } b2m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<InputMoveEvent>(writer, b2m0);
+                }
+                break;
+            case AbsBranch branch3:
+                if (branch3.Data is { } b3m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<InputMoveEvent>(writer, b3m0);
+                }
+                break;
+            case MttBranch branch4:
+                if (branch4.Data is { } b4m0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<InputMultiTouchEvent>(writer, b4m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>key</c> (<c>type</c> = <c>key</c>, members of <c>InputKeyEventWrapper</c>).</summary>
     public sealed partial record KeyBranch : InputEvent
@@ -77,53 +168,5 @@ public partial record InputEvent
         /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMultiTouchEvent</c>).</summary>
         [JsonPropertyName("data")]
         public required InputMultiTouchEvent Data { get; init; }
-    }
-}
-
-internal sealed class InputEventConverter : JsonConverter<InputEvent>
-{
-    public override InputEvent? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "key" => QapiJson.Read<InputEvent.KeyBranch>(element),
-            "btn" => QapiJson.Read<InputEvent.BtnBranch>(element),
-            "rel" => QapiJson.Read<InputEvent.RelBranch>(element),
-            "abs" => QapiJson.Read<InputEvent.AbsBranch>(element),
-            "mtt" => QapiJson.Read<InputEvent.MttBranch>(element),
-            _ => new InputEvent
-            {
-                Type = QapiJson.Member<InputEventKind>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, InputEvent value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case InputEvent.KeyBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case InputEvent.BtnBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case InputEvent.RelBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case InputEvent.AbsBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case InputEvent.MttBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<InputEventKind>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

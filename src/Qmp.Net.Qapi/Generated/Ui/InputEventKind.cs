@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputEventKind</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputEventKind>))]
-public readonly partial struct InputEventKind : IEquatable<InputEventKind>, IQapiEnum<InputEventKind>
+public readonly partial record struct InputEventKind : IQapiEnum<InputEventKind>, IQapiJson<InputEventKind>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct InputEventKind : IEquatable<InputEventKind>, IQap
     public InputEventKind(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct InputEventKind : IEquatable<InputEventKind>, IQap
     /// <summary>The value <c>mtt</c>. In QEMU 10.0 only (not in 7.2).</summary>
     public static InputEventKind Mtt => new("mtt", Known.Mtt);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(InputEventKind left, InputEventKind right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(InputEventKind left, InputEventKind right) => !left.Equals(right);
-
     static InputEventKind IQapiEnum<InputEventKind>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(InputEventKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static InputEventKind IQapiJson<InputEventKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputEventKind>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is InputEventKind other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<InputEventKind>.WriteJson(Utf8JsonWriter writer, InputEventKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

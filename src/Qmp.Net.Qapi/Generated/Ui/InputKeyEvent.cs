@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputKeyEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputKeyEvent
+public sealed partial record InputKeyEvent : IQapiJson<InputKeyEvent>
 {
     /// <summary>Gets the member <c>key</c> (mandatory, QAPI type <c>KeyValue</c>).</summary>
     [JsonPropertyName("key")]
@@ -21,4 +21,27 @@ public sealed partial record InputKeyEvent
     /// <summary>Gets the member <c>down</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("down")]
     public required bool Down { get; init; }
+
+    static InputKeyEvent IQapiJson<InputKeyEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputKeyEvent");
+        return new()
+        {
+            Key = QapiJson.Member<KeyValue>(element, "key")!,
+            Down = QapiJson.Member(element, "down", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<InputKeyEvent>.WriteJson(Utf8JsonWriter writer, InputKeyEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Key is { } m0)
+        {
+            writer.WritePropertyName("key");
+            QapiJson.Write<KeyValue>(writer, m0);
+        }
+        writer.WritePropertyName("down");
+        QapiJson.WriteBool(writer, value.Down);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputKeyEventWrapper</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputKeyEventWrapper
+public sealed partial record InputKeyEventWrapper : IQapiJson<InputKeyEventWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputKeyEvent</c>).</summary>
     [JsonPropertyName("data")]
     public required InputKeyEvent Data { get; init; }
+
+    static InputKeyEventWrapper IQapiJson<InputKeyEventWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputKeyEventWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<InputKeyEvent>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<InputKeyEventWrapper>.WriteJson(Utf8JsonWriter writer, InputKeyEventWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<InputKeyEvent>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

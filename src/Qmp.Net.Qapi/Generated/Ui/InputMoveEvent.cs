@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputMoveEvent</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputMoveEvent
+public sealed partial record InputMoveEvent : IQapiJson<InputMoveEvent>
 {
     /// <summary>Gets the member <c>axis</c> (mandatory, QAPI type <c>InputAxis</c>).</summary>
     [JsonPropertyName("axis")]
@@ -22,4 +22,27 @@ public sealed partial record InputMoveEvent
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("value")]
     public required long Value { get; init; }
+
+    static InputMoveEvent IQapiJson<InputMoveEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputMoveEvent");
+        return new()
+        {
+            Axis = QapiJson.Member<InputAxis>(element, "axis"),
+            Value = QapiJson.Member(element, "value", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<InputMoveEvent>.WriteJson(Utf8JsonWriter writer, InputMoveEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Axis.Value.Length > 0)
+        {
+            writer.WritePropertyName("axis");
+            QapiJson.Write<InputAxis>(writer, value.Axis);
+        }
+        writer.WritePropertyName("value");
+        QapiJson.WriteInt64(writer, value.Value);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputMoveEventWrapper</c>. Since QEMU 2.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputMoveEventWrapper
+public sealed partial record InputMoveEventWrapper : IQapiJson<InputMoveEventWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMoveEvent</c>).</summary>
     [JsonPropertyName("data")]
     public required InputMoveEvent Data { get; init; }
+
+    static InputMoveEventWrapper IQapiJson<InputMoveEventWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputMoveEventWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<InputMoveEvent>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<InputMoveEventWrapper>.WriteJson(Utf8JsonWriter writer, InputMoveEventWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<InputMoveEvent>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

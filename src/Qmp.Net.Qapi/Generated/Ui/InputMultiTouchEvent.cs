@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputMultiTouchEvent</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record InputMultiTouchEvent
+public sealed partial record InputMultiTouchEvent : IQapiJson<InputMultiTouchEvent>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>InputMultiTouchType</c>).</summary>
     [JsonPropertyName("type")]
@@ -35,4 +35,39 @@ public sealed partial record InputMultiTouchEvent
     /// <summary>Gets the member <c>value</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("value")]
     public required long Value { get; init; }
+
+    static InputMultiTouchEvent IQapiJson<InputMultiTouchEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputMultiTouchEvent");
+        return new()
+        {
+            Type = QapiJson.Member<InputMultiTouchType>(element, "type"),
+            Slot = QapiJson.Member(element, "slot", QapiJson.ReadInt64),
+            TrackingId = QapiJson.Member(element, "tracking-id", QapiJson.ReadInt64),
+            Axis = QapiJson.Member<InputAxis>(element, "axis"),
+            Value = QapiJson.Member(element, "value", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<InputMultiTouchEvent>.WriteJson(Utf8JsonWriter writer, InputMultiTouchEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<InputMultiTouchType>(writer, value.Type);
+        }
+        writer.WritePropertyName("slot");
+        QapiJson.WriteInt64(writer, value.Slot);
+        writer.WritePropertyName("tracking-id");
+        QapiJson.WriteInt64(writer, value.TrackingId);
+        if (value.Axis.Value.Length > 0)
+        {
+            writer.WritePropertyName("axis");
+            QapiJson.Write<InputAxis>(writer, value.Axis);
+        }
+        writer.WritePropertyName("value");
+        QapiJson.WriteInt64(writer, value.Value);
+        writer.WriteEndObject();
+    }
 }

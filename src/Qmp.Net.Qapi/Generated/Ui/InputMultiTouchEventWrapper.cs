@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>InputMultiTouchEventWrapper</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record InputMultiTouchEventWrapper
+public sealed partial record InputMultiTouchEventWrapper : IQapiJson<InputMultiTouchEventWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>InputMultiTouchEvent</c>).</summary>
     [JsonPropertyName("data")]
     public required InputMultiTouchEvent Data { get; init; }
+
+    static InputMultiTouchEventWrapper IQapiJson<InputMultiTouchEventWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputMultiTouchEventWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<InputMultiTouchEvent>(element, "data")!,
+        };
+    }
+
+    static void IQapiJson<InputMultiTouchEventWrapper>.WriteJson(Utf8JsonWriter writer, InputMultiTouchEventWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data is { } m0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<InputMultiTouchEvent>(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

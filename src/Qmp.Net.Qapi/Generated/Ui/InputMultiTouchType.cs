@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>InputMultiTouchType</c>. Since QEMU 8.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<InputMultiTouchType>))]
-public readonly partial struct InputMultiTouchType : IEquatable<InputMultiTouchType>, IQapiEnum<InputMultiTouchType>
+public readonly partial record struct InputMultiTouchType : IQapiEnum<InputMultiTouchType>, IQapiJson<InputMultiTouchType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct InputMultiTouchType : IEquatable<InputMultiTouchT
     public InputMultiTouchType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct InputMultiTouchType : IEquatable<InputMultiTouchT
     /// <summary>The value <c>data</c>.</summary>
     public static InputMultiTouchType Data => new("data", Known.Data);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(InputMultiTouchType left, InputMultiTouchType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(InputMultiTouchType left, InputMultiTouchType right) => !left.Equals(right);
-
     static InputMultiTouchType IQapiEnum<InputMultiTouchType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(InputMultiTouchType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static InputMultiTouchType IQapiJson<InputMultiTouchType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<InputMultiTouchType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is InputMultiTouchType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<InputMultiTouchType>.WriteJson(Utf8JsonWriter writer, InputMultiTouchType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>input-send-event</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record InputSendEventArguments
+public sealed partial record InputSendEventArguments : IQapiJson<InputSendEventArguments>
 {
     /// <summary>Gets the member <c>device</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("device")]
@@ -25,4 +25,36 @@ public sealed partial record InputSendEventArguments
     /// <summary>Gets the member <c>events</c> (mandatory, QAPI type <c>[InputEvent]</c>).</summary>
     [JsonPropertyName("events")]
     public required IReadOnlyList<InputEvent> Events { get; init; }
+
+    static InputSendEventArguments IQapiJson<InputSendEventArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "InputSendEventArguments");
+        return new()
+        {
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Head = QapiJson.ValueMember(element, "head", QapiJson.ReadInt64),
+            Events = QapiJson.ListMember(element, "events", QapiJson.Read<InputEvent>)!,
+        };
+    }
+
+    static void IQapiJson<InputSendEventArguments>.WriteJson(Utf8JsonWriter writer, InputSendEventArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Device is { } m0)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Head is { } m1)
+        {
+            writer.WritePropertyName("head");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Events is { } m2)
+        {
+            writer.WritePropertyName("events");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<InputEvent>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,26 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>IntWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record IntWrapper
+public sealed partial record IntWrapper : IQapiJson<IntWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("data")]
     public required long Data { get; init; }
+
+    static IntWrapper IQapiJson<IntWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "IntWrapper");
+        return new()
+        {
+            Data = QapiJson.Member(element, "data", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<IntWrapper>.WriteJson(Utf8JsonWriter writer, IntWrapper value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("data");
+        QapiJson.WriteInt64(writer, value.Data);
+        writer.WriteEndObject();
+    }
 }

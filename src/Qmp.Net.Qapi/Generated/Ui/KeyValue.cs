@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>KeyValue</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(KeyValueConverter))]
-public partial record KeyValue
+[JsonConverter(typeof(QapiConverter<KeyValue>))]
+public partial record KeyValue : IQapiJson<KeyValue>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>KeyValueKind</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,58 @@ public partial record KeyValue
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static KeyValue IQapiJson<KeyValue>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "KeyValue");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "number" => new NumberBranch
+            {
+                Type = QapiJson.Member<KeyValueKind>(element, "type"),
+                Data = QapiJson.Member(element, "data", QapiJson.ReadInt64),
+            },
+            "qcode" => new QcodeBranch
+            {
+                Type = QapiJson.Member<KeyValueKind>(element, "type"),
+                Data = QapiJson.Member<QKeyCode>(element, "data"),
+            },
+            _ => new KeyValue
+            {
+                Type = QapiJson.Member<KeyValueKind>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<KeyValue>.WriteJson(Utf8JsonWriter writer, KeyValue value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<KeyValueKind>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case NumberBranch branch0:
+                writer.WritePropertyName("data");
+                QapiJson.WriteInt64(writer, branch0.Data);
+                break;
+            case QcodeBranch branch1:
+                if (branch1.Data.Value.Length > 0)
+                {
+                    writer.WritePropertyName("data");
+                    QapiJson.Write<QKeyCode>(writer, branch1.Data);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>number</c> (<c>type</c> = <c>number</c>, members of <c>IntWrapper</c>).</summary>
     public sealed partial record NumberBranch : KeyValue
@@ -45,41 +97,5 @@ public partial record KeyValue
         [JsonPropertyName("data")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public required QKeyCode Data { get; init; }
-    }
-}
-
-internal sealed class KeyValueConverter : JsonConverter<KeyValue>
-{
-    public override KeyValue? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "number" => QapiJson.Read<KeyValue.NumberBranch>(element),
-            "qcode" => QapiJson.Read<KeyValue.QcodeBranch>(element),
-            _ => new KeyValue
-            {
-                Type = QapiJson.Member<KeyValueKind>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, KeyValue value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case KeyValue.NumberBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case KeyValue.QcodeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<KeyValueKind>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>KeyValueKind</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<KeyValueKind>))]
-public readonly partial struct KeyValueKind : IEquatable<KeyValueKind>, IQapiEnum<KeyValueKind>
+public readonly partial record struct KeyValueKind : IQapiEnum<KeyValueKind>, IQapiJson<KeyValueKind>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct KeyValueKind : IEquatable<KeyValueKind>, IQapiEnu
     public KeyValueKind(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -57,28 +57,11 @@ public readonly partial struct KeyValueKind : IEquatable<KeyValueKind>, IQapiEnu
     /// <summary>The value <c>qcode</c>.</summary>
     public static KeyValueKind Qcode => new("qcode", Known.Qcode);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(KeyValueKind left, KeyValueKind right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(KeyValueKind left, KeyValueKind right) => !left.Equals(right);
-
     static KeyValueKind IQapiEnum<KeyValueKind>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(KeyValueKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static KeyValueKind IQapiJson<KeyValueKind>.ReadJson(JsonElement element) => QapiJson.ReadEnum<KeyValueKind>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is KeyValueKind other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<KeyValueKind>.WriteJson(Utf8JsonWriter writer, KeyValueKind value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

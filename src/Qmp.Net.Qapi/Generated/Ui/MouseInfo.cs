@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>MouseInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record MouseInfo
+public sealed partial record MouseInfo : IQapiJson<MouseInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -29,4 +29,33 @@ public sealed partial record MouseInfo
     /// <summary>Gets the member <c>absolute</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("absolute")]
     public bool Absolute { get; init; }
+
+    static MouseInfo IQapiJson<MouseInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "MouseInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Index = QapiJson.Member(element, "index", QapiJson.ReadInt64),
+            Current = QapiJson.Member(element, "current", QapiJson.ReadBool),
+            Absolute = QapiJson.Member(element, "absolute", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<MouseInfo>.WriteJson(Utf8JsonWriter writer, MouseInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("index");
+        QapiJson.WriteInt64(writer, value.Index);
+        writer.WritePropertyName("current");
+        QapiJson.WriteBool(writer, value.Current);
+        writer.WritePropertyName("absolute");
+        QapiJson.WriteBool(writer, value.Absolute);
+        writer.WriteEndObject();
+    }
 }

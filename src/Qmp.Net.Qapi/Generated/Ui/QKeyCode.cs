@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QKeyCode</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QKeyCode>))]
-public readonly partial struct QKeyCode : IEquatable<QKeyCode>, IQapiEnum<QKeyCode>
+public readonly partial record struct QKeyCode : IQapiEnum<QKeyCode>, IQapiJson<QKeyCode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QKeyCode : IEquatable<QKeyCode>, IQapiEnum<QKeyCo
     public QKeyCode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -1017,28 +1017,11 @@ public readonly partial struct QKeyCode : IEquatable<QKeyCode>, IQapiEnum<QKeyCo
     /// <summary>The value <c>f24</c>. In QEMU 10.0 only (not in 7.2).</summary>
     public static QKeyCode F24 => new("f24", Known.F24);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QKeyCode left, QKeyCode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QKeyCode left, QKeyCode right) => !left.Equals(right);
-
     static QKeyCode IQapiEnum<QKeyCode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QKeyCode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QKeyCode IQapiJson<QKeyCode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QKeyCode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QKeyCode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QKeyCode>.WriteJson(Utf8JsonWriter writer, QKeyCode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,10 +12,30 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>QKeyCodeWrapper</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record QKeyCodeWrapper
+public sealed partial record QKeyCodeWrapper : IQapiJson<QKeyCodeWrapper>
 {
     /// <summary>Gets the member <c>data</c> (mandatory, QAPI type <c>QKeyCode</c>).</summary>
     [JsonPropertyName("data")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public required QKeyCode Data { get; init; }
+
+    static QKeyCodeWrapper IQapiJson<QKeyCodeWrapper>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "QKeyCodeWrapper");
+        return new()
+        {
+            Data = QapiJson.Member<QKeyCode>(element, "data"),
+        };
+    }
+
+    static void IQapiJson<QKeyCodeWrapper>.WriteJson(Utf8JsonWriter writer, QKeyCodeWrapper value)
+    {
+        writer.WriteStartObject();
+        if (value.Data.Value.Length > 0)
+        {
+            writer.WritePropertyName("data");
+            QapiJson.Write<QKeyCode>(writer, value.Data);
+        }
+        writer.WriteEndObject();
+    }
 }

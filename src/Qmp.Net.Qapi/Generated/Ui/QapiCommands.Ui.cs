@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.set_password">QEMU's QMP reference</seealso>
     public Task SetPasswordAsync(SetPasswordOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SetPasswordOptions>("set_password", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SetPasswordOptions>("set_password", arguments, QapiJson.Write<SetPasswordOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>expire_password</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>ExpirePasswordOptions</c>).</param>
@@ -31,7 +31,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.expire_password">QEMU's QMP reference</seealso>
     public Task ExpirePasswordAsync(ExpirePasswordOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ExpirePasswordOptions>("expire_password", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ExpirePasswordOptions>("expire_password", arguments, QapiJson.Write<ExpirePasswordOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>screendump</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_PIXMAN</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -41,7 +41,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.screendump">QEMU's QMP reference</seealso>
     public Task ScreendumpAsync(ScreendumpArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ScreendumpArguments>("screendump", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ScreendumpArguments>("screendump", arguments, QapiJson.Write<ScreendumpArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-spice</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -50,7 +50,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.query-spice">QEMU's QMP reference</seealso>
     public Task<SpiceInfo> QuerySpiceAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<SpiceInfo>("query-spice", false, cancellationToken);
+        ExecuteAsync<SpiceInfo>("query-spice", QapiJson.Read<SpiceInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-vnc</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -59,7 +59,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.query-vnc">QEMU's QMP reference</seealso>
     public Task<VncInfo> QueryVncAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<VncInfo>("query-vnc", false, cancellationToken);
+        ExecuteAsync<VncInfo>("query-vnc", QapiJson.Read<VncInfo>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-vnc-servers</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -68,7 +68,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.query-vnc-servers">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<VncInfo2>> QueryVncServersAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<VncInfo2>>("query-vnc-servers", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<VncInfo2>>("query-vnc-servers", static element => QapiJson.ReadList(element, QapiJson.Read<VncInfo2>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>change-vnc-password</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -78,7 +78,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.change-vnc-password">QEMU's QMP reference</seealso>
     public Task ChangeVncPasswordAsync(ChangeVncPasswordArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ChangeVncPasswordArguments>("change-vnc-password", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ChangeVncPasswordArguments>("change-vnc-password", arguments, QapiJson.Write<ChangeVncPasswordArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-mice</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -87,7 +87,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.query-mice">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<MouseInfo>> QueryMiceAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<MouseInfo>>("query-mice", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<MouseInfo>>("query-mice", static element => QapiJson.ReadList(element, QapiJson.Read<MouseInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>send-key</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -97,7 +97,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.send-key">QEMU's QMP reference</seealso>
     public Task SendKeyAsync(SendKeyArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<SendKeyArguments>("send-key", arguments, false, cancellationToken);
+        ExecuteVoidAsync<SendKeyArguments>("send-key", arguments, QapiJson.Write<SendKeyArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>input-send-event</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -107,7 +107,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.input-send-event">QEMU's QMP reference</seealso>
     public Task InputSendEventAsync(InputSendEventArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<InputSendEventArguments>("input-send-event", arguments, false, cancellationToken);
+        ExecuteVoidAsync<InputSendEventArguments>("input-send-event", arguments, QapiJson.Write<InputSendEventArguments>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-display-options</c>. Since QEMU 3.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -116,7 +116,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.query-display-options">QEMU's QMP reference</seealso>
     public Task<DisplayOptions> QueryDisplayOptionsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<DisplayOptions>("query-display-options", false, cancellationToken);
+        ExecuteAsync<DisplayOptions>("query-display-options", QapiJson.Read<DisplayOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>display-reload</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>DisplayReloadOptions</c>).</param>
@@ -126,7 +126,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.display-reload">QEMU's QMP reference</seealso>
     public Task DisplayReloadAsync(DisplayReloadOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DisplayReloadOptions>("display-reload", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DisplayReloadOptions>("display-reload", arguments, QapiJson.Write<DisplayReloadOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>display-update</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>DisplayUpdateOptions</c>).</param>
@@ -136,7 +136,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.display-update">QEMU's QMP reference</seealso>
     public Task DisplayUpdateAsync(DisplayUpdateOptions arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<DisplayUpdateOptions>("display-update", arguments, false, cancellationToken);
+        ExecuteVoidAsync<DisplayUpdateOptions>("display-update", arguments, QapiJson.Write<DisplayUpdateOptions>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>client_migrate_info</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -146,5 +146,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-ui.client_migrate_info">QEMU's QMP reference</seealso>
     public Task ClientMigrateInfoAsync(ClientMigrateInfoArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<ClientMigrateInfoArguments>("client_migrate_info", arguments, false, cancellationToken);
+        ExecuteVoidAsync<ClientMigrateInfoArguments>("client_migrate_info", arguments, QapiJson.Write<ClientMigrateInfoArguments>, false, cancellationToken);
 }

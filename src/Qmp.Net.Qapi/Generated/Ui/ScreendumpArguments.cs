@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>screendump</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_PIXMAN</c>.</summary>
-public sealed partial record ScreendumpArguments
+public sealed partial record ScreendumpArguments : IQapiJson<ScreendumpArguments>
 {
     /// <summary>Gets the member <c>filename</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("filename")]
@@ -29,4 +29,42 @@ public sealed partial record ScreendumpArguments
     /// <summary>Gets the member <c>format</c> (optional, QAPI type <c>ImageFormat</c>). Since QEMU 7.1.</summary>
     [JsonPropertyName("format")]
     public ImageFormat? Format { get; init; }
+
+    static ScreendumpArguments IQapiJson<ScreendumpArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "ScreendumpArguments");
+        return new()
+        {
+            Filename = QapiJson.Member(element, "filename", QapiJson.ReadString)!,
+            Device = QapiJson.Member(element, "device", QapiJson.ReadString),
+            Head = QapiJson.ValueMember(element, "head", QapiJson.ReadInt64),
+            Format = QapiJson.ValueMember<ImageFormat>(element, "format"),
+        };
+    }
+
+    static void IQapiJson<ScreendumpArguments>.WriteJson(Utf8JsonWriter writer, ScreendumpArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Filename is { } m0)
+        {
+            writer.WritePropertyName("filename");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Device is { } m1)
+        {
+            writer.WritePropertyName("device");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Head is { } m2)
+        {
+            writer.WritePropertyName("head");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Format is { } m3)
+        {
+            writer.WritePropertyName("format");
+            QapiJson.Write<ImageFormat>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

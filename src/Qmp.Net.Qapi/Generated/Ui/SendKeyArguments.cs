@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>send-key</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record SendKeyArguments
+public sealed partial record SendKeyArguments : IQapiJson<SendKeyArguments>
 {
     /// <summary>Gets the member <c>keys</c> (mandatory, QAPI type <c>[KeyValue]</c>).</summary>
     [JsonPropertyName("keys")]
@@ -21,4 +21,30 @@ public sealed partial record SendKeyArguments
     /// <summary>Gets the member <c>hold-time</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("hold-time")]
     public long? HoldTime { get; init; }
+
+    static SendKeyArguments IQapiJson<SendKeyArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SendKeyArguments");
+        return new()
+        {
+            Keys = QapiJson.ListMember(element, "keys", QapiJson.Read<KeyValue>)!,
+            HoldTime = QapiJson.ValueMember(element, "hold-time", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<SendKeyArguments>.WriteJson(Utf8JsonWriter writer, SendKeyArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Keys is { } m0)
+        {
+            writer.WritePropertyName("keys");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<KeyValue>);
+        }
+        if (value.HoldTime is { } m1)
+        {
+            writer.WritePropertyName("hold-time");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SetPasswordAction</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SetPasswordAction>))]
-public readonly partial struct SetPasswordAction : IEquatable<SetPasswordAction>, IQapiEnum<SetPasswordAction>
+public readonly partial record struct SetPasswordAction : IQapiEnum<SetPasswordAction>, IQapiJson<SetPasswordAction>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SetPasswordAction : IEquatable<SetPasswordAction>
     public SetPasswordAction(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct SetPasswordAction : IEquatable<SetPasswordAction>
     /// <summary>The value <c>disconnect</c>.</summary>
     public static SetPasswordAction Disconnect => new("disconnect", Known.Disconnect);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SetPasswordAction left, SetPasswordAction right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SetPasswordAction left, SetPasswordAction right) => !left.Equals(right);
-
     static SetPasswordAction IQapiEnum<SetPasswordAction>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SetPasswordAction other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SetPasswordAction IQapiJson<SetPasswordAction>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SetPasswordAction>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SetPasswordAction other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SetPasswordAction>.WriteJson(Utf8JsonWriter writer, SetPasswordAction value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

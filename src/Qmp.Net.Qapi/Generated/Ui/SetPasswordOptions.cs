@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>SetPasswordOptions</c>. Since QEMU 7.0. In QEMU 7.2 and 10.0. A union by <c>protocol</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(SetPasswordOptionsConverter))]
-public partial record SetPasswordOptions
+[JsonConverter(typeof(QapiConverter<SetPasswordOptions>))]
+public partial record SetPasswordOptions : IQapiJson<SetPasswordOptions>
 {
     /// <summary>Gets the member <c>protocol</c> (mandatory, QAPI type <c>DisplayProtocol</c>).</summary>
     [JsonPropertyName("protocol")]
@@ -32,6 +32,63 @@ public partial record SetPasswordOptions
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
 
+    static SetPasswordOptions IQapiJson<SetPasswordOptions>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SetPasswordOptions");
+        return QapiJson.Tag(element, "protocol") switch
+        {
+            "vnc" => new VncBranch
+            {
+                Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
+                Password = QapiJson.Member(element, "password", QapiJson.ReadString)!,
+                Connected = QapiJson.ValueMember<SetPasswordAction>(element, "connected"),
+                Display = QapiJson.Member(element, "display", QapiJson.ReadString),
+            },
+            _ => new SetPasswordOptions
+            {
+                Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
+                Password = QapiJson.Member(element, "password", QapiJson.ReadString)!,
+                Connected = QapiJson.ValueMember<SetPasswordAction>(element, "connected"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<SetPasswordOptions>.WriteJson(Utf8JsonWriter writer, SetPasswordOptions value)
+    {
+        writer.WriteStartObject();
+        if (value.Protocol.Value.Length > 0)
+        {
+            writer.WritePropertyName("protocol");
+            QapiJson.Write<DisplayProtocol>(writer, value.Protocol);
+        }
+        if (value.Password is { } m1)
+        {
+            writer.WritePropertyName("password");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Connected is { } m2)
+        {
+            writer.WritePropertyName("connected");
+            QapiJson.Write<SetPasswordAction>(writer, m2);
+        }
+        switch (value)
+        {
+            case VncBranch branch0:
+                if (branch0.Display is { } b0m0)
+                {
+                    writer.WritePropertyName("display");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["protocol", "password", "connected"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
     /// <summary>The branch <c>vnc</c> (<c>protocol</c> = <c>vnc</c>, members of <c>SetPasswordOptionsVnc</c>).</summary>
     public sealed partial record VncBranch : SetPasswordOptions
     {
@@ -41,41 +98,5 @@ public partial record SetPasswordOptions
         /// <summary>Gets the member <c>display</c> (optional, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("display")]
         public string? Display { get; init; }
-    }
-}
-
-internal sealed class SetPasswordOptionsConverter : JsonConverter<SetPasswordOptions>
-{
-    public override SetPasswordOptions? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "protocol") switch
-        {
-            "vnc" => QapiJson.Read<SetPasswordOptions.VncBranch>(element),
-            _ => new SetPasswordOptions
-            {
-                Protocol = QapiJson.Member<DisplayProtocol>(element, "protocol"),
-                Password = QapiJson.Member<string>(element, "password")!,
-                Connected = QapiJson.Member<SetPasswordAction?>(element, "connected"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, SetPasswordOptions value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case SetPasswordOptions.VncBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<DisplayProtocol>(writer, "protocol", value.Protocol);
-        QapiJson.WriteMember<string>(writer, "password", value.Password);
-        QapiJson.WriteMember<SetPasswordAction?>(writer, "connected", value.Connected);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["protocol", "password", "connected"]);
-        writer.WriteEndObject();
     }
 }

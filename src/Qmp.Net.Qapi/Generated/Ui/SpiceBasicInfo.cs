@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SpiceBasicInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record SpiceBasicInfo
+public sealed partial record SpiceBasicInfo : IQapiJson<SpiceBasicInfo>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -26,4 +26,36 @@ public sealed partial record SpiceBasicInfo
     [JsonPropertyName("family")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public NetworkAddressFamily Family { get; init; }
+
+    static SpiceBasicInfo IQapiJson<SpiceBasicInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceBasicInfo");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+        };
+    }
+
+    static void IQapiJson<SpiceBasicInfo>.WriteJson(Utf8JsonWriter writer, SpiceBasicInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        writer.WriteEndObject();
+    }
 }

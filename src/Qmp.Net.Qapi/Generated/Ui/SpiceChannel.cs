@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SpiceChannel</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record SpiceChannel
+public sealed partial record SpiceChannel : IQapiJson<SpiceChannel>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -42,4 +42,48 @@ public sealed partial record SpiceChannel
     /// <summary>Gets the member <c>tls</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("tls")]
     public bool Tls { get; init; }
+
+    static SpiceChannel IQapiJson<SpiceChannel>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceChannel");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+            ConnectionId = QapiJson.Member(element, "connection-id", QapiJson.ReadInt64),
+            ChannelType = QapiJson.Member(element, "channel-type", QapiJson.ReadInt64),
+            ChannelId = QapiJson.Member(element, "channel-id", QapiJson.ReadInt64),
+            Tls = QapiJson.Member(element, "tls", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<SpiceChannel>.WriteJson(Utf8JsonWriter writer, SpiceChannel value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        writer.WritePropertyName("connection-id");
+        QapiJson.WriteInt64(writer, value.ConnectionId);
+        writer.WritePropertyName("channel-type");
+        QapiJson.WriteInt64(writer, value.ChannelType);
+        writer.WritePropertyName("channel-id");
+        QapiJson.WriteInt64(writer, value.ChannelId);
+        writer.WritePropertyName("tls");
+        QapiJson.WriteBool(writer, value.Tls);
+        writer.WriteEndObject();
+    }
 }

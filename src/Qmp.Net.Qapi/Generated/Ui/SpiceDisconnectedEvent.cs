@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>SPICE_DISCONNECTED</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-ui.SPICE_DISCONNECTED">QEMU's QMP reference</seealso>
-public sealed partial record SpiceDisconnectedEvent : QapiEvent, IQapiEvent<SpiceDisconnectedEvent>
+public sealed partial record SpiceDisconnectedEvent : QapiEvent, IQapiEvent<SpiceDisconnectedEvent>, IQapiJson<SpiceDisconnectedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>SPICE_DISCONNECTED</c>.</summary>
     public static string EventName => "SPICE_DISCONNECTED";
@@ -27,4 +27,30 @@ public sealed partial record SpiceDisconnectedEvent : QapiEvent, IQapiEvent<Spic
     /// <summary>Gets the member <c>client</c> (mandatory, QAPI type <c>SpiceBasicInfo</c>).</summary>
     [JsonPropertyName("client")]
     public SpiceBasicInfo Client { get; init; } = null!;
+
+    static SpiceDisconnectedEvent IQapiJson<SpiceDisconnectedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceDisconnectedEvent");
+        return new()
+        {
+            Server = QapiJson.Member<SpiceBasicInfo>(element, "server")!,
+            Client = QapiJson.Member<SpiceBasicInfo>(element, "client")!,
+        };
+    }
+
+    static void IQapiJson<SpiceDisconnectedEvent>.WriteJson(Utf8JsonWriter writer, SpiceDisconnectedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<SpiceBasicInfo>(writer, m0);
+        }
+        if (value.Client is { } m1)
+        {
+            writer.WritePropertyName("client");
+            QapiJson.Write<SpiceBasicInfo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SpiceInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record SpiceInfo
+public sealed partial record SpiceInfo : IQapiJson<SpiceInfo>
 {
     /// <summary>Gets the member <c>enabled</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enabled")]
@@ -50,4 +50,66 @@ public sealed partial record SpiceInfo
     /// <summary>Gets the member <c>channels</c> (optional, QAPI type <c>[SpiceChannel]</c>).</summary>
     [JsonPropertyName("channels")]
     public IReadOnlyList<SpiceChannel>? Channels { get; init; }
+
+    static SpiceInfo IQapiJson<SpiceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceInfo");
+        return new()
+        {
+            Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+            Migrated = QapiJson.Member(element, "migrated", QapiJson.ReadBool),
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString),
+            Port = QapiJson.ValueMember(element, "port", QapiJson.ReadInt64),
+            TlsPort = QapiJson.ValueMember(element, "tls-port", QapiJson.ReadInt64),
+            Auth = QapiJson.Member(element, "auth", QapiJson.ReadString),
+            CompiledVersion = QapiJson.Member(element, "compiled-version", QapiJson.ReadString),
+            MouseMode = QapiJson.Member<SpiceQueryMouseMode>(element, "mouse-mode"),
+            Channels = QapiJson.ListMember(element, "channels", QapiJson.Read<SpiceChannel>),
+        };
+    }
+
+    static void IQapiJson<SpiceInfo>.WriteJson(Utf8JsonWriter writer, SpiceInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        writer.WritePropertyName("migrated");
+        QapiJson.WriteBool(writer, value.Migrated);
+        if (value.Host is { } m2)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Port is { } m3)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteInt64(writer, m3);
+        }
+        if (value.TlsPort is { } m4)
+        {
+            writer.WritePropertyName("tls-port");
+            QapiJson.WriteInt64(writer, m4);
+        }
+        if (value.Auth is { } m5)
+        {
+            writer.WritePropertyName("auth");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.CompiledVersion is { } m6)
+        {
+            writer.WritePropertyName("compiled-version");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.MouseMode.Value.Length > 0)
+        {
+            writer.WritePropertyName("mouse-mode");
+            QapiJson.Write<SpiceQueryMouseMode>(writer, value.MouseMode);
+        }
+        if (value.Channels is { } m8)
+        {
+            writer.WritePropertyName("channels");
+            QapiJson.WriteList(writer, m8, QapiJson.Write<SpiceChannel>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>SPICE_INITIALIZED</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-ui.SPICE_INITIALIZED">QEMU's QMP reference</seealso>
-public sealed partial record SpiceInitializedEvent : QapiEvent, IQapiEvent<SpiceInitializedEvent>
+public sealed partial record SpiceInitializedEvent : QapiEvent, IQapiEvent<SpiceInitializedEvent>, IQapiJson<SpiceInitializedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>SPICE_INITIALIZED</c>.</summary>
     public static string EventName => "SPICE_INITIALIZED";
@@ -27,4 +27,30 @@ public sealed partial record SpiceInitializedEvent : QapiEvent, IQapiEvent<Spice
     /// <summary>Gets the member <c>client</c> (mandatory, QAPI type <c>SpiceChannel</c>).</summary>
     [JsonPropertyName("client")]
     public SpiceChannel Client { get; init; } = null!;
+
+    static SpiceInitializedEvent IQapiJson<SpiceInitializedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceInitializedEvent");
+        return new()
+        {
+            Server = QapiJson.Member<SpiceServerInfo>(element, "server")!,
+            Client = QapiJson.Member<SpiceChannel>(element, "client")!,
+        };
+    }
+
+    static void IQapiJson<SpiceInitializedEvent>.WriteJson(Utf8JsonWriter writer, SpiceInitializedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<SpiceServerInfo>(writer, m0);
+        }
+        if (value.Client is { } m1)
+        {
+            writer.WritePropertyName("client");
+            QapiJson.Write<SpiceChannel>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,10 +13,24 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>SPICE_MIGRATE_COMPLETED</c>. Since QEMU 1.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-ui.SPICE_MIGRATE_COMPLETED">QEMU's QMP reference</seealso>
-public sealed partial record SpiceMigrateCompletedEvent : QapiEvent, IQapiEvent<SpiceMigrateCompletedEvent>
+public sealed partial record SpiceMigrateCompletedEvent : QapiEvent, IQapiEvent<SpiceMigrateCompletedEvent>, IQapiJson<SpiceMigrateCompletedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>SPICE_MIGRATE_COMPLETED</c>.</summary>
     public static string EventName => "SPICE_MIGRATE_COMPLETED";
 
     static System.Text.Json.Serialization.Metadata.JsonTypeInfo<SpiceMigrateCompletedEvent> IQapiEvent<SpiceMigrateCompletedEvent>.JsonTypeInfo => QapiJson.Info<SpiceMigrateCompletedEvent>();
+
+    static SpiceMigrateCompletedEvent IQapiJson<SpiceMigrateCompletedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceMigrateCompletedEvent");
+        return new()
+        {
+        };
+    }
+
+    static void IQapiJson<SpiceMigrateCompletedEvent>.WriteJson(Utf8JsonWriter writer, SpiceMigrateCompletedEvent value)
+    {
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
 }

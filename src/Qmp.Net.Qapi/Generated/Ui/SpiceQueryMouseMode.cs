@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>SpiceQueryMouseMode</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<SpiceQueryMouseMode>))]
-public readonly partial struct SpiceQueryMouseMode : IEquatable<SpiceQueryMouseMode>, IQapiEnum<SpiceQueryMouseMode>
+public readonly partial record struct SpiceQueryMouseMode : IQapiEnum<SpiceQueryMouseMode>, IQapiJson<SpiceQueryMouseMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct SpiceQueryMouseMode : IEquatable<SpiceQueryMouseM
     public SpiceQueryMouseMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct SpiceQueryMouseMode : IEquatable<SpiceQueryMouseM
     /// <summary>The value <c>unknown</c>.</summary>
     public static SpiceQueryMouseMode UnknownValue => new("unknown", Known.UnknownValue);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(SpiceQueryMouseMode left, SpiceQueryMouseMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(SpiceQueryMouseMode left, SpiceQueryMouseMode right) => !left.Equals(right);
-
     static SpiceQueryMouseMode IQapiEnum<SpiceQueryMouseMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(SpiceQueryMouseMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static SpiceQueryMouseMode IQapiJson<SpiceQueryMouseMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<SpiceQueryMouseMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is SpiceQueryMouseMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<SpiceQueryMouseMode>.WriteJson(Utf8JsonWriter writer, SpiceQueryMouseMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

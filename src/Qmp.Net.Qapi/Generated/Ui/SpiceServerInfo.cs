@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>SpiceServerInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_SPICE</c>.</summary>
-public sealed partial record SpiceServerInfo
+public sealed partial record SpiceServerInfo : IQapiJson<SpiceServerInfo>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -30,4 +30,42 @@ public sealed partial record SpiceServerInfo
     /// <summary>Gets the member <c>auth</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("auth")]
     public string? Auth { get; init; }
+
+    static SpiceServerInfo IQapiJson<SpiceServerInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "SpiceServerInfo");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Port = QapiJson.Member(element, "port", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+            Auth = QapiJson.Member(element, "auth", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<SpiceServerInfo>.WriteJson(Utf8JsonWriter writer, SpiceServerInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Port is { } m1)
+        {
+            writer.WritePropertyName("port");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        if (value.Auth is { } m3)
+        {
+            writer.WritePropertyName("auth");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

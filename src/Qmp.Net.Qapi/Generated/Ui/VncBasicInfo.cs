@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VncBasicInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record VncBasicInfo
+public sealed partial record VncBasicInfo : IQapiJson<VncBasicInfo>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -30,4 +30,39 @@ public sealed partial record VncBasicInfo
     /// <summary>Gets the member <c>websocket</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 2.3.</summary>
     [JsonPropertyName("websocket")]
     public bool Websocket { get; init; }
+
+    static VncBasicInfo IQapiJson<VncBasicInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncBasicInfo");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Service = QapiJson.Member(element, "service", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+            Websocket = QapiJson.Member(element, "websocket", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<VncBasicInfo>.WriteJson(Utf8JsonWriter writer, VncBasicInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Service is { } m1)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        writer.WritePropertyName("websocket");
+        QapiJson.WriteBool(writer, value.Websocket);
+        writer.WriteEndObject();
+    }
 }

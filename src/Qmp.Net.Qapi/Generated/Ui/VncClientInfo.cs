@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VncClientInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record VncClientInfo
+public sealed partial record VncClientInfo : IQapiJson<VncClientInfo>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -38,4 +38,51 @@ public sealed partial record VncClientInfo
     /// <summary>Gets the member <c>sasl_username</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("sasl_username")]
     public string? SaslUsername { get; init; }
+
+    static VncClientInfo IQapiJson<VncClientInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncClientInfo");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Service = QapiJson.Member(element, "service", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+            Websocket = QapiJson.Member(element, "websocket", QapiJson.ReadBool),
+            X509Dname = QapiJson.Member(element, "x509_dname", QapiJson.ReadString),
+            SaslUsername = QapiJson.Member(element, "sasl_username", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<VncClientInfo>.WriteJson(Utf8JsonWriter writer, VncClientInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Service is { } m1)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        writer.WritePropertyName("websocket");
+        QapiJson.WriteBool(writer, value.Websocket);
+        if (value.X509Dname is { } m4)
+        {
+            writer.WritePropertyName("x509_dname");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.SaslUsername is { } m5)
+        {
+            writer.WritePropertyName("sasl_username");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

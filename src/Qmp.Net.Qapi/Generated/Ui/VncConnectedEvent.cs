@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>VNC_CONNECTED</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-ui.VNC_CONNECTED">QEMU's QMP reference</seealso>
-public sealed partial record VncConnectedEvent : QapiEvent, IQapiEvent<VncConnectedEvent>
+public sealed partial record VncConnectedEvent : QapiEvent, IQapiEvent<VncConnectedEvent>, IQapiJson<VncConnectedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>VNC_CONNECTED</c>.</summary>
     public static string EventName => "VNC_CONNECTED";
@@ -27,4 +27,30 @@ public sealed partial record VncConnectedEvent : QapiEvent, IQapiEvent<VncConnec
     /// <summary>Gets the member <c>client</c> (mandatory, QAPI type <c>VncBasicInfo</c>).</summary>
     [JsonPropertyName("client")]
     public VncBasicInfo Client { get; init; } = null!;
+
+    static VncConnectedEvent IQapiJson<VncConnectedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncConnectedEvent");
+        return new()
+        {
+            Server = QapiJson.Member<VncServerInfo>(element, "server")!,
+            Client = QapiJson.Member<VncBasicInfo>(element, "client")!,
+        };
+    }
+
+    static void IQapiJson<VncConnectedEvent>.WriteJson(Utf8JsonWriter writer, VncConnectedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<VncServerInfo>(writer, m0);
+        }
+        if (value.Client is { } m1)
+        {
+            writer.WritePropertyName("client");
+            QapiJson.Write<VncBasicInfo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VncInfo</c>. Since QEMU 0.14. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record VncInfo
+public sealed partial record VncInfo : IQapiJson<VncInfo>
 {
     /// <summary>Gets the member <c>enabled</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("enabled")]
@@ -37,4 +37,51 @@ public sealed partial record VncInfo
     /// <summary>Gets the member <c>clients</c> (optional, QAPI type <c>[VncClientInfo]</c>).</summary>
     [JsonPropertyName("clients")]
     public IReadOnlyList<VncClientInfo>? Clients { get; init; }
+
+    static VncInfo IQapiJson<VncInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncInfo");
+        return new()
+        {
+            Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString),
+            Family = QapiJson.ValueMember<NetworkAddressFamily>(element, "family"),
+            Service = QapiJson.Member(element, "service", QapiJson.ReadString),
+            Auth = QapiJson.Member(element, "auth", QapiJson.ReadString),
+            Clients = QapiJson.ListMember(element, "clients", QapiJson.Read<VncClientInfo>),
+        };
+    }
+
+    static void IQapiJson<VncInfo>.WriteJson(Utf8JsonWriter writer, VncInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        if (value.Host is { } m1)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family is { } m2)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, m2);
+        }
+        if (value.Service is { } m3)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Auth is { } m4)
+        {
+            writer.WritePropertyName("auth");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Clients is { } m5)
+        {
+            writer.WritePropertyName("clients");
+            QapiJson.WriteList(writer, m5, QapiJson.Write<VncClientInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

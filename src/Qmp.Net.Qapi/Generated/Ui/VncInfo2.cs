@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VncInfo2</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record VncInfo2
+public sealed partial record VncInfo2 : IQapiJson<VncInfo2>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
@@ -38,4 +38,54 @@ public sealed partial record VncInfo2
     /// <summary>Gets the member <c>display</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("display")]
     public string? Display { get; init; }
+
+    static VncInfo2 IQapiJson<VncInfo2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncInfo2");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString) ?? "",
+            Server = QapiJson.ListMember(element, "server", QapiJson.Read<VncServerInfo2>) ?? [],
+            Clients = QapiJson.ListMember(element, "clients", QapiJson.Read<VncClientInfo>) ?? [],
+            Auth = QapiJson.Member<VncPrimaryAuth>(element, "auth"),
+            Vencrypt = QapiJson.ValueMember<VncVencryptSubAuth>(element, "vencrypt"),
+            Display = QapiJson.Member(element, "display", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<VncInfo2>.WriteJson(Utf8JsonWriter writer, VncInfo2 value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Server is { } m1)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<VncServerInfo2>);
+        }
+        if (value.Clients is { } m2)
+        {
+            writer.WritePropertyName("clients");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<VncClientInfo>);
+        }
+        if (value.Auth.Value.Length > 0)
+        {
+            writer.WritePropertyName("auth");
+            QapiJson.Write<VncPrimaryAuth>(writer, value.Auth);
+        }
+        if (value.Vencrypt is { } m4)
+        {
+            writer.WritePropertyName("vencrypt");
+            QapiJson.Write<VncVencryptSubAuth>(writer, m4);
+        }
+        if (value.Display is { } m5)
+        {
+            writer.WritePropertyName("display");
+            QapiJson.WriteString(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

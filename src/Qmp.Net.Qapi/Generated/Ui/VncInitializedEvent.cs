@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>VNC_INITIALIZED</c>. Since QEMU 0.13. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-ui.VNC_INITIALIZED">QEMU's QMP reference</seealso>
-public sealed partial record VncInitializedEvent : QapiEvent, IQapiEvent<VncInitializedEvent>
+public sealed partial record VncInitializedEvent : QapiEvent, IQapiEvent<VncInitializedEvent>, IQapiJson<VncInitializedEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>VNC_INITIALIZED</c>.</summary>
     public static string EventName => "VNC_INITIALIZED";
@@ -27,4 +27,30 @@ public sealed partial record VncInitializedEvent : QapiEvent, IQapiEvent<VncInit
     /// <summary>Gets the member <c>client</c> (mandatory, QAPI type <c>VncClientInfo</c>).</summary>
     [JsonPropertyName("client")]
     public VncClientInfo Client { get; init; } = null!;
+
+    static VncInitializedEvent IQapiJson<VncInitializedEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncInitializedEvent");
+        return new()
+        {
+            Server = QapiJson.Member<VncServerInfo>(element, "server")!,
+            Client = QapiJson.Member<VncClientInfo>(element, "client")!,
+        };
+    }
+
+    static void IQapiJson<VncInitializedEvent>.WriteJson(Utf8JsonWriter writer, VncInitializedEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.Server is { } m0)
+        {
+            writer.WritePropertyName("server");
+            QapiJson.Write<VncServerInfo>(writer, m0);
+        }
+        if (value.Client is { } m1)
+        {
+            writer.WritePropertyName("client");
+            QapiJson.Write<VncClientInfo>(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>VncPrimaryAuth</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<VncPrimaryAuth>))]
-public readonly partial struct VncPrimaryAuth : IEquatable<VncPrimaryAuth>, IQapiEnum<VncPrimaryAuth>
+public readonly partial record struct VncPrimaryAuth : IQapiEnum<VncPrimaryAuth>, IQapiJson<VncPrimaryAuth>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct VncPrimaryAuth : IEquatable<VncPrimaryAuth>, IQap
     public VncPrimaryAuth(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -99,28 +99,11 @@ public readonly partial struct VncPrimaryAuth : IEquatable<VncPrimaryAuth>, IQap
     /// <summary>The value <c>sasl</c>.</summary>
     public static VncPrimaryAuth Sasl => new("sasl", Known.Sasl);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(VncPrimaryAuth left, VncPrimaryAuth right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(VncPrimaryAuth left, VncPrimaryAuth right) => !left.Equals(right);
-
     static VncPrimaryAuth IQapiEnum<VncPrimaryAuth>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(VncPrimaryAuth other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static VncPrimaryAuth IQapiJson<VncPrimaryAuth>.ReadJson(JsonElement element) => QapiJson.ReadEnum<VncPrimaryAuth>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is VncPrimaryAuth other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<VncPrimaryAuth>.WriteJson(Utf8JsonWriter writer, VncPrimaryAuth value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

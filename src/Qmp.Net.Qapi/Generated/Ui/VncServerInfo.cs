@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VncServerInfo</c>. Since QEMU 2.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record VncServerInfo
+public sealed partial record VncServerInfo : IQapiJson<VncServerInfo>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -34,4 +34,45 @@ public sealed partial record VncServerInfo
     /// <summary>Gets the member <c>auth</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("auth")]
     public string? Auth { get; init; }
+
+    static VncServerInfo IQapiJson<VncServerInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncServerInfo");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Service = QapiJson.Member(element, "service", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+            Websocket = QapiJson.Member(element, "websocket", QapiJson.ReadBool),
+            Auth = QapiJson.Member(element, "auth", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<VncServerInfo>.WriteJson(Utf8JsonWriter writer, VncServerInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Service is { } m1)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        writer.WritePropertyName("websocket");
+        QapiJson.WriteBool(writer, value.Websocket);
+        if (value.Auth is { } m4)
+        {
+            writer.WritePropertyName("auth");
+            QapiJson.WriteString(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VncServerInfo2</c>. Since QEMU 2.9. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>.</summary>
-public sealed partial record VncServerInfo2
+public sealed partial record VncServerInfo2 : IQapiJson<VncServerInfo2>
 {
     /// <summary>Gets the member <c>host</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host")]
@@ -39,4 +39,51 @@ public sealed partial record VncServerInfo2
     /// <summary>Gets the member <c>vencrypt</c> (optional, QAPI type <c>VncVencryptSubAuth</c>).</summary>
     [JsonPropertyName("vencrypt")]
     public VncVencryptSubAuth? Vencrypt { get; init; }
+
+    static VncServerInfo2 IQapiJson<VncServerInfo2>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VncServerInfo2");
+        return new()
+        {
+            Host = QapiJson.Member(element, "host", QapiJson.ReadString) ?? "",
+            Service = QapiJson.Member(element, "service", QapiJson.ReadString) ?? "",
+            Family = QapiJson.Member<NetworkAddressFamily>(element, "family"),
+            Websocket = QapiJson.Member(element, "websocket", QapiJson.ReadBool),
+            Auth = QapiJson.Member<VncPrimaryAuth>(element, "auth"),
+            Vencrypt = QapiJson.ValueMember<VncVencryptSubAuth>(element, "vencrypt"),
+        };
+    }
+
+    static void IQapiJson<VncServerInfo2>.WriteJson(Utf8JsonWriter writer, VncServerInfo2 value)
+    {
+        writer.WriteStartObject();
+        if (value.Host is { } m0)
+        {
+            writer.WritePropertyName("host");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Service is { } m1)
+        {
+            writer.WritePropertyName("service");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Family.Value.Length > 0)
+        {
+            writer.WritePropertyName("family");
+            QapiJson.Write<NetworkAddressFamily>(writer, value.Family);
+        }
+        writer.WritePropertyName("websocket");
+        QapiJson.WriteBool(writer, value.Websocket);
+        if (value.Auth.Value.Length > 0)
+        {
+            writer.WritePropertyName("auth");
+            QapiJson.Write<VncPrimaryAuth>(writer, value.Auth);
+        }
+        if (value.Vencrypt is { } m5)
+        {
+            writer.WritePropertyName("vencrypt");
+            QapiJson.Write<VncVencryptSubAuth>(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>VncVencryptSubAuth</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_VNC</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<VncVencryptSubAuth>))]
-public readonly partial struct VncVencryptSubAuth : IEquatable<VncVencryptSubAuth>, IQapiEnum<VncVencryptSubAuth>
+public readonly partial record struct VncVencryptSubAuth : IQapiEnum<VncVencryptSubAuth>, IQapiJson<VncVencryptSubAuth>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct VncVencryptSubAuth : IEquatable<VncVencryptSubAut
     public VncVencryptSubAuth(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -99,28 +99,11 @@ public readonly partial struct VncVencryptSubAuth : IEquatable<VncVencryptSubAut
     /// <summary>The value <c>x509-sasl</c>.</summary>
     public static VncVencryptSubAuth X509Sasl => new("x509-sasl", Known.X509Sasl);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(VncVencryptSubAuth left, VncVencryptSubAuth right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(VncVencryptSubAuth left, VncVencryptSubAuth right) => !left.Equals(right);
-
     static VncVencryptSubAuth IQapiEnum<VncVencryptSubAuth>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(VncVencryptSubAuth other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static VncVencryptSubAuth IQapiJson<VncVencryptSubAuth>.ReadJson(JsonElement element) => QapiJson.ReadEnum<VncVencryptSubAuth>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is VncVencryptSubAuth other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<VncVencryptSubAuth>.WriteJson(Utf8JsonWriter writer, VncVencryptSubAuth value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>QapiVfioMigrationState</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QapiVfioMigrationState>))]
-public readonly partial struct QapiVfioMigrationState : IEquatable<QapiVfioMigrationState>, IQapiEnum<QapiVfioMigrationState>
+public readonly partial record struct QapiVfioMigrationState : IQapiEnum<QapiVfioMigrationState>, IQapiJson<QapiVfioMigrationState>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct QapiVfioMigrationState : IEquatable<QapiVfioMigra
     public QapiVfioMigrationState(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -87,28 +87,11 @@ public readonly partial struct QapiVfioMigrationState : IEquatable<QapiVfioMigra
     /// <summary>The value <c>pre-copy-p2p</c>.</summary>
     public static QapiVfioMigrationState PreCopyP2p => new("pre-copy-p2p", Known.PreCopyP2p);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QapiVfioMigrationState left, QapiVfioMigrationState right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QapiVfioMigrationState left, QapiVfioMigrationState right) => !left.Equals(right);
-
     static QapiVfioMigrationState IQapiEnum<QapiVfioMigrationState>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QapiVfioMigrationState other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QapiVfioMigrationState IQapiJson<QapiVfioMigrationState>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QapiVfioMigrationState>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QapiVfioMigrationState other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QapiVfioMigrationState>.WriteJson(Utf8JsonWriter writer, QapiVfioMigrationState value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QMP event <c>VFIO_MIGRATION</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2).</summary>
 /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#event-QMP-vfio.VFIO_MIGRATION">QEMU's QMP reference</seealso>
-public sealed partial record VfioMigrationEvent : QapiEvent, IQapiEvent<VfioMigrationEvent>
+public sealed partial record VfioMigrationEvent : QapiEvent, IQapiEvent<VfioMigrationEvent>, IQapiJson<VfioMigrationEvent>
 {
     /// <summary>Gets the event's name on the wire, <c>VFIO_MIGRATION</c>.</summary>
     public static string EventName => "VFIO_MIGRATION";
@@ -32,4 +32,36 @@ public sealed partial record VfioMigrationEvent : QapiEvent, IQapiEvent<VfioMigr
     [JsonPropertyName("device-state")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public QapiVfioMigrationState DeviceState { get; init; }
+
+    static VfioMigrationEvent IQapiJson<VfioMigrationEvent>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VfioMigrationEvent");
+        return new()
+        {
+            DeviceId = QapiJson.Member(element, "device-id", QapiJson.ReadString) ?? "",
+            QomPath = QapiJson.Member(element, "qom-path", QapiJson.ReadString) ?? "",
+            DeviceState = QapiJson.Member<QapiVfioMigrationState>(element, "device-state"),
+        };
+    }
+
+    static void IQapiJson<VfioMigrationEvent>.WriteJson(Utf8JsonWriter writer, VfioMigrationEvent value)
+    {
+        writer.WriteStartObject();
+        if (value.DeviceId is { } m0)
+        {
+            writer.WritePropertyName("device-id");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.QomPath is { } m1)
+        {
+            writer.WritePropertyName("qom-path");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.DeviceState.Value.Length > 0)
+        {
+            writer.WritePropertyName("device-state");
+            QapiJson.Write<QapiVfioMigrationState>(writer, value.DeviceState);
+        }
+        writer.WriteEndObject();
+    }
 }

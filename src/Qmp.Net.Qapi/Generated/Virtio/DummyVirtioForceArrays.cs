@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>DummyVirtioForceArrays</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record DummyVirtioForceArrays
+public sealed partial record DummyVirtioForceArrays : IQapiJson<DummyVirtioForceArrays>
 {
     /// <summary>Gets the member <c>unused-iothread-vq-mapping</c> (mandatory, QAPI type <c>[IOThreadVirtQueueMapping]</c>).</summary>
     [JsonPropertyName("unused-iothread-vq-mapping")]
     public IReadOnlyList<IOThreadVirtQueueMapping> UnusedIothreadVqMapping { get; init; } = [];
+
+    static DummyVirtioForceArrays IQapiJson<DummyVirtioForceArrays>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "DummyVirtioForceArrays");
+        return new()
+        {
+            UnusedIothreadVqMapping = QapiJson.ListMember(element, "unused-iothread-vq-mapping", QapiJson.Read<IOThreadVirtQueueMapping>) ?? [],
+        };
+    }
+
+    static void IQapiJson<DummyVirtioForceArrays>.WriteJson(Utf8JsonWriter writer, DummyVirtioForceArrays value)
+    {
+        writer.WriteStartObject();
+        if (value.UnusedIothreadVqMapping is { } m0)
+        {
+            writer.WritePropertyName("unused-iothread-vq-mapping");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<IOThreadVirtQueueMapping>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>GranuleMode</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GranuleMode>))]
-public readonly partial struct GranuleMode : IEquatable<GranuleMode>, IQapiEnum<GranuleMode>
+public readonly partial record struct GranuleMode : IQapiEnum<GranuleMode>, IQapiJson<GranuleMode>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct GranuleMode : IEquatable<GranuleMode>, IQapiEnum<
     public GranuleMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -75,28 +75,11 @@ public readonly partial struct GranuleMode : IEquatable<GranuleMode>, IQapiEnum<
     /// <summary>The value <c>host</c>.</summary>
     public static GranuleMode Host => new("host", Known.Host);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GranuleMode left, GranuleMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GranuleMode left, GranuleMode right) => !left.Equals(right);
-
     static GranuleMode IQapiEnum<GranuleMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GranuleMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GranuleMode IQapiJson<GranuleMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GranuleMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GranuleMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GranuleMode>.WriteJson(Utf8JsonWriter writer, GranuleMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>IOThreadVirtQueueMapping</c>. Since QEMU 9.0. In QEMU 10.0 only (not in 7.2).</summary>
-public sealed partial record IOThreadVirtQueueMapping
+public sealed partial record IOThreadVirtQueueMapping : IQapiJson<IOThreadVirtQueueMapping>
 {
     /// <summary>Gets the member <c>iothread</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("iothread")]
@@ -21,4 +21,30 @@ public sealed partial record IOThreadVirtQueueMapping
     /// <summary>Gets the member <c>vqs</c> (optional, QAPI type <c>[uint16]</c>).</summary>
     [JsonPropertyName("vqs")]
     public IReadOnlyList<ushort>? Vqs { get; init; }
+
+    static IOThreadVirtQueueMapping IQapiJson<IOThreadVirtQueueMapping>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "IOThreadVirtQueueMapping");
+        return new()
+        {
+            Iothread = QapiJson.Member(element, "iothread", QapiJson.ReadString) ?? "",
+            Vqs = QapiJson.ListMember(element, "vqs", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<IOThreadVirtQueueMapping>.WriteJson(Utf8JsonWriter writer, IOThreadVirtQueueMapping value)
+    {
+        writer.WriteStartObject();
+        if (value.Iothread is { } m0)
+        {
+            writer.WritePropertyName("iothread");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Vqs is { } m1)
+        {
+            writer.WritePropertyName("vqs");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteUInt16);
+        }
+        writer.WriteEndObject();
+    }
 }

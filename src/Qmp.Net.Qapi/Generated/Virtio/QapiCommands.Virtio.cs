@@ -21,7 +21,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-virtio.x-query-virtio">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<IReadOnlyList<VirtioInfo>> XQueryVirtioAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<VirtioInfo>>("x-query-virtio", false, cancellationToken);
+        ExecuteAsync<IReadOnlyList<VirtioInfo>>("x-query-virtio", static element => QapiJson.ReadList(element, QapiJson.Read<VirtioInfo>), false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-virtio-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -32,7 +32,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-virtio.x-query-virtio-status">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<VirtioStatus> XQueryVirtioStatusAsync(XQueryVirtioStatusArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<XQueryVirtioStatusArguments, VirtioStatus>("x-query-virtio-status", arguments, false, cancellationToken);
+        ExecuteAsync<XQueryVirtioStatusArguments, VirtioStatus>("x-query-virtio-status", arguments, QapiJson.Write<XQueryVirtioStatusArguments>, QapiJson.Read<VirtioStatus>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-virtio-queue-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -43,7 +43,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-virtio.x-query-virtio-queue-status">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<VirtQueueStatus> XQueryVirtioQueueStatusAsync(XQueryVirtioQueueStatusArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<XQueryVirtioQueueStatusArguments, VirtQueueStatus>("x-query-virtio-queue-status", arguments, false, cancellationToken);
+        ExecuteAsync<XQueryVirtioQueueStatusArguments, VirtQueueStatus>("x-query-virtio-queue-status", arguments, QapiJson.Write<XQueryVirtioQueueStatusArguments>, QapiJson.Read<VirtQueueStatus>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-virtio-vhost-queue-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -54,7 +54,7 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-virtio.x-query-virtio-vhost-queue-status">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<VirtVhostQueueStatus> XQueryVirtioVhostQueueStatusAsync(XQueryVirtioVhostQueueStatusArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<XQueryVirtioVhostQueueStatusArguments, VirtVhostQueueStatus>("x-query-virtio-vhost-queue-status", arguments, false, cancellationToken);
+        ExecuteAsync<XQueryVirtioVhostQueueStatusArguments, VirtVhostQueueStatus>("x-query-virtio-vhost-queue-status", arguments, QapiJson.Write<XQueryVirtioVhostQueueStatusArguments>, QapiJson.Read<VirtVhostQueueStatus>, false, cancellationToken);
 
     /// <summary>Runs the QMP command <c>x-query-virtio-queue-element</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0. Unstable.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -65,5 +65,5 @@ public readonly partial struct QapiCommands
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-virtio.x-query-virtio-queue-element">QEMU's QMP reference</seealso>
     [Experimental("QMPQAPI001")]
     public Task<VirtioQueueElement> XQueryVirtioQueueElementAsync(XQueryVirtioQueueElementArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<XQueryVirtioQueueElementArguments, VirtioQueueElement>("x-query-virtio-queue-element", arguments, false, cancellationToken);
+        ExecuteAsync<XQueryVirtioQueueElementArguments, VirtioQueueElement>("x-query-virtio-queue-element", arguments, QapiJson.Write<XQueryVirtioQueueElementArguments>, QapiJson.Read<VirtioQueueElement>, false, cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>VMAppleVirtioBlkVariant</c>. Since QEMU 9.2. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<VMAppleVirtioBlkVariant>))]
-public readonly partial struct VMAppleVirtioBlkVariant : IEquatable<VMAppleVirtioBlkVariant>, IQapiEnum<VMAppleVirtioBlkVariant>
+public readonly partial record struct VMAppleVirtioBlkVariant : IQapiEnum<VMAppleVirtioBlkVariant>, IQapiJson<VMAppleVirtioBlkVariant>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct VMAppleVirtioBlkVariant : IEquatable<VMAppleVirti
     public VMAppleVirtioBlkVariant(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct VMAppleVirtioBlkVariant : IEquatable<VMAppleVirti
     /// <summary>The value <c>aux</c>.</summary>
     public static VMAppleVirtioBlkVariant Aux => new("aux", Known.Aux);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(VMAppleVirtioBlkVariant left, VMAppleVirtioBlkVariant right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(VMAppleVirtioBlkVariant left, VMAppleVirtioBlkVariant right) => !left.Equals(right);
-
     static VMAppleVirtioBlkVariant IQapiEnum<VMAppleVirtioBlkVariant>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(VMAppleVirtioBlkVariant other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static VMAppleVirtioBlkVariant IQapiJson<VMAppleVirtioBlkVariant>.ReadJson(JsonElement element) => QapiJson.ReadEnum<VMAppleVirtioBlkVariant>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is VMAppleVirtioBlkVariant other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<VMAppleVirtioBlkVariant>.WriteJson(Utf8JsonWriter writer, VMAppleVirtioBlkVariant value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

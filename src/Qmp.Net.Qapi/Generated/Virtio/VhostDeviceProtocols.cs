@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VhostDeviceProtocols</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VhostDeviceProtocols
+public sealed partial record VhostDeviceProtocols : IQapiJson<VhostDeviceProtocols>
 {
     /// <summary>Gets the member <c>protocols</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("protocols")]
@@ -21,4 +21,30 @@ public sealed partial record VhostDeviceProtocols
     /// <summary>Gets the member <c>unknown-protocols</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("unknown-protocols")]
     public ulong? UnknownProtocols { get; init; }
+
+    static VhostDeviceProtocols IQapiJson<VhostDeviceProtocols>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VhostDeviceProtocols");
+        return new()
+        {
+            Protocols = QapiJson.ListMember(element, "protocols", QapiJson.ReadString) ?? [],
+            UnknownProtocols = QapiJson.ValueMember(element, "unknown-protocols", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<VhostDeviceProtocols>.WriteJson(Utf8JsonWriter writer, VhostDeviceProtocols value)
+    {
+        writer.WriteStartObject();
+        if (value.Protocols is { } m0)
+        {
+            writer.WritePropertyName("protocols");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        if (value.UnknownProtocols is { } m1)
+        {
+            writer.WritePropertyName("unknown-protocols");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

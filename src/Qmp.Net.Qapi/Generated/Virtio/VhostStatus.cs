@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VhostStatus</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VhostStatus
+public sealed partial record VhostStatus : IQapiJson<VhostStatus>
 {
     /// <summary>Gets the member <c>n-mem-sections</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("n-mem-sections")]
@@ -61,4 +61,66 @@ public sealed partial record VhostStatus
     /// <summary>Gets the member <c>log-size</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("log-size")]
     public ulong LogSize { get; init; }
+
+    static VhostStatus IQapiJson<VhostStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VhostStatus");
+        return new()
+        {
+            NMemSections = QapiJson.Member(element, "n-mem-sections", QapiJson.ReadInt64),
+            NTmpSections = QapiJson.Member(element, "n-tmp-sections", QapiJson.ReadInt64),
+            Nvqs = QapiJson.Member(element, "nvqs", QapiJson.ReadUInt32),
+            VqIndex = QapiJson.Member(element, "vq-index", QapiJson.ReadInt64),
+            Features = QapiJson.Member<VirtioDeviceFeatures>(element, "features")!,
+            AckedFeatures = QapiJson.Member<VirtioDeviceFeatures>(element, "acked-features")!,
+            BackendFeatures = QapiJson.Member<VirtioDeviceFeatures>(element, "backend-features")!,
+            ProtocolFeatures = QapiJson.Member<VhostDeviceProtocols>(element, "protocol-features")!,
+            MaxQueues = QapiJson.Member(element, "max-queues", QapiJson.ReadUInt64),
+            BackendCap = QapiJson.Member(element, "backend-cap", QapiJson.ReadUInt64),
+            LogEnabled = QapiJson.Member(element, "log-enabled", QapiJson.ReadBool),
+            LogSize = QapiJson.Member(element, "log-size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<VhostStatus>.WriteJson(Utf8JsonWriter writer, VhostStatus value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("n-mem-sections");
+        QapiJson.WriteInt64(writer, value.NMemSections);
+        writer.WritePropertyName("n-tmp-sections");
+        QapiJson.WriteInt64(writer, value.NTmpSections);
+        writer.WritePropertyName("nvqs");
+        QapiJson.WriteUInt32(writer, value.Nvqs);
+        writer.WritePropertyName("vq-index");
+        QapiJson.WriteInt64(writer, value.VqIndex);
+        if (value.Features is { } m4)
+        {
+            writer.WritePropertyName("features");
+            QapiJson.Write<VirtioDeviceFeatures>(writer, m4);
+        }
+        if (value.AckedFeatures is { } m5)
+        {
+            writer.WritePropertyName("acked-features");
+            QapiJson.Write<VirtioDeviceFeatures>(writer, m5);
+        }
+        if (value.BackendFeatures is { } m6)
+        {
+            writer.WritePropertyName("backend-features");
+            QapiJson.Write<VirtioDeviceFeatures>(writer, m6);
+        }
+        if (value.ProtocolFeatures is { } m7)
+        {
+            writer.WritePropertyName("protocol-features");
+            QapiJson.Write<VhostDeviceProtocols>(writer, m7);
+        }
+        writer.WritePropertyName("max-queues");
+        QapiJson.WriteUInt64(writer, value.MaxQueues);
+        writer.WritePropertyName("backend-cap");
+        QapiJson.WriteUInt64(writer, value.BackendCap);
+        writer.WritePropertyName("log-enabled");
+        QapiJson.WriteBool(writer, value.LogEnabled);
+        writer.WritePropertyName("log-size");
+        QapiJson.WriteUInt64(writer, value.LogSize);
+        writer.WriteEndObject();
+    }
 }

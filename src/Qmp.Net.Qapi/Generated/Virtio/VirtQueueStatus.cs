@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtQueueStatus</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtQueueStatus
+public sealed partial record VirtQueueStatus : IQapiJson<VirtQueueStatus>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -69,4 +69,69 @@ public sealed partial record VirtQueueStatus
     /// <summary>Gets the member <c>signalled-used-valid</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("signalled-used-valid")]
     public bool SignalledUsedValid { get; init; }
+
+    static VirtQueueStatus IQapiJson<VirtQueueStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtQueueStatus");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            QueueIndex = QapiJson.Member(element, "queue-index", QapiJson.ReadUInt16),
+            Inuse = QapiJson.Member(element, "inuse", QapiJson.ReadUInt32),
+            VringNum = QapiJson.Member(element, "vring-num", QapiJson.ReadUInt32),
+            VringNumDefault = QapiJson.Member(element, "vring-num-default", QapiJson.ReadUInt32),
+            VringAlign = QapiJson.Member(element, "vring-align", QapiJson.ReadUInt32),
+            VringDesc = QapiJson.Member(element, "vring-desc", QapiJson.ReadUInt64),
+            VringAvail = QapiJson.Member(element, "vring-avail", QapiJson.ReadUInt64),
+            VringUsed = QapiJson.Member(element, "vring-used", QapiJson.ReadUInt64),
+            LastAvailIdx = QapiJson.ValueMember(element, "last-avail-idx", QapiJson.ReadUInt16),
+            ShadowAvailIdx = QapiJson.ValueMember(element, "shadow-avail-idx", QapiJson.ReadUInt16),
+            UsedIdx = QapiJson.Member(element, "used-idx", QapiJson.ReadUInt16),
+            SignalledUsed = QapiJson.Member(element, "signalled-used", QapiJson.ReadUInt16),
+            SignalledUsedValid = QapiJson.Member(element, "signalled-used-valid", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<VirtQueueStatus>.WriteJson(Utf8JsonWriter writer, VirtQueueStatus value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("queue-index");
+        QapiJson.WriteUInt16(writer, value.QueueIndex);
+        writer.WritePropertyName("inuse");
+        QapiJson.WriteUInt32(writer, value.Inuse);
+        writer.WritePropertyName("vring-num");
+        QapiJson.WriteUInt32(writer, value.VringNum);
+        writer.WritePropertyName("vring-num-default");
+        QapiJson.WriteUInt32(writer, value.VringNumDefault);
+        writer.WritePropertyName("vring-align");
+        QapiJson.WriteUInt32(writer, value.VringAlign);
+        writer.WritePropertyName("vring-desc");
+        QapiJson.WriteUInt64(writer, value.VringDesc);
+        writer.WritePropertyName("vring-avail");
+        QapiJson.WriteUInt64(writer, value.VringAvail);
+        writer.WritePropertyName("vring-used");
+        QapiJson.WriteUInt64(writer, value.VringUsed);
+        if (value.LastAvailIdx is { } m9)
+        {
+            writer.WritePropertyName("last-avail-idx");
+            QapiJson.WriteUInt16(writer, m9);
+        }
+        if (value.ShadowAvailIdx is { } m10)
+        {
+            writer.WritePropertyName("shadow-avail-idx");
+            QapiJson.WriteUInt16(writer, m10);
+        }
+        writer.WritePropertyName("used-idx");
+        QapiJson.WriteUInt16(writer, value.UsedIdx);
+        writer.WritePropertyName("signalled-used");
+        QapiJson.WriteUInt16(writer, value.SignalledUsed);
+        writer.WritePropertyName("signalled-used-valid");
+        QapiJson.WriteBool(writer, value.SignalledUsedValid);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtVhostQueueStatus</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtVhostQueueStatus
+public sealed partial record VirtVhostQueueStatus : IQapiJson<VirtVhostQueueStatus>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -65,4 +65,60 @@ public sealed partial record VirtVhostQueueStatus
     /// <summary>Gets the member <c>used-size</c> (mandatory, QAPI type <c>uint32</c>).</summary>
     [JsonPropertyName("used-size")]
     public uint UsedSize { get; init; }
+
+    static VirtVhostQueueStatus IQapiJson<VirtVhostQueueStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtVhostQueueStatus");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Kick = QapiJson.Member(element, "kick", QapiJson.ReadInt64),
+            Call = QapiJson.Member(element, "call", QapiJson.ReadInt64),
+            Desc = QapiJson.Member(element, "desc", QapiJson.ReadUInt64),
+            Avail = QapiJson.Member(element, "avail", QapiJson.ReadUInt64),
+            Used = QapiJson.Member(element, "used", QapiJson.ReadUInt64),
+            Num = QapiJson.Member(element, "num", QapiJson.ReadInt64),
+            DescPhys = QapiJson.Member(element, "desc-phys", QapiJson.ReadUInt64),
+            DescSize = QapiJson.Member(element, "desc-size", QapiJson.ReadUInt32),
+            AvailPhys = QapiJson.Member(element, "avail-phys", QapiJson.ReadUInt64),
+            AvailSize = QapiJson.Member(element, "avail-size", QapiJson.ReadUInt32),
+            UsedPhys = QapiJson.Member(element, "used-phys", QapiJson.ReadUInt64),
+            UsedSize = QapiJson.Member(element, "used-size", QapiJson.ReadUInt32),
+        };
+    }
+
+    static void IQapiJson<VirtVhostQueueStatus>.WriteJson(Utf8JsonWriter writer, VirtVhostQueueStatus value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("kick");
+        QapiJson.WriteInt64(writer, value.Kick);
+        writer.WritePropertyName("call");
+        QapiJson.WriteInt64(writer, value.Call);
+        writer.WritePropertyName("desc");
+        QapiJson.WriteUInt64(writer, value.Desc);
+        writer.WritePropertyName("avail");
+        QapiJson.WriteUInt64(writer, value.Avail);
+        writer.WritePropertyName("used");
+        QapiJson.WriteUInt64(writer, value.Used);
+        writer.WritePropertyName("num");
+        QapiJson.WriteInt64(writer, value.Num);
+        writer.WritePropertyName("desc-phys");
+        QapiJson.WriteUInt64(writer, value.DescPhys);
+        writer.WritePropertyName("desc-size");
+        QapiJson.WriteUInt32(writer, value.DescSize);
+        writer.WritePropertyName("avail-phys");
+        QapiJson.WriteUInt64(writer, value.AvailPhys);
+        writer.WritePropertyName("avail-size");
+        QapiJson.WriteUInt32(writer, value.AvailSize);
+        writer.WritePropertyName("used-phys");
+        QapiJson.WriteUInt64(writer, value.UsedPhys);
+        writer.WritePropertyName("used-size");
+        QapiJson.WriteUInt32(writer, value.UsedSize);
+        writer.WriteEndObject();
+    }
 }

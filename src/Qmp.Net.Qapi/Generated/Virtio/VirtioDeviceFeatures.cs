@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioDeviceFeatures</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioDeviceFeatures
+public sealed partial record VirtioDeviceFeatures : IQapiJson<VirtioDeviceFeatures>
 {
     /// <summary>Gets the member <c>transports</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("transports")]
@@ -25,4 +25,36 @@ public sealed partial record VirtioDeviceFeatures
     /// <summary>Gets the member <c>unknown-dev-features</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("unknown-dev-features")]
     public ulong? UnknownDevFeatures { get; init; }
+
+    static VirtioDeviceFeatures IQapiJson<VirtioDeviceFeatures>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioDeviceFeatures");
+        return new()
+        {
+            Transports = QapiJson.ListMember(element, "transports", QapiJson.ReadString) ?? [],
+            DevFeatures = QapiJson.ListMember(element, "dev-features", QapiJson.ReadString),
+            UnknownDevFeatures = QapiJson.ValueMember(element, "unknown-dev-features", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<VirtioDeviceFeatures>.WriteJson(Utf8JsonWriter writer, VirtioDeviceFeatures value)
+    {
+        writer.WriteStartObject();
+        if (value.Transports is { } m0)
+        {
+            writer.WritePropertyName("transports");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        if (value.DevFeatures is { } m1)
+        {
+            writer.WritePropertyName("dev-features");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        if (value.UnknownDevFeatures is { } m2)
+        {
+            writer.WritePropertyName("unknown-dev-features");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioDeviceStatus</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioDeviceStatus
+public sealed partial record VirtioDeviceStatus : IQapiJson<VirtioDeviceStatus>
 {
     /// <summary>Gets the member <c>statuses</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("statuses")]
@@ -21,4 +21,30 @@ public sealed partial record VirtioDeviceStatus
     /// <summary>Gets the member <c>unknown-statuses</c> (optional, QAPI type <c>uint8</c>).</summary>
     [JsonPropertyName("unknown-statuses")]
     public byte? UnknownStatuses { get; init; }
+
+    static VirtioDeviceStatus IQapiJson<VirtioDeviceStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioDeviceStatus");
+        return new()
+        {
+            Statuses = QapiJson.ListMember(element, "statuses", QapiJson.ReadString) ?? [],
+            UnknownStatuses = QapiJson.ValueMember(element, "unknown-statuses", QapiJson.ReadByte),
+        };
+    }
+
+    static void IQapiJson<VirtioDeviceStatus>.WriteJson(Utf8JsonWriter writer, VirtioDeviceStatus value)
+    {
+        writer.WriteStartObject();
+        if (value.Statuses is { } m0)
+        {
+            writer.WritePropertyName("statuses");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        if (value.UnknownStatuses is { } m1)
+        {
+            writer.WritePropertyName("unknown-statuses");
+            QapiJson.WriteByte(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioInfo</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioInfo
+public sealed partial record VirtioInfo : IQapiJson<VirtioInfo>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -21,4 +21,30 @@ public sealed partial record VirtioInfo
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
     public string Name { get; init; } = "";
+
+    static VirtioInfo IQapiJson<VirtioInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioInfo");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString) ?? "",
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<VirtioInfo>.WriteJson(Utf8JsonWriter writer, VirtioInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Name is { } m1)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

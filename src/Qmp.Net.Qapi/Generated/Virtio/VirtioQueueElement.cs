@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioQueueElement</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioQueueElement
+public sealed partial record VirtioQueueElement : IQapiJson<VirtioQueueElement>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -33,4 +33,45 @@ public sealed partial record VirtioQueueElement
     /// <summary>Gets the member <c>used</c> (mandatory, QAPI type <c>VirtioRingUsed</c>).</summary>
     [JsonPropertyName("used")]
     public VirtioRingUsed Used { get; init; } = null!;
+
+    static VirtioQueueElement IQapiJson<VirtioQueueElement>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioQueueElement");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Index = QapiJson.Member(element, "index", QapiJson.ReadUInt32),
+            Descs = QapiJson.ListMember(element, "descs", QapiJson.Read<VirtioRingDesc>) ?? [],
+            Avail = QapiJson.Member<VirtioRingAvail>(element, "avail")!,
+            Used = QapiJson.Member<VirtioRingUsed>(element, "used")!,
+        };
+    }
+
+    static void IQapiJson<VirtioQueueElement>.WriteJson(Utf8JsonWriter writer, VirtioQueueElement value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("index");
+        QapiJson.WriteUInt32(writer, value.Index);
+        if (value.Descs is { } m2)
+        {
+            writer.WritePropertyName("descs");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<VirtioRingDesc>);
+        }
+        if (value.Avail is { } m3)
+        {
+            writer.WritePropertyName("avail");
+            QapiJson.Write<VirtioRingAvail>(writer, m3);
+        }
+        if (value.Used is { } m4)
+        {
+            writer.WritePropertyName("used");
+            QapiJson.Write<VirtioRingUsed>(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioRingAvail</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioRingAvail
+public sealed partial record VirtioRingAvail : IQapiJson<VirtioRingAvail>
 {
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("flags")]
@@ -25,4 +25,27 @@ public sealed partial record VirtioRingAvail
     /// <summary>Gets the member <c>ring</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("ring")]
     public ushort Ring { get; init; }
+
+    static VirtioRingAvail IQapiJson<VirtioRingAvail>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioRingAvail");
+        return new()
+        {
+            Flags = QapiJson.Member(element, "flags", QapiJson.ReadUInt16),
+            Idx = QapiJson.Member(element, "idx", QapiJson.ReadUInt16),
+            Ring = QapiJson.Member(element, "ring", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<VirtioRingAvail>.WriteJson(Utf8JsonWriter writer, VirtioRingAvail value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("flags");
+        QapiJson.WriteUInt16(writer, value.Flags);
+        writer.WritePropertyName("idx");
+        QapiJson.WriteUInt16(writer, value.Idx);
+        writer.WritePropertyName("ring");
+        QapiJson.WriteUInt16(writer, value.Ring);
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioRingDesc</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioRingDesc
+public sealed partial record VirtioRingDesc : IQapiJson<VirtioRingDesc>
 {
     /// <summary>Gets the member <c>addr</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("addr")]
@@ -25,4 +25,30 @@ public sealed partial record VirtioRingDesc
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("flags")]
     public IReadOnlyList<string> Flags { get; init; } = [];
+
+    static VirtioRingDesc IQapiJson<VirtioRingDesc>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioRingDesc");
+        return new()
+        {
+            Addr = QapiJson.Member(element, "addr", QapiJson.ReadUInt64),
+            Len = QapiJson.Member(element, "len", QapiJson.ReadUInt32),
+            Flags = QapiJson.ListMember(element, "flags", QapiJson.ReadString) ?? [],
+        };
+    }
+
+    static void IQapiJson<VirtioRingDesc>.WriteJson(Utf8JsonWriter writer, VirtioRingDesc value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("addr");
+        QapiJson.WriteUInt64(writer, value.Addr);
+        writer.WritePropertyName("len");
+        QapiJson.WriteUInt32(writer, value.Len);
+        if (value.Flags is { } m2)
+        {
+            writer.WritePropertyName("flags");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

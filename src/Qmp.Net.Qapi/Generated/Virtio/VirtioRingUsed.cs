@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioRingUsed</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioRingUsed
+public sealed partial record VirtioRingUsed : IQapiJson<VirtioRingUsed>
 {
     /// <summary>Gets the member <c>flags</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("flags")]
@@ -21,4 +21,24 @@ public sealed partial record VirtioRingUsed
     /// <summary>Gets the member <c>idx</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("idx")]
     public ushort Idx { get; init; }
+
+    static VirtioRingUsed IQapiJson<VirtioRingUsed>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioRingUsed");
+        return new()
+        {
+            Flags = QapiJson.Member(element, "flags", QapiJson.ReadUInt16),
+            Idx = QapiJson.Member(element, "idx", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<VirtioRingUsed>.WriteJson(Utf8JsonWriter writer, VirtioRingUsed value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("flags");
+        QapiJson.WriteUInt16(writer, value.Flags);
+        writer.WritePropertyName("idx");
+        QapiJson.WriteUInt16(writer, value.Idx);
+        writer.WriteEndObject();
+    }
 }

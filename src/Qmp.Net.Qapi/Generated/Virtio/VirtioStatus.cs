@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>VirtioStatus</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record VirtioStatus
+public sealed partial record VirtioStatus : IQapiJson<VirtioStatus>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -97,4 +97,105 @@ public sealed partial record VirtioStatus
     /// <summary>Gets the member <c>vhost-dev</c> (optional, QAPI type <c>VhostStatus</c>).</summary>
     [JsonPropertyName("vhost-dev")]
     public VhostStatus? VhostDev { get; init; }
+
+    static VirtioStatus IQapiJson<VirtioStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "VirtioStatus");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            DeviceId = QapiJson.Member(element, "device-id", QapiJson.ReadUInt16),
+            VhostStarted = QapiJson.Member(element, "vhost-started", QapiJson.ReadBool),
+            DeviceEndian = QapiJson.Member(element, "device-endian", QapiJson.ReadString) ?? "",
+            GuestFeatures = QapiJson.Member<VirtioDeviceFeatures>(element, "guest-features")!,
+            HostFeatures = QapiJson.Member<VirtioDeviceFeatures>(element, "host-features")!,
+            BackendFeatures = QapiJson.Member<VirtioDeviceFeatures>(element, "backend-features")!,
+            NumVqs = QapiJson.Member(element, "num-vqs", QapiJson.ReadInt64),
+            Status = QapiJson.Member<VirtioDeviceStatus>(element, "status")!,
+            Isr = QapiJson.Member(element, "isr", QapiJson.ReadByte),
+            QueueSel = QapiJson.Member(element, "queue-sel", QapiJson.ReadUInt16),
+            VmRunning = QapiJson.Member(element, "vm-running", QapiJson.ReadBool),
+            Broken = QapiJson.Member(element, "broken", QapiJson.ReadBool),
+            Disabled = QapiJson.Member(element, "disabled", QapiJson.ReadBool),
+            UseStarted = QapiJson.Member(element, "use-started", QapiJson.ReadBool),
+            Started = QapiJson.Member(element, "started", QapiJson.ReadBool),
+            StartOnKick = QapiJson.Member(element, "start-on-kick", QapiJson.ReadBool),
+            DisableLegacyCheck = QapiJson.Member(element, "disable-legacy-check", QapiJson.ReadBool),
+            BusName = QapiJson.Member(element, "bus-name", QapiJson.ReadString) ?? "",
+            UseGuestNotifierMask = QapiJson.Member(element, "use-guest-notifier-mask", QapiJson.ReadBool),
+            VhostDev = QapiJson.Member<VhostStatus>(element, "vhost-dev"),
+        };
+    }
+
+    static void IQapiJson<VirtioStatus>.WriteJson(Utf8JsonWriter writer, VirtioStatus value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("device-id");
+        QapiJson.WriteUInt16(writer, value.DeviceId);
+        writer.WritePropertyName("vhost-started");
+        QapiJson.WriteBool(writer, value.VhostStarted);
+        if (value.DeviceEndian is { } m3)
+        {
+            writer.WritePropertyName("device-endian");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.GuestFeatures is { } m4)
+        {
+            writer.WritePropertyName("guest-features");
+            QapiJson.Write<VirtioDeviceFeatures>(writer, m4);
+        }
+        if (value.HostFeatures is { } m5)
+        {
+            writer.WritePropertyName("host-features");
+            QapiJson.Write<VirtioDeviceFeatures>(writer, m5);
+        }
+        if (value.BackendFeatures is { } m6)
+        {
+            writer.WritePropertyName("backend-features");
+            QapiJson.Write<VirtioDeviceFeatures>(writer, m6);
+        }
+        writer.WritePropertyName("num-vqs");
+        QapiJson.WriteInt64(writer, value.NumVqs);
+        if (value.Status is { } m8)
+        {
+            writer.WritePropertyName("status");
+            QapiJson.Write<VirtioDeviceStatus>(writer, m8);
+        }
+        writer.WritePropertyName("isr");
+        QapiJson.WriteByte(writer, value.Isr);
+        writer.WritePropertyName("queue-sel");
+        QapiJson.WriteUInt16(writer, value.QueueSel);
+        writer.WritePropertyName("vm-running");
+        QapiJson.WriteBool(writer, value.VmRunning);
+        writer.WritePropertyName("broken");
+        QapiJson.WriteBool(writer, value.Broken);
+        writer.WritePropertyName("disabled");
+        QapiJson.WriteBool(writer, value.Disabled);
+        writer.WritePropertyName("use-started");
+        QapiJson.WriteBool(writer, value.UseStarted);
+        writer.WritePropertyName("started");
+        QapiJson.WriteBool(writer, value.Started);
+        writer.WritePropertyName("start-on-kick");
+        QapiJson.WriteBool(writer, value.StartOnKick);
+        writer.WritePropertyName("disable-legacy-check");
+        QapiJson.WriteBool(writer, value.DisableLegacyCheck);
+        if (value.BusName is { } m18)
+        {
+            writer.WritePropertyName("bus-name");
+            QapiJson.WriteString(writer, m18);
+        }
+        writer.WritePropertyName("use-guest-notifier-mask");
+        QapiJson.WriteBool(writer, value.UseGuestNotifierMask);
+        if (value.VhostDev is { } m20)
+        {
+            writer.WritePropertyName("vhost-dev");
+            QapiJson.Write<VhostStatus>(writer, m20);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>x-query-virtio-queue-element</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XQueryVirtioQueueElementArguments
+public sealed partial record XQueryVirtioQueueElementArguments : IQapiJson<XQueryVirtioQueueElementArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -25,4 +25,33 @@ public sealed partial record XQueryVirtioQueueElementArguments
     /// <summary>Gets the member <c>index</c> (optional, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("index")]
     public ushort? Index { get; init; }
+
+    static XQueryVirtioQueueElementArguments IQapiJson<XQueryVirtioQueueElementArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XQueryVirtioQueueElementArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Queue = QapiJson.Member(element, "queue", QapiJson.ReadUInt16),
+            Index = QapiJson.ValueMember(element, "index", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<XQueryVirtioQueueElementArguments>.WriteJson(Utf8JsonWriter writer, XQueryVirtioQueueElementArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("queue");
+        QapiJson.WriteUInt16(writer, value.Queue);
+        if (value.Index is { } m2)
+        {
+            writer.WritePropertyName("index");
+            QapiJson.WriteUInt16(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,7 +12,7 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>x-query-virtio-queue-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XQueryVirtioQueueStatusArguments
+public sealed partial record XQueryVirtioQueueStatusArguments : IQapiJson<XQueryVirtioQueueStatusArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -21,4 +21,27 @@ public sealed partial record XQueryVirtioQueueStatusArguments
     /// <summary>Gets the member <c>queue</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("queue")]
     public required ushort Queue { get; init; }
+
+    static XQueryVirtioQueueStatusArguments IQapiJson<XQueryVirtioQueueStatusArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XQueryVirtioQueueStatusArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Queue = QapiJson.Member(element, "queue", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<XQueryVirtioQueueStatusArguments>.WriteJson(Utf8JsonWriter writer, XQueryVirtioQueueStatusArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("queue");
+        QapiJson.WriteUInt16(writer, value.Queue);
+        writer.WriteEndObject();
+    }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>x-query-virtio-status</c>. Since QEMU 7.2. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record XQueryVirtioStatusArguments
+public sealed partial record XQueryVirtioStatusArguments : IQapiJson<XQueryVirtioStatusArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
     public required string Path { get; init; }
+
+    static XQueryVirtioStatusArguments IQapiJson<XQueryVirtioStatusArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "XQueryVirtioStatusArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<XQueryVirtioStatusArguments>.WriteJson(Utf8JsonWriter writer, XQueryVirtioStatusArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

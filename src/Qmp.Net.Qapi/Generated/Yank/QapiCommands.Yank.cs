@@ -22,7 +22,7 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-yank.yank">QEMU's QMP reference</seealso>
     public Task YankAsync(YankArguments arguments, bool outOfBand = false, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<YankArguments>("yank", arguments, outOfBand, cancellationToken);
+        ExecuteVoidAsync<YankArguments>("yank", arguments, QapiJson.Write<YankArguments>, outOfBand, cancellationToken);
 
     /// <summary>Runs the QMP command <c>query-yank</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. QEMU allows it out of band.</summary>
     /// <param name="outOfBand">Whether to run it out of band (<c>exec-oob</c>; needs the negotiated <c>oob</c> capability).</param>
@@ -32,5 +32,5 @@ public readonly partial struct QapiCommands
     /// <exception cref="QmpErrorException">QEMU answered with an error.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-qmp-ref.html#command-QMP-yank.query-yank">QEMU's QMP reference</seealso>
     public Task<IReadOnlyList<YankInstance>> QueryYankAsync(bool outOfBand = false, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<YankInstance>>("query-yank", outOfBand, cancellationToken);
+        ExecuteAsync<IReadOnlyList<YankInstance>>("query-yank", static element => QapiJson.ReadList(element, QapiJson.Read<YankInstance>), outOfBand, cancellationToken);
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The arguments of the QMP command <c>yank</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record YankArguments
+public sealed partial record YankArguments : IQapiJson<YankArguments>
 {
     /// <summary>Gets the member <c>instances</c> (mandatory, QAPI type <c>[YankInstance]</c>).</summary>
     [JsonPropertyName("instances")]
     public required IReadOnlyList<YankInstance> Instances { get; init; }
+
+    static YankArguments IQapiJson<YankArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "YankArguments");
+        return new()
+        {
+            Instances = QapiJson.ListMember(element, "instances", QapiJson.Read<YankInstance>)!,
+        };
+    }
+
+    static void IQapiJson<YankArguments>.WriteJson(Utf8JsonWriter writer, YankArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Instances is { } m0)
+        {
+            writer.WritePropertyName("instances");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<YankInstance>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -12,8 +12,8 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI union <c>YankInstance</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(YankInstanceConverter))]
-public partial record YankInstance
+[JsonConverter(typeof(QapiConverter<YankInstance>))]
+public partial record YankInstance : IQapiJson<YankInstance>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>YankInstanceType</c>).</summary>
     [JsonPropertyName("type")]
@@ -23,6 +23,61 @@ public partial record YankInstance
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static YankInstance IQapiJson<YankInstance>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "YankInstance");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "block-node" => new BlockNodeBranch
+            {
+                Type = QapiJson.Member<YankInstanceType>(element, "type"),
+                NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+            },
+            "chardev" => new ChardevBranch
+            {
+                Type = QapiJson.Member<YankInstanceType>(element, "type"),
+                Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+            },
+            _ => new YankInstance
+            {
+                Type = QapiJson.Member<YankInstanceType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<YankInstance>.WriteJson(Utf8JsonWriter writer, YankInstance value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<YankInstanceType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case BlockNodeBranch branch0:
+                if (branch0.NodeName is { } b0m0)
+                {
+                    writer.WritePropertyName("node-name");
+                    QapiJson.WriteString(writer, b0m0);
+                }
+                break;
+            case ChardevBranch branch1:
+                if (branch1.Id is { } b1m0)
+                {
+                    writer.WritePropertyName("id");
+                    QapiJson.WriteString(writer, b1m0);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>block-node</c> (<c>type</c> = <c>block-node</c>, members of <c>YankInstanceBlockNode</c>).</summary>
     public sealed partial record BlockNodeBranch : YankInstance
@@ -44,41 +99,5 @@ public partial record YankInstance
         /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
         [JsonPropertyName("id")]
         public required string Id { get; init; }
-    }
-}
-
-internal sealed class YankInstanceConverter : JsonConverter<YankInstance>
-{
-    public override YankInstance? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QapiJson.Tag(element, "type") switch
-        {
-            "block-node" => QapiJson.Read<YankInstance.BlockNodeBranch>(element),
-            "chardev" => QapiJson.Read<YankInstance.ChardevBranch>(element),
-            _ => new YankInstance
-            {
-                Type = QapiJson.Member<YankInstanceType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, YankInstance value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case YankInstance.BlockNodeBranch v:
-                QapiJson.Write(writer, v);
-                return;
-            case YankInstance.ChardevBranch v:
-                QapiJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QapiJson.WriteMember<YankInstanceType>(writer, "type", value.Type);
-        QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>YankInstanceBlockNode</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record YankInstanceBlockNode
+public sealed partial record YankInstanceBlockNode : IQapiJson<YankInstanceBlockNode>
 {
     /// <summary>Gets the member <c>node-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("node-name")]
     public required string NodeName { get; init; }
+
+    static YankInstanceBlockNode IQapiJson<YankInstanceBlockNode>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "YankInstanceBlockNode");
+        return new()
+        {
+            NodeName = QapiJson.Member(element, "node-name", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<YankInstanceBlockNode>.WriteJson(Utf8JsonWriter writer, YankInstanceBlockNode value)
+    {
+        writer.WriteStartObject();
+        if (value.NodeName is { } m0)
+        {
+            writer.WritePropertyName("node-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

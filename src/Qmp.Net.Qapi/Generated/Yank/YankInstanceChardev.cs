@@ -12,9 +12,29 @@ using Qmp.Net.Qapi.Serialization;
 namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI struct <c>YankInstanceChardev</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record YankInstanceChardev
+public sealed partial record YankInstanceChardev : IQapiJson<YankInstanceChardev>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
+
+    static YankInstanceChardev IQapiJson<YankInstanceChardev>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "YankInstanceChardev");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<YankInstanceChardev>.WriteJson(Utf8JsonWriter writer, YankInstanceChardev value)
+    {
+        writer.WriteStartObject();
+        if (value.Id is { } m0)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

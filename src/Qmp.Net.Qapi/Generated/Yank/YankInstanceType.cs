@@ -13,7 +13,7 @@ namespace Qmp.Net.Qapi;
 
 /// <summary>The QAPI enum <c>YankInstanceType</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<YankInstanceType>))]
-public readonly partial struct YankInstanceType : IEquatable<YankInstanceType>, IQapiEnum<YankInstanceType>
+public readonly partial record struct YankInstanceType : IQapiEnum<YankInstanceType>, IQapiJson<YankInstanceType>
 {
     private readonly string? _value;
 
@@ -22,7 +22,7 @@ public readonly partial struct YankInstanceType : IEquatable<YankInstanceType>, 
     public YankInstanceType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -63,28 +63,11 @@ public readonly partial struct YankInstanceType : IEquatable<YankInstanceType>, 
     /// <summary>The value <c>migration</c>.</summary>
     public static YankInstanceType Migration => new("migration", Known.Migration);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(YankInstanceType left, YankInstanceType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(YankInstanceType left, YankInstanceType right) => !left.Equals(right);
-
     static YankInstanceType IQapiEnum<YankInstanceType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(YankInstanceType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static YankInstanceType IQapiJson<YankInstanceType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<YankInstanceType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is YankInstanceType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<YankInstanceType>.WriteJson(Utf8JsonWriter writer, YankInstanceType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

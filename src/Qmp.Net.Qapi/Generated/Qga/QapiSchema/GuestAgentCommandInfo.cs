@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestAgentCommandInfo</c>. Since QEMU 1.1.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestAgentCommandInfo
+public sealed partial record GuestAgentCommandInfo : IQapiJson<GuestAgentCommandInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -26,4 +26,30 @@ public sealed partial record GuestAgentCommandInfo
     /// <summary>Gets the member <c>success-response</c> (mandatory, QAPI type <c>bool</c>). Since QEMU 1.7.</summary>
     [JsonPropertyName("success-response")]
     public bool SuccessResponse { get; init; }
+
+    static GuestAgentCommandInfo IQapiJson<GuestAgentCommandInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestAgentCommandInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Enabled = QapiJson.Member(element, "enabled", QapiJson.ReadBool),
+            SuccessResponse = QapiJson.Member(element, "success-response", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestAgentCommandInfo>.WriteJson(Utf8JsonWriter writer, GuestAgentCommandInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("enabled");
+        QapiJson.WriteBool(writer, value.Enabled);
+        writer.WritePropertyName("success-response");
+        QapiJson.WriteBool(writer, value.SuccessResponse);
+        writer.WriteEndObject();
+    }
 }

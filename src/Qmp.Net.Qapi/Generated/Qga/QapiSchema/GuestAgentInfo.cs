@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestAgentInfo</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestAgentInfo
+public sealed partial record GuestAgentInfo : IQapiJson<GuestAgentInfo>
 {
     /// <summary>Gets the member <c>version</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("version")]
@@ -22,4 +22,30 @@ public sealed partial record GuestAgentInfo
     /// <summary>Gets the member <c>supported_commands</c> (mandatory, QAPI type <c>[GuestAgentCommandInfo]</c>).</summary>
     [JsonPropertyName("supported_commands")]
     public IReadOnlyList<GuestAgentCommandInfo> SupportedCommands { get; init; } = [];
+
+    static GuestAgentInfo IQapiJson<GuestAgentInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestAgentInfo");
+        return new()
+        {
+            Version = QapiJson.Member(element, "version", QapiJson.ReadString) ?? "",
+            SupportedCommands = QapiJson.ListMember(element, "supported_commands", QapiJson.Read<GuestAgentCommandInfo>) ?? [],
+        };
+    }
+
+    static void IQapiJson<GuestAgentInfo>.WriteJson(Utf8JsonWriter writer, GuestAgentInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Version is { } m0)
+        {
+            writer.WritePropertyName("version");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.SupportedCommands is { } m1)
+        {
+            writer.WritePropertyName("supported_commands");
+            QapiJson.WriteList(writer, m1, QapiJson.Write<GuestAgentCommandInfo>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestAuthorizedKeys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record GuestAuthorizedKeys
+public sealed partial record GuestAuthorizedKeys : IQapiJson<GuestAuthorizedKeys>
 {
     /// <summary>Gets the member <c>keys</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("keys")]
     public IReadOnlyList<string> Keys { get; init; } = [];
+
+    static GuestAuthorizedKeys IQapiJson<GuestAuthorizedKeys>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestAuthorizedKeys");
+        return new()
+        {
+            Keys = QapiJson.ListMember(element, "keys", QapiJson.ReadString) ?? [],
+        };
+    }
+
+    static void IQapiJson<GuestAuthorizedKeys>.WriteJson(Utf8JsonWriter writer, GuestAuthorizedKeys value)
+    {
+        writer.WriteStartObject();
+        if (value.Keys is { } m0)
+        {
+            writer.WritePropertyName("keys");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestCCWAddress</c>. Since QEMU 6.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestCCWAddress
+public sealed partial record GuestCCWAddress : IQapiJson<GuestCCWAddress>
 {
     /// <summary>Gets the member <c>cssid</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cssid")]
@@ -30,4 +30,30 @@ public sealed partial record GuestCCWAddress
     /// <summary>Gets the member <c>devno</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("devno")]
     public long Devno { get; init; }
+
+    static GuestCCWAddress IQapiJson<GuestCCWAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestCCWAddress");
+        return new()
+        {
+            Cssid = QapiJson.Member(element, "cssid", QapiJson.ReadInt64),
+            Ssid = QapiJson.Member(element, "ssid", QapiJson.ReadInt64),
+            Subchno = QapiJson.Member(element, "subchno", QapiJson.ReadInt64),
+            Devno = QapiJson.Member(element, "devno", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestCCWAddress>.WriteJson(Utf8JsonWriter writer, GuestCCWAddress value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cssid");
+        QapiJson.WriteInt64(writer, value.Cssid);
+        writer.WritePropertyName("ssid");
+        QapiJson.WriteInt64(writer, value.Ssid);
+        writer.WritePropertyName("subchno");
+        QapiJson.WriteInt64(writer, value.Subchno);
+        writer.WritePropertyName("devno");
+        QapiJson.WriteInt64(writer, value.Devno);
+        writer.WriteEndObject();
+    }
 }

@@ -13,8 +13,8 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI union <c>GuestCpuStats</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(GuestCpuStatsConverter))]
-public partial record GuestCpuStats
+[JsonConverter(typeof(QapiConverter<GuestCpuStats>))]
+public partial record GuestCpuStats : IQapiJson<GuestCpuStats>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>GuestCpuStatsType</c>).</summary>
     [JsonPropertyName("type")]
@@ -24,6 +24,94 @@ public partial record GuestCpuStats
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static GuestCpuStats IQapiJson<GuestCpuStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestCpuStats");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "linux" => new LinuxBranch
+            {
+                Type = QapiJson.Member<GuestCpuStatsType>(element, "type"),
+                Cpu = QapiJson.Member(element, "cpu", QapiJson.ReadInt64),
+                User = QapiJson.Member(element, "user", QapiJson.ReadUInt64),
+                Nice = QapiJson.Member(element, "nice", QapiJson.ReadUInt64),
+                System = QapiJson.Member(element, "system", QapiJson.ReadUInt64),
+                Idle = QapiJson.Member(element, "idle", QapiJson.ReadUInt64),
+                Iowait = QapiJson.ValueMember(element, "iowait", QapiJson.ReadUInt64),
+                Irq = QapiJson.ValueMember(element, "irq", QapiJson.ReadUInt64),
+                Softirq = QapiJson.ValueMember(element, "softirq", QapiJson.ReadUInt64),
+                Steal = QapiJson.ValueMember(element, "steal", QapiJson.ReadUInt64),
+                Guest = QapiJson.ValueMember(element, "guest", QapiJson.ReadUInt64),
+                Guestnice = QapiJson.ValueMember(element, "guestnice", QapiJson.ReadUInt64),
+            },
+            _ => new GuestCpuStats
+            {
+                Type = QapiJson.Member<GuestCpuStatsType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<GuestCpuStats>.WriteJson(Utf8JsonWriter writer, GuestCpuStats value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<GuestCpuStatsType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case LinuxBranch branch0:
+                writer.WritePropertyName("cpu");
+                QapiJson.WriteInt64(writer, branch0.Cpu);
+                writer.WritePropertyName("user");
+                QapiJson.WriteUInt64(writer, branch0.User);
+                writer.WritePropertyName("nice");
+                QapiJson.WriteUInt64(writer, branch0.Nice);
+                writer.WritePropertyName("system");
+                QapiJson.WriteUInt64(writer, branch0.System);
+                writer.WritePropertyName("idle");
+                QapiJson.WriteUInt64(writer, branch0.Idle);
+                if (branch0.Iowait is { } b0m5)
+                {
+                    writer.WritePropertyName("iowait");
+                    QapiJson.WriteUInt64(writer, b0m5);
+                }
+                if (branch0.Irq is { } b0m6)
+                {
+                    writer.WritePropertyName("irq");
+                    QapiJson.WriteUInt64(writer, b0m6);
+                }
+                if (branch0.Softirq is { } b0m7)
+                {
+                    writer.WritePropertyName("softirq");
+                    QapiJson.WriteUInt64(writer, b0m7);
+                }
+                if (branch0.Steal is { } b0m8)
+                {
+                    writer.WritePropertyName("steal");
+                    QapiJson.WriteUInt64(writer, b0m8);
+                }
+                if (branch0.Guest is { } b0m9)
+                {
+                    writer.WritePropertyName("guest");
+                    QapiJson.WriteUInt64(writer, b0m9);
+                }
+                if (branch0.Guestnice is { } b0m10)
+                {
+                    writer.WritePropertyName("guestnice");
+                    QapiJson.WriteUInt64(writer, b0m10);
+                }
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>linux</c> (<c>type</c> = <c>linux</c>, members of <c>GuestLinuxCpuStats</c>).</summary>
     public sealed partial record LinuxBranch : GuestCpuStats
@@ -74,37 +162,5 @@ public partial record GuestCpuStats
         /// <summary>Gets the member <c>guestnice</c> (optional, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("guestnice")]
         public ulong? Guestnice { get; init; }
-    }
-}
-
-internal sealed class GuestCpuStatsConverter : JsonConverter<GuestCpuStats>
-{
-    public override GuestCpuStats? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QgaJson.Tag(element, "type") switch
-        {
-            "linux" => QgaJson.Read<GuestCpuStats.LinuxBranch>(element),
-            _ => new GuestCpuStats
-            {
-                Type = QgaJson.Member<GuestCpuStatsType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, GuestCpuStats value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case GuestCpuStats.LinuxBranch v:
-                QgaJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QgaJson.WriteMember<GuestCpuStatsType>(writer, "type", value.Type);
-        QgaJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

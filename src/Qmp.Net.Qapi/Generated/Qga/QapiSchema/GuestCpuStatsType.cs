@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestCpuStatsType</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestCpuStatsType>))]
-public readonly partial struct GuestCpuStatsType : IEquatable<GuestCpuStatsType>, IQapiEnum<GuestCpuStatsType>
+public readonly partial record struct GuestCpuStatsType : IQapiEnum<GuestCpuStatsType>, IQapiJson<GuestCpuStatsType>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestCpuStatsType : IEquatable<GuestCpuStatsType>
     public GuestCpuStatsType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -52,28 +52,11 @@ public readonly partial struct GuestCpuStatsType : IEquatable<GuestCpuStatsType>
     /// <summary>The value <c>linux</c>.</summary>
     public static GuestCpuStatsType Linux => new("linux", Known.Linux);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestCpuStatsType left, GuestCpuStatsType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestCpuStatsType left, GuestCpuStatsType right) => !left.Equals(right);
-
     static GuestCpuStatsType IQapiEnum<GuestCpuStatsType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestCpuStatsType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestCpuStatsType IQapiJson<GuestCpuStatsType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestCpuStatsType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestCpuStatsType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestCpuStatsType>.WriteJson(Utf8JsonWriter writer, GuestCpuStatsType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

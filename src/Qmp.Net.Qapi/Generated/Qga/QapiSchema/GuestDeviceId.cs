@@ -13,8 +13,8 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI union <c>GuestDeviceId</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32</c>. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(GuestDeviceIdConverter))]
-public partial record GuestDeviceId
+[JsonConverter(typeof(QapiConverter<GuestDeviceId>))]
+public partial record GuestDeviceId : IQapiJson<GuestDeviceId>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>GuestDeviceType</c>).</summary>
     [JsonPropertyName("type")]
@@ -24,6 +24,49 @@ public partial record GuestDeviceId
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static GuestDeviceId IQapiJson<GuestDeviceId>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDeviceId");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "pci" => new PciBranch
+            {
+                Type = QapiJson.Member<GuestDeviceType>(element, "type"),
+                VendorId = QapiJson.Member(element, "vendor-id", QapiJson.ReadUInt16),
+                DeviceId = QapiJson.Member(element, "device-id", QapiJson.ReadUInt16),
+            },
+            _ => new GuestDeviceId
+            {
+                Type = QapiJson.Member<GuestDeviceType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<GuestDeviceId>.WriteJson(Utf8JsonWriter writer, GuestDeviceId value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<GuestDeviceType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case PciBranch branch0:
+                writer.WritePropertyName("vendor-id");
+                QapiJson.WriteUInt16(writer, branch0.VendorId);
+                writer.WritePropertyName("device-id");
+                QapiJson.WriteUInt16(writer, branch0.DeviceId);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>pci</c> (<c>type</c> = <c>pci</c>, members of <c>GuestDeviceIdPCI</c>).</summary>
     public sealed partial record PciBranch : GuestDeviceId
@@ -38,37 +81,5 @@ public partial record GuestDeviceId
         /// <summary>Gets the member <c>device-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
         [JsonPropertyName("device-id")]
         public ushort DeviceId { get; init; }
-    }
-}
-
-internal sealed class GuestDeviceIdConverter : JsonConverter<GuestDeviceId>
-{
-    public override GuestDeviceId? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QgaJson.Tag(element, "type") switch
-        {
-            "pci" => QgaJson.Read<GuestDeviceId.PciBranch>(element),
-            _ => new GuestDeviceId
-            {
-                Type = QgaJson.Member<GuestDeviceType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, GuestDeviceId value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case GuestDeviceId.PciBranch v:
-                QgaJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QgaJson.WriteMember<GuestDeviceType>(writer, "type", value.Type);
-        QgaJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestDeviceIdPCI</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
-public sealed partial record GuestDeviceIdPCI
+public sealed partial record GuestDeviceIdPCI : IQapiJson<GuestDeviceIdPCI>
 {
     /// <summary>Gets the member <c>vendor-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("vendor-id")]
@@ -22,4 +22,24 @@ public sealed partial record GuestDeviceIdPCI
     /// <summary>Gets the member <c>device-id</c> (mandatory, QAPI type <c>uint16</c>).</summary>
     [JsonPropertyName("device-id")]
     public ushort DeviceId { get; init; }
+
+    static GuestDeviceIdPCI IQapiJson<GuestDeviceIdPCI>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDeviceIdPCI");
+        return new()
+        {
+            VendorId = QapiJson.Member(element, "vendor-id", QapiJson.ReadUInt16),
+            DeviceId = QapiJson.Member(element, "device-id", QapiJson.ReadUInt16),
+        };
+    }
+
+    static void IQapiJson<GuestDeviceIdPCI>.WriteJson(Utf8JsonWriter writer, GuestDeviceIdPCI value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("vendor-id");
+        QapiJson.WriteUInt16(writer, value.VendorId);
+        writer.WritePropertyName("device-id");
+        QapiJson.WriteUInt16(writer, value.DeviceId);
+        writer.WriteEndObject();
+    }
 }

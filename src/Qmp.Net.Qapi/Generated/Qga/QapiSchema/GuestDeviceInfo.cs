@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestDeviceInfo</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
-public sealed partial record GuestDeviceInfo
+public sealed partial record GuestDeviceInfo : IQapiJson<GuestDeviceInfo>
 {
     /// <summary>Gets the member <c>driver-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("driver-name")]
@@ -30,4 +30,42 @@ public sealed partial record GuestDeviceInfo
     /// <summary>Gets the member <c>id</c> (optional, QAPI type <c>GuestDeviceId</c>).</summary>
     [JsonPropertyName("id")]
     public GuestDeviceId? Id { get; init; }
+
+    static GuestDeviceInfo IQapiJson<GuestDeviceInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDeviceInfo");
+        return new()
+        {
+            DriverName = QapiJson.Member(element, "driver-name", QapiJson.ReadString) ?? "",
+            DriverDate = QapiJson.ValueMember(element, "driver-date", QapiJson.ReadInt64),
+            DriverVersion = QapiJson.Member(element, "driver-version", QapiJson.ReadString),
+            Id = QapiJson.Member<GuestDeviceId>(element, "id"),
+        };
+    }
+
+    static void IQapiJson<GuestDeviceInfo>.WriteJson(Utf8JsonWriter writer, GuestDeviceInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.DriverName is { } m0)
+        {
+            writer.WritePropertyName("driver-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.DriverDate is { } m1)
+        {
+            writer.WritePropertyName("driver-date");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.DriverVersion is { } m2)
+        {
+            writer.WritePropertyName("driver-version");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Id is { } m3)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.Write<GuestDeviceId>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

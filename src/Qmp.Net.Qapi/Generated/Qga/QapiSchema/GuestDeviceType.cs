@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestDeviceType</c>. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestDeviceType>))]
-public readonly partial struct GuestDeviceType : IEquatable<GuestDeviceType>, IQapiEnum<GuestDeviceType>
+public readonly partial record struct GuestDeviceType : IQapiEnum<GuestDeviceType>, IQapiJson<GuestDeviceType>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestDeviceType : IEquatable<GuestDeviceType>, IQ
     public GuestDeviceType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -52,28 +52,11 @@ public readonly partial struct GuestDeviceType : IEquatable<GuestDeviceType>, IQ
     /// <summary>The value <c>pci</c>.</summary>
     public static GuestDeviceType Pci => new("pci", Known.Pci);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestDeviceType left, GuestDeviceType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestDeviceType left, GuestDeviceType right) => !left.Equals(right);
-
     static GuestDeviceType IQapiEnum<GuestDeviceType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestDeviceType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestDeviceType IQapiJson<GuestDeviceType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestDeviceType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestDeviceType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestDeviceType>.WriteJson(Utf8JsonWriter writer, GuestDeviceType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

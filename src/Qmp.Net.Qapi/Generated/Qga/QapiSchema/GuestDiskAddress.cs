@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestDiskAddress</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestDiskAddress
+public sealed partial record GuestDiskAddress : IQapiJson<GuestDiskAddress>
 {
     /// <summary>Gets the member <c>pci-controller</c> (mandatory, QAPI type <c>GuestPCIAddress</c>).</summary>
     [JsonPropertyName("pci-controller")]
@@ -47,4 +47,57 @@ public sealed partial record GuestDiskAddress
     /// <summary>Gets the member <c>ccw-address</c> (optional, QAPI type <c>GuestCCWAddress</c>). Since QEMU 6.0.</summary>
     [JsonPropertyName("ccw-address")]
     public GuestCCWAddress? CcwAddress { get; init; }
+
+    static GuestDiskAddress IQapiJson<GuestDiskAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDiskAddress");
+        return new()
+        {
+            PciController = QapiJson.Member<GuestPCIAddress>(element, "pci-controller")!,
+            BusType = QapiJson.Member<GuestDiskBusType>(element, "bus-type"),
+            Bus = QapiJson.Member(element, "bus", QapiJson.ReadInt64),
+            Target = QapiJson.Member(element, "target", QapiJson.ReadInt64),
+            Unit = QapiJson.Member(element, "unit", QapiJson.ReadInt64),
+            Serial = QapiJson.Member(element, "serial", QapiJson.ReadString),
+            Dev = QapiJson.Member(element, "dev", QapiJson.ReadString),
+            CcwAddress = QapiJson.Member<GuestCCWAddress>(element, "ccw-address"),
+        };
+    }
+
+    static void IQapiJson<GuestDiskAddress>.WriteJson(Utf8JsonWriter writer, GuestDiskAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.PciController is { } m0)
+        {
+            writer.WritePropertyName("pci-controller");
+            QapiJson.Write<GuestPCIAddress>(writer, m0);
+        }
+        if (value.BusType.Value.Length > 0)
+        {
+            writer.WritePropertyName("bus-type");
+            QapiJson.Write<GuestDiskBusType>(writer, value.BusType);
+        }
+        writer.WritePropertyName("bus");
+        QapiJson.WriteInt64(writer, value.Bus);
+        writer.WritePropertyName("target");
+        QapiJson.WriteInt64(writer, value.Target);
+        writer.WritePropertyName("unit");
+        QapiJson.WriteInt64(writer, value.Unit);
+        if (value.Serial is { } m5)
+        {
+            writer.WritePropertyName("serial");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Dev is { } m6)
+        {
+            writer.WritePropertyName("dev");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.CcwAddress is { } m7)
+        {
+            writer.WritePropertyName("ccw-address");
+            QapiJson.Write<GuestCCWAddress>(writer, m7);
+        }
+        writer.WriteEndObject();
+    }
 }

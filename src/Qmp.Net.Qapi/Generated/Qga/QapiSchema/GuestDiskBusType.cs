@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestDiskBusType</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestDiskBusType>))]
-public readonly partial struct GuestDiskBusType : IEquatable<GuestDiskBusType>, IQapiEnum<GuestDiskBusType>
+public readonly partial record struct GuestDiskBusType : IQapiEnum<GuestDiskBusType>, IQapiJson<GuestDiskBusType>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestDiskBusType : IEquatable<GuestDiskBusType>, 
     public GuestDiskBusType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -166,28 +166,11 @@ public readonly partial struct GuestDiskBusType : IEquatable<GuestDiskBusType>, 
     /// <summary>The value <c>nvme</c>. Since QEMU 7.1.</summary>
     public static GuestDiskBusType Nvme => new("nvme", Known.Nvme);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestDiskBusType left, GuestDiskBusType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestDiskBusType left, GuestDiskBusType right) => !left.Equals(right);
-
     static GuestDiskBusType IQapiEnum<GuestDiskBusType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestDiskBusType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestDiskBusType IQapiJson<GuestDiskBusType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestDiskBusType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestDiskBusType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestDiskBusType>.WriteJson(Utf8JsonWriter writer, GuestDiskBusType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

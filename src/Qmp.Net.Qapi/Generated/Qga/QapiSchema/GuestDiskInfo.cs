@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestDiskInfo</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LIBUDEV</c>.</summary>
-public sealed partial record GuestDiskInfo
+public sealed partial record GuestDiskInfo : IQapiJson<GuestDiskInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -38,4 +38,51 @@ public sealed partial record GuestDiskInfo
     /// <summary>Gets the member <c>smart</c> (optional, QAPI type <c>GuestDiskSmart</c>). Since QEMU 7.1.</summary>
     [JsonPropertyName("smart")]
     public GuestDiskSmart? Smart { get; init; }
+
+    static GuestDiskInfo IQapiJson<GuestDiskInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDiskInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Partition = QapiJson.Member(element, "partition", QapiJson.ReadBool),
+            Dependencies = QapiJson.ListMember(element, "dependencies", QapiJson.ReadString),
+            Address = QapiJson.Member<GuestDiskAddress>(element, "address"),
+            Alias = QapiJson.Member(element, "alias", QapiJson.ReadString),
+            Smart = QapiJson.Member<GuestDiskSmart>(element, "smart"),
+        };
+    }
+
+    static void IQapiJson<GuestDiskInfo>.WriteJson(Utf8JsonWriter writer, GuestDiskInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("partition");
+        QapiJson.WriteBool(writer, value.Partition);
+        if (value.Dependencies is { } m2)
+        {
+            writer.WritePropertyName("dependencies");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        if (value.Address is { } m3)
+        {
+            writer.WritePropertyName("address");
+            QapiJson.Write<GuestDiskAddress>(writer, m3);
+        }
+        if (value.Alias is { } m4)
+        {
+            writer.WritePropertyName("alias");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Smart is { } m5)
+        {
+            writer.WritePropertyName("smart");
+            QapiJson.Write<GuestDiskSmart>(writer, m5);
+        }
+        writer.WriteEndObject();
+    }
 }

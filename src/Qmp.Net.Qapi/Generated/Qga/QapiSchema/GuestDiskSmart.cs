@@ -13,8 +13,8 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI union <c>GuestDiskSmart</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LIBUDEV</c>. A union by <c>type</c>: each branch is a nested record; a value whose branch has no members of its own or is unknown is read as this base record, with <see cref="RawJson"/>.</summary>
-[JsonConverter(typeof(GuestDiskSmartConverter))]
-public partial record GuestDiskSmart
+[JsonConverter(typeof(QapiConverter<GuestDiskSmart>))]
+public partial record GuestDiskSmart : IQapiJson<GuestDiskSmart>
 {
     /// <summary>Gets the member <c>type</c> (mandatory, QAPI type <c>GuestDiskBusType</c>).</summary>
     [JsonPropertyName("type")]
@@ -24,6 +24,118 @@ public partial record GuestDiskSmart
     /// <summary>Gets the JSON this value was read from, when it was read as the base record (an empty or unknown branch).</summary>
     [JsonIgnore]
     public JsonElement? RawJson { get; init; }
+
+    static GuestDiskSmart IQapiJson<GuestDiskSmart>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDiskSmart");
+        return QapiJson.Tag(element, "type") switch
+        {
+            "nvme" => new NvmeBranch
+            {
+                Type = QapiJson.Member<GuestDiskBusType>(element, "type"),
+                CriticalWarning = QapiJson.Member(element, "critical-warning", QapiJson.ReadInt64),
+                Temperature = QapiJson.Member(element, "temperature", QapiJson.ReadInt64),
+                AvailableSpare = QapiJson.Member(element, "available-spare", QapiJson.ReadInt64),
+                AvailableSpareThreshold = QapiJson.Member(element, "available-spare-threshold", QapiJson.ReadInt64),
+                PercentageUsed = QapiJson.Member(element, "percentage-used", QapiJson.ReadInt64),
+                DataUnitsReadLo = QapiJson.Member(element, "data-units-read-lo", QapiJson.ReadUInt64),
+                DataUnitsReadHi = QapiJson.Member(element, "data-units-read-hi", QapiJson.ReadUInt64),
+                DataUnitsWrittenLo = QapiJson.Member(element, "data-units-written-lo", QapiJson.ReadUInt64),
+                DataUnitsWrittenHi = QapiJson.Member(element, "data-units-written-hi", QapiJson.ReadUInt64),
+                HostReadCommandsLo = QapiJson.Member(element, "host-read-commands-lo", QapiJson.ReadUInt64),
+                HostReadCommandsHi = QapiJson.Member(element, "host-read-commands-hi", QapiJson.ReadUInt64),
+                HostWriteCommandsLo = QapiJson.Member(element, "host-write-commands-lo", QapiJson.ReadUInt64),
+                HostWriteCommandsHi = QapiJson.Member(element, "host-write-commands-hi", QapiJson.ReadUInt64),
+                ControllerBusyTimeLo = QapiJson.Member(element, "controller-busy-time-lo", QapiJson.ReadUInt64),
+                ControllerBusyTimeHi = QapiJson.Member(element, "controller-busy-time-hi", QapiJson.ReadUInt64),
+                PowerCyclesLo = QapiJson.Member(element, "power-cycles-lo", QapiJson.ReadUInt64),
+                PowerCyclesHi = QapiJson.Member(element, "power-cycles-hi", QapiJson.ReadUInt64),
+                PowerOnHoursLo = QapiJson.Member(element, "power-on-hours-lo", QapiJson.ReadUInt64),
+                PowerOnHoursHi = QapiJson.Member(element, "power-on-hours-hi", QapiJson.ReadUInt64),
+                UnsafeShutdownsLo = QapiJson.Member(element, "unsafe-shutdowns-lo", QapiJson.ReadUInt64),
+                UnsafeShutdownsHi = QapiJson.Member(element, "unsafe-shutdowns-hi", QapiJson.ReadUInt64),
+                MediaErrorsLo = QapiJson.Member(element, "media-errors-lo", QapiJson.ReadUInt64),
+                MediaErrorsHi = QapiJson.Member(element, "media-errors-hi", QapiJson.ReadUInt64),
+                NumberOfErrorLogEntriesLo = QapiJson.Member(element, "number-of-error-log-entries-lo", QapiJson.ReadUInt64),
+                NumberOfErrorLogEntriesHi = QapiJson.Member(element, "number-of-error-log-entries-hi", QapiJson.ReadUInt64),
+            },
+            _ => new GuestDiskSmart
+            {
+                Type = QapiJson.Member<GuestDiskBusType>(element, "type"),
+                RawJson = element.Clone(),
+            },
+        };
+    }
+
+    static void IQapiJson<GuestDiskSmart>.WriteJson(Utf8JsonWriter writer, GuestDiskSmart value)
+    {
+        writer.WriteStartObject();
+        if (value.Type.Value.Length > 0)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.Write<GuestDiskBusType>(writer, value.Type);
+        }
+        switch (value)
+        {
+            case NvmeBranch branch0:
+                writer.WritePropertyName("critical-warning");
+                QapiJson.WriteInt64(writer, branch0.CriticalWarning);
+                writer.WritePropertyName("temperature");
+                QapiJson.WriteInt64(writer, branch0.Temperature);
+                writer.WritePropertyName("available-spare");
+                QapiJson.WriteInt64(writer, branch0.AvailableSpare);
+                writer.WritePropertyName("available-spare-threshold");
+                QapiJson.WriteInt64(writer, branch0.AvailableSpareThreshold);
+                writer.WritePropertyName("percentage-used");
+                QapiJson.WriteInt64(writer, branch0.PercentageUsed);
+                writer.WritePropertyName("data-units-read-lo");
+                QapiJson.WriteUInt64(writer, branch0.DataUnitsReadLo);
+                writer.WritePropertyName("data-units-read-hi");
+                QapiJson.WriteUInt64(writer, branch0.DataUnitsReadHi);
+                writer.WritePropertyName("data-units-written-lo");
+                QapiJson.WriteUInt64(writer, branch0.DataUnitsWrittenLo);
+                writer.WritePropertyName("data-units-written-hi");
+                QapiJson.WriteUInt64(writer, branch0.DataUnitsWrittenHi);
+                writer.WritePropertyName("host-read-commands-lo");
+                QapiJson.WriteUInt64(writer, branch0.HostReadCommandsLo);
+                writer.WritePropertyName("host-read-commands-hi");
+                QapiJson.WriteUInt64(writer, branch0.HostReadCommandsHi);
+                writer.WritePropertyName("host-write-commands-lo");
+                QapiJson.WriteUInt64(writer, branch0.HostWriteCommandsLo);
+                writer.WritePropertyName("host-write-commands-hi");
+                QapiJson.WriteUInt64(writer, branch0.HostWriteCommandsHi);
+                writer.WritePropertyName("controller-busy-time-lo");
+                QapiJson.WriteUInt64(writer, branch0.ControllerBusyTimeLo);
+                writer.WritePropertyName("controller-busy-time-hi");
+                QapiJson.WriteUInt64(writer, branch0.ControllerBusyTimeHi);
+                writer.WritePropertyName("power-cycles-lo");
+                QapiJson.WriteUInt64(writer, branch0.PowerCyclesLo);
+                writer.WritePropertyName("power-cycles-hi");
+                QapiJson.WriteUInt64(writer, branch0.PowerCyclesHi);
+                writer.WritePropertyName("power-on-hours-lo");
+                QapiJson.WriteUInt64(writer, branch0.PowerOnHoursLo);
+                writer.WritePropertyName("power-on-hours-hi");
+                QapiJson.WriteUInt64(writer, branch0.PowerOnHoursHi);
+                writer.WritePropertyName("unsafe-shutdowns-lo");
+                QapiJson.WriteUInt64(writer, branch0.UnsafeShutdownsLo);
+                writer.WritePropertyName("unsafe-shutdowns-hi");
+                QapiJson.WriteUInt64(writer, branch0.UnsafeShutdownsHi);
+                writer.WritePropertyName("media-errors-lo");
+                QapiJson.WriteUInt64(writer, branch0.MediaErrorsLo);
+                writer.WritePropertyName("media-errors-hi");
+                QapiJson.WriteUInt64(writer, branch0.MediaErrorsHi);
+                writer.WritePropertyName("number-of-error-log-entries-lo");
+                QapiJson.WriteUInt64(writer, branch0.NumberOfErrorLogEntriesLo);
+                writer.WritePropertyName("number-of-error-log-entries-hi");
+                QapiJson.WriteUInt64(writer, branch0.NumberOfErrorLogEntriesHi);
+                break;
+            default:
+                QapiJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
 
     /// <summary>The branch <c>nvme</c> (<c>type</c> = <c>nvme</c>, members of <c>GuestNVMeSmart</c>).</summary>
     public sealed partial record NvmeBranch : GuestDiskSmart
@@ -130,37 +242,5 @@ public partial record GuestDiskSmart
         /// <summary>Gets the member <c>number-of-error-log-entries-hi</c> (mandatory, QAPI type <c>uint64</c>).</summary>
         [JsonPropertyName("number-of-error-log-entries-hi")]
         public ulong NumberOfErrorLogEntriesHi { get; init; }
-    }
-}
-
-internal sealed class GuestDiskSmartConverter : JsonConverter<GuestDiskSmart>
-{
-    public override GuestDiskSmart? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var element = JsonElement.ParseValue(ref reader);
-        return QgaJson.Tag(element, "type") switch
-        {
-            "nvme" => QgaJson.Read<GuestDiskSmart.NvmeBranch>(element),
-            _ => new GuestDiskSmart
-            {
-                Type = QgaJson.Member<GuestDiskBusType>(element, "type"),
-                RawJson = element,
-            },
-        };
-    }
-
-    public override void Write(Utf8JsonWriter writer, GuestDiskSmart value, JsonSerializerOptions options)
-    {
-        switch (value)
-        {
-            case GuestDiskSmart.NvmeBranch v:
-                QgaJson.Write(writer, v);
-                return;
-        }
-
-        writer.WriteStartObject();
-        QgaJson.WriteMember<GuestDiskBusType>(writer, "type", value.Type);
-        QgaJson.WriteOtherMembers(writer, value.RawJson, ["type"]);
-        writer.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestDiskStats</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestDiskStats
+public sealed partial record GuestDiskStats : IQapiJson<GuestDiskStats>
 {
     /// <summary>Gets the member <c>read-sectors</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("read-sectors")]
@@ -82,4 +82,120 @@ public sealed partial record GuestDiskStats
     /// <summary>Gets the member <c>weight-ticks</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("weight-ticks")]
     public ulong? WeightTicks { get; init; }
+
+    static GuestDiskStats IQapiJson<GuestDiskStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDiskStats");
+        return new()
+        {
+            ReadSectors = QapiJson.ValueMember(element, "read-sectors", QapiJson.ReadUInt64),
+            ReadIos = QapiJson.ValueMember(element, "read-ios", QapiJson.ReadUInt64),
+            ReadMerges = QapiJson.ValueMember(element, "read-merges", QapiJson.ReadUInt64),
+            WriteSectors = QapiJson.ValueMember(element, "write-sectors", QapiJson.ReadUInt64),
+            WriteIos = QapiJson.ValueMember(element, "write-ios", QapiJson.ReadUInt64),
+            WriteMerges = QapiJson.ValueMember(element, "write-merges", QapiJson.ReadUInt64),
+            DiscardSectors = QapiJson.ValueMember(element, "discard-sectors", QapiJson.ReadUInt64),
+            DiscardIos = QapiJson.ValueMember(element, "discard-ios", QapiJson.ReadUInt64),
+            DiscardMerges = QapiJson.ValueMember(element, "discard-merges", QapiJson.ReadUInt64),
+            FlushIos = QapiJson.ValueMember(element, "flush-ios", QapiJson.ReadUInt64),
+            ReadTicks = QapiJson.ValueMember(element, "read-ticks", QapiJson.ReadUInt64),
+            WriteTicks = QapiJson.ValueMember(element, "write-ticks", QapiJson.ReadUInt64),
+            DiscardTicks = QapiJson.ValueMember(element, "discard-ticks", QapiJson.ReadUInt64),
+            FlushTicks = QapiJson.ValueMember(element, "flush-ticks", QapiJson.ReadUInt64),
+            IosPgr = QapiJson.ValueMember(element, "ios-pgr", QapiJson.ReadUInt64),
+            TotalTicks = QapiJson.ValueMember(element, "total-ticks", QapiJson.ReadUInt64),
+            WeightTicks = QapiJson.ValueMember(element, "weight-ticks", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<GuestDiskStats>.WriteJson(Utf8JsonWriter writer, GuestDiskStats value)
+    {
+        writer.WriteStartObject();
+        if (value.ReadSectors is { } m0)
+        {
+            writer.WritePropertyName("read-sectors");
+            QapiJson.WriteUInt64(writer, m0);
+        }
+        if (value.ReadIos is { } m1)
+        {
+            writer.WritePropertyName("read-ios");
+            QapiJson.WriteUInt64(writer, m1);
+        }
+        if (value.ReadMerges is { } m2)
+        {
+            writer.WritePropertyName("read-merges");
+            QapiJson.WriteUInt64(writer, m2);
+        }
+        if (value.WriteSectors is { } m3)
+        {
+            writer.WritePropertyName("write-sectors");
+            QapiJson.WriteUInt64(writer, m3);
+        }
+        if (value.WriteIos is { } m4)
+        {
+            writer.WritePropertyName("write-ios");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        if (value.WriteMerges is { } m5)
+        {
+            writer.WritePropertyName("write-merges");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        if (value.DiscardSectors is { } m6)
+        {
+            writer.WritePropertyName("discard-sectors");
+            QapiJson.WriteUInt64(writer, m6);
+        }
+        if (value.DiscardIos is { } m7)
+        {
+            writer.WritePropertyName("discard-ios");
+            QapiJson.WriteUInt64(writer, m7);
+        }
+        if (value.DiscardMerges is { } m8)
+        {
+            writer.WritePropertyName("discard-merges");
+            QapiJson.WriteUInt64(writer, m8);
+        }
+        if (value.FlushIos is { } m9)
+        {
+            writer.WritePropertyName("flush-ios");
+            QapiJson.WriteUInt64(writer, m9);
+        }
+        if (value.ReadTicks is { } m10)
+        {
+            writer.WritePropertyName("read-ticks");
+            QapiJson.WriteUInt64(writer, m10);
+        }
+        if (value.WriteTicks is { } m11)
+        {
+            writer.WritePropertyName("write-ticks");
+            QapiJson.WriteUInt64(writer, m11);
+        }
+        if (value.DiscardTicks is { } m12)
+        {
+            writer.WritePropertyName("discard-ticks");
+            QapiJson.WriteUInt64(writer, m12);
+        }
+        if (value.FlushTicks is { } m13)
+        {
+            writer.WritePropertyName("flush-ticks");
+            QapiJson.WriteUInt64(writer, m13);
+        }
+        if (value.IosPgr is { } m14)
+        {
+            writer.WritePropertyName("ios-pgr");
+            QapiJson.WriteUInt64(writer, m14);
+        }
+        if (value.TotalTicks is { } m15)
+        {
+            writer.WritePropertyName("total-ticks");
+            QapiJson.WriteUInt64(writer, m15);
+        }
+        if (value.WeightTicks is { } m16)
+        {
+            writer.WritePropertyName("weight-ticks");
+            QapiJson.WriteUInt64(writer, m16);
+        }
+        writer.WriteEndObject();
+    }
 }

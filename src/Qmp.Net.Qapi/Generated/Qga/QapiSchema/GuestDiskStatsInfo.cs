@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestDiskStatsInfo</c>. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestDiskStatsInfo
+public sealed partial record GuestDiskStatsInfo : IQapiJson<GuestDiskStatsInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -30,4 +30,36 @@ public sealed partial record GuestDiskStatsInfo
     /// <summary>Gets the member <c>stats</c> (mandatory, QAPI type <c>GuestDiskStats</c>).</summary>
     [JsonPropertyName("stats")]
     public GuestDiskStats Stats { get; init; } = null!;
+
+    static GuestDiskStatsInfo IQapiJson<GuestDiskStatsInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestDiskStatsInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Major = QapiJson.Member(element, "major", QapiJson.ReadUInt64),
+            Minor = QapiJson.Member(element, "minor", QapiJson.ReadUInt64),
+            Stats = QapiJson.Member<GuestDiskStats>(element, "stats")!,
+        };
+    }
+
+    static void IQapiJson<GuestDiskStatsInfo>.WriteJson(Utf8JsonWriter writer, GuestDiskStatsInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("major");
+        QapiJson.WriteUInt64(writer, value.Major);
+        writer.WritePropertyName("minor");
+        QapiJson.WriteUInt64(writer, value.Minor);
+        if (value.Stats is { } m3)
+        {
+            writer.WritePropertyName("stats");
+            QapiJson.Write<GuestDiskStats>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,26 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestExec</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestExec
+public sealed partial record GuestExec : IQapiJson<GuestExec>
 {
     /// <summary>Gets the member <c>pid</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("pid")]
     public long Pid { get; init; }
+
+    static GuestExec IQapiJson<GuestExec>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestExec");
+        return new()
+        {
+            Pid = QapiJson.Member(element, "pid", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestExec>.WriteJson(Utf8JsonWriter writer, GuestExec value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("pid");
+        QapiJson.WriteInt64(writer, value.Pid);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-exec</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestExecArguments
+public sealed partial record GuestExecArguments : IQapiJson<GuestExecArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -34,4 +34,48 @@ public sealed partial record GuestExecArguments
     /// <summary>Gets the member <c>capture-output</c> (optional, QAPI type <c>GuestExecCaptureOutput</c>).  Its type differs between versions (<c>bool</c>): this is the newest.</summary>
     [JsonPropertyName("capture-output")]
     public GuestExecCaptureOutput? CaptureOutput { get; init; }
+
+    static GuestExecArguments IQapiJson<GuestExecArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestExecArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Arg = QapiJson.ListMember(element, "arg", QapiJson.ReadString),
+            Env = QapiJson.ListMember(element, "env", QapiJson.ReadString),
+            InputData = QapiJson.Member(element, "input-data", QapiJson.ReadString),
+            CaptureOutput = QapiJson.Member<GuestExecCaptureOutput>(element, "capture-output"),
+        };
+    }
+
+    static void IQapiJson<GuestExecArguments>.WriteJson(Utf8JsonWriter writer, GuestExecArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Arg is { } m1)
+        {
+            writer.WritePropertyName("arg");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        if (value.Env is { } m2)
+        {
+            writer.WritePropertyName("env");
+            QapiJson.WriteList(writer, m2, QapiJson.WriteString);
+        }
+        if (value.InputData is { } m3)
+        {
+            writer.WritePropertyName("input-data");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.CaptureOutput is { } m4)
+        {
+            writer.WritePropertyName("capture-output");
+            QapiJson.Write<GuestExecCaptureOutput>(writer, m4);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,8 +13,8 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI alternate <c>GuestExecCaptureOutput</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(GuestExecCaptureOutputConverter))]
-public sealed partial record GuestExecCaptureOutput
+[JsonConverter(typeof(QapiConverter<GuestExecCaptureOutput>))]
+public sealed partial record GuestExecCaptureOutput : IQapiJson<GuestExecCaptureOutput>
 {
     /// <summary>Gets the branch <c>flag</c> (QAPI type <c>bool</c>, a JSON boolean), or <see langword="null"/> when another branch is set.</summary>
     public bool? Flag { get; init; }
@@ -29,27 +29,24 @@ public sealed partial record GuestExecCaptureOutput
     /// <summary>Converts a value of the <c>mode</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator GuestExecCaptureOutput(GuestExecCaptureOutputMode value) => new() { Mode = value };
-}
 
-internal sealed class GuestExecCaptureOutputConverter : JsonConverter<GuestExecCaptureOutput>
-{
-    public override GuestExecCaptureOutput? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static GuestExecCaptureOutput IQapiJson<GuestExecCaptureOutput>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.True => new GuestExecCaptureOutput { Flag = QgaJson.Read<bool>(ref reader) },
-        JsonTokenType.False => new GuestExecCaptureOutput { Flag = QgaJson.Read<bool>(ref reader) },
-        JsonTokenType.String => new GuestExecCaptureOutput { Mode = QgaJson.Read<GuestExecCaptureOutputMode>(ref reader) },
-        _ => throw new JsonException("No branch of GuestExecCaptureOutput takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.True => new GuestExecCaptureOutput { Flag = QapiJson.ReadBool(element) },
+        JsonValueKind.False => new GuestExecCaptureOutput { Flag = QapiJson.ReadBool(element) },
+        JsonValueKind.String => new GuestExecCaptureOutput { Mode = QapiJson.Read<GuestExecCaptureOutputMode>(element) },
+        _ => throw new JsonException("No branch of GuestExecCaptureOutput takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, GuestExecCaptureOutput value, JsonSerializerOptions options)
+    static void IQapiJson<GuestExecCaptureOutput>.WriteJson(Utf8JsonWriter writer, GuestExecCaptureOutput value)
     {
         if (value.Flag is { } flagValue)
         {
-            QgaJson.Write<bool>(writer, flagValue);
+            QapiJson.WriteBool(writer, flagValue);
         }
         else if (value.Mode is { } modeValue)
         {
-            QgaJson.Write<GuestExecCaptureOutputMode>(writer, modeValue);
+            QapiJson.Write<GuestExecCaptureOutputMode>(writer, modeValue);
         }
         else
         {

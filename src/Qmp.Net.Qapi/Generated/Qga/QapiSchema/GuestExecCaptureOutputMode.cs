@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestExecCaptureOutputMode</c>. Since QEMU 8.0. In QEMU 10.0 only (not in 7.2). An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestExecCaptureOutputMode>))]
-public readonly partial struct GuestExecCaptureOutputMode : IEquatable<GuestExecCaptureOutputMode>, IQapiEnum<GuestExecCaptureOutputMode>
+public readonly partial record struct GuestExecCaptureOutputMode : IQapiEnum<GuestExecCaptureOutputMode>, IQapiJson<GuestExecCaptureOutputMode>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestExecCaptureOutputMode : IEquatable<GuestExec
     public GuestExecCaptureOutputMode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -76,28 +76,11 @@ public readonly partial struct GuestExecCaptureOutputMode : IEquatable<GuestExec
     /// <summary>The value <c>merged</c>. Only in a QEMU built with <c>not CONFIG_WIN32</c>.</summary>
     public static GuestExecCaptureOutputMode Merged => new("merged", Known.Merged);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestExecCaptureOutputMode left, GuestExecCaptureOutputMode right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestExecCaptureOutputMode left, GuestExecCaptureOutputMode right) => !left.Equals(right);
-
     static GuestExecCaptureOutputMode IQapiEnum<GuestExecCaptureOutputMode>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestExecCaptureOutputMode other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestExecCaptureOutputMode IQapiJson<GuestExecCaptureOutputMode>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestExecCaptureOutputMode>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestExecCaptureOutputMode other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestExecCaptureOutputMode>.WriteJson(Utf8JsonWriter writer, GuestExecCaptureOutputMode value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestExecStatus</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestExecStatus
+public sealed partial record GuestExecStatus : IQapiJson<GuestExecStatus>
 {
     /// <summary>Gets the member <c>exited</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("exited")]
@@ -42,4 +42,57 @@ public sealed partial record GuestExecStatus
     /// <summary>Gets the member <c>err-truncated</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("err-truncated")]
     public bool? ErrTruncated { get; init; }
+
+    static GuestExecStatus IQapiJson<GuestExecStatus>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestExecStatus");
+        return new()
+        {
+            Exited = QapiJson.Member(element, "exited", QapiJson.ReadBool),
+            Exitcode = QapiJson.ValueMember(element, "exitcode", QapiJson.ReadInt64),
+            Signal = QapiJson.ValueMember(element, "signal", QapiJson.ReadInt64),
+            OutData = QapiJson.Member(element, "out-data", QapiJson.ReadString),
+            ErrData = QapiJson.Member(element, "err-data", QapiJson.ReadString),
+            OutTruncated = QapiJson.ValueMember(element, "out-truncated", QapiJson.ReadBool),
+            ErrTruncated = QapiJson.ValueMember(element, "err-truncated", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestExecStatus>.WriteJson(Utf8JsonWriter writer, GuestExecStatus value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("exited");
+        QapiJson.WriteBool(writer, value.Exited);
+        if (value.Exitcode is { } m1)
+        {
+            writer.WritePropertyName("exitcode");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Signal is { } m2)
+        {
+            writer.WritePropertyName("signal");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.OutData is { } m3)
+        {
+            writer.WritePropertyName("out-data");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.ErrData is { } m4)
+        {
+            writer.WritePropertyName("err-data");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.OutTruncated is { } m5)
+        {
+            writer.WritePropertyName("out-truncated");
+            QapiJson.WriteBool(writer, m5);
+        }
+        if (value.ErrTruncated is { } m6)
+        {
+            writer.WritePropertyName("err-truncated");
+            QapiJson.WriteBool(writer, m6);
+        }
+        writer.WriteEndObject();
+    }
 }

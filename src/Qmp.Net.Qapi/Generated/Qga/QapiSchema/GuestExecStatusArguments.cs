@@ -13,9 +13,26 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-exec-status</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestExecStatusArguments
+public sealed partial record GuestExecStatusArguments : IQapiJson<GuestExecStatusArguments>
 {
     /// <summary>Gets the member <c>pid</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("pid")]
     public required long Pid { get; init; }
+
+    static GuestExecStatusArguments IQapiJson<GuestExecStatusArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestExecStatusArguments");
+        return new()
+        {
+            Pid = QapiJson.Member(element, "pid", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestExecStatusArguments>.WriteJson(Utf8JsonWriter writer, GuestExecStatusArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("pid");
+        QapiJson.WriteInt64(writer, value.Pid);
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,26 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-file-flush</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileFlushArguments
+public sealed partial record GuestFileFlushArguments : IQapiJson<GuestFileFlushArguments>
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
     public required long Handle { get; init; }
+
+    static GuestFileFlushArguments IQapiJson<GuestFileFlushArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileFlushArguments");
+        return new()
+        {
+            Handle = QapiJson.Member(element, "handle", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestFileFlushArguments>.WriteJson(Utf8JsonWriter writer, GuestFileFlushArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("handle");
+        QapiJson.WriteInt64(writer, value.Handle);
+        writer.WriteEndObject();
+    }
 }

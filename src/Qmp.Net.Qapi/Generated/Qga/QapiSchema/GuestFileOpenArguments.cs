@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-file-open</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileOpenArguments
+public sealed partial record GuestFileOpenArguments : IQapiJson<GuestFileOpenArguments>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -22,4 +22,30 @@ public sealed partial record GuestFileOpenArguments
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mode")]
     public string? Mode { get; init; }
+
+    static GuestFileOpenArguments IQapiJson<GuestFileOpenArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileOpenArguments");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString)!,
+            Mode = QapiJson.Member(element, "mode", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<GuestFileOpenArguments>.WriteJson(Utf8JsonWriter writer, GuestFileOpenArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Mode is { } m1)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestFileRead</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileRead
+public sealed partial record GuestFileRead : IQapiJson<GuestFileRead>
 {
     /// <summary>Gets the member <c>count</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("count")]
@@ -26,4 +26,30 @@ public sealed partial record GuestFileRead
     /// <summary>Gets the member <c>eof</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("eof")]
     public bool Eof { get; init; }
+
+    static GuestFileRead IQapiJson<GuestFileRead>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileRead");
+        return new()
+        {
+            Count = QapiJson.Member(element, "count", QapiJson.ReadInt64),
+            BufB64 = QapiJson.Member(element, "buf-b64", QapiJson.ReadString) ?? "",
+            Eof = QapiJson.Member(element, "eof", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestFileRead>.WriteJson(Utf8JsonWriter writer, GuestFileRead value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("count");
+        QapiJson.WriteInt64(writer, value.Count);
+        if (value.BufB64 is { } m1)
+        {
+            writer.WritePropertyName("buf-b64");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("eof");
+        QapiJson.WriteBool(writer, value.Eof);
+        writer.WriteEndObject();
+    }
 }

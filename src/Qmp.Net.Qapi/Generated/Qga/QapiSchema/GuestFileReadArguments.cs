@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-file-read</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileReadArguments
+public sealed partial record GuestFileReadArguments : IQapiJson<GuestFileReadArguments>
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
@@ -22,4 +22,27 @@ public sealed partial record GuestFileReadArguments
     /// <summary>Gets the member <c>count</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("count")]
     public long? Count { get; init; }
+
+    static GuestFileReadArguments IQapiJson<GuestFileReadArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileReadArguments");
+        return new()
+        {
+            Handle = QapiJson.Member(element, "handle", QapiJson.ReadInt64),
+            Count = QapiJson.ValueMember(element, "count", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestFileReadArguments>.WriteJson(Utf8JsonWriter writer, GuestFileReadArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("handle");
+        QapiJson.WriteInt64(writer, value.Handle);
+        if (value.Count is { } m1)
+        {
+            writer.WritePropertyName("count");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        writer.WriteEndObject();
+    }
 }

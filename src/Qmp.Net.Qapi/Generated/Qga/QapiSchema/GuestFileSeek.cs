@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestFileSeek</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileSeek
+public sealed partial record GuestFileSeek : IQapiJson<GuestFileSeek>
 {
     /// <summary>Gets the member <c>position</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("position")]
@@ -22,4 +22,24 @@ public sealed partial record GuestFileSeek
     /// <summary>Gets the member <c>eof</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("eof")]
     public bool Eof { get; init; }
+
+    static GuestFileSeek IQapiJson<GuestFileSeek>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileSeek");
+        return new()
+        {
+            Position = QapiJson.Member(element, "position", QapiJson.ReadInt64),
+            Eof = QapiJson.Member(element, "eof", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestFileSeek>.WriteJson(Utf8JsonWriter writer, GuestFileSeek value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("position");
+        QapiJson.WriteInt64(writer, value.Position);
+        writer.WritePropertyName("eof");
+        QapiJson.WriteBool(writer, value.Eof);
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-file-seek</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileSeekArguments
+public sealed partial record GuestFileSeekArguments : IQapiJson<GuestFileSeekArguments>
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
@@ -26,4 +26,30 @@ public sealed partial record GuestFileSeekArguments
     /// <summary>Gets the member <c>whence</c> (mandatory, QAPI type <c>GuestFileWhence</c>).</summary>
     [JsonPropertyName("whence")]
     public required GuestFileWhence Whence { get; init; }
+
+    static GuestFileSeekArguments IQapiJson<GuestFileSeekArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileSeekArguments");
+        return new()
+        {
+            Handle = QapiJson.Member(element, "handle", QapiJson.ReadInt64),
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+            Whence = QapiJson.Member<GuestFileWhence>(element, "whence")!,
+        };
+    }
+
+    static void IQapiJson<GuestFileSeekArguments>.WriteJson(Utf8JsonWriter writer, GuestFileSeekArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("handle");
+        QapiJson.WriteInt64(writer, value.Handle);
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        if (value.Whence is { } m2)
+        {
+            writer.WritePropertyName("whence");
+            QapiJson.Write<GuestFileWhence>(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,8 +13,8 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI alternate <c>GuestFileWhence</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An alternate: exactly one branch is set, chosen by the kind of JSON value.</summary>
-[JsonConverter(typeof(GuestFileWhenceConverter))]
-public sealed partial record GuestFileWhence
+[JsonConverter(typeof(QapiConverter<GuestFileWhence>))]
+public sealed partial record GuestFileWhence : IQapiJson<GuestFileWhence>
 {
     /// <summary>Gets the branch <c>value</c> (QAPI type <c>int</c>, a JSON number), or <see langword="null"/> when another branch is set.</summary>
     public long? Value { get; init; }
@@ -29,26 +29,23 @@ public sealed partial record GuestFileWhence
     /// <summary>Converts a value of the <c>name</c> branch.</summary>
     /// <param name="value">The value.</param>
     public static implicit operator GuestFileWhence(QGASeek value) => new() { Name = value };
-}
 
-internal sealed class GuestFileWhenceConverter : JsonConverter<GuestFileWhence>
-{
-    public override GuestFileWhence? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    static GuestFileWhence IQapiJson<GuestFileWhence>.ReadJson(JsonElement element) => element.ValueKind switch
     {
-        JsonTokenType.Number => new GuestFileWhence { Value = QgaJson.Read<long>(ref reader) },
-        JsonTokenType.String => new GuestFileWhence { Name = QgaJson.Read<QGASeek>(ref reader) },
-        _ => throw new JsonException("No branch of GuestFileWhence takes a JSON " + reader.TokenType + "."),
+        JsonValueKind.Number => new GuestFileWhence { Value = QapiJson.ReadInt64(element) },
+        JsonValueKind.String => new GuestFileWhence { Name = QapiJson.Read<QGASeek>(element) },
+        _ => throw new JsonException("No branch of GuestFileWhence takes a JSON " + element.ValueKind + "."),
     };
 
-    public override void Write(Utf8JsonWriter writer, GuestFileWhence value, JsonSerializerOptions options)
+    static void IQapiJson<GuestFileWhence>.WriteJson(Utf8JsonWriter writer, GuestFileWhence value)
     {
         if (value.Value is { } valueValue)
         {
-            QgaJson.Write<long>(writer, valueValue);
+            QapiJson.WriteInt64(writer, valueValue);
         }
         else if (value.Name is { } nameValue)
         {
-            QgaJson.Write<QGASeek>(writer, nameValue);
+            QapiJson.Write<QGASeek>(writer, nameValue);
         }
         else
         {

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestFileWrite</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileWrite
+public sealed partial record GuestFileWrite : IQapiJson<GuestFileWrite>
 {
     /// <summary>Gets the member <c>count</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("count")]
@@ -22,4 +22,24 @@ public sealed partial record GuestFileWrite
     /// <summary>Gets the member <c>eof</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("eof")]
     public bool Eof { get; init; }
+
+    static GuestFileWrite IQapiJson<GuestFileWrite>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileWrite");
+        return new()
+        {
+            Count = QapiJson.Member(element, "count", QapiJson.ReadInt64),
+            Eof = QapiJson.Member(element, "eof", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestFileWrite>.WriteJson(Utf8JsonWriter writer, GuestFileWrite value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("count");
+        QapiJson.WriteInt64(writer, value.Count);
+        writer.WritePropertyName("eof");
+        QapiJson.WriteBool(writer, value.Eof);
+        writer.WriteEndObject();
+    }
 }

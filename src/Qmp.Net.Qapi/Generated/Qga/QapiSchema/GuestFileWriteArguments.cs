@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-file-write</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestFileWriteArguments
+public sealed partial record GuestFileWriteArguments : IQapiJson<GuestFileWriteArguments>
 {
     /// <summary>Gets the member <c>handle</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("handle")]
@@ -26,4 +26,33 @@ public sealed partial record GuestFileWriteArguments
     /// <summary>Gets the member <c>count</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("count")]
     public long? Count { get; init; }
+
+    static GuestFileWriteArguments IQapiJson<GuestFileWriteArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFileWriteArguments");
+        return new()
+        {
+            Handle = QapiJson.Member(element, "handle", QapiJson.ReadInt64),
+            BufB64 = QapiJson.Member(element, "buf-b64", QapiJson.ReadString)!,
+            Count = QapiJson.ValueMember(element, "count", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestFileWriteArguments>.WriteJson(Utf8JsonWriter writer, GuestFileWriteArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("handle");
+        QapiJson.WriteInt64(writer, value.Handle);
+        if (value.BufB64 is { } m1)
+        {
+            writer.WritePropertyName("buf-b64");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Count is { } m2)
+        {
+            writer.WritePropertyName("count");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

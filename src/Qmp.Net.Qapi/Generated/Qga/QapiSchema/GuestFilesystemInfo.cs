@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestFilesystemInfo</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestFilesystemInfo
+public sealed partial record GuestFilesystemInfo : IQapiJson<GuestFilesystemInfo>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -42,4 +42,60 @@ public sealed partial record GuestFilesystemInfo
     /// <summary>Gets the member <c>disk</c> (mandatory, QAPI type <c>[GuestDiskAddress]</c>).</summary>
     [JsonPropertyName("disk")]
     public IReadOnlyList<GuestDiskAddress> Disk { get; init; } = [];
+
+    static GuestFilesystemInfo IQapiJson<GuestFilesystemInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFilesystemInfo");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            Mountpoint = QapiJson.Member(element, "mountpoint", QapiJson.ReadString) ?? "",
+            Type = QapiJson.Member(element, "type", QapiJson.ReadString) ?? "",
+            UsedBytes = QapiJson.ValueMember(element, "used-bytes", QapiJson.ReadUInt64),
+            TotalBytes = QapiJson.ValueMember(element, "total-bytes", QapiJson.ReadUInt64),
+            TotalBytesPrivileged = QapiJson.ValueMember(element, "total-bytes-privileged", QapiJson.ReadUInt64),
+            Disk = QapiJson.ListMember(element, "disk", QapiJson.Read<GuestDiskAddress>) ?? [],
+        };
+    }
+
+    static void IQapiJson<GuestFilesystemInfo>.WriteJson(Utf8JsonWriter writer, GuestFilesystemInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Mountpoint is { } m1)
+        {
+            writer.WritePropertyName("mountpoint");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Type is { } m2)
+        {
+            writer.WritePropertyName("type");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.UsedBytes is { } m3)
+        {
+            writer.WritePropertyName("used-bytes");
+            QapiJson.WriteUInt64(writer, m3);
+        }
+        if (value.TotalBytes is { } m4)
+        {
+            writer.WritePropertyName("total-bytes");
+            QapiJson.WriteUInt64(writer, m4);
+        }
+        if (value.TotalBytesPrivileged is { } m5)
+        {
+            writer.WritePropertyName("total-bytes-privileged");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        if (value.Disk is { } m6)
+        {
+            writer.WritePropertyName("disk");
+            QapiJson.WriteList(writer, m6, QapiJson.Write<GuestDiskAddress>);
+        }
+        writer.WriteEndObject();
+    }
 }

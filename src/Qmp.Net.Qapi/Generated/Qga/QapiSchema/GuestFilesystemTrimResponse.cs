@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestFilesystemTrimResponse</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSTRIM</c>.</summary>
-public sealed partial record GuestFilesystemTrimResponse
+public sealed partial record GuestFilesystemTrimResponse : IQapiJson<GuestFilesystemTrimResponse>
 {
     /// <summary>Gets the member <c>paths</c> (mandatory, QAPI type <c>[GuestFilesystemTrimResult]</c>).</summary>
     [JsonPropertyName("paths")]
     public IReadOnlyList<GuestFilesystemTrimResult> Paths { get; init; } = [];
+
+    static GuestFilesystemTrimResponse IQapiJson<GuestFilesystemTrimResponse>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFilesystemTrimResponse");
+        return new()
+        {
+            Paths = QapiJson.ListMember(element, "paths", QapiJson.Read<GuestFilesystemTrimResult>) ?? [],
+        };
+    }
+
+    static void IQapiJson<GuestFilesystemTrimResponse>.WriteJson(Utf8JsonWriter writer, GuestFilesystemTrimResponse value)
+    {
+        writer.WriteStartObject();
+        if (value.Paths is { } m0)
+        {
+            writer.WritePropertyName("paths");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<GuestFilesystemTrimResult>);
+        }
+        writer.WriteEndObject();
+    }
 }

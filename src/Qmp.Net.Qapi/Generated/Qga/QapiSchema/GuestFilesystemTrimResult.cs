@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestFilesystemTrimResult</c>. Since QEMU 2.4. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSTRIM</c>.</summary>
-public sealed partial record GuestFilesystemTrimResult
+public sealed partial record GuestFilesystemTrimResult : IQapiJson<GuestFilesystemTrimResult>
 {
     /// <summary>Gets the member <c>path</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("path")]
@@ -30,4 +30,42 @@ public sealed partial record GuestFilesystemTrimResult
     /// <summary>Gets the member <c>error</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("error")]
     public string? Error { get; init; }
+
+    static GuestFilesystemTrimResult IQapiJson<GuestFilesystemTrimResult>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFilesystemTrimResult");
+        return new()
+        {
+            Path = QapiJson.Member(element, "path", QapiJson.ReadString) ?? "",
+            Trimmed = QapiJson.ValueMember(element, "trimmed", QapiJson.ReadInt64),
+            Minimum = QapiJson.ValueMember(element, "minimum", QapiJson.ReadInt64),
+            Error = QapiJson.Member(element, "error", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<GuestFilesystemTrimResult>.WriteJson(Utf8JsonWriter writer, GuestFilesystemTrimResult value)
+    {
+        writer.WriteStartObject();
+        if (value.Path is { } m0)
+        {
+            writer.WritePropertyName("path");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Trimmed is { } m1)
+        {
+            writer.WritePropertyName("trimmed");
+            QapiJson.WriteInt64(writer, m1);
+        }
+        if (value.Minimum is { } m2)
+        {
+            writer.WritePropertyName("minimum");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        if (value.Error is { } m3)
+        {
+            writer.WritePropertyName("error");
+            QapiJson.WriteString(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

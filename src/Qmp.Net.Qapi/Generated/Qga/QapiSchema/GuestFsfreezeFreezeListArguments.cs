@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-fsfreeze-freeze-list</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>.</summary>
-public sealed partial record GuestFsfreezeFreezeListArguments
+public sealed partial record GuestFsfreezeFreezeListArguments : IQapiJson<GuestFsfreezeFreezeListArguments>
 {
     /// <summary>Gets the member <c>mountpoints</c> (optional, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("mountpoints")]
     public IReadOnlyList<string>? Mountpoints { get; init; }
+
+    static GuestFsfreezeFreezeListArguments IQapiJson<GuestFsfreezeFreezeListArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFsfreezeFreezeListArguments");
+        return new()
+        {
+            Mountpoints = QapiJson.ListMember(element, "mountpoints", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<GuestFsfreezeFreezeListArguments>.WriteJson(Utf8JsonWriter writer, GuestFsfreezeFreezeListArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Mountpoints is { } m0)
+        {
+            writer.WritePropertyName("mountpoints");
+            QapiJson.WriteList(writer, m0, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestFsfreezeStatus</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestFsfreezeStatus>))]
-public readonly partial struct GuestFsfreezeStatus : IEquatable<GuestFsfreezeStatus>, IQapiEnum<GuestFsfreezeStatus>
+public readonly partial record struct GuestFsfreezeStatus : IQapiEnum<GuestFsfreezeStatus>, IQapiJson<GuestFsfreezeStatus>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestFsfreezeStatus : IEquatable<GuestFsfreezeSta
     public GuestFsfreezeStatus(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -58,28 +58,11 @@ public readonly partial struct GuestFsfreezeStatus : IEquatable<GuestFsfreezeSta
     /// <summary>The value <c>frozen</c>.</summary>
     public static GuestFsfreezeStatus Frozen => new("frozen", Known.Frozen);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestFsfreezeStatus left, GuestFsfreezeStatus right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestFsfreezeStatus left, GuestFsfreezeStatus right) => !left.Equals(right);
-
     static GuestFsfreezeStatus IQapiEnum<GuestFsfreezeStatus>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestFsfreezeStatus other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestFsfreezeStatus IQapiJson<GuestFsfreezeStatus>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestFsfreezeStatus>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestFsfreezeStatus other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestFsfreezeStatus>.WriteJson(Utf8JsonWriter writer, GuestFsfreezeStatus value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-fstrim</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSTRIM</c>.</summary>
-public sealed partial record GuestFstrimArguments
+public sealed partial record GuestFstrimArguments : IQapiJson<GuestFstrimArguments>
 {
     /// <summary>Gets the member <c>minimum</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("minimum")]
     public long? Minimum { get; init; }
+
+    static GuestFstrimArguments IQapiJson<GuestFstrimArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestFstrimArguments");
+        return new()
+        {
+            Minimum = QapiJson.ValueMember(element, "minimum", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestFstrimArguments>.WriteJson(Utf8JsonWriter writer, GuestFstrimArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Minimum is { } m0)
+        {
+            writer.WritePropertyName("minimum");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

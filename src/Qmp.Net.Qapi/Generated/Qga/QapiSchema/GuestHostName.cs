@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestHostName</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestHostName
+public sealed partial record GuestHostName : IQapiJson<GuestHostName>
 {
     /// <summary>Gets the member <c>host-name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("host-name")]
     public string HostName { get; init; } = "";
+
+    static GuestHostName IQapiJson<GuestHostName>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestHostName");
+        return new()
+        {
+            HostName = QapiJson.Member(element, "host-name", QapiJson.ReadString) ?? "",
+        };
+    }
+
+    static void IQapiJson<GuestHostName>.WriteJson(Utf8JsonWriter writer, GuestHostName value)
+    {
+        writer.WriteStartObject();
+        if (value.HostName is { } m0)
+        {
+            writer.WritePropertyName("host-name");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestIpAddress</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_GETIFADDRS</c>.</summary>
-public sealed partial record GuestIpAddress
+public sealed partial record GuestIpAddress : IQapiJson<GuestIpAddress>
 {
     /// <summary>Gets the member <c>ip-address</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("ip-address")]
@@ -27,4 +27,33 @@ public sealed partial record GuestIpAddress
     /// <summary>Gets the member <c>prefix</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("prefix")]
     public long Prefix { get; init; }
+
+    static GuestIpAddress IQapiJson<GuestIpAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestIpAddress");
+        return new()
+        {
+            IpAddress = QapiJson.Member(element, "ip-address", QapiJson.ReadString) ?? "",
+            IpAddressType = QapiJson.Member<GuestIpAddressType>(element, "ip-address-type"),
+            Prefix = QapiJson.Member(element, "prefix", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestIpAddress>.WriteJson(Utf8JsonWriter writer, GuestIpAddress value)
+    {
+        writer.WriteStartObject();
+        if (value.IpAddress is { } m0)
+        {
+            writer.WritePropertyName("ip-address");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.IpAddressType.Value.Length > 0)
+        {
+            writer.WritePropertyName("ip-address-type");
+            QapiJson.Write<GuestIpAddressType>(writer, value.IpAddressType);
+        }
+        writer.WritePropertyName("prefix");
+        QapiJson.WriteInt64(writer, value.Prefix);
+        writer.WriteEndObject();
+    }
 }

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestIpAddressType</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_GETIFADDRS</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestIpAddressType>))]
-public readonly partial struct GuestIpAddressType : IEquatable<GuestIpAddressType>, IQapiEnum<GuestIpAddressType>
+public readonly partial record struct GuestIpAddressType : IQapiEnum<GuestIpAddressType>, IQapiJson<GuestIpAddressType>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestIpAddressType : IEquatable<GuestIpAddressTyp
     public GuestIpAddressType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -58,28 +58,11 @@ public readonly partial struct GuestIpAddressType : IEquatable<GuestIpAddressTyp
     /// <summary>The value <c>ipv6</c>.</summary>
     public static GuestIpAddressType Ipv6 => new("ipv6", Known.Ipv6);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestIpAddressType left, GuestIpAddressType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestIpAddressType left, GuestIpAddressType right) => !left.Equals(right);
-
     static GuestIpAddressType IQapiEnum<GuestIpAddressType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestIpAddressType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestIpAddressType IQapiJson<GuestIpAddressType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestIpAddressType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestIpAddressType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestIpAddressType>.WriteJson(Utf8JsonWriter writer, GuestIpAddressType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestLinuxCpuStats</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestLinuxCpuStats
+public sealed partial record GuestLinuxCpuStats : IQapiJson<GuestLinuxCpuStats>
 {
     /// <summary>Gets the member <c>cpu</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("cpu")]
@@ -58,4 +58,69 @@ public sealed partial record GuestLinuxCpuStats
     /// <summary>Gets the member <c>guestnice</c> (optional, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("guestnice")]
     public ulong? Guestnice { get; init; }
+
+    static GuestLinuxCpuStats IQapiJson<GuestLinuxCpuStats>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestLinuxCpuStats");
+        return new()
+        {
+            Cpu = QapiJson.Member(element, "cpu", QapiJson.ReadInt64),
+            User = QapiJson.Member(element, "user", QapiJson.ReadUInt64),
+            Nice = QapiJson.Member(element, "nice", QapiJson.ReadUInt64),
+            System = QapiJson.Member(element, "system", QapiJson.ReadUInt64),
+            Idle = QapiJson.Member(element, "idle", QapiJson.ReadUInt64),
+            Iowait = QapiJson.ValueMember(element, "iowait", QapiJson.ReadUInt64),
+            Irq = QapiJson.ValueMember(element, "irq", QapiJson.ReadUInt64),
+            Softirq = QapiJson.ValueMember(element, "softirq", QapiJson.ReadUInt64),
+            Steal = QapiJson.ValueMember(element, "steal", QapiJson.ReadUInt64),
+            Guest = QapiJson.ValueMember(element, "guest", QapiJson.ReadUInt64),
+            Guestnice = QapiJson.ValueMember(element, "guestnice", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<GuestLinuxCpuStats>.WriteJson(Utf8JsonWriter writer, GuestLinuxCpuStats value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("cpu");
+        QapiJson.WriteInt64(writer, value.Cpu);
+        writer.WritePropertyName("user");
+        QapiJson.WriteUInt64(writer, value.User);
+        writer.WritePropertyName("nice");
+        QapiJson.WriteUInt64(writer, value.Nice);
+        writer.WritePropertyName("system");
+        QapiJson.WriteUInt64(writer, value.System);
+        writer.WritePropertyName("idle");
+        QapiJson.WriteUInt64(writer, value.Idle);
+        if (value.Iowait is { } m5)
+        {
+            writer.WritePropertyName("iowait");
+            QapiJson.WriteUInt64(writer, m5);
+        }
+        if (value.Irq is { } m6)
+        {
+            writer.WritePropertyName("irq");
+            QapiJson.WriteUInt64(writer, m6);
+        }
+        if (value.Softirq is { } m7)
+        {
+            writer.WritePropertyName("softirq");
+            QapiJson.WriteUInt64(writer, m7);
+        }
+        if (value.Steal is { } m8)
+        {
+            writer.WritePropertyName("steal");
+            QapiJson.WriteUInt64(writer, m8);
+        }
+        if (value.Guest is { } m9)
+        {
+            writer.WritePropertyName("guest");
+            QapiJson.WriteUInt64(writer, m9);
+        }
+        if (value.Guestnice is { } m10)
+        {
+            writer.WritePropertyName("guestnice");
+            QapiJson.WriteUInt64(writer, m10);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestLoadAverage</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_GETLOADAVG</c>.</summary>
-public sealed partial record GuestLoadAverage
+public sealed partial record GuestLoadAverage : IQapiJson<GuestLoadAverage>
 {
     /// <summary>Gets the member <c>load1m</c> (mandatory, QAPI type <c>number</c>).</summary>
     [JsonPropertyName("load1m")]
@@ -26,4 +26,27 @@ public sealed partial record GuestLoadAverage
     /// <summary>Gets the member <c>load15m</c> (mandatory, QAPI type <c>number</c>).</summary>
     [JsonPropertyName("load15m")]
     public double Load15m { get; init; }
+
+    static GuestLoadAverage IQapiJson<GuestLoadAverage>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestLoadAverage");
+        return new()
+        {
+            Load1m = QapiJson.Member(element, "load1m", QapiJson.ReadDouble),
+            Load5m = QapiJson.Member(element, "load5m", QapiJson.ReadDouble),
+            Load15m = QapiJson.Member(element, "load15m", QapiJson.ReadDouble),
+        };
+    }
+
+    static void IQapiJson<GuestLoadAverage>.WriteJson(Utf8JsonWriter writer, GuestLoadAverage value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("load1m");
+        QapiJson.WriteDouble(writer, value.Load1m);
+        writer.WritePropertyName("load5m");
+        QapiJson.WriteDouble(writer, value.Load5m);
+        writer.WritePropertyName("load15m");
+        QapiJson.WriteDouble(writer, value.Load15m);
+        writer.WriteEndObject();
+    }
 }

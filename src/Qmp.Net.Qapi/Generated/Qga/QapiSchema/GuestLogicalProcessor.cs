@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestLogicalProcessor</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX or CONFIG_WIN32</c>.</summary>
-public sealed partial record GuestLogicalProcessor
+public sealed partial record GuestLogicalProcessor : IQapiJson<GuestLogicalProcessor>
 {
     /// <summary>Gets the member <c>logical-id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("logical-id")]
@@ -26,4 +26,30 @@ public sealed partial record GuestLogicalProcessor
     /// <summary>Gets the member <c>can-offline</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("can-offline")]
     public bool? CanOffline { get; init; }
+
+    static GuestLogicalProcessor IQapiJson<GuestLogicalProcessor>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestLogicalProcessor");
+        return new()
+        {
+            LogicalId = QapiJson.Member(element, "logical-id", QapiJson.ReadInt64),
+            Online = QapiJson.Member(element, "online", QapiJson.ReadBool),
+            CanOffline = QapiJson.ValueMember(element, "can-offline", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestLogicalProcessor>.WriteJson(Utf8JsonWriter writer, GuestLogicalProcessor value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("logical-id");
+        QapiJson.WriteInt64(writer, value.LogicalId);
+        writer.WritePropertyName("online");
+        QapiJson.WriteBool(writer, value.Online);
+        if (value.CanOffline is { } m2)
+        {
+            writer.WritePropertyName("can-offline");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

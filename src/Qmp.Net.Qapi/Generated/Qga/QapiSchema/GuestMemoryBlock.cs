@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestMemoryBlock</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestMemoryBlock
+public sealed partial record GuestMemoryBlock : IQapiJson<GuestMemoryBlock>
 {
     /// <summary>Gets the member <c>phys-index</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("phys-index")]
@@ -26,4 +26,30 @@ public sealed partial record GuestMemoryBlock
     /// <summary>Gets the member <c>can-offline</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("can-offline")]
     public bool? CanOffline { get; init; }
+
+    static GuestMemoryBlock IQapiJson<GuestMemoryBlock>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestMemoryBlock");
+        return new()
+        {
+            PhysIndex = QapiJson.Member(element, "phys-index", QapiJson.ReadUInt64),
+            Online = QapiJson.Member(element, "online", QapiJson.ReadBool),
+            CanOffline = QapiJson.ValueMember(element, "can-offline", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestMemoryBlock>.WriteJson(Utf8JsonWriter writer, GuestMemoryBlock value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("phys-index");
+        QapiJson.WriteUInt64(writer, value.PhysIndex);
+        writer.WritePropertyName("online");
+        QapiJson.WriteBool(writer, value.Online);
+        if (value.CanOffline is { } m2)
+        {
+            writer.WritePropertyName("can-offline");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

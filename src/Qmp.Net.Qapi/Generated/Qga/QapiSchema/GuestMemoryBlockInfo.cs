@@ -13,9 +13,26 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestMemoryBlockInfo</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestMemoryBlockInfo
+public sealed partial record GuestMemoryBlockInfo : IQapiJson<GuestMemoryBlockInfo>
 {
     /// <summary>Gets the member <c>size</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("size")]
     public ulong Size { get; init; }
+
+    static GuestMemoryBlockInfo IQapiJson<GuestMemoryBlockInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestMemoryBlockInfo");
+        return new()
+        {
+            Size = QapiJson.Member(element, "size", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<GuestMemoryBlockInfo>.WriteJson(Utf8JsonWriter writer, GuestMemoryBlockInfo value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("size");
+        QapiJson.WriteUInt64(writer, value.Size);
+        writer.WriteEndObject();
+    }
 }

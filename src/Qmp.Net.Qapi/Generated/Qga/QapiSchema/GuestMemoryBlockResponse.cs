@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestMemoryBlockResponse</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestMemoryBlockResponse
+public sealed partial record GuestMemoryBlockResponse : IQapiJson<GuestMemoryBlockResponse>
 {
     /// <summary>Gets the member <c>phys-index</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("phys-index")]
@@ -27,4 +27,33 @@ public sealed partial record GuestMemoryBlockResponse
     /// <summary>Gets the member <c>error-code</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("error-code")]
     public long? ErrorCode { get; init; }
+
+    static GuestMemoryBlockResponse IQapiJson<GuestMemoryBlockResponse>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestMemoryBlockResponse");
+        return new()
+        {
+            PhysIndex = QapiJson.Member(element, "phys-index", QapiJson.ReadUInt64),
+            Response = QapiJson.Member<GuestMemoryBlockResponseType>(element, "response"),
+            ErrorCode = QapiJson.ValueMember(element, "error-code", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestMemoryBlockResponse>.WriteJson(Utf8JsonWriter writer, GuestMemoryBlockResponse value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("phys-index");
+        QapiJson.WriteUInt64(writer, value.PhysIndex);
+        if (value.Response.Value.Length > 0)
+        {
+            writer.WritePropertyName("response");
+            QapiJson.Write<GuestMemoryBlockResponseType>(writer, value.Response);
+        }
+        if (value.ErrorCode is { } m2)
+        {
+            writer.WritePropertyName("error-code");
+            QapiJson.WriteInt64(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>GuestMemoryBlockResponseType</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<GuestMemoryBlockResponseType>))]
-public readonly partial struct GuestMemoryBlockResponseType : IEquatable<GuestMemoryBlockResponseType>, IQapiEnum<GuestMemoryBlockResponseType>
+public readonly partial record struct GuestMemoryBlockResponseType : IQapiEnum<GuestMemoryBlockResponseType>, IQapiJson<GuestMemoryBlockResponseType>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct GuestMemoryBlockResponseType : IEquatable<GuestMe
     public GuestMemoryBlockResponseType(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -70,28 +70,11 @@ public readonly partial struct GuestMemoryBlockResponseType : IEquatable<GuestMe
     /// <summary>The value <c>operation-failed</c>.</summary>
     public static GuestMemoryBlockResponseType OperationFailed => new("operation-failed", Known.OperationFailed);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(GuestMemoryBlockResponseType left, GuestMemoryBlockResponseType right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(GuestMemoryBlockResponseType left, GuestMemoryBlockResponseType right) => !left.Equals(right);
-
     static GuestMemoryBlockResponseType IQapiEnum<GuestMemoryBlockResponseType>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(GuestMemoryBlockResponseType other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static GuestMemoryBlockResponseType IQapiJson<GuestMemoryBlockResponseType>.ReadJson(JsonElement element) => QapiJson.ReadEnum<GuestMemoryBlockResponseType>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is GuestMemoryBlockResponseType other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<GuestMemoryBlockResponseType>.WriteJson(Utf8JsonWriter writer, GuestMemoryBlockResponseType value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestNVMeSmart</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LIBUDEV</c>.</summary>
-public sealed partial record GuestNVMeSmart
+public sealed partial record GuestNVMeSmart : IQapiJson<GuestNVMeSmart>
 {
     /// <summary>Gets the member <c>critical-warning</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("critical-warning")]
@@ -114,4 +114,93 @@ public sealed partial record GuestNVMeSmart
     /// <summary>Gets the member <c>number-of-error-log-entries-hi</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("number-of-error-log-entries-hi")]
     public ulong NumberOfErrorLogEntriesHi { get; init; }
+
+    static GuestNVMeSmart IQapiJson<GuestNVMeSmart>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestNVMeSmart");
+        return new()
+        {
+            CriticalWarning = QapiJson.Member(element, "critical-warning", QapiJson.ReadInt64),
+            Temperature = QapiJson.Member(element, "temperature", QapiJson.ReadInt64),
+            AvailableSpare = QapiJson.Member(element, "available-spare", QapiJson.ReadInt64),
+            AvailableSpareThreshold = QapiJson.Member(element, "available-spare-threshold", QapiJson.ReadInt64),
+            PercentageUsed = QapiJson.Member(element, "percentage-used", QapiJson.ReadInt64),
+            DataUnitsReadLo = QapiJson.Member(element, "data-units-read-lo", QapiJson.ReadUInt64),
+            DataUnitsReadHi = QapiJson.Member(element, "data-units-read-hi", QapiJson.ReadUInt64),
+            DataUnitsWrittenLo = QapiJson.Member(element, "data-units-written-lo", QapiJson.ReadUInt64),
+            DataUnitsWrittenHi = QapiJson.Member(element, "data-units-written-hi", QapiJson.ReadUInt64),
+            HostReadCommandsLo = QapiJson.Member(element, "host-read-commands-lo", QapiJson.ReadUInt64),
+            HostReadCommandsHi = QapiJson.Member(element, "host-read-commands-hi", QapiJson.ReadUInt64),
+            HostWriteCommandsLo = QapiJson.Member(element, "host-write-commands-lo", QapiJson.ReadUInt64),
+            HostWriteCommandsHi = QapiJson.Member(element, "host-write-commands-hi", QapiJson.ReadUInt64),
+            ControllerBusyTimeLo = QapiJson.Member(element, "controller-busy-time-lo", QapiJson.ReadUInt64),
+            ControllerBusyTimeHi = QapiJson.Member(element, "controller-busy-time-hi", QapiJson.ReadUInt64),
+            PowerCyclesLo = QapiJson.Member(element, "power-cycles-lo", QapiJson.ReadUInt64),
+            PowerCyclesHi = QapiJson.Member(element, "power-cycles-hi", QapiJson.ReadUInt64),
+            PowerOnHoursLo = QapiJson.Member(element, "power-on-hours-lo", QapiJson.ReadUInt64),
+            PowerOnHoursHi = QapiJson.Member(element, "power-on-hours-hi", QapiJson.ReadUInt64),
+            UnsafeShutdownsLo = QapiJson.Member(element, "unsafe-shutdowns-lo", QapiJson.ReadUInt64),
+            UnsafeShutdownsHi = QapiJson.Member(element, "unsafe-shutdowns-hi", QapiJson.ReadUInt64),
+            MediaErrorsLo = QapiJson.Member(element, "media-errors-lo", QapiJson.ReadUInt64),
+            MediaErrorsHi = QapiJson.Member(element, "media-errors-hi", QapiJson.ReadUInt64),
+            NumberOfErrorLogEntriesLo = QapiJson.Member(element, "number-of-error-log-entries-lo", QapiJson.ReadUInt64),
+            NumberOfErrorLogEntriesHi = QapiJson.Member(element, "number-of-error-log-entries-hi", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<GuestNVMeSmart>.WriteJson(Utf8JsonWriter writer, GuestNVMeSmart value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("critical-warning");
+        QapiJson.WriteInt64(writer, value.CriticalWarning);
+        writer.WritePropertyName("temperature");
+        QapiJson.WriteInt64(writer, value.Temperature);
+        writer.WritePropertyName("available-spare");
+        QapiJson.WriteInt64(writer, value.AvailableSpare);
+        writer.WritePropertyName("available-spare-threshold");
+        QapiJson.WriteInt64(writer, value.AvailableSpareThreshold);
+        writer.WritePropertyName("percentage-used");
+        QapiJson.WriteInt64(writer, value.PercentageUsed);
+        writer.WritePropertyName("data-units-read-lo");
+        QapiJson.WriteUInt64(writer, value.DataUnitsReadLo);
+        writer.WritePropertyName("data-units-read-hi");
+        QapiJson.WriteUInt64(writer, value.DataUnitsReadHi);
+        writer.WritePropertyName("data-units-written-lo");
+        QapiJson.WriteUInt64(writer, value.DataUnitsWrittenLo);
+        writer.WritePropertyName("data-units-written-hi");
+        QapiJson.WriteUInt64(writer, value.DataUnitsWrittenHi);
+        writer.WritePropertyName("host-read-commands-lo");
+        QapiJson.WriteUInt64(writer, value.HostReadCommandsLo);
+        writer.WritePropertyName("host-read-commands-hi");
+        QapiJson.WriteUInt64(writer, value.HostReadCommandsHi);
+        writer.WritePropertyName("host-write-commands-lo");
+        QapiJson.WriteUInt64(writer, value.HostWriteCommandsLo);
+        writer.WritePropertyName("host-write-commands-hi");
+        QapiJson.WriteUInt64(writer, value.HostWriteCommandsHi);
+        writer.WritePropertyName("controller-busy-time-lo");
+        QapiJson.WriteUInt64(writer, value.ControllerBusyTimeLo);
+        writer.WritePropertyName("controller-busy-time-hi");
+        QapiJson.WriteUInt64(writer, value.ControllerBusyTimeHi);
+        writer.WritePropertyName("power-cycles-lo");
+        QapiJson.WriteUInt64(writer, value.PowerCyclesLo);
+        writer.WritePropertyName("power-cycles-hi");
+        QapiJson.WriteUInt64(writer, value.PowerCyclesHi);
+        writer.WritePropertyName("power-on-hours-lo");
+        QapiJson.WriteUInt64(writer, value.PowerOnHoursLo);
+        writer.WritePropertyName("power-on-hours-hi");
+        QapiJson.WriteUInt64(writer, value.PowerOnHoursHi);
+        writer.WritePropertyName("unsafe-shutdowns-lo");
+        QapiJson.WriteUInt64(writer, value.UnsafeShutdownsLo);
+        writer.WritePropertyName("unsafe-shutdowns-hi");
+        QapiJson.WriteUInt64(writer, value.UnsafeShutdownsHi);
+        writer.WritePropertyName("media-errors-lo");
+        QapiJson.WriteUInt64(writer, value.MediaErrorsLo);
+        writer.WritePropertyName("media-errors-hi");
+        QapiJson.WriteUInt64(writer, value.MediaErrorsHi);
+        writer.WritePropertyName("number-of-error-log-entries-lo");
+        QapiJson.WriteUInt64(writer, value.NumberOfErrorLogEntriesLo);
+        writer.WritePropertyName("number-of-error-log-entries-hi");
+        QapiJson.WriteUInt64(writer, value.NumberOfErrorLogEntriesHi);
+        writer.WriteEndObject();
+    }
 }

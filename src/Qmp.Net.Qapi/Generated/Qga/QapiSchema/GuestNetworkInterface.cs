@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestNetworkInterface</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_GETIFADDRS</c>.</summary>
-public sealed partial record GuestNetworkInterface
+public sealed partial record GuestNetworkInterface : IQapiJson<GuestNetworkInterface>
 {
     /// <summary>Gets the member <c>name</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("name")]
@@ -30,4 +30,42 @@ public sealed partial record GuestNetworkInterface
     /// <summary>Gets the member <c>statistics</c> (optional, QAPI type <c>GuestNetworkInterfaceStat</c>). Since QEMU 2.11.</summary>
     [JsonPropertyName("statistics")]
     public GuestNetworkInterfaceStat? Statistics { get; init; }
+
+    static GuestNetworkInterface IQapiJson<GuestNetworkInterface>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestNetworkInterface");
+        return new()
+        {
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString) ?? "",
+            HardwareAddress = QapiJson.Member(element, "hardware-address", QapiJson.ReadString),
+            IpAddresses = QapiJson.ListMember(element, "ip-addresses", QapiJson.Read<GuestIpAddress>),
+            Statistics = QapiJson.Member<GuestNetworkInterfaceStat>(element, "statistics"),
+        };
+    }
+
+    static void IQapiJson<GuestNetworkInterface>.WriteJson(Utf8JsonWriter writer, GuestNetworkInterface value)
+    {
+        writer.WriteStartObject();
+        if (value.Name is { } m0)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.HardwareAddress is { } m1)
+        {
+            writer.WritePropertyName("hardware-address");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.IpAddresses is { } m2)
+        {
+            writer.WritePropertyName("ip-addresses");
+            QapiJson.WriteList(writer, m2, QapiJson.Write<GuestIpAddress>);
+        }
+        if (value.Statistics is { } m3)
+        {
+            writer.WritePropertyName("statistics");
+            QapiJson.Write<GuestNetworkInterfaceStat>(writer, m3);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestNetworkInterfaceStat</c>. Since QEMU 2.11. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_GETIFADDRS</c>.</summary>
-public sealed partial record GuestNetworkInterfaceStat
+public sealed partial record GuestNetworkInterfaceStat : IQapiJson<GuestNetworkInterfaceStat>
 {
     /// <summary>Gets the member <c>rx-bytes</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("rx-bytes")]
@@ -46,4 +46,42 @@ public sealed partial record GuestNetworkInterfaceStat
     /// <summary>Gets the member <c>tx-dropped</c> (mandatory, QAPI type <c>uint64</c>).</summary>
     [JsonPropertyName("tx-dropped")]
     public ulong TxDropped { get; init; }
+
+    static GuestNetworkInterfaceStat IQapiJson<GuestNetworkInterfaceStat>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestNetworkInterfaceStat");
+        return new()
+        {
+            RxBytes = QapiJson.Member(element, "rx-bytes", QapiJson.ReadUInt64),
+            RxPackets = QapiJson.Member(element, "rx-packets", QapiJson.ReadUInt64),
+            RxErrs = QapiJson.Member(element, "rx-errs", QapiJson.ReadUInt64),
+            RxDropped = QapiJson.Member(element, "rx-dropped", QapiJson.ReadUInt64),
+            TxBytes = QapiJson.Member(element, "tx-bytes", QapiJson.ReadUInt64),
+            TxPackets = QapiJson.Member(element, "tx-packets", QapiJson.ReadUInt64),
+            TxErrs = QapiJson.Member(element, "tx-errs", QapiJson.ReadUInt64),
+            TxDropped = QapiJson.Member(element, "tx-dropped", QapiJson.ReadUInt64),
+        };
+    }
+
+    static void IQapiJson<GuestNetworkInterfaceStat>.WriteJson(Utf8JsonWriter writer, GuestNetworkInterfaceStat value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("rx-bytes");
+        QapiJson.WriteUInt64(writer, value.RxBytes);
+        writer.WritePropertyName("rx-packets");
+        QapiJson.WriteUInt64(writer, value.RxPackets);
+        writer.WritePropertyName("rx-errs");
+        QapiJson.WriteUInt64(writer, value.RxErrs);
+        writer.WritePropertyName("rx-dropped");
+        QapiJson.WriteUInt64(writer, value.RxDropped);
+        writer.WritePropertyName("tx-bytes");
+        QapiJson.WriteUInt64(writer, value.TxBytes);
+        writer.WritePropertyName("tx-packets");
+        QapiJson.WriteUInt64(writer, value.TxPackets);
+        writer.WritePropertyName("tx-errs");
+        QapiJson.WriteUInt64(writer, value.TxErrs);
+        writer.WritePropertyName("tx-dropped");
+        QapiJson.WriteUInt64(writer, value.TxDropped);
+        writer.WriteEndObject();
+    }
 }

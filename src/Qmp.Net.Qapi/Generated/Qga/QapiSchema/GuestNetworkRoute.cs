@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestNetworkRoute</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestNetworkRoute
+public sealed partial record GuestNetworkRoute : IQapiJson<GuestNetworkRoute>
 {
     /// <summary>Gets the member <c>iface</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("iface")]
@@ -78,4 +78,108 @@ public sealed partial record GuestNetworkRoute
     /// <summary>Gets the member <c>version</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("version")]
     public long Version { get; init; }
+
+    static GuestNetworkRoute IQapiJson<GuestNetworkRoute>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestNetworkRoute");
+        return new()
+        {
+            Iface = QapiJson.Member(element, "iface", QapiJson.ReadString) ?? "",
+            Destination = QapiJson.Member(element, "destination", QapiJson.ReadString) ?? "",
+            Metric = QapiJson.Member(element, "metric", QapiJson.ReadInt64),
+            Gateway = QapiJson.Member(element, "gateway", QapiJson.ReadString),
+            Mask = QapiJson.Member(element, "mask", QapiJson.ReadString),
+            Irtt = QapiJson.ValueMember(element, "irtt", QapiJson.ReadInt64),
+            Flags = QapiJson.ValueMember(element, "flags", QapiJson.ReadUInt64),
+            Refcnt = QapiJson.ValueMember(element, "refcnt", QapiJson.ReadInt64),
+            Use = QapiJson.ValueMember(element, "use", QapiJson.ReadInt64),
+            Window = QapiJson.ValueMember(element, "window", QapiJson.ReadInt64),
+            Mtu = QapiJson.ValueMember(element, "mtu", QapiJson.ReadInt64),
+            Desprefixlen = QapiJson.Member(element, "desprefixlen", QapiJson.ReadString),
+            Source = QapiJson.Member(element, "source", QapiJson.ReadString),
+            Srcprefixlen = QapiJson.Member(element, "srcprefixlen", QapiJson.ReadString),
+            Nexthop = QapiJson.Member(element, "nexthop", QapiJson.ReadString),
+            Version = QapiJson.Member(element, "version", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestNetworkRoute>.WriteJson(Utf8JsonWriter writer, GuestNetworkRoute value)
+    {
+        writer.WriteStartObject();
+        if (value.Iface is { } m0)
+        {
+            writer.WritePropertyName("iface");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Destination is { } m1)
+        {
+            writer.WritePropertyName("destination");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("metric");
+        QapiJson.WriteInt64(writer, value.Metric);
+        if (value.Gateway is { } m3)
+        {
+            writer.WritePropertyName("gateway");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Mask is { } m4)
+        {
+            writer.WritePropertyName("mask");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.Irtt is { } m5)
+        {
+            writer.WritePropertyName("irtt");
+            QapiJson.WriteInt64(writer, m5);
+        }
+        if (value.Flags is { } m6)
+        {
+            writer.WritePropertyName("flags");
+            QapiJson.WriteUInt64(writer, m6);
+        }
+        if (value.Refcnt is { } m7)
+        {
+            writer.WritePropertyName("refcnt");
+            QapiJson.WriteInt64(writer, m7);
+        }
+        if (value.Use is { } m8)
+        {
+            writer.WritePropertyName("use");
+            QapiJson.WriteInt64(writer, m8);
+        }
+        if (value.Window is { } m9)
+        {
+            writer.WritePropertyName("window");
+            QapiJson.WriteInt64(writer, m9);
+        }
+        if (value.Mtu is { } m10)
+        {
+            writer.WritePropertyName("mtu");
+            QapiJson.WriteInt64(writer, m10);
+        }
+        if (value.Desprefixlen is { } m11)
+        {
+            writer.WritePropertyName("desprefixlen");
+            QapiJson.WriteString(writer, m11);
+        }
+        if (value.Source is { } m12)
+        {
+            writer.WritePropertyName("source");
+            QapiJson.WriteString(writer, m12);
+        }
+        if (value.Srcprefixlen is { } m13)
+        {
+            writer.WritePropertyName("srcprefixlen");
+            QapiJson.WriteString(writer, m13);
+        }
+        if (value.Nexthop is { } m14)
+        {
+            writer.WritePropertyName("nexthop");
+            QapiJson.WriteString(writer, m14);
+        }
+        writer.WritePropertyName("version");
+        QapiJson.WriteInt64(writer, value.Version);
+        writer.WriteEndObject();
+    }
 }

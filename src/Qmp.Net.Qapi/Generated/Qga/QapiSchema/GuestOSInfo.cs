@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestOSInfo</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestOSInfo
+public sealed partial record GuestOSInfo : IQapiJson<GuestOSInfo>
 {
     /// <summary>Gets the member <c>kernel-release</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("kernel-release")]
@@ -54,4 +54,78 @@ public sealed partial record GuestOSInfo
     /// <summary>Gets the member <c>variant-id</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("variant-id")]
     public string? VariantId { get; init; }
+
+    static GuestOSInfo IQapiJson<GuestOSInfo>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestOSInfo");
+        return new()
+        {
+            KernelRelease = QapiJson.Member(element, "kernel-release", QapiJson.ReadString),
+            KernelVersion = QapiJson.Member(element, "kernel-version", QapiJson.ReadString),
+            Machine = QapiJson.Member(element, "machine", QapiJson.ReadString),
+            Id = QapiJson.Member(element, "id", QapiJson.ReadString),
+            Name = QapiJson.Member(element, "name", QapiJson.ReadString),
+            PrettyName = QapiJson.Member(element, "pretty-name", QapiJson.ReadString),
+            Version = QapiJson.Member(element, "version", QapiJson.ReadString),
+            VersionId = QapiJson.Member(element, "version-id", QapiJson.ReadString),
+            Variant = QapiJson.Member(element, "variant", QapiJson.ReadString),
+            VariantId = QapiJson.Member(element, "variant-id", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<GuestOSInfo>.WriteJson(Utf8JsonWriter writer, GuestOSInfo value)
+    {
+        writer.WriteStartObject();
+        if (value.KernelRelease is { } m0)
+        {
+            writer.WritePropertyName("kernel-release");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.KernelVersion is { } m1)
+        {
+            writer.WritePropertyName("kernel-version");
+            QapiJson.WriteString(writer, m1);
+        }
+        if (value.Machine is { } m2)
+        {
+            writer.WritePropertyName("machine");
+            QapiJson.WriteString(writer, m2);
+        }
+        if (value.Id is { } m3)
+        {
+            writer.WritePropertyName("id");
+            QapiJson.WriteString(writer, m3);
+        }
+        if (value.Name is { } m4)
+        {
+            writer.WritePropertyName("name");
+            QapiJson.WriteString(writer, m4);
+        }
+        if (value.PrettyName is { } m5)
+        {
+            writer.WritePropertyName("pretty-name");
+            QapiJson.WriteString(writer, m5);
+        }
+        if (value.Version is { } m6)
+        {
+            writer.WritePropertyName("version");
+            QapiJson.WriteString(writer, m6);
+        }
+        if (value.VersionId is { } m7)
+        {
+            writer.WritePropertyName("version-id");
+            QapiJson.WriteString(writer, m7);
+        }
+        if (value.Variant is { } m8)
+        {
+            writer.WritePropertyName("variant");
+            QapiJson.WriteString(writer, m8);
+        }
+        if (value.VariantId is { } m9)
+        {
+            writer.WritePropertyName("variant-id");
+            QapiJson.WriteString(writer, m9);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestPCIAddress</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestPCIAddress
+public sealed partial record GuestPCIAddress : IQapiJson<GuestPCIAddress>
 {
     /// <summary>Gets the member <c>domain</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("domain")]
@@ -30,4 +30,30 @@ public sealed partial record GuestPCIAddress
     /// <summary>Gets the member <c>function</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("function")]
     public long Function { get; init; }
+
+    static GuestPCIAddress IQapiJson<GuestPCIAddress>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestPCIAddress");
+        return new()
+        {
+            Domain = QapiJson.Member(element, "domain", QapiJson.ReadInt64),
+            Bus = QapiJson.Member(element, "bus", QapiJson.ReadInt64),
+            Slot = QapiJson.Member(element, "slot", QapiJson.ReadInt64),
+            Function = QapiJson.Member(element, "function", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestPCIAddress>.WriteJson(Utf8JsonWriter writer, GuestPCIAddress value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("domain");
+        QapiJson.WriteInt64(writer, value.Domain);
+        writer.WritePropertyName("bus");
+        QapiJson.WriteInt64(writer, value.Bus);
+        writer.WritePropertyName("slot");
+        QapiJson.WriteInt64(writer, value.Slot);
+        writer.WritePropertyName("function");
+        QapiJson.WriteInt64(writer, value.Function);
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-set-memory-blocks</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestSetMemoryBlocksArguments
+public sealed partial record GuestSetMemoryBlocksArguments : IQapiJson<GuestSetMemoryBlocksArguments>
 {
     /// <summary>Gets the member <c>mem-blks</c> (mandatory, QAPI type <c>[GuestMemoryBlock]</c>).</summary>
     [JsonPropertyName("mem-blks")]
     public required IReadOnlyList<GuestMemoryBlock> MemBlks { get; init; }
+
+    static GuestSetMemoryBlocksArguments IQapiJson<GuestSetMemoryBlocksArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSetMemoryBlocksArguments");
+        return new()
+        {
+            MemBlks = QapiJson.ListMember(element, "mem-blks", QapiJson.Read<GuestMemoryBlock>)!,
+        };
+    }
+
+    static void IQapiJson<GuestSetMemoryBlocksArguments>.WriteJson(Utf8JsonWriter writer, GuestSetMemoryBlocksArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.MemBlks is { } m0)
+        {
+            writer.WritePropertyName("mem-blks");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<GuestMemoryBlock>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-set-time</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestSetTimeArguments
+public sealed partial record GuestSetTimeArguments : IQapiJson<GuestSetTimeArguments>
 {
     /// <summary>Gets the member <c>time</c> (optional, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("time")]
     public long? Time { get; init; }
+
+    static GuestSetTimeArguments IQapiJson<GuestSetTimeArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSetTimeArguments");
+        return new()
+        {
+            Time = QapiJson.ValueMember(element, "time", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestSetTimeArguments>.WriteJson(Utf8JsonWriter writer, GuestSetTimeArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Time is { } m0)
+        {
+            writer.WritePropertyName("time");
+            QapiJson.WriteInt64(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

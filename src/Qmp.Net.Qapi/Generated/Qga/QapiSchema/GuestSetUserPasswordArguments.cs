@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-set-user-password</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX or CONFIG_FREEBSD</c>.</summary>
-public sealed partial record GuestSetUserPasswordArguments
+public sealed partial record GuestSetUserPasswordArguments : IQapiJson<GuestSetUserPasswordArguments>
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
@@ -26,4 +26,33 @@ public sealed partial record GuestSetUserPasswordArguments
     /// <summary>Gets the member <c>crypted</c> (mandatory, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("crypted")]
     public required bool Crypted { get; init; }
+
+    static GuestSetUserPasswordArguments IQapiJson<GuestSetUserPasswordArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSetUserPasswordArguments");
+        return new()
+        {
+            Username = QapiJson.Member(element, "username", QapiJson.ReadString)!,
+            Password = QapiJson.Member(element, "password", QapiJson.ReadString)!,
+            Crypted = QapiJson.Member(element, "crypted", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestSetUserPasswordArguments>.WriteJson(Utf8JsonWriter writer, GuestSetUserPasswordArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Username is { } m0)
+        {
+            writer.WritePropertyName("username");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Password is { } m1)
+        {
+            writer.WritePropertyName("password");
+            QapiJson.WriteString(writer, m1);
+        }
+        writer.WritePropertyName("crypted");
+        QapiJson.WriteBool(writer, value.Crypted);
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-set-vcpus</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
-public sealed partial record GuestSetVcpusArguments
+public sealed partial record GuestSetVcpusArguments : IQapiJson<GuestSetVcpusArguments>
 {
     /// <summary>Gets the member <c>vcpus</c> (mandatory, QAPI type <c>[GuestLogicalProcessor]</c>).</summary>
     [JsonPropertyName("vcpus")]
     public required IReadOnlyList<GuestLogicalProcessor> Vcpus { get; init; }
+
+    static GuestSetVcpusArguments IQapiJson<GuestSetVcpusArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSetVcpusArguments");
+        return new()
+        {
+            Vcpus = QapiJson.ListMember(element, "vcpus", QapiJson.Read<GuestLogicalProcessor>)!,
+        };
+    }
+
+    static void IQapiJson<GuestSetVcpusArguments>.WriteJson(Utf8JsonWriter writer, GuestSetVcpusArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Vcpus is { } m0)
+        {
+            writer.WritePropertyName("vcpus");
+            QapiJson.WriteList(writer, m0, QapiJson.Write<GuestLogicalProcessor>);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-shutdown</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestShutdownArguments
+public sealed partial record GuestShutdownArguments : IQapiJson<GuestShutdownArguments>
 {
     /// <summary>Gets the member <c>mode</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("mode")]
     public string? Mode { get; init; }
+
+    static GuestShutdownArguments IQapiJson<GuestShutdownArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestShutdownArguments");
+        return new()
+        {
+            Mode = QapiJson.Member(element, "mode", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<GuestShutdownArguments>.WriteJson(Utf8JsonWriter writer, GuestShutdownArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Mode is { } m0)
+        {
+            writer.WritePropertyName("mode");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-ssh-add-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record GuestSshAddAuthorizedKeysArguments
+public sealed partial record GuestSshAddAuthorizedKeysArguments : IQapiJson<GuestSshAddAuthorizedKeysArguments>
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
@@ -26,4 +26,36 @@ public sealed partial record GuestSshAddAuthorizedKeysArguments
     /// <summary>Gets the member <c>reset</c> (optional, QAPI type <c>bool</c>).</summary>
     [JsonPropertyName("reset")]
     public bool? Reset { get; init; }
+
+    static GuestSshAddAuthorizedKeysArguments IQapiJson<GuestSshAddAuthorizedKeysArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSshAddAuthorizedKeysArguments");
+        return new()
+        {
+            Username = QapiJson.Member(element, "username", QapiJson.ReadString)!,
+            Keys = QapiJson.ListMember(element, "keys", QapiJson.ReadString)!,
+            Reset = QapiJson.ValueMember(element, "reset", QapiJson.ReadBool),
+        };
+    }
+
+    static void IQapiJson<GuestSshAddAuthorizedKeysArguments>.WriteJson(Utf8JsonWriter writer, GuestSshAddAuthorizedKeysArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Username is { } m0)
+        {
+            writer.WritePropertyName("username");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Keys is { } m1)
+        {
+            writer.WritePropertyName("keys");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        if (value.Reset is { } m2)
+        {
+            writer.WritePropertyName("reset");
+            QapiJson.WriteBool(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

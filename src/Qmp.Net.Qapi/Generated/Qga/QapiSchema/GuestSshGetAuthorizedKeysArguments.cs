@@ -13,9 +13,29 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-ssh-get-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record GuestSshGetAuthorizedKeysArguments
+public sealed partial record GuestSshGetAuthorizedKeysArguments : IQapiJson<GuestSshGetAuthorizedKeysArguments>
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
     public required string Username { get; init; }
+
+    static GuestSshGetAuthorizedKeysArguments IQapiJson<GuestSshGetAuthorizedKeysArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSshGetAuthorizedKeysArguments");
+        return new()
+        {
+            Username = QapiJson.Member(element, "username", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<GuestSshGetAuthorizedKeysArguments>.WriteJson(Utf8JsonWriter writer, GuestSshGetAuthorizedKeysArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Username is { } m0)
+        {
+            writer.WritePropertyName("username");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-ssh-remove-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
-public sealed partial record GuestSshRemoveAuthorizedKeysArguments
+public sealed partial record GuestSshRemoveAuthorizedKeysArguments : IQapiJson<GuestSshRemoveAuthorizedKeysArguments>
 {
     /// <summary>Gets the member <c>username</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("username")]
@@ -22,4 +22,30 @@ public sealed partial record GuestSshRemoveAuthorizedKeysArguments
     /// <summary>Gets the member <c>keys</c> (mandatory, QAPI type <c>[str]</c>).</summary>
     [JsonPropertyName("keys")]
     public required IReadOnlyList<string> Keys { get; init; }
+
+    static GuestSshRemoveAuthorizedKeysArguments IQapiJson<GuestSshRemoveAuthorizedKeysArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSshRemoveAuthorizedKeysArguments");
+        return new()
+        {
+            Username = QapiJson.Member(element, "username", QapiJson.ReadString)!,
+            Keys = QapiJson.ListMember(element, "keys", QapiJson.ReadString)!,
+        };
+    }
+
+    static void IQapiJson<GuestSshRemoveAuthorizedKeysArguments>.WriteJson(Utf8JsonWriter writer, GuestSshRemoveAuthorizedKeysArguments value)
+    {
+        writer.WriteStartObject();
+        if (value.Username is { } m0)
+        {
+            writer.WritePropertyName("username");
+            QapiJson.WriteString(writer, m0);
+        }
+        if (value.Keys is { } m1)
+        {
+            writer.WritePropertyName("keys");
+            QapiJson.WriteList(writer, m1, QapiJson.WriteString);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -13,9 +13,26 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-sync</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestSyncArguments
+public sealed partial record GuestSyncArguments : IQapiJson<GuestSyncArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("id")]
     public required long Id { get; init; }
+
+    static GuestSyncArguments IQapiJson<GuestSyncArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSyncArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestSyncArguments>.WriteJson(Utf8JsonWriter writer, GuestSyncArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("id");
+        QapiJson.WriteInt64(writer, value.Id);
+        writer.WriteEndObject();
+    }
 }

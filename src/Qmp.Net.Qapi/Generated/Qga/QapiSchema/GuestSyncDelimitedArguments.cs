@@ -13,9 +13,26 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The arguments of the guest agent command <c>guest-sync-delimited</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestSyncDelimitedArguments
+public sealed partial record GuestSyncDelimitedArguments : IQapiJson<GuestSyncDelimitedArguments>
 {
     /// <summary>Gets the member <c>id</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("id")]
     public required long Id { get; init; }
+
+    static GuestSyncDelimitedArguments IQapiJson<GuestSyncDelimitedArguments>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestSyncDelimitedArguments");
+        return new()
+        {
+            Id = QapiJson.Member(element, "id", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestSyncDelimitedArguments>.WriteJson(Utf8JsonWriter writer, GuestSyncDelimitedArguments value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("id");
+        QapiJson.WriteInt64(writer, value.Id);
+        writer.WriteEndObject();
+    }
 }

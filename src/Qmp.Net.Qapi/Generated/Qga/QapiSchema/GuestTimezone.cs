@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestTimezone</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
-public sealed partial record GuestTimezone
+public sealed partial record GuestTimezone : IQapiJson<GuestTimezone>
 {
     /// <summary>Gets the member <c>zone</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("zone")]
@@ -22,4 +22,27 @@ public sealed partial record GuestTimezone
     /// <summary>Gets the member <c>offset</c> (mandatory, QAPI type <c>int</c>).</summary>
     [JsonPropertyName("offset")]
     public long Offset { get; init; }
+
+    static GuestTimezone IQapiJson<GuestTimezone>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestTimezone");
+        return new()
+        {
+            Zone = QapiJson.Member(element, "zone", QapiJson.ReadString),
+            Offset = QapiJson.Member(element, "offset", QapiJson.ReadInt64),
+        };
+    }
+
+    static void IQapiJson<GuestTimezone>.WriteJson(Utf8JsonWriter writer, GuestTimezone value)
+    {
+        writer.WriteStartObject();
+        if (value.Zone is { } m0)
+        {
+            writer.WritePropertyName("zone");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("offset");
+        QapiJson.WriteInt64(writer, value.Offset);
+        writer.WriteEndObject();
+    }
 }

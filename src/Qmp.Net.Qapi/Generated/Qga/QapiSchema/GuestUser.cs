@@ -13,7 +13,7 @@ using Qmp.Net.Qga;
 namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI struct <c>GuestUser</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_UTMPX</c>.</summary>
-public sealed partial record GuestUser
+public sealed partial record GuestUser : IQapiJson<GuestUser>
 {
     /// <summary>Gets the member <c>user</c> (mandatory, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("user")]
@@ -26,4 +26,33 @@ public sealed partial record GuestUser
     /// <summary>Gets the member <c>domain</c> (optional, QAPI type <c>str</c>).</summary>
     [JsonPropertyName("domain")]
     public string? Domain { get; init; }
+
+    static GuestUser IQapiJson<GuestUser>.ReadJson(JsonElement element)
+    {
+        QapiJson.ExpectObject(element, "GuestUser");
+        return new()
+        {
+            User = QapiJson.Member(element, "user", QapiJson.ReadString) ?? "",
+            LoginTime = QapiJson.Member(element, "login-time", QapiJson.ReadDouble),
+            Domain = QapiJson.Member(element, "domain", QapiJson.ReadString),
+        };
+    }
+
+    static void IQapiJson<GuestUser>.WriteJson(Utf8JsonWriter writer, GuestUser value)
+    {
+        writer.WriteStartObject();
+        if (value.User is { } m0)
+        {
+            writer.WritePropertyName("user");
+            QapiJson.WriteString(writer, m0);
+        }
+        writer.WritePropertyName("login-time");
+        QapiJson.WriteDouble(writer, value.LoginTime);
+        if (value.Domain is { } m2)
+        {
+            writer.WritePropertyName("domain");
+            QapiJson.WriteString(writer, m2);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -14,7 +14,7 @@ namespace Qmp.Net.Qapi.Qga;
 
 /// <summary>The QAPI enum <c>QGASeek</c>. Since QEMU 2.6. In QEMU 7.2 and 10.0. An open set: a value this library does not know is kept, with <see cref="Kind"/> <see cref="Known.Unknown"/>.</summary>
 [JsonConverter(typeof(QapiEnumConverter<QGASeek>))]
-public readonly partial struct QGASeek : IEquatable<QGASeek>, IQapiEnum<QGASeek>
+public readonly partial record struct QGASeek : IQapiEnum<QGASeek>, IQapiJson<QGASeek>
 {
     private readonly string? _value;
 
@@ -23,7 +23,7 @@ public readonly partial struct QGASeek : IEquatable<QGASeek>, IQapiEnum<QGASeek>
     public QGASeek(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = value.Length == 0 ? null : value;
         Kind = Parse(value);
     }
 
@@ -64,28 +64,11 @@ public readonly partial struct QGASeek : IEquatable<QGASeek>, IQapiEnum<QGASeek>
     /// <summary>The value <c>end</c>.</summary>
     public static QGASeek End => new("end", Known.End);
 
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they are equal.</returns>
-    public static bool operator ==(QGASeek left, QGASeek right) => left.Equals(right);
-
-    /// <summary>Compares two values by their wire form.</summary>
-    /// <param name="left">The first value.</param>
-    /// <param name="right">The second value.</param>
-    /// <returns>Whether they differ.</returns>
-    public static bool operator !=(QGASeek left, QGASeek right) => !left.Equals(right);
-
     static QGASeek IQapiEnum<QGASeek>.FromValue(string value) => new(value);
 
-    /// <inheritdoc/>
-    public bool Equals(QGASeek other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+    static QGASeek IQapiJson<QGASeek>.ReadJson(JsonElement element) => QapiJson.ReadEnum<QGASeek>(element);
 
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is QGASeek other && Equals(other);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+    static void IQapiJson<QGASeek>.WriteJson(Utf8JsonWriter writer, QGASeek value) => writer.WriteStringValue(value.Value);
 
     /// <inheritdoc/>
     public override string ToString() => Value;

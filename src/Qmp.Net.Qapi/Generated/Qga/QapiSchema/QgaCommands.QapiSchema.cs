@@ -23,7 +23,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-sync-delimited">QEMU's guest agent reference</seealso>
     public Task<long> GuestSyncDelimitedAsync(GuestSyncDelimitedArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestSyncDelimitedArguments, long>("guest-sync-delimited", arguments, cancellationToken);
+        ExecuteAsync<GuestSyncDelimitedArguments, long>("guest-sync-delimited", arguments, QapiJson.Write<GuestSyncDelimitedArguments>, QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-sync</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -34,7 +34,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-sync">QEMU's guest agent reference</seealso>
     public Task<long> GuestSyncAsync(GuestSyncArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestSyncArguments, long>("guest-sync", arguments, cancellationToken);
+        ExecuteAsync<GuestSyncArguments, long>("guest-sync", arguments, QapiJson.Write<GuestSyncArguments>, QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-ping</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -54,7 +54,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-time">QEMU's guest agent reference</seealso>
     public Task<long> GuestGetTimeAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<long>("guest-get-time", cancellationToken);
+        ExecuteAsync<long>("guest-get-time", QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-set-time</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -65,7 +65,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-time">QEMU's guest agent reference</seealso>
     public Task GuestSetTimeAsync(GuestSetTimeArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GuestSetTimeArguments>("guest-set-time", arguments, cancellationToken);
+        ExecuteVoidAsync<GuestSetTimeArguments>("guest-set-time", arguments, QapiJson.Write<GuestSetTimeArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-info</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -75,7 +75,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-info">QEMU's guest agent reference</seealso>
     public Task<GuestAgentInfo> GuestInfoAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestAgentInfo>("guest-info", cancellationToken);
+        ExecuteAsync<GuestAgentInfo>("guest-info", QapiJson.Read<GuestAgentInfo>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-shutdown</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0. The agent sends no reply when it succeeds (<c>success-response: false</c>): the task completes once the command was written, and an error the agent sends for it is discarded by the next command's resynchronisation.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -84,7 +84,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-shutdown">QEMU's guest agent reference</seealso>
     public Task GuestShutdownAsync(GuestShutdownArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        FireAsync<GuestShutdownArguments>("guest-shutdown", arguments, cancellationToken);
+        FireAsync<GuestShutdownArguments>("guest-shutdown", arguments, QapiJson.Write<GuestShutdownArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-file-open</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -95,7 +95,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-open">QEMU's guest agent reference</seealso>
     public Task<long> GuestFileOpenAsync(GuestFileOpenArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFileOpenArguments, long>("guest-file-open", arguments, cancellationToken);
+        ExecuteAsync<GuestFileOpenArguments, long>("guest-file-open", arguments, QapiJson.Write<GuestFileOpenArguments>, QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-file-close</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -106,7 +106,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-close">QEMU's guest agent reference</seealso>
     public Task GuestFileCloseAsync(GuestFileCloseArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GuestFileCloseArguments>("guest-file-close", arguments, cancellationToken);
+        ExecuteVoidAsync<GuestFileCloseArguments>("guest-file-close", arguments, QapiJson.Write<GuestFileCloseArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-file-read</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -117,7 +117,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-read">QEMU's guest agent reference</seealso>
     public Task<GuestFileRead> GuestFileReadAsync(GuestFileReadArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFileReadArguments, GuestFileRead>("guest-file-read", arguments, cancellationToken);
+        ExecuteAsync<GuestFileReadArguments, GuestFileRead>("guest-file-read", arguments, QapiJson.Write<GuestFileReadArguments>, QapiJson.Read<GuestFileRead>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-file-write</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -128,7 +128,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-write">QEMU's guest agent reference</seealso>
     public Task<GuestFileWrite> GuestFileWriteAsync(GuestFileWriteArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFileWriteArguments, GuestFileWrite>("guest-file-write", arguments, cancellationToken);
+        ExecuteAsync<GuestFileWriteArguments, GuestFileWrite>("guest-file-write", arguments, QapiJson.Write<GuestFileWriteArguments>, QapiJson.Read<GuestFileWrite>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-file-seek</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -139,7 +139,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-seek">QEMU's guest agent reference</seealso>
     public Task<GuestFileSeek> GuestFileSeekAsync(GuestFileSeekArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFileSeekArguments, GuestFileSeek>("guest-file-seek", arguments, cancellationToken);
+        ExecuteAsync<GuestFileSeekArguments, GuestFileSeek>("guest-file-seek", arguments, QapiJson.Write<GuestFileSeekArguments>, QapiJson.Read<GuestFileSeek>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-file-flush</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -150,7 +150,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-flush">QEMU's guest agent reference</seealso>
     public Task GuestFileFlushAsync(GuestFileFlushArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GuestFileFlushArguments>("guest-file-flush", arguments, cancellationToken);
+        ExecuteVoidAsync<GuestFileFlushArguments>("guest-file-flush", arguments, QapiJson.Write<GuestFileFlushArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-fsfreeze-status</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -160,7 +160,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-status">QEMU's guest agent reference</seealso>
     public Task<GuestFsfreezeStatus> GuestFsfreezeStatusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFsfreezeStatus>("guest-fsfreeze-status", cancellationToken);
+        ExecuteAsync<GuestFsfreezeStatus>("guest-fsfreeze-status", QapiJson.Read<GuestFsfreezeStatus>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-fsfreeze-freeze</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -170,7 +170,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-freeze">QEMU's guest agent reference</seealso>
     public Task<long> GuestFsfreezeFreezeAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<long>("guest-fsfreeze-freeze", cancellationToken);
+        ExecuteAsync<long>("guest-fsfreeze-freeze", QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-fsfreeze-freeze-list</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -181,7 +181,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-freeze-list">QEMU's guest agent reference</seealso>
     public Task<long> GuestFsfreezeFreezeListAsync(GuestFsfreezeFreezeListArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFsfreezeFreezeListArguments, long>("guest-fsfreeze-freeze-list", arguments, cancellationToken);
+        ExecuteAsync<GuestFsfreezeFreezeListArguments, long>("guest-fsfreeze-freeze-list", arguments, QapiJson.Write<GuestFsfreezeFreezeListArguments>, QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-fsfreeze-thaw</c>. Since QEMU 0.15.0. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSFREEZE</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -191,7 +191,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-thaw">QEMU's guest agent reference</seealso>
     public Task<long> GuestFsfreezeThawAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<long>("guest-fsfreeze-thaw", cancellationToken);
+        ExecuteAsync<long>("guest-fsfreeze-thaw", QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-fstrim</c>. Since QEMU 1.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_FSTRIM</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>); every member is optional, so this may be null.</param>
@@ -202,7 +202,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fstrim">QEMU's guest agent reference</seealso>
     public Task<GuestFilesystemTrimResponse> GuestFstrimAsync(GuestFstrimArguments? arguments = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestFstrimArguments, GuestFilesystemTrimResponse>("guest-fstrim", arguments, cancellationToken);
+        ExecuteAsync<GuestFstrimArguments, GuestFilesystemTrimResponse>("guest-fstrim", arguments, QapiJson.Write<GuestFstrimArguments>, QapiJson.Read<GuestFilesystemTrimResponse>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-suspend-disk</c>. Since QEMU 1.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX or CONFIG_WIN32</c>. The agent sends no reply when it succeeds (<c>success-response: false</c>): the task completes once the command was written, and an error the agent sends for it is discarded by the next command's resynchronisation.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -236,7 +236,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-network-get-interfaces">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestNetworkInterface>> GuestNetworkGetInterfacesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestNetworkInterface>>("guest-network-get-interfaces", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestNetworkInterface>>("guest-network-get-interfaces", static element => QapiJson.ReadList(element, QapiJson.Read<GuestNetworkInterface>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-vcpus</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX or CONFIG_WIN32</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -246,7 +246,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-vcpus">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestLogicalProcessor>> GuestGetVcpusAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestLogicalProcessor>>("guest-get-vcpus", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestLogicalProcessor>>("guest-get-vcpus", static element => QapiJson.ReadList(element, QapiJson.Read<GuestLogicalProcessor>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-set-vcpus</c>. Since QEMU 1.5. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -257,7 +257,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-vcpus">QEMU's guest agent reference</seealso>
     public Task<long> GuestSetVcpusAsync(GuestSetVcpusArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestSetVcpusArguments, long>("guest-set-vcpus", arguments, cancellationToken);
+        ExecuteAsync<GuestSetVcpusArguments, long>("guest-set-vcpus", arguments, QapiJson.Write<GuestSetVcpusArguments>, QapiJson.ReadInt64, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-disks</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LIBUDEV</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -267,7 +267,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-disks">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestDiskInfo>> GuestGetDisksAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestDiskInfo>>("guest-get-disks", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestDiskInfo>>("guest-get-disks", static element => QapiJson.ReadList(element, QapiJson.Read<GuestDiskInfo>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-fsinfo</c>. Since QEMU 2.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -277,7 +277,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-fsinfo">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestFilesystemInfo>> GuestGetFsinfoAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestFilesystemInfo>>("guest-get-fsinfo", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestFilesystemInfo>>("guest-get-fsinfo", static element => QapiJson.ReadList(element, QapiJson.Read<GuestFilesystemInfo>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-set-user-password</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or CONFIG_LINUX or CONFIG_FREEBSD</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -288,7 +288,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-user-password">QEMU's guest agent reference</seealso>
     public Task GuestSetUserPasswordAsync(GuestSetUserPasswordArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GuestSetUserPasswordArguments>("guest-set-user-password", arguments, cancellationToken);
+        ExecuteVoidAsync<GuestSetUserPasswordArguments>("guest-set-user-password", arguments, QapiJson.Write<GuestSetUserPasswordArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-memory-blocks</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -298,7 +298,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-memory-blocks">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestMemoryBlock>> GuestGetMemoryBlocksAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestMemoryBlock>>("guest-get-memory-blocks", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestMemoryBlock>>("guest-get-memory-blocks", static element => QapiJson.ReadList(element, QapiJson.Read<GuestMemoryBlock>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-set-memory-blocks</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -309,7 +309,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-memory-blocks">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestMemoryBlockResponse>> GuestSetMemoryBlocksAsync(GuestSetMemoryBlocksArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestSetMemoryBlocksArguments, IReadOnlyList<GuestMemoryBlockResponse>>("guest-set-memory-blocks", arguments, cancellationToken);
+        ExecuteAsync<GuestSetMemoryBlocksArguments, IReadOnlyList<GuestMemoryBlockResponse>>("guest-set-memory-blocks", arguments, QapiJson.Write<GuestSetMemoryBlocksArguments>, static element => QapiJson.ReadList(element, QapiJson.Read<GuestMemoryBlockResponse>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-memory-block-info</c>. Since QEMU 2.3. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -319,7 +319,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-memory-block-info">QEMU's guest agent reference</seealso>
     public Task<GuestMemoryBlockInfo> GuestGetMemoryBlockInfoAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestMemoryBlockInfo>("guest-get-memory-block-info", cancellationToken);
+        ExecuteAsync<GuestMemoryBlockInfo>("guest-get-memory-block-info", QapiJson.Read<GuestMemoryBlockInfo>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-exec-status</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -330,7 +330,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-exec-status">QEMU's guest agent reference</seealso>
     public Task<GuestExecStatus> GuestExecStatusAsync(GuestExecStatusArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestExecStatusArguments, GuestExecStatus>("guest-exec-status", arguments, cancellationToken);
+        ExecuteAsync<GuestExecStatusArguments, GuestExecStatus>("guest-exec-status", arguments, QapiJson.Write<GuestExecStatusArguments>, QapiJson.Read<GuestExecStatus>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-exec</c>. Since QEMU 2.5. In QEMU 7.2 and 10.0.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -341,7 +341,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-exec">QEMU's guest agent reference</seealso>
     public Task<GuestExec> GuestExecAsync(GuestExecArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestExecArguments, GuestExec>("guest-exec", arguments, cancellationToken);
+        ExecuteAsync<GuestExecArguments, GuestExec>("guest-exec", arguments, QapiJson.Write<GuestExecArguments>, QapiJson.Read<GuestExec>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-host-name</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -351,7 +351,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-host-name">QEMU's guest agent reference</seealso>
     public Task<GuestHostName> GuestGetHostNameAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestHostName>("guest-get-host-name", cancellationToken);
+        ExecuteAsync<GuestHostName>("guest-get-host-name", QapiJson.Read<GuestHostName>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-users</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32 or HAVE_UTMPX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -361,7 +361,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-users">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestUser>> GuestGetUsersAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestUser>>("guest-get-users", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestUser>>("guest-get-users", static element => QapiJson.ReadList(element, QapiJson.Read<GuestUser>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-timezone</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -371,7 +371,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-timezone">QEMU's guest agent reference</seealso>
     public Task<GuestTimezone> GuestGetTimezoneAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestTimezone>("guest-get-timezone", cancellationToken);
+        ExecuteAsync<GuestTimezone>("guest-get-timezone", QapiJson.Read<GuestTimezone>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-osinfo</c>. Since QEMU 2.10. In QEMU 7.2 and 10.0.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -381,7 +381,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-osinfo">QEMU's guest agent reference</seealso>
     public Task<GuestOSInfo> GuestGetOsinfoAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestOSInfo>("guest-get-osinfo", cancellationToken);
+        ExecuteAsync<GuestOSInfo>("guest-get-osinfo", QapiJson.Read<GuestOSInfo>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-devices</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_WIN32</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -391,7 +391,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-devices">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestDeviceInfo>> GuestGetDevicesAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestDeviceInfo>>("guest-get-devices", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestDeviceInfo>>("guest-get-devices", static element => QapiJson.ReadList(element, QapiJson.Read<GuestDeviceInfo>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-ssh-get-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -402,7 +402,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ssh-get-authorized-keys">QEMU's guest agent reference</seealso>
     public Task<GuestAuthorizedKeys> GuestSshGetAuthorizedKeysAsync(GuestSshGetAuthorizedKeysArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestSshGetAuthorizedKeysArguments, GuestAuthorizedKeys>("guest-ssh-get-authorized-keys", arguments, cancellationToken);
+        ExecuteAsync<GuestSshGetAuthorizedKeysArguments, GuestAuthorizedKeys>("guest-ssh-get-authorized-keys", arguments, QapiJson.Write<GuestSshGetAuthorizedKeysArguments>, QapiJson.Read<GuestAuthorizedKeys>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-ssh-add-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -413,7 +413,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ssh-add-authorized-keys">QEMU's guest agent reference</seealso>
     public Task GuestSshAddAuthorizedKeysAsync(GuestSshAddAuthorizedKeysArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GuestSshAddAuthorizedKeysArguments>("guest-ssh-add-authorized-keys", arguments, cancellationToken);
+        ExecuteVoidAsync<GuestSshAddAuthorizedKeysArguments>("guest-ssh-add-authorized-keys", arguments, QapiJson.Write<GuestSshAddAuthorizedKeysArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-ssh-remove-authorized-keys</c>. Since QEMU 5.2. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_POSIX</c>.</summary>
     /// <param name="arguments">The arguments (QAPI <c>implicit</c>).</param>
@@ -424,7 +424,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ssh-remove-authorized-keys">QEMU's guest agent reference</seealso>
     public Task GuestSshRemoveAuthorizedKeysAsync(GuestSshRemoveAuthorizedKeysArguments arguments, CancellationToken cancellationToken = default) =>
-        ExecuteVoidAsync<GuestSshRemoveAuthorizedKeysArguments>("guest-ssh-remove-authorized-keys", arguments, cancellationToken);
+        ExecuteVoidAsync<GuestSshRemoveAuthorizedKeysArguments>("guest-ssh-remove-authorized-keys", arguments, QapiJson.Write<GuestSshRemoveAuthorizedKeysArguments>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-diskstats</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -434,7 +434,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-diskstats">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestDiskStatsInfo>> GuestGetDiskstatsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestDiskStatsInfo>>("guest-get-diskstats", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestDiskStatsInfo>>("guest-get-diskstats", static element => QapiJson.ReadList(element, QapiJson.Read<GuestDiskStatsInfo>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-cpustats</c>. Since QEMU 7.1. In QEMU 7.2 and 10.0. Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -444,7 +444,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-cpustats">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestCpuStats>> GuestGetCpustatsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestCpuStats>>("guest-get-cpustats", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestCpuStats>>("guest-get-cpustats", static element => QapiJson.ReadList(element, QapiJson.Read<GuestCpuStats>), cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-get-load</c>. Since QEMU 10.0. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_GETLOADAVG</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -454,7 +454,7 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-load">QEMU's guest agent reference</seealso>
     public Task<GuestLoadAverage> GuestGetLoadAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<GuestLoadAverage>("guest-get-load", cancellationToken);
+        ExecuteAsync<GuestLoadAverage>("guest-get-load", QapiJson.Read<GuestLoadAverage>, cancellationToken);
 
     /// <summary>Runs the guest agent command <c>guest-network-get-route</c>. Since QEMU 9.1. In QEMU 10.0 only (not in 7.2). Only in a QEMU built with <c>CONFIG_LINUX</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -464,5 +464,5 @@ public readonly partial struct QgaCommands
     /// <exception cref="QmpException">The connection was closed or failed.</exception>
     /// <seealso href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-network-get-route">QEMU's guest agent reference</seealso>
     public Task<IReadOnlyList<GuestNetworkRoute>> GuestNetworkGetRouteAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync<IReadOnlyList<GuestNetworkRoute>>("guest-network-get-route", cancellationToken);
+        ExecuteAsync<IReadOnlyList<GuestNetworkRoute>>("guest-network-get-route", static element => QapiJson.ReadList(element, QapiJson.Read<GuestNetworkRoute>), cancellationToken);
 }
