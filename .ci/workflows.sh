@@ -20,7 +20,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_socket() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
+# Until QEMU listens on the socket, not only until the file exists: QEMU binds (the file appears) before it listens, and a
+# connect in between is refused (seen once in 663 stress runs at load 16). /proc/net/unix flags a listening socket 00010000.
+wait_socket() {
+    for _ in $(seq 100); do
+        awk -v p="$1" '$NF == p && $4 == "00010000" { found = 1 } END { exit !found }' /proc/net/unix && return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 # Runs a sample with a bound of 300 s. A sample that is still running then is a hang (one was seen in CI on 7 December
 # 2026, after migrate.cs had printed its result: not reproduced in 58 runs since, not traced): before it is killed, the
