@@ -39,7 +39,12 @@ internal sealed class OwnerProgram : IAsyncDisposable
     public static async Task<OwnerProgram> StartAsync(params string[] arguments)
     {
         Assert.That(File.Exists(DllPath), Is.True, $"the owner program is built at {DllPath}");
-        var startInfo = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        // The signals the tests send start at their default action in the owner, whatever this process inherited: under
+        // nohup SIGHUP is ignored, and a background job of a non-interactive shell ignores SIGINT; an ignored signal stays
+        // ignored across exec, the runtime then installs no handler for it, and the owner would survive the signal.
+        var startInfo = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        startInfo.ArgumentList.Add("--default-signal=HUP,INT,TERM");
+        startInfo.ArgumentList.Add("setsid");
         startInfo.ArgumentList.Add("dotnet");
         startInfo.ArgumentList.Add(DllPath);
         foreach (var argument in arguments)
