@@ -13,11 +13,26 @@ public sealed class IoModeFromEnvironment
     [OneTimeSetUp]
     public void Apply()
     {
-        if (Enum.TryParse<QmpIoMode>(Environment.GetEnvironmentVariable(Variable), out var mode))
+        if (Requested() is { } mode)
         {
             QmpConnection.ForcedIoMode = mode;
             TestContext.Progress.WriteLine($"Every connection reads in I/O mode {mode} ({Variable}).");
         }
+    }
+
+    /// <summary>The mode the variable names, or null when it is unset. A value that names no mode fails the run: a typo
+    /// must not let the suite pass in the default mode while it claims to test another.</summary>
+    public static QmpIoMode? Requested()
+    {
+        var value = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return Enum.TryParse<QmpIoMode>(value, ignoreCase: false, out var mode) && Enum.IsDefined(mode)
+            ? mode
+            : throw new InvalidOperationException($"{Variable}={value} names no QmpIoMode (ThreadPool or DedicatedThread).");
     }
 
     [OneTimeTearDown]
