@@ -31,6 +31,15 @@ public sealed partial class QmpClient
         {
             await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch
+        {
+            // A failed connect has broken the connection, here or on the read loop's thread, which may still be ending it
+            // (Break(null) is then a no-op, and ends it otherwise). A caller who sees the error must find Completion ended
+            // with it: wait for that (Break never waits on anything, so this is short).
+            _connection.Break(null);
+            await _connection.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
         finally
         {
             _connectEnded.TrySetResult();

@@ -88,7 +88,8 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <summary>Gets a task that completes when the connection has ended: successfully after <see cref="DisconnectAsync(CancellationToken)"/>,
     /// <see cref="Abort"/>, <see cref="DisposeAsync"/> or a server close between messages; faulted with the cause when the
     /// connection broke (<see cref="QmpCommunicationException"/>) or connecting failed (<see cref="QmpConnectionException"/>,
-    /// or the <see cref="QmpErrorException"/> of a failed negotiation).</summary>
+    /// or the <see cref="QmpErrorException"/> of a failed negotiation). When <see cref="ConnectAsync(CancellationToken)"/>
+    /// throws, this task has already ended.</summary>
     public Task Completion => _connection.Completion;
 
     /// <summary>Connects to the endpoint, reads the greeting and negotiates capabilities, returning a ready client.</summary>

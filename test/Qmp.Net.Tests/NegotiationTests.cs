@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text;
 using Qmp.Net.Testing;
 using Qmp.Net.Tests.Support;
@@ -105,6 +106,87 @@ public class NegotiationTests
             Assert.That(client.State, Is.EqualTo(QmpState.Disconnected));
             Assert.That(server.Commands, Is.Empty);
         });
+    }
+
+    [Test]
+    public async Task Completion_has_failed_by_the_time_a_failed_connect_reports_it()
+    {
+        // The read loop is held in the middle of ending the connection (in its "connection failed" log call, made before
+        // Completion was set). A connect that failed at that point would report an error that Completion did not have yet
+        // (seen in CI: the greeting's waiter resumed on another thread while Completion was still running).
+        await using var server = await QmpTestServer.StartAsync(QmpTestServerOptions.Default with
+        {
+            RawGreeting = "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 1}}\r\n"u8.ToArray(),
+        });
+        using var logger = new HeldConnectionFailedLog(TimeSpan.FromSeconds(2));
+        await using var client = new QmpClient(server.Endpoint, QmpClientOptions.Default with { LoggerFactory = logger });
+
+        var error = await TestSupport.ErrorOf(client.ConnectAsync());
+        var completion = client.Completion;
+        var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
+        logger.Release();
+        await logger.Entered.Task.Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome, Is.SameAs(error), "ConnectAsync failed before Completion did");
+        });
+    }
+
+    [Test]
+    public async Task Completion_has_failed_by_the_time_a_connect_broken_during_negotiation_reports_it()
+    {
+        // As above, with the break during qmp_capabilities: the negotiation command fails while Completion is not set yet.
+        await using var server = await QmpTestServer.StartAsync();
+        using var gate = server.HoldReplies();
+        using var logger = new HeldConnectionFailedLog(TimeSpan.FromSeconds(2));
+        await using var client = new QmpClient(server.Endpoint, QmpClientOptions.Default with { LoggerFactory = logger });
+
+        var connect = client.ConnectAsync();
+        await server.WaitForCommandAsync("qmp_capabilities").Bounded();
+        await server.CloseMidMessageAsync().Bounded();
+        var error = await TestSupport.ErrorOf(connect);
+        var completion = client.Completion;
+        var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
+        logger.Release();
+        await logger.Entered.Task.Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome, Is.SameAs(error), "ConnectAsync failed before Completion did");
+            Assert.That(error, Is.TypeOf<QmpCommunicationException>());
+        });
+    }
+
+    /// <summary>Holds the thread that logs <see cref="QmpEventId.ConnectionFailed"/> until <see cref="Release"/> or the bound.</summary>
+    private sealed class HeldConnectionFailedLog(TimeSpan bound) : ILoggerFactory, ILogger
+    {
+        private readonly ManualResetEventSlim _gate = new();
+
+        /// <summary>Completes when the read loop has logged the failure (and was held there, unless released first).</summary>
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate.Set();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == QmpEventId.ConnectionFailed)
+            {
+                _gate.Wait(bound);
+                Entered.TrySetResult();
+            }
+        }
+
+        public void Dispose() => _gate.Set();
     }
 
     [Test]

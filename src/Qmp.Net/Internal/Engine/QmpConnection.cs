@@ -362,11 +362,6 @@ internal sealed partial class QmpConnection : IAsyncDisposable
             Telemetry.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("qmp.close.reason", reason));
         }
 
-        if (_greetingReceived.TrySetException(error ?? forPending))
-        {
-            _ = _greetingReceived.Task.Exception;
-        }
-
         if (error is null)
         {
             if (oldState != QmpState.Disconnected || Started)
@@ -389,7 +384,13 @@ internal sealed partial class QmpConnection : IAsyncDisposable
             _ = _completion.Task.Exception;
         }
 
-        // Last, once everything has its outcome: a connect in progress (a retry delay included) ends, and sees the cause.
+        // Last, once everything has its outcome (Completion included: a failed connect reports nothing Completion does not
+        // have yet): a connect in progress ends, whether it waits for the greeting or in a retry delay, and sees the cause.
+        if (_greetingReceived.TrySetException(error ?? forPending))
+        {
+            _ = _greetingReceived.Task.Exception;
+        }
+
         // The source is never disposed (a Cancel on a disposed source would throw on a thread the user does not own, such
         // as a transaction timeout's timer thread); it has no timer, so the GC releases it.
         _ended.Cancel();
