@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using System.Text;
 using Qmp.Net.Testing;
 using Qmp.Net.Tests.Support;
@@ -125,7 +124,7 @@ public class NegotiationTests
         var completion = client.Completion;
         var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
         logger.Release();
-        await logger.Entered.Task.Bounded();
+        await logger.Left.Task.Bounded();
 
         Assert.Multiple(() =>
         {
@@ -149,44 +148,13 @@ public class NegotiationTests
         var completion = client.Completion;
         var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
         logger.Release();
-        await logger.Entered.Task.Bounded();
+        await logger.Left.Task.Bounded();
 
         Assert.Multiple(() =>
         {
             Assert.That(outcome, Is.SameAs(error), "ConnectAsync failed before Completion did");
             Assert.That(error, Is.TypeOf<QmpCommunicationException>());
         });
-    }
-
-    /// <summary>Holds the thread that logs <see cref="QmpEventId.ConnectionFailed"/> until <see cref="Release"/> or the bound.</summary>
-    private sealed class HeldConnectionFailedLog(TimeSpan bound) : ILoggerFactory, ILogger
-    {
-        private readonly ManualResetEventSlim _gate = new();
-
-        /// <summary>Completes when the read loop has logged the failure (and was held there, unless released first).</summary>
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Release() => _gate.Set();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id == QmpEventId.ConnectionFailed)
-            {
-                _gate.Wait(bound);
-                Entered.TrySetResult();
-            }
-        }
-
-        public void Dispose() => _gate.Set();
     }
 
     [Test]

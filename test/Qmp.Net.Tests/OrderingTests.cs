@@ -74,6 +74,34 @@ public class OrderingTests
     }
 
     [Test]
+    public async Task Completion_has_failed_by_the_time_a_command_fails_with_the_connection()
+    {
+        // The read loop is held in the middle of ending the connection (in its "connection failed" log call). A command
+        // failed with the connection's error before Completion had it: a caller checking Completion after the error (to
+        // decide to reconnect) found it still running.
+        await using var server = await QmpTestServer.StartAsync();
+        using var logger = new HeldConnectionFailedLog(TimeSpan.FromSeconds(2));
+        await using var client = await TestSupport.ConnectAsync(server, QmpClientOptions.Default with { LoggerFactory = logger });
+        server.Handle("x", async (_, ct) =>
+        {
+            await server.SendRawAsync("[1]\r\n", ct);
+            return QmpTestServer.NoReply;
+        });
+
+        var error = await TestSupport.ErrorOf(client.ExecuteAsync("x"));
+        var completion = client.Completion;
+        var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
+        logger.Release();
+        await logger.Left.Task.Bounded();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ErrorKind(error), Is.EqualTo(QmpCommunicationError.UnexpectedResponse));
+            Assert.That(outcome, Is.SameAs(error), "the command failed before Completion did");
+        });
+    }
+
+    [Test]
     public async Task With_ids_a_response_carrying_a_wrong_id_is_an_UnexpectedResponse()
     {
         await using var server = await QmpTestServer.StartAsync();

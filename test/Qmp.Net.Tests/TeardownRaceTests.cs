@@ -8,7 +8,7 @@ namespace Qmp.Net.Tests;
 /// <summary>Teardown that starts on a thread the user does not own (the transaction timer's) and meets a caller's
 /// <see cref="QmpClient.DisposeAsync"/> half-way: nothing may throw there, or the process dies.</summary>
 /// <remarks>A logger that holds the timer thread on its Warning ("connection failed") makes the race deterministic: the
-/// timed-out command has already failed, so the caller disposes the client while the timer's teardown is still running.</remarks>
+/// caller disposes the client while the timer's teardown is still running (and about to fail the timed-out command).</remarks>
 public sealed class TeardownRaceTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(200);
@@ -27,10 +27,10 @@ public sealed class TeardownRaceTests
 
         // The fake clock runs the timer's callback on the thread that advances it: whatever the teardown throws lands here.
         var advancing = Task.Run(() => time.Advance(Timeout));
-        var error = await TestSupport.ErrorOf(pending);
         await logger.WarningEntered.Task.Bounded();
         await client.DisposeAsync().AsTask().Bounded();
         logger.Release();
+        var error = await TestSupport.ErrorOf(pending);
         var timerThreadError = await TestSupport.ErrorOf(advancing);
 
         Assert.Multiple(() =>
@@ -52,11 +52,12 @@ public sealed class TeardownRaceTests
             server.NeverReply("query-status");
             var client = await ConnectPatientlyAsync(server, logger);
 
-            var error = await TestSupport.ErrorOf(client.ExecuteAsync("query-status"));
+            var pending = client.ExecuteAsync("query-status");
             await logger.WarningEntered.Task.Bounded();
             await client.DisposeAsync().AsTask().Bounded();
             logger.Release();
             await logger.WarningLeft.Task.Bounded();
+            var error = await TestSupport.ErrorOf(pending);
             await client.Completion.Settled();
 
             Assert.That(error, Is.TypeOf<QmpCommunicationException>().With.Property(nameof(QmpCommunicationException.Error)).EqualTo(QmpCommunicationError.TransactionTimeout), $"round {round}");

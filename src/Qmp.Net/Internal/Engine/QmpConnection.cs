@@ -349,8 +349,6 @@ internal sealed partial class QmpConnection : IAsyncDisposable
         }
 
         transport?.Abort();
-        _protocol.Close(forPending);
-        drained?.TrySetResult();
         if (opened && Telemetry.ConnectionsClosed.Enabled)
         {
             var reason = error switch
@@ -384,8 +382,13 @@ internal sealed partial class QmpConnection : IAsyncDisposable
             _ = _completion.Task.Exception;
         }
 
-        // Last, once everything has its outcome (Completion included: a failed connect reports nothing Completion does not
-        // have yet): a connect in progress ends, whether it waits for the greeting or in a retry delay, and sees the cause.
+        // Completion has the outcome before any task fails with it: a caller who sees a command, an event wait or a drain
+        // end with the connection's error finds Completion ended too.
+        _protocol.Close(forPending);
+        drained?.TrySetResult();
+
+        // Last, once everything has its outcome: a connect in progress ends, whether it waits for the greeting or in a
+        // retry delay, and sees the cause.
         if (_greetingReceived.TrySetException(error ?? forPending))
         {
             _ = _greetingReceived.Task.Exception;
