@@ -92,6 +92,9 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// throws, this task has already ended.</summary>
     public Task Completion => _connection.Completion;
 
+    /// <summary>Gets the connection's engine (for tests: its test hooks).</summary>
+    internal QmpConnection Connection => _connection;
+
     /// <summary>Connects to the endpoint, reads the greeting and negotiates capabilities, returning a ready client.</summary>
     /// <param name="endpoint">Where the server listens.</param>
     /// <param name="options">Settings; <see langword="null"/> means <see cref="QmpClientOptions.Default"/>.</param>

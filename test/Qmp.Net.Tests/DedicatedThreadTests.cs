@@ -81,6 +81,98 @@ public class DedicatedThreadTests
         }
     }
 
+    /// <summary>The watchdog on a manual clock (the connection is left out of the process-wide watchdog, and the test
+    /// ticks it): a caller's code that returns within a tick keeps reading on its thread; one that holds the thread for a
+    /// whole tick hands reading to a new thread, not before; the old thread then parks as the standby, and the next
+    /// hand-over wakes it instead of starting a third. The real clock's version is the two tests below (20 rounds each).</summary>
+    [Test]
+    public async Task The_watchdog_hands_reading_over_after_a_whole_tick_and_not_before_on_a_manual_clock()
+    {
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("query-status", _ => null);
+        await using var client = new QmpClient(server.Endpoint, Dedicated);
+        var connection = client.Connection;
+        connection.ManualReaderTicks = true;
+        await client.ConnectAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        Assert.That(connection.ReaderThreadsStarted, Is.EqualTo(1));
+
+        // 1. The caller's code returns between two ticks: no hand-over.
+        var caller = await BlockingCallerAsync(server, client);
+        Assert.That(connection.TickReaderWatchdog(), Is.True, "a role given up since the last tick needs watching");
+        caller.Release();
+        await caller.Returned.Bounded();
+        Assert.That(await WhenAsync(() => !connection.ReaderRoleIsFree), Is.True, "the thread did not take its role back");
+        connection.TickReaderWatchdog();
+        Assert.That(connection.ReaderThreadsStarted, Is.EqualTo(1), "a caller that returned within a tick was handed over");
+
+        // 2. The caller's code holds the thread: one tick is not enough, the second hands reading to a new thread.
+        caller = await BlockingCallerAsync(server, client);
+        var ping = client.WaitForEventAsync("PING");
+        await server.EmitEventAsync("PING").Bounded();
+        connection.TickReaderWatchdog();
+        Assert.Multiple(() =>
+        {
+            Assert.That(ping.IsCompleted, Is.False, "an event was read while the only reader thread ran the caller's code");
+            Assert.That(connection.ReaderThreadsStarted, Is.EqualTo(1), "handed over after less than a whole tick");
+        });
+        connection.TickReaderWatchdog();
+        await ping.Bounded();
+        Assert.That(connection.ReaderThreadsStarted, Is.EqualTo(2));
+
+        // 3. The first thread, back from the caller's code, parks as the standby; the next hand-over wakes it.
+        caller.Release();
+        await caller.Returned.Bounded();
+        Assert.That(await WhenAsync(() => connection.ReaderStandbyParked), Is.True, "the old thread did not park as the standby");
+        caller = await BlockingCallerAsync(server, client);
+        connection.TickReaderWatchdog();
+        connection.TickReaderWatchdog();
+        var answer = client.ExecuteAsync("query-status");
+        await answer.Bounded();
+        caller.Release();
+        await caller.Returned.Bounded();
+        Assert.That(connection.ReaderThreadsStarted, Is.EqualTo(2), "the hand-over started a thread instead of waking the standby");
+    }
+
+    /// <summary>A command whose caller resumes on the reader thread and holds it (until <see cref="HeldCaller.Release"/>).</summary>
+    private static async Task<HeldCaller> BlockingCallerAsync(QmpTestServer server, QmpClient client)
+    {
+        var held = new HeldCaller();
+        using (var gate = server.HoldReplies())
+        {
+            var answer = client.ExecuteAsync("query-status");
+            held.Returned = RunAsync(answer, held);
+            gate.Open();
+        }
+
+        Assert.That(await Task.Run(() => held.Entered.Wait(TestSupport.Bound)), Is.True, "the caller never resumed");
+        Assert.That(held.Thread, Is.EqualTo(ReaderThreadName));
+        return held;
+
+        static async Task RunAsync(Task<JsonElement> answer, HeldCaller held)
+        {
+            await answer.ConfigureAwait(false);
+            held.Thread = Thread.CurrentThread.Name;
+            held.Entered.Set();
+            held.Gate.Wait(TestSupport.Bound);
+        }
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; false when it never did.</summary>
+    private static Task<bool> WhenAsync(Func<bool> condition) => Task.Run(() => SpinWait.SpinUntil(condition, TestSupport.Bound));
+
+    private sealed class HeldCaller
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Gate { get; } = new();
+
+        public string? Thread { get; set; }
+
+        public Task Returned { get; set; } = Task.CompletedTask;
+
+        public void Release() => Gate.Set();
+    }
+
     [Test]
     [Repeat(20)]
     public async Task A_caller_that_blocks_after_its_answer_does_not_stall_events()

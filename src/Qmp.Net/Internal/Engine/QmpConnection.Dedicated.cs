@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Qmp.Net.Internal;
 
@@ -9,6 +10,25 @@ internal sealed partial class QmpConnection
     /// <summary>Gets or sets an I/O mode that overrides every connection's options (a test hook: the test assembly sets it
     /// from <c>QMPNET_TEST_IO_MODE</c>, to run the whole suite in one mode).</summary>
     internal static QmpIoMode? ForcedIoMode { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether this connection's dedicated reader is left out of the process-wide
+    /// <see cref="ReaderWatchdog"/>, so that a test drives its ticks with <see cref="TickReaderWatchdog"/> (the watchdog's
+    /// fake clock). Set before connecting.</summary>
+    internal bool ManualReaderTicks { get; set; }
+
+    /// <summary>Gets how many reader threads this connection has started (the first, and one per hand-over that found no
+    /// parked standby).</summary>
+    internal int ReaderThreadsStarted => _dedicatedReader?.ThreadsStarted ?? 0;
+
+    /// <summary>One tick of the watchdog for this connection's dedicated reader (with <see cref="ManualReaderTicks"/>):
+    /// returns whether the reader still needs watching.</summary>
+    internal bool TickReaderWatchdog() => _dedicatedReader?.Tick() ?? false;
+
+    /// <summary>Gets a value indicating whether the reader's role is free: the thread that had it runs a caller's code.</summary>
+    internal bool ReaderRoleIsFree => _dedicatedReader?.IsFree ?? false;
+
+    /// <summary>Gets a value indicating whether a reader thread waits parked as the standby.</summary>
+    internal bool ReaderStandbyParked => _dedicatedReader?.StandbyParked ?? false;
 
     /// <summary>Reads the connection on a thread of its own, in blocking receives, and resumes an answered caller on that
     /// thread with no thread-pool hop. The thread gives up the reader's role before it runs the caller and takes it back
@@ -35,6 +55,7 @@ internal sealed partial class QmpConnection
         private long _releasesSeen = -1;
         private bool _standbyParked;
         private bool _promoted;
+        private int _threadsStarted;
 
         public DedicatedReader(QmpConnection connection, IQmpTransport transport)
         {
@@ -51,7 +72,11 @@ internal sealed partial class QmpConnection
         public void Start()
         {
             // Watched before the thread starts, so that a thread that ends at once is removed after it was added.
-            ReaderWatchdog.Add(this);
+            if (!_connection.ManualReaderTicks)
+            {
+                ReaderWatchdog.Add(this);
+            }
+
             try
             {
                 StartThread();
@@ -90,6 +115,18 @@ internal sealed partial class QmpConnection
         /// <summary>Gets a value indicating whether a caller's code holds the thread that gave up the role.</summary>
         public bool IsFree => Volatile.Read(ref _role) == Free;
 
+        /// <summary>Gets a value indicating whether a thread waits parked as the standby.</summary>
+        public bool StandbyParked
+        {
+            get
+            {
+                lock (_standbyLock)
+                {
+                    return _standbyParked;
+                }
+            }
+        }
+
         private void Promote()
         {
             lock (_standbyLock)
@@ -114,7 +151,14 @@ internal sealed partial class QmpConnection
             }
         }
 
-        private void StartThread() => new Thread(Run) { IsBackground = true, Name = "Qmp.Net reader" }.Start();
+        /// <summary>Gets how many reader threads this reader has started.</summary>
+        public int ThreadsStarted => Volatile.Read(ref _threadsStarted);
+
+        private void StartThread()
+        {
+            new Thread(Run) { IsBackground = true, Name = "Qmp.Net reader" }.Start();
+            Interlocked.Increment(ref _threadsStarted);
+        }
 
         /// <summary>A reader thread: holds the role when it starts (the first thread, or one the watchdog promoted).</summary>
         private void Run()
@@ -337,6 +381,20 @@ internal sealed partial class QmpConnection
             }
         }
 
+        /// <summary>Ticks every reader; returns whether any needs watching. A method of its own, so that no local of this
+        /// thread's endless frame keeps the last reader (and its connection and client) reachable while the watchdog sleeps.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static bool TickAll()
+        {
+            var active = false;
+            foreach (var reader in s_readers)
+            {
+                active |= reader.Tick();
+            }
+
+            return active;
+        }
+
         private static void Run()
         {
             lock (s_lock)
@@ -347,13 +405,7 @@ internal sealed partial class QmpConnection
                     {
                         // The tick (the lock is released while waiting).
                         Monitor.Wait(s_lock, 1);
-                        var active = false;
-                        foreach (var reader in s_readers)
-                        {
-                            active |= reader.Tick();
-                        }
-
-                        if (!active)
+                        if (!TickAll())
                         {
                             // Nothing to watch: sleep until a reader gives up its role (Wake). The flag is set before the
                             // roles are looked at again and a reader gives its role up before it reads the flag (both full

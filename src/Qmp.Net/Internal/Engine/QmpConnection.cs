@@ -41,6 +41,7 @@ internal sealed partial class QmpConnection : IAsyncDisposable
     private TaskCompletionSource? _drained;
     private IQmpTransport? _transport;
     private Task _readLoop = Task.CompletedTask;
+    private DedicatedReader? _dedicatedReader;
     private int _writerActive;
     private int _disposed;
 
@@ -163,6 +164,7 @@ internal sealed partial class QmpConnection : IAsyncDisposable
             var reader = new DedicatedReader(this, transport);
             try
             {
+                _dedicatedReader = reader;
                 reader.Start();
                 return reader.Stopped;
             }
