@@ -103,7 +103,11 @@ public sealed class QmpJob : IAsyncDisposable
 
     /// <summary>Waits for the job to end, reporting its progress on the way.</summary>
     /// <param name="progress">Receives the progress at each status change and every
-    /// <see cref="QmpJobOptions.ProgressInterval"/> (read with <c>query-jobs</c>); <see langword="null"/> polls nothing.</param>
+    /// <see cref="QmpJobOptions.ProgressInterval"/> (read with <c>query-jobs</c>), the final item last; <see langword="null"/>
+    /// polls nothing. Every <see cref="IProgress{T}.Report"/> call is made before this method returns, but
+    /// <see cref="Progress{T}"/> posts each report on (to the captured <see cref="SynchronizationContext"/> or the thread
+    /// pool), so its handler may run later and out of order: use an <see cref="IProgress{T}"/> of your own when the last
+    /// report must have been handled by the time the wait ends.</param>
     /// <param name="cancellationToken">Stops waiting (the job goes on).</param>
     /// <returns>A task that completes as <see cref="Completion"/> does.</returns>
     /// <exception cref="QmpJobException">The job failed or was cancelled.</exception>
@@ -434,6 +438,7 @@ public sealed class QmpJob : IAsyncDisposable
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
             Record(outcome, reason.Message);
+            _manager.OnEnded(this);
             _completion.TrySetException(reason);
             Ended();
         }
@@ -497,6 +502,7 @@ public sealed class QmpJob : IAsyncDisposable
             if (Interlocked.Exchange(ref _ended, 1) == 0)
             {
                 Record("success", null);
+                _manager.OnEnded(this);
                 _completion.TrySetResult();
                 Ended();
             }
@@ -507,7 +513,8 @@ public sealed class QmpJob : IAsyncDisposable
         Fail(new QmpJobException(Id, type, status, error, cancelled), cancelled ? "cancelled" : "failed");
     }
 
-    // Telemetry first, then Completion: a caller who awaited Completion always finds the activity stopped and the job counted.
+    // Telemetry and the manager's table first, then Completion: a caller who awaited Completion always finds the activity
+    // stopped, the job counted, and the job gone from QmpJobManager.Jobs (unless an observer still lists it, as QEMU does).
     private void Record(string outcome, string? error)
     {
         string type;
@@ -555,7 +562,6 @@ public sealed class QmpJob : IAsyncDisposable
             watcher.Writer.TryComplete();
         }
 
-        _manager.OnEnded(this);
     }
 
     private void Notify()

@@ -38,6 +38,9 @@ public sealed class QmpJobManager : IAsyncDisposable
     /// <summary>Tests only: runs on the manager's loop after it takes an event off its queue, before handling it.</summary>
     internal Action<QmpEvent>? EventTaken;
 
+    /// <summary>Tests only: runs when a handle has ended, before the manager lets go of it.</summary>
+    internal Action<QmpJob>? HandleEnding;
+
     /// <summary>Creates a manager for the jobs of one connected client and subscribes to their events.</summary>
     /// <param name="client">The client; it should be connected.</param>
     /// <param name="options">The options; <see langword="null"/> for <see cref="QmpJobOptions.Default"/>.</param>
@@ -239,6 +242,7 @@ public sealed class QmpJobManager : IAsyncDisposable
     /// job (concluded, not dismissed), so that it can still be listed.</summary>
     internal void OnEnded(QmpJob job)
     {
+        HandleEnding?.Invoke(job);
         if (!Options.ObserveOnly || job.Status == QmpJobStatus.Null)
         {
             Forget(job);

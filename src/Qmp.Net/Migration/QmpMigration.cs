@@ -214,7 +214,11 @@ public sealed class QmpMigration : IAsyncDisposable
     public IAsyncEnumerable<QmpMigrationProgress> WatchAsync(CancellationToken cancellationToken = default) => WatchCoreAsync(cancellationToken);
 
     /// <summary>Waits for the migration to end, reporting progress on the way.</summary>
-    /// <param name="progress">Receives progress items; <see langword="null"/> polls nothing.</param>
+    /// <param name="progress">Receives progress items; <see langword="null"/> polls nothing. Every
+    /// <see cref="IProgress{T}.Report"/> call is made before this method returns, but <see cref="Progress{T}"/> posts each
+    /// report on (to the captured <see cref="SynchronizationContext"/> or the thread pool), so its handler may run later
+    /// and out of order: use an <see cref="IProgress{T}"/> of your own when the last report must have been handled by the
+    /// time the wait ends.</param>
     /// <param name="cancellationToken">Stops waiting (the migration goes on).</param>
     /// <returns>The final status.</returns>
     /// <exception cref="QmpMigrationException">The migration failed.</exception>

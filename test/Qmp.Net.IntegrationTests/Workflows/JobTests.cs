@@ -95,10 +95,11 @@ public sealed class JobTests(QemuGeneration generation)
         await client.ExecuteAsync("blockdev-add", topNode);
         await client.ExecuteAsync("blockdev-add", WorkflowQemu.Node("bak", backup));
         await using var jobs = new QmpJobManager(client);
-        var reports = new List<QmpJobProgress>();
+        var progress = new ListProgress<QmpJobProgress>();
 
         var backupJob = await jobs.StartAsync("blockdev-backup", new JsonObject { ["job-id"] = "b1", ["device"] = "top", ["target"] = "bak", ["sync"] = "full" });
-        await backupJob.WaitAsync(new Progress<QmpJobProgress>(p => { lock (reports) { reports.Add(p); } }));
+        await backupJob.WaitAsync(progress);
+        var reports = progress.Reports;
         var commitJob = await jobs.StartAsync("block-commit", new JsonObject { ["job-id"] = "c1", ["device"] = "top", ["top-node"] = "top", ["base-node"] = "base" });
         await commitJob.CompleteAsync();  // committing the active layer is a mirror underneath: ready, then complete
         await commitJob.Completion;

@@ -22,8 +22,7 @@ public sealed class MigrationTests(QemuGeneration generation)
 
         await using var incoming = await QmpMigration.StartIncomingAsync(destination.Client, uri);
         await using var outgoing = await QmpMigration.StartAsync(source.Client, uri);
-        var progress = new List<QmpMigrationProgress>();
-        var sourceStatus = await outgoing.WaitAsync(new Progress<QmpMigrationProgress>(p => { lock (progress) { progress.Add(p); } }));
+        var sourceStatus = await outgoing.WaitAsync(new ListProgress<QmpMigrationProgress>());
         var destinationStatus = await incoming.Completion;
         var runState = await WaitForRunStateAsync(destination.Client, "running");
         var sourceRunState = (await source.Client.ExecuteAsync("query-status")).GetProperty("status").GetString();

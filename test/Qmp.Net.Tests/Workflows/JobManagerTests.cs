@@ -149,6 +149,34 @@ public class JobManagerTests
     }
 
     [Test]
+    public async Task A_job_whose_Completion_has_ended_is_no_longer_listed_in_Jobs()
+    {
+        // The thread ending the handle is held just before the manager lets go of it. Completion used to end first, so an
+        // awaiter could find the ended job still in Jobs (seen on a loaded machine with QEMU 10.0: "mirror job 'm1' (null)").
+        await using var server = await QmpTestServer.StartAsync();
+        server.Handle("block-stream", async (_, ct) =>
+        {
+            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "running"), cancellationToken: ct);
+            await server.EmitEventAsync("BLOCK_JOB_COMPLETED", new { device = "s1", type = "stream", len = 1, offset = 1, speed = 0 }, cancellationToken: ct);
+            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "concluded"), cancellationToken: ct);
+            return new { };
+        });
+        server.Handle("query-jobs", _ => new JsonArray { (JsonNode)JobInfo("s1", "concluded") });
+        server.Handle("job-dismiss", _ => new { });
+        await using var client = await TestSupport.ConnectAsync(server);
+        await using var jobs = new QmpJobManager(client);
+        using var observed = new ManualResetEventSlim();
+        jobs.HandleEnding = _ => observed.Wait(TimeSpan.FromSeconds(2));
+
+        var job = await jobs.StartAsync("block-stream", new JsonObject { ["job-id"] = "s1" }).Bounded();
+        await job.Completion.Bounded();
+        var listed = jobs.Jobs;
+        observed.Set();
+
+        Assert.That(listed, Is.Empty, "Completion ended while the manager still listed the job");
+    }
+
+    [Test]
     public async Task A_lost_connection_fails_every_handle_at_once_with_the_same_error()
     {
         await using var server = await QmpTestServer.StartAsync();
