@@ -88,8 +88,9 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <summary>Gets a task that completes when the connection has ended: successfully after <see cref="DisconnectAsync(CancellationToken)"/>,
     /// <see cref="Abort"/>, <see cref="DisposeAsync"/> or a server close between messages; faulted with the cause when the
     /// connection broke (<see cref="QmpCommunicationException"/>) or connecting failed (<see cref="QmpConnectionException"/>,
-    /// or the <see cref="QmpErrorException"/> of a failed negotiation). When <see cref="ConnectAsync(CancellationToken)"/>
-    /// throws, this task has already ended.</summary>
+    /// or the <see cref="QmpErrorException"/> of a failed negotiation). It ends before anything else fails with the
+    /// connection's error: when <see cref="ConnectAsync(CancellationToken)"/>, a command or an event wait fails because the
+    /// connection ended, this task has already ended.</summary>
     public Task Completion => _connection.Completion;
 
     /// <summary>Gets the connection's engine (for tests: its test hooks).</summary>
