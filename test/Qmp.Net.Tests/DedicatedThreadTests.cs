@@ -37,22 +37,7 @@ public class DedicatedThreadTests
         server.Handle("query-status", _ => null);
         await using var client = await TestSupport.ConnectAsync(server, Dedicated);
 
-        // The reply is held until the caller is awaiting: a reply that came first would let the caller go on on its own
-        // thread without ever waiting (which a loaded machine did, once in a few CI runs).
-        using var gate = server.HoldReplies();
-        var answer = client.ExecuteAsync("query-status");
-        Assert.That(answer.IsCompleted, Is.False, "the reply came through the gate");
-
-        static async Task<string?> ThreadAfterAnswerAsync(Task<JsonElement> answer)
-        {
-            await answer.ConfigureAwait(false);
-            return Thread.CurrentThread.Name;
-        }
-
-        // No SynchronizationContext here (nor with ConfigureAwait(false)): the continuation runs where the answer is published.
-        var resumed = ThreadAfterAnswerAsync(answer);
-        gate.Open();
-        var name = await resumed.Bounded();
+        var name = await TestSupport.ThreadAnAnsweredCallerResumesOnAsync(server, client);
 
         Assert.That(name, Is.EqualTo(ReaderThreadName), "the caller did not resume on the connection's reader thread");
     }

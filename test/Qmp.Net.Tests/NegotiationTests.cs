@@ -120,16 +120,9 @@ public class NegotiationTests
         using var logger = new HeldConnectionFailedLog(TimeSpan.FromSeconds(2));
         await using var client = new QmpClient(server.Endpoint, QmpClientOptions.Default with { LoggerFactory = logger });
 
-        var error = await TestSupport.ErrorOf(client.ConnectAsync());
-        var completion = client.Completion;
-        var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
-        logger.Release();
-        await logger.Left.Task.Bounded();
+        var (error, outcome) = await logger.FailureAndCompletionAsync(client.ConnectAsync(), client);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(outcome, Is.SameAs(error), "ConnectAsync failed before Completion did");
-        });
+        Assert.That(outcome, Is.SameAs(error), "ConnectAsync failed before Completion did");
     }
 
     [Test]
@@ -144,11 +137,7 @@ public class NegotiationTests
         var connect = client.ConnectAsync();
         await server.WaitForCommandAsync("qmp_capabilities").Bounded();
         await server.CloseMidMessageAsync().Bounded();
-        var error = await TestSupport.ErrorOf(connect);
-        var completion = client.Completion;
-        var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
-        logger.Release();
-        await logger.Left.Task.Bounded();
+        var (error, outcome) = await logger.FailureAndCompletionAsync(connect, client);
 
         Assert.Multiple(() =>
         {

@@ -88,11 +88,7 @@ public class OrderingTests
             return QmpTestServer.NoReply;
         });
 
-        var error = await TestSupport.ErrorOf(client.ExecuteAsync("x"));
-        var completion = client.Completion;
-        var outcome = completion.IsCompleted ? completion.Exception?.InnerException : null;
-        logger.Release();
-        await logger.Left.Task.Bounded();
+        var (error, outcome) = await logger.FailureAndCompletionAsync(client.ExecuteAsync("x"), client);
 
         Assert.Multiple(() =>
         {

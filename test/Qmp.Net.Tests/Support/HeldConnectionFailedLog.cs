@@ -13,6 +13,19 @@ internal sealed class HeldConnectionFailedLog(TimeSpan bound) : ILoggerFactory, 
 
     public void Release() => _gate.Set();
 
+    /// <summary>Waits for <paramref name="failing"/> to fail and takes what <paramref name="client"/>'s
+    /// <see cref="QmpClient.Completion"/> had ended with at that moment (null when it had not ended); then releases the held
+    /// log call and waits until it has returned.</summary>
+    public async Task<(Exception? Error, Exception? CompletionError)> FailureAndCompletionAsync(Task failing, QmpClient client)
+    {
+        var error = await TestSupport.ErrorOf(failing);
+        var completion = client.Completion;
+        var completionError = completion.IsCompleted ? completion.Exception?.InnerException : null;
+        Release();
+        await Left.Task.Bounded();
+        return (error, completionError);
+    }
+
     public ILogger CreateLogger(string categoryName) => this;
 
     public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();

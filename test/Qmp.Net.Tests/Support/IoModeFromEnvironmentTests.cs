@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Qmp.Net.Testing;
+using Qmp.Net.Tests.Support;
 
 namespace Qmp.Net.Tests;
 
@@ -15,21 +15,7 @@ public class IoModeFromEnvironmentTests
         server.Handle("query-status", _ => null);
         await using var client = await QmpClient.ConnectAsync(server.Endpoint);
 
-        // The reply is held until the caller is awaiting, so that the caller resumes where the answer is published (a
-        // reply that came first would let it go on on its own thread).
-        using var gate = server.HoldReplies();
-        var answer = client.ExecuteAsync("query-status");
-        Assert.That(answer.IsCompleted, Is.False, "the reply came through the gate");
-
-        static async Task<string?> ThreadAfterAnswerAsync(Task<JsonElement> answer)
-        {
-            await answer.ConfigureAwait(false);
-            return Thread.CurrentThread.Name;
-        }
-
-        var resumed = ThreadAfterAnswerAsync(answer);
-        gate.Open();
-        var name = await resumed.WaitAsync(TimeSpan.FromSeconds(30));
+        var name = await TestSupport.ThreadAnAnsweredCallerResumesOnAsync(server, client);
         if (IoModeFromEnvironment.Requested() == QmpIoMode.DedicatedThread)
         {
             Assert.That(name, Is.EqualTo("Qmp.Net reader"), "the run asked for DedicatedThread, but the caller did not resume on a reader thread");

@@ -19,6 +19,27 @@ internal static class TestSupport
     public static Task<QmpClient> ConnectAsync(QmpTestServer server, QmpClientOptions? options = null) =>
         QmpClient.ConnectAsync(server.Endpoint, options).Bounded();
 
+    /// <summary>Runs <c>query-status</c> (the server must answer it) and returns the name of the thread its caller resumed
+    /// on. The reply is held until the caller awaits: a reply that came first would let the caller go on on its own thread
+    /// without ever waiting (a loaded machine did that in CI). No SynchronizationContext is involved, so the caller resumes
+    /// where the answer is published.</summary>
+    public static async Task<string?> ThreadAnAnsweredCallerResumesOnAsync(QmpTestServer server, QmpClient client)
+    {
+        using var gate = server.HoldReplies();
+        var answer = client.ExecuteAsync("query-status");
+        Assert.That(answer.IsCompleted, Is.False, "the reply came through the gate");
+
+        static async Task<string?> ThreadAfterAnswerAsync(Task<System.Text.Json.JsonElement> answer)
+        {
+            await answer.ConfigureAwait(false);
+            return Thread.CurrentThread.Name;
+        }
+
+        var resumed = ThreadAfterAnswerAsync(answer);
+        gate.Open();
+        return await resumed.Bounded();
+    }
+
     /// <summary>Waits until a task has completed in any way, without throwing.</summary>
     public static async Task Settled(this Task task)
     {

@@ -11,6 +11,21 @@ public class JobManagerTests
 {
     private static object Status(string id, string status) => new { id, status };
 
+    /// <summary>block-stream "s1": running, completed and concluded before the reply; query-jobs lists it concluded
+    /// without an error; job-dismiss succeeds.</summary>
+    private static void HandleAStreamThatEndsWellBeforeItsReply(QmpTestServer server)
+    {
+        server.Handle("block-stream", async (_, ct) =>
+        {
+            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "running"), cancellationToken: ct);
+            await server.EmitEventAsync("BLOCK_JOB_COMPLETED", new { device = "s1", type = "stream", len = 1, offset = 1, speed = 0 }, cancellationToken: ct);
+            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "concluded"), cancellationToken: ct);
+            return new { };
+        });
+        server.Handle("query-jobs", _ => new JsonArray { (JsonNode)JobInfo("s1", "concluded") });
+        server.Handle("job-dismiss", _ => new { });
+    }
+
     private static object JobInfo(string id, string status, string? error = null) => error is null
         ? new JsonObject { ["id"] = id, ["type"] = "mirror", ["status"] = status, ["current-progress"] = 10, ["total-progress"] = 20 }
         : new JsonObject { ["id"] = id, ["type"] = "mirror", ["status"] = status, ["current-progress"] = 10, ["total-progress"] = 20, ["error"] = error };
@@ -129,15 +144,7 @@ public class JobManagerTests
     public async Task CompleteAsync_on_a_job_that_already_ended_well_returns_at_once()
     {
         await using var server = await QmpTestServer.StartAsync();
-        server.Handle("block-stream", async (_, ct) =>
-        {
-            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "running"), cancellationToken: ct);
-            await server.EmitEventAsync("BLOCK_JOB_COMPLETED", new { device = "s1", type = "stream", len = 1, offset = 1, speed = 0 }, cancellationToken: ct);
-            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "concluded"), cancellationToken: ct);
-            return new { };
-        });
-        server.Handle("query-jobs", _ => new JsonArray { (JsonNode)JobInfo("s1", "concluded") });
-        server.Handle("job-dismiss", _ => new { });
+        HandleAStreamThatEndsWellBeforeItsReply(server);
         await using var client = await TestSupport.ConnectAsync(server);
         await using var jobs = new QmpJobManager(client);
         var job = await jobs.StartAsync("block-stream", new JsonObject { ["job-id"] = "s1" }).Bounded();
@@ -154,15 +161,7 @@ public class JobManagerTests
         // The thread ending the handle is held just before the manager lets go of it. Completion used to end first, so an
         // awaiter could find the ended job still in Jobs (seen on a loaded machine with QEMU 10.0: "mirror job 'm1' (null)").
         await using var server = await QmpTestServer.StartAsync();
-        server.Handle("block-stream", async (_, ct) =>
-        {
-            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "running"), cancellationToken: ct);
-            await server.EmitEventAsync("BLOCK_JOB_COMPLETED", new { device = "s1", type = "stream", len = 1, offset = 1, speed = 0 }, cancellationToken: ct);
-            await server.EmitEventAsync("JOB_STATUS_CHANGE", Status("s1", "concluded"), cancellationToken: ct);
-            return new { };
-        });
-        server.Handle("query-jobs", _ => new JsonArray { (JsonNode)JobInfo("s1", "concluded") });
-        server.Handle("job-dismiss", _ => new { });
+        HandleAStreamThatEndsWellBeforeItsReply(server);
         await using var client = await TestSupport.ConnectAsync(server);
         await using var jobs = new QmpJobManager(client);
         using var observed = new ManualResetEventSlim();
